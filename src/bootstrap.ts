@@ -1,0 +1,58 @@
+import type { Kysely } from 'kysely';
+import type { DB } from './db/schema.js';
+import type { Deps } from './deps.js';
+import { applyOrganization, loadOrganization } from './modules/access/organization.js';
+import { operatorActor } from './security/actor.js';
+import { ALL_PERMISSIONS } from './modules/access/permissions.js';
+
+/**
+ * Demo staff of the demo city: one per typical job. Passwords are public (README); the TOTP secrets
+ * are generated at first start, printed once, and `npm run cli -- demo-totp <id>` prints the current code.
+ */
+export const DEMO_STAFF = [
+  { staffId: 'kokuho01', displayName: '国保 太郎', officeCode: 'kokuho', password: 'Kokuho-Demo-2026', roles: ['kokuho_staff'] },
+  { staffId: 'kakari01', displayName: '係長 花子', officeCode: 'kokuho', password: 'Kakari-Demo-2026', roles: ['kokuho_supervisor', 'dv_officer'] },
+  { staffId: 'shisho01', displayName: '支所 一郎', officeCode: 'shingo', password: 'Shisho-Demo-2026', roles: ['branch_reader'] },
+  { staffId: 'nozei01', displayName: '納税 次郎', officeCode: 'nozei', password: 'Nozei-Demo-2026!', roles: ['tax_collector'] },
+  { staffId: 'kansa01', displayName: '監査 三郎', officeCode: 'johoseisaku', password: 'Kansa-Demo-2026!', roles: ['auditor'] },
+  { staffId: 'admin01', displayName: '管理 四郎', officeCode: 'johoseisaku', password: 'Admin-Demo-2026!', roles: ['user_admin'] },
+] as const;
+
+export interface DemoLogin {
+  staffId: string;
+  password: string;
+  totpSecret: string;
+  roles: string[];
+}
+
+async function isEmpty(db: Kysely<DB>, table: 'staff' | 'person'): Promise<boolean> {
+  return !(await db.selectFrom(table).select(db.fn.countAll<number>().as('n')).executeTakeFirst().then((r) => Number(r?.n ?? 0) > 0));
+}
+
+/** Organisation always; on an empty database, the demo staff and (when asked) the demo city. */
+export async function bootstrap(deps: Deps, opts: { demoResidents: number; demoSeed: number; onProgress?: (done: number, total: number) => void }): Promise<{ demoLogins: DemoLogin[]; seeded: boolean }> {
+  const { db } = deps.database;
+  const op = operatorActor('bootstrap', new Set(ALL_PERMISSIONS));
+  await applyOrganization(db, loadOrganization(), op.id);
+  const demoLogins: DemoLogin[] = [];
+  if (await isEmpty(db, 'staff')) {
+    for (const s of DEMO_STAFF) {
+      const { totpSecret } = await deps.staff.create({ ...s, roles: [...s.roles] }, op);
+      demoLogins.push({ staffId: s.staffId, password: s.password, totpSecret, roles: [...s.roles] });
+    }
+  }
+  let seeded = false;
+  if (opts.demoResidents > 0 && (await isEmpty(db, 'person'))) {
+    const { seedDemoCity } = await import('./demo/generator.js');
+    const seedActor = operatorActor('seed', new Set(ALL_PERMISSIONS));
+    const result = await seedDemoCity(deps.database, deps.keyring, {
+      residents: opts.demoResidents,
+      seed: opts.demoSeed,
+      actorLabel: seedActor.id,
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    });
+    await deps.audit.appendAlone(db, seedActor, { functionCode: 'exchange.file', action: 'demo.seed', detail: { residents: opts.demoResidents, seed: opts.demoSeed, result: result as unknown as Record<string, unknown> } });
+    seeded = true;
+  }
+  return { demoLogins, seeded };
+}

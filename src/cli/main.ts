@@ -1,0 +1,216 @@
+import cliProgress from 'cli-progress';
+import { z } from 'zod';
+import { loadConfig } from '../config.js';
+import { buildDeps } from '../server.js';
+import { operatorActor } from '../security/actor.js';
+import { ALL_PERMISSIONS, type Permission } from '../modules/access/permissions.js';
+import { verifyAuditTrail } from '../modules/audit/audit.verify.js';
+import { applyOrganization, loadOrganization } from '../modules/access/organization.js';
+import { AppError } from '../http/errors.js';
+import type { Deps } from '../deps.js';
+
+/**
+ * `npm run cli -- <command> [options]`. Every command runs as an operator identity
+ * (OS user, host, job, run id) that the audit trail records like any staff member.
+ */
+interface Command {
+  summary: string;
+  usage: string;
+  permission: Permission;
+  /** Parse options; throw with a Japanese message naming the option on bad input. */
+  run(deps: Deps, args: Record<string, string | boolean>, positional: string[]): Promise<number>;
+}
+
+function parseArgs(argv: string[]): { args: Record<string, string | boolean>; positional: string[] } {
+  const args: Record<string, string | boolean> = {};
+  const positional: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a.startsWith('--')) {
+      const [k, v] = a.slice(2).split('=', 2) as [string, string | undefined];
+      if (v !== undefined) args[k] = v;
+      else if (argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('--')) args[k] = argv[++i]!;
+      else args[k] = true;
+    } else positional.push(a);
+  }
+  return { args, positional };
+}
+
+function opts<T extends z.ZodRawShape>(shape: T, args: Record<string, string | boolean>): z.infer<z.ZodObject<T>> {
+  const r = z.object(shape).strict().safeParse(args);
+  if (!r.success) {
+    throw new AppError(400, 'bad_option', r.error.issues.map((i) => (i.code === 'unrecognized_keys' ? `不明なオプション: ${i.keys.map((k) => `--${k}`).join(', ')}` : `--${i.path.join('.')}: ${i.message}`)).join('\n'));
+  }
+  return r.data;
+}
+
+const progressBar = (label: string) => new cliProgress.SingleBar({ format: `${label} {bar} {percentage}% | {value}/{total} | 残り {eta_formatted}` }, cliProgress.Presets.shades_classic);
+
+const COMMANDS: Record<string, Command> = {
+  migrate: {
+    summary: 'データベースを最新のスキーマに更新する(起動時にも自動実行)',
+    usage: 'migrate',
+    permission: 'user.admin',
+    async run(deps) {
+      console.log(`スキーマ: ${await deps.database.schemaVersion()}`);
+      return 0;
+    },
+  },
+  seed: {
+    summary: '合成データのデモ市を作成する(決定的: 同じ --seed なら同じデータ)。中断しても再実行で続きから',
+    usage: 'seed --residents 20000 --seed 1',
+    permission: 'exchange.file',
+    async run(deps, args) {
+      const o = opts({ residents: z.coerce.number().int().min(1).max(2_000_000), seed: z.coerce.number().int().default(deps.config.demoSeed) }, args);
+      const bar = progressBar('住民');
+      let started = false;
+      const { seedDemoCity } = await import('../demo/generator.js');
+      const actor = operatorActor('seed', new Set(ALL_PERMISSIONS));
+      const t0 = Date.now();
+      const result = await seedDemoCity(deps.database, deps.keyring, {
+        residents: o.residents,
+        seed: o.seed,
+        actorLabel: actor.id,
+        onProgress: (done: number, total: number) => {
+          if (!started) {
+            bar.start(total, 0);
+            started = true;
+          }
+          bar.update(done);
+        },
+      });
+      bar.stop();
+      await deps.audit.appendAlone(deps.database.db, actor, { functionCode: 'exchange.file', action: 'demo.seed', detail: { ...o, result: result as unknown as Record<string, unknown> } });
+      console.log(JSON.stringify(result, null, 2));
+      console.log(`所要時間 ${((Date.now() - t0) / 1000).toFixed(1)} 秒`);
+      return 0;
+    },
+  },
+  'demo-totp': {
+    summary: 'デモ職員の現在のワンタイムパスワードを表示する(デモ用)',
+    usage: 'demo-totp kokuho01',
+    permission: 'user.admin',
+    async run(deps, _args, positional) {
+      const id = positional[0];
+      if (!id) throw new AppError(400, 'bad_option', '職員IDを指定してください (例: demo-totp kokuho01)');
+      console.log(await deps.staff.currentTotp(id));
+      return 0;
+    },
+  },
+  'staff-disable': {
+    summary: '職員を無効化し、全セッションを即時終了する(退職・異動)',
+    usage: 'staff-disable <職員ID> --reason 人事異動',
+    permission: 'user.admin',
+    async run(deps, args, positional) {
+      const o = opts({ reason: z.string().min(1, '理由を入力してください').max(200) }, args);
+      const id = positional[0];
+      if (!id) throw new AppError(400, 'bad_option', '職員IDを指定してください');
+      const r = await deps.staff.disable(id, o.reason, operatorActor('staff-disable', new Set(['user.admin'])));
+      console.log(`${id} を無効化しました。終了したセッション: ${r.sessionsEnded}`);
+      return 0;
+    },
+  },
+  'staff-unlock': {
+    summary: 'ログイン失敗でロックされた職員のロックを解除する',
+    usage: 'staff-unlock <職員ID>',
+    permission: 'user.admin',
+    async run(deps, _args, positional) {
+      const id = positional[0];
+      if (!id) throw new AppError(400, 'bad_option', '職員IDを指定してください');
+      await deps.staff.unlock(id, operatorActor('staff-unlock', new Set(['user.admin'])));
+      console.log(`${id} のロックを解除しました`);
+      return 0;
+    },
+  },
+  'access-review': {
+    summary: '権限の棚卸し: 職員・ロールと、指定日以降の付与・剥奪の一覧(人事異動時)',
+    usage: 'access-review --since 2026-04-01',
+    permission: 'user.admin',
+    async run(deps, args) {
+      const o = opts({ since: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD で指定してください') }, args);
+      const actor = operatorActor('access-review', new Set(['user.admin']));
+      const r = await deps.staff.accessReview(new Date(`${o.since}T00:00:00+09:00`));
+      await deps.audit.appendAlone(deps.database.db, actor, { functionCode: 'user.admin', action: 'access.review', detail: { since: o.since, staff: r.staff.length, changes: r.changes.length } });
+      console.log('職員ID\t氏名\t所属\t状態\tロール');
+      for (const s of r.staff) console.log(`${s.staff_id}\t${s.display_name}\t${s.office_name}\t${s.disabled_at ? '無効' : '有効'}\t${s.roles.join(',')}`);
+      console.log(`\n${o.since} 以降の変更:`);
+      for (const c of r.changes) console.log(`${c.at.toISOString()}\t${c.action}\t${c.staff_id}\t${c.role_code ?? ''}\t${c.by_actor}`);
+      return 0;
+    },
+  },
+  'audit-verify': {
+    summary: '監査証跡のハッシュ連鎖と署名付きチェックポイントを検証する(改ざんがあれば最初の記録を示して終了コード1)',
+    usage: 'audit-verify',
+    permission: 'audit',
+    async run(deps) {
+      const r = await verifyAuditTrail(deps.database.db, deps.keyring);
+      if (r.ok) {
+        console.log(`監査証跡は正常です: 記録 ${r.records} 件, チェックポイント ${r.checkpoints} 件, 最終通番 ${r.lastSeq}`);
+        return 0;
+      }
+      console.error(`監査証跡の異常: ${r.problem!.message} (通番 ${r.problem!.seq}, 種別 ${r.problem!.kind})`);
+      return 1;
+    },
+  },
+  'audit-checkpoint': {
+    summary: '監査証跡の現在の末尾に署名付きチェックポイントを作成する',
+    usage: 'audit-checkpoint',
+    permission: 'audit',
+    async run(deps) {
+      const seq = await deps.audit.checkpoint(deps.database.db);
+      console.log(seq ? `チェックポイントを作成しました: 通番 ${seq}` : '新しい記録はありません');
+      return 0;
+    },
+  },
+};
+
+// `audit verify` is also accepted (two words), as the docs write it.
+const ALIASES: Record<string, string> = { 'audit verify': 'audit-verify', 'audit checkpoint': 'audit-checkpoint' };
+
+function help(): void {
+  console.log('使い方: npm run cli -- <コマンド> [オプション]\n');
+  for (const [name, c] of Object.entries(COMMANDS)) console.log(`  ${name.padEnd(18)} ${c.summary}\n  ${''.padEnd(18)} 例: npm run cli -- ${c.usage}\n`);
+  console.log('環境変数: DATABASE_URL (PostgreSQL), DATA_DIR (PGlite の保存先, 既定 ./data), KEY_FILE (鍵ファイル)');
+}
+
+export async function runCli(argv: string[]): Promise<number> {
+  let [name, ...rest] = argv;
+  if (name && rest[0] && ALIASES[`${name} ${rest[0]}`]) {
+    name = ALIASES[`${name} ${rest[0]}`];
+    rest = rest.slice(1);
+  }
+  if (!name || name === 'help' || name === '--help' || name === '-h') {
+    help();
+    return name ? 0 : 1;
+  }
+  const cmd = COMMANDS[name];
+  if (!cmd) {
+    console.error(`不明なコマンドです: ${name}\n`);
+    help();
+    return 2;
+  }
+  const config = loadConfig();
+  const deps = await buildDeps({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.databaseUrl ? undefined : `${config.dataDir}/pglite`,
+    keyFile: config.keyFile,
+    logLevel: 'warn',
+  });
+  try {
+    await applyOrganization(deps.database.db, loadOrganization(), operatorActor(name, new Set()).id);
+    const { args, positional } = parseArgs(rest);
+    return await cmd.run(deps, args, positional);
+  } catch (e) {
+    if (e instanceof AppError) {
+      console.error(`エラー: ${e.message}`);
+      return 2;
+    }
+    throw e;
+  } finally {
+    await deps.database.close();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  runCli(process.argv.slice(2)).then((code) => process.exit(code));
+}

@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import path from 'node:path';
+
+/** Runtime configuration, read once from the environment and validated (zod). */
+const EnvSchema = z.object({
+  PORT: z.coerce.number().int().min(1).max(65535).default(8080),
+  HOST: z.string().default('127.0.0.1'),
+  /** postgres://… → PostgreSQL; unset → embedded PGlite under DATA_DIR. */
+  DATABASE_URL: z.string().url().optional(),
+  DATA_DIR: z.string().default('./data'),
+  /** Key file holding the My Number encryption keys, blind-index key and audit signing key. Outside the database. */
+  KEY_FILE: z.string().optional(),
+  DEMO_RESIDENTS: z.coerce.number().int().min(0).max(2_000_000).default(20_000),
+  DEMO_SEED: z.coerce.number().int().default(20261125),
+  SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(120).default(15),
+  SESSION_ABSOLUTE_HOURS: z.coerce.number().int().min(1).max(24).default(10),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Set to 1 only behind TLS termination: marks cookies Secure (the __Host- prefix requires it). */
+  COOKIE_SECURE: z.enum(['0', '1']).optional(),
+});
+
+export type Config = {
+  port: number;
+  host: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  keyFile: string;
+  demoResidents: number;
+  demoSeed: number;
+  sessionIdleMs: number;
+  sessionAbsoluteMs: number;
+  logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+  cookieSecure: boolean | undefined;
+};
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `環境変数 ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`設定が不正です:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.DATA_DIR);
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    dataDir,
+    keyFile: path.resolve(e.KEY_FILE ?? path.join(dataDir, 'keys.json')),
+    demoResidents: e.DEMO_RESIDENTS,
+    demoSeed: e.DEMO_SEED,
+    sessionIdleMs: e.SESSION_IDLE_MINUTES * 60_000,
+    sessionAbsoluteMs: e.SESSION_ABSOLUTE_HOURS * 3_600_000,
+    logLevel: e.LOG_LEVEL,
+    cookieSecure: e.COOKIE_SECURE === undefined ? undefined : e.COOKIE_SECURE === '1',
+  };
+}

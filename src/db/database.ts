@@ -1,0 +1,141 @@
+import { Kysely, Migrator, PostgresDialect, sql, type MigrationProvider } from 'kysely';
+import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
+import { KyselyPGlite } from 'kysely-pglite';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { mkdirSync } from 'node:fs';
+import type { DB } from './schema.js';
+import { migrations } from './migrations/index.js';
+
+export type DatabaseKind = 'pglite' | 'postgresql';
+
+export interface Database {
+  db: Kysely<DB>;
+  kind: DatabaseKind;
+  /** Latest applied migration name (the schema version). */
+  schemaVersion(): Promise<string | null>;
+  /** Bulk load tab-separated rows (COPY). Used by the seeder and file imports. */
+  copyIn(table: string, columns: readonly string[], tsv: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The role the application runs as; see the roles migration. */
+export const APP_ROLE = 'nhi_app';
+
+const provider: MigrationProvider = { getMigrations: async () => migrations };
+
+// Dates as 'YYYY-MM-DD' strings (no time-zone drift), int8 as number (宛名番号 fit in 2^53).
+const DATE_OID = 1082;
+const INT8_OID = 20;
+pg.types.setTypeParser(DATE_OID, (v: string) => v);
+pg.types.setTypeParser(INT8_OID, (v: string) => Number(v));
+pg.types.setTypeParser(1016 as never, (v: string) => (v === '{}' ? [] : v.slice(1, -1).split(',').map(Number)));
+
+export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+async function latestMigration(db: Kysely<any>): Promise<string | null> {
+  const r = await sql<{ name: string }>`SELECT name FROM kysely_migration ORDER BY name DESC LIMIT 1`.execute(db);
+  return r.rows[0]?.name ?? null;
+}
+
+export interface OpenOptions {
+  /** postgres://… for PostgreSQL; otherwise PGlite in dataDir (or in memory when dataDir is undefined). */
+  databaseUrl?: string | undefined;
+  dataDir?: string | undefined;
+  /** Run migrations before handing out the connection (default true). */
+  migrate?: boolean;
+  poolSize?: number;
+}
+
+export async function openDatabase(opts: OpenOptions): Promise<Database> {
+  return opts.databaseUrl ? openPostgres(opts.databaseUrl, opts) : openPglite(opts);
+}
+
+async function openPostgres(url: string, opts: OpenOptions): Promise<Database> {
+  if (opts.migrate !== false) {
+    // Migrations run as the connecting (owner) user; the application then runs as nhi_app.
+    const owner = new Kysely<any>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 1 }) }) });
+    try {
+      await migrateToLatest(owner);
+    } finally {
+      await owner.destroy();
+    }
+  }
+  const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10 });
+  pool.on('connect', (client) => {
+    client.query(`SET ROLE ${APP_ROLE}; SET TIME ZONE 'Asia/Tokyo'`).catch(() => undefined);
+  });
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    kind: 'postgresql',
+    schemaVersion: () => latestMigration(db),
+    async copyIn(table, columns, tsv) {
+      const client = await pool.connect();
+      try {
+        const stream = client.query(copyFrom(`COPY ${quoteIdent(table)} (${columns.map(quoteIdent).join(',')}) FROM STDIN`));
+        await pipeline(Readable.from([tsv]), stream);
+      } finally {
+        client.release();
+      }
+    },
+    close: () => db.destroy(),
+  };
+}
+
+async function openPglite(opts: OpenOptions): Promise<Database> {
+  if (opts.dataDir) mkdirSync(opts.dataDir, { recursive: true });
+  const client = new PGlite({
+    ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
+    parsers: {
+      [DATE_OID]: (v: string) => v,
+      [INT8_OID]: (v: string) => Number(v),
+      [pgliteTypes.TIMESTAMPTZ]: (v: string) => new Date(v),
+    },
+  });
+  await client.waitReady;
+  await client.exec(`SET TIME ZONE 'Asia/Tokyo'`);
+  const { dialect } = new KyselyPGlite(client);
+  const db = new Kysely<DB>({ dialect });
+  if (opts.migrate !== false) await migrateToLatest(db as Kysely<any>);
+  await client.exec(`SET ROLE ${APP_ROLE}`);
+  return {
+    db,
+    kind: 'pglite',
+    schemaVersion: () => latestMigration(db),
+    async copyIn(table, columns, tsv) {
+      // PGlite reads COPY input from a blob; reading a "server file" needs the owner role.
+      await client.exec('RESET ROLE');
+      try {
+        await client.query(`COPY ${quoteIdent(table)} (${columns.map(quoteIdent).join(',')}) FROM '/dev/blob'`, [], {
+          blob: new Blob([tsv]),
+        });
+      } finally {
+        await client.exec(`SET ROLE ${APP_ROLE}`);
+      }
+    },
+    close: async () => {
+      await db.destroy();
+      if (!client.closed) await client.close();
+    },
+  };
+}
+
+export function quoteIdent(name: string): string {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`不正な識別子です: ${name}`);
+  return `"${name}"`;
+}
+
+/** Escape a value for COPY text format. null → \N. */
+export function copyValue(v: string | number | boolean | null | undefined): string {
+  if (v === null || v === undefined) return '\\N';
+  const s = String(v);
+  return /[\\\t\n\r]/.test(s) ? s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r') : s;
+}

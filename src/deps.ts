@@ -1,0 +1,20 @@
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import type { Database } from './db/database.js';
+import type { Keyring } from './security/keyring.js';
+import type { AuditRepository } from './modules/audit/audit.repository.js';
+import type { AuthService } from './modules/access/auth.service.js';
+import type { StaffService } from './modules/access/staff.service.js';
+import type { PersonService } from './modules/person/person.service.js';
+
+/** What the composition root (app.ts) builds once and hands to routes and services, explicitly. */
+export interface Deps {
+  config: Config;
+  database: Database;
+  keyring: Keyring;
+  audit: AuditRepository;
+  auth: AuthService;
+  staff: StaffService;
+  persons: PersonService;
+  logger: Logger;
+}

@@ -1,0 +1,68 @@
+import type { Context } from 'hono';
+import type { ZodError } from 'zod';
+
+/** Japanese labels of request fields, used to name each bad field in 400 answers. */
+export const FIELD_LABELS: Record<string, string> = {
+  atenaNo: '宛名番号',
+  householdNo: '世帯番号',
+  kana: 'カナ氏名',
+  name: '漢字氏名',
+  birthDate: '生年月日',
+  page: 'ページ',
+  pageSize: '1ページの件数',
+  staffId: '職員ID',
+  password: 'パスワード',
+  code: 'ワンタイムパスワード',
+  purpose: '利用目的',
+  myNumber: '個人番号',
+  response: '認証応答',
+  from: '開始日時',
+  to: '終了日時',
+  functionCode: '業務機能',
+  afterHours: '時間外のみ',
+  since: '基準日',
+  reason: '理由',
+  roleCode: 'ロール',
+  decision: '判定',
+  note: '備考',
+  officeCode: '所属',
+  displayName: '氏名',
+  roles: 'ロール',
+};
+
+export interface FieldError {
+  field: string;
+  label: string;
+  message: string;
+}
+
+export interface ErrorBody {
+  error: { code: string; message: string; fields?: FieldError[] };
+  correlationId?: string;
+}
+
+export function zodFieldErrors(error: ZodError): FieldError[] {
+  return error.issues.map((i) => {
+    const field = i.path.map(String).join('.') || '(本文)';
+    const top = String(i.path[0] ?? '');
+    const label = FIELD_LABELS[top] ?? field;
+    return { field, label, message: `${label}: ${i.message}` };
+  });
+}
+
+export function errorJson(c: Context, status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 423 | 429 | 500, code: string, message: string, fields?: FieldError[]) {
+  const body: ErrorBody = { error: { code, message, ...(fields ? { fields } : {}) }, correlationId: c.get('correlationId') };
+  return c.json(body, status);
+}
+
+/** A business-rule failure raised from services; routes turn it into a 4xx answer. */
+export class AppError extends Error {
+  constructor(
+    readonly status: 400 | 401 | 403 | 404 | 409 | 422 | 423 | 429,
+    readonly code: string,
+    message: string,
+    readonly fields?: FieldError[],
+  ) {
+    super(message);
+  }
+}

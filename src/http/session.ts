@@ -1,0 +1,109 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import { getCookie, setCookie, deleteCookie } from 'hono/cookie';
+import { randomUUID } from 'node:crypto';
+import type { AppEnv } from './context.js';
+import { runAs, type Actor } from '../security/actor.js';
+import { sha256 } from '../modules/access/auth.service.js';
+import { errorJson } from './errors.js';
+
+export function cookieName(secure: boolean): string {
+  return secure ? '__Host-nhi_session' : 'nhi_session';
+}
+
+function secureCookies(c: Context<AppEnv>): boolean {
+  return c.get('deps').config.cookieSecure ?? true;
+}
+
+export function setSessionCookie(c: Context<AppEnv>, token: string): void {
+  const secure = secureCookies(c);
+  setCookie(c, cookieName(secure), token, { path: '/', httpOnly: true, secure, sameSite: 'Strict' });
+}
+
+export function clearSessionCookie(c: Context<AppEnv>): void {
+  const secure = secureCookies(c);
+  deleteCookie(c, cookieName(secure), { path: '/', secure, httpOnly: true, sameSite: 'Strict' });
+}
+
+export function requestInfo(c: Context<AppEnv>) {
+  const url = new URL(c.req.url);
+  const origin = c.req.header('origin') ?? `${url.protocol}//${url.host}`;
+  let rpId = url.hostname;
+  try {
+    rpId = new URL(origin).hostname;
+  } catch {
+    /* keep the URL's host */
+  }
+  return {
+    ip: clientIp(c),
+    terminal: c.req.header('x-terminal-id')?.slice(0, 64) ?? null,
+    origin,
+    rpId,
+  };
+}
+
+function clientIp(c: Context<AppEnv>): string | null {
+  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
+  return env?.incoming?.socket?.remoteAddress ?? null;
+}
+
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const TOUCH_EVERY_MS = 15_000;
+
+/**
+ * Loads the session from the cookie, enforces idle and absolute timeouts, builds the actor (with
+ * permissions read fresh on every request, so a revoke takes effect at once), checks CSRF on state
+ * changes, and runs the rest of the request inside that actor.
+ */
+export const sessionMiddleware: MiddlewareHandler<AppEnv> = async (c, next) => {
+  c.set('correlationId', randomUUID());
+  const deps = c.get('deps');
+  const info = requestInfo(c);
+  let actor: Actor = { kind: 'anonymous', id: 'anonymous', ip: info.ip, terminal: info.terminal };
+  const token = getCookie(c, cookieName(secureCookies(c)));
+  if (token && token.length <= 128) {
+    const hash = sha256(token);
+    const s = await deps.auth.repo.findLiveSession(hash);
+    if (s) {
+      const now = Date.now();
+      const idle = now - s.last_seen_at.getTime() > deps.config.sessionIdleMs;
+      const absolute = now - s.created_at.getTime() > deps.config.sessionAbsoluteMs;
+      const staff = await deps.auth.repo.findStaff(s.staff_id);
+      if (idle || absolute || !staff || staff.disabled_at) {
+        await deps.auth.repo.endSession(hash, idle ? 'idle_timeout' : absolute ? 'absolute_timeout' : 'disabled');
+        clearSessionCookie(c);
+      } else {
+        c.set('session', { hash, token, staffId: s.staff_id, stage: s.stage, csrfToken: s.csrf_token });
+        if (s.stage === 'active') {
+          actor = {
+            kind: 'staff',
+            id: staff.staff_id,
+            displayName: staff.display_name,
+            officeCode: staff.office_code,
+            officeKind: staff.office_kind,
+            permissions: await deps.auth.repo.permissionsOf(staff.staff_id),
+            sessionRef: hash.slice(0, 16),
+            stepUpAt: s.step_up_at,
+            ip: info.ip,
+            terminal: info.terminal,
+          };
+          if (now - s.last_seen_at.getTime() > TOUCH_EVERY_MS) await deps.auth.repo.touchSession(hash, new Date(now));
+        }
+      }
+    }
+  }
+  c.set('actor', actor);
+
+  if (UNSAFE.has(c.req.method) && c.req.path.startsWith('/api/')) {
+    const site = c.req.header('sec-fetch-site');
+    if (site && site !== 'same-origin' && site !== 'none') return errorJson(c, 403, 'csrf', '別サイトからの要求は受け付けません');
+    const origin = c.req.header('origin');
+    if (origin && origin !== info.origin.replace(/\/$/, '') && new URL(origin).host !== new URL(c.req.url).host) {
+      return errorJson(c, 403, 'csrf', '別サイトからの要求は受け付けません');
+    }
+    const session = c.get('session');
+    if (session && c.req.header('x-csrf-token') !== session.csrfToken) {
+      return errorJson(c, 403, 'csrf', 'CSRFトークンが一致しません。画面を再読み込みしてください');
+    }
+  }
+  return runAs(actor, () => next());
+};

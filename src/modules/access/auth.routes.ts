@@ -1,0 +1,189 @@
+import { OpenAPIHono, z } from '@hono/zod-openapi';
+import type { AppEnv } from '../../http/context.js';
+import { defineRoute } from '../../http/route.js';
+import { AppError } from '../../http/errors.js';
+import { clearSessionCookie, requestInfo, setSessionCookie } from '../../http/session.js';
+import { ErrorResponses } from '../../http/schemas.js';
+import { sha256 } from './auth.service.js';
+
+const Me = z
+  .object({
+    staffId: z.string(),
+    displayName: z.string(),
+    officeCode: z.string(),
+    officeName: z.string(),
+    permissions: z.array(z.string()),
+    csrfToken: z.string(),
+    hasWebauthn: z.boolean(),
+  })
+  .openapi('Me');
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
+const body = <T extends z.ZodType>(schema: T) => ({ body: { content: { 'application/json': { schema } }, required: true } });
+
+const login = defineRoute({
+  method: 'post',
+  path: '/api/auth/login',
+  access: 'public',
+  tags: ['認証'],
+  summary: 'ログイン(職員ID+パスワード)',
+  request: body(z.object({ staffId: z.string().min(1).max(32), password: z.string().min(1).max(128) })),
+  responses: {
+    200: json(z.object({ stage: z.literal('second_factor'), methods: z.array(z.enum(['totp', 'webauthn'])), csrfToken: z.string() }), '第二要素の入力へ'),
+    ...ErrorResponses,
+  },
+});
+
+const totp = defineRoute({
+  method: 'post',
+  path: '/api/auth/totp',
+  access: 'public',
+  tags: ['認証'],
+  summary: '第二要素: ワンタイムパスワード',
+  request: body(z.object({ code: z.string().regex(/^\d{6}$/, '6桁の数字で入力してください') })),
+  responses: { 200: json(z.object({ staff: Me }), 'ログイン完了'), ...ErrorResponses },
+});
+
+const webauthnOptions = defineRoute({
+  method: 'post',
+  path: '/api/auth/webauthn/options',
+  access: 'public',
+  tags: ['認証'],
+  summary: '第二要素: セキュリティキー(チャレンジ発行)',
+  responses: { 200: json(z.record(z.string(), z.unknown()), 'PublicKeyCredentialRequestOptionsJSON'), ...ErrorResponses },
+});
+
+const WebauthnResponse = z.object({ id: z.string().min(1).max(1024), rawId: z.string().max(1024), type: z.literal('public-key'), response: z.record(z.string(), z.unknown()) }).passthrough();
+
+const webauthnVerify = defineRoute({
+  method: 'post',
+  path: '/api/auth/webauthn/verify',
+  access: 'public',
+  tags: ['認証'],
+  summary: '第二要素: セキュリティキー(検証)',
+  request: body(z.object({ response: WebauthnResponse })),
+  responses: { 200: json(z.object({ staff: Me }), 'ログイン完了'), ...ErrorResponses },
+});
+
+const me = defineRoute({
+  method: 'get',
+  path: '/api/auth/me',
+  access: 'authenticated',
+  tags: ['認証'],
+  summary: 'ログイン中の職員',
+  responses: { 200: json(Me, '職員情報'), ...ErrorResponses },
+});
+
+const logout = defineRoute({
+  method: 'post',
+  path: '/api/auth/logout',
+  access: 'authenticated',
+  tags: ['認証'],
+  summary: 'ログアウト',
+  responses: { 204: { description: 'ログアウトしました' }, ...ErrorResponses },
+});
+
+const stepUp = defineRoute({
+  method: 'post',
+  path: '/api/auth/step-up',
+  access: 'authenticated',
+  tags: ['認証'],
+  summary: '再認証(ステップアップ)',
+  request: body(z.object({ code: z.string().regex(/^\d{6}$/, '6桁の数字で入力してください') })),
+  responses: { 204: { description: '再認証しました' }, ...ErrorResponses },
+});
+
+const registerOptions = defineRoute({
+  method: 'post',
+  path: '/api/auth/webauthn/register/options',
+  access: 'authenticated',
+  tags: ['認証'],
+  summary: 'セキュリティキー登録(チャレンジ発行)',
+  responses: { 200: json(z.record(z.string(), z.unknown()), 'PublicKeyCredentialCreationOptionsJSON'), ...ErrorResponses },
+});
+
+const registerVerify = defineRoute({
+  method: 'post',
+  path: '/api/auth/webauthn/register/verify',
+  access: 'authenticated',
+  tags: ['認証'],
+  summary: 'セキュリティキー登録(検証)',
+  request: body(z.object({ response: WebauthnResponse })),
+  responses: { 204: { description: '登録しました' }, ...ErrorResponses },
+});
+
+export function registerAuthRoutes(app: OpenAPIHono<AppEnv>): void {
+  async function loadMe(c: Parameters<Parameters<typeof app.openapi>[1]>[0], staffId: string, csrfToken: string) {
+    const { auth } = c.get('deps');
+    const staff = await auth.repo.findStaff(staffId);
+    if (!staff) throw new AppError(401, 'unauthenticated', 'ログインしてください');
+    return {
+      staffId,
+      displayName: staff.display_name,
+      officeCode: staff.office_code,
+      officeName: staff.office_name,
+      permissions: [...(await auth.repo.permissionsOf(staffId))].sort(),
+      csrfToken,
+      hasWebauthn: (await auth.repo.credentialsOf(staffId)).length > 0,
+    };
+  }
+
+  app.openapi(login, async (c) => {
+    const { staffId, password } = c.req.valid('json');
+    const r = await c.get('deps').auth.login(staffId, password, requestInfo(c));
+    setSessionCookie(c, r.token);
+    return c.json({ stage: 'second_factor' as const, methods: r.methods, csrfToken: r.csrfToken }, 200);
+  });
+
+  app.openapi(totp, async (c) => {
+    const { code } = c.req.valid('json');
+    const r = await c.get('deps').auth.verifyTotp(c.get('session')?.token, code, requestInfo(c));
+    setSessionCookie(c, r.token);
+    const s = await c.get('deps').auth.repo.findLiveSession(sha256(r.token));
+    return c.json({ staff: await loadMe(c, r.staffId, s!.csrf_token) }, 200);
+  });
+
+  app.openapi(webauthnOptions, async (c) => {
+    const options = await c.get('deps').auth.webauthnOptions(c.get('session')?.token, requestInfo(c));
+    return c.json(options as unknown as Record<string, unknown>, 200);
+  });
+
+  app.openapi(webauthnVerify, async (c) => {
+    const { response } = c.req.valid('json');
+    const r = await c.get('deps').auth.webauthnVerify(c.get('session')?.token, response as never, requestInfo(c));
+    setSessionCookie(c, r.token);
+    const s = await c.get('deps').auth.repo.findLiveSession(sha256(r.token));
+    return c.json({ staff: await loadMe(c, r.staffId, s!.csrf_token) }, 200);
+  });
+
+  app.openapi(me, async (c) => {
+    const s = c.get('session')!;
+    return c.json(await loadMe(c, s.staffId, s.csrfToken), 200);
+  });
+
+  app.openapi(logout, async (c) => {
+    const s = c.get('session')!;
+    await c.get('deps').auth.logout(s.hash, c.get('actor'));
+    clearSessionCookie(c);
+    return c.body(null, 204);
+  });
+
+  app.openapi(stepUp, async (c) => {
+    const s = c.get('session')!;
+    await c.get('deps').auth.stepUp(s.hash, s.staffId, c.req.valid('json').code, c.get('actor'));
+    return c.body(null, 204);
+  });
+
+  app.openapi(registerOptions, async (c) => {
+    const s = c.get('session')!;
+    const actor = c.get('actor');
+    const options = await c.get('deps').auth.registrationOptions(s.hash, s.staffId, actor.kind === 'staff' ? actor.displayName : s.staffId, requestInfo(c));
+    return c.json(options as unknown as Record<string, unknown>, 200);
+  });
+
+  app.openapi(registerVerify, async (c) => {
+    const s = c.get('session')!;
+    await c.get('deps').auth.registrationVerify(s.hash, s.staffId, c.req.valid('json').response as never, requestInfo(c), c.get('actor'));
+    return c.body(null, 204);
+  });
+}

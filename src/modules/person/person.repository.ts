@@ -1,0 +1,105 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { DB } from '../../db/schema.js';
+
+type Q = Kysely<DB> | Transaction<DB>;
+
+/** Reads of 宛名・世帯 for the screens. The only code that queries these tables for the API. */
+export class PersonRepository {
+  constructor(private readonly db: Q) {}
+
+  getPerson(atenaNo: number) {
+    return this.db
+      .selectFrom('person as p')
+      .leftJoin('address_area as a', 'a.area_code', 'p.area_code')
+      .leftJoin('household_member as m', (j) => j.onRef('m.atena_no', '=', 'p.atena_no').on('m.valid_to', 'is', null))
+      .select([
+        'p.atena_no', 'p.name_kanji', 'p.name_kana', 'p.alias_kanji', 'p.alias_kana', 'p.real_name', 'p.real_name_kana',
+        'p.birth_date', 'p.sex', 'p.resident_kind', 'p.resident_status', 'p.nationality_code', 'p.became_resident_on',
+        'p.banchi', 'p.katagaki', 'p.address_set_on', 'p.previous_address', 'p.moved_out_to', 'p.moved_out_on', 'p.death_date',
+        'p.dv_support', 'p.valid_from', 'p.change_reason', 'p.updated_at', 'p.updated_by',
+        'a.town_name', 'a.chome', 'm.household_no', 'm.relationship',
+      ])
+      .where('p.atena_no', '=', atenaNo)
+      .executeTakeFirst();
+  }
+
+  async hasMyNumber(atenaNo: number): Promise<boolean> {
+    const r = await this.db.selectFrom('person_my_number').select('atena_no').where('atena_no', '=', atenaNo).executeTakeFirst();
+    return !!r;
+  }
+
+  /** Superseded versions (from person_history) followed by the live row: the person's full history. */
+  async personVersions(atenaNo: number) {
+    const old = await this.db
+      .selectFrom('person_history')
+      .select(['row_data', 'changed_fields', 'superseded_at', 'superseded_by', 'op'])
+      .where('row_key', '=', String(atenaNo))
+      .orderBy('history_id')
+      .execute();
+    return old;
+  }
+
+  /** Which of these persons lie inside the NHI file scope (insured now or before, or head of an NHI household). */
+  async inNhiFileScope(atenaNos: readonly number[]): Promise<Set<number>> {
+    if (atenaNos.length === 0) return new Set();
+    const ids = sql.join(atenaNos.map((n) => sql`${n}::bigint`));
+    const r = await sql<{ atena_no: number }>`
+      SELECT e.atena_no FROM nhi_eligibility e WHERE e.atena_no IN (${ids})
+      UNION
+      SELECT h.atena_no FROM household_member h
+        WHERE h.atena_no IN (${ids}) AND h.valid_to IS NULL AND h.relationship = '世帯主'
+          AND EXISTS (SELECT 1 FROM nhi_eligibility e2 WHERE e2.household_no = h.household_no AND e2.lost_on IS NULL)
+    `.execute(this.db);
+    return new Set(r.rows.map((x) => Number(x.atena_no)));
+  }
+
+  getHousehold(householdNo: number) {
+    return this.db.selectFrom('household').selectAll().where('household_no', '=', householdNo).executeTakeFirst();
+  }
+
+  /** Every membership period of the household, current and past, with the member's person data. */
+  householdMembers(householdNo: number) {
+    return this.db
+      .selectFrom('household_member as m')
+      .innerJoin('person as p', 'p.atena_no', 'm.atena_no')
+      .leftJoin('address_area as a', 'a.area_code', 'p.area_code')
+      .select([
+        'm.member_id', 'm.atena_no', 'm.relationship', 'm.member_order', 'm.valid_from', 'm.valid_to', 'm.change_reason',
+        'p.name_kanji', 'p.name_kana', 'p.alias_kanji', 'p.birth_date', 'p.sex', 'p.resident_status', 'p.dv_support',
+        'p.banchi', 'p.katagaki', 'a.town_name', 'a.chome',
+      ])
+      .where('m.household_no', '=', householdNo)
+      .orderBy('m.valid_to', (ob) => ob.desc().nullsFirst())
+      .orderBy('m.member_order')
+      .execute();
+  }
+
+  eligibilityOf(atenaNos: readonly number[]) {
+    if (atenaNos.length === 0) return Promise.resolve([]);
+    return this.db
+      .selectFrom('nhi_eligibility')
+      .select(['atena_no', 'household_no', 'insured_symbol', 'insured_number', 'branch_no', 'acquired_on', 'lost_on', 'acquisition_reason', 'loss_reason', 'updated_at', 'updated_by'])
+      .where('atena_no', 'in', atenaNos)
+      .where('superseded_at', 'is', null)
+      .orderBy('acquired_on', 'desc')
+      .execute();
+  }
+
+  /** Edit history across the household's tables, newest first. */
+  async householdHistory(householdNo: number, atenaNos: readonly number[], memberIds: readonly number[]) {
+    const keys = atenaNos.map(String);
+    const memberKeys = memberIds.map(String);
+    const person = keys.length
+      ? await this.db.selectFrom('person_history').select(['row_key', 'changed_fields', 'row_data', 'superseded_at', 'superseded_by']).where('row_key', 'in', keys).execute()
+      : [];
+    const members = memberKeys.length
+      ? await this.db.selectFrom('household_member_history').select(['row_key', 'changed_fields', 'row_data', 'superseded_at', 'superseded_by']).where('row_key', 'in', memberKeys).execute()
+      : [];
+    const household = await this.db
+      .selectFrom('household_history')
+      .select(['row_key', 'changed_fields', 'row_data', 'superseded_at', 'superseded_by'])
+      .where('row_key', '=', String(householdNo))
+      .execute();
+    return { person, members, household };
+  }
+}

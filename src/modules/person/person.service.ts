@@ -1,0 +1,204 @@
+import type { Kysely } from 'kysely';
+import type { DB } from '../../db/schema.js';
+import type { Actor } from '../../security/actor.js';
+import type { AuditRepository } from '../audit/audit.repository.js';
+import { AppError } from '../../http/errors.js';
+import { PersonRepository } from './person.repository.js';
+import { addressVisible, formatAddress, scopeOf } from './person.rules.js';
+import { searchPersons, type SearchCriteria } from './person.search.js';
+
+export interface Version {
+  validFrom: string | null;
+  changeReason: string | null;
+  changedFields: string[];
+  recordedAt: string;
+  recordedBy: string;
+}
+
+type Row = Record<string, unknown>;
+
+/** Versions of one row: superseded copies from <table>_history, then the live row. */
+export function versionsOf(history: { row_data: unknown; changed_fields: string[] }[], live: Row | undefined): Version[] {
+  const rows: Row[] = history.map((h) => h.row_data as Row);
+  if (live) rows.push(live);
+  return rows.map((r, i) => ({
+    validFrom: (r.valid_from as string | undefined) ?? null,
+    changeReason: (r.change_reason as string | undefined) ?? null,
+    changedFields: i === 0 ? [] : history[i - 1]!.changed_fields,
+    recordedAt: new Date(r.updated_at as string | Date).toISOString(),
+    recordedBy: String(r.updated_by),
+  }));
+}
+
+/** Use cases of 宛名・世帯 照会. Every read of personal data is audited in the same transaction. */
+export class PersonService {
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly audit: AuditRepository,
+  ) {}
+
+  async search(actor: Actor, criteria: SearchCriteria, page: { page: number; pageSize: number }, correlationId: string) {
+    return this.db.transaction().execute(async (tx) => {
+      const scope = scopeOf(actor);
+      const result = await searchPersons(tx, criteria, page, scope);
+      const items = result.items.map((r) => ({
+        atenaNo: r.atena_no,
+        nameKanji: r.name_kanji,
+        nameKana: r.name_kana,
+        aliasKanji: r.alias_kanji,
+        birthDate: r.birth_date,
+        sex: r.sex,
+        residentStatus: r.resident_status,
+        householdNo: r.household_no,
+        relationship: r.relationship,
+        address: addressVisible(actor, r.dv_support) ? formatAddress(r) : null,
+      }));
+      await this.audit.append(tx, actor, {
+        functionCode: 'person.read',
+        action: 'person.search',
+        subjects: items.map((i) => i.atenaNo),
+        detail: { criteria: { ...criteria }, page: page.page, total: result.total, returned: items.length, scope, dvShown: result.items.filter((r) => r.dv_support).map((r) => r.atena_no).length },
+        correlationId,
+      });
+      return { total: result.total, totalCapped: result.totalCapped, page: page.page, pageSize: page.pageSize, items };
+    });
+  }
+
+  /** Out-of-scope and unknown are answered alike (404) so a probe learns nothing; both are audited. */
+  private async assertInScope(repo: PersonRepository, tx: Parameters<AuditRepository['append']>[0], actor: Actor, atenaNos: number[], action: string, correlationId: string) {
+    if (scopeOf(actor) === 'all') return;
+    const inScope = await repo.inNhiFileScope(atenaNos);
+    if (atenaNos.every((n) => inScope.has(n))) return;
+    throw new AppError(404, 'not_found', '該当するデータがありません');
+  }
+
+  async person(actor: Actor, atenaNo: number, correlationId: string) {
+    try {
+      return await this.db.transaction().execute(async (tx) => {
+        const repo = new PersonRepository(tx);
+        const p = await repo.getPerson(atenaNo);
+        if (!p) throw new AppError(404, 'not_found', `宛名番号 ${atenaNo} の住民は登録されていません`);
+        await this.assertInScope(repo, tx, actor, [atenaNo], 'person.get', correlationId);
+        const visible = addressVisible(actor, p.dv_support);
+        const history = await repo.personVersions(atenaNo);
+        const versions = versionsOf(history, p as unknown as Row).map((v) =>
+          visible ? v : { ...v, changedFields: v.changedFields.map((f) => (['area_code', 'banchi', 'katagaki', 'previous_address', 'moved_out_to'].includes(f) ? '(住所関係)' : f)) },
+        );
+        const result = {
+          atenaNo: p.atena_no,
+          nameKanji: p.name_kanji,
+          nameKana: p.name_kana,
+          aliasKanji: p.alias_kanji,
+          aliasKana: p.alias_kana,
+          realName: p.real_name,
+          birthDate: p.birth_date,
+          sex: p.sex,
+          residentKind: p.resident_kind,
+          residentStatus: p.resident_status,
+          address: visible ? formatAddress(p) : null,
+          previousAddress: visible ? p.previous_address : null,
+          movedOutTo: visible ? p.moved_out_to : null,
+          addressHidden: !visible,
+          dvSupport: p.dv_support,
+          householdNo: p.household_no ?? null,
+          relationship: p.relationship ?? null,
+          deathDate: p.death_date,
+          versions,
+          hasMyNumber: await repo.hasMyNumber(atenaNo),
+        };
+        await this.audit.append(tx, actor, {
+          functionCode: 'person.read',
+          action: 'person.get',
+          subjects: [atenaNo],
+          detail: { fields: Object.keys(result).filter((k) => k !== 'versions'), dvSupport: p.dv_support, addressShown: visible },
+          correlationId,
+        });
+        return result;
+      });
+    } catch (e) {
+      if (e instanceof AppError && e.status === 404) {
+        await this.audit.appendAlone(this.db, actor, { functionCode: 'person.read', action: 'person.get', subjects: [atenaNo], outcome: 'denied', detail: { reason: 'not_found_or_out_of_scope' }, correlationId });
+      }
+      throw e;
+    }
+  }
+
+  async household(actor: Actor, householdNo: number, correlationId: string) {
+    try {
+      return await this.db.transaction().execute(async (tx) => {
+        const repo = new PersonRepository(tx);
+        const h = await repo.getHousehold(householdNo);
+        if (!h) throw new AppError(404, 'not_found', `世帯番号 ${householdNo} の世帯は登録されていません`);
+        const rows = await repo.householdMembers(householdNo);
+        const atenaNos = [...new Set(rows.map((r) => r.atena_no))];
+        const head = rows.find((r) => r.valid_to === null && r.relationship === '世帯主');
+        await this.assertInScope(repo, tx, actor, head ? [head.atena_no] : atenaNos, 'household.get', correlationId);
+        const elig = await repo.eligibilityOf(atenaNos);
+        const current = (n: number) => elig.find((e) => e.atena_no === n && e.household_no === householdNo && e.lost_on === null) ?? elig.find((e) => e.atena_no === n);
+        const members = rows.map((r) => {
+          const e = current(r.atena_no);
+          return {
+            atenaNo: r.atena_no,
+            nameKanji: r.name_kanji,
+            nameKana: r.name_kana,
+            aliasKanji: r.alias_kanji,
+            birthDate: r.birth_date,
+            sex: r.sex,
+            relationship: r.relationship,
+            validFrom: r.valid_from,
+            validTo: r.valid_to,
+            residentStatus: r.resident_status,
+            nhi: e
+              ? { insured: e.lost_on === null, symbol: e.insured_symbol, number: e.insured_number, branchNo: e.branch_no, acquiredOn: e.acquired_on, lostOn: e.lost_on }
+              : null,
+          };
+        });
+        const currentMembers = members.filter((m) => m.validTo === null);
+        const anyInsured = currentMembers.some((m) => m.nhi?.insured);
+        const headInsured = head ? !!currentMembers.find((m) => m.atenaNo === head.atena_no)?.nhi?.insured : false;
+        const dv = rows.some((r) => r.dv_support);
+        const addressShown = head && addressVisible(actor, dv) ? formatAddress(head) : null;
+        const hist = await repo.householdHistory(householdNo, atenaNos, rows.map((r) => r.member_id));
+        const history = [
+          ...hist.person.map((x) => ({ x, table: 'person' as const, atenaNo: Number(x.row_key) })),
+          ...hist.members.map((x) => ({ x, table: 'household_member' as const, atenaNo: Number((x.row_data as Row).atena_no) })),
+          ...hist.household.map((x) => ({ x, table: 'household' as const, atenaNo: null })),
+        ]
+          .map(({ x, table, atenaNo }) => ({
+            at: new Date(x.superseded_at).toISOString(),
+            by: x.superseded_by,
+            atenaNo,
+            table,
+            changedFields: dv && !addressVisible(actor, dv) ? x.changed_fields.map((f) => (['area_code', 'banchi', 'katagaki', 'previous_address', 'moved_out_to'].includes(f) ? '(住所関係)' : f)) : x.changed_fields,
+            validFrom: ((x.row_data as Row).valid_from as string | undefined) ?? null,
+            changeReason: ((x.row_data as Row).change_reason as string | undefined) ?? null,
+          }))
+          .sort((a, b) => (a.at < b.at ? 1 : -1));
+        const result = {
+          householdNo,
+          formedOn: h.formed_on,
+          dissolvedOn: h.dissolved_on,
+          address: addressShown,
+          addressHidden: !!head && !addressVisible(actor, dv),
+          headAtenaNo: head?.atena_no ?? null,
+          isPseudoHead: anyInsured && !headInsured,
+          members,
+          history,
+        };
+        await this.audit.append(tx, actor, {
+          functionCode: 'person.read',
+          action: 'household.get',
+          subjects: atenaNos,
+          detail: { householdNo, members: members.length, dvSupport: dv, addressShown: addressShown !== null },
+          correlationId,
+        });
+        return result;
+      });
+    } catch (e) {
+      if (e instanceof AppError && e.status === 404) {
+        await this.audit.appendAlone(this.db, actor, { functionCode: 'person.read', action: 'household.get', outcome: 'denied', detail: { householdNo, reason: 'not_found_or_out_of_scope' }, correlationId });
+      }
+      throw e;
+    }
+  }
+}

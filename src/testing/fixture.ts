@@ -1,0 +1,158 @@
+import pino from 'pino';
+import { sql } from 'kysely';
+import { authenticator } from 'otplib';
+import { Writable } from 'node:stream';
+import { openTestDatabase } from '../db/test-database.js';
+import { Keyring, newKeyFile } from '../security/keyring.js';
+import { AuditRepository } from '../modules/audit/audit.repository.js';
+import { AuthService } from '../modules/access/auth.service.js';
+import { StaffService } from '../modules/access/staff.service.js';
+import { PersonService } from '../modules/person/person.service.js';
+import { applyOrganization, loadOrganization } from '../modules/access/organization.js';
+import { operatorActor } from '../security/actor.js';
+import { ALL_PERMISSIONS } from '../modules/access/permissions.js';
+import { DEMO_STAFF } from '../bootstrap.js';
+import { kanaSearchKey, kanjiSearchKey } from '../lib/kana.js';
+import { loadConfig } from '../config.js';
+import { createApp } from '../app.js';
+import type { Deps } from '../deps.js';
+
+/** Hand-made municipality for API tests: four households covering the cases the screens must show. */
+export const FIXTURE = {
+  yamada: { household: 500000001, head: 100000001, wife: 100000002, child: 100000003 },
+  sato: { household: 500000002, head: 100000011, mother: 100000012 }, // 擬制世帯主: head not insured
+  suzuki: { household: 500000003, person: 100000021 }, // DV等支援措置
+  nguyen: { household: 500000004, person: 100000031 }, // foreigner with 通称, not in NHI
+} as const;
+
+export interface Fixture {
+  deps: Deps;
+  app: ReturnType<typeof createApp>;
+  logs: string[];
+  totp: Record<string, string>;
+  login(staffId: string): Promise<Session>;
+  close(): Promise<void>;
+}
+
+export interface Session {
+  cookie: string;
+  csrf: string;
+  request(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Response>;
+}
+
+export async function createFixture(): Promise<Fixture> {
+  const { database, drop } = await openTestDatabase();
+  const keyring = new Keyring(newKeyFile());
+  const audit = new AuditRepository(keyring);
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      logs.push(String(chunk));
+      cb();
+    },
+  });
+  const logger = pino({ level: 'info' }, sink);
+  const config = { ...loadConfig({}), databaseUrl: undefined };
+  const db = database.db;
+  const deps: Deps = { config, database, keyring, audit, logger, auth: new AuthService(db, keyring, audit), staff: new StaffService(db, keyring, audit), persons: new PersonService(db, audit) };
+  const op = operatorActor('fixture', new Set(ALL_PERMISSIONS));
+  await applyOrganization(db, loadOrganization(), op.id);
+  const totp: Record<string, string> = {};
+  for (const s of DEMO_STAFF) totp[s.staffId] = (await deps.staff.create({ ...s, roles: [...s.roles] }, op)).totpSecret;
+  await insertPeople(deps, op.id);
+  const app = createApp(deps);
+
+  const requester = (cookie: string, csrf: string) => (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
+    Promise.resolve(
+      app.request(path, {
+        method,
+        headers: { cookie, 'x-csrf-token': csrf, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+        ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+      }),
+    );
+
+  async function login(staffId: string): Promise<Session> {
+    const s = DEMO_STAFF.find((x) => x.staffId === staffId);
+    if (!s) throw new Error(`no demo staff ${staffId}`);
+    const r1 = await app.request('/api/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ staffId, password: s.password }) });
+    if (r1.status !== 200) throw new Error(`login failed ${r1.status} ${await r1.text()}`);
+    const c1 = cookieOf(r1);
+    const { csrfToken } = (await r1.json()) as { csrfToken: string };
+    const r2 = await app.request('/api/auth/totp', { method: 'POST', headers: { 'content-type': 'application/json', cookie: c1, 'x-csrf-token': csrfToken }, body: JSON.stringify({ code: authenticator.generate(totp[staffId]!) }) });
+    if (r2.status !== 200) throw new Error(`totp failed ${r2.status} ${await r2.text()}`);
+    const cookie = cookieOf(r2);
+    const me = (await r2.json()) as { staff: { csrfToken: string } };
+    return { cookie, csrf: me.staff.csrfToken, request: requester(cookie, me.staff.csrfToken) };
+  }
+
+  return { deps, app, logs, totp, login, close: drop };
+}
+
+export function cookieOf(r: Response): string {
+  const set = r.headers.get('set-cookie');
+  if (!set) throw new Error('no cookie');
+  return set.split(';')[0]!;
+}
+
+async function insertPeople(deps: Deps, actor: string): Promise<void> {
+  const { db } = deps.database;
+  await db.transaction().execute(async (tx) => {
+    await sql`SELECT set_config('nhi.actor', ${actor}, true)`.execute(tx);
+    await tx.insertInto('address_area').values([
+      { area_code: '0101', town_name: 'みどり町', chome: 1, postal_code: '3330001', branch_office: '本庁' },
+      { area_code: '0102', town_name: 'さくら台', chome: 2, postal_code: '3330002', branch_office: '新郷支所' },
+    ]).execute();
+    const person = (atena: number, kanji: string, kana: string, birth: string, sex: 'male' | 'female', extra: Record<string, unknown> = {}) => ({
+      atena_no: atena,
+      name_kanji: kanji,
+      name_kana: kana,
+      name_kana_key: kanaSearchKey(kana),
+      name_kanji_key: kanjiSearchKey(kanji),
+      birth_date: birth,
+      sex,
+      resident_kind: 'japanese' as const,
+      resident_status: 'resident' as const,
+      became_resident_on: '2010-04-01',
+      area_code: '0101',
+      banchi: '1-2-3',
+      address_set_on: '2010-04-01',
+      valid_from: '2010-04-01',
+      change_reason: '転入',
+      updated_by: actor,
+      ...extra,
+    });
+    const F = FIXTURE;
+    await tx.insertInto('person').values([
+      person(F.yamada.head, '山田　太郎', 'ヤマダ　タロウ', '1975-06-15', 'male'),
+      person(F.yamada.wife, '山田　花子', 'ヤマダ　ハナコ', '1978-02-03', 'female'),
+      person(F.yamada.child, '山田　一郎', 'ヤマダ　イチロウ', '2019-05-01', 'male', { valid_from: '2019-05-01', change_reason: '出生' }),
+      person(F.sato.head, '佐藤　健', 'サトウ　ケン', '1980-11-20', 'male', { area_code: '0102' }),
+      person(F.sato.mother, '佐藤　ハナ', 'サトウ　ハナ', '1956-01-08', 'female', { area_code: '0102' }),
+      person(F.suzuki.person, '鈴木　美咲', 'スズキ　ミサキ', '1990-07-07', 'female', { dv_support: true, katagaki: 'みどりハイツ101' }),
+      person(F.nguyen.person, 'NGUYEN VAN AN', 'グエン　ヴァン　アン', '1995-03-30', 'male', {
+        resident_kind: 'foreign', nationality_code: 'VN', real_name: 'NGUYEN VAN AN', real_name_kana: 'グエン　ヴァン　アン',
+        alias_kanji: '中村　安', alias_kana: 'ナカムラ　ヤス', alias_kana_key: kanaSearchKey('ナカムラ　ヤス'), alias_kanji_key: kanjiSearchKey('中村　安'),
+      }),
+    ]).execute();
+    const hh = (no: number) => ({ household_no: no, formed_on: '2010-04-01', valid_from: '2010-04-01', change_reason: '転入', updated_by: actor });
+    await tx.insertInto('household').values([hh(F.yamada.household), hh(F.sato.household), hh(F.suzuki.household), hh(F.nguyen.household)]).execute();
+    const m = (household_no: number, atena_no: number, relationship: string, member_order: number, valid_from = '2010-04-01') => ({ household_no, atena_no, relationship, member_order, valid_from, change_reason: '転入', updated_by: actor });
+    await tx.insertInto('household_member').values([
+      m(F.yamada.household, F.yamada.head, '世帯主', 1), m(F.yamada.household, F.yamada.wife, '妻', 2), m(F.yamada.household, F.yamada.child, '子', 3, '2019-05-01'),
+      m(F.sato.household, F.sato.head, '世帯主', 1), m(F.sato.household, F.sato.mother, '母', 2),
+      m(F.suzuki.household, F.suzuki.person, '世帯主', 1),
+      m(F.nguyen.household, F.nguyen.person, '世帯主', 1),
+    ]).execute();
+    const e = (atena_no: number, household_no: number, branch_no: string) => ({ atena_no, household_no, insured_symbol: '川1', insured_number: String(household_no).slice(-8), branch_no, acquired_on: '2010-04-01', acquisition_reason: '転入', updated_by: actor });
+    await tx.insertInto('nhi_eligibility').values([
+      e(F.yamada.head, F.yamada.household, '01'), e(F.yamada.wife, F.yamada.household, '02'), e(F.yamada.child, F.yamada.household, '03'),
+      e(F.sato.mother, F.sato.household, '01'),
+      e(F.suzuki.person, F.suzuki.household, '01'),
+    ]).execute();
+  });
+  // A later change, so the history shows who changed what when: the Yamadas moved within the city.
+  await db.transaction().execute(async (tx) => {
+    await sql`SELECT set_config('nhi.actor', ${'staff:kokuho01'}, true)`.execute(tx);
+    await tx.updateTable('person').set({ area_code: '0102', banchi: '4-5-6', address_set_on: '2024-10-01', valid_from: '2024-10-01', change_reason: '転居' }).where('atena_no', 'in', [FIXTURE.yamada.head, FIXTURE.yamada.wife, FIXTURE.yamada.child]).execute();
+  });
+}

@@ -1,0 +1,122 @@
+/** Small accessible building blocks: labelled inputs with their errors, error summaries, page headings. */
+import { useEffect, useRef, type InputHTMLAttributes, type ReactNode, type Ref } from 'react';
+import { ApiError } from '../api.js';
+import { APP_NAME } from '../labels.js';
+
+export interface TextFieldProps extends Omit<InputHTMLAttributes<HTMLInputElement>, 'id' | 'value' | 'onChange'> {
+  id: string;
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  hint?: ReactNode;
+  error?: string | undefined;
+  required?: boolean;
+  inputRef?: Ref<HTMLInputElement>;
+}
+
+export function TextField({ id, label, value, onChange, hint, error, required, className, inputRef, ...rest }: TextFieldProps): ReactNode {
+  const hintId = hint ? `${id}-hint` : undefined;
+  const errorId = error ? `${id}-error` : undefined;
+  const describedBy = [errorId, hintId].filter(Boolean).join(' ') || undefined;
+  return (
+    <div className={'field' + (error ? ' field--error' : '') + (className ? ' ' + className : '')}>
+      <label htmlFor={id}>
+        {label}
+        {required ? <span className="required">（必須）</span> : null}
+      </label>
+      {hint ? (
+        <div id={hintId} className="hint">
+          {hint}
+        </div>
+      ) : null}
+      {error ? (
+        <div id={errorId} className="field-error">
+          <span aria-hidden="true">⚠ </span>
+          {error}
+        </div>
+      ) : null}
+      <input
+        ref={inputRef}
+        id={id}
+        name={id}
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={describedBy}
+        required={required}
+        {...rest}
+      />
+    </div>
+  );
+}
+
+/** The message of an error, with the correlation id staff can quote to the help desk. */
+export function ErrorMessage({ error, id }: { error: unknown; id?: string }): ReactNode {
+  if (!error) return null;
+  const api = error instanceof ApiError ? error : null;
+  const message = api ? api.message : error instanceof Error ? error.message : String(error);
+  return (
+    <div className="alert alert--error" role="alert" id={id}>
+      <p className="alert__message">{message}</p>
+      {api && api.fields.length > 0 ? (
+        <ul className="alert__fields">
+          {api.fields.map((f, i) => (
+            <li key={i}>{f.message}</li>
+          ))}
+        </ul>
+      ) : null}
+      {api?.correlationId ? <p className="alert__meta">問い合わせ番号: {api.correlationId}</p> : null}
+    </div>
+  );
+}
+
+export function Notice({ children, kind = 'info' }: { children: ReactNode; kind?: 'info' | 'success' | 'warning' }): ReactNode {
+  return (
+    <div className={`alert alert--${kind}`} role="status">
+      {children}
+    </div>
+  );
+}
+
+/**
+ * The page's <h1>. Sets document.title and, after client-side navigation, moves focus to the heading so
+ * keyboard and screen-reader users start at the new page's content.
+ */
+export function PageHeading({ children, title }: { children: ReactNode; title: string }): ReactNode {
+  const ref = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    document.title = `${title} | ${APP_NAME}`;
+    const active = document.activeElement;
+    // Do not steal focus from an input the user is already typing in (e.g. autofocus on the login form).
+    if (!active || active === document.body || !document.body.contains(active) || active.closest('nav, header')) {
+      ref.current?.focus({ preventScroll: false });
+    }
+  }, [title]);
+  return (
+    <h1 ref={ref} tabIndex={-1} className="page-title">
+      {children}
+    </h1>
+  );
+}
+
+export function Spinner({ label = '読み込み中…' }: { label?: string }): ReactNode {
+  return (
+    <p className="loading" role="status">
+      {label}
+    </p>
+  );
+}
+
+export function Badge({ children, kind = 'neutral', title }: { children: ReactNode; kind?: 'neutral' | 'warning' | 'ok' | 'muted'; title?: string }): ReactNode {
+  return (
+    <span className={`badge badge--${kind}`} title={title}>
+      {children}
+    </span>
+  );
+}
+
+/** 宛名番号 etc. are numbers on the wire; show them as fixed-width digits. */
+export function Num({ value }: { value: number | string | null | undefined }): ReactNode {
+  if (value === null || value === undefined || value === '') return <span className="muted">—</span>;
+  return <span className="num">{String(value)}</span>;
+}

@@ -1,0 +1,268 @@
+import type { ReactNode } from 'react';
+import { ApiError, type Household, type HouseholdMember, type Me } from '../api.js';
+import { DateText } from '../dates.js';
+import { fieldLabel, sexLabel, tableLabel } from '../labels.js';
+import { Link, backTo } from '../router.js';
+import { Badge, ErrorMessage, Num, PageHeading, Spinner } from '../components/ui.js';
+import { useApi } from '../useApi.js';
+import { StatusBadge } from './SearchPage.js';
+
+const PSEUDO_HEAD_NOTE = '世帯主が国保に加入していない世帯（擬制世帯主）です。保険税の納税義務者は世帯主となります。';
+
+export function HouseholdPage({ householdNo }: { householdNo: string; me: Me }): ReactNode {
+  const res = useApi<Household>(`/api/households/${encodeURIComponent(householdNo)}`);
+  const title = `世帯 ${householdNo}`;
+
+  if (res.state === 'loading')
+    return (
+      <>
+        <PageHeading title={title}>{title}</PageHeading>
+        <Spinner />
+      </>
+    );
+  if (res.state === 'error') {
+    const notFound = res.error instanceof ApiError && res.error.status === 404;
+    return (
+      <>
+        <PageHeading title={title}>{title}</PageHeading>
+        {notFound ? (
+          <p className="alert alert--warning" role="alert">
+            世帯番号 {householdNo} の世帯は見つかりません。
+          </p>
+        ) : (
+          <ErrorMessage error={res.error} />
+        )}
+        <BackToSearch />
+      </>
+    );
+  }
+
+  const h = res.data;
+  const head = h.members.find((m) => String(m.atenaNo) === String(h.headAtenaNo));
+  const names = new Map(h.members.map((m) => [String(m.atenaNo), m.nameKanji]));
+  const current = h.members.filter((m) => !m.validTo);
+  const former = h.members.filter((m) => m.validTo);
+  const history = [...h.history].sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
+
+  return (
+    <>
+      <PageHeading title={title}>
+        世帯 <span className="num">{String(h.householdNo)}</span>
+        {h.isPseudoHead ? (
+          <>
+            {' '}
+            <Badge kind="warning" title={PSEUDO_HEAD_NOTE}>
+              擬制世帯主
+            </Badge>
+          </>
+        ) : null}
+      </PageHeading>
+      <BackToSearch />
+
+      <section className="card" aria-labelledby="household-summary">
+        <h2 id="household-summary">世帯の概要</h2>
+        <dl className="summary">
+          <div>
+            <dt>世帯番号</dt>
+            <dd>
+              <Num value={h.householdNo} />
+            </dd>
+          </div>
+          <div>
+            <dt>世帯主</dt>
+            <dd>
+              {head ? <Link to={`/persons/${head.atenaNo}`}>{head.nameKanji}</Link> : <Num value={h.headAtenaNo} />}
+              {h.isPseudoHead ? (
+                <>
+                  {' '}
+                  <Badge kind="warning">擬制世帯主</Badge>
+                </>
+              ) : null}
+            </dd>
+          </div>
+          <div>
+            <dt>世帯形成日</dt>
+            <dd>
+              <DateText value={h.formedOn} />
+            </dd>
+          </div>
+          <div>
+            <dt>住所</dt>
+            <dd>{h.address ?? <span className="muted">（非表示）</span>}</dd>
+          </div>
+          <div>
+            <dt>世帯員数</dt>
+            <dd>{current.length}人</dd>
+          </div>
+        </dl>
+        {h.isPseudoHead ? <p className="note">{PSEUDO_HEAD_NOTE}</p> : null}
+      </section>
+
+      <section aria-labelledby="members-heading">
+        <h2 id="members-heading">世帯員</h2>
+        <MembersTable members={current} headAtenaNo={String(h.headAtenaNo)} pseudo={h.isPseudoHead} caption="現在の世帯員" testId="members" />
+        {former.length > 0 ? (
+          <>
+            <h3>過去の世帯員</h3>
+            <MembersTable members={former} headAtenaNo={String(h.headAtenaNo)} pseudo={false} caption="過去の世帯員" testId="former-members" />
+          </>
+        ) : null}
+      </section>
+
+      <section aria-labelledby="history-heading">
+        <h2 id="history-heading">異動履歴</h2>
+        {history.length === 0 ? (
+          <p>異動履歴はありません。</p>
+        ) : (
+          <div className="table-wrap" tabIndex={0} aria-label="異動履歴の表">
+            <table className="table" data-testid="history">
+              <caption className="visually-hidden">異動履歴（新しい順）</caption>
+              <thead>
+                <tr>
+                  <th scope="col">記録日時</th>
+                  <th scope="col">区分</th>
+                  <th scope="col">対象者</th>
+                  <th scope="col">変更項目</th>
+                  <th scope="col">異動日</th>
+                  <th scope="col">異動事由</th>
+                  <th scope="col">記録者</th>
+                </tr>
+              </thead>
+              <tbody>
+                {history.map((e, i) => (
+                  <tr key={i}>
+                    <td>
+                      <DateText value={e.at} />
+                    </td>
+                    <td>{tableLabel(e.table)}</td>
+                    <td>
+                      {e.atenaNo !== null && e.atenaNo !== undefined ? (
+                        (names.get(String(e.atenaNo)) ?? <Num value={e.atenaNo} />)
+                      ) : (
+                        <span className="muted">世帯</span>
+                      )}
+                    </td>
+                    <td>{e.changedFields.length > 0 ? e.changedFields.map(fieldLabel).join('、') : <span className="muted">—</span>}</td>
+                    <td>
+                      <DateText value={e.validFrom} />
+                    </td>
+                    <td>{e.changeReason ?? <span className="muted">—</span>}</td>
+                    <td>{e.by}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+    </>
+  );
+}
+
+function MembersTable({
+  members,
+  headAtenaNo,
+  pseudo,
+  caption,
+  testId,
+}: {
+  members: HouseholdMember[];
+  headAtenaNo: string;
+  pseudo: boolean;
+  caption: string;
+  testId: string;
+}): ReactNode {
+  if (members.length === 0) return <p>世帯員はいません。</p>;
+  return (
+    <div className="table-wrap" tabIndex={0} aria-label={`${caption}の表`}>
+      <table className="table" data-testid={testId}>
+        <caption className="visually-hidden">{caption}</caption>
+        <thead>
+          <tr>
+            <th scope="col">続柄</th>
+            <th scope="col">氏名</th>
+            <th scope="col">カナ氏名</th>
+            <th scope="col">生年月日</th>
+            <th scope="col">性別</th>
+            <th scope="col">状態</th>
+            <th scope="col">国保</th>
+            <th scope="col">記号・番号・枝番</th>
+            <th scope="col">資格取得日</th>
+            <th scope="col">資格喪失日</th>
+            <th scope="col">世帯員期間</th>
+          </tr>
+        </thead>
+        <tbody>
+          {members.map((m) => {
+            const isHead = String(m.atenaNo) === headAtenaNo;
+            return (
+              <tr key={`${m.atenaNo}-${m.validFrom}`}>
+                <td>
+                  {m.relationship}
+                  {isHead && pseudo ? (
+                    <>
+                      {' '}
+                      <Badge kind="warning" title={PSEUDO_HEAD_NOTE}>
+                        擬制世帯主
+                      </Badge>
+                    </>
+                  ) : null}
+                </td>
+                <th scope="row">
+                  <Link to={`/persons/${m.atenaNo}`}>{m.nameKanji}</Link>
+                  {m.aliasKanji ? <span className="alias">（通称：{m.aliasKanji}）</span> : null}
+                </th>
+                <td>{m.nameKana}</td>
+                <td>
+                  <DateText value={m.birthDate} />
+                </td>
+                <td>{sexLabel(m.sex)}</td>
+                <td>
+                  <StatusBadge status={m.residentStatus} />
+                </td>
+                <td>
+                  {m.nhi === null ? (
+                    <Badge kind="muted">非加入</Badge>
+                  ) : m.nhi.insured ? (
+                    <Badge kind="ok">加入</Badge>
+                  ) : (
+                    <Badge kind="muted">{m.nhi.lostOn ? '喪失' : '非加入'}</Badge>
+                  )}
+                </td>
+                <td className="num">
+                  {m.nhi && m.nhi.symbol ? `${m.nhi.symbol}・${m.nhi.number ?? ''}・${m.nhi.branchNo ?? ''}` : <span className="muted">—</span>}
+                </td>
+                <td>
+                  <DateText value={m.nhi?.acquiredOn} />
+                </td>
+                <td>
+                  <DateText value={m.nhi?.lostOn} />
+                </td>
+                <td>
+                  <DateText value={m.validFrom} /> 〜 {m.validTo ? <DateText value={m.validTo} /> : null}
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+export function BackToSearch(): ReactNode {
+  return (
+    <p className="back-link">
+      <Link
+        to="/search"
+        onClick={(e) => {
+          if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+          e.preventDefault();
+          backTo('/search');
+        }}
+      >
+        <span aria-hidden="true">← </span>宛名検索に戻る
+      </Link>
+    </p>
+  );
+}
