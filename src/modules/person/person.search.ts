@@ -71,6 +71,7 @@ export async function searchPersons(
     FROM (${candidates}) c
     JOIN person p ON p.atena_no = c.atena_no
     LEFT JOIN household_member m ON m.atena_no = p.atena_no AND m.valid_to IS NULL
+    LEFT JOIN address_area a ON a.area_code = p.area_code
     ${where}`;
   const count = await sql<{ n: number }>`SELECT count(*)::int AS n FROM (SELECT 1 ${base} LIMIT ${TOTAL_CAP + 1}) x`.execute(db);
   const n = Number(count.rows[0]?.n ?? 0);
@@ -78,7 +79,6 @@ export async function searchPersons(
     SELECT p.atena_no, p.name_kanji, p.name_kana, p.alias_kanji, p.birth_date, p.sex, p.resident_status, p.dv_support,
            m.household_no, m.relationship, a.town_name, a.chome, p.banchi, p.katagaki
     ${base}
-    LEFT JOIN address_area a ON a.area_code = p.area_code
     ORDER BY p.name_kana_key, p.atena_no
     LIMIT ${page.pageSize} OFFSET ${(page.page - 1) * page.pageSize}`.execute(db);
   return { total: Math.min(n, TOTAL_CAP), totalCapped: n > TOTAL_CAP, items: rows.rows };

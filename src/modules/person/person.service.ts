@@ -65,7 +65,7 @@ export class PersonService {
   }
 
   /** Out-of-scope and unknown are answered alike (404) so a probe learns nothing; both are audited. */
-  private async assertInScope(repo: PersonRepository, tx: Parameters<AuditRepository['append']>[0], actor: Actor, atenaNos: number[], action: string, correlationId: string) {
+  private async assertInScope(repo: PersonRepository, actor: Actor, atenaNos: number[]) {
     if (scopeOf(actor) === 'all') return;
     const inScope = await repo.inNhiFileScope(atenaNos);
     if (atenaNos.every((n) => inScope.has(n))) return;
@@ -78,7 +78,7 @@ export class PersonService {
         const repo = new PersonRepository(tx);
         const p = await repo.getPerson(atenaNo);
         if (!p) throw new AppError(404, 'not_found', `宛名番号 ${atenaNo} の住民は登録されていません`);
-        await this.assertInScope(repo, tx, actor, [atenaNo], 'person.get', correlationId);
+        await this.assertInScope(repo, actor, [atenaNo]);
         const visible = addressVisible(actor, p.dv_support);
         const history = await repo.personVersions(atenaNo);
         const versions = versionsOf(history, p as unknown as Row).map((v) =>
@@ -132,7 +132,7 @@ export class PersonService {
         const rows = await repo.householdMembers(householdNo);
         const atenaNos = [...new Set(rows.map((r) => r.atena_no))];
         const head = rows.find((r) => r.valid_to === null && r.relationship === '世帯主');
-        await this.assertInScope(repo, tx, actor, head ? [head.atena_no] : atenaNos, 'household.get', correlationId);
+        await this.assertInScope(repo, actor, head ? [head.atena_no] : atenaNos);
         const elig = await repo.eligibilityOf(atenaNos);
         const current = (n: number) => elig.find((e) => e.atena_no === n && e.household_no === householdNo && e.lost_on === null) ?? elig.find((e) => e.atena_no === n);
         const members = rows.map((r) => {

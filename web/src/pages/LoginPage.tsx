@@ -172,7 +172,7 @@ export function LoginPage({ reason, onLoggedIn }: { reason?: LoginReason | undef
             職員ID <strong>{normalize(staffId)}</strong> の本人確認を行います。
           </p>
           {methods.includes('totp') ? (
-            <form onSubmit={(e) => void submitCode(e)} noValidate aria-label="ワンタイムパスワードで認証">
+            <form onSubmit={(e) => void submitCode(e)} noValidate>
               <TextField
                 id="code"
                 label="ワンタイムパスワード"

@@ -259,7 +259,14 @@ function MyNumberSection({ atenaNo, hasMyNumber }: { atenaNo: string; hasMyNumbe
     }
     setBusy(true);
     try {
-      await request<unknown>('/api/auth/step-up', { method: 'POST', body: { code: c } });
+      try {
+        // A 401 here is a wrong code (auth: true), not necessarily an ended session.
+        await request<unknown>('/api/auth/step-up', { method: 'POST', body: { code: c }, auth: true });
+      } catch (err) {
+        // If the session itself has ended, /me answers 401 too and the app returns to the login page.
+        if (err instanceof ApiError && err.status === 401) await request<unknown>('/api/auth/me').catch(() => undefined);
+        throw err;
+      }
       setCode('');
       setBusy(false);
       await reveal();

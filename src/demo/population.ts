@@ -1,0 +1,609 @@
+import type { ResidentStatus, Sex } from '../db/schema.js';
+import { AS_OF, addYears, ageOn, dayNumber, yearOf } from './dates.js';
+import { AREAS, AREA_WEIGHTS, type Area } from './areas.js';
+import { BUILDINGS, GIVEN_NAMES, NATIONALITIES, OTHER_MUNICIPALITIES, SURNAMES, generationOf, type ForeignNamePart, type NamePart, type Nationality } from './names.js';
+import { Rng, WeightedTable, cumulative } from './prng.js';
+import { pensionIncome, roundYen, salaryIncome } from './income.js';
+
+/**
+ * The household model of the demo city. Pure: given an Rng it draws one household with its members,
+ * their 住民記録 dates, occupation, health insurance (国保 / 社保 / 後期), 国保資格 and income.
+ * Serialising to table rows is chunk.ts's job.
+ */
+
+export type Relationship = '世帯主' | '妻' | '夫' | '子' | '父' | '母' | '子の妻' | '子の子' | '同居人';
+
+/** What the member does; decides health insurance and income. */
+export type Work =
+  | 'employee' // 会社員・公務員: 被用者保険 (社保)
+  | 'self' // 自営業: 国保
+  | 'irregular' // 非正規・無職: 国保
+  | 'retired' // 退職者 (< 75): 国保
+  | 'dependent' // 被扶養者: follows the supporter's insurance
+  | 'student' // 学生 (18–22): follows the supporter
+  | 'child' // 児童: follows the supporter
+  | 'elderly'; // 75歳以上: 後期高齢者医療
+
+export type Insurance = 'nhi' | 'shaho' | 'kouki';
+
+export interface Eligibility {
+  acquiredDay: number;
+  reason: string;
+  lostDay: number | null;
+  lossReason: string | null;
+}
+
+export interface IncomeRow {
+  fiscalYear: number;
+  type: 'salary' | 'pension' | 'business' | 'other';
+  revenue: number;
+  income: number;
+}
+
+export interface Member {
+  relationship: Relationship;
+  sex: Sex;
+  birthDay: number;
+  /** Age on AS_OF. */
+  age: number;
+  /** Index of the member whose insurance a dependant follows (−1 for none). */
+  supporter: number;
+  work: Work;
+  insurance: Insurance;
+  surname: NamePart;
+  given: NamePart;
+  foreignFamily: ForeignNamePart | null;
+  foreignGiven: ForeignNamePart | null;
+  /** 住民となった年月日 (day number). */
+  becameDay: number;
+  addressSetDay: number;
+  changeReason: string;
+  validFromDay: number;
+  reportedDay: number;
+  previousAddress: string | null;
+  status: ResidentStatus;
+  /** 死亡日 or 転出日 when status is not 'resident', else −1. */
+  eventDay: number;
+  movedOutTo: string | null;
+  memberFromDay: number;
+  memberReason: string;
+  dvSupport: boolean;
+  eligibility: Eligibility | null;
+  incomes: IncomeRow[];
+}
+
+export interface Household {
+  members: Member[];
+  nationality: Nationality | null;
+  /** 通称 surname used by the whole foreign household, or null. */
+  aliasSurname: NamePart | null;
+  area: Area;
+  banchi: string;
+  katagaki: string | null;
+  formedDay: number;
+  formedReason: string;
+  /** Day the last member left (single-person households whose member died or moved out), else −1. */
+  dissolvedDay: number;
+  dissolvedReason: string | null;
+}
+
+export const FISCAL_YEARS = [2025, 2026] as const;
+
+// ---------------------------------------------------------------------------------------------------
+// Distributions
+
+type Band = readonly [number, number];
+const bands = (entries: readonly (readonly [number, number, number])[]) => new WeightedTable<Band>(entries.map(([lo, hi, w]) => [[lo, hi] as const, w]));
+
+/** 世帯人員: about 38 % single, 28 % two, then fewer (国勢調査-like). */
+const HOUSEHOLD_SIZE = new WeightedTable<number>([[1, 38], [2, 28], [3, 16.5], [4, 12], [5, 4], [6, 1.5]]);
+const FOREIGN_HOUSEHOLD_SIZE = new WeightedTable<number>([[1, 52], [2, 24], [3, 13], [4, 9], [5, 2]]);
+const FOREIGN_HOUSEHOLD_SHARE = 0.02;
+
+const SINGLE_AGE = bands([[18, 24, 9], [25, 34, 15], [35, 44, 10], [45, 54, 12], [55, 64, 11], [65, 74, 15], [75, 84, 17], [85, 99, 9]]);
+const COUPLE_AGE = bands([[24, 34, 6], [35, 44, 4], [45, 54, 7], [55, 64, 14], [65, 74, 32], [75, 84, 27], [85, 95, 8]]);
+const FAMILY_AGE = bands([[25, 34, 3], [35, 44, 8], [45, 54, 11], [55, 64, 5], [65, 74, 1.5]]);
+const ELDER_HEAD_AGE = bands([[58, 64, 3], [65, 74, 6], [75, 84, 5], [85, 92, 1]]);
+const FOREIGN_ADULT_AGE = bands([[19, 24, 5], [25, 34, 8], [35, 44, 5], [45, 59, 3], [60, 80, 1]]);
+
+const NATIONALITY = new WeightedTable<Nationality>(NATIONALITIES.map((n) => [n, n.weight]));
+const SURNAME_WEIGHTS = cumulative(SURNAMES.map((_, i) => 1 / (i + 8)));
+
+/** Members of a household before names and dates: relationship, sex, age, supporter. */
+interface Draft {
+  relationship: Relationship;
+  sex: Sex;
+  age: number;
+  supporter: number;
+}
+
+const clampAge = (a: number) => Math.max(0, Math.min(103, a));
+const other = (s: Sex): Sex => (s === 'male' ? 'female' : 'male');
+
+function spouseOf(rng: Rng, head: Draft): Draft {
+  const sex = other(head.sex);
+  const gap = rng.int(-2, 6);
+  const age = Math.max(18, clampAge(head.sex === 'male' ? head.age - gap : head.age + gap));
+  return { relationship: sex === 'female' ? '妻' : '夫', sex, age, supporter: 0 };
+}
+
+/** Children of the member at index `parent`, eldest first. */
+function childrenOf(rng: Rng, parentAge: number, n: number, parent: number, rel: Relationship): Draft[] {
+  const out: Draft[] = [];
+  let age = parentAge - rng.int(25, 38);
+  if (age < 0) age = rng.int(0, 3);
+  for (let i = 0; i < n; i++) {
+    out.push({ relationship: rel, sex: rng.chance(0.51) ? 'male' : 'female', age: Math.max(0, age), supporter: parent });
+    age -= rng.int(1, 5);
+    if (age < 0) age = 0;
+  }
+  return out;
+}
+
+function parentsOf(rng: Rng, headAge: number, n: number): Draft[] {
+  const age = Math.min(100, headAge + rng.int(25, 35));
+  if (n >= 2) {
+    return [
+      { relationship: '父', sex: 'male', age: Math.min(102, age + rng.int(0, 4)), supporter: 0 },
+      { relationship: '母', sex: 'female', age, supporter: 0 },
+    ];
+  }
+  return rng.chance(0.72) ? [{ relationship: '母', sex: 'female', age, supporter: 0 }] : [{ relationship: '父', sex: 'male', age, supporter: 0 }];
+}
+
+function head(rng: Rng, age: number, maleShare: number): Draft {
+  return { relationship: '世帯主', sex: rng.chance(maleShare) ? 'male' : 'female', age, supporter: -1 };
+}
+
+function drawAge(rng: Rng, table: WeightedTable<Band>): number {
+  const [lo, hi] = table.draw(rng);
+  return rng.int(lo, hi);
+}
+
+/** A couple (head + spouse) with `kids` children and `parents` parents of the head. */
+function family(rng: Rng, headAge: number, kids: number, parents: number): Draft[] {
+  const h = head(rng, headAge, 0.9);
+  const out: Draft[] = [h, spouseOf(rng, h)];
+  out.push(...childrenOf(rng, Math.min(h.age, out[1]!.age), kids, 0, '子'));
+  if (parents > 0) out.push(...parentsOf(rng, h.age, parents));
+  return out;
+}
+
+/** An elderly head (and spouse) living with a married son, his wife and grandchildren (三世代). */
+function threeGenerations(rng: Rng, withSpouse: boolean, grandchildren: number): Draft[] {
+  const h = head(rng, drawAge(rng, ELDER_HEAD_AGE), withSpouse ? 0.9 : 0.35);
+  const out: Draft[] = [h];
+  if (withSpouse) out.push(spouseOf(rng, h));
+  const sonAge = Math.max(18, h.age - rng.int(24, 36));
+  const son: Draft = { relationship: '子', sex: withSpouse ? 'male' : rng.chance(0.6) ? 'male' : 'female', age: sonAge, supporter: 0 };
+  out.push(son);
+  const sonIndex = out.length - 1;
+  if (withSpouse) {
+    const wifeAge = Math.max(18, sonAge - rng.int(-3, 5));
+    out.push({ relationship: '子の妻', sex: 'female', age: wifeAge, supporter: sonIndex });
+  }
+  out.push(...childrenOf(rng, sonAge, grandchildren, sonIndex, '子の子'));
+  return out;
+}
+
+function compose(rng: Rng, size: number, foreign: boolean): Draft[] {
+  const adultAge = () => (foreign ? drawAge(rng, FOREIGN_ADULT_AGE) : 0);
+  switch (size) {
+    case 1: {
+      const age = foreign ? adultAge() : drawAge(rng, SINGLE_AGE);
+      return [head(rng, age, age >= 70 ? 0.35 : 0.56)];
+    }
+    case 2: {
+      const x = rng.next();
+      if (x < 0.62) {
+        const h = head(rng, foreign ? adultAge() + 3 : drawAge(rng, COUPLE_AGE), 0.9);
+        return [h, spouseOf(rng, h)];
+      }
+      if (x < 0.8) {
+        // 一人親 + 子 (young child, or an adult child living with an elderly parent)
+        const h = head(rng, foreign ? adultAge() + 8 : rng.int(28, 88), 0.3);
+        return [h, ...childrenOf(rng, h.age, 1, 0, '子')];
+      }
+      if (x < 0.94 && !foreign) {
+        const h = head(rng, rng.int(28, 66), 0.6);
+        return [h, ...parentsOf(rng, h.age, 1)];
+      }
+      const h = head(rng, foreign ? adultAge() : rng.int(20, 70), 0.6);
+      return [h, { relationship: '同居人', sex: rng.chance(0.5) ? 'male' : 'female', age: Math.max(18, h.age + rng.int(-10, 10)), supporter: -1 }];
+    }
+    case 3: {
+      const x = rng.next();
+      if (x < 0.7 || foreign) return family(rng, foreign ? adultAge() + 10 : drawAge(rng, FAMILY_AGE), 1, 0);
+      if (x < 0.82) {
+        const h = head(rng, rng.int(28, 60), 0.2);
+        return [h, ...childrenOf(rng, h.age, 2, 0, '子')];
+      }
+      if (x < 0.92) return family(rng, rng.int(35, 62), 0, 1);
+      return threeGenerations(rng, false, 1);
+    }
+    case 4: {
+      const x = rng.next();
+      if (x < 0.72 || foreign) return family(rng, foreign ? adultAge() + 12 : drawAge(rng, FAMILY_AGE), 2, 0);
+      if (x < 0.86) return family(rng, rng.int(35, 60), 1, 1);
+      if (x < 0.94) return threeGenerations(rng, true, 0);
+      const h = head(rng, rng.int(33, 60), 0.2);
+      return [h, ...childrenOf(rng, h.age, 3, 0, '子')];
+    }
+    case 5: {
+      const x = rng.next();
+      if (x < 0.4 || foreign) return family(rng, foreign ? adultAge() + 14 : rng.int(32, 58), 3, 0);
+      if (x < 0.7) return family(rng, rng.int(36, 60), 2, 1);
+      return threeGenerations(rng, true, 1);
+    }
+    default: {
+      const x = rng.next();
+      if (x < 0.15) return family(rng, rng.int(34, 56), 4, 0);
+      if (x < 0.55) return family(rng, rng.int(36, 58), 2, 2);
+      return threeGenerations(rng, true, 2);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Work and insurance
+
+function headWork(rng: Rng, age: number): Work {
+  const x = rng.next();
+  if (age < 30) return x < 0.66 ? 'employee' : 'irregular';
+  if (age < 60) return x < 0.78 ? 'employee' : x < 0.9 ? 'self' : 'irregular';
+  if (age < 65) return x < 0.52 ? 'employee' : x < 0.66 ? 'self' : 'retired';
+  return x < 0.16 ? 'employee' : x < 0.3 ? 'self' : 'retired';
+}
+
+function ownWork(rng: Rng, age: number): Work {
+  const x = rng.next();
+  if (age >= 60) return x < 0.75 ? 'retired' : x < 0.9 ? 'employee' : 'self';
+  return x < 0.74 ? 'employee' : x < 0.93 ? 'irregular' : 'self';
+}
+
+function workOf(rng: Rng, d: Draft, headW: Work): Work {
+  if (d.age >= 75) return 'elderly';
+  if (d.relationship === '世帯主') return headW;
+  if (d.age < 18) return 'child';
+  if (d.age <= 22 && (d.relationship === '子' || d.relationship === '子の子') && rng.chance(0.55)) return 'student';
+  switch (d.relationship) {
+    case '妻':
+    case '夫': {
+      if (headW === 'employee') return rng.chance(0.5) ? 'dependent' : d.age >= 60 ? 'retired' : rng.chance(0.75) ? 'employee' : 'irregular';
+      if (headW === 'self') return rng.chance(0.75) ? 'self' : 'employee';
+      if (headW === 'elderly' || headW === 'retired') return d.age >= 60 ? 'retired' : rng.chance(0.5) ? 'employee' : 'irregular';
+      return rng.chance(0.6) ? 'irregular' : 'employee';
+    }
+    case '父':
+    case '母':
+      if (d.age >= 60) return headW === 'employee' && rng.chance(0.55) ? 'dependent' : 'retired';
+      return 'employee';
+    case '子の妻':
+      return rng.chance(0.45) ? 'dependent' : rng.chance(0.75) ? 'employee' : 'irregular';
+    default:
+      // 子, 子の子 (adults), 同居人
+      return ownWork(rng, d.age);
+  }
+}
+
+function insuranceOf(work: Work, supporter: Insurance | null): Insurance {
+  switch (work) {
+    case 'elderly':
+      return 'kouki';
+    case 'employee':
+      return 'shaho';
+    case 'self':
+    case 'irregular':
+    case 'retired':
+      return 'nhi';
+    default:
+      // 後期高齢者医療 has no dependants: a dependant of someone aged 75+ joins 国保.
+      return supporter === 'shaho' ? 'shaho' : 'nhi';
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// One household
+
+const DAY_1970 = dayNumber(1970, 1, 1);
+
+function birthDayFor(rng: Rng, age: number): number {
+  const earliest = addYears(AS_OF, -(age + 1)) + 1;
+  const latest = addYears(AS_OF, -age);
+  return rng.int(earliest, latest);
+}
+
+/** A day in [lo, hi], skewed towards hi (recent) by `skew` > 1. */
+function recentDay(rng: Rng, lo: number, hi: number, skew: number): number {
+  if (hi <= lo) return lo;
+  return hi - Math.floor((hi - lo) * Math.pow(rng.next(), skew));
+}
+
+function domesticAddress(rng: Rng): string {
+  return `${rng.pick(OTHER_MUNICIPALITIES)}${rng.int(1, 9)}-${rng.int(1, 30)}-${rng.int(1, 20)}`;
+}
+
+function pickGiven(rng: Rng, sex: Sex, birthDay: number): NamePart {
+  let gen: number = generationOf(yearOf(birthDay));
+  if (rng.chance(0.15)) gen = Math.max(0, Math.min(2, gen + (rng.chance(0.5) ? 1 : -1)));
+  const list = GIVEN_NAMES[sex][gen as 0 | 1 | 2];
+  return rng.pick(list);
+}
+
+function pickForeignGiven(rng: Rng, nat: Nationality, sex: Sex): ForeignNamePart {
+  const list = nat.given.filter((g) => g.sex === sex);
+  return rng.pick(list.length ? list : nat.given);
+}
+
+export function drawHousehold(rng: Rng, maxSize: number): Household {
+  const foreign = rng.chance(FOREIGN_HOUSEHOLD_SHARE);
+  const size = Math.min(maxSize, (foreign ? FOREIGN_HOUSEHOLD_SIZE : HOUSEHOLD_SIZE).draw(rng));
+  const drafts = compose(rng, size, foreign).slice(0, size);
+  const nationality = foreign ? NATIONALITY.draw(rng) : null;
+
+  // Names: one surname for the family (同居人 has their own).
+  const surname = SURNAMES[rng.weighted(SURNAME_WEIGHTS)]!;
+  const foreignFamily = nationality ? rng.pick(nationality.families) : null;
+  const aliasSurname = nationality && rng.chance(0.5) ? SURNAMES[rng.weighted(SURNAME_WEIGHTS)]! : null;
+
+  // Address.
+  const area = AREAS[rng.weighted(AREA_WEIGHTS)]!;
+  const banchi = area.chome === null ? `${rng.int(100, 2999)}-${rng.int(1, 20)}` : `${rng.int(1, 30)}-${rng.int(1, 25)}`;
+  const katagaki = rng.chance(foreign ? 0.75 : 0.33) ? `${rng.pick(BUILDINGS)}　${rng.int(1, 8)}${String(rng.int(1, 12)).padStart(2, '0')}号室` : null;
+
+  // Dates of the household: 転入 (or 世帯分離 from a parent's household) and possibly a later 転居.
+  const headBirth = birthDayFor(rng, drafts[0]!.age);
+  const localOrigin = !foreign && rng.chance(0.2);
+  const earliest = Math.max(addYears(headBirth, 18), foreign ? addYears(AS_OF, -15) : DAY_1970);
+  const formedDay = recentDay(rng, Math.min(earliest, AS_OF - 30), AS_OF - 1, 1.6);
+  const formedReason = localOrigin ? '世帯分離' : '転入';
+  const moveDay = rng.chance(0.25) && formedDay < AS_OF - 60 ? rng.int(formedDay + 30, AS_OF - 1) : -1;
+  const fromAbroad = foreign && rng.chance(0.6);
+  const previousAddress = fromAbroad ? nationality!.country : domesticAddress(rng);
+
+  const headW = headWork(rng, drafts[0]!.age);
+  const members: Member[] = [];
+  for (let i = 0; i < drafts.length; i++) {
+    const d = drafts[i]!;
+    const birthDay = i === 0 ? headBirth : birthDayFor(rng, d.age);
+    const work = workOf(rng, d, drafts[0]!.age >= 75 ? 'elderly' : headW);
+    const supporterIns = d.supporter >= 0 ? members[d.supporter]?.insurance ?? null : null;
+    const insurance = insuranceOf(work, supporterIns);
+    const bornHere = birthDay > formedDay || (i === 0 && localOrigin);
+    const becameDay = bornHere ? birthDay : formedDay;
+    const memberFromDay = Math.max(formedDay, birthDay);
+    let addressSetDay = memberFromDay;
+    let changeReason = bornHere && i !== 0 ? '出生' : i === 0 && localOrigin ? '世帯分離' : fromAbroad ? '国外転入' : '転入';
+    if (moveDay > 0 && moveDay > memberFromDay) {
+      addressSetDay = moveDay;
+      changeReason = '転居';
+    }
+    const lodger = d.relationship === '同居人'; // unrelated: own surname
+    const fam = lodger && nationality ? rng.pick(nationality.families) : foreignFamily;
+    members.push({
+      relationship: d.relationship,
+      sex: d.sex,
+      birthDay,
+      age: ageOn(birthDay, AS_OF),
+      supporter: d.supporter,
+      work,
+      insurance,
+      surname: lodger ? SURNAMES[rng.weighted(SURNAME_WEIGHTS)]! : surname,
+      given: pickGiven(rng, d.sex, birthDay),
+      foreignFamily: fam,
+      foreignGiven: nationality ? pickForeignGiven(rng, nationality, d.sex) : null,
+      becameDay,
+      addressSetDay,
+      changeReason,
+      validFromDay: addressSetDay,
+      reportedDay: Math.min(AS_OF, addressSetDay + rng.int(0, 14)),
+      previousAddress: bornHere ? null : previousAddress,
+      status: 'resident',
+      eventDay: -1,
+      movedOutTo: null,
+      memberFromDay,
+      memberReason: i === 0 && localOrigin ? '世帯分離' : bornHere ? '出生' : fromAbroad ? '国外転入' : '転入',
+      dvSupport: d.age >= 18 && rng.chance(d.sex === 'female' ? 0.003 : 0.0006),
+      eligibility: null,
+      incomes: [],
+    });
+  }
+
+  const household: Household = {
+    members,
+    nationality,
+    aliasSurname,
+    area,
+    banchi,
+    katagaki,
+    formedDay,
+    formedReason,
+    dissolvedDay: -1,
+    dissolvedReason: null,
+  };
+  applyDeparturesAndDeaths(rng, household);
+  applyEligibility(rng, household);
+  for (const m of members) m.incomes = incomesOf(rng, m);
+  return household;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// 死亡 and 転出 (about 2 % of person records are 除票)
+
+function applyDeparturesAndDeaths(rng: Rng, h: Household): void {
+  const single = h.members.length === 1;
+  h.members.forEach((m, i) => {
+    if (i === 0 && !single) return; // the 世帯主 of a multi-person household stays (no 世帯主変更 in the demo)
+    const pDeath = m.age >= 85 ? 0.07 : m.age >= 75 ? 0.03 : m.age >= 65 ? 0.01 : 0.001;
+    const pMove = m.age >= 18 && m.age <= 35 ? 0.03 : 0.006;
+    const x = rng.next();
+    const kind = x < pDeath ? 'deceased' : x < pDeath + pMove ? 'moved_out' : null;
+    if (!kind) return;
+    const lo = Math.max(AS_OF - 730, m.memberFromDay + 1);
+    if (lo > AS_OF - 1) return;
+    const day = rng.int(lo, AS_OF - 1);
+    m.status = kind;
+    m.eventDay = day;
+    m.validFromDay = day;
+    m.reportedDay = Math.min(AS_OF, day + rng.int(0, 7));
+    if (kind === 'deceased') {
+      m.changeReason = '死亡';
+    } else {
+      const abroad = h.nationality !== null && rng.chance(0.5);
+      m.changeReason = abroad ? '国外転出' : '国内転出';
+      m.movedOutTo = abroad ? h.nationality!.country : domesticAddress(rng);
+    }
+    if (single) {
+      h.dissolvedDay = day;
+      h.dissolvedReason = m.changeReason;
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// 国保資格
+
+/** 資格取得 of a member who is in 国保 on their own account. */
+function ownAcquisition(rng: Rng, m: Member): { day: number; reason: string } {
+  const adult = addYears(m.birthDay, 18);
+  switch (m.work) {
+    case 'self':
+      if (m.becameDay >= adult) return { day: m.becameDay, reason: '転入' };
+      return { day: Math.max(m.becameDay, addYears(m.birthDay, rng.int(18, 30))), reason: '社保離脱' };
+    case 'retired': {
+      const retire = addYears(m.birthDay, rng.int(60, 65)) + rng.int(0, 364);
+      if (retire <= AS_OF && retire >= m.becameDay) return { day: retire, reason: '社保離脱' };
+      if (retire < m.becameDay) return { day: m.becameDay, reason: '転入' };
+      return { day: Math.max(m.becameDay, AS_OF - rng.int(30, 900)), reason: '社保離脱' };
+    }
+    default: {
+      if (m.becameDay >= adult && rng.chance(0.5)) return { day: m.becameDay, reason: '転入' };
+      return { day: Math.max(m.becameDay, adult, AS_OF - rng.int(30, 8 * 365)), reason: '社保離脱' };
+    }
+  }
+}
+
+function applyEligibility(rng: Rng, h: Household): void {
+  const acquired: ({ day: number; reason: string } | null)[] = [];
+  for (const m of h.members) {
+    let a: { day: number; reason: string } | null = null;
+    if (m.insurance === 'nhi') {
+      const sup = m.supporter >= 0 ? h.members[m.supporter] : undefined;
+      const supAcq = m.supporter >= 0 ? acquired[m.supporter] : null;
+      const followsSupporter = m.work === 'dependent' || m.work === 'student' || m.work === 'child';
+      if (followsSupporter && sup && sup.insurance === 'kouki') {
+        // The supporter moved to 後期高齢者医療 at 75: the dependant had to leave 被扶養者 status.
+        a = { day: Math.max(m.becameDay, addYears(sup.birthDay, 75)), reason: '社保離脱' };
+      } else if (followsSupporter && supAcq) {
+        if (m.becameDay === m.birthDay && m.birthDay >= supAcq.day) a = { day: m.birthDay, reason: '出生' };
+        else if (m.becameDay > supAcq.day) a = { day: m.becameDay, reason: '転入' };
+        else a = { ...supAcq };
+      } else {
+        a = ownAcquisition(rng, m);
+      }
+      if (a.day > AS_OF) a.day = AS_OF;
+    }
+    acquired.push(a);
+  }
+
+  h.members.forEach((m, i) => {
+    const a = acquired[i];
+    if (a) {
+      const end = m.status === 'resident' ? AS_OF : m.eventDay;
+      if (a.day > end) return;
+      // 資格喪失 is the day after 死亡 / 転出.
+      m.eligibility =
+        m.status === 'resident'
+          ? { acquiredDay: a.day, reason: a.reason, lostDay: null, lossReason: null }
+          : { acquiredDay: a.day, reason: a.reason, lostDay: m.eventDay + 1, lossReason: m.status === 'deceased' ? '死亡' : '転出' };
+      return;
+    }
+    // Members who turned 75 in the last two years usually left 国保 for 後期高齢者医療 on the birthday.
+    if (m.insurance === 'kouki' && m.age <= 76 && rng.chance(0.6)) {
+      const seventyFifth = addYears(m.birthDay, 75);
+      const from = Math.max(m.becameDay, addYears(m.birthDay, rng.int(60, 65)));
+      const end = m.status === 'resident' ? AS_OF : m.eventDay;
+      if (from < seventyFifth && seventyFifth <= end) {
+        m.eligibility = { acquiredDay: from, reason: from === m.becameDay ? '転入' : '社保離脱', lostDay: seventyFifth, lossReason: '後期高齢者医療' };
+      }
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// 所得 (two fiscal years of assessment: FY n uses income of calendar year n − 1)
+
+function incomesOf(rng: Rng, m: Member): IncomeRow[] {
+  if (m.age < 18) return [];
+  const male = m.sex === 'male';
+  // Amounts for calendar year 2025 (FY2026); 2024 varies a little around them.
+  let salary = 0;
+  let pension = 0;
+  let business = 0;
+  let businessIncome = 0;
+  let other = 0;
+  switch (m.work) {
+    case 'employee':
+      salary = Math.min(25_000_000, Math.max(1_200_000, rng.logNormal(male ? 4_300_000 : 3_000_000, 0.42)));
+      if (m.age >= 60) salary *= 0.75;
+      break;
+    case 'self':
+      business = rng.logNormal(6_000_000, 0.7);
+      businessIncome = rng.chance(0.07) ? -rng.int(50, 800) * 1000 : business * (0.08 + rng.next() * 0.37);
+      break;
+    case 'irregular':
+      if (rng.chance(0.65)) salary = Math.min(3_000_000, Math.max(300_000, rng.logNormal(1_300_000, 0.5)));
+      break;
+    case 'retired':
+      if (m.age >= 60) pension = rng.logNormal(male ? 1_900_000 : 1_100_000, 0.35);
+      if (rng.chance(0.2)) salary = 400_000 + rng.next() * 800_000;
+      break;
+    case 'elderly':
+      pension = rng.logNormal(male ? 1_800_000 : 1_000_000, 0.4);
+      if (rng.chance(0.05)) salary = 500_000 + rng.next() * 1_500_000;
+      break;
+    case 'dependent':
+      if (rng.chance(0.45)) salary = 300_000 + rng.next() * 1_000_000;
+      if (m.age >= 65) pension = rng.logNormal(800_000, 0.3);
+      break;
+    case 'student':
+      if (rng.chance(0.4)) salary = 200_000 + rng.next() * 800_000;
+      break;
+    default:
+      break;
+  }
+  if (m.age >= 25 && rng.chance(0.05)) other = rng.logNormal(800_000, 0.8); // 不動産・雑所得
+
+  const rows: IncomeRow[] = [];
+  for (const fy of FISCAL_YEARS) {
+    if (rng.chance(0.03)) continue; // 未申告
+    const incomeYear = fy - 1;
+    const f = fy === 2026 ? 1 : 0.9 + rng.next() * 0.15;
+    const age65 = yearOf(m.birthDay) + 65 <= incomeYear;
+    let any = false;
+    if (salary > 0) {
+      const rev = roundYen(salary * f);
+      rows.push({ fiscalYear: fy, type: 'salary', revenue: rev, income: salaryIncome(rev, incomeYear) });
+      any = true;
+    }
+    if (pension > 0) {
+      const rev = roundYen(pension * f);
+      rows.push({ fiscalYear: fy, type: 'pension', revenue: rev, income: pensionIncome(rev, age65) });
+      any = true;
+    }
+    if (business > 0) {
+      const rev = roundYen(business * f);
+      const inc = Math.round((businessIncome * f) / 1000) * 1000;
+      rows.push({ fiscalYear: fy, type: 'business', revenue: rev, income: inc });
+      any = true;
+    }
+    if (other > 0) {
+      const rev = roundYen(other * f);
+      rows.push({ fiscalYear: fy, type: 'other', revenue: rev, income: Math.floor(rev * 0.6) });
+      any = true;
+    }
+    // 申告済み・収入なし: a zero row, so "no income" differs from "not declared" (未申告 → no row).
+    if (!any) rows.push({ fiscalYear: fy, type: 'other', revenue: 0, income: 0 });
+  }
+  return rows;
+}
