@@ -98,10 +98,10 @@ const bands = (entries: readonly (readonly [number, number, number])[]) => new W
 /** 世帯人員: about 38 % single, 28 % two, then fewer (国勢調査-like). */
 const HOUSEHOLD_SIZE = new WeightedTable<number>([[1, 38], [2, 28], [3, 16.5], [4, 12], [5, 4], [6, 1.5]]);
 const FOREIGN_HOUSEHOLD_SIZE = new WeightedTable<number>([[1, 52], [2, 24], [3, 13], [4, 9], [5, 2]]);
-const FOREIGN_HOUSEHOLD_SHARE = 0.02;
+const FOREIGN_HOUSEHOLD_SHARE = 0.03;
 
-const SINGLE_AGE = bands([[18, 24, 9], [25, 34, 15], [35, 44, 10], [45, 54, 12], [55, 64, 11], [65, 74, 15], [75, 84, 17], [85, 99, 9]]);
-const COUPLE_AGE = bands([[24, 34, 6], [35, 44, 4], [45, 54, 7], [55, 64, 14], [65, 74, 32], [75, 84, 27], [85, 95, 8]]);
+const SINGLE_AGE = bands([[18, 24, 9], [25, 34, 15], [35, 44, 9], [45, 54, 12], [55, 64, 10], [65, 69, 8], [70, 79, 17], [80, 89, 14], [90, 99, 4]]);
+const COUPLE_AGE = bands([[24, 34, 6], [35, 44, 4], [45, 54, 7], [55, 64, 12], [65, 69, 12], [70, 79, 32], [80, 89, 14], [90, 95, 2]]);
 const FAMILY_AGE = bands([[25, 34, 3], [35, 44, 8], [45, 54, 11], [55, 64, 5], [65, 74, 1.5]]);
 const ELDER_HEAD_AGE = bands([[58, 64, 3], [65, 74, 6], [75, 84, 5], [85, 92, 1]]);
 const FOREIGN_ADULT_AGE = bands([[19, 24, 5], [25, 34, 8], [35, 44, 5], [45, 59, 3], [60, 80, 1]]);
@@ -127,15 +127,14 @@ function spouseOf(rng: Rng, head: Draft): Draft {
   return { relationship: sex === 'female' ? '妻' : '夫', sex, age, supporter: 0 };
 }
 
-/** Children of the member at index `parent`, eldest first. */
+/** Children of the member at index `parent`, eldest first (born when the parent was 25–38). */
 function childrenOf(rng: Rng, parentAge: number, n: number, parent: number, rel: Relationship): Draft[] {
   const out: Draft[] = [];
   let age = parentAge - rng.int(25, 38);
-  if (age < 0) age = rng.int(0, 3);
+  if (age < 2 * (n - 1)) age = 2 * (n - 1) + rng.int(0, 6);
   for (let i = 0; i < n; i++) {
     out.push({ relationship: rel, sex: rng.chance(0.51) ? 'male' : 'female', age: Math.max(0, age), supporter: parent });
-    age -= rng.int(1, 5);
-    if (age < 0) age = 0;
+    age -= rng.int(1, 4);
   }
   return out;
 }
@@ -249,16 +248,16 @@ function compose(rng: Rng, size: number, foreign: boolean): Draft[] {
 
 function headWork(rng: Rng, age: number): Work {
   const x = rng.next();
-  if (age < 30) return x < 0.66 ? 'employee' : 'irregular';
-  if (age < 60) return x < 0.78 ? 'employee' : x < 0.9 ? 'self' : 'irregular';
-  if (age < 65) return x < 0.52 ? 'employee' : x < 0.66 ? 'self' : 'retired';
-  return x < 0.16 ? 'employee' : x < 0.3 ? 'self' : 'retired';
+  if (age < 30) return x < 0.8 ? 'employee' : 'irregular';
+  if (age < 60) return x < 0.85 ? 'employee' : x < 0.94 ? 'self' : 'irregular';
+  if (age < 65) return x < 0.62 ? 'employee' : x < 0.72 ? 'self' : 'retired';
+  return x < 0.24 ? 'employee' : x < 0.34 ? 'self' : 'retired';
 }
 
 function ownWork(rng: Rng, age: number): Work {
   const x = rng.next();
-  if (age >= 60) return x < 0.75 ? 'retired' : x < 0.9 ? 'employee' : 'self';
-  return x < 0.74 ? 'employee' : x < 0.93 ? 'irregular' : 'self';
+  if (age >= 60) return x < 0.6 ? 'retired' : x < 0.9 ? 'employee' : 'self';
+  return x < 0.84 ? 'employee' : x < 0.96 ? 'irregular' : 'self';
 }
 
 function workOf(rng: Rng, d: Draft, headW: Work): Work {
@@ -269,17 +268,17 @@ function workOf(rng: Rng, d: Draft, headW: Work): Work {
   switch (d.relationship) {
     case '妻':
     case '夫': {
-      if (headW === 'employee') return rng.chance(0.5) ? 'dependent' : d.age >= 60 ? 'retired' : rng.chance(0.75) ? 'employee' : 'irregular';
+      if (headW === 'employee') return rng.chance(0.6) ? 'dependent' : d.age >= 60 && rng.chance(0.4) ? 'retired' : 'employee';
       if (headW === 'self') return rng.chance(0.75) ? 'self' : 'employee';
       if (headW === 'elderly' || headW === 'retired') return d.age >= 60 ? 'retired' : rng.chance(0.5) ? 'employee' : 'irregular';
       return rng.chance(0.6) ? 'irregular' : 'employee';
     }
     case '父':
     case '母':
-      if (d.age >= 60) return headW === 'employee' && rng.chance(0.55) ? 'dependent' : 'retired';
+      if (d.age >= 60) return headW === 'employee' && rng.chance(0.65) ? 'dependent' : 'retired';
       return 'employee';
     case '子の妻':
-      return rng.chance(0.45) ? 'dependent' : rng.chance(0.75) ? 'employee' : 'irregular';
+      return rng.chance(0.5) ? 'dependent' : rng.chance(0.85) ? 'employee' : 'irregular';
     default:
       // 子, 子の子 (adults), 同居人
       return ownWork(rng, d.age);
@@ -434,8 +433,8 @@ function applyDeparturesAndDeaths(rng: Rng, h: Household): void {
   const single = h.members.length === 1;
   h.members.forEach((m, i) => {
     if (i === 0 && !single) return; // the 世帯主 of a multi-person household stays (no 世帯主変更 in the demo)
-    const pDeath = m.age >= 85 ? 0.07 : m.age >= 75 ? 0.03 : m.age >= 65 ? 0.01 : 0.001;
-    const pMove = m.age >= 18 && m.age <= 35 ? 0.03 : 0.006;
+    const pDeath = m.age >= 85 ? 0.09 : m.age >= 75 ? 0.04 : m.age >= 65 ? 0.012 : 0.002;
+    const pMove = m.age >= 18 && m.age <= 35 ? 0.045 : 0.01;
     const x = rng.next();
     const kind = x < pDeath ? 'deceased' : x < pDeath + pMove ? 'moved_out' : null;
     if (!kind) return;

@@ -90,7 +90,7 @@ export function LoginPage({ reason, onLoggedIn }: { reason?: LoginReason | undef
     } catch (err) {
       setCode('');
       fail(err, ['code']);
-      if (err instanceof ApiError && err.code === 'login_required') restart();
+      if (err instanceof ApiError && err.code === 'no_session') restart();
       else codeRef.current?.focus();
     } finally {
       setBusy(false);

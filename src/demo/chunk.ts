@@ -1,0 +1,226 @@
+import { copyValue } from '../db/database.js';
+import { kanaSearchKey, kanjiSearchKey, toFullWidthKatakana, toHalfWidthKatakana } from '../lib/kana.js';
+import { fakeMyNumber } from '../lib/mynumber.js';
+import type { Keyring } from '../security/keyring.js';
+import { isoDate } from './dates.js';
+import { drawHousehold, type Household, type Member } from './population.js';
+import { Rng, mixSeed } from './prng.js';
+
+/**
+ * One chunk of the demo city: a contiguous range of 宛名番号 (and of 世帯番号), generated from its own
+ * random stream (seed × chunk index), so any chunk can be produced alone — the basis of resuming.
+ * The output is COPY text (tab-separated) per table.
+ */
+
+export const TABLE_COLUMNS = {
+  person: [
+    'atena_no', 'name_kanji', 'name_kana', 'name_kana_key', 'name_kanji_key', 'alias_kanji', 'alias_kana', 'alias_kana_key',
+    'alias_kanji_key', 'real_name', 'real_name_kana', 'birth_date', 'sex', 'resident_kind', 'resident_status', 'nationality_code',
+    'became_resident_on', 'area_code', 'banchi', 'katagaki', 'address_set_on', 'previous_address', 'moved_out_to', 'moved_out_on',
+    'death_date', 'dv_support', 'valid_from', 'change_reason', 'reported_on', 'updated_by',
+  ],
+  household: ['household_no', 'formed_on', 'dissolved_on', 'valid_from', 'change_reason', 'updated_by'],
+  household_member: ['household_no', 'atena_no', 'relationship', 'member_order', 'valid_from', 'valid_to', 'change_reason', 'updated_by'],
+  income: ['atena_no', 'fiscal_year', 'income_type', 'revenue_yen', 'income_yen', 'updated_by'],
+  nhi_eligibility: ['atena_no', 'household_no', 'insured_symbol', 'insured_number', 'branch_no', 'acquired_on', 'acquisition_reason', 'lost_on', 'loss_reason', 'updated_by'],
+  person_my_number: ['atena_no', 'ciphertext', 'key_id', 'blind_index', 'updated_by'],
+} as const satisfies Record<string, readonly string[]>;
+
+export type SeedTable = keyof typeof TABLE_COLUMNS;
+export const SEED_TABLES = Object.keys(TABLE_COLUMNS) as SeedTable[];
+
+export interface ChunkSpec {
+  index: number;
+  /** First 宛名番号 of the chunk; the chunk holds atenaFrom … atenaFrom + size − 1. */
+  atenaFrom: number;
+  size: number;
+  /** First 世帯番号; a chunk never uses more than `size` household numbers. */
+  householdFrom: number;
+}
+
+export interface ChunkStats {
+  persons: number;
+  households: number;
+  /** Persons whose kana was "typed" in half-width kana (ｶﾅ) and normalised before storage. */
+  halfWidthKanaInputs: number;
+}
+
+export interface ChunkData {
+  spec: ChunkSpec;
+  tsv: Record<SeedTable, string>;
+  rows: Record<SeedTable, number>;
+  stats: ChunkStats;
+}
+
+export interface ChunkContext {
+  seed: number;
+  keyring: Keyring;
+  actorLabel: string;
+}
+
+/** Stored 氏名カナ: full-width katakana with full-width spaces, whatever kana form was typed. */
+export function normaliseKanaInput(input: string): string {
+  return toFullWidthKatakana(input).replace(/ /g, '　');
+}
+
+/** 被保険者証番号: 8 digits, a bijection of the 世帯番号 (mod 10^8), so unique per household. */
+export function insuredNumberOf(householdNo: number): string {
+  return String(((householdNo % 100_000_000) * 37_493 + 10_000_019) % 100_000_000).padStart(8, '0');
+}
+
+/** Serial for fakeMyNumber: a bijection of the 宛名番号 (mod 10^9), so every person gets a distinct number. */
+export function myNumberSerialOf(atenaNo: number): number {
+  return ((atenaNo % 1_000_000_000) * 7_919) % 1_000_000_000;
+}
+
+const N = '\\N';
+const text = (v: string | null): string => (v === null ? N : copyValue(v));
+const day = (d: number | null): string => (d === null || d < 0 ? N : isoDate(d));
+
+/** Rows of the chunk, appended as COPY text lines. */
+class TableText {
+  private readonly lines: string[] = [];
+  add(line: string): void {
+    this.lines.push(line);
+  }
+  get count(): number {
+    return this.lines.length;
+  }
+  toString(): string {
+    return this.lines.length ? `${this.lines.join('\n')}\n` : '';
+  }
+}
+
+interface PersonNames {
+  nameKanji: string;
+  nameKana: string;
+  kanaKey: string;
+  kanjiKey: string;
+  aliasKanji: string | null;
+  aliasKana: string | null;
+  realName: string | null;
+  realNameKana: string | null;
+  halfWidthInput: boolean;
+}
+
+function namesOf(rng: Rng, h: Household, m: Member): PersonNames {
+  if (h.nationality && m.foreignFamily && m.foreignGiven) {
+    const fam = m.foreignFamily;
+    const giv = m.foreignGiven;
+    const realName = `${fam.latin} ${giv.latin}`;
+    const realNameKana = `${fam.kana}　${giv.kana}`;
+    const nameKanji = fam.kanji && giv.kanji ? `${fam.kanji}　${giv.kanji}` : realName;
+    const alias = h.aliasSurname;
+    return {
+      nameKanji,
+      nameKana: realNameKana,
+      kanaKey: kanaSearchKey(realNameKana),
+      kanjiKey: kanjiSearchKey(nameKanji),
+      aliasKanji: alias ? `${alias.kanji}　${m.given.kanji}` : null,
+      aliasKana: alias ? `${alias.kana}　${m.given.kana}` : null,
+      realName,
+      realNameKana,
+      halfWidthInput: false,
+    };
+  }
+  let nameKana = `${m.surname.kana}　${m.given.kana}`;
+  // Some records arrive with half-width kana (old terminals, 住基 files): normalised before storage.
+  const halfWidthInput = rng.chance(0.03);
+  if (halfWidthInput) nameKana = normaliseKanaInput(toHalfWidthKatakana(nameKana));
+  return {
+    nameKanji: `${m.surname.kanji}　${m.given.kanji}`,
+    nameKana,
+    kanaKey: m.surname.kanaKey + m.given.kanaKey,
+    kanjiKey: m.surname.kanjiKey + m.given.kanjiKey,
+    aliasKanji: null,
+    aliasKana: null,
+    realName: null,
+    realNameKana: null,
+    halfWidthInput,
+  };
+}
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Generate one chunk. Async only to let the event loop breathe every `yieldEvery` persons, so COPY
+ * streams of the previous chunk keep flowing while this one is generated.
+ */
+export async function generateChunk(ctx: ChunkContext, spec: ChunkSpec, yieldEvery = 2_000): Promise<ChunkData> {
+  const rng = new Rng(mixSeed(ctx.seed, spec.index));
+  const by = copyValue(ctx.actorLabel);
+  const keyId = ctx.keyring.activeKeyId;
+  const t = {
+    person: new TableText(),
+    household: new TableText(),
+    household_member: new TableText(),
+    income: new TableText(),
+    nhi_eligibility: new TableText(),
+    person_my_number: new TableText(),
+  } satisfies Record<SeedTable, TableText>;
+  const stats: ChunkStats = { persons: 0, households: 0, halfWidthKanaInputs: 0 };
+
+  let atena = spec.atenaFrom;
+  const atenaEnd = spec.atenaFrom + spec.size;
+  let householdNo = spec.householdFrom;
+  let nextYield = yieldEvery;
+  while (atena < atenaEnd) {
+    const h = drawHousehold(rng, atenaEnd - atena);
+    const symbol = `緑${h.area.officeIndex + 1}`;
+    const insuredNumber = insuredNumberOf(householdNo);
+    const katagaki = text(h.katagaki);
+    const banchi = text(h.banchi);
+
+    t.household.add(
+      `${householdNo}\t${day(h.formedDay)}\t${day(h.dissolvedDay)}\t${day(h.dissolvedDay >= 0 ? h.dissolvedDay : h.formedDay)}\t${h.dissolvedReason ?? h.formedReason}\t${by}`,
+    );
+
+    let branch = 0;
+    h.members.forEach((m, i) => {
+      const n = namesOf(rng, h, m);
+      if (n.halfWidthInput) stats.halfWidthKanaInputs++;
+      const foreign = h.nationality !== null;
+      t.person.add(
+        `${atena}\t${text(n.nameKanji)}\t${text(n.nameKana)}\t${text(n.kanaKey)}\t${text(n.kanjiKey)}\t${text(n.aliasKanji)}\t${text(n.aliasKana)}` +
+          `\t${n.aliasKana === null ? N : text(kanaSearchKey(n.aliasKana))}\t${n.aliasKanji === null ? N : text(kanjiSearchKey(n.aliasKanji))}` +
+          `\t${text(n.realName)}\t${text(n.realNameKana)}\t${isoDate(m.birthDay)}\t${m.sex}\t${foreign ? 'foreign' : 'japanese'}\t${m.status}` +
+          `\t${foreign ? h.nationality!.code : N}\t${isoDate(m.becameDay)}\t${h.area.area_code}\t${banchi}\t${katagaki}\t${isoDate(m.addressSetDay)}` +
+          `\t${text(m.previousAddress)}\t${text(m.movedOutTo)}\t${m.status === 'moved_out' ? isoDate(m.eventDay) : N}` +
+          `\t${m.status === 'deceased' ? isoDate(m.eventDay) : N}\t${m.dvSupport ? 't' : 'f'}\t${isoDate(m.validFromDay)}\t${m.changeReason}` +
+          `\t${isoDate(m.reportedDay)}\t${by}`,
+      );
+      t.household_member.add(
+        `${householdNo}\t${atena}\t${m.relationship}\t${i + 1}\t${isoDate(m.memberFromDay)}\t${m.status === 'resident' ? N : isoDate(m.eventDay)}\t${m.memberReason}\t${by}`,
+      );
+      for (const r of m.incomes) t.income.add(`${atena}\t${r.fiscalYear}\t${r.type}\t${r.revenue}\t${r.income}\t${by}`);
+      const e = m.eligibility;
+      if (e) {
+        branch++;
+        t.nhi_eligibility.add(
+          `${atena}\t${householdNo}\t${symbol}\t${insuredNumber}\t${branch < 10 ? '0' : ''}${branch}\t${isoDate(e.acquiredDay)}\t${e.reason}` +
+            `\t${day(e.lostDay)}\t${e.lossReason ?? N}\t${by}`,
+        );
+      }
+      const myNumber = fakeMyNumber(myNumberSerialOf(atena));
+      t.person_my_number.add(
+        `${atena}\t${ctx.keyring.encrypt(myNumber, `person_my_number|${atena}`)}\t${keyId}\t${ctx.keyring.blindIndex(myNumber)}\t${by}`,
+      );
+      atena++;
+    });
+    stats.persons += h.members.length;
+    stats.households++;
+    householdNo++;
+    if (stats.persons >= nextYield) {
+      nextYield += yieldEvery;
+      await yieldToEventLoop();
+    }
+  }
+
+  const tsv = {} as Record<SeedTable, string>;
+  const rows = {} as Record<SeedTable, number>;
+  for (const k of Object.keys(t) as SeedTable[]) {
+    tsv[k] = t[k].toString();
+    rows[k] = t[k].count;
+  }
+  return { spec, tsv, rows, stats };
+}
