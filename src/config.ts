@@ -17,6 +17,8 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Set to 1 only behind TLS termination: marks cookies Secure (the __Host- prefix requires it). */
   COOKIE_SECURE: z.enum(['0', '1']).optional(),
+  /** The origin staff browsers use (e.g. https://kokuho.city.example.lg.jp); fixes the WebAuthn RP ID and origin. */
+  PUBLIC_ORIGIN: z.string().url().optional(),
 });
 
 export type Config = {
@@ -31,6 +33,7 @@ export type Config = {
   sessionAbsoluteMs: number;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
   cookieSecure: boolean | undefined;
+  publicOrigin: string | undefined;
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -53,5 +56,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionAbsoluteMs: e.SESSION_ABSOLUTE_HOURS * 3_600_000,
     logLevel: e.LOG_LEVEL,
     cookieSecure: e.COOKIE_SECURE === undefined ? undefined : e.COOKIE_SECURE === '1',
+    publicOrigin: e.PUBLIC_ORIGIN?.replace(/\/$/, ''),
   };
 }

@@ -35,10 +35,11 @@ export interface RunningServer {
 
 /** Build every dependency explicitly, bootstrap the organisation (and demo data), and listen. */
 export async function buildDeps(opts: StartOptions): Promise<Deps> {
-  const base = loadConfig({ ...process.env, ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}) });
+  const base = loadConfig();
   const config: Config = {
     ...base,
-    databaseUrl: opts.databaseUrl ?? base.databaseUrl,
+    // An explicit databaseUrl (even undefined = embedded PGlite) wins over the environment.
+    databaseUrl: 'databaseUrl' in opts ? opts.databaseUrl : base.databaseUrl,
     port: opts.port ?? base.port,
     host: opts.host ?? base.host,
     logLevel: opts.logLevel ?? base.logLevel,

@@ -102,7 +102,7 @@ const FOREIGN_HOUSEHOLD_SHARE = 0.03;
 
 const SINGLE_AGE = bands([[18, 24, 9], [25, 34, 15], [35, 44, 9], [45, 54, 12], [55, 64, 10], [65, 69, 8], [70, 79, 17], [80, 89, 14], [90, 99, 4]]);
 const COUPLE_AGE = bands([[24, 34, 6], [35, 44, 4], [45, 54, 7], [55, 64, 12], [65, 69, 12], [70, 79, 32], [80, 89, 14], [90, 95, 2]]);
-const FAMILY_AGE = bands([[25, 34, 3], [35, 44, 8], [45, 54, 11], [55, 64, 5], [65, 74, 1.5]]);
+const FAMILY_AGE = bands([[25, 34, 2], [35, 44, 7], [45, 54, 12], [55, 64, 5], [65, 74, 1.5]]);
 const ELDER_HEAD_AGE = bands([[58, 64, 3], [65, 74, 6], [75, 84, 5], [85, 92, 1]]);
 const FOREIGN_ADULT_AGE = bands([[19, 24, 5], [25, 34, 8], [35, 44, 5], [45, 59, 3], [60, 80, 1]]);
 
@@ -248,16 +248,16 @@ function compose(rng: Rng, size: number, foreign: boolean): Draft[] {
 
 function headWork(rng: Rng, age: number): Work {
   const x = rng.next();
-  if (age < 30) return x < 0.8 ? 'employee' : 'irregular';
-  if (age < 60) return x < 0.85 ? 'employee' : x < 0.94 ? 'self' : 'irregular';
-  if (age < 65) return x < 0.62 ? 'employee' : x < 0.72 ? 'self' : 'retired';
-  return x < 0.24 ? 'employee' : x < 0.34 ? 'self' : 'retired';
+  if (age < 30) return x < 0.9 ? 'employee' : 'irregular';
+  if (age < 60) return x < 0.885 ? 'employee' : x < 0.96 ? 'self' : 'irregular';
+  if (age < 65) return x < 0.7 ? 'employee' : x < 0.8 ? 'self' : 'retired';
+  return x < 0.3 ? 'employee' : x < 0.4 ? 'self' : 'retired';
 }
 
 function ownWork(rng: Rng, age: number): Work {
   const x = rng.next();
-  if (age >= 60) return x < 0.6 ? 'retired' : x < 0.9 ? 'employee' : 'self';
-  return x < 0.84 ? 'employee' : x < 0.96 ? 'irregular' : 'self';
+  if (age >= 60) return x < 0.5 ? 'retired' : x < 0.9 ? 'employee' : 'self';
+  return x < 0.94 ? 'employee' : x < 0.98 ? 'irregular' : 'self';
 }
 
 function workOf(rng: Rng, d: Draft, headW: Work): Work {
@@ -268,14 +268,14 @@ function workOf(rng: Rng, d: Draft, headW: Work): Work {
   switch (d.relationship) {
     case '妻':
     case '夫': {
-      if (headW === 'employee') return rng.chance(0.6) ? 'dependent' : d.age >= 60 && rng.chance(0.4) ? 'retired' : 'employee';
+      if (headW === 'employee') return rng.chance(0.6) ? 'dependent' : d.age >= 60 && rng.chance(0.1) ? 'retired' : 'employee';
       if (headW === 'self') return rng.chance(0.75) ? 'self' : 'employee';
-      if (headW === 'elderly' || headW === 'retired') return d.age >= 60 ? 'retired' : rng.chance(0.5) ? 'employee' : 'irregular';
+      if (headW === 'elderly' || headW === 'retired') return d.age >= 60 ? (rng.chance(0.8) ? 'retired' : 'employee') : rng.chance(0.5) ? 'employee' : 'irregular';
       return rng.chance(0.6) ? 'irregular' : 'employee';
     }
     case '父':
     case '母':
-      if (d.age >= 60) return headW === 'employee' && rng.chance(0.65) ? 'dependent' : 'retired';
+      if (d.age >= 60) return headW === 'employee' && rng.chance(0.92) ? 'dependent' : 'retired';
       return 'employee';
     case '子の妻':
       return rng.chance(0.5) ? 'dependent' : rng.chance(0.85) ? 'employee' : 'irregular';

@@ -25,14 +25,10 @@ export function clearSessionCookie(c: Context<AppEnv>): void {
 }
 
 export function requestInfo(c: Context<AppEnv>) {
+  // WebAuthn binds to the configured public origin; without one (demo, tests) to the Host the browser used.
   const url = new URL(c.req.url);
-  const origin = c.req.header('origin') ?? `${url.protocol}//${url.host}`;
-  let rpId = url.hostname;
-  try {
-    rpId = new URL(origin).hostname;
-  } catch {
-    /* keep the URL's host */
-  }
+  const origin = c.get('deps').config.publicOrigin ?? `${url.protocol}//${url.host}`;
+  const rpId = new URL(origin).hostname;
   return {
     ip: clientIp(c),
     terminal: c.req.header('x-terminal-id')?.slice(0, 64) ?? null,
@@ -44,6 +40,14 @@ export function requestInfo(c: Context<AppEnv>) {
 function clientIp(c: Context<AppEnv>): string | null {
   const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
   return env?.incoming?.socket?.remoteAddress ?? null;
+}
+
+function sameHost(origin: string, requestUrl: string): boolean {
+  try {
+    return new URL(origin).host === new URL(requestUrl).host;
+  } catch {
+    return false;
+  }
 }
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -97,7 +101,7 @@ export const sessionMiddleware: MiddlewareHandler<AppEnv> = async (c, next) => {
     const site = c.req.header('sec-fetch-site');
     if (site && site !== 'same-origin' && site !== 'none') return errorJson(c, 403, 'csrf', '別サイトからの要求は受け付けません');
     const origin = c.req.header('origin');
-    if (origin && origin !== info.origin.replace(/\/$/, '') && new URL(origin).host !== new URL(c.req.url).host) {
+    if (origin && origin !== info.origin && !sameHost(origin, c.req.url)) {
       return errorJson(c, 403, 'csrf', '別サイトからの要求は受け付けません');
     }
     const session = c.get('session');

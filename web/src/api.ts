@@ -209,15 +209,17 @@ export interface HistoryEntry {
 export interface Household {
   householdNo: number | string;
   formedOn: string;
+  dissolvedOn?: string | null;
   address: string | null;
-  headAtenaNo: number | string;
+  addressHidden?: boolean;
+  headAtenaNo: number | string | null;
   isPseudoHead: boolean;
   members: HouseholdMember[];
   history: HistoryEntry[];
 }
 
 export interface PersonVersion {
-  validFrom: string;
+  validFrom: string | null;
   changeReason: string | null;
   changedFields: string[];
   recordedAt: string;
@@ -236,9 +238,13 @@ export interface PersonDetail {
   residentKind: 'japanese' | 'foreign' | string;
   residentStatus: ResidentStatus;
   address: string | null;
+  previousAddress?: string | null;
+  movedOutTo?: string | null;
   addressHidden: boolean;
+  dvSupport?: boolean;
   householdNo: number | string | null;
   relationship: string | null;
+  deathDate?: string | null;
   versions: PersonVersion[];
   hasMyNumber: boolean;
 }

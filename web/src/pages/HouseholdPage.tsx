@@ -88,8 +88,16 @@ export function HouseholdPage({ householdNo }: { householdNo: string; me: Me }):
           </div>
           <div>
             <dt>住所</dt>
-            <dd>{h.address ?? <span className="muted">（非表示）</span>}</dd>
+            <dd>{h.address ?? <Badge kind="warning">住所は表示できません</Badge>}</dd>
           </div>
+          {h.dissolvedOn ? (
+            <div>
+              <dt>世帯消除日</dt>
+              <dd>
+                <DateText value={h.dissolvedOn} />
+              </dd>
+            </div>
+          ) : null}
           <div>
             <dt>世帯員数</dt>
             <dd>{current.length}人</dd>

@@ -38,7 +38,7 @@ export function PersonPage({ atenaNo, me }: { atenaNo: string; me: Me }): ReactN
 
   const p = res.data;
   const versions = [...p.versions].sort((a, b) =>
-    a.recordedAt < b.recordedAt ? 1 : a.recordedAt > b.recordedAt ? -1 : a.validFrom < b.validFrom ? 1 : -1,
+    a.recordedAt < b.recordedAt ? 1 : a.recordedAt > b.recordedAt ? -1 : (a.validFrom ?? '') < (b.validFrom ?? '') ? 1 : -1,
   );
   return (
     <>
@@ -107,8 +107,36 @@ export function PersonPage({ atenaNo, me }: { atenaNo: string; me: Me }): ReactN
               ) : (
                 p.address
               )}
+              {p.dvSupport && !p.addressHidden ? (
+                <>
+                  {' '}
+                  <Badge kind="warning" title="DV等支援措置の対象者です。住所等の取扱いに注意してください。">
+                    支援措置対象
+                  </Badge>
+                </>
+              ) : null}
             </dd>
           </div>
+          {p.previousAddress ? (
+            <div>
+              <dt>前住所</dt>
+              <dd>{p.previousAddress}</dd>
+            </div>
+          ) : null}
+          {p.movedOutTo ? (
+            <div>
+              <dt>転出先</dt>
+              <dd>{p.movedOutTo}</dd>
+            </div>
+          ) : null}
+          {p.deathDate ? (
+            <div>
+              <dt>死亡日</dt>
+              <dd>
+                <DateText value={p.deathDate} />
+              </dd>
+            </div>
+          ) : null}
           <div>
             <dt>世帯</dt>
             <dd>
