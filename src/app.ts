@@ -10,10 +10,15 @@ import type { Deps } from './deps.js';
 import { AppError, errorJson, zodFieldErrors } from './http/errors.js';
 import { securityHeaders } from './http/security-headers.js';
 import { sessionMiddleware } from './http/session.js';
+import { rejectNulCharacters } from './http/input-guard.js';
 import { declareAccess } from './http/route.js';
 import { DOCS_CSS, renderDocsPage } from './http/docs-page.js';
 import { registerAuthRoutes } from './modules/access/auth.routes.js';
 import { registerPersonRoutes } from './modules/person/person.routes.js';
+import { registerAuditRoutes } from './modules/audit/audit.routes.js';
+import { registerStaffRoutes } from './modules/access/staff.routes.js';
+import { registerMyNumberRoutes } from './modules/mynumber/mynumber.routes.js';
+import { registerApprovalRoutes } from './modules/approval/approval.routes.js';
 
 z.config(z.locales.ja());
 
@@ -38,6 +43,7 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
   app.use('*', securityHeaders);
   app.use('/api/*', bodyLimit({ maxSize: 1024 * 1024, onError: (c) => errorJson(c, 413, 'too_large', '要求が大きすぎます(1MBまで)') }));
   app.use('*', sessionMiddleware);
+  app.use('/api/*', rejectNulCharacters);
 
   declareAccess('GET', '/healthz', 'public');
   app.get('/healthz', async (c) => {
@@ -47,6 +53,10 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
 
   registerAuthRoutes(app);
   registerPersonRoutes(app);
+  registerAuditRoutes(app);
+  registerStaffRoutes(app);
+  registerMyNumberRoutes(app);
+  registerApprovalRoutes(app);
 
   declareAccess('GET', '/api/openapi.json', 'public');
   app.doc31('/api/openapi.json', {

@@ -6,6 +6,8 @@ import type { AuditRepository } from './modules/audit/audit.repository.js';
 import type { AuthService } from './modules/access/auth.service.js';
 import type { StaffService } from './modules/access/staff.service.js';
 import type { PersonService } from './modules/person/person.service.js';
+import type { ApprovalService } from './modules/approval/approval.service.js';
+import type { MyNumberService } from './modules/mynumber/mynumber.service.js';
 
 /** What the composition root (app.ts) builds once and hands to routes and services, explicitly. */
 export interface Deps {
@@ -16,5 +18,7 @@ export interface Deps {
   auth: AuthService;
   staff: StaffService;
   persons: PersonService;
+  approvals: ApprovalService;
+  myNumbers: MyNumberService;
   logger: Logger;
 }

@@ -8,6 +8,9 @@ import { AuditRepository } from './modules/audit/audit.repository.js';
 import { AuthService } from './modules/access/auth.service.js';
 import { StaffService } from './modules/access/staff.service.js';
 import { PersonService } from './modules/person/person.service.js';
+import { ApprovalService } from './modules/approval/approval.service.js';
+import { MyNumberService } from './modules/mynumber/mynumber.service.js';
+import { loadJimu } from './modules/mynumber/jimu.js';
 import { createApp } from './app.js';
 import { bootstrap, type DemoLogin } from './bootstrap.js';
 import type { Deps } from './deps.js';
@@ -50,6 +53,7 @@ export async function buildDeps(opts: StartOptions): Promise<Deps> {
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.databaseUrl ? undefined : opts.dataDir });
   const audit = new AuditRepository(keyring);
   const db = database.db;
+  const approvals = new ApprovalService(db, audit);
   return {
     config,
     database,
@@ -59,6 +63,8 @@ export async function buildDeps(opts: StartOptions): Promise<Deps> {
     auth: new AuthService(db, keyring, audit),
     staff: new StaffService(db, keyring, audit),
     persons: new PersonService(db, audit),
+    approvals,
+    myNumbers: new MyNumberService(db, keyring, audit, approvals, loadJimu()),
   };
 }
 

@@ -1,4 +1,4 @@
-import { Kysely, Migrator, PostgresDialect, sql, type MigrationProvider } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, sql, type DatabaseConnection, type Dialect, type Driver, type MigrationProvider, type TransactionSettings } from 'kysely';
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
 import { KyselyPGlite } from 'kysely-pglite';
 import pg from 'pg';
@@ -102,8 +102,7 @@ async function openPglite(opts: OpenOptions): Promise<Database> {
   });
   await client.waitReady;
   await client.exec(`SET TIME ZONE 'Asia/Tokyo'`);
-  const { dialect } = new KyselyPGlite(client);
-  const db = new Kysely<DB>({ dialect });
+  const db = new Kysely<DB>({ dialect: serialized(new KyselyPGlite(client).dialect) });
   if (opts.migrate !== false) await migrateToLatest(db as Kysely<any>);
   await client.exec(`SET ROLE ${APP_ROLE}`);
   return {
@@ -125,6 +124,63 @@ async function openPglite(opts: OpenOptions): Promise<Database> {
       await db.destroy();
       if (!client.closed) await client.close();
     },
+  };
+}
+
+/**
+ * PGlite is a single session. Without a lock, concurrent requests interleave their statements inside
+ * each other's transactions (a rollback undoes another request's writes, the audit chain gets gaps).
+ * Every connection checkout waits until the previous one is released, as Kysely's SQLite driver does.
+ */
+class SerializedDriver implements Driver {
+  #tail: Promise<void> = Promise.resolve();
+  readonly #release = new WeakMap<DatabaseConnection, () => void>();
+  constructor(private readonly inner: Driver) {}
+  init(): Promise<void> {
+    return this.inner.init();
+  }
+  async acquireConnection(): Promise<DatabaseConnection> {
+    const previous = this.#tail;
+    let release!: () => void;
+    this.#tail = new Promise<void>((resolve) => (release = resolve));
+    await previous;
+    try {
+      const connection = await this.inner.acquireConnection();
+      this.#release.set(connection, release);
+      return connection;
+    } catch (e) {
+      release();
+      throw e;
+    }
+  }
+  async releaseConnection(connection: DatabaseConnection): Promise<void> {
+    try {
+      await this.inner.releaseConnection(connection);
+    } finally {
+      this.#release.get(connection)?.();
+      this.#release.delete(connection);
+    }
+  }
+  beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+    return this.inner.beginTransaction(connection, settings);
+  }
+  commitTransaction(connection: DatabaseConnection): Promise<void> {
+    return this.inner.commitTransaction(connection);
+  }
+  rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    return this.inner.rollbackTransaction(connection);
+  }
+  destroy(): Promise<void> {
+    return this.inner.destroy();
+  }
+}
+
+function serialized(dialect: Dialect): Dialect {
+  return {
+    createAdapter: () => dialect.createAdapter(),
+    createDriver: () => new SerializedDriver(dialect.createDriver()),
+    createIntrospector: (db) => dialect.createIntrospector(db),
+    createQueryCompiler: () => dialect.createQueryCompiler(),
   };
 }
 

@@ -28,6 +28,10 @@ export const FIELD_LABELS: Record<string, string> = {
   officeCode: '所属',
   displayName: '氏名',
   roles: 'ロール',
+  action: '操作',
+  outcome: '結果',
+  bulk: '大量参照のみ',
+  format: '出力形式',
 };
 
 export interface FieldError {

@@ -104,7 +104,9 @@ export const sessionMiddleware: MiddlewareHandler<AppEnv> = async (c, next) => {
     if (origin && origin !== info.origin && !sameHost(origin, c.req.url)) {
       return errorJson(c, 403, 'csrf', '別サイトからの要求は受け付けません');
     }
-    const session = c.get('session');
+    // A new login replaces whatever session the browser still holds (e.g. a reload after the password
+    // step), so it cannot be stuck on a stale token; Sec-Fetch-Site/Origin and SameSite=Strict still apply.
+    const session = c.req.path === '/api/auth/login' ? undefined : c.get('session');
     if (session && c.req.header('x-csrf-token') !== session.csrfToken) {
       return errorJson(c, 403, 'csrf', 'CSRFトークンが一致しません。画面を再読み込みしてください');
     }

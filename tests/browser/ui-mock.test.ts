@@ -177,9 +177,9 @@ describe('web UI (stand-in API)', () => {
     await login(page);
     await page.goto(server.url + '/households/5001');
     await page.getByRole('heading', { level: 1, name: /世帯 5001/ }).waitFor();
-    expect(await page.getByRole('heading', { level: 1 }).innerText()).toContain('擬制世帯主');
     const members = page.getByTestId('members');
     await members.waitFor();
+    expect(await page.getByRole('heading', { level: 1 }).innerText()).toContain('擬制世帯主');
     const text = await members.innerText();
     expect(text).toContain('世帯主');
     expect(text).toContain('妻');
@@ -197,10 +197,19 @@ describe('web UI (stand-in API)', () => {
     await login(page);
     await page.goto(server.url + '/persons/100001');
     await page.getByRole('heading', { level: 2, name: '個人番号' }).waitFor();
+    // The title (stored in the browser's history list) carries the 宛名番号, not the name.
+    expect(await page.title()).toContain('個人 100001');
+    expect(await page.title()).not.toContain('山田');
     const value = page.getByTestId('mynumber-value');
     expect(await value.innerText()).not.toMatch(/\d/);
+    // Only the 事務 that allow 'reveal' are offered.
+    const jimu = page.getByLabel('利用する事務');
+    expect(await jimu.locator('option').allInnerTexts()).toEqual(['選択してください', '被保険者資格管理等に係る事務', '国民健康保険税の賦課徴収に関する事務']);
     await page.getByRole('button', { name: '個人番号を表示' }).click();
     await expect.poll(() => page.locator('#mynumber-purpose-error').innerText()).toContain('利用目的を入力してください');
+    expect(await page.locator('#mynumber-jimu-error').innerText()).toContain('利用する事務を選択してください');
+    await jimu.selectOption('nhi.eligibility');
+    expect(await page.locator('#mynumber-jimu-hint').innerText()).toContain('別表第１の３０の項');
     await page.getByLabel('利用目的').fill('資格取得・喪失の届出確認');
     await page.getByRole('button', { name: '個人番号を表示' }).click();
     const code = page.getByLabel('ワンタイムパスワード');

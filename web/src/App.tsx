@@ -206,11 +206,11 @@ function renderRoute(route: Route, me: Me, key: number, updateMe: (patch: Partia
     case 'login':
       return <Redirect to={homePath(me)} />;
     case 'search':
-      return <SearchPage key={key} me={me} />;
+      return can(me, PERMISSION.personRead) ? <SearchPage key={key} me={me} /> : <Forbidden />;
     case 'household':
-      return <HouseholdPage key={key} householdNo={route.householdNo} me={me} />;
+      return can(me, PERMISSION.personRead) ? <HouseholdPage key={key} householdNo={route.householdNo} me={me} /> : <Forbidden />;
     case 'person':
-      return <PersonPage key={key} atenaNo={route.atenaNo} me={me} />;
+      return can(me, PERMISSION.personRead) ? <PersonPage key={key} atenaNo={route.atenaNo} me={me} /> : <Forbidden />;
     case 'audit':
       return can(me, PERMISSION.audit) ? <AuditPage key={key} /> : <Forbidden />;
     case 'securityKey':

@@ -259,10 +259,14 @@ export interface AuditEvent {
   outcome: string;
   ip: string | null;
   terminal: string | null;
+  actorKind?: 'staff' | 'operator' | 'anonymous';
+  correlationId?: string | null;
+  detail?: Record<string, unknown>;
 }
 
 export interface AuditResult {
   total: number;
+  totalCapped?: boolean;
   page?: number;
   pageSize?: number;
   items: AuditEvent[];

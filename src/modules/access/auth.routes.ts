@@ -130,6 +130,8 @@ export function registerAuthRoutes(app: OpenAPIHono<AppEnv>): void {
 
   app.openapi(login, async (c) => {
     const { staffId, password } = c.req.valid('json');
+    const previous = c.get('session');
+    if (previous) await c.get('deps').auth.repo.endSession(previous.hash, 'replaced_by_login');
     const r = await c.get('deps').auth.login(staffId, password, requestInfo(c));
     setSessionCookie(c, r.token);
     return c.json({ stage: 'second_factor' as const, methods: r.methods, csrfToken: r.csrfToken }, 200);

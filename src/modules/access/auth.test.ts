@@ -136,3 +136,16 @@ describe('sessions', () => {
     expect((await post('/api/auth/login', { staffId: 'nozei01', password: pw('nozei01') })).status).toBe(401);
   });
 });
+
+describe('a stale session cookie never blocks a new login', () => {
+  it('logging in again while holding a pending session works and ends the old one', async () => {
+    const r1 = await post('/api/auth/login', { staffId: 'kokuho01', password: pw('kokuho01') });
+    const stale = cookieOf(r1);
+    // a reload lost the CSRF token: the browser still sends the cookie, without the token
+    const r2 = await post('/api/auth/login', { staffId: 'kokuho01', password: pw('kokuho01') }, { cookie: stale });
+    expect(r2.status).toBe(200);
+    const { csrfToken } = (await r2.json()) as { csrfToken: string };
+    const old = await post('/api/auth/totp', { code: authenticator.generate(f.totp.kokuho01!) }, { cookie: stale, 'x-csrf-token': csrfToken });
+    expect(old.status).not.toBe(200);
+  });
+});

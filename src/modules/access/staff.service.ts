@@ -30,6 +30,8 @@ export class StaffService {
   async create(s: NewStaff, actor: Actor): Promise<{ totpSecret: string }> {
     const problems = passwordProblems(s.password, s.staffId);
     if (problems.length) throw new AppError(400, 'weak_password', problems.join('。'), [{ field: 'password', label: 'パスワード', message: problems.join('。') }]);
+    s = { ...s, roles: [...new Set(s.roles)] };
+    await this.assertOfficeAndRoles(s.officeCode, s.roles);
     const totpSecret = authenticator.generateSecret(20);
     const hash = await AuthService.hashPassword(s.password);
     const label = actorLabel(actor);
@@ -60,7 +62,13 @@ export class StaffService {
 
   async grant(staffId: string, roleCode: string, actor: Actor): Promise<void> {
     const label = actorLabel(actor);
+    if (actor.kind === 'staff' && actor.id === staffId) throw new AppError(403, 'self_grant', '自分自身に権限(ロール)を付与することはできません。別の利用者管理者に依頼してください');
+    await this.assertOfficeAndRoles(null, [roleCode]);
     await this.db.transaction().execute(async (tx) => {
+      const target = await this.targetStaff(tx, staffId);
+      if (target.disabled_at) throw new AppError(409, 'disabled', `職員ID ${staffId} は無効化されています`);
+      const has = await tx.selectFrom('staff_role').select('role_code').where('staff_id', '=', staffId).where('role_code', '=', roleCode).executeTakeFirst();
+      if (has) throw new AppError(409, 'already_granted', `職員ID ${staffId} には既にロール ${roleCode} が付与されています`);
       await tx.insertInto('staff_role').values({ staff_id: staffId, role_code: roleCode, granted_by: label }).onConflict((oc) => oc.doNothing()).execute();
       await tx.insertInto('grant_log').values({ staff_id: staffId, role_code: roleCode, action: 'grant', by_actor: label }).execute();
       await this.audit.append(tx, actor, { functionCode: 'user.admin', action: 'role.grant', detail: { staffId, roleCode } });
@@ -70,7 +78,9 @@ export class StaffService {
   async revoke(staffId: string, roleCode: string, actor: Actor): Promise<void> {
     const label = actorLabel(actor);
     await this.db.transaction().execute(async (tx) => {
-      await tx.deleteFrom('staff_role').where('staff_id', '=', staffId).where('role_code', '=', roleCode).execute();
+      await this.targetStaff(tx, staffId);
+      const r = await tx.deleteFrom('staff_role').where('staff_id', '=', staffId).where('role_code', '=', roleCode).returning('role_code').execute();
+      if (r.length === 0) throw new AppError(404, 'not_granted', `職員ID ${staffId} にロール ${roleCode} は付与されていません`);
       await tx.insertInto('grant_log').values({ staff_id: staffId, role_code: roleCode, action: 'revoke', by_actor: label }).execute();
       await this.audit.append(tx, actor, { functionCode: 'user.admin', action: 'role.revoke', detail: { staffId, roleCode } });
     });
@@ -79,6 +89,7 @@ export class StaffService {
   /** One step for a departing user: disabled and every session ended at once. */
   async disable(staffId: string, reason: string, actor: Actor): Promise<{ sessionsEnded: number }> {
     const label = actorLabel(actor);
+    if (actor.kind === 'staff' && actor.id === staffId) throw new AppError(403, 'self_disable', '自分自身を無効化することはできません');
     return this.db.transaction().execute(async (tx) => {
       await sql`SELECT set_config('nhi.actor', ${label}, true)`.execute(tx);
       const r = await tx.updateTable('staff').set({ disabled_at: new Date(), disabled_reason: reason }).where('staff_id', '=', staffId).returning('staff_id').executeTakeFirst();
@@ -98,6 +109,37 @@ export class StaffService {
       if (!r) throw new AppError(404, 'not_found', `職員ID ${staffId} は存在しません`);
       await this.audit.append(tx, actor, { functionCode: 'user.admin', action: 'staff.unlock', detail: { staffId } });
     });
+  }
+
+  /** 400 naming the field when the office or a role is not in config/organization.yaml. */
+  private async assertOfficeAndRoles(officeCode: string | null, roles: readonly string[]): Promise<void> {
+    if (officeCode !== null && !(await this.db.selectFrom('office').select('office_code').where('office_code', '=', officeCode).executeTakeFirst())) {
+      throw new AppError(400, 'unknown_office', `所属 ${officeCode} は登録されていません`, [{ field: 'officeCode', label: '所属', message: `所属: ${officeCode} は登録されていません` }]);
+    }
+    if (roles.length === 0) return;
+    const known = new Set((await this.db.selectFrom('role').select('role_code').where('role_code', 'in', [...roles]).execute()).map((r) => r.role_code));
+    const unknown = roles.filter((r) => !known.has(r));
+    if (unknown.length) {
+      throw new AppError(400, 'unknown_role', `ロール ${unknown.join(', ')} は登録されていません`, [{ field: 'roleCode', label: 'ロール', message: `ロール: ${unknown.join(', ')} は登録されていません` }]);
+    }
+  }
+
+  private async targetStaff(tx: Kysely<DB>, staffId: string) {
+    const t = await tx.selectFrom('staff').select(['staff_id', 'disabled_at']).where('staff_id', '=', staffId).executeTakeFirst();
+    if (!t) throw new AppError(404, 'not_found', `職員ID ${staffId} は存在しません`);
+    return t;
+  }
+
+  /** 利用者一覧: office, roles, disabled / locked state. */
+  async list(now = new Date()) {
+    const staff = await this.db
+      .selectFrom('staff')
+      .innerJoin('office', 'office.office_code', 'staff.office_code')
+      .select(['staff.staff_id', 'staff.display_name', 'staff.office_code', 'office.name as office_name', 'office.kind as office_kind', 'staff.disabled_at', 'staff.disabled_reason', 'staff.locked_until', 'staff.failed_logins', 'staff.created_at'])
+      .orderBy('staff.staff_id')
+      .execute();
+    const roles = await this.db.selectFrom('staff_role').select(['staff_id', 'role_code']).orderBy('role_code').execute();
+    return staff.map((s) => ({ ...s, roles: roles.filter((r) => r.staff_id === s.staff_id).map((r) => r.role_code), locked: !!s.locked_until && s.locked_until > now }));
   }
 
   /** The current TOTP code of a staff member (demo convenience for the CLI). */

@@ -2,7 +2,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import type { Actor } from '../../security/actor.js';
 import type { Keyring } from '../../security/keyring.js';
-import { assertNoMyNumber, chainHash, checkpointMessage, GENESIS_HASH, type AuditRecord } from './audit.rules.js';
+import { assertNoMyNumber, chainHash, checkpointMessage, GENESIS_HASH, redactMyNumberLike, type AuditRecord } from './audit.rules.js';
 
 /** One lock key for the chain head: writers are serialized so the chain never forks. */
 const AUDIT_CHAIN_LOCK = 7_041_955_001;
@@ -26,7 +26,8 @@ export class AuditRepository {
    * operation fails with it. Call it last in the transaction to keep the chain lock short.
    */
   async append(tx: Transaction<DB> | Kysely<DB>, actor: Actor, input: AuditInput): Promise<number> {
-    const detail = input.detail ?? {};
+    // Never a My Number in the trail: 12-digit runs are masked (user input may carry one), then checked.
+    const detail = redactMyNumberLike(input.detail ?? {});
     assertNoMyNumber(detail);
     await sql`SELECT pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`.execute(tx);
     const head = await tx.selectFrom('audit_event').select(['seq', 'row_hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
@@ -43,7 +44,7 @@ export class AuditRepository {
       functionCode: input.functionCode,
       action: input.action,
       subjects: [...(input.subjects ?? [])],
-      detail: JSON.parse(JSON.stringify(detail)),
+      detail,
       outcome: input.outcome ?? 'success',
       correlationId: input.correlationId ?? null,
     };

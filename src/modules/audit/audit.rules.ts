@@ -56,10 +56,48 @@ export function checkpointMessage(seq: number, rowHash: string, createdAtIso: st
 }
 
 const TWELVE_DIGITS = /(?<!\d)\d{12}(?!\d)/;
+const TWELVE_DIGITS_ALL = /(?<!\d)\d{12}(?!\d)/g;
+/** Lower-case hex digests (SHA-256 of an export, session references): random hex may hold 12 digits in a row. */
+const HEX_DIGEST = /^[0-9a-f]{16,}$/;
 
-/** Audit details must never carry a My Number; any 12-digit run is refused. */
+/** Placeholder written instead of a 12-digit run found in an audit detail. */
+export const MY_NUMBER_REDACTED = '[12桁の数字を伏字]';
+
+function suspicious(s: string): boolean {
+  return !HEX_DIGEST.test(s) && TWELVE_DIGITS.test(s.normalize('NFKC'));
+}
+
+/** Audit details must never carry a My Number; any 12-digit run (in a key or a value) is refused. */
 export function assertNoMyNumber(detail: unknown): void {
-  if (TWELVE_DIGITS.test(canonicalJson(detail))) {
-    throw new Error('監査記録に12桁の数字(個人番号の可能性)を含めることはできません');
-  }
+  const walk = (v: unknown): void => {
+    if (typeof v === 'string') {
+      if (suspicious(v)) throw new Error('監査記録に12桁の数字(個人番号の可能性)を含めることはできません');
+    } else if (typeof v === 'number' || typeof v === 'bigint') {
+      walk(String(v));
+    } else if (Array.isArray(v)) {
+      v.forEach(walk);
+    } else if (v && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) {
+        walk(k);
+        walk(x);
+      }
+    }
+  };
+  walk(detail);
+}
+
+/**
+ * The same rule applied by masking instead of refusing: user input echoed into a detail (a search
+ * criterion, an attempted staff ID) may hold a 12-digit run, and must neither reach the trail nor turn
+ * the request into a 500. Returns a JSON-safe copy.
+ */
+export function redactMyNumberLike(detail: unknown): unknown {
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') return suspicious(v) ? v.normalize('NFKC').replace(TWELVE_DIGITS_ALL, MY_NUMBER_REDACTED) : v;
+    if (typeof v === 'number') return suspicious(String(v)) ? MY_NUMBER_REDACTED : v;
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [walk(k) as string, walk(x)]));
+    return v;
+  };
+  return walk(JSON.parse(JSON.stringify(detail ?? {})));
 }

@@ -94,7 +94,8 @@ describe('household page', () => {
     expect(moved).toHaveLength(1);
     expect(moved[0]!.by).toBe('staff:kokuho01');
     expect(moved[0]!.changedFields).toEqual(expect.arrayContaining(['area_code', 'banchi', 'valid_from', 'change_reason']));
-    expect(moved[0]!.changeReason).toBe('転入'); // the superseded version's reason
+    expect(moved[0]!.changeReason).toBe('転居'); // the change's own 異動事由
+    expect(moved[0]!.validFrom).toBe('2024-10-01');
   });
 
   it('marks a 擬制世帯主 household (head not insured, members insured)', async () => {

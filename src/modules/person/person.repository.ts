@@ -66,7 +66,7 @@ export class PersonRepository {
       .select([
         'm.member_id', 'm.atena_no', 'm.relationship', 'm.member_order', 'm.valid_from', 'm.valid_to', 'm.change_reason',
         'p.name_kanji', 'p.name_kana', 'p.alias_kanji', 'p.birth_date', 'p.sex', 'p.resident_status', 'p.dv_support',
-        'p.banchi', 'p.katagaki', 'a.town_name', 'a.chome',
+        'p.banchi', 'p.katagaki', 'a.town_name', 'a.chome', 'p.valid_from as person_valid_from', 'p.change_reason as person_change_reason',
       ])
       .where('m.household_no', '=', householdNo)
       .orderBy('m.valid_to', (ob) => ob.desc().nullsFirst())

@@ -159,20 +159,33 @@ export class PersonService {
         const dv = rows.some((r) => r.dv_support);
         const addressShown = head && addressVisible(actor, dv) ? formatAddress(head) : null;
         const hist = await repo.householdHistory(householdNo, atenaNos, rows.map((r) => r.member_id));
-        const history = [
-          ...hist.person.map((x) => ({ x, table: 'person' as const, atenaNo: Number(x.row_key) })),
-          ...hist.members.map((x) => ({ x, table: 'household_member' as const, atenaNo: Number((x.row_data as Row).atena_no) })),
-          ...hist.household.map((x) => ({ x, table: 'household' as const, atenaNo: null })),
-        ]
-          .map(({ x, table, atenaNo }) => ({
-            at: new Date(x.superseded_at).toISOString(),
-            by: x.superseded_by,
-            atenaNo,
-            table,
-            changedFields: dv && !addressVisible(actor, dv) ? x.changed_fields.map((f) => (['area_code', 'banchi', 'katagaki', 'previous_address', 'moved_out_to'].includes(f) ? '(住所関係)' : f)) : x.changed_fields,
-            validFrom: ((x.row_data as Row).valid_from as string | undefined) ?? null,
-            changeReason: ((x.row_data as Row).change_reason as string | undefined) ?? null,
-          }))
+        // Each history row is the version a change replaced; the change itself brought the next version
+        // (the next history row of the same key, or the live row), whose 異動日/異動事由 the entry shows.
+        type Live = { valid_from: string; change_reason: string };
+        const livePerson = new Map(rows.map((r) => [String(r.atena_no), { valid_from: r.person_valid_from, change_reason: r.person_change_reason }]));
+        const liveMember = new Map(rows.map((r) => [String(r.member_id), { valid_from: r.valid_from, change_reason: r.change_reason }]));
+        const liveHousehold = new Map([[String(householdNo), { valid_from: h.valid_from, change_reason: h.change_reason }]]);
+        const hideAddress = dv && !addressVisible(actor, dv);
+        const entries = (table: 'person' | 'household_member' | 'household', list: typeof hist.person, live: Map<string, Live>) => {
+          const byKey = new Map<string, typeof list>();
+          for (const x of list) byKey.set(x.row_key, [...(byKey.get(x.row_key) ?? []), x]);
+          return [...byKey.entries()].flatMap(([key, xs]) => {
+            const sorted = [...xs].sort((a, b) => new Date(a.superseded_at).getTime() - new Date(b.superseded_at).getTime());
+            return sorted.map((x, i) => {
+              const next = (sorted[i + 1]?.row_data as Live | undefined) ?? live.get(key);
+              return {
+                at: new Date(x.superseded_at).toISOString(),
+                by: x.superseded_by,
+                atenaNo: table === 'person' ? Number(key) : table === 'household_member' ? Number((x.row_data as Row).atena_no) : null,
+                table,
+                changedFields: hideAddress ? x.changed_fields.map((f) => (['area_code', 'banchi', 'katagaki', 'previous_address', 'moved_out_to'].includes(f) ? '(住所関係)' : f)) : x.changed_fields,
+                validFrom: next?.valid_from ?? null,
+                changeReason: next?.change_reason ?? null,
+              };
+            });
+          });
+        };
+        const history = [...entries('person', hist.person, livePerson), ...entries('household_member', hist.members, liveMember), ...entries('household', hist.household, liveHousehold)]
           .sort((a, b) => (a.at < b.at ? 1 : -1));
         const result = {
           householdNo,

@@ -64,8 +64,8 @@ export function makePeople(): MockPerson[] {
       const year = m === 0 ? 1950 + h : m === 1 ? 1955 + h : m === 4 ? 1930 + h : 1985 + h + m;
       out.push({
         atenaNo: atena++,
-        nameKanji: `${sk}　${gk}`,
-        nameKana: `${skana}　${gkana}`,
+        nameKanji: `${sk}\u3000${gk}`,
+        nameKana: `${skana}\u3000${gkana}`,
         aliasKanji: null,
         birthDate: `${year}-${String((m % 12) + 1).padStart(2, '0')}-${String(1 + (h % 28)).padStart(2, '0')}`,
         sex,
@@ -288,11 +288,21 @@ export async function startMockServer(webRoot: string): Promise<MockServer> {
         hasMyNumber: p.myNumber !== null,
       });
     }
+    if (method === 'GET' && path === '/api/my-number/jimu') {
+      return send(res, 200, {
+        items: [
+          { code: 'nhi.eligibility', name: '被保険者資格管理等に係る事務', legalBasis: ['番号法第９条第１項　別表第１の３０の項'], summary: '資格', note: null, uses: ['register', 'reveal'] },
+          { code: 'nhi.tax', name: '国民健康保険税の賦課徴収に関する事務', legalBasis: ['番号法第９条第１項　別表第１の１６の項'], summary: '賦課', note: null, uses: ['reveal'] },
+          { code: 'nhi.rotate_only', name: '表示には使えない事務', legalBasis: ['-'], summary: '-', note: null, uses: ['rotate'] },
+        ],
+      });
+    }
     m = /^\/api\/persons\/(\d+)\/my-number\/reveal$/.exec(path);
     if (method === 'POST' && m) {
       if (!has('mynumber.read')) return send(res, 403, err('forbidden', 'この操作を行う権限がありません。'));
       const b = await body(req);
       if (!b.purpose) return send(res, 400, err('validation', '利用目的を入力してください。', [{ field: 'purpose', message: '利用目的は必須です。' }]));
+      if (b.jimu !== 'nhi.eligibility' && b.jimu !== 'nhi.tax') return send(res, 403, err('jimu_required', '利用する事務を指定してください。'));
       if (!session.steppedUp) return send(res, 403, err('step_up_required', '本人確認が必要です。'));
       const p = people.find((x) => String(x.atenaNo) === m![1]);
       return send(res, 200, { myNumber: p?.myNumber ?? '' });

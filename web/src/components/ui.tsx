@@ -1,5 +1,5 @@
 /** Small accessible building blocks: labelled inputs with their errors, error summaries, page headings. */
-import { useEffect, useRef, type InputHTMLAttributes, type ReactNode, type Ref } from 'react';
+import { useEffect, useRef, type InputHTMLAttributes, type ReactNode, type Ref, type SelectHTMLAttributes } from 'react';
 import { ApiError } from '../api.js';
 import { APP_NAME } from '../labels.js';
 
@@ -46,6 +46,60 @@ export function TextField({ id, label, value, onChange, hint, error, required, c
         required={required}
         {...rest}
       />
+    </div>
+  );
+}
+
+export interface SelectFieldProps extends Omit<SelectHTMLAttributes<HTMLSelectElement>, 'id' | 'value' | 'onChange'> {
+  id: string;
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  options: { value: string; label: string }[];
+  placeholder?: string;
+  hint?: ReactNode;
+  error?: string | undefined;
+  required?: boolean;
+}
+
+export function SelectField({ id, label, value, onChange, options, placeholder, hint, error, required, ...rest }: SelectFieldProps): ReactNode {
+  const hintId = hint ? `${id}-hint` : undefined;
+  const errorId = error ? `${id}-error` : undefined;
+  const describedBy = [errorId, hintId].filter(Boolean).join(' ') || undefined;
+  return (
+    <div className={'field' + (error ? ' field--error' : '')}>
+      <label htmlFor={id}>
+        {label}
+        {required ? <span className="required">（必須）</span> : null}
+      </label>
+      {hint ? (
+        <div id={hintId} className="hint">
+          {hint}
+        </div>
+      ) : null}
+      {error ? (
+        <div id={errorId} className="field-error">
+          <span aria-hidden="true">⚠ </span>
+          {error}
+        </div>
+      ) : null}
+      <select
+        id={id}
+        name={id}
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={describedBy}
+        required={required}
+        {...rest}
+      >
+        {placeholder !== undefined ? <option value="">{placeholder}</option> : null}
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
     </div>
   );
 }

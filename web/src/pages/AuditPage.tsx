@@ -2,7 +2,7 @@ import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'rea
 import { ApiError, query, request, type AuditResult } from '../api.js';
 import { DateText } from '../dates.js';
 import { outcomeLabel } from '../labels.js';
-import { Badge, ErrorMessage, PageHeading, TextField } from '../components/ui.js';
+import { Badge, ErrorMessage, PageHeading, SelectField, TextField } from '../components/ui.js';
 import { Pager } from '../components/Pager.js';
 import { formatSeireki, formatWareki, parseDateInput } from '../../../src/lib/wareki.js';
 
@@ -12,12 +12,17 @@ interface AuditForm {
   staffId: string;
   atenaNo: string;
   functionCode: string;
+  action: string;
+  outcome: string;
   from: string;
   to: string;
   afterHours: boolean;
+  bulk: boolean;
 }
 
-const EMPTY: AuditForm = { staffId: '', atenaNo: '', functionCode: '', from: '', to: '', afterHours: false };
+const EMPTY: AuditForm = { staffId: '', atenaNo: '', functionCode: '', action: '', outcome: '', from: '', to: '', afterHours: false, bulk: false };
+
+const OUTCOMES = ['success', 'denied', 'failure', 'error'];
 
 type Params = Record<string, string | boolean>;
 
@@ -33,6 +38,9 @@ function toParams(f: AuditForm): { params: Params; errors: Record<string, string
     else errors.atenaNo = '宛名番号は数字で入力してください。';
   }
   if (functionCode) params.functionCode = functionCode;
+  const action = f.action.normalize('NFKC').trim();
+  if (action) params.action = action;
+  if (f.outcome) params.outcome = f.outcome;
   for (const k of ['from', 'to'] as const) {
     const v = f[k].trim();
     if (!v) continue;
@@ -43,6 +51,7 @@ function toParams(f: AuditForm): { params: Params; errors: Record<string, string
   if (typeof params.from === 'string' && typeof params.to === 'string' && params.from > params.to)
     errors.to = '終了日は開始日以降の日付を入力してください。';
   if (f.afterHours) params.afterHours = true;
+  if (f.bulk) params.bulk = true;
   return { params, errors };
 }
 
@@ -109,7 +118,7 @@ export function AuditPage(): ReactNode {
     void run(params, 1);
   }
 
-  const set = (k: Exclude<keyof AuditForm, 'afterHours'>) => (v: string) => setForm((f) => ({ ...f, [k]: v }));
+  const set = (k: Exclude<keyof AuditForm, 'afterHours' | 'bulk'>) => (v: string) => setForm((f) => ({ ...f, [k]: v }));
   const pageSize = result?.pageSize ?? AUDIT_PAGE_SIZE;
   const csvHref = applied ? '/api/audit/report' + query(applied.params) : null;
 
@@ -138,6 +147,24 @@ export function AuditPage(): ReactNode {
             error={fieldErrors.functionCode}
           />
           <TextField
+            id="audit-action"
+            label="操作"
+            hint="例：person.search"
+            value={form.action}
+            onChange={set('action')}
+            autoComplete="off"
+            error={fieldErrors.action}
+          />
+          <SelectField
+            id="audit-outcome"
+            label="結果"
+            value={form.outcome}
+            onChange={set('outcome')}
+            placeholder="すべて"
+            options={OUTCOMES.map((o) => ({ value: o, label: outcomeLabel(o) }))}
+            error={fieldErrors.outcome}
+          />
+          <TextField
             id="audit-from"
             label="期間（開始日）"
             hint={<DatePreview text={form.from} />}
@@ -164,13 +191,17 @@ export function AuditPage(): ReactNode {
             />
             <label htmlFor="audit-afterHours">時間外（夜間・休日）の操作のみ</label>
           </div>
+          <div className="field field--checkbox">
+            <input type="checkbox" id="audit-bulk" checked={form.bulk} onChange={(e) => setForm((f) => ({ ...f, bulk: e.target.checked }))} />
+            <label htmlFor="audit-bulk">大量参照のみ</label>
+          </div>
         </div>
         <div className="form__actions">
           <button type="submit" className="button" disabled={busy}>
             検索
           </button>
           {csvHref ? (
-            <a className="button button--secondary" href={csvHref} download="audit-report.csv">
+            <a className="button button--secondary" href={csvHref} download>
               この条件でCSV出力
             </a>
           ) : null}
@@ -185,7 +216,7 @@ export function AuditPage(): ReactNode {
               '該当する記録はありません。'
             ) : (
               <>
-                該当 <strong>{result.total.toLocaleString('ja-JP')}</strong> 件（{(applied.page - 1) * pageSize + 1}〜
+                該当 <strong>{result.total.toLocaleString('ja-JP')}</strong> 件{result.totalCapped ? '以上' : ''}（{(applied.page - 1) * pageSize + 1}〜
                 {(applied.page - 1) * pageSize + result.items.length}件目を表示）
               </>
             )}
@@ -206,6 +237,7 @@ export function AuditPage(): ReactNode {
                       <th scope="col">結果</th>
                       <th scope="col">IPアドレス</th>
                       <th scope="col">端末</th>
+                      <th scope="col">詳細</th>
                     </tr>
                   </thead>
                   <tbody>
@@ -224,6 +256,17 @@ export function AuditPage(): ReactNode {
                         </td>
                         <td className="num">{ev.ip ?? '—'}</td>
                         <td>{ev.terminal ?? '—'}</td>
+                        <td>
+                          {ev.detail && Object.keys(ev.detail).length > 0 ? (
+                            <details className="audit-detail">
+                              <summary>表示</summary>
+                              <pre>{JSON.stringify(ev.detail, null, 2)}</pre>
+                              {ev.correlationId ? <p className="hint">問い合わせ番号: {ev.correlationId}</p> : null}
+                            </details>
+                          ) : (
+                            <span className="muted">—</span>
+                          )}
+                        </td>
                       </tr>
                     ))}
                   </tbody>

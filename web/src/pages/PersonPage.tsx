@@ -3,7 +3,7 @@ import { ApiError, request, type Me, type PersonDetail } from '../api.js';
 import { DateText } from '../dates.js';
 import { fieldLabel, PERMISSION, residentKindLabel, sexLabel } from '../labels.js';
 import { Link } from '../router.js';
-import { Badge, ErrorMessage, Num, PageHeading, Spinner, TextField } from '../components/ui.js';
+import { Badge, ErrorMessage, Num, PageHeading, SelectField, Spinner, TextField } from '../components/ui.js';
 import { useApi } from '../useApi.js';
 import { StatusBadge } from './SearchPage.js';
 import { BackToSearch } from './HouseholdPage.js';
@@ -42,7 +42,8 @@ export function PersonPage({ atenaNo, me }: { atenaNo: string; me: Me }): ReactN
   );
   return (
     <>
-      <PageHeading title={`個人 ${p.nameKanji}`}>
+      {/* The document title (kept in the browser's history list) carries the number, never the name. */}
+      <PageHeading title={fallbackTitle}>
         {p.nameKanji} <span className="subtitle">（宛名番号 <span className="num">{String(p.atenaNo)}</span>）</span>
       </PageHeading>
       <BackToSearch />
@@ -208,8 +209,18 @@ function formatMyNumber(n: string): string {
  * 個人番号: masked until the user explicitly asks for it with a stated purpose (the server records both).
  * Shown for at most REVEAL_SECONDS, dropped from memory when hidden or when the page is left.
  */
+interface Jimu {
+  code: string;
+  name: string;
+  legalBasis: string[];
+  uses: string[];
+}
+
 function MyNumberSection({ atenaNo, hasMyNumber }: { atenaNo: string; hasMyNumber: boolean }): ReactNode {
   const [purpose, setPurpose] = useState('');
+  // 個人番号利用事務 (番号法第9条): every reveal names one; the list comes from the server.
+  const [jimuList, setJimuList] = useState<Jimu[] | null>(null);
+  const [jimu, setJimu] = useState('');
   const [myNumber, setMyNumber] = useState<string | null>(null);
   const [stepUp, setStepUp] = useState(false);
   const [code, setCode] = useState('');
@@ -240,20 +251,38 @@ function MyNumberSection({ atenaNo, hasMyNumber }: { atenaNo: string; hasMyNumbe
     if (stepUp) codeRef.current?.focus();
   }, [stepUp]);
 
+  useEffect(() => {
+    if (!hasMyNumber) return;
+    const ac = new AbortController();
+    request<{ items: Jimu[] }>('/api/my-number/jimu', { signal: ac.signal }).then(
+      (r) => {
+        const usable = r.items.filter((j) => j.uses.includes('reveal'));
+        setJimuList(usable);
+        if (usable.length === 1) setJimu(usable[0]!.code);
+      },
+      () => setJimuList([]),
+    );
+    return () => ac.abort();
+  }, [hasMyNumber]);
+
+  const selectedJimu = jimuList?.find((j) => j.code === jimu);
+
   async function reveal(): Promise<void> {
     const purposeText = purpose.trim();
-    if (purposeText === '') {
-      const msg = '利用目的を入力してください。';
-      setFieldErrors({ purpose: msg });
-      setError(new ApiError(400, 'validation', msg, [{ field: 'purpose', message: msg }]));
-      document.getElementById('mynumber-purpose')?.focus();
+    const fe: Record<string, string> = {};
+    if (jimuList && jimuList.length > 0 && jimu === '') fe.jimu = '利用する事務を選択してください。';
+    if (purposeText === '') fe.purpose = '利用目的を入力してください。';
+    if (Object.keys(fe).length > 0) {
+      setFieldErrors(fe);
+      setError(new ApiError(400, 'validation', '入力内容を確認してください。', Object.entries(fe).map(([field, message]) => ({ field, message }))));
+      document.getElementById(fe.jimu ? 'mynumber-jimu' : 'mynumber-purpose')?.focus();
       return;
     }
     setBusy(true);
     try {
       const res = await request<{ myNumber: string }>(`/api/persons/${encodeURIComponent(atenaNo)}/my-number/reveal`, {
         method: 'POST',
-        body: { purpose: purposeText },
+        body: jimu ? { purpose: purposeText, jimu } : { purpose: purposeText },
       });
       setError(null);
       setFieldErrors({});
@@ -267,7 +296,7 @@ function MyNumberSection({ atenaNo, hasMyNumber }: { atenaNo: string; hasMyNumbe
       } else {
         setError(e);
         const fe: Record<string, string> = {};
-        if (e instanceof ApiError) for (const f of e.fields) fe[f.field === 'purpose' ? 'purpose' : f.field] = f.message;
+        if (e instanceof ApiError) for (const f of e.fields) fe[f.field] = f.message;
         setFieldErrors(fe);
       }
     } finally {
@@ -371,6 +400,19 @@ function MyNumberSection({ atenaNo, hasMyNumber }: { atenaNo: string; hasMyNumbe
                 void reveal();
               }}
             >
+              {jimuList && jimuList.length > 0 ? (
+                <SelectField
+                  id="mynumber-jimu"
+                  label="利用する事務"
+                  value={jimu}
+                  onChange={setJimu}
+                  placeholder="選択してください"
+                  options={jimuList.map((j) => ({ value: j.code, label: j.name }))}
+                  hint={selectedJimu ? `根拠：${selectedJimu.legalBasis.join('、')}` : '番号法で認められた事務の範囲でのみ表示できます。'}
+                  required
+                  error={fieldErrors.jimu}
+                />
+              ) : null}
               <TextField
                 id="mynumber-purpose"
                 label="利用目的"

@@ -92,7 +92,6 @@ export function SearchPage({ me: _me }: { me: Me }): ReactNode {
     if (saved) void run(clean({ ...EMPTY, ...saved.criteria }), saved.page, false);
     return () => abortRef.current?.abort();
     // Run once on mount (restoring the search of this history entry).
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
   useEffect(() => {
@@ -245,8 +244,12 @@ export function SearchPage({ me: _me }: { me: Me }): ReactNode {
                         </td>
                         <td>
                           {p.householdNo !== null && p.householdNo !== undefined ? (
-                            <Link to={`/households/${p.householdNo}`} className="household-link" title="世帯の詳細を表示">
-                              <span className="visually-hidden">世帯 </span>
+                            <Link
+                              to={`/households/${p.householdNo}`}
+                              className="household-link num"
+                              title="世帯の詳細を表示"
+                              aria-label={`世帯 ${p.householdNo}`}
+                            >
                               {String(p.householdNo)}
                             </Link>
                           ) : (

@@ -1,0 +1,310 @@
+import { randomUUID } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../db/database.js';
+import type { DB } from '../db/schema.js';
+import type { Keyring } from '../security/keyring.js';
+import { AREAS } from './areas.js';
+import { SEED_TABLES, TABLE_COLUMNS, generateChunk, type ChunkData, type ChunkSpec, type SeedTable } from './chunk.js';
+import { countSeeded, type SeedCounts, type SeedRange } from './counts.js';
+import { dropPersonSearchIndexes, ensurePersonSearchIndexes, withOwnerRole } from './search-indexes.js';
+
+/**
+ * Seeds the synthetic demo city 「みどり市」 (fictional) into the database: 住所 master, persons,
+ * households, income for two fiscal years, 国保資格 and fake My Numbers.
+ *
+ * - Deterministic: the same seed, size, chunk size and offset give the same rows (except ciphertext
+ *   nonces and timestamps).
+ * - Streaming: chunks of `chunkSize` persons are generated and loaded with COPY one after the other
+ *   (on PostgreSQL the next chunk is generated while the previous one loads), so memory stays bounded.
+ * - Resumable and idempotent: chunk k owns a fixed range of 宛名番号 and 世帯番号. Before writing a chunk
+ *   the seeder looks, per table, whether that range already has rows; each COPY is atomic, so a table
+ *   either holds the whole chunk or none of it. A killed run, re-run, writes only what is missing and
+ *   ends with the same rows as a clean run; re-running a finished run writes nothing. Nothing is deleted
+ *   (deletes would fire the history triggers). Progress is also recorded in job_run for operators.
+ */
+
+export const SEED_JOB = 'demo.seed';
+export const ATENA_BASE = 100_000_001;
+export const HOUSEHOLD_BASE = 500_000_001;
+export const DEFAULT_CHUNK_SIZE = 10_000;
+/** Session advisory lock against two seeding runs at once (PostgreSQL). */
+const SEED_LOCK = 7_041_955_101;
+
+export interface SeedOptions {
+  /** Person records to create (住民記録 including about 2 % 除票: deceased or moved out). */
+  residents: number;
+  seed: number;
+  /** Stored in updated_by and job_run.actor, e.g. 'operator:user@host/seed/<runId>'. */
+  actorLabel: string;
+  /** Called after every chunk with persons done (written or already present) and the total. */
+  onProgress?: (processed: number, total: number) => void;
+  /**
+   * Added to the first 宛名番号 (100000001) and 世帯番号 (500000001). A run owns `residents` numbers of
+   * each from there, so a second run with offset ≥ the first run's residents never collides.
+   */
+  startOffset?: number;
+  chunkSize?: number;
+  /**
+   * Drop the person search indexes during the load and build them once at the end (faster for big
+   * loads). They are rebuilt even if the load fails, and any later run recreates missing ones.
+   */
+  rebuildSearchIndexes?: boolean;
+  runId?: string;
+}
+
+export interface SeedResult extends SeedCounts {
+  runId: string;
+  range: SeedRange;
+  chunks: number;
+  /** Chunks generated and (at least partly) written by this run. */
+  chunksWritten: number;
+  /** Chunks found complete and skipped. */
+  chunksSkipped: number;
+  /** Rows this run wrote, by table. */
+  rowsWritten: Record<SeedTable, number>;
+  elapsedMs: number;
+  /** Where the time went: generating chunks, waiting for COPY, and index rebuild + ANALYZE + counts. */
+  timing: { generateMs: number; waitForCopyMs: number; finishMs: number };
+}
+
+interface SeedParams {
+  residents: number;
+  seed: number;
+  startOffset: number;
+  chunkSize: number;
+  atenaFrom: number;
+  atenaTo: number;
+  householdFrom: number;
+  householdTo: number;
+}
+
+function paramsOf(o: SeedOptions): SeedParams {
+  const residents = o.residents;
+  const startOffset = o.startOffset ?? 0;
+  const chunkSize = o.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  if (!Number.isSafeInteger(residents) || residents < 0 || residents > 20_000_000) throw new Error('residents は 0〜20,000,000 の整数です');
+  if (!Number.isSafeInteger(o.seed)) throw new Error('seed は整数です');
+  if (!Number.isSafeInteger(startOffset) || startOffset < 0) throw new Error('startOffset は0以上の整数です');
+  if (!Number.isSafeInteger(chunkSize) || chunkSize < 1 || chunkSize > 200_000) throw new Error('chunkSize は 1〜200,000 の整数です');
+  if (!o.actorLabel) throw new Error('actorLabel が必要です');
+  const atenaFrom = ATENA_BASE + startOffset;
+  const householdFrom = HOUSEHOLD_BASE + startOffset;
+  if (householdFrom + residents > 9_999_999_999) throw new Error('番号が10桁を超えます: startOffset を小さくしてください');
+  return {
+    residents,
+    seed: o.seed,
+    startOffset,
+    chunkSize,
+    atenaFrom,
+    atenaTo: atenaFrom + residents - 1,
+    householdFrom,
+    householdTo: householdFrom + residents - 1,
+  };
+}
+
+function chunkSpecs(p: SeedParams): ChunkSpec[] {
+  const specs: ChunkSpec[] = [];
+  for (let index = 0, done = 0; done < p.residents; index++, done += p.chunkSize) {
+    specs.push({
+      index,
+      atenaFrom: p.atenaFrom + done,
+      size: Math.min(p.chunkSize, p.residents - done),
+      householdFrom: p.householdFrom + done,
+    });
+  }
+  return specs;
+}
+
+/** Run `fn` holding the seeding lock (PostgreSQL: advisory lock on a reserved connection). */
+async function withSeedLock<T>(database: Database, fn: () => Promise<T>): Promise<T> {
+  if (database.kind !== 'postgresql') return fn(); // PGlite: one embedded session, one process
+  return database.db.connection().execute(async (conn) => {
+    const r = await sql<{ ok: boolean }>`SELECT pg_try_advisory_lock(${SEED_LOCK}) AS ok`.execute(conn);
+    if (!r.rows[0]?.ok) throw new Error('別のデモデータ投入が実行中です。終了を待ってから再実行してください');
+    try {
+      return await fn();
+    } finally {
+      await sql`SELECT pg_advisory_unlock(${SEED_LOCK})`.execute(conn);
+    }
+  });
+}
+
+async function ensureAreaMaster(db: Kysely<DB>): Promise<void> {
+  await db
+    .insertInto('address_area')
+    .values(AREAS.map((a) => ({ area_code: a.area_code, town_name: a.town_name, chome: a.chome, postal_code: a.postal_code, branch_office: a.branch_office })))
+    .onConflict((oc) => oc.column('area_code').doNothing())
+    .execute();
+}
+
+/** Refuse to mix two different demo datasets in one range of numbers. */
+async function assertNoConflictingRun(db: Kysely<DB>, p: SeedParams): Promise<void> {
+  const runs = await db.selectFrom('job_run').select(['run_id', 'params']).where('job', '=', SEED_JOB).execute();
+  for (const run of runs) {
+    const q = run.params as Partial<SeedParams>;
+    if (q.atenaFrom === undefined || q.atenaTo === undefined) continue;
+    const overlaps = q.atenaFrom <= p.atenaTo && p.atenaFrom <= q.atenaTo;
+    const same = q.seed === p.seed && q.residents === p.residents && q.chunkSize === p.chunkSize && q.startOffset === p.startOffset;
+    if (overlaps && !same) {
+      throw new Error(
+        `宛名番号 ${q.atenaFrom}〜${q.atenaTo} は別の条件のデモデータ (run ${run.run_id}: seed ${q.seed}, ${q.residents}人) が使用しています。` +
+          `startOffset を ${q.atenaTo - ATENA_BASE + 1} 以上にしてください`,
+      );
+    }
+  }
+}
+
+type ChunkState = { complete: boolean; missing: Set<SeedTable> };
+
+/** Which tables already hold rows of this chunk's ranges. */
+async function chunkState(db: Kysely<DB>, a1: number, a2: number, h1: number, h2: number, expectedPersons: number | null): Promise<ChunkState> {
+  const r = await sql<Record<string, boolean | string>>`
+    SELECT (SELECT count(*) FROM person WHERE atena_no BETWEEN ${a1} AND ${a2}) AS person_count,
+           EXISTS (SELECT 1 FROM household WHERE household_no BETWEEN ${h1} AND ${h2}) AS household,
+           EXISTS (SELECT 1 FROM household_member WHERE atena_no BETWEEN ${a1} AND ${a2}) AS household_member,
+           EXISTS (SELECT 1 FROM income WHERE atena_no BETWEEN ${a1} AND ${a2}) AS income,
+           EXISTS (SELECT 1 FROM nhi_eligibility WHERE atena_no BETWEEN ${a1} AND ${a2}) AS nhi_eligibility,
+           EXISTS (SELECT 1 FROM person_my_number WHERE atena_no BETWEEN ${a1} AND ${a2}) AS person_my_number`.execute(db);
+  const row = r.rows[0]!;
+  const personCount = Number(row.person_count);
+  if (expectedPersons !== null && personCount !== 0 && personCount !== expectedPersons) {
+    throw new Error(`宛名番号 ${a1}〜${a2} に想定外の住民データ (${personCount}件) があります。startOffset を変えてください`);
+  }
+  const missing = new Set<SeedTable>();
+  if (personCount === 0) missing.add('person');
+  for (const t of ['household', 'household_member', 'income', 'nhi_eligibility', 'person_my_number'] as const) if (!row[t]) missing.add(t);
+  return { complete: missing.size === 0, missing };
+}
+
+/** COPY the chunk's rows into the tables that lack them: parents first (foreign keys), then the rest. */
+async function writeChunk(database: Database, data: ChunkData, only: Set<SeedTable>, written: Record<SeedTable, number>): Promise<void> {
+  const copy = async (t: SeedTable) => {
+    if (!only.has(t) || data.rows[t] === 0) return;
+    await database.copyIn(t, TABLE_COLUMNS[t], data.tsv[t]);
+    written[t] += data.rows[t];
+  };
+  const stages: SeedTable[][] = [
+    ['person', 'household'],
+    ['household_member', 'income', 'nhi_eligibility', 'person_my_number'],
+  ];
+  for (const stage of stages) {
+    if (database.kind === 'postgresql') await Promise.all(stage.map(copy));
+    else for (const t of stage) await copy(t); // PGlite: one session, and copyIn switches roles around each COPY
+  }
+}
+
+export async function seedDemoCity(database: Database, keyring: Keyring, options: SeedOptions): Promise<SeedResult> {
+  const started = Date.now();
+  const p = paramsOf(options);
+  const runId = options.runId ?? randomUUID();
+  const { db } = database;
+  const specs = chunkSpecs(p);
+  const range: SeedRange = { atenaFrom: p.atenaFrom, atenaTo: p.atenaTo, householdFrom: p.householdFrom, householdTo: p.householdTo };
+  const rowsWritten = Object.fromEntries(SEED_TABLES.map((t) => [t, 0])) as Record<SeedTable, number>;
+
+  return withSeedLock(database, async () => {
+    // A previous run killed while the search indexes were dropped left them missing: rebuild first.
+    await ensurePersonSearchIndexes(db);
+    await ensureAreaMaster(db);
+    await assertNoConflictingRun(db, p);
+    await db
+      .insertInto('job_run')
+      .values({ run_id: runId, job: SEED_JOB, actor: options.actorLabel, params: JSON.stringify(p), status: 'running', progress: JSON.stringify({ chunksDone: 0, chunks: specs.length }) })
+      .execute();
+
+    let chunksWritten = 0;
+    let chunksSkipped = 0;
+    let processed = 0;
+    let indexesDropped = false;
+    let loadEnded = 0;
+    let generateMs = 0;
+    let waitForCopyMs = 0;
+    const waitFor = async (w: Promise<void> | null) => {
+      if (!w) return;
+      const t = Date.now();
+      await w;
+      waitForCopyMs += Date.now() - t;
+    };
+    const progress = async (spec: ChunkSpec) => {
+      processed += spec.size;
+      await db
+        .updateTable('job_run')
+        .set({ progress: JSON.stringify({ chunksDone: spec.index + 1, chunks: specs.length, processed, chunksWritten, chunksSkipped }) })
+        .where('run_id', '=', runId)
+        .execute();
+      options.onProgress?.(processed, p.residents);
+    };
+
+    try {
+      // One look at the whole range: a fresh range needs no per-chunk checks.
+      const fresh = p.residents === 0 || (await chunkState(db, p.atenaFrom, p.atenaTo, p.householdFrom, p.householdTo, null)).missing.size === SEED_TABLES.length;
+      if (options.rebuildSearchIndexes && fresh && p.residents > 0) {
+        await dropPersonSearchIndexes(db);
+        indexesDropped = true;
+      }
+      const ctx = { seed: p.seed, keyring, actorLabel: options.actorLabel };
+      let writing: Promise<void> | null = null;
+      for (const spec of specs) {
+        const state: ChunkState = fresh
+          ? { complete: false, missing: new Set(SEED_TABLES) }
+          : await chunkState(db, spec.atenaFrom, spec.atenaFrom + spec.size - 1, spec.householdFrom, spec.householdFrom + spec.size - 1, spec.size);
+        if (state.complete) {
+          await waitFor(writing);
+          writing = null;
+          chunksSkipped++;
+          await progress(spec);
+          continue;
+        }
+        const g = Date.now();
+        const data = await generateChunk(ctx, spec);
+        generateMs += Date.now() - g;
+        await waitFor(writing);
+        chunksWritten++;
+        const w: Promise<void> = writeChunk(database, data, state.missing, rowsWritten).then(() => progress(spec));
+        if (database.kind === 'postgresql') {
+          // Generate the next chunk while this one loads; the rejection is observed at the next await.
+          w.catch(() => undefined);
+          writing = w;
+        } else {
+          await waitFor(w);
+        }
+      }
+      await waitFor(writing);
+      loadEnded = Date.now();
+    } catch (e) {
+      await db
+        .updateTable('job_run')
+        .set({ status: 'failed', finished_at: new Date(), result: JSON.stringify({ error: e instanceof Error ? e.message : String(e) }) })
+        .where('run_id', '=', runId)
+        .execute()
+        .catch(() => undefined);
+      throw e;
+    } finally {
+      if (indexesDropped) await ensurePersonSearchIndexes(db);
+    }
+
+    // Fresh statistics so searches get good plans right after a big load.
+    await withOwnerRole(db, async (tx) => {
+      for (const t of ['address_area', ...SEED_TABLES]) await sql.raw(`ANALYZE ${t}`).execute(tx);
+    });
+
+    const counts = await countSeeded(db, range);
+    const result: SeedResult = {
+      ...counts,
+      runId,
+      range,
+      chunks: specs.length,
+      chunksWritten,
+      chunksSkipped,
+      rowsWritten,
+      elapsedMs: Date.now() - started,
+      timing: { generateMs, waitForCopyMs, finishMs: Date.now() - loadEnded },
+    };
+    await db
+      .updateTable('job_run')
+      .set({ status: 'completed', finished_at: new Date(), result: JSON.stringify(result) })
+      .where('run_id', '=', runId)
+      .execute();
+    return result;
+  });
+}

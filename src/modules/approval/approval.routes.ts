@@ -1,0 +1,93 @@
+import { OpenAPIHono, z } from '@hono/zod-openapi';
+import type { AppEnv } from '../../http/context.js';
+import { defineRoute } from '../../http/route.js';
+import { ErrorBodySchema, ErrorResponses } from '../../http/schemas.js';
+import { looksLikeMyNumber } from '../mynumber/mynumber.rules.js';
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
+const body = <T extends z.ZodType>(schema: T) => ({ body: { content: { 'application/json': { schema } }, required: true } });
+const Conflict = { content: { 'application/json': { schema: ErrorBodySchema } }, description: '既に承認・却下された、または入力後に対象が変わった変更です' };
+
+const changeId = z.coerce.number().int('整数で入力してください').min(1, '1以上の番号です').max(Number.MAX_SAFE_INTEGER);
+const note = z
+  .string()
+  .max(200, '200文字以内で入力してください')
+  .refine((s) => !looksLikeMyNumber(s), '個人番号と思われる12桁の数字は入力できません');
+
+const Change = z
+  .object({
+    changeId: z.number(),
+    kind: z.string(),
+    kindLabel: z.string(),
+    atenaNo: z.number(),
+    nameKanji: z.string(),
+    residentStatus: z.enum(['resident', 'moved_out', 'deceased']).nullable(),
+    fields: z.array(z.object({ label: z.string(), before: z.string().nullable(), after: z.string().nullable() })),
+    notes: z.array(z.object({ label: z.string(), value: z.string() })),
+    warnings: z.array(z.string()),
+    status: z.enum(['pending', 'approved', 'rejected']),
+    requestedBy: z.string(),
+    requestedAt: z.string(),
+    decidedBy: z.string().nullable(),
+    decidedAt: z.string().nullable(),
+    decisionNote: z.string().nullable(),
+    ownRequest: z.boolean(),
+    needsStepUp: z.boolean(),
+  })
+  .openapi('PendingChange');
+
+const Decided = z.object({ changeId: z.number(), status: z.enum(['approved', 'rejected']), kind: z.string(), atenaNo: z.number() }).openapi('ChangeDecided');
+
+const list = defineRoute({
+  method: 'get',
+  path: '/api/approvals',
+  access: 'approval',
+  tags: ['承認'],
+  summary: '承認待ちの変更の一覧(変更前後はマスク表示、警告・入力者付き)',
+  request: {
+    query: z.object({
+      status: z.enum(['pending', 'approved', 'rejected']).default('pending'),
+      page: z.coerce.number().int('整数で入力してください').min(1, '1以上です').max(1000, '1000ページまでです').default(1),
+      pageSize: z.coerce.number().int('整数で入力してください').min(1, '1以上です').max(100, '100件までです').default(50),
+    }),
+  },
+  responses: { 200: json(z.object({ total: z.number(), page: z.number(), pageSize: z.number(), items: z.array(Change) }), '変更の一覧'), ...ErrorResponses },
+});
+
+const approve = defineRoute({
+  method: 'post',
+  path: '/api/approvals/{changeId}/approve',
+  access: 'approval',
+  tags: ['承認'],
+  summary: '変更を承認して反映する(入力者本人は不可。削除の承認は再認証が必要)',
+  request: { params: z.object({ changeId }), ...body(z.object({ note: note.optional() })) },
+  responses: { 200: json(Decided, '承認して反映しました'), 409: Conflict, ...ErrorResponses },
+});
+
+const reject = defineRoute({
+  method: 'post',
+  path: '/api/approvals/{changeId}/reject',
+  access: 'approval',
+  tags: ['承認'],
+  summary: '変更を却下する(理由を記録。入力者本人は不可)',
+  request: { params: z.object({ changeId }), ...body(z.object({ note: note.refine((s) => s.trim().length > 0, '却下の理由を入力してください') })) },
+  responses: { 200: json(Decided, '却下しました'), 409: Conflict, ...ErrorResponses },
+});
+
+export function registerApprovalRoutes(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(list, async (c) => {
+    const q = c.req.valid('query');
+    return c.json(await c.get('deps').approvals.list(c.get('actor'), q, c.get('correlationId')), 200);
+  });
+
+  app.openapi(approve, async (c) => {
+    const { changeId } = c.req.valid('param');
+    const n = c.req.valid('json').note?.trim();
+    return c.json(await c.get('deps').approvals.approve(c.get('actor'), changeId, n ? n : null, c.get('correlationId')), 200);
+  });
+
+  app.openapi(reject, async (c) => {
+    const { changeId } = c.req.valid('param');
+    return c.json(await c.get('deps').approvals.reject(c.get('actor'), changeId, c.req.valid('json').note.trim(), c.get('correlationId')), 200);
+  });
+}

@@ -1,0 +1,135 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createFixture, FIXTURE, type Fixture, type Session } from '../../testing/fixture.js';
+import { AppError } from '../../http/errors.js';
+import type { Actor } from '../../security/actor.js';
+import type { PendingChangeRow } from './approval.service.js';
+
+let f: Fixture;
+let chief: Session;
+const applied: PendingChangeRow[] = [];
+
+/** A staff actor as the session middleware would build it (for submitting through the service). */
+const staffActor = (id: string): Actor => ({
+  kind: 'staff',
+  id,
+  displayName: id,
+  officeCode: 'kokuho',
+  officeKind: 'head_office',
+  permissions: new Set(['eligibility.update']),
+  sessionRef: '0000000000000000',
+  stepUpAt: null,
+  ip: null,
+  terminal: null,
+});
+
+beforeAll(async () => {
+  f = await createFixture();
+  chief = await f.login('kakari01');
+  // A later module (e.g. 資格異動) plugs in the same way: a kind and an apply function.
+  f.deps.approvals.registerKind({
+    kind: 'test.noop',
+    label: 'テスト用の変更',
+    functionCode: 'eligibility.update',
+    async apply(_tx, change) {
+      applied.push(change);
+      return { applied: true };
+    },
+  });
+  f.deps.approvals.registerKind({
+    kind: 'test.refuse',
+    label: '適用できない変更',
+    functionCode: 'eligibility.update',
+    async apply() {
+      throw new AppError(409, 'cannot_apply', '適用できません');
+    },
+  });
+});
+afterAll(async () => f?.close());
+
+async function submit(kind: string, by: string, warnings: string[] = []) {
+  return f.deps.database.db.transaction().execute((tx) =>
+    f.deps.approvals.submit(tx, staffActor(by), {
+      kind,
+      atenaNo: FIXTURE.sato.head,
+      payload: { value: 'x' },
+      summary: { fields: [{ label: '資格', before: 'なし', after: 'あり' }], notes: [{ label: '理由', value: '転入' }], meta: {} },
+      warnings,
+    }),
+  );
+}
+
+describe('generic four-eyes workflow', () => {
+  it('refuses to hold a change of an unregistered kind', async () => {
+    await expect(submit('test.unknown', 'kokuho01')).rejects.toThrow(/登録されていません/);
+  });
+
+  it('lists pending changes with summary, warnings and requester; only for the approval permission', async () => {
+    const id = await submit('test.noop', 'kokuho01', ['整合性: 警告の例']);
+    const r = await chief.request('GET', '/api/approvals');
+    expect(r.status).toBe(200);
+    const body = (await r.json()) as { total: number; items: { changeId: number; kindLabel: string; warnings: string[]; requestedBy: string; fields: unknown[]; nameKanji: string }[] };
+    const item = body.items.find((i) => i.changeId === id)!;
+    expect(item).toMatchObject({ kindLabel: 'テスト用の変更', warnings: ['整合性: 警告の例'], requestedBy: 'staff:kokuho01', nameKanji: '佐藤　健' });
+    expect(item.fields).toEqual([{ label: '資格', before: 'なし', after: 'あり' }]);
+    const clerk = await f.login('kokuho01');
+    expect((await clerk.request('GET', '/api/approvals')).status).toBe(403);
+    expect((await (await f.login('shisho01')).request('POST', `/api/approvals/${id}/approve`, {})).status).toBe(403);
+  });
+
+  it('applies an approved change once, atomically with its audit record', async () => {
+    const id = await submit('test.noop', 'kokuho01');
+    const r = await chief.request('POST', `/api/approvals/${id}/approve`, { note: '確認済み' });
+    expect(r.status).toBe(200);
+    expect(applied.filter((c) => c.changeId === id)).toHaveLength(1);
+    const row = await f.deps.database.db.selectFrom('pending_change').selectAll().where('change_id', '=', id).executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ status: 'approved', decided_by: 'staff:kakari01', decision_note: '確認済み' });
+    const ev = await f.deps.database.db.selectFrom('audit_event').selectAll().where('action', '=', 'test.noop.approve').orderBy('seq', 'desc').limit(1).executeTakeFirstOrThrow();
+    expect(ev.function_code).toBe('eligibility.update');
+    expect(ev.detail).toMatchObject({ changeId: id, applied: true, requestedBy: 'staff:kokuho01' });
+    const again = await chief.request('POST', `/api/approvals/${id}/approve`, {});
+    expect(again.status).toBe(409);
+    expect(applied.filter((c) => c.changeId === id)).toHaveLength(1);
+  });
+
+  it('rolls the whole approval back when apply refuses, and audits the refusal', async () => {
+    const id = await submit('test.refuse', 'kokuho01');
+    const r = await chief.request('POST', `/api/approvals/${id}/approve`, {});
+    expect(r.status).toBe(409);
+    const row = await f.deps.database.db.selectFrom('pending_change').selectAll().where('change_id', '=', id).executeTakeFirstOrThrow();
+    expect(row.status).toBe('pending');
+    expect(row.decided_by).toBeNull();
+    const ev = await f.deps.database.db.selectFrom('audit_event').selectAll().where('action', '=', 'test.refuse.approve').orderBy('seq', 'desc').limit(1).executeTakeFirstOrThrow();
+    expect(ev.outcome).toBe('denied');
+  });
+
+  it('refuses self-approval and self-rejection (403), and the table CHECK refuses it too', async () => {
+    const id = await submit('test.noop', 'kakari01');
+    for (const verb of ['approve', 'reject']) {
+      const r = await chief.request('POST', `/api/approvals/${id}/${verb}`, { note: '自分で' });
+      expect(r.status).toBe(403);
+      const body = (await r.json()) as { error: { code: string; message: string } };
+      expect(body.error.code).toBe('self_approval');
+      expect(body.error.message).toMatch(/入力者以外/);
+    }
+    const list = (await (await chief.request('GET', '/api/approvals')).json()) as { items: { changeId: number; ownRequest: boolean }[] };
+    expect(list.items.find((i) => i.changeId === id)?.ownRequest).toBe(true);
+    await expect(
+      f.deps.database.db.updateTable('pending_change').set({ status: 'rejected', decided_by: 'staff:kakari01' }).where('change_id', '=', id).execute(),
+    ).rejects.toThrow();
+  });
+
+  it('rejects with a required note; the change is not applied', async () => {
+    const id = await submit('test.noop', 'kokuho01');
+    expect((await chief.request('POST', `/api/approvals/${id}/reject`, {})).status).toBe(400);
+    const r = await chief.request('POST', `/api/approvals/${id}/reject`, { note: '添付書類なし' });
+    expect(r.status).toBe(200);
+    expect(applied.some((c) => c.changeId === id)).toBe(false);
+    const rejected = (await (await chief.request('GET', '/api/approvals?status=rejected')).json()) as { items: { changeId: number; decisionNote: string }[] };
+    expect(rejected.items.find((i) => i.changeId === id)?.decisionNote).toBe('添付書類なし');
+  });
+
+  it('answers 404 for an unknown change, and refuses a note carrying a number', async () => {
+    expect((await chief.request('POST', '/api/approvals/999999/approve', {})).status).toBe(404);
+    expect((await chief.request('POST', '/api/approvals/1/reject', { note: '番号 999900000017 の誤り' })).status).toBe(400);
+  });
+});
