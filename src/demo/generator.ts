@@ -4,7 +4,8 @@ import type { Database } from '../db/database.js';
 import type { DB } from '../db/schema.js';
 import type { Keyring } from '../security/keyring.js';
 import { AREAS } from './areas.js';
-import { SEED_TABLES, TABLE_COLUMNS, generateChunk, type ChunkData, type ChunkSpec, type SeedTable } from './chunk.js';
+import { SEED_TABLES, generateChunk, type ChunkSpec, type SeedTable } from './chunk.js';
+import { ChunkLoader } from './loader.js';
 import { countSeeded, type SeedCounts, type SeedRange } from './counts.js';
 import { dropPersonSearchIndexes, ensurePersonSearchIndexes, withOwnerRole } from './search-indexes.js';
 
@@ -14,8 +15,9 @@ import { dropPersonSearchIndexes, ensurePersonSearchIndexes, withOwnerRole } fro
  *
  * - Deterministic: the same seed, size, chunk size and offset give the same rows (except ciphertext
  *   nonces and timestamps).
- * - Streaming: chunks of `chunkSize` persons are generated and loaded with COPY one after the other
- *   (on PostgreSQL the next chunk is generated while the previous one loads), so memory stays bounded.
+ * - Streaming: chunks of `chunkSize` persons are generated and loaded with COPY (see loader.ts: on
+ *   PostgreSQL a wavefront of at most five chunks loads while the next one is generated), so memory
+ *   stays bounded whatever the size.
  * - Resumable and idempotent: chunk k owns a fixed range of 宛名番号 and 世帯番号. Before writing a chunk
  *   the seeder looks, per table, whether that range already has rows; each COPY is atomic, so a table
  *   either holds the whole chunk or none of it. A killed run, re-run, writes only what is missing and
@@ -176,23 +178,6 @@ async function chunkState(db: Kysely<DB>, a1: number, a2: number, h1: number, h2
   return { complete: missing.size === 0, missing };
 }
 
-/** COPY the chunk's rows into the tables that lack them: parents first (foreign keys), then the rest. */
-async function writeChunk(database: Database, data: ChunkData, only: Set<SeedTable>, written: Record<SeedTable, number>): Promise<void> {
-  const copy = async (t: SeedTable) => {
-    if (!only.has(t) || data.rows[t] === 0) return;
-    await database.copyIn(t, TABLE_COLUMNS[t], data.tsv[t]);
-    written[t] += data.rows[t];
-  };
-  const stages: SeedTable[][] = [
-    ['person', 'household'],
-    ['household_member', 'income', 'nhi_eligibility', 'person_my_number'],
-  ];
-  for (const stage of stages) {
-    if (database.kind === 'postgresql') await Promise.all(stage.map(copy));
-    else for (const t of stage) await copy(t); // PGlite: one session, and copyIn switches roles around each COPY
-  }
-}
-
 export async function seedDemoCity(database: Database, keyring: Keyring, options: SeedOptions): Promise<SeedResult> {
   const started = Date.now();
   const p = paramsOf(options);
@@ -200,7 +185,6 @@ export async function seedDemoCity(database: Database, keyring: Keyring, options
   const { db } = database;
   const specs = chunkSpecs(p);
   const range: SeedRange = { atenaFrom: p.atenaFrom, atenaTo: p.atenaTo, householdFrom: p.householdFrom, householdTo: p.householdTo };
-  const rowsWritten = Object.fromEntries(SEED_TABLES.map((t) => [t, 0])) as Record<SeedTable, number>;
 
   return withSeedLock(database, async () => {
     // A previous run killed while the search indexes were dropped left them missing: rebuild first.
@@ -214,26 +198,22 @@ export async function seedDemoCity(database: Database, keyring: Keyring, options
 
     let chunksWritten = 0;
     let chunksSkipped = 0;
+    let chunksDone = 0;
     let processed = 0;
     let indexesDropped = false;
     let loadEnded = 0;
     let generateMs = 0;
-    let waitForCopyMs = 0;
-    const waitFor = async (w: Promise<void> | null) => {
-      if (!w) return;
-      const t = Date.now();
-      await w;
-      waitForCopyMs += Date.now() - t;
-    };
     const progress = async (spec: ChunkSpec) => {
       processed += spec.size;
+      chunksDone++;
       await db
         .updateTable('job_run')
-        .set({ progress: JSON.stringify({ chunksDone: spec.index + 1, chunks: specs.length, processed, chunksWritten, chunksSkipped }) })
+        .set({ progress: JSON.stringify({ chunksDone, chunks: specs.length, processed, chunksWritten, chunksSkipped }) })
         .where('run_id', '=', runId)
         .execute();
       options.onProgress?.(processed, p.residents);
     };
+    const loader = new ChunkLoader(database, progress);
 
     try {
       // One look at the whole range: a fresh range needs no per-chunk checks.
@@ -243,33 +223,22 @@ export async function seedDemoCity(database: Database, keyring: Keyring, options
         indexesDropped = true;
       }
       const ctx = { seed: p.seed, keyring, actorLabel: options.actorLabel };
-      let writing: Promise<void> | null = null;
       for (const spec of specs) {
         const state: ChunkState = fresh
           ? { complete: false, missing: new Set(SEED_TABLES) }
           : await chunkState(db, spec.atenaFrom, spec.atenaFrom + spec.size - 1, spec.householdFrom, spec.householdFrom + spec.size - 1, spec.size);
         if (state.complete) {
-          await waitFor(writing);
-          writing = null;
           chunksSkipped++;
           await progress(spec);
           continue;
         }
         const g = Date.now();
-        const data = await generateChunk(ctx, spec);
+        const data = await generateChunk(ctx, spec); // overlaps the COPYs of the chunks in flight
         generateMs += Date.now() - g;
-        await waitFor(writing);
         chunksWritten++;
-        const w: Promise<void> = writeChunk(database, data, state.missing, rowsWritten).then(() => progress(spec));
-        if (database.kind === 'postgresql') {
-          // Generate the next chunk while this one loads; the rejection is observed at the next await.
-          w.catch(() => undefined);
-          writing = w;
-        } else {
-          await waitFor(w);
-        }
+        await loader.add(data, state.missing);
       }
-      await waitFor(writing);
+      await loader.drain();
       loadEnded = Date.now();
     } catch (e) {
       await db
@@ -296,9 +265,9 @@ export async function seedDemoCity(database: Database, keyring: Keyring, options
       chunks: specs.length,
       chunksWritten,
       chunksSkipped,
-      rowsWritten,
+      rowsWritten: loader.rowsWritten,
       elapsedMs: Date.now() - started,
-      timing: { generateMs, waitForCopyMs, finishMs: Date.now() - loadEnded },
+      timing: { generateMs, waitForCopyMs: loader.waitMs, finishMs: Date.now() - loadEnded },
     };
     await db
       .updateTable('job_run')

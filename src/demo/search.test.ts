@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { openTestDatabase } from '../db/test-database.js';
 import type { Database } from '../db/database.js';
 import { Keyring, newKeyFile } from '../security/keyring.js';
-import { SEARCH_TOTAL_CAP, searchPersons, type SearchCriteria } from '../modules/person/person.search.js';
+import { prefixUpperBound, SEARCH_TOTAL_CAP, searchPersons, type SearchCriteria } from '../modules/person/person.search.js';
 import { seedDemoCity } from './generator.js';
 import { Rng } from './prng.js';
 
@@ -104,7 +104,15 @@ describe('searchPersons on the demo city', () => {
   });
 
   it('limits the NHI-file scope to insured (now or before) persons and heads of NHI households', async () => {
-    for (let i = 0; i < 5; i++) await check({ kana: rng.pick(people).prefix(name_kana_key, 2) }, 20, 2, 'nhi_file');
+    for (let i = 0; i < 5; i++) await check({ kana: prefix(rng.pick(people).name_kana_key, 2) }, 20, 2, 'nhi_file');
+  });
+
+  it('bounds prefixes exactly, also after タ (end of a UTF-8 block) and for non-BMP kanji', async () => {
+    expect(prefixUpperBound('ナカタ')).toBe('ナカダ');
+    expect(prefixUpperBound('𠮷')).toBe(String.fromCodePoint(0x20bb8));
+    expect(prefixUpperBound('\uD7FF')).toBe('\uE000');
+    for (const kana of ['タ', 'ナカタ', 'サタ', 'キタ']) await check({ kana }, 20, 2);
+    for (const name of ['𠮷', '𠮷田', '葛', '辻']) await check({ name }, 20, 1);
   });
 
   it('matches LIKE metacharacters literally and returns nothing without criteria', async () => {

@@ -32,6 +32,9 @@ export const FIELD_LABELS: Record<string, string> = {
   outcome: '結果',
   bulk: '大量参照のみ',
   format: '出力形式',
+  jimu: '事務',
+  changeId: '変更番号',
+  status: '状態',
 };
 
 export interface FieldError {

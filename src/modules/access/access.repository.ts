@@ -86,7 +86,7 @@ export class AccessRepository {
   async activateSession(oldHash: string, newHash: string, factor: 'totp' | 'webauthn', csrfToken: string): Promise<void> {
     await this.db
       .updateTable('staff_session')
-      .set({ session_hash: newHash, stage: 'active', second_factor: factor, csrf_token: csrfToken, step_up_at: new Date(), webauthn_challenge: null, last_seen_at: new Date() })
+      .set({ session_hash: newHash, stage: 'active', second_factor: factor, csrf_token: csrfToken, step_up_at: null, webauthn_challenge: null, last_seen_at: new Date() })
       .where('session_hash', '=', oldHash)
       .execute();
   }

@@ -2,7 +2,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { actorLabel, type Actor } from '../../security/actor.js';
 import type { AuditRepository } from '../audit/audit.repository.js';
-import type { Permission } from '../access/permissions.js';
+import { PERMISSIONS, type Permission } from '../access/permissions.js';
 import { AppError } from '../../http/errors.js';
 import { requireStepUp } from '../../http/step-up.js';
 
@@ -20,7 +20,9 @@ import { requireStepUp } from '../../http/step-up.js';
  *     the same transaction as the status update and the audit record, so the change and its trail
  *     commit together or not at all. A reject touches only the pending_change row and the audit trail.
  *
- * Self-approval is refused here (403) and by the table's CHECK (decided_by <> requested_by).
+ * Self-approval is refused here (403) and by the table's CHECK (decided_by <> requested_by). The
+ * checker needs 'approval' (route) and the kind's own permission (`functionCode`), so approving never
+ * lets someone make a change they could not enter.
  * With `clearPayloadOnDecision`, the payload (e.g. a My Number ciphertext) is wiped once decided, so
  * no copy of the value outlives the decision in pending_change.
  */
@@ -237,6 +239,10 @@ export class ApprovalService {
         }
         const k = this.kinds.get(change.kind);
         if (!k) throw new AppError(409, 'unknown_kind', `この種類の変更(${change.kind})を処理できません`);
+        // The checker must be entitled to make the change themselves (e.g. 個人番号登録・訂正), not only to approve.
+        if (actor.kind !== 'anonymous' && !actor.permissions.has(k.functionCode)) {
+          throw new AppError(403, 'forbidden', `この変更を${decision === 'approved' ? '承認' : '却下'}するには「${PERMISSIONS[k.functionCode]}」の権限も必要です`);
+        }
         if (decision === 'approved' && k.stepUpToApprove) requireStepUp(actor);
         const applied = decision === 'approved' ? ((await k.apply(tx, change, actor)) ?? {}) : {};
         await tx
@@ -270,6 +276,11 @@ export class ApprovalService {
           detail: { changeId, reason: e.code },
           correlationId,
         });
+      } else {
+        // An apply step that failed unexpectedly (e.g. a ciphertext that does not open): on the trail too.
+        await this.audit
+          .appendAlone(this.db, actor, { functionCode: 'approval', action: `${seen?.kind ?? 'change'}.${verb}`, subjects: seen ? [seen.atenaNo] : [], outcome: 'error', detail: { changeId, reason: 'apply_failed' }, correlationId })
+          .catch(() => undefined);
       }
       throw e;
     }

@@ -128,6 +128,15 @@ describe('generic four-eyes workflow', () => {
     expect(rejected.items.find((i) => i.changeId === id)?.decisionNote).toBe('添付書類なし');
   });
 
+  it('the checker must also hold the permission of the change itself', async () => {
+    f.deps.approvals.registerKind({ kind: 'test.collection', label: '収納の変更', functionCode: 'collection', apply: async (_tx, c) => void applied.push(c) });
+    const id = await submit('test.collection', 'nozei01');
+    const r = await chief.request('POST', `/api/approvals/${id}/approve`, {}); // kakari01 has approval, not collection
+    expect(r.status).toBe(403);
+    expect(((await r.json()) as { error: { message: string } }).error.message).toMatch(/収納/);
+    expect(applied.some((c) => c.changeId === id)).toBe(false);
+  });
+
   it('answers 404 for an unknown change, and refuses a note carrying a number', async () => {
     expect((await chief.request('POST', '/api/approvals/999999/approve', {})).status).toBe(404);
     expect((await chief.request('POST', '/api/approvals/1/reject', { note: '番号 999900000017 の誤り' })).status).toBe(400);

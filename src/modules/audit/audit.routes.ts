@@ -121,7 +121,7 @@ const search = defineRoute({
   tags: ['監査'],
   summary: '監査証跡の検索(職員・宛名番号・業務機能・操作・結果・期間・時間外・大量参照)',
   description:
-    '新しい順。afterHours=true は平日 8:30〜17:15 (日本時間) 以外・土日・祝日・年末年始 (12/29〜1/3) の操作。bulk=true は検索結果 100 件以上 (detail.total) または 50 件を超える宛名の参照。この検索自体も監査証跡に記録されます。',
+    '新しい順。staffId は操作者の職員ID(ログインの記録では入力された職員IDも対象)。afterHours=true は平日 8:30〜17:15 (日本時間) 以外・土日・祝日 (2024〜2027年の一覧)・年末年始 (12/29〜1/3) の操作。bulk=true は検索結果 100 件以上 (detail.total) または 50 件を超える宛名の参照。この検索自体も監査証跡に記録されます。',
   request: { query: SearchQuery },
   responses: {
     200: json(z.object({ total: z.number(), totalCapped: z.boolean(), page: z.number(), pageSize: z.number(), items: z.array(AuditEvent) }), '監査証跡'),

@@ -92,7 +92,7 @@ export function afterHoursSql(at: Expression<Date> | RawBuilder<Date>): RawBuild
 }
 
 const BULK_SQL = sql<SqlBool>`(
-  (jsonb_typeof(detail -> 'total') = 'number' AND (detail ->> 'total')::numeric >= ${BULK_TOTAL})
+  CASE WHEN jsonb_typeof(detail -> 'total') = 'number' THEN (detail ->> 'total')::numeric >= ${BULK_TOTAL} ELSE false END
   OR (function_code = 'person.read' AND cardinality(subjects) > ${BULK_SUBJECTS}))`;
 
 type Db = Kysely<DB> | Transaction<DB>;

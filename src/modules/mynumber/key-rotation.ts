@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { DB } from '../../db/schema.js';
 import type { Deps } from '../../deps.js';
 import { actorLabel, operatorActor, type Actor } from '../../security/actor.js';
 import { loadKeyFile, writeKeyFile } from '../../security/keyring.js';
@@ -61,14 +62,14 @@ export async function rotateMyNumberKeys(deps: Pick<Deps, 'database' | 'keyring'
   const runId = actor.kind === 'operator' ? actor.runId : randomUUID();
   const label = actorLabel(actor);
   const countRows = async () => Number((await db.selectFrom('person_my_number').select((eb) => eb.fn.countAll<number>().as('n')).where('key_id', '<>', toKeyId).executeTakeFirstOrThrow()).n);
-  const pendingQuery = () =>
-    db
+  const pendingQuery = (q: Kysely<DB> | Transaction<DB>) =>
+    q
       .selectFrom('pending_change')
       .where('status', '=', 'pending')
       .where('kind', 'in', [MY_NUMBER_KINDS.register, MY_NUMBER_KINDS.correct])
       .where(sql<boolean>`payload ? 'ciphertext'`)
       .where(sql<string>`payload->>'keyId'`, '<>', toKeyId);
-  const total = (await countRows()) + Number((await pendingQuery().select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+  const total = (await countRows()) + Number((await pendingQuery(db).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
 
   await db.transaction().execute(async (tx) => {
     await tx
@@ -134,7 +135,7 @@ export async function rotateMyNumberKeys(deps: Pick<Deps, 'database' | 'keyring'
     for (;;) {
       const n = await db.transaction().execute(async (tx) => {
         await sql`SELECT set_config('nhi.actor', ${label}, true)`.execute(tx);
-        const rows = await pendingQuery().select(['change_id', 'atena_no', 'payload']).orderBy('change_id').limit(batchSize).forUpdate().skipLocked().execute();
+        const rows = await pendingQuery(tx).select(['change_id', 'atena_no', 'payload']).orderBy('change_id').limit(batchSize).forUpdate().skipLocked().execute();
         if (rows.length === 0) return 0;
         const fromKeys: Record<string, number> = {};
         for (const r of rows) {

@@ -22,7 +22,7 @@ const MyNumberInput = z
     if (!/^\d{12}$/.test(n)) ctx.addIssue({ code: 'custom', message: '12桁の数字で入力してください' });
     else if (!isValidMyNumber(n)) ctx.addIssue({ code: 'custom', message: '検査用数字(12桁目)が一致しません。番号を確認してください' });
   })
-  .openapi({ description: '個人番号(12桁)。応答・ログ・監査証跡には出力されません', example: '' });
+  .openapi({ description: '個人番号(12桁)。応答・ログ・監査証跡には出力されません' });
 
 /** Required by the service (a missing or unknown code is refused with 403 and audited, not a 400). */
 const Jimu = z.string().max(64, '64文字以内です').optional().openapi({ description: '利用する事務のコード(必須)。GET /api/my-number/jimu の一覧から選びます' });

@@ -9,12 +9,14 @@ import type { DB, ResidentKind, ResidentStatus, Sex } from '../../db/schema.js';
  *
  * Inputs are already-normalised keys: the caller applies kanaSearchKey / kanjiSearchKey.
  *
- * Plan notes (see bench/search.bench.ts):
+ * Plan notes (checked with EXPLAIN ANALYZE at 1,000,000 persons, see bench/search.bench.ts):
  *  - name and alias matches are separate UNION ALL branches (an OR would defeat both indexes);
  *    the alias branch excludes rows the name branch already returns;
+ *  - a prefix is an exact code-point range (see prefixUpperBound) rather than LIKE 'p%';
  *  - each branch is ordered with `USING ~<~`, the order of the text_pattern_ops indexes, so a kana
  *    prefix query walks the index in order and stops after page × size rows (plus an incremental sort
- *    on 宛名番号 among equal keys), instead of sorting every match.
+ *    on 宛名番号 among equal keys), instead of sorting every match;
+ *  - with a birth date, 宛名番号 or 世帯番号 the names are mere filters on those few rows.
  */
 
 export interface SearchCriteria {
@@ -65,36 +67,69 @@ export const SEARCH_TOTAL_CAP = 1000;
 /** Same value under its earlier name. */
 export const TOTAL_CAP = SEARCH_TOTAL_CAP;
 
-/** LIKE pattern for a prefix: the key's own %, _ and \ are matched literally. */
+/** LIKE pattern for a prefix, the key's own %, _ and \\ matched literally (for callers that need LIKE). */
 export function likePrefix(key: string): string {
   return `${key.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
+/**
+ * The smallest string above every string that starts with `prefix`, in code-point order (the order of
+ * text_pattern_ops). PostgreSQL derives a range from LIKE 'p%' itself, but by bumping the last UTF-8
+ * byte, which for some characters (タ is U+30BF, the end of its byte block) overshoots to a range many
+ * times too wide; this bound is exact.
+ */
+export function prefixUpperBound(prefix: string): string {
+  const cps = [...prefix];
+  let next = cps.pop()!.codePointAt(0)! + 1;
+  if (next >= 0xd800 && next <= 0xdfff) next = 0xe000; // skip the surrogate block
+  return cps.join('') + String.fromCodePoint(next);
+}
+
 type Condition = RawBuilder<unknown>;
+type KeyColumn = 'name_kana_key' | 'alias_kana_key' | 'name_kanji_key' | 'alias_kanji_key';
 
 function and(conditions: Condition[]): Condition {
   return conditions.length === 0 ? sql`TRUE` : sql.join(conditions, sql` AND `);
 }
 
-/** Alternatives of the name condition; each becomes one UNION ALL branch. */
+/**
+ * Prefix match the key's index serves: key ~>=~ prefix AND key ~<~ prefixUpperBound(prefix), exactly
+ * "starts with" (no LIKE metacharacters to escape). Not combined with LIKE: the planner would multiply
+ * the two selectivities as if independent, underestimate the matches a hundredfold and sort them all.
+ */
+function indexedPrefix(column: KeyColumn, key: string): Condition {
+  const c = sql.ref(`p.${column}`);
+  return sql`(${c} ~>=~ ${key} AND ${c} ~<~ ${prefixUpperBound(key)})`;
+}
+
+/** Prefix match as a plain filter (no index), for rows already narrowed down by an exact criterion. */
+function filterPrefix(column: KeyColumn, key: string): Condition {
+  return sql`coalesce(starts_with(${sql.ref(`p.${column}`)}, ${key}), false)`;
+}
+
+const either = (a: Condition, b: Condition) => sql`(${a} OR ${b})`;
+
+/**
+ * Alternatives of the name condition; each becomes one UNION ALL branch. With an exact criterion
+ * (birth date, 宛名番号, 世帯番号) that narrows the search to a few rows, the names are plain filters in
+ * one branch, so the planner cannot prefer a wide name-index scan over the narrow exact one.
+ */
 function nameBranches(c: SearchCriteria): { branches: Condition[]; filters: Condition[] } {
-  const kana = c.kana ? likePrefix(c.kana) : null;
-  const kanji = c.name ? likePrefix(c.name) : null;
+  const anchored = !!c.birthDate || c.atenaNo !== undefined || c.householdNo !== undefined;
   const filters: Condition[] = [];
-  if (kana) {
-    if (kanji) filters.push(sql`(p.name_kanji_key LIKE ${kanji} OR p.alias_kanji_key LIKE ${kanji})`);
-    return {
-      branches: [sql`p.name_kana_key LIKE ${kana}`, sql`p.alias_kana_key LIKE ${kana} AND p.name_kana_key NOT LIKE ${kana}`],
-      filters,
-    };
+  if (anchored || (!c.kana && !c.name)) {
+    if (c.kana) filters.push(either(filterPrefix('name_kana_key', c.kana), filterPrefix('alias_kana_key', c.kana)));
+    if (c.name) filters.push(either(filterPrefix('name_kanji_key', c.name), filterPrefix('alias_kanji_key', c.name)));
+    return { branches: [sql`TRUE`], filters };
   }
-  if (kanji) {
-    return {
-      branches: [sql`p.name_kanji_key LIKE ${kanji}`, sql`p.alias_kanji_key LIKE ${kanji} AND p.name_kanji_key NOT LIKE ${kanji}`],
-      filters,
-    };
-  }
-  return { branches: [sql`TRUE`], filters };
+  // Name and 通称 each through their own index (an OR would defeat both); the 通称 branch leaves out
+  // rows the name branch already returns.
+  const [key, name, alias] = c.kana ? [c.kana, 'name_kana_key', 'alias_kana_key'] as const : [c.name!, 'name_kanji_key', 'alias_kanji_key'] as const;
+  if (c.kana && c.name) filters.push(either(filterPrefix('name_kanji_key', c.name), filterPrefix('alias_kanji_key', c.name)));
+  return {
+    branches: [indexedPrefix(name, key), sql`${indexedPrefix(alias, key)} AND NOT coalesce(starts_with(p.${sql.raw(name)}, ${key}), false)`],
+    filters,
+  };
 }
 
 function otherFilters(c: SearchCriteria, scope: SearchScope): Condition[] {
@@ -116,13 +151,8 @@ function hasCriteria(c: SearchCriteria): boolean {
   return !!(c.kana || c.name || c.birthDate || c.atenaNo !== undefined || c.householdNo !== undefined);
 }
 
-export async function searchPersons(
-  db: Kysely<DB> | Transaction<DB>,
-  criteria: SearchCriteria,
-  page: { page: number; pageSize: number },
-  scope: SearchScope = 'all',
-): Promise<PersonSearchResult> {
-  if (!hasCriteria(criteria)) return { total: 0, totalCapped: false, items: [] };
+/** The two statements of a search (capped count, one page), for searchPersons and for EXPLAIN in the benchmark. */
+export function searchQueries(criteria: SearchCriteria, page: { page: number; pageSize: number }, scope: SearchScope = 'all') {
   const pageNo = Math.max(1, Math.floor(page.page));
   const pageSize = Math.max(1, Math.min(100, Math.floor(page.pageSize)));
   const offset = (pageNo - 1) * pageSize;
@@ -132,10 +162,7 @@ export async function searchPersons(
   // Count, capped: each branch stops after CAP + 1 rows.
   const cap = SEARCH_TOTAL_CAP + 1;
   const countParts = branches.map((b) => sql`(SELECT 1 FROM person p WHERE ${where(b)} LIMIT ${cap})`);
-  const counted = await sql<{ n: string | number }>`SELECT count(*) AS n FROM (${sql.join(countParts, sql` UNION ALL `)}) c`.execute(db);
-  const n = Number(counted.rows[0]?.n ?? 0);
-  const total = Math.min(n, SEARCH_TOTAL_CAP);
-  if (n === 0 || offset >= n) return { total, totalCapped: n > SEARCH_TOTAL_CAP, items: [] };
+  const count = sql<{ n: string | number }>`SELECT count(*) AS n FROM (${sql.join(countParts, sql` UNION ALL `)}) c`;
 
   // The page: the first offset + pageSize rows of each branch in kana order, merged, then cut.
   const top = offset + pageSize;
@@ -143,7 +170,7 @@ export async function searchPersons(
     (b) => sql`(SELECT p.atena_no, p.name_kana_key FROM person p WHERE ${where(b)}
                 ORDER BY p.name_kana_key USING ~<~, p.atena_no LIMIT ${top})`,
   );
-  const rows = await sql<PersonSearchRow>`
+  const items = sql<PersonSearchRow>`
     SELECT p.atena_no, p.name_kanji, p.name_kana, p.alias_kanji, p.alias_kana, p.birth_date, p.sex, p.resident_kind,
            p.resident_status, p.dv_support, m.household_no, m.relationship, p.area_code, a.town_name, a.chome, p.banchi, p.katagaki
       FROM (${sql.join(pageParts, sql` UNION ALL `)}) h
@@ -151,10 +178,27 @@ export async function searchPersons(
       LEFT JOIN household_member m ON m.atena_no = p.atena_no AND m.valid_to IS NULL
       LEFT JOIN address_area a ON a.area_code = p.area_code
      ORDER BY h.name_kana_key USING ~<~, h.atena_no
-     LIMIT ${pageSize} OFFSET ${offset}`.execute(db);
+     LIMIT ${pageSize} OFFSET ${offset}`;
+  return { count, items, offset };
+}
+
+export async function searchPersons(
+  db: Kysely<DB> | Transaction<DB>,
+  criteria: SearchCriteria,
+  page: { page: number; pageSize: number },
+  scope: SearchScope = 'all',
+): Promise<PersonSearchResult> {
+  if (!hasCriteria(criteria)) return { total: 0, totalCapped: false, items: [] };
+  const q = searchQueries(criteria, page, scope);
+  const counted = await q.count.execute(db);
+  const n = Number(counted.rows[0]?.n ?? 0);
+  const total = Math.min(n, SEARCH_TOTAL_CAP);
+  const totalCapped = n > SEARCH_TOTAL_CAP;
+  if (n === 0 || q.offset >= n) return { total, totalCapped, items: [] };
+  const rows = await q.items.execute(db);
   return {
     total,
-    totalCapped: n > SEARCH_TOTAL_CAP,
+    totalCapped,
     items: rows.rows.map((r) => ({ ...r, atena_no: Number(r.atena_no), household_no: r.household_no === null ? null : Number(r.household_no) })),
   };
 }
