@@ -7,7 +7,8 @@ import { AREAS } from './areas.js';
 import { SEED_TABLES, generateChunk, type ChunkSpec, type SeedTable } from './chunk.js';
 import { ChunkLoader } from './loader.js';
 import { countSeeded, type SeedCounts, type SeedRange } from './counts.js';
-import { dropPersonSearchIndexes, ensurePersonSearchIndexes, withOwnerRole } from './search-indexes.js';
+import { dropPersonSearchIndexes, ensurePersonSearchIndexes } from './search-indexes.js';
+import { vacuumAnalyze } from './maintenance.js';
 
 /**
  * Seeds the synthetic demo city 「みどり市」 (fictional) into the database: 住所 master, persons,
@@ -252,10 +253,8 @@ export async function seedDemoCity(database: Database, keyring: Keyring, options
       if (indexesDropped) await ensurePersonSearchIndexes(db);
     }
 
-    // Fresh statistics so searches get good plans right after a big load.
-    await withOwnerRole(db, async (tx) => {
-      for (const t of ['address_area', ...SEED_TABLES]) await sql.raw(`ANALYZE ${t}`).execute(tx);
-    });
+    // Statistics and visibility map right after the load, so searches get good (index-only) plans.
+    if (chunksWritten > 0) await vacuumAnalyze(db, ['address_area', ...SEED_TABLES]);
 
     const counts = await countSeeded(db, range);
     const result: SeedResult = {

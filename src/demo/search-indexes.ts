@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
+import { withOwnerRole } from './maintenance.js';
 
 /**
  * The person search indexes, copied verbatim from migration 2026-11-25T0200_atena_household (a test
@@ -17,18 +18,6 @@ export const PERSON_SEARCH_INDEX_DDL: readonly { name: string; ddl: string }[] =
 
 function ifNotExists(ddl: string): string {
   return ddl.replace(/^CREATE INDEX /, 'CREATE INDEX IF NOT EXISTS ');
-}
-
-/**
- * Run `fn` in a transaction under the session (owner) role. The application connection runs as nhi_app,
- * which may not create, drop or analyse indexes on tables it does not own; the connecting user (the
- * one that ran the migrations) may. The role change ends with the transaction.
- */
-export async function withOwnerRole<T>(db: Kysely<DB>, fn: (tx: Kysely<DB>) => Promise<T>): Promise<T> {
-  return db.transaction().execute(async (tx) => {
-    await sql`SET LOCAL ROLE NONE`.execute(tx);
-    return fn(tx);
-  });
 }
 
 export async function missingPersonSearchIndexes(db: Kysely<DB>): Promise<string[]> {

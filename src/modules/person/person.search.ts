@@ -13,9 +13,9 @@ import type { DB, ResidentKind, ResidentStatus, Sex } from '../../db/schema.js';
  *  - name and alias matches are separate UNION ALL branches (an OR would defeat both indexes);
  *    the alias branch excludes rows the name branch already returns;
  *  - a prefix is an exact code-point range (see prefixUpperBound) rather than LIKE 'p%';
- *  - each branch is ordered with `USING ~<~`, the order of the text_pattern_ops indexes, so a kana
- *    prefix query walks the index in order and stops after page × size rows (plus an incremental sort
- *    on 宛名番号 among equal keys), instead of sorting every match;
+ *  - each branch is ordered with `USING ~<~`, the order of the text_pattern_ops indexes, and cut with
+ *    FETCH FIRST … WITH TIES, so a kana prefix query walks the index in order and stops after
+ *    page × size rows instead of sorting every match; 宛名番号 orders the few rows left;
  *  - with a birth date, 宛名番号 or 世帯番号 the names are mere filters on those few rows.
  */
 
@@ -164,11 +164,13 @@ export function searchQueries(criteria: SearchCriteria, page: { page: number; pa
   const countParts = branches.map((b) => sql`(SELECT 1 FROM person p WHERE ${where(b)} LIMIT ${cap})`);
   const count = sql<{ n: string | number }>`SELECT count(*) AS n FROM (${sql.join(countParts, sql` UNION ALL `)}) c`;
 
-  // The page: the first offset + pageSize rows of each branch in kana order, merged, then cut.
+  // The page: from each branch the first offset + pageSize rows in kana order — with ties, so every
+  // row sharing the last key comes too and the (key, 宛名番号) order below stays exact. Ordered by the
+  // key alone, the branch reads its index in order and stops, whatever the planner estimates.
   const top = offset + pageSize;
   const pageParts = branches.map(
     (b) => sql`(SELECT p.atena_no, p.name_kana_key FROM person p WHERE ${where(b)}
-                ORDER BY p.name_kana_key USING ~<~, p.atena_no LIMIT ${top})`,
+                ORDER BY p.name_kana_key USING ~<~ FETCH FIRST ${top} ROWS WITH TIES)`,
   );
   const items = sql<PersonSearchRow>`
     SELECT p.atena_no, p.name_kanji, p.name_kana, p.alias_kanji, p.alias_kana, p.birth_date, p.sex, p.resident_kind,

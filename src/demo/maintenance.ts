@@ -1,0 +1,33 @@
+import { sql, type Kysely } from 'kysely';
+import { APP_ROLE } from '../db/database.js';
+import type { DB } from '../db/schema.js';
+
+/**
+ * Maintenance the seeder needs as the table owner. The application connection runs as nhi_app, which may
+ * not create, drop or analyse indexes on tables it does not own; the connecting user (the one that ran
+ * the migrations) may. The role change never outlives the work.
+ */
+
+/** Run `fn` in a transaction under the session (owner) role; the role change ends with the transaction. */
+export async function withOwnerRole<T>(db: Kysely<DB>, fn: (tx: Kysely<DB>) => Promise<T>): Promise<T> {
+  return db.transaction().execute(async (tx) => {
+    await sql`SET LOCAL ROLE NONE`.execute(tx);
+    return fn(tx);
+  });
+}
+
+/**
+ * VACUUM (ANALYZE) after a bulk load: statistics for the planner, the visibility map for index-only
+ * scans, and hint bits set once instead of by the first readers. VACUUM cannot run in a transaction, so
+ * this reserves one connection, leaves the application role for the duration and always restores it.
+ */
+export async function vacuumAnalyze(db: Kysely<DB>, tables: readonly string[]): Promise<void> {
+  await db.connection().execute(async (conn) => {
+    await sql`RESET ROLE`.execute(conn);
+    try {
+      for (const t of tables) await sql`VACUUM (ANALYZE) ${sql.table(t)}`.execute(conn);
+    } finally {
+      await sql.raw(`SET ROLE ${APP_ROLE}`).execute(conn);
+    }
+  });
+}
