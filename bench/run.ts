@@ -46,8 +46,17 @@ export interface BenchContext {
   residents: number;
   seed: number;
   /** Seed the demo city (once per run; later calls return the first result). */
-  ensureSeeded(): Promise<{ result: SeedResult; seconds: number; cpuSeconds: number }>;
+  ensureSeeded(): Promise<Seeded>;
   log(message: string): void;
+}
+
+export interface Seeded {
+  result: SeedResult;
+  seconds: number;
+  /** CPU time of this Node process during the load (PostgreSQL's own CPU is not included). */
+  cpuSeconds: number;
+  /** Highest resident set size of this process seen during the load. */
+  peakRssMiB: number;
 }
 
 export interface Bench {
@@ -152,7 +161,7 @@ async function main(): Promise<number> {
 
   const database = await openDatabase({ databaseUrl: withDatabase(baseUrl, dbName), poolSize: 8 });
   const keyring = new Keyring(newKeyFile());
-  let seeded: { result: SeedResult; seconds: number; cpuSeconds: number } | undefined;
+  let seeded: Seeded | undefined;
   const ctx: BenchContext = {
     database,
     keyring,
@@ -166,6 +175,7 @@ async function main(): Promise<number> {
         cliProgress.Presets.shades_classic,
       );
       let started = false;
+      let peakRss = process.memoryUsage().rss;
       const t0 = performance.now();
       const cpu0 = process.cpuUsage();
       const result = await seedDemoCity(database, keyring, {
@@ -174,6 +184,7 @@ async function main(): Promise<number> {
         actorLabel: `operator:${os.userInfo().username}@${os.hostname()}/bench/${runStamp}`,
         rebuildSearchIndexes: process.env.BENCH_REBUILD_INDEXES !== '0',
         onProgress: (done, total) => {
+          peakRss = Math.max(peakRss, process.memoryUsage().rss);
           if (!started) {
             bar.start(total, 0, { rate: 0 });
             started = true;
@@ -183,7 +194,7 @@ async function main(): Promise<number> {
       });
       if (started) bar.stop();
       const cpu = process.cpuUsage(cpu0);
-      seeded = { result, seconds: (performance.now() - t0) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+      seeded = { result, seconds: (performance.now() - t0) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6, peakRssMiB: Math.round(peakRss / 2 ** 20) };
       return seeded;
     },
   };

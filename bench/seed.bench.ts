@@ -10,7 +10,7 @@ export const seedBench: Bench = {
   name: 'seed',
   title: 'seed the demo city into PostgreSQL',
   async run(ctx) {
-    const { result, seconds, cpuSeconds } = await ctx.ensureSeeded();
+    const { result, seconds, cpuSeconds, peakRssMiB } = await ctx.ensureSeeded();
     if (result.chunksWritten === 0) ctx.log('warning: the database already held this demo city; nothing was written');
     const rows = Object.values(result.rowsWritten).reduce((s, n) => s + n, 0);
     const size = await sql<{ bytes: string }>`SELECT pg_database_size(current_database()) AS bytes`.execute(ctx.database.db);
@@ -21,6 +21,7 @@ export const seedBench: Bench = {
         { metric: 'rows/s (all tables)', value: Math.round(rows / seconds), unit: 'rows/s' },
         { metric: 'elapsed', value: Math.round(seconds * 10) / 10, unit: 's' },
         { metric: 'node CPU', value: Math.round(cpuSeconds * 10) / 10, unit: 's' },
+        { metric: 'node peak RSS', value: peakRssMiB, unit: 'MiB' },
         { metric: 'database size', value: Math.round(Number(size.rows[0]?.bytes ?? 0) / 2 ** 20), unit: 'MiB' },
       ],
       details: {

@@ -19,6 +19,7 @@ import { registerAuditRoutes } from './modules/audit/audit.routes.js';
 import { registerStaffRoutes } from './modules/access/staff.routes.js';
 import { registerMyNumberRoutes } from './modules/mynumber/mynumber.routes.js';
 import { registerApprovalRoutes } from './modules/approval/approval.routes.js';
+import { registerEligibilityRoutes } from './modules/eligibility/eligibility.routes.js';
 
 z.config(z.locales.ja());
 
@@ -57,6 +58,7 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
   registerStaffRoutes(app);
   registerMyNumberRoutes(app);
   registerApprovalRoutes(app);
+  registerEligibilityRoutes(app);
 
   declareAccess('GET', '/api/openapi.json', 'public');
   app.doc31('/api/openapi.json', {

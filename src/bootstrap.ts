@@ -3,7 +3,9 @@ import type { DB } from './db/schema.js';
 import type { Deps } from './deps.js';
 import { applyOrganization, loadOrganization } from './modules/access/organization.js';
 import { operatorActor } from './security/actor.js';
+import { seedDemoCity } from './demo/generator.js';
 import { ALL_PERMISSIONS } from './modules/access/permissions.js';
+import { SEED_JOB } from './demo/generator.js';
 
 /**
  * Demo staff of the demo city: one per typical job. Passwords are public (README); the TOTP secrets
@@ -18,6 +20,9 @@ export const DEMO_STAFF = [
   { staffId: 'admin01', displayName: '管理 四郎', officeCode: 'johoseisaku', password: 'Admin-Demo-2026!', roles: ['user_admin'] },
 ] as const;
 
+/** Demo TOTP secrets kept in DATA_DIR for `demo-totp` (demo city only). */
+export const DEMO_LOGINS_FILE = 'demo-logins.json';
+
 export interface DemoLogin {
   staffId: string;
   password: string;
@@ -25,8 +30,18 @@ export interface DemoLogin {
   roles: string[];
 }
 
-async function isEmpty(db: Kysely<DB>, table: 'staff' | 'person'): Promise<boolean> {
+async function isEmpty(db: Kysely<DB>, table: 'staff'): Promise<boolean> {
   return !(await db.selectFrom(table).select(db.fn.countAll<number>().as('n')).executeTakeFirst().then((r) => Number(r?.n ?? 0) > 0));
+}
+
+/** The demo city is (re)seeded until one seed run has completed: a first start killed halfway resumes. */
+async function demoCityComplete(db: Kysely<DB>): Promise<boolean> {
+  const done = await db.selectFrom('job_run').select('run_id').where('job', '=', SEED_JOB).where('status', '=', 'completed').executeTakeFirst();
+  if (done) return true;
+  // A database filled by other means (a city's real 住基 load) is never seeded over.
+  const anyPerson = await db.selectFrom('person').select('atena_no').limit(1).executeTakeFirst();
+  const anyRun = await db.selectFrom('job_run').select('run_id').where('job', '=', SEED_JOB).executeTakeFirst();
+  return !!anyPerson && !anyRun;
 }
 
 /** Organisation always; on an empty database, the demo staff and (when asked) the demo city. */
@@ -42,8 +57,7 @@ export async function bootstrap(deps: Deps, opts: { demoResidents: number; demoS
     }
   }
   let seeded = false;
-  if (opts.demoResidents > 0 && (await isEmpty(db, 'person'))) {
-    const { seedDemoCity } = await import('./demo/generator.js');
+  if (opts.demoResidents > 0 && !(await demoCityComplete(db))) {
     const seedActor = operatorActor('seed', new Set(ALL_PERMISSIONS));
     const result = await seedDemoCity(deps.database, deps.keyring, {
       residents: opts.demoResidents,

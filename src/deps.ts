@@ -8,6 +8,7 @@ import type { StaffService } from './modules/access/staff.service.js';
 import type { PersonService } from './modules/person/person.service.js';
 import type { ApprovalService } from './modules/approval/approval.service.js';
 import type { MyNumberService } from './modules/mynumber/mynumber.service.js';
+import type { EligibilityService } from './modules/eligibility/eligibility.service.js';
 
 /** What the composition root (app.ts) builds once and hands to routes and services, explicitly. */
 export interface Deps {
@@ -20,5 +21,6 @@ export interface Deps {
   persons: PersonService;
   approvals: ApprovalService;
   myNumbers: MyNumberService;
+  eligibility: EligibilityService;
   logger: Logger;
 }

@@ -1,7 +1,9 @@
 import cliProgress from 'cli-progress';
 import { loadConfig } from './config.js';
 import { startServer } from './server.js';
-import { DEMO_STAFF } from './bootstrap.js';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { DEMO_LOGINS_FILE, DEMO_STAFF } from './bootstrap.js';
 
 /** `npm start`: the whole system on PGlite under ./data (or PostgreSQL with DATABASE_URL), with a demo city. */
 const config = loadConfig();
@@ -29,6 +31,9 @@ const server = await startServer({
 console.log(`\n国民健康保険システムを起動しました: ${server.url}`);
 console.log(`API仕様: ${server.url}/api/docs\n`);
 if (server.demoLogins.length > 0) {
+  // Demo only: keep the demo TOTP secrets beside the data so `npm run cli -- demo-totp` works while the
+  // server holds the embedded database. Never used for real staff (they enrol an authenticator).
+  writeFileSync(path.join(config.dataDir, DEMO_LOGINS_FILE), JSON.stringify(server.demoLogins, null, 2), { mode: 0o600 });
   console.log('デモ職員(初回起動時のみ表示。ワンタイムパスワードは認証アプリに秘密鍵を登録するか、');
   console.log('`npm run cli -- demo-totp <職員ID>` で現在のコードを表示できます):');
   for (const l of server.demoLogins) console.log(`  ${l.staffId.padEnd(9)} パスワード ${l.password.padEnd(18)} TOTP秘密鍵 ${l.totpSecret}  (${l.roles.join(', ')})`);

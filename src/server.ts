@@ -10,6 +10,7 @@ import { StaffService } from './modules/access/staff.service.js';
 import { PersonService } from './modules/person/person.service.js';
 import { ApprovalService } from './modules/approval/approval.service.js';
 import { MyNumberService } from './modules/mynumber/mynumber.service.js';
+import { EligibilityService } from './modules/eligibility/eligibility.service.js';
 import { loadJimu } from './modules/mynumber/jimu.js';
 import { createApp } from './app.js';
 import { bootstrap, type DemoLogin } from './bootstrap.js';
@@ -65,6 +66,7 @@ export async function buildDeps(opts: StartOptions): Promise<Deps> {
     persons: new PersonService(db, audit),
     approvals,
     myNumbers: new MyNumberService(db, keyring, audit, approvals, loadJimu()),
+    eligibility: new EligibilityService(db, audit, approvals),
   };
 }
 

@@ -1,4 +1,9 @@
 import cliProgress from 'cli-progress';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { authenticator } from 'otplib';
+import { DEMO_LOGINS_FILE } from '../bootstrap.js';
+import { seedDemoCity } from '../demo/generator.js';
 import { z } from 'zod';
 import { loadConfig } from '../config.js';
 import { buildDeps } from '../server.js';
@@ -58,19 +63,29 @@ const COMMANDS: Record<string, Command> = {
   },
   seed: {
     summary: '合成データのデモ市を作成する(決定的: 同じ --seed なら同じデータ)。中断しても再実行で続きから',
-    usage: 'seed --residents 20000 --seed 1',
+    usage: 'seed --residents 20000 --seed 1 [--offset 0] [--rebuild-indexes]',
     permission: 'exchange.file',
     async run(deps, args) {
-      const o = opts({ residents: z.coerce.number().int().min(1).max(2_000_000), seed: z.coerce.number().int().default(deps.config.demoSeed) }, args);
+      const o = opts(
+        {
+          residents: z.coerce.number({ error: '住民数は整数で指定してください' }).int().min(1, '1人以上').max(2_000_000, '2,000,000人まで'),
+          seed: z.coerce.number({ error: '--seed は整数で指定してください' }).int().default(deps.config.demoSeed),
+          offset: z.coerce.number().int().min(0).default(0),
+          'rebuild-indexes': z.coerce.boolean().optional(),
+        },
+        args,
+      );
       const bar = progressBar('住民');
       let started = false;
-      const { seedDemoCity } = await import('../demo/generator.js');
       const actor = operatorActor('seed', new Set(ALL_PERMISSIONS));
       const t0 = Date.now();
       const result = await seedDemoCity(deps.database, deps.keyring, {
         residents: o.residents,
         seed: o.seed,
         actorLabel: actor.id,
+        startOffset: o.offset,
+        // Above ~100k residents, dropping and rebuilding the search indexes is faster than maintaining them.
+        rebuildSearchIndexes: o['rebuild-indexes'] ?? o.residents >= 100_000,
         onProgress: (done: number, total: number) => {
           if (!started) {
             bar.start(total, 0);
@@ -231,6 +246,21 @@ export async function runCli(argv: string[]): Promise<number> {
     return 2;
   }
   const config = loadConfig();
+  if (name === 'demo-totp') {
+    // The demo secrets file lets this work while the server holds the embedded database.
+    const file = path.join(config.dataDir, DEMO_LOGINS_FILE);
+    const id = rest.find((a) => !a.startsWith('--'));
+    if (id && existsSync(file)) {
+      const logins = JSON.parse(readFileSync(file, 'utf8')) as { staffId: string; totpSecret: string }[];
+      const found = logins.find((l) => l.staffId === id);
+      if (!found) {
+        console.error(`エラー: デモ職員 ${id} はいません (${logins.map((l) => l.staffId).join(', ')})`);
+        return 2;
+      }
+      console.log(authenticator.generate(found.totpSecret));
+      return 0;
+    }
+  }
   const deps = await buildDeps({
     databaseUrl: config.databaseUrl,
     dataDir: config.databaseUrl ? undefined : `${config.dataDir}/pglite`,

@@ -5,7 +5,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { DB } from './schema.js';
 import { migrations } from './migrations/index.js';
 
@@ -90,8 +90,34 @@ async function openPostgres(url: string, opts: OpenOptions): Promise<Database> {
   };
 }
 
+/**
+ * PGlite is one process's database: a second process opening the same directory would corrupt it.
+ * A pid lock file next to the directory turns that into a clear error.
+ */
+function lockDataDir(dataDir: string): () => void {
+  const lock = `${dataDir}.lock`;
+  if (existsSync(lock)) {
+    const pid = Number(readFileSync(lock, 'utf8').trim());
+    let alive = false;
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid) {
+      try {
+        process.kill(pid, 0);
+        alive = true;
+      } catch {
+        alive = false;
+      }
+    }
+    if (alive) {
+      throw new Error(`組み込みデータベース ${dataDir} は別のプロセス(pid ${pid})が使用中です。サーバーを停止してから実行するか、DATABASE_URL で PostgreSQL を使ってください`);
+    }
+  }
+  writeFileSync(lock, String(process.pid));
+  return () => rmSync(lock, { force: true });
+}
+
 async function openPglite(opts: OpenOptions): Promise<Database> {
   if (opts.dataDir) mkdirSync(opts.dataDir, { recursive: true });
+  const unlock = opts.dataDir ? lockDataDir(opts.dataDir) : () => undefined;
   const client = new PGlite({
     ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
     parsers: {
@@ -123,6 +149,7 @@ async function openPglite(opts: OpenOptions): Promise<Database> {
     close: async () => {
       await db.destroy();
       if (!client.closed) await client.close();
+      unlock();
     },
   };
 }

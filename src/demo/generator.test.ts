@@ -182,6 +182,11 @@ describe('the demo city', () => {
     expect(seen.size).toBe(RESIDENTS);
   });
 
+  it('leaves the connections in the application role after its owner-only maintenance', async () => {
+    const roles = await Promise.all(Array.from({ length: 6 }, () => rows(sql<{ r: string }>`SELECT current_user AS r`)));
+    for (const r of roles) expect(r[0]!.r).toBe('nhi_app');
+  });
+
   it('records the run in job_run', async () => {
     const run = await a.database.db.selectFrom('job_run').selectAll().where('run_id', '=', clean.runId).executeTakeFirstOrThrow();
     expect(run.job).toBe(SEED_JOB);

@@ -202,7 +202,7 @@ export async function seedDemoCity(database: Database, keyring: Keyring, options
     let chunksDone = 0;
     let processed = 0;
     let indexesDropped = false;
-    let loadEnded = 0;
+    let loadEnded: number;
     let generateMs = 0;
     const progress = async (spec: ChunkSpec) => {
       processed += spec.size;

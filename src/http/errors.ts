@@ -35,6 +35,13 @@ export const FIELD_LABELS: Record<string, string> = {
   jimu: '事務',
   changeId: '変更番号',
   status: '状態',
+  eligibilityId: '資格履歴番号',
+  acquiredOn: '資格取得日',
+  acquisitionReason: '資格取得事由',
+  lostOn: '資格喪失日',
+  lossReason: '資格喪失事由',
+  reportedOn: '届出日',
+  asOf: '時点',
 };
 
 export interface FieldError {

@@ -10,6 +10,7 @@ import { StaffService } from '../modules/access/staff.service.js';
 import { PersonService } from '../modules/person/person.service.js';
 import { ApprovalService } from '../modules/approval/approval.service.js';
 import { MyNumberService } from '../modules/mynumber/mynumber.service.js';
+import { EligibilityService } from '../modules/eligibility/eligibility.service.js';
 import { loadJimu } from '../modules/mynumber/jimu.js';
 import { applyOrganization, loadOrganization } from '../modules/access/organization.js';
 import { operatorActor } from '../security/actor.js';
@@ -58,7 +59,7 @@ export async function createFixture(): Promise<Fixture> {
   const config = { ...loadConfig({}), databaseUrl: undefined };
   const db = database.db;
   const approvals = new ApprovalService(db, audit);
-  const deps: Deps = { config, database, keyring, audit, logger, auth: new AuthService(db, keyring, audit), staff: new StaffService(db, keyring, audit), persons: new PersonService(db, audit), approvals, myNumbers: new MyNumberService(db, keyring, audit, approvals, loadJimu()) };
+  const deps: Deps = { config, database, keyring, audit, logger, auth: new AuthService(db, keyring, audit), staff: new StaffService(db, keyring, audit), persons: new PersonService(db, audit), approvals, myNumbers: new MyNumberService(db, keyring, audit, approvals, loadJimu()), eligibility: new EligibilityService(db, audit, approvals) };
   const op = operatorActor('fixture', new Set(ALL_PERMISSIONS));
   await applyOrganization(db, loadOrganization(), op.id);
   const totp: Record<string, string> = {};

@@ -10,6 +10,8 @@ import { HouseholdPage } from './pages/HouseholdPage.js';
 import { PersonPage } from './pages/PersonPage.js';
 import { AuditPage } from './pages/AuditPage.js';
 import { SecurityKeyPage } from './pages/SecurityKeyPage.js';
+import { ApprovalsPage } from './pages/ApprovalsPage.js';
+import { AdminPage } from './pages/AdminPage.js';
 
 type AuthState =
   | { status: 'loading' }
@@ -27,7 +29,9 @@ export function can(me: Me, permission: string): boolean {
 /** Where a freshly logged-in user lands: the first screen they may use. */
 function homePath(me: Me): string {
   if (can(me, PERMISSION.personRead)) return '/search';
+  if (can(me, PERMISSION.approval)) return '/approvals';
   if (can(me, PERMISSION.audit)) return '/audit';
+  if (can(me, PERMISSION.userAdmin)) return '/admin';
   return '/security-key';
 }
 
@@ -181,7 +185,9 @@ function MainNav({ me, route }: { me: Me; route: Route }): ReactNode {
       active: route.name === 'search' || route.name === 'household' || route.name === 'person',
       show: can(me, PERMISSION.personRead),
     },
+    { to: '/approvals', label: '承認', active: route.name === 'approvals', show: can(me, PERMISSION.approval) },
     { to: '/audit', label: '監査', active: route.name === 'audit', show: can(me, PERMISSION.audit) },
+    { to: '/admin', label: '利用者管理', active: route.name === 'admin', show: can(me, PERMISSION.userAdmin) },
     { to: '/security-key', label: 'セキュリティキー登録', active: route.name === 'securityKey', show: true },
   ];
   return (
@@ -213,6 +219,10 @@ function renderRoute(route: Route, me: Me, key: number, updateMe: (patch: Partia
       return can(me, PERMISSION.personRead) ? <PersonPage key={key} atenaNo={route.atenaNo} me={me} /> : <Forbidden />;
     case 'audit':
       return can(me, PERMISSION.audit) ? <AuditPage key={key} /> : <Forbidden />;
+    case 'approvals':
+      return can(me, PERMISSION.approval) ? <ApprovalsPage key={key} me={me} /> : <Forbidden />;
+    case 'admin':
+      return can(me, PERMISSION.userAdmin) ? <AdminPage key={key} me={me} /> : <Forbidden />;
     case 'securityKey':
       return <SecurityKeyPage key={key} me={me} onRegistered={() => updateMe({ hasWebauthn: true })} />;
     case 'notFound':

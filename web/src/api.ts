@@ -271,3 +271,134 @@ export interface AuditResult {
   pageSize?: number;
   items: AuditEvent[];
 }
+
+/** True when the server asks for a fresh one-time password before this operation. */
+export function isStepUpRequired(e: unknown): e is ApiError {
+  return e instanceof ApiError && e.code === 'step_up_required';
+}
+
+// ---- 個人番号 (the number itself only ever comes from /reveal) ----
+
+export type MyNumberUse = 'register' | 'correct' | 'delete' | 'reveal' | 'lookup' | 'rotate';
+
+export interface Jimu {
+  code: string;
+  name: string;
+  legalBasis: string[];
+  summary?: string;
+  note?: string | null;
+  uses: MyNumberUse[] | string[];
+}
+
+export interface MyNumberPendingItem {
+  changeId: number;
+  kind: string;
+  kindLabel: string;
+  requestedBy: string;
+  requestedAt: string;
+}
+
+export interface MyNumberStatus {
+  atenaNo: number;
+  registered: boolean;
+  updatedAt: string | null;
+  updatedBy: string | null;
+  pending: MyNumberPendingItem[];
+}
+
+export interface ChangeAccepted {
+  changeId: number;
+  kind: string;
+  status: 'pending';
+  warnings: string[];
+  message: string;
+}
+
+// ---- 承認 ----
+
+export type ChangeStatus = 'pending' | 'approved' | 'rejected';
+
+export interface PendingChange {
+  changeId: number;
+  kind: string;
+  kindLabel: string;
+  atenaNo: number;
+  nameKanji: string;
+  residentStatus: ResidentStatus | null;
+  fields: { label: string; before: string | null; after: string | null }[];
+  notes: { label: string; value: string }[];
+  warnings: string[];
+  status: ChangeStatus;
+  requestedBy: string;
+  requestedAt: string;
+  decidedBy: string | null;
+  decidedAt: string | null;
+  decisionNote: string | null;
+  ownRequest: boolean;
+  needsStepUp: boolean;
+}
+
+export interface ApprovalList {
+  total: number;
+  page: number;
+  pageSize: number;
+  items: PendingChange[];
+}
+
+export interface ChangeDecided {
+  changeId: number;
+  status: 'approved' | 'rejected';
+  kind: string;
+  atenaNo: number;
+}
+
+// ---- 利用者管理 ----
+
+export type OfficeKind = 'head_office' | 'branch' | 'tax';
+
+export interface StaffAccount {
+  staffId: string;
+  displayName: string;
+  officeCode: string;
+  officeName: string;
+  officeKind: OfficeKind;
+  roles: string[];
+  disabled: boolean;
+  disabledAt: string | null;
+  disabledReason: string | null;
+  locked: boolean;
+  lockedUntil: string | null;
+  failedLogins: number;
+  createdAt: string;
+}
+
+export interface RoleInfo {
+  roleCode: string;
+  name: string;
+  readOnly: boolean;
+  permissions: string[];
+}
+
+export interface OfficeInfo {
+  officeCode: string;
+  name: string;
+  kind: OfficeKind;
+}
+
+export interface StaffList {
+  items: StaffAccount[];
+  roles: RoleInfo[];
+  offices: OfficeInfo[];
+}
+
+export interface StaffCreated {
+  staffId: string;
+  otpauthUri: string;
+}
+
+export interface AccessReview {
+  since: string;
+  generatedAt: string;
+  staff: { staffId: string; displayName: string; officeName: string; roles: string[]; disabled: boolean; locked: boolean; createdAt: string }[];
+  changes: { at: string; action: 'grant' | 'revoke' | 'disable' | 'enable' | 'create' | string; staffId: string; roleCode: string | null; by: string }[];
+}

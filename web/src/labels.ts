@@ -98,5 +98,49 @@ export function outcomeLabel(o: string): string {
 export const PERMISSION = {
   personRead: 'person.read',
   myNumberRead: 'mynumber.read',
+  myNumberWrite: 'mynumber.write',
+  eligibilityUpdate: 'eligibility.update',
+  approval: 'approval',
   audit: 'audit',
+  userAdmin: 'user.admin',
 } as const;
+
+/** Who entered or decided something: 'staff:kokuho01' is shown as kokuho01; other actors as recorded. */
+export function actorText(label: string | null | undefined): string {
+  if (!label) return '—';
+  return label.startsWith('staff:') ? label.slice('staff:'.length) : label;
+}
+
+export function changeStatusLabel(s: string): string {
+  switch (s) {
+    case 'pending':
+      return '承認待ち';
+    case 'approved':
+      return '承認済み';
+    case 'rejected':
+      return '却下';
+    default:
+      return s;
+  }
+}
+
+export function officeKindLabel(k: string): string {
+  return k === 'head_office' ? '本庁' : k === 'branch' ? '支所' : k === 'tax' ? '税務' : k;
+}
+
+export function grantActionLabel(a: string): string {
+  switch (a) {
+    case 'grant':
+      return 'ロール付与';
+    case 'revoke':
+      return 'ロール剥奪';
+    case 'disable':
+      return '無効化';
+    case 'enable':
+      return '有効化';
+    case 'create':
+      return '職員登録';
+    default:
+      return a;
+  }
+}

@@ -89,6 +89,8 @@ export type Route =
   | { name: 'household'; householdNo: string }
   | { name: 'person'; atenaNo: string }
   | { name: 'audit' }
+  | { name: 'approvals' }
+  | { name: 'admin' }
   | { name: 'securityKey' }
   | { name: 'notFound' };
 
@@ -97,6 +99,8 @@ export function matchRoute(path: string): Route {
   if (p === '/') return { name: 'login' };
   if (p === '/search') return { name: 'search' };
   if (p === '/audit') return { name: 'audit' };
+  if (p === '/approvals') return { name: 'approvals' };
+  if (p === '/admin') return { name: 'admin' };
   if (p === '/security-key') return { name: 'securityKey' };
   let m = /^\/households\/([0-9]{1,20})$/.exec(p);
   if (m) return { name: 'household', householdNo: m[1]! };

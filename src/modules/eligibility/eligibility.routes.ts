@@ -1,0 +1,235 @@
+import { OpenAPIHono, z } from '@hono/zod-openapi';
+import type { AppEnv } from '../../http/context.js';
+import { defineRoute } from '../../http/route.js';
+import { ErrorBodySchema, ErrorResponses } from '../../http/schemas.js';
+import { looksLikeMyNumber } from '../mynumber/mynumber.rules.js';
+import { ACQUISITION_REASONS, ACQUISITION_REASON_CODES, LOSS_REASONS, LOSS_REASON_CODES, isIsoDate } from './eligibility.rules.js';
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
+const body = <T extends z.ZodType>(schema: T) => ({ body: { content: { 'application/json': { schema } }, required: true } });
+
+const err = (description: string) => ({ content: { 'application/json': { schema: ErrorBodySchema } }, description });
+const Conflict = err('承認待ちの変更がある、既に置き換えられた記録である等、現在の状態では受け付けられません');
+const Unprocessable = err('資格の規則に合いません(項目ごとのメッセージ付き)');
+
+const atenaNo = z.coerce.number().int('整数で入力してください').min(1, '1以上の番号です').max(9_999_999_999, '10桁以内の番号です');
+const eligibilityId = z.coerce.number().int('整数で入力してください').min(1, '1以上の番号です').max(Number.MAX_SAFE_INTEGER, '番号が大きすぎます');
+const householdNo = z.number({ error: '世帯番号(数字)を入力してください' }).int('整数で入力してください').min(1, '1以上の番号です').max(9_999_999_999, '10桁以内の番号です');
+
+/** ISO dates only (和暦 is the screen's business). */
+const isoDate = z
+  .string({ error: '日付を入力してください' })
+  .max(10, 'YYYY-MM-DD 形式の日付で入力してください(例: 2026-04-01)')
+  .refine(isIsoDate, 'YYYY-MM-DD 形式の正しい日付で入力してください(例: 2026-04-01)')
+  .openapi({ example: '2026-04-01', format: 'date' });
+
+const acquisitionReason = z
+  .enum(ACQUISITION_REASON_CODES, { error: `次から選んでください: ${ACQUISITION_REASONS.map((r) => `${r.code}(${r.label})`).join('、')}` })
+  .openapi({ description: ACQUISITION_REASONS.map((r) => `${r.code}: ${r.label}`).join(' / ') });
+const lossReason = z
+  .enum(LOSS_REASON_CODES, { error: `次から選んでください: ${LOSS_REASONS.map((r) => `${r.code}(${r.label})`).join('、')}` })
+  .openapi({ description: LOSS_REASONS.map((r) => `${r.code}: ${r.label}`).join(' / ') });
+
+/** Free text that goes to the audit trail and the approver: never a My Number. */
+const reasonText = z
+  .string({ error: '削除の理由を入力してください' })
+  .max(200, '200文字以内で入力してください')
+  .refine((s) => s.trim().length >= 1, '削除の理由を入力してください')
+  .refine((s) => !looksLikeMyNumber(s), '個人番号と思われる12桁の数字は入力できません');
+
+/** A moment in system time: ISO date-time with offset, or a date (meaning the end of that day in Japan). */
+const asOf = z
+  .string()
+  .max(40, '日時は40文字以内です')
+  .refine(
+    (s) => (isIsoDate(s) ? true : /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$/.test(s) && isIsoDate(s.slice(0, 10)) && !Number.isNaN(Date.parse(s))),
+    '日時は 2026-04-01T09:00:00+09:00 または 2026-04-01 の形式で入力してください',
+  )
+  .optional()
+  .openapi({ description: 'この時点でシステムが保持していた記録も返します(システム時刻)' });
+
+const ChangeRef = z.object({ changeId: z.number(), kind: z.string(), requestedBy: z.string(), approvedBy: z.string() });
+const Version = z
+  .object({
+    eligibilityId: z.number(),
+    householdNo: z.number(),
+    insuredSymbol: z.string(),
+    insuredNumber: z.string(),
+    branchNo: z.string(),
+    acquiredOn: z.string(),
+    acquisitionReason: z.enum(ACQUISITION_REASON_CODES).nullable(),
+    acquisitionReasonLabel: z.string(),
+    lostOn: z.string().nullable(),
+    lossReason: z.enum(LOSS_REASON_CODES).nullable(),
+    lossReasonLabel: z.string().nullable(),
+    recordedAt: z.string(),
+    recordedBy: z.string(),
+    supersededAt: z.string().nullable(),
+    supersededBy: z.string().nullable(),
+    recordedByChange: ChangeRef.nullable(),
+    supersededByChange: ChangeRef.nullable(),
+  })
+  .openapi('EligibilityVersion');
+
+const Accepted = z
+  .object({ changeId: z.number(), kind: z.string(), status: z.literal('pending'), warnings: z.array(z.string()), message: z.string() })
+  .openapi('EligibilityChangeAccepted');
+
+const reasons = defineRoute({
+  method: 'get',
+  path: '/api/eligibility/reasons',
+  access: 'person.read',
+  tags: ['資格'],
+  summary: '資格取得事由・資格喪失事由の一覧(根拠: 国保法 §7, §8)',
+  responses: {
+    200: json(
+      z.object({
+        acquisition: z.array(z.object({ code: z.string(), label: z.string(), basis: z.string() })),
+        loss: z.array(z.object({ code: z.string(), label: z.string(), basis: z.string() })),
+      }),
+      '事由の一覧',
+    ),
+    ...ErrorResponses,
+  },
+});
+
+const view = defineRoute({
+  method: 'get',
+  path: '/api/persons/{atenaNo}/eligibility',
+  access: 'person.read',
+  tags: ['資格'],
+  summary: '資格の現在の記録、置き換えられた記録(いつ何を記録していたか)と承認待ちの変更',
+  request: { params: z.object({ atenaNo }), query: z.object({ asOf }) },
+  responses: {
+    200: json(
+      z
+        .object({
+          atenaNo: z.number(),
+          nameKanji: z.string(),
+          birthDate: z.string(),
+          seventyFifthBirthday: z.string(),
+          householdNo: z.number().nullable(),
+          current: z.array(Version),
+          history: z.array(Version),
+          asOf: z.object({ at: z.string(), periods: z.array(Version) }).nullable(),
+          pending: z.array(
+            z.object({
+              changeId: z.number(),
+              kind: z.string(),
+              kindLabel: z.string(),
+              eligibilityId: z.number().nullable(),
+              requestedBy: z.string(),
+              requestedAt: z.string(),
+              fields: z.array(z.object({ label: z.string(), before: z.string().nullable(), after: z.string().nullable() })),
+              warnings: z.array(z.string()),
+            }),
+          ),
+        })
+        .openapi('Eligibility'),
+      '資格',
+    ),
+    ...ErrorResponses,
+  },
+});
+
+const acquire = defineRoute({
+  method: 'post',
+  path: '/api/persons/{atenaNo}/eligibility',
+  access: 'eligibility.update',
+  tags: ['資格'],
+  summary: '資格取得を申請する(入力者以外の承認者が確認して反映。被保険者証記号・番号・枝番は承認時に割り当て)',
+  request: {
+    params: z.object({ atenaNo }),
+    ...body(z.object({ householdNo, acquiredOn: isoDate, acquisitionReason, reportedOn: isoDate.optional() })),
+  },
+  responses: { 202: json(Accepted, '承認待ちとして受け付けました'), 409: Conflict, 422: Unprocessable, ...ErrorResponses },
+});
+
+const loss = defineRoute({
+  method: 'post',
+  path: '/api/eligibility/{eligibilityId}/loss',
+  access: 'eligibility.update',
+  tags: ['資格'],
+  summary: '資格喪失を申請する(入力者以外の承認者が確認して反映)',
+  request: { params: z.object({ eligibilityId }), ...body(z.object({ lostOn: isoDate, lossReason })) },
+  responses: { 202: json(Accepted, '承認待ちとして受け付けました'), 409: Conflict, 422: Unprocessable, ...ErrorResponses },
+});
+
+const correct = defineRoute({
+  method: 'post',
+  path: '/api/eligibility/{eligibilityId}/correct',
+  access: 'eligibility.update',
+  tags: ['資格'],
+  summary: '資格の訂正を申請する(資格喪失日に null を指定すると喪失を取り消します)',
+  request: {
+    params: z.object({ eligibilityId }),
+    ...body(
+      z
+        .object({ acquiredOn: isoDate.optional(), acquisitionReason: acquisitionReason.optional(), lostOn: isoDate.nullable().optional(), lossReason: lossReason.nullable().optional() })
+        .refine((b) => b.acquiredOn !== undefined || b.acquisitionReason !== undefined || b.lostOn !== undefined || b.lossReason !== undefined, {
+          message: '訂正する項目を1つ以上入力してください',
+          path: ['acquiredOn'],
+        }),
+    ),
+  },
+  responses: { 202: json(Accepted, '承認待ちとして受け付けました'), 409: Conflict, 422: Unprocessable, ...ErrorResponses },
+});
+
+const remove = defineRoute({
+  method: 'post',
+  path: '/api/eligibility/{eligibilityId}/delete',
+  access: 'eligibility.update',
+  tags: ['資格'],
+  summary: '資格記録の削除を申請する(再認証が必要。承認者も再認証して反映)',
+  request: { params: z.object({ eligibilityId }), ...body(z.object({ reason: reasonText })) },
+  responses: { 202: json(Accepted, '承認待ちとして受け付けました'), 409: Conflict, ...ErrorResponses },
+});
+
+const accepted = (what: string, changeId: number) => `${what}を受け付けました。入力者以外の承認者の確認後に反映されます(変更番号 ${changeId})`;
+
+export function registerEligibilityRoutes(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(reasons, async (c) => {
+    const strip = (r: { code: string; label: string; basis: string }) => ({ code: r.code, label: r.label, basis: r.basis });
+    return c.json({ acquisition: ACQUISITION_REASONS.map(strip), loss: LOSS_REASONS.map(strip) }, 200);
+  });
+
+  app.openapi(view, async (c) => {
+    const { atenaNo } = c.req.valid('param');
+    const q = c.req.valid('query');
+    const at = q.asOf ? new Date(isIsoDate(q.asOf) ? `${q.asOf}T23:59:59.999+09:00` : q.asOf) : null;
+    return c.json(await c.get('deps').eligibility.view(c.get('actor'), atenaNo, at, c.get('correlationId')), 200);
+  });
+
+  app.openapi(acquire, async (c) => {
+    const { atenaNo } = c.req.valid('param');
+    const b = c.req.valid('json');
+    const r = await c.get('deps').eligibility.requestAcquire(
+      c.get('actor'),
+      atenaNo,
+      { householdNo: b.householdNo, acquiredOn: b.acquiredOn, acquisitionReason: b.acquisitionReason, reportedOn: b.reportedOn ?? null },
+      c.get('correlationId'),
+    );
+    return c.json({ ...r, message: accepted('資格取得', r.changeId) }, 202);
+  });
+
+  app.openapi(loss, async (c) => {
+    const { eligibilityId } = c.req.valid('param');
+    const b = c.req.valid('json');
+    const r = await c.get('deps').eligibility.requestLoss(c.get('actor'), eligibilityId, b, c.get('correlationId'));
+    return c.json({ ...r, message: accepted('資格喪失', r.changeId) }, 202);
+  });
+
+  app.openapi(correct, async (c) => {
+    const { eligibilityId } = c.req.valid('param');
+    const b = c.req.valid('json');
+    const r = await c.get('deps').eligibility.requestCorrect(c.get('actor'), eligibilityId, b, c.get('correlationId'));
+    return c.json({ ...r, message: accepted('資格の訂正', r.changeId) }, 202);
+  });
+
+  app.openapi(remove, async (c) => {
+    const { eligibilityId } = c.req.valid('param');
+    const b = c.req.valid('json');
+    const r = await c.get('deps').eligibility.requestDelete(c.get('actor'), eligibilityId, b.reason.trim(), c.get('correlationId'));
+    return c.json({ ...r, message: accepted('資格記録の削除', r.changeId) }, 202);
+  });
+}

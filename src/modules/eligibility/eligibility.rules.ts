@@ -1,0 +1,289 @@
+import type { FieldError } from '../../http/errors.js';
+
+/**
+ * Pure rules of 資格 (NHI eligibility). No I/O: the service loads the facts and the other periods and
+ * asks these functions; the same functions run again in the approval step against the data as it is
+ * then. Legal basis as summarised in shared/domain/rules.md §6:
+ *
+ *  - 国保法 §5: everyone with a 住所 in the prefecture is insured, unless excluded by
+ *  - 国保法 §6: 被用者保険 (items 1–7), 後期高齢者医療 (item 8), 生活保護 (item 9), 国保組合 (item 10) …
+ *  - 国保法 §7: 資格取得日 = the day the person came to have a 住所 (転入), the day they ceased to fall
+ *    under §6 (社保離脱: the day after 退職日; 生保廃止: the day 保護 ended), the date of birth (出生).
+ *  - 国保法 §8: 資格喪失日 = the day AFTER leaving the 住所 (転出) — but THAT day when the person comes to
+ *    have a 住所 in another prefecture on the same day (ただし書) —, the day after death, the day after
+ *    falling under §6 items 1–8 (社保加入, 後期高齢者医療); the day itself for §6 items 9–10 (生保開始).
+ *
+ * Periods are half-open: [acquired_on, lost_on). lost_on is the first day the person is no longer
+ * insured, so a period lost on D and another acquired on D do not overlap.
+ */
+
+export interface ReasonDef<C extends string = string> {
+  code: C;
+  /** The Japanese label, also the value stored in nhi_eligibility (as the demo data and imports do). */
+  label: string;
+  /** What the date must be, and why. */
+  basis: string;
+}
+
+/** 資格取得事由. */
+export const ACQUISITION_REASONS = [
+  { code: 'moved_in', label: '転入', basis: '国保法 §7: 住所を有するに至った日(転入日)' },
+  { code: 'left_employee_insurance', label: '社保離脱', basis: '国保法 §7: 第6条各号に該当しなくなった日(退職日の翌日)' },
+  { code: 'birth', label: '出生', basis: '国保法 §7: 出生日' },
+  { code: 'welfare_ended', label: '生保廃止', basis: '国保法 §7: 第6条第9号に該当しなくなった日(保護を受けなくなった日)' },
+  { code: 'foreigner_moved_in', label: '外国人転入', basis: '国保法 §7, 施行規則 §1: 住民基本台帳の住民となった日' },
+  { code: 'other', label: 'その他', basis: '国保法 §7' },
+] as const satisfies readonly ReasonDef[];
+
+/** 資格喪失事由. */
+export const LOSS_REASONS = [
+  { code: 'moved_out', label: '転出', basis: '国保法 §8: 住所を有しなくなった日の翌日(同日に他の都道府県に住所を有するに至ったときはその日)' },
+  { code: 'death', label: '死亡', basis: '国保法 §8: 死亡日の翌日' },
+  { code: 'joined_employee_insurance', label: '社保加入', basis: '国保法 §6第1〜7号, §8: 該当するに至った日の翌日' },
+  { code: 'late_elderly', label: '後期高齢者医療', basis: '国保法 §6第8号, §8: 75歳到達(後期高齢者医療の資格取得)' },
+  { code: 'welfare_started', label: '生保開始', basis: '国保法 §6第9号, §8ただし書: 保護を受け始めた日' },
+  { code: 'other', label: 'その他', basis: '国保法 §8' },
+] as const satisfies readonly ReasonDef[];
+
+export type AcquisitionReason = (typeof ACQUISITION_REASONS)[number]['code'];
+export type LossReason = (typeof LOSS_REASONS)[number]['code'];
+export const ACQUISITION_REASON_CODES = ACQUISITION_REASONS.map((r) => r.code) as [AcquisitionReason, ...AcquisitionReason[]];
+export const LOSS_REASON_CODES = LOSS_REASONS.map((r) => r.code) as [LossReason, ...LossReason[]];
+
+export function acquisitionReasonLabel(code: AcquisitionReason): string {
+  return ACQUISITION_REASONS.find((r) => r.code === code)!.label;
+}
+export function lossReasonLabel(code: LossReason): string {
+  return LOSS_REASONS.find((r) => r.code === code)!.label;
+}
+/** The code of a stored label (null for a label from elsewhere, e.g. an older import). */
+export function acquisitionReasonOf(label: string | null): AcquisitionReason | null {
+  return ACQUISITION_REASONS.find((r) => r.label === label)?.code ?? null;
+}
+export function lossReasonOf(label: string | null): LossReason | null {
+  return LOSS_REASONS.find((r) => r.label === label)?.code ?? null;
+}
+
+/** Japanese labels of the fields these rules name (the API's field names). */
+export const ELIGIBILITY_FIELD_LABELS = {
+  householdNo: '世帯番号',
+  acquiredOn: '資格取得日',
+  acquisitionReason: '資格取得事由',
+  lostOn: '資格喪失日',
+  lossReason: '資格喪失事由',
+  reportedOn: '届出日',
+} as const;
+export type EligibilityField = keyof typeof ELIGIBILITY_FIELD_LABELS;
+
+// ---- dates (ISO 'YYYY-MM-DD', compared as strings; arithmetic in UTC so no time zone can shift a day) ----
+
+export function isIsoDate(s: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
+  if (!m) return false;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (y < 1868 || y > 2200) return false;
+  const dt = new Date(Date.UTC(y, mo - 1, d));
+  return dt.getUTCFullYear() === y && dt.getUTCMonth() === mo - 1 && dt.getUTCDate() === d;
+}
+
+export function addDays(iso: string, days: number): string {
+  const [y, m, d] = iso.split('-').map(Number) as [number, number, number];
+  const dt = new Date(Date.UTC(y, m - 1, d + days));
+  return `${String(dt.getUTCFullYear()).padStart(4, '0')}-${String(dt.getUTCMonth() + 1).padStart(2, '0')}-${String(dt.getUTCDate()).padStart(2, '0')}`;
+}
+
+export function daysBetween(from: string, to: string): number {
+  const t = (iso: string) => {
+    const [y, m, d] = iso.split('-').map(Number) as [number, number, number];
+    return Date.UTC(y, m - 1, d);
+  };
+  return Math.round((t(to) - t(from)) / 86_400_000);
+}
+
+/** Today in Japan (the legal calendar of the system). */
+export function todayInJapan(now: Date = new Date()): string {
+  return new Intl.DateTimeFormat('sv-SE', { timeZone: 'Asia/Tokyo' }).format(now);
+}
+
+/**
+ * The 75th birthday: the day 後期高齢者医療 begins (高齢者医療確保法 §52; rules.md §6.3). Someone born on
+ * 29 February reaches the age at the end of 28 February (年齢計算ニ関スル法律), so in a common year the
+ * birthday is taken as 1 March.
+ */
+export function seventyFifthBirthday(birthDate: string): string {
+  const y = Number(birthDate.slice(0, 4)) + 75;
+  const md = birthDate.slice(5);
+  const candidate = `${String(y).padStart(4, '0')}-${md}`;
+  return isIsoDate(candidate) ? candidate : `${String(y).padStart(4, '0')}-03-01`;
+}
+
+/** Covered by 後期高齢者医療 by age on this day (国保法 §6第8号): on or after the 75th birthday. */
+export function isAged75On(birthDate: string, day: string): boolean {
+  return day >= seventyFifthBirthday(birthDate);
+}
+
+export interface PeriodDates {
+  acquiredOn: string;
+  lostOn: string | null;
+}
+
+/** Whether two half-open periods [acquiredOn, lostOn) share a day (an empty period shares none). */
+export function periodsOverlap(a: PeriodDates, b: PeriodDates): boolean {
+  const aEnd = a.lostOn ?? '9999-12-31';
+  const bEnd = b.lostOn ?? '9999-12-31';
+  if (a.acquiredOn >= aEnd || b.acquiredOn >= bEnd) return false;
+  return a.acquiredOn < bEnd && b.acquiredOn < aEnd;
+}
+
+// ---- the check of one period against the person and the person's other current periods ----
+
+export interface PeriodInput extends PeriodDates {
+  acquisitionReason: AcquisitionReason;
+  lossReason: LossReason | null;
+}
+
+/** What the 住民記録 knows of the person (宛名). */
+export interface PersonFacts {
+  birthDate: string;
+  deathDate: string | null;
+  /** 転出日 (the day the person left the 住所). */
+  movedOutOn: string | null;
+  /** 住民日 (the day the person became a resident here). */
+  becameResidentOn: string | null;
+}
+
+export interface OtherPeriod extends PeriodDates {
+  eligibilityId: number;
+}
+
+export interface RuleResult {
+  /** Refusals, each naming its field in Japanese. */
+  errors: FieldError[];
+  /** 関連性・整合性チェック: shown to the requester and the approver, not a refusal. */
+  warnings: string[];
+}
+
+function fieldError(field: EligibilityField, message: string): FieldError {
+  const label = ELIGIBILITY_FIELD_LABELS[field];
+  return { field, label, message: `${label}: ${message}` };
+}
+
+/**
+ * Check one period (new, or a corrected version) of a person. `others` are the person's other current
+ * periods (not superseded; the one being corrected excluded). `today` is the date in Japan.
+ */
+export function checkPeriod(p: PeriodInput, person: PersonFacts, others: readonly OtherPeriod[], opts: { today: string; reportedOn?: string | null }): RuleResult {
+  const errors: FieldError[] = [];
+  const warnings: string[] = [];
+  const { acquiredOn, lostOn } = p;
+
+  // 資格取得日 (国保法 §7).
+  if (acquiredOn < person.birthDate) {
+    errors.push(fieldError('acquiredOn', `生年月日(${person.birthDate})より前の日付です`));
+  }
+  if (p.acquisitionReason === 'birth' && acquiredOn !== person.birthDate) {
+    errors.push(fieldError('acquiredOn', `事由が出生のときは生年月日(${person.birthDate})です(国保法 §7)`));
+  }
+  if (person.deathDate && acquiredOn > person.deathDate) {
+    errors.push(fieldError('acquiredOn', `死亡日(${person.deathDate})より後の日付です`));
+  }
+  if (isAged75On(person.birthDate, acquiredOn)) {
+    errors.push(
+      fieldError('acquiredOn', `この日には75歳に達しています(75歳の誕生日 ${seventyFifthBirthday(person.birthDate)})。後期高齢者医療の被保険者は国民健康保険の資格を取得できません(国保法 §6第8号)`),
+    );
+  }
+  if ((p.acquisitionReason === 'moved_in' || p.acquisitionReason === 'foreigner_moved_in') && person.becameResidentOn && acquiredOn !== person.becameResidentOn) {
+    warnings.push(`資格取得日(${acquiredOn})が住民記録の住民日(${person.becameResidentOn})と異なります。転入日を確認してください`);
+  }
+  if (acquiredOn > opts.today) warnings.push(`資格取得日(${acquiredOn})が将来の日付です`);
+
+  // 資格喪失日 and 喪失事由 come together.
+  if (lostOn !== null && p.lossReason === null) errors.push(fieldError('lossReason', '資格喪失日を入力するときは資格喪失事由も選んでください'));
+  if (lostOn === null && p.lossReason !== null) errors.push(fieldError('lostOn', '資格喪失事由を選んだときは資格喪失日も入力してください'));
+
+  if (lostOn !== null) {
+    if (lostOn < acquiredOn) errors.push(fieldError('lostOn', `資格取得日(${acquiredOn})より前の日付です`));
+    // 国保法 §8: the day after death.
+    if (p.lossReason === 'death') {
+      if (person.deathDate) {
+        const expected = addDays(person.deathDate, 1);
+        if (lostOn !== expected) errors.push(fieldError('lostOn', `事由が死亡のときは死亡日(${person.deathDate})の翌日(${expected})です(国保法 §8)`));
+      } else {
+        warnings.push('住民記録に死亡日がありません。死亡の届出を確認してください');
+      }
+    }
+    // 国保法 §8: the day after leaving the 住所; the same day only under the proviso (new 住所 in another
+    // prefecture that day), which the approver confirms.
+    if (p.lossReason === 'moved_out') {
+      if (person.movedOutOn) {
+        const expected = addDays(person.movedOutOn, 1);
+        if (lostOn === person.movedOutOn) {
+          warnings.push(`資格喪失日が転出日(${person.movedOutOn})と同じです。同日に他の都道府県に住所を有するに至った場合(国保法 §8ただし書)に限ります`);
+        } else if (lostOn !== expected) {
+          errors.push(fieldError('lostOn', `事由が転出のときは転出日(${person.movedOutOn})の翌日(${expected})です(国保法 §8)`));
+        }
+      } else {
+        warnings.push('住民記録に転出日がありません。転出の届出を確認してください');
+      }
+    }
+    if (p.lossReason === 'late_elderly') {
+      const b75 = seventyFifthBirthday(person.birthDate);
+      if (lostOn < b75) warnings.push(`75歳の誕生日(${b75})より前です。障害認定による後期高齢者医療の加入か確認してください(国保法 §6第8号)`);
+      else if (lostOn !== b75 && lostOn !== addDays(b75, 1)) warnings.push(`資格喪失日が75歳の誕生日(${b75})と合いません。確認してください`);
+    }
+    if (lostOn > opts.today) warnings.push(`資格喪失日(${lostOn})が将来の日付です`);
+  }
+
+  // One insurance at a time: no two current periods of the same person share a day.
+  for (const o of others) {
+    if (periodsOverlap(p, o)) {
+      errors.push(fieldError('acquiredOn', `同じ住民の別の資格期間(資格履歴番号 ${o.eligibilityId}: ${o.acquiredOn}〜${o.lostOn ?? ''})と重なっています`));
+    }
+  }
+
+  // 届出 (国保法 §9: within 14 days).
+  if (opts.reportedOn) {
+    if (opts.reportedOn > opts.today) errors.push(fieldError('reportedOn', '将来の日付は入力できません'));
+    else if (daysBetween(acquiredOn, opts.reportedOn) > 14) {
+      warnings.push(`届出日(${opts.reportedOn})が資格取得日から14日を過ぎています(国保法 §9)。資格取得日に遡って賦課します`);
+    }
+  }
+  return { errors, warnings };
+}
+
+/** The first error's message, or a list of them, as the answer's message. */
+export function errorsMessage(errors: readonly FieldError[]): string {
+  return `資格の内容に誤りがあります: ${errors.map((e) => e.message).join(' / ')}`;
+}
+
+// ---- bitemporal reading ----
+
+export interface RecordedRow {
+  recordedAt: Date;
+  supersededAt: Date | null;
+}
+
+/** The versions the system held at `at` (system time): recorded by then and not yet superseded. */
+export function knownAt<T extends RecordedRow>(rows: readonly T[], at: Date): T[] {
+  return rows.filter((r) => r.recordedAt.getTime() <= at.getTime() && (r.supersededAt === null || r.supersededAt.getTime() > at.getTime()));
+}
+
+// ---- numbers (被保険者証記号・番号・枝番) ----
+
+/** 被保険者証記号 for a household without an NHI number yet. */
+export const DEFAULT_INSURED_SYMBOL = '川1';
+
+/** The first candidate 被保険者証番号 of a household: the last 8 digits of the 世帯番号. */
+export function firstInsuredNumberCandidate(householdNo: number): string {
+  return String(householdNo % 100_000_000).padStart(8, '0');
+}
+
+export function nextInsuredNumber(n: string): string {
+  return String((Number(n) + 1) % 100_000_000).padStart(8, '0');
+}
+
+/** The next free 枝番 after those used (never reused for someone else); null when 99 are used. */
+export function nextBranchNo(used: readonly string[]): string | null {
+  const max = used.reduce((m, b) => Math.max(m, /^\d{2}$/.test(b) ? Number(b) : 0), 0);
+  return max >= 99 ? null : String(max + 1).padStart(2, '0');
+}

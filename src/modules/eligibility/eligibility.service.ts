@@ -1,0 +1,608 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { DB } from '../../db/schema.js';
+import { actorLabel, type Actor } from '../../security/actor.js';
+import type { AuditRepository } from '../audit/audit.repository.js';
+import type { ApprovalService, ChangeSummary, PendingChangeRow } from '../approval/approval.service.js';
+import { AppError } from '../../http/errors.js';
+import { requireStepUp } from '../../http/step-up.js';
+import { PersonRepository } from '../person/person.repository.js';
+import { scopeOf } from '../person/person.rules.js';
+import { EligibilityRepository, type EligibilityRow } from './eligibility.repository.js';
+import {
+  ACQUISITION_REASONS,
+  DEFAULT_INSURED_SYMBOL,
+  LOSS_REASONS,
+  acquisitionReasonLabel,
+  acquisitionReasonOf,
+  checkPeriod,
+  errorsMessage,
+  firstInsuredNumberCandidate,
+  knownAt,
+  lossReasonLabel,
+  lossReasonOf,
+  nextBranchNo,
+  nextInsuredNumber,
+  seventyFifthBirthday,
+  todayInJapan,
+  type AcquisitionReason,
+  type LossReason,
+  type PersonFacts,
+  type RuleResult,
+} from './eligibility.rules.js';
+
+/** The kinds of pending change this module submits for 入力者以外の者による確認. */
+export const ELIGIBILITY_KINDS = {
+  acquire: 'eligibility.acquire',
+  loss: 'eligibility.loss',
+  correct: 'eligibility.correct',
+  delete: 'eligibility.delete',
+} as const;
+const ALL_KINDS: string[] = Object.values(ELIGIBILITY_KINDS);
+/** Kinds that act on one existing period (one pending change per period at a time). */
+const PERIOD_KINDS: string[] = [ELIGIBILITY_KINDS.loss, ELIGIBILITY_KINDS.correct, ELIGIBILITY_KINDS.delete];
+
+type Tx = Transaction<DB>;
+
+/** The 住民記録 facts the rules used when the change was entered; the apply step compares them. */
+interface PersonSeen {
+  birthDate: string;
+  deathDate: string | null;
+  movedOutOn: string | null;
+  becameResidentOn: string | null;
+  residentStatus: string;
+}
+
+/** A period's legal content as stored (reasons as their stored labels). */
+interface PeriodState {
+  acquiredOn: string;
+  acquisitionReason: string;
+  lostOn: string | null;
+  lossReason: string | null;
+}
+
+interface AcquirePayload {
+  householdNo: number;
+  acquiredOn: string;
+  acquisitionReason: AcquisitionReason;
+  reportedOn: string | null;
+  person: PersonSeen;
+  /** Set by the apply step: the version it recorded. */
+  appliedEligibilityId?: number;
+}
+
+interface PeriodPayload {
+  eligibilityId: number;
+  /** updated_at of the version when the change was entered (any write since changes it). */
+  rowUpdatedAt: string;
+  person: PersonSeen;
+  before: PeriodState;
+  /** null for a deletion. */
+  after: PeriodState | null;
+  reason?: string;
+  appliedEligibilityId?: number;
+}
+
+export interface AcquireInput {
+  householdNo: number;
+  acquiredOn: string;
+  acquisitionReason: AcquisitionReason;
+  reportedOn: string | null;
+}
+
+export interface CorrectInput {
+  acquiredOn?: string;
+  acquisitionReason?: AcquisitionReason;
+  lostOn?: string | null;
+  lossReason?: LossReason | null;
+}
+
+const seenOf = (p: PersonFacts & { residentStatus: string }): PersonSeen => ({
+  birthDate: p.birthDate,
+  deathDate: p.deathDate,
+  movedOutOn: p.movedOutOn,
+  becameResidentOn: p.becameResidentOn,
+  residentStatus: p.residentStatus,
+});
+const sameSeen = (a: PersonSeen, b: PersonSeen) =>
+  a.birthDate === b.birthDate && a.deathDate === b.deathDate && a.movedOutOn === b.movedOutOn && a.becameResidentOn === b.becameResidentOn && a.residentStatus === b.residentStatus;
+
+const stateOf = (r: EligibilityRow): PeriodState => ({ acquiredOn: r.acquired_on, acquisitionReason: r.acquisition_reason, lostOn: r.lost_on, lossReason: r.loss_reason });
+
+/** Rule input from a stored state: a label from elsewhere (older data) counts as その他. */
+const ruleInput = (s: PeriodState) => ({
+  acquiredOn: s.acquiredOn,
+  acquisitionReason: acquisitionReasonOf(s.acquisitionReason) ?? ('other' as const),
+  lostOn: s.lostOn,
+  lossReason: s.lossReason === null ? null : (lossReasonOf(s.lossReason) ?? ('other' as const)),
+});
+
+const others = (rows: EligibilityRow[], exceptId: number | null) =>
+  rows.filter((r) => r.eligibility_id !== exceptId).map((r) => ({ eligibilityId: r.eligibility_id, acquiredOn: r.acquired_on, lostOn: r.lost_on }));
+
+const numberText = (r: { insured_symbol: string; insured_number: string; branch_no: string }) => `${r.insured_symbol} ${r.insured_number} 枝番${r.branch_no}`;
+const periodText = (s: PeriodState) => `${s.acquiredOn}〜${s.lostOn ?? ''}`;
+
+const CHANGED_SINCE_REQUEST = 'この変更の入力後に資格または住民記録が変更されています。この変更は却下し、改めて入力してください';
+
+/**
+ * 資格 (NHI eligibility): registration, loss, correction and deletion of periods, each held in
+ * pending_change until a different user with 承認 approves it. nhi_eligibility is bitemporal: acquired_on
+ * / lost_on are the legal dates, recorded_at / superseded_at the system time. The apply steps never
+ * edit a version's legal dates in place: they supersede it and record a new version (none for a
+ * deletion), so "what did we know when" stays answerable; a reject leaves the table untouched.
+ */
+export class EligibilityService {
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly audit: AuditRepository,
+    private readonly approvals: ApprovalService,
+  ) {
+    approvals.registerKind({
+      kind: ELIGIBILITY_KINDS.acquire,
+      label: '資格取得',
+      functionCode: 'eligibility.update',
+      apply: (tx, change, approver) => this.applyAcquire(tx, change, approver),
+    });
+    approvals.registerKind({
+      kind: ELIGIBILITY_KINDS.loss,
+      label: '資格喪失',
+      functionCode: 'eligibility.update',
+      apply: (tx, change, approver) => this.applyPeriodChange(tx, change, approver, 'loss'),
+    });
+    approvals.registerKind({
+      kind: ELIGIBILITY_KINDS.correct,
+      label: '資格の訂正',
+      functionCode: 'eligibility.update',
+      apply: (tx, change, approver) => this.applyPeriodChange(tx, change, approver, 'correct'),
+    });
+    approvals.registerKind({
+      kind: ELIGIBILITY_KINDS.delete,
+      label: '資格の削除',
+      functionCode: 'eligibility.update',
+      stepUpToApprove: true,
+      apply: (tx, change, approver) => this.applyPeriodChange(tx, change, approver, 'delete'),
+    });
+  }
+
+  /** Run a request; any refusal (AppError) is audited as 'denied' in a transaction of its own. */
+  private async audited<T>(actor: Actor, ctx: { action: string; subjects: number[]; correlationId: string | null; detail?: Record<string, unknown> }, fn: (tx: Tx) => Promise<T>): Promise<T> {
+    try {
+      return await this.db.transaction().execute(async (tx) => {
+        await sql`SELECT set_config('nhi.actor', ${actorLabel(actor)}, true)`.execute(tx);
+        return fn(tx);
+      });
+    } catch (e) {
+      if (e instanceof AppError) {
+        await this.audit.appendAlone(this.db, actor, {
+          functionCode: 'eligibility.update',
+          action: ctx.action,
+          subjects: ctx.subjects,
+          outcome: 'denied',
+          detail: { reason: e.code, ...(e.fields ? { fields: e.fields.map((x) => x.field) } : {}), ...(ctx.detail ?? {}) },
+          correlationId: ctx.correlationId,
+        });
+      }
+      throw e;
+    }
+  }
+
+  /** 404 alike for unknown and out-of-scope persons (a probe learns nothing). Locks the person row. */
+  private async requirePerson(tx: Tx, actor: Actor, atenaNo: number, lock: boolean) {
+    const person = await new EligibilityRepository(tx).person(atenaNo, lock);
+    if (!person || (scopeOf(actor) !== 'all' && !(await new PersonRepository(tx).inNhiFileScope([atenaNo])).has(atenaNo))) {
+      throw new AppError(404, 'not_found', `宛名番号 ${atenaNo} の住民は登録されていません`);
+    }
+    return person;
+  }
+
+  /** The current version of a period, with its person locked (serialises requests per person). */
+  private async requireCurrentRow(tx: Tx, actor: Actor, eligibilityId: number) {
+    const repo = new EligibilityRepository(tx);
+    const notFound = new AppError(404, 'not_found', `資格履歴番号 ${eligibilityId} の資格記録はありません`);
+    const peek = await repo.row(eligibilityId);
+    if (!peek) throw notFound;
+    let person;
+    try {
+      person = await this.requirePerson(tx, actor, peek.atena_no, true);
+    } catch (e) {
+      if (e instanceof AppError && e.status === 404) throw notFound;
+      throw e;
+    }
+    const row = (await repo.row(eligibilityId, true))!;
+    if (row.superseded_at !== null) {
+      const current = await repo.currentRows(row.atena_no);
+      throw new AppError(
+        409,
+        'superseded',
+        `この資格記録(資格履歴番号 ${eligibilityId})は訂正・削除等により置き換えられています。現在の記録(${current.map((c) => `資格履歴番号 ${c.eligibility_id}`).join('、') || 'なし'})を指定してください`,
+      );
+    }
+    return { row, person };
+  }
+
+  private async refuseIfPending(tx: Tx, atenaNo: number, eligibilityId: number | null) {
+    if (eligibilityId === null) {
+      const waiting = await this.approvals.pendingFor(tx, atenaNo, [ELIGIBILITY_KINDS.acquire]);
+      if (waiting.length > 0) throw new AppError(409, 'pending_exists', `この住民には承認待ちの資格取得があります(変更番号 ${waiting[0]!.changeId})。承認または却下の後に入力してください`);
+      return;
+    }
+    const waiting = (await this.approvals.pendingFor(tx, atenaNo, PERIOD_KINDS)).filter((c) => (c.payload as PeriodPayload).eligibilityId === eligibilityId);
+    if (waiting.length > 0) throw new AppError(409, 'pending_exists', `この資格記録には承認待ちの変更があります(変更番号 ${waiting[0]!.changeId})。承認または却下の後に入力してください`);
+  }
+
+  private refuseOnErrors(r: RuleResult) {
+    if (r.errors.length > 0) throw new AppError(422, 'rule_violation', errorsMessage(r.errors), r.errors);
+  }
+
+  // ---- requests (held for a second person) ----
+
+  /** 資格取得: a new period for a current member of the household. */
+  async requestAcquire(actor: Actor, atenaNo: number, input: AcquireInput, correlationId: string) {
+    const kind = ELIGIBILITY_KINDS.acquire;
+    return this.audited(actor, { action: `${kind}.request`, subjects: [atenaNo], correlationId }, async (tx) => {
+      const repo = new EligibilityRepository(tx);
+      const person = await this.requirePerson(tx, actor, atenaNo, true);
+      const member = await repo.currentHousehold(atenaNo);
+      if (member !== input.householdNo) {
+        const message = `宛名番号 ${atenaNo} の住民は世帯番号 ${input.householdNo} の現在の世帯員ではありません${member ? `(現在の世帯: ${member})` : ''}`;
+        throw new AppError(422, 'not_member', message, [{ field: 'householdNo', label: '世帯番号', message: `世帯番号: ${message}` }]);
+      }
+      await this.refuseIfPending(tx, atenaNo, null);
+      const current = await repo.currentRows(atenaNo);
+      const check = checkPeriod({ acquiredOn: input.acquiredOn, acquisitionReason: input.acquisitionReason, lostOn: null, lossReason: null }, person, others(current, null), {
+        today: todayInJapan(),
+        reportedOn: input.reportedOn,
+      });
+      this.refuseOnErrors(check);
+      const number = await repo.householdNumber(input.householdNo);
+      const reason = ACQUISITION_REASONS.find((r) => r.code === input.acquisitionReason)!;
+      const summary: ChangeSummary = {
+        fields: [
+          { label: '世帯番号', before: null, after: String(input.householdNo) },
+          { label: '資格取得日', before: null, after: input.acquiredOn },
+          { label: '資格取得事由', before: null, after: reason.label },
+        ],
+        notes: [
+          { label: '被保険者', value: `${person.nameKanji}(宛名番号 ${atenaNo}、生年月日 ${person.birthDate})` },
+          { label: '被保険者証記号・番号', value: number ? `${number.symbol} ${number.number}(世帯の記号・番号。枝番は承認時に割り当て)` : '承認時に新しく割り当て' },
+          ...(input.reportedOn ? [{ label: '届出日', value: input.reportedOn }] : []),
+          { label: '根拠', value: reason.basis },
+        ],
+        meta: { householdNo: String(input.householdNo) },
+      };
+      const payload: AcquirePayload = { ...input, person: seenOf(person) };
+      const changeId = await this.approvals.submit(tx, actor, {
+        kind,
+        atenaNo,
+        payload: payload as unknown as Record<string, unknown>,
+        summary,
+        warnings: check.warnings,
+        auditDetail: { householdNo: input.householdNo, acquiredOn: input.acquiredOn, acquisitionReason: input.acquisitionReason },
+        correlationId,
+      });
+      return { changeId, kind, status: 'pending' as const, warnings: check.warnings };
+    });
+  }
+
+  /** 資格喪失: the period ends (a new version with 喪失日 and 事由). */
+  async requestLoss(actor: Actor, eligibilityId: number, input: { lostOn: string; lossReason: LossReason }, correlationId: string) {
+    const kind = ELIGIBILITY_KINDS.loss;
+    return this.auditedPeriod(actor, kind, eligibilityId, correlationId, async (_tx, row) => {
+      if (row.lost_on !== null) {
+        throw new AppError(409, 'already_lost', `この資格は既に喪失しています(資格喪失日 ${row.lost_on}、事由 ${row.loss_reason ?? '-'})。誤りのときは訂正してください`);
+      }
+      const before = stateOf(row);
+      const after: PeriodState = { ...before, lostOn: input.lostOn, lossReason: lossReasonLabel(input.lossReason) };
+      const reason = LOSS_REASONS.find((r) => r.code === input.lossReason)!;
+      return {
+        after,
+        fields: [
+          { label: '資格喪失日', before: null, after: input.lostOn },
+          { label: '資格喪失事由', before: null, after: reason.label },
+        ],
+        notes: [{ label: '根拠', value: reason.basis }],
+        auditDetail: { lostOn: input.lostOn, lossReason: input.lossReason },
+      };
+    });
+  }
+
+  /** 訂正: some of the period's legal content was recorded wrongly. */
+  async requestCorrect(actor: Actor, eligibilityId: number, input: CorrectInput, correlationId: string) {
+    const kind = ELIGIBILITY_KINDS.correct;
+    return this.auditedPeriod(actor, kind, eligibilityId, correlationId, async (_tx, row) => {
+      const before = stateOf(row);
+      const lostOn = input.lostOn !== undefined ? input.lostOn : before.lostOn;
+      const lossReason =
+        input.lossReason !== undefined ? (input.lossReason === null ? null : lossReasonLabel(input.lossReason)) : input.lostOn === null ? null : before.lossReason;
+      const after: PeriodState = {
+        acquiredOn: input.acquiredOn ?? before.acquiredOn,
+        acquisitionReason: input.acquisitionReason ? acquisitionReasonLabel(input.acquisitionReason) : before.acquisitionReason,
+        lostOn,
+        lossReason,
+      };
+      const labels: [keyof PeriodState, string][] = [
+        ['acquiredOn', '資格取得日'],
+        ['acquisitionReason', '資格取得事由'],
+        ['lostOn', '資格喪失日'],
+        ['lossReason', '資格喪失事由'],
+      ];
+      const fields = labels.filter(([k]) => before[k] !== after[k]).map(([k, label]) => ({ label, before: before[k], after: after[k] }));
+      if (fields.length === 0) throw new AppError(409, 'unchanged', '登録されている内容と同じです。訂正の必要はありません');
+      return { after, fields, notes: [], auditDetail: { fields: labels.filter(([k]) => before[k] !== after[k]).map(([k]) => k) } };
+    });
+  }
+
+  /** 削除: the period was recorded in error. After a step-up; the approver steps up too. */
+  async requestDelete(actor: Actor, eligibilityId: number, reason: string, correlationId: string) {
+    const kind = ELIGIBILITY_KINDS.delete;
+    return this.auditedPeriod(actor, kind, eligibilityId, correlationId, async (_tx, row) => {
+      const before = stateOf(row);
+      const warnings = row.lost_on === null ? ['現に被保険者である資格期間を削除します。賦課・給付への影響を確認してください'] : [];
+      return {
+        after: null,
+        fields: [
+          { label: '資格取得日', before: before.acquiredOn, after: null },
+          { label: '資格取得事由', before: before.acquisitionReason, after: null },
+          { label: '資格喪失日', before: before.lostOn, after: null },
+          { label: '資格喪失事由', before: before.lossReason, after: null },
+        ],
+        notes: [{ label: '削除の理由', value: reason }],
+        auditDetail: { reason },
+        reason,
+        extraWarnings: warnings,
+      };
+    }, true);
+  }
+
+  /** The common part of loss / correct / delete requests. */
+  private auditedPeriod(
+    actor: Actor,
+    kind: string,
+    eligibilityId: number,
+    correlationId: string,
+    build: (
+      tx: Tx,
+      row: EligibilityRow,
+      person: PersonFacts & { atenaNo: number; nameKanji: string; residentStatus: string },
+    ) => Promise<{
+      after: PeriodState | null;
+      fields: ChangeSummary['fields'];
+      notes: ChangeSummary['notes'];
+      auditDetail: Record<string, unknown>;
+      reason?: string;
+      extraWarnings?: string[];
+    }>,
+    stepUp = false,
+  ) {
+    const subjects: number[] = [];
+    return this.audited(actor, { action: `${kind}.request`, subjects, correlationId, detail: { eligibilityId } }, async (tx) => {
+      if (stepUp) requireStepUp(actor);
+      const { row, person } = await this.requireCurrentRow(tx, actor, eligibilityId);
+      subjects.push(row.atena_no);
+      await this.refuseIfPending(tx, row.atena_no, eligibilityId);
+      const b = await build(tx, row, person);
+      let warnings = b.extraWarnings ?? [];
+      if (b.after) {
+        const current = await new EligibilityRepository(tx).currentRows(row.atena_no);
+        const check = checkPeriod(ruleInput(b.after), person, others(current, eligibilityId), { today: todayInJapan() });
+        this.refuseOnErrors(check);
+        warnings = [...warnings, ...check.warnings];
+      }
+      const summary: ChangeSummary = {
+        fields: b.fields,
+        notes: [
+          { label: '被保険者', value: `${person.nameKanji}(宛名番号 ${row.atena_no}、生年月日 ${person.birthDate})` },
+          { label: '資格期間', value: `資格履歴番号 ${row.eligibility_id}: ${periodText(stateOf(row))}(世帯番号 ${row.household_no}、${numberText(row)})` },
+          ...b.notes,
+        ],
+        meta: { eligibilityId: String(eligibilityId) },
+      };
+      const payload: PeriodPayload = {
+        eligibilityId,
+        rowUpdatedAt: row.updated_at.toISOString(),
+        person: seenOf(person),
+        before: stateOf(row),
+        after: b.after,
+        ...(b.reason !== undefined ? { reason: b.reason } : {}),
+      };
+      const changeId = await this.approvals.submit(tx, actor, {
+        kind,
+        atenaNo: row.atena_no,
+        payload: payload as unknown as Record<string, unknown>,
+        summary,
+        warnings,
+        auditDetail: { eligibilityId, ...b.auditDetail },
+        correlationId,
+      });
+      return { changeId, kind, status: 'pending' as const, warnings };
+    });
+  }
+
+  // ---- apply steps (run by the approval module in the approval transaction; nhi.actor = approver) ----
+
+  /** The apply step's result goes into the change's payload, so the history can name the change. */
+  private async recordApplied(tx: Tx, changeId: number, eligibilityId: number) {
+    await tx
+      .updateTable('pending_change')
+      .set({ payload: sql`payload || ${JSON.stringify({ appliedEligibilityId: eligibilityId })}::jsonb` })
+      .where('change_id', '=', changeId)
+      .execute();
+  }
+
+  private async applyAcquire(tx: Tx, change: PendingChangeRow, approver: Actor) {
+    const p = change.payload as AcquirePayload;
+    const repo = new EligibilityRepository(tx);
+    const person = await repo.person(change.atenaNo, true);
+    if (!person || !sameSeen(seenOf(person), p.person)) throw new AppError(409, 'changed_since_request', CHANGED_SINCE_REQUEST);
+    if ((await repo.currentHousehold(change.atenaNo)) !== p.householdNo) {
+      throw new AppError(409, 'changed_since_request', `この変更の入力後に世帯が変わっています(世帯番号 ${p.householdNo} の世帯員ではありません)。この変更は却下し、改めて入力してください`);
+    }
+    const current = await repo.currentRows(change.atenaNo, true);
+    const check = checkPeriod({ acquiredOn: p.acquiredOn, acquisitionReason: p.acquisitionReason, lostOn: null, lossReason: null }, person, others(current, null), {
+      today: todayInJapan(),
+      reportedOn: null,
+    });
+    if (check.errors.length > 0) throw new AppError(409, 'changed_since_request', `${CHANGED_SINCE_REQUEST}: ${check.errors.map((e) => e.message).join(' / ')}`, check.errors);
+
+    // 被保険者証記号・番号: the household's own, else a new number no other household uses; 枝番: the
+    // person's old one under this number, else the next never-used one.
+    await repo.lockNumberAllocation();
+    let number = await repo.householdNumber(p.householdNo);
+    if (!number) {
+      let candidate = firstInsuredNumberCandidate(p.householdNo);
+      for (let i = 0; await repo.numberUsedByOtherHousehold(candidate, p.householdNo); i++) {
+        if (i > 10_000) throw new AppError(409, 'number_exhausted', '被保険者証番号を割り当てられません。システム管理者に連絡してください');
+        candidate = nextInsuredNumber(candidate);
+      }
+      number = { symbol: DEFAULT_INSURED_SYMBOL, number: candidate };
+    }
+    const branches = await repo.branchesUnder(number.symbol, number.number, change.atenaNo);
+    const branchNo = branches.own ?? nextBranchNo(branches.used);
+    if (!branchNo) throw new AppError(409, 'branch_exhausted', `被保険者証番号 ${number.number} の枝番(99まで)をすべて使っています`);
+
+    const at = await repo.now();
+    const eligibilityId = await repo.insertVersion(
+      {
+        atenaNo: change.atenaNo,
+        householdNo: p.householdNo,
+        insuredSymbol: number.symbol,
+        insuredNumber: number.number,
+        branchNo,
+        acquiredOn: p.acquiredOn,
+        acquisitionReason: acquisitionReasonLabel(p.acquisitionReason),
+        lostOn: null,
+        lossReason: null,
+      },
+      at,
+      actorLabel(approver),
+    );
+    await this.recordApplied(tx, change.changeId, eligibilityId);
+    return { eligibilityId, householdNo: p.householdNo, branchNo };
+  }
+
+  private async applyPeriodChange(tx: Tx, change: PendingChangeRow, approver: Actor, what: 'loss' | 'correct' | 'delete') {
+    const p = change.payload as PeriodPayload;
+    const repo = new EligibilityRepository(tx);
+    const person = await repo.person(change.atenaNo, true);
+    const row = await repo.row(p.eligibilityId, true);
+    if (!person || !sameSeen(seenOf(person), p.person) || !row || row.superseded_at !== null || row.updated_at.toISOString() !== p.rowUpdatedAt) {
+      throw new AppError(409, 'changed_since_request', CHANGED_SINCE_REQUEST);
+    }
+    if (p.after) {
+      const current = await repo.currentRows(change.atenaNo, true);
+      const check = checkPeriod(ruleInput(p.after), person, others(current, p.eligibilityId), { today: todayInJapan() });
+      if (check.errors.length > 0) throw new AppError(409, 'changed_since_request', `${CHANGED_SINCE_REQUEST}: ${check.errors.map((e) => e.message).join(' / ')}`, check.errors);
+    }
+    const at = await repo.now();
+    await repo.supersede(p.eligibilityId, at);
+    if (!p.after) return { eligibilityId: p.eligibilityId, what };
+    const newId = await repo.insertVersion(
+      {
+        atenaNo: row.atena_no,
+        householdNo: row.household_no,
+        insuredSymbol: row.insured_symbol,
+        insuredNumber: row.insured_number,
+        branchNo: row.branch_no,
+        ...p.after,
+      },
+      at,
+      actorLabel(approver),
+    );
+    await this.recordApplied(tx, change.changeId, newId);
+    return { eligibilityId: p.eligibilityId, newEligibilityId: newId, what };
+  }
+
+  // ---- reading ----
+
+  /**
+   * The person's periods: the current versions, the superseded ones (what was recorded when, and by
+   * which approved change), optionally the versions held at a past moment, and the changes waiting.
+   */
+  async view(actor: Actor, atenaNo: number, asOf: Date | null, correlationId: string) {
+    try {
+      return await this.db.transaction().execute(async (tx) => {
+        const repo = new EligibilityRepository(tx);
+        const person = await this.requirePerson(tx, actor, atenaNo, false);
+        const rows = await repo.allRows(atenaNo);
+        const recorders = await repo.firstRecorders(rows.map((r) => r.eligibility_id));
+        const decided = await tx
+          .selectFrom('pending_change')
+          .select(['change_id', 'kind', 'payload', 'requested_by', 'decided_by'])
+          .where('atena_no', '=', atenaNo)
+          .where('status', '=', 'approved')
+          .where('kind', 'in', ALL_KINDS)
+          .execute();
+        const changeRef = (c: (typeof decided)[number]) => ({ changeId: Number(c.change_id), kind: c.kind, requestedBy: c.requested_by, approvedBy: c.decided_by ?? '' });
+        const payloadOf = (c: (typeof decided)[number]) => (typeof c.payload === 'string' ? JSON.parse(c.payload) : c.payload) as Partial<PeriodPayload & AcquirePayload>;
+        const version = (r: EligibilityRow) => {
+          const recordedBy = decided.find((c) => payloadOf(c).appliedEligibilityId === r.eligibility_id);
+          const supersededBy = r.superseded_at ? decided.find((c) => c.kind !== ELIGIBILITY_KINDS.acquire && payloadOf(c).eligibilityId === r.eligibility_id) : undefined;
+          return {
+            eligibilityId: r.eligibility_id,
+            householdNo: r.household_no,
+            insuredSymbol: r.insured_symbol,
+            insuredNumber: r.insured_number,
+            branchNo: r.branch_no,
+            acquiredOn: r.acquired_on,
+            acquisitionReason: acquisitionReasonOf(r.acquisition_reason),
+            acquisitionReasonLabel: r.acquisition_reason,
+            lostOn: r.lost_on,
+            lossReason: lossReasonOf(r.loss_reason),
+            lossReasonLabel: r.loss_reason,
+            recordedAt: r.recorded_at.toISOString(),
+            recordedBy: recorders.get(r.eligibility_id) ?? r.updated_by,
+            supersededAt: r.superseded_at ? r.superseded_at.toISOString() : null,
+            supersededBy: r.superseded_at ? r.updated_by : null,
+            recordedByChange: recordedBy ? changeRef(recordedBy) : null,
+            supersededByChange: supersededBy ? changeRef(supersededBy) : null,
+          };
+        };
+        const current = rows.filter((r) => r.superseded_at === null).map(version);
+        const history = rows
+          .filter((r) => r.superseded_at !== null)
+          .sort((a, b) => b.superseded_at!.getTime() - a.superseded_at!.getTime() || b.eligibility_id - a.eligibility_id)
+          .map(version);
+        const asOfPeriods = asOf
+          ? knownAt(
+              rows.map((r) => ({ ...r, recordedAt: r.recorded_at, supersededAt: r.superseded_at })),
+              asOf,
+            ).map(version)
+          : null;
+        const pending = (await this.approvals.pendingFor(tx, atenaNo, ALL_KINDS)).map((c) => ({
+          changeId: c.changeId,
+          kind: c.kind,
+          kindLabel: this.approvals.kindOf(c.kind)?.label ?? c.kind,
+          eligibilityId: (c.payload as Partial<PeriodPayload>).eligibilityId ?? null,
+          requestedBy: c.requestedBy,
+          requestedAt: c.requestedAt.toISOString(),
+          fields: c.summary.fields ?? [],
+          warnings: c.warnings,
+        }));
+        const householdNo = await repo.currentHousehold(atenaNo);
+        await this.audit.append(tx, actor, {
+          functionCode: 'person.read',
+          action: 'eligibility.get',
+          subjects: [atenaNo],
+          detail: { current: current.length, history: history.length, pending: pending.length, ...(asOf ? { asOf: asOf.toISOString() } : {}) },
+          correlationId,
+        });
+        return {
+          atenaNo,
+          nameKanji: person.nameKanji,
+          birthDate: person.birthDate,
+          seventyFifthBirthday: seventyFifthBirthday(person.birthDate),
+          householdNo,
+          current,
+          history,
+          asOf: asOf ? { at: asOf.toISOString(), periods: asOfPeriods! } : null,
+          pending,
+        };
+      });
+    } catch (e) {
+      if (e instanceof AppError && e.status === 404) {
+        await this.audit.appendAlone(this.db, actor, { functionCode: 'person.read', action: 'eligibility.get', subjects: [atenaNo], outcome: 'denied', detail: { reason: 'not_found_or_out_of_scope' }, correlationId });
+      }
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,756 @@
+/**
+ * 利用者管理 (user.admin): staff accounts, role grants and revokes, disabling, unlocking and the
+ * access-rights review (権限の棚卸し). The server asks for a fresh one-time password before permission
+ * changes and disabling; the page prompts for it and repeats the operation. The TOTP secret of a new
+ * account is shown once, kept only in this page's memory, and dropped when confirmed or when leaving.
+ */
+import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import {
+  ApiError,
+  query,
+  request,
+  type AccessReview,
+  type Me,
+  type RoleInfo,
+  type StaffAccount,
+  type StaffCreated,
+  type StaffList,
+} from '../api.js';
+import { DateText } from '../dates.js';
+import { actorText, grantActionLabel, officeKindLabel } from '../labels.js';
+import { Badge, ErrorMessage, Notice, PageHeading, SelectField, Spinner, TextField } from '../components/ui.js';
+import { ConfirmDialog } from '../components/ConfirmDialog.js';
+import { StepUpForm, useStepUp } from '../components/StepUp.js';
+import { formatSeireki, formatWareki, parseDateInput } from '../../../src/lib/wareki.js';
+
+function fieldErrorsOf(e: unknown, rename: Record<string, string> = {}): Record<string, string> {
+  const fe: Record<string, string> = {};
+  if (e instanceof ApiError)
+    for (const f of e.fields) {
+      const top = f.field.split('.')[0] ?? f.field;
+      fe[rename[top] ?? top] ??= f.message;
+    }
+  return fe;
+}
+
+function validationError(fe: Record<string, string>): ApiError {
+  return new ApiError(400, 'validation', '入力内容を確認してください。', Object.entries(fe).map(([field, message]) => ({ field, message })));
+}
+
+function roleName(roles: RoleInfo[], code: string): string {
+  return roles.find((r) => r.roleCode === code)?.name ?? code;
+}
+
+export function AdminPage({ me }: { me: Me }): ReactNode {
+  const [data, setData] = useState<StaffList | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [selected, setSelected] = useState<string | null>(null);
+
+  const load = useCallback(async (signal?: AbortSignal): Promise<void> => {
+    try {
+      const r = await request<StaffList>('/api/admin/staff', signal ? { signal } : {});
+      setData(r);
+      setError(null);
+    } catch (e) {
+      if (e instanceof DOMException && e.name === 'AbortError') return;
+      setError(e);
+    }
+  }, []);
+
+  useEffect(() => {
+    const ac = new AbortController();
+    void load(ac.signal);
+    return () => ac.abort();
+  }, [load]);
+
+  const selectedStaff = data?.items.find((s) => s.staffId === selected) ?? null;
+
+  return (
+    <>
+      <PageHeading title="利用者管理">利用者管理</PageHeading>
+      <ErrorMessage error={error} />
+      {data === null ? (
+        error ? null : (
+          <Spinner />
+        )
+      ) : (
+        <>
+          <section aria-labelledby="staff-list-heading">
+            <h2 id="staff-list-heading">
+              職員の一覧<span className="subtitle">（{data.items.length}名）</span>
+            </h2>
+            <div className="table-wrap" tabIndex={0} aria-label="職員の一覧の表（横にスクロールできます）">
+              <table className="table table--compact" data-testid="staff-list">
+                <caption className="visually-hidden">職員の一覧（所属・ロール・状態）</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">職員ID</th>
+                    <th scope="col">氏名</th>
+                    <th scope="col">所属</th>
+                    <th scope="col">ロール</th>
+                    <th scope="col">状態</th>
+                    <th scope="col">操作</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {data.items.map((s) => (
+                    <tr key={s.staffId} data-staff-id={s.staffId}>
+                      <th scope="row" className="num">
+                        {s.staffId}
+                      </th>
+                      <td>{s.displayName}</td>
+                      <td>
+                        {s.officeName}
+                        <span className="hint">（{officeKindLabel(s.officeKind)}）</span>
+                      </td>
+                      <td>{s.roles.length > 0 ? s.roles.map((r) => roleName(data.roles, r)).join('、') : <span className="muted">なし</span>}</td>
+                      <td>
+                        <StaffState staff={s} />
+                      </td>
+                      <td>
+                        <button
+                          type="button"
+                          className="button button--secondary button--small"
+                          aria-expanded={selected === s.staffId}
+                          aria-controls="staff-panel"
+                          onClick={() => setSelected(selected === s.staffId ? null : s.staffId)}
+                        >
+                          管理<span className="visually-hidden">（{s.staffId}）</span>
+                        </button>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          </section>
+
+          {selectedStaff ? (
+            <StaffPanel
+              key={selectedStaff.staffId}
+              staff={selectedStaff}
+              roles={data.roles}
+              isSelf={selectedStaff.staffId === me.staffId}
+              onChanged={() => load()}
+              onClose={() => setSelected(null)}
+            />
+          ) : null}
+
+          <CreateStaffForm data={data} onCreated={() => load()} />
+        </>
+      )}
+      <AccessReviewSection />
+    </>
+  );
+}
+
+function StaffState({ staff: s }: { staff: StaffAccount }): ReactNode {
+  return (
+    <span className="badges">
+      {s.disabled ? (
+        <Badge kind="muted" title={s.disabledReason ? `理由：${s.disabledReason}` : undefined}>
+          無効
+        </Badge>
+      ) : (
+        <Badge kind="ok">有効</Badge>
+      )}
+      {s.locked ? (
+        <>
+          {' '}
+          <Badge kind="warning">ロック中</Badge>
+        </>
+      ) : null}
+      {!s.locked && s.failedLogins > 0 ? <span className="hint"> ログイン失敗 {s.failedLogins}回</span> : null}
+    </span>
+  );
+}
+
+/** One staff member: roles (grant / revoke), unlock, disable. */
+function StaffPanel({
+  staff: s,
+  roles,
+  isSelf,
+  onChanged,
+  onClose,
+}: {
+  staff: StaffAccount;
+  roles: RoleInfo[];
+  isSelf: boolean;
+  onChanged: () => Promise<void>;
+  onClose: () => void;
+}): ReactNode {
+  const stepUp = useStepUp();
+  const [error, setError] = useState<unknown>(null);
+  const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
+  const [done, setDone] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [grantRole, setGrantRole] = useState('');
+  const [reason, setReason] = useState('');
+  const [confirming, setConfirming] = useState(false);
+  const headingRef = useRef<HTMLHeadingElement>(null);
+  const doneRef = useRef<HTMLDivElement>(null);
+  const base = `/api/admin/staff/${encodeURIComponent(s.staffId)}`;
+
+  useEffect(() => {
+    headingRef.current?.focus();
+  }, []);
+
+  useEffect(() => {
+    if (done) doneRef.current?.focus();
+  }, [done]);
+
+  const grantable = useMemo(() => roles.filter((r) => !s.roles.includes(r.roleCode)), [roles, s.roles]);
+
+  async function act(action: () => Promise<string>, intro: string): Promise<void> {
+    setBusy(true);
+    setError(null);
+    setFieldErrors({});
+    setDone(null);
+    await stepUp.run(
+      async () => {
+        const message = await action();
+        await onChanged();
+        setDone(message);
+      },
+      (e) => {
+        setError(e);
+        setFieldErrors(fieldErrorsOf(e));
+      },
+      intro,
+    );
+    setBusy(false);
+  }
+
+  function grant(e: FormEvent): void {
+    e.preventDefault();
+    if (grantRole === '') {
+      const fe = { roleCode: '付与するロールを選択してください。' };
+      setFieldErrors(fe);
+      setError(validationError(fe));
+      document.getElementById('grant-role')?.focus();
+      return;
+    }
+    const role = grantRole;
+    void act(async () => {
+      await request<unknown>(`${base}/roles`, { method: 'POST', body: { roleCode: role } });
+      setGrantRole('');
+      return `${s.staffId} にロール「${roleName(roles, role)}」を付与しました。`;
+    }, 'ロールを付与するには、本人確認のためワンタイムパスワードを入力してください。');
+  }
+
+  function revoke(role: string): void {
+    void act(async () => {
+      await request<unknown>(`${base}/roles/${encodeURIComponent(role)}/revoke`, { method: 'POST', body: {} });
+      return `${s.staffId} からロール「${roleName(roles, role)}」を剥奪しました。次の操作から反映されます。`;
+    }, 'ロールを剥奪するには、本人確認のためワンタイムパスワードを入力してください。');
+  }
+
+  function unlock(): void {
+    void act(async () => {
+      await request<unknown>(`${base}/unlock`, { method: 'POST', body: {} });
+      return `${s.staffId} のロックを解除しました。`;
+    }, 'ロックを解除するには、本人確認のためワンタイムパスワードを入力してください。');
+  }
+
+  function askDisable(e: FormEvent): void {
+    e.preventDefault();
+    if (reason.trim() === '') {
+      const fe = { reason: '無効化の理由を入力してください。' };
+      setFieldErrors(fe);
+      setError(validationError(fe));
+      document.getElementById('disable-reason')?.focus();
+      return;
+    }
+    setConfirming(true);
+  }
+
+  function disable(): void {
+    setConfirming(false);
+    const why = reason.trim();
+    void act(async () => {
+      const r = await request<{ staffId: string; sessionsEnded: number }>(`${base}/disable`, { method: 'POST', body: { reason: why } });
+      setReason('');
+      return `${s.staffId} を無効化しました。利用中のセッション ${r.sessionsEnded}件を終了しました。`;
+    }, '職員を無効化するには、本人確認のためワンタイムパスワードを入力してください。');
+  }
+
+  return (
+    <section className="card staff-panel" id="staff-panel" aria-labelledby="staff-panel-heading" data-testid="staff-panel">
+      <h2 id="staff-panel-heading" ref={headingRef} tabIndex={-1}>
+        職員 <span className="num">{s.staffId}</span>（{s.displayName}）の管理
+      </h2>
+      <dl className="summary">
+        <div>
+          <dt>所属</dt>
+          <dd>{s.officeName}</dd>
+        </div>
+        <div>
+          <dt>状態</dt>
+          <dd>
+            <StaffState staff={s} />
+          </dd>
+        </div>
+        {s.disabled ? (
+          <>
+            <div>
+              <dt>無効化日時</dt>
+              <dd>
+                <DateText value={s.disabledAt} />
+              </dd>
+            </div>
+            <div>
+              <dt>無効化の理由</dt>
+              <dd>{s.disabledReason ?? <span className="muted">—</span>}</dd>
+            </div>
+          </>
+        ) : null}
+        {s.locked ? (
+          <div>
+            <dt>ロック解除予定</dt>
+            <dd>
+              <DateText value={s.lockedUntil} />
+            </dd>
+          </div>
+        ) : null}
+        <div>
+          <dt>登録日時</dt>
+          <dd>
+            <DateText value={s.createdAt} />
+          </dd>
+        </div>
+      </dl>
+
+      {done ? (
+        <div ref={doneRef} tabIndex={-1}>
+          <Notice kind="success">{done}</Notice>
+        </div>
+      ) : null}
+      <ErrorMessage error={error} />
+      {isSelf ? <p className="alert alert--warning">ご自身のアカウントです。自分へのロールの付与や無効化はできません（別の利用者管理者が行います）。</p> : null}
+
+      {stepUp.asking ? (
+        <StepUpForm
+          idPrefix="admin"
+          intro={stepUp.intro}
+          onVerified={async () => {
+            setBusy(true);
+            await stepUp.verified();
+            setBusy(false);
+          }}
+          onCancel={() => {
+            stepUp.cancel();
+            headingRef.current?.focus();
+          }}
+        />
+      ) : (
+        <>
+          <h3 id="staff-roles-heading">ロール</h3>
+          {s.roles.length === 0 ? (
+            <p>付与されているロールはありません。</p>
+          ) : (
+            <ul className="role-list" aria-labelledby="staff-roles-heading">
+              {s.roles.map((r) => (
+                <li key={r}>
+                  <span>
+                    {roleName(roles, r)} <span className="hint num">（{r}）</span>
+                  </span>{' '}
+                  <button type="button" className="button button--secondary button--small" disabled={busy} onClick={() => revoke(r)}>
+                    剥奪<span className="visually-hidden">（{roleName(roles, r)}）</span>
+                  </button>
+                </li>
+              ))}
+            </ul>
+          )}
+          {!s.disabled && !isSelf ? (
+            <form className="form" onSubmit={grant} noValidate aria-label="ロールの付与">
+              <div className="form-grid">
+                <SelectField
+                  id="grant-role"
+                  label="付与するロール"
+                  value={grantRole}
+                  onChange={setGrantRole}
+                  placeholder="選択してください"
+                  options={grantable.map((r) => ({ value: r.roleCode, label: `${r.name}（${r.roleCode}）` }))}
+                  error={fieldErrors.roleCode}
+                />
+              </div>
+              <div className="form__actions">
+                <button type="submit" className="button" disabled={busy}>
+                  付与
+                </button>
+              </div>
+            </form>
+          ) : null}
+
+          {s.locked ? (
+            <>
+              <h3>ロックの解除</h3>
+              <p>ログイン失敗が続いたためロックされています。本人確認の上で解除してください。</p>
+              <div className="form__actions">
+                <button type="button" className="button" disabled={busy} onClick={unlock}>
+                  ロックを解除
+                </button>
+              </div>
+            </>
+          ) : null}
+
+          {!s.disabled && !isSelf ? (
+            <form className="form" onSubmit={askDisable} noValidate aria-labelledby="disable-heading">
+              <h3 id="disable-heading">無効化</h3>
+              <p className="hint">退職・異動等で利用しなくなった職員を無効化します。ログインできなくなり、利用中のセッションはすべて直ちに終了します。</p>
+              <TextField
+                id="disable-reason"
+                label="無効化の理由"
+                value={reason}
+                onChange={setReason}
+                autoComplete="off"
+                maxLength={200}
+                required
+                error={fieldErrors.reason}
+              />
+              <div className="form__actions">
+                <button type="submit" className="button button--danger" disabled={busy}>
+                  無効化…
+                </button>
+              </div>
+            </form>
+          ) : null}
+        </>
+      )}
+
+      <div className="form__actions form__actions--secondary">
+        <button type="button" className="button button--link" onClick={onClose}>
+          閉じる
+        </button>
+      </div>
+
+      <ConfirmDialog open={confirming} title={`職員 ${s.staffId} を無効化しますか`} confirmLabel="無効化する" busy={busy} onConfirm={disable} onCancel={() => setConfirming(false)}>
+        <p>
+          {s.displayName}（{s.staffId}）はログインできなくなり、利用中のセッションもすべて直ちに終了します。この操作は画面から取り消せません。
+        </p>
+        <p>理由：{reason.trim()}</p>
+      </ConfirmDialog>
+    </section>
+  );
+}
+
+interface NewStaffForm {
+  staffId: string;
+  displayName: string;
+  officeCode: string;
+  password: string;
+  roles: string[];
+}
+
+const EMPTY_STAFF: NewStaffForm = { staffId: '', displayName: '', officeCode: '', password: '', roles: [] };
+
+function secretOf(uri: string): string | null {
+  try {
+    return new URL(uri).searchParams.get('secret');
+  } catch {
+    return null;
+  }
+}
+
+function CreateStaffForm({ data, onCreated }: { data: StaffList; onCreated: () => Promise<void> }): ReactNode {
+  const [form, setForm] = useState<NewStaffForm>(EMPTY_STAFF);
+  const [error, setError] = useState<unknown>(null);
+  const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
+  const [busy, setBusy] = useState(false);
+  /** Shown once: dropped when the administrator confirms or leaves the page. */
+  const [created, setCreated] = useState<StaffCreated | null>(null);
+  const stepUp = useStepUp();
+  const createdRef = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    if (created) createdRef.current?.focus();
+  }, [created]);
+
+  const set = (k: Exclude<keyof NewStaffForm, 'roles'>) => (v: string) => setForm((f) => ({ ...f, [k]: v }));
+
+  function toggleRole(code: string, on: boolean): void {
+    setForm((f) => ({ ...f, roles: on ? [...f.roles, code] : f.roles.filter((r) => r !== code) }));
+  }
+
+  async function submit(e: FormEvent): Promise<void> {
+    e.preventDefault();
+    const body = { ...form, staffId: form.staffId.normalize('NFKC').trim(), displayName: form.displayName.trim() };
+    const fe: Record<string, string> = {};
+    if (!/^[A-Za-z0-9._-]{3,32}$/.test(body.staffId)) fe.staffId = '職員IDは半角英数字と . _ - の3〜32文字で入力してください。';
+    if (body.displayName === '') fe.displayName = '氏名を入力してください。';
+    if (body.officeCode === '') fe.officeCode = '所属を選択してください。';
+    if (body.password === '') fe.password = '初期パスワードを入力してください。';
+    if (Object.keys(fe).length > 0) {
+      setFieldErrors(fe);
+      setError(validationError(fe));
+      document.getElementById(`new-${Object.keys(fe)[0]!}`)?.focus();
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    setFieldErrors({});
+    setCreated(null);
+    await stepUp.run(
+      async () => {
+        const r = await request<StaffCreated>('/api/admin/staff', { method: 'POST', body });
+        setForm(EMPTY_STAFF);
+        setCreated(r);
+        await onCreated();
+      },
+      (err) => {
+        setError(err);
+        // The password is never kept after a refusal.
+        setForm((f) => ({ ...f, password: '' }));
+        setFieldErrors(fieldErrorsOf(err, { roleCode: 'roles' }));
+      },
+      '職員を登録するには、本人確認のためワンタイムパスワードを入力してください。',
+    );
+    setBusy(false);
+  }
+
+  const secret = created ? secretOf(created.otpauthUri) : null;
+  return (
+    <section className="card" aria-labelledby="create-staff-heading">
+      <h2 id="create-staff-heading">職員の登録</h2>
+      {created ? (
+        <div ref={createdRef} tabIndex={-1} className="totp-once" data-testid="totp-once">
+          <div className="alert alert--warning" role="alert">
+            <p className="alert__message">
+              職員 <span className="num">{created.staffId}</span> を登録しました。ワンタイムパスワードの設定情報は<strong>この1回しか表示されません</strong>。
+            </p>
+            <p>
+              本人が認証アプリに登録するまで、この画面を第三者に見せないでください。印刷・撮影・メールやチャットでの送付はしないでください。登録が済んだら「確認しました」を押して表示を消してください。
+            </p>
+          </div>
+          <dl className="summary">
+            {secret ? (
+              <div>
+                <dt>秘密鍵（手入力用）</dt>
+                <dd>
+                  <code className="num secret" data-testid="totp-secret">
+                    {secret.replace(/(.{4})(?=.)/g, '$1 ')}
+                  </code>
+                </dd>
+              </div>
+            ) : null}
+            <div>
+              <dt>otpauth URI</dt>
+              <dd>
+                <code className="secret secret--uri" data-testid="otpauth-uri">
+                  {created.otpauthUri}
+                </code>
+              </dd>
+            </div>
+          </dl>
+          <div className="form__actions">
+            <button type="button" className="button" onClick={() => setCreated(null)}>
+              確認しました（表示を消す）
+            </button>
+          </div>
+        </div>
+      ) : null}
+      {stepUp.asking ? (
+        <StepUpForm
+          idPrefix="create"
+          intro={stepUp.intro}
+          onVerified={async () => {
+            setBusy(true);
+            await stepUp.verified();
+            setBusy(false);
+          }}
+          onCancel={stepUp.cancel}
+        />
+      ) : (
+        <form className="form" onSubmit={(e) => void submit(e)} noValidate aria-labelledby="create-staff-heading">
+          <ErrorMessage error={error} />
+          <div className="form-grid">
+            <TextField
+              id="new-staffId"
+              label="職員ID"
+              hint="半角英数字と . _ - の3〜32文字"
+              value={form.staffId}
+              onChange={set('staffId')}
+              autoComplete="off"
+              autoCapitalize="off"
+              spellCheck={false}
+              required
+              error={fieldErrors.staffId}
+            />
+            <TextField id="new-displayName" label="氏名" value={form.displayName} onChange={set('displayName')} autoComplete="off" required error={fieldErrors.displayName} />
+            <SelectField
+              id="new-officeCode"
+              label="所属"
+              value={form.officeCode}
+              onChange={set('officeCode')}
+              placeholder="選択してください"
+              options={data.offices.map((o) => ({ value: o.officeCode, label: `${o.name}（${officeKindLabel(o.kind)}）` }))}
+              required
+              error={fieldErrors.officeCode}
+            />
+            <TextField
+              id="new-password"
+              label="初期パスワード"
+              type="password"
+              hint="12文字以上。職員IDを含まないもの。本人に別途安全な方法で伝えてください。"
+              value={form.password}
+              onChange={set('password')}
+              autoComplete="new-password"
+              required
+              error={fieldErrors.password}
+            />
+          </div>
+          <fieldset className="fieldset" aria-describedby={fieldErrors.roles ? 'new-roles-error' : undefined}>
+            <legend>ロール</legend>
+            {fieldErrors.roles ? (
+              <div id="new-roles-error" className="field-error">
+                <span aria-hidden="true">⚠ </span>
+                {fieldErrors.roles}
+              </div>
+            ) : null}
+            <div className="checkbox-grid">
+              {data.roles.map((r) => (
+                <div className="field field--checkbox" key={r.roleCode}>
+                  <input
+                    type="checkbox"
+                    id={`new-role-${r.roleCode}`}
+                    checked={form.roles.includes(r.roleCode)}
+                    onChange={(e) => toggleRole(r.roleCode, e.target.checked)}
+                  />
+                  <label htmlFor={`new-role-${r.roleCode}`}>
+                    {r.name}
+                    <span className="hint num">（{r.roleCode}）</span>
+                  </label>
+                </div>
+              ))}
+            </div>
+          </fieldset>
+          <div className="form__actions">
+            <button type="submit" className="button" disabled={busy}>
+              登録
+            </button>
+          </div>
+        </form>
+      )}
+    </section>
+  );
+}
+
+const REVIEW_ACTIONS_ORDER = ['create', 'grant', 'revoke', 'disable', 'enable'];
+
+function AccessReviewSection(): ReactNode {
+  const [since, setSince] = useState('');
+  const [result, setResult] = useState<AccessReview | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [fieldError, setFieldError] = useState<string | undefined>(undefined);
+  const [busy, setBusy] = useState(false);
+  const summaryRef = useRef<HTMLParagraphElement>(null);
+  const iso = since.trim() ? parseDateInput(since.trim()) : null;
+
+  useEffect(() => {
+    if (result) summaryRef.current?.focus();
+  }, [result]);
+
+  async function submit(e: FormEvent): Promise<void> {
+    e.preventDefault();
+    if (!iso) {
+      const msg = since.trim() === '' ? '基準日を入力してください。' : '基準日を正しく入力してください（例：令和8年4月1日、R8.4.1、2026/4/1）。';
+      setFieldError(msg);
+      setError(new ApiError(400, 'validation', msg));
+      document.getElementById('review-since')?.focus();
+      return;
+    }
+    setBusy(true);
+    try {
+      const r = await request<AccessReview>('/api/admin/access-review' + query({ since: iso }));
+      setResult(r);
+      setError(null);
+      setFieldError(undefined);
+    } catch (err) {
+      setError(err);
+      setFieldError(err instanceof ApiError ? err.fieldMessage('since') : undefined);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const counts = result ? REVIEW_ACTIONS_ORDER.map((a) => ({ a, n: result.changes.filter((c) => c.action === a).length })).filter((x) => x.n > 0) : [];
+  return (
+    <section className="card" aria-labelledby="review-heading">
+      <h2 id="review-heading">権限の棚卸し</h2>
+      <p className="hint">基準日以降のロールの付与・剥奪、職員の登録・無効化と、現在の全職員のロールを確認します（人事異動時など）。</p>
+      <form className="form" onSubmit={(e) => void submit(e)} noValidate aria-label="権限の棚卸しの条件">
+        <ErrorMessage error={error} />
+        <div className="form-grid">
+          <TextField
+            id="review-since"
+            label="基準日"
+            hint={
+              <>
+                和暦・西暦どちらでも可
+                {iso ? (
+                  <span className="hint__parsed">
+                    {' '}
+                    → {formatWareki(iso)}（{formatSeireki(iso)}）
+                  </span>
+                ) : null}
+              </>
+            }
+            value={since}
+            onChange={setSince}
+            autoComplete="off"
+            required
+            error={fieldError}
+          />
+        </div>
+        <div className="form__actions">
+          <button type="submit" className="button" disabled={busy}>
+            表示
+          </button>
+          {result ? (
+            <a className="button button--secondary" href={'/api/admin/access-review' + query({ since: result.since, format: 'csv' })} download>
+              CSVをダウンロード
+            </a>
+          ) : null}
+        </div>
+      </form>
+      {result ? (
+        <div aria-live="polite">
+          <p ref={summaryRef} tabIndex={-1} className="result-count" data-testid="review-summary">
+            <DateText value={result.since} />
+            以降の変更 <strong>{result.changes.length}</strong> 件
+            {counts.length > 0 ? `（${counts.map((c) => `${grantActionLabel(c.a)} ${c.n}件`).join('、')}）` : ''}／職員 {result.staff.length} 名
+          </p>
+          {result.changes.length > 0 ? (
+            <div className="table-wrap" tabIndex={0} aria-label="権限の変更の表">
+              <table className="table table--compact" data-testid="review-changes">
+                <caption className="visually-hidden">基準日以降の権限の変更</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">日時</th>
+                    <th scope="col">職員ID</th>
+                    <th scope="col">変更</th>
+                    <th scope="col">ロール</th>
+                    <th scope="col">実施者</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {result.changes.map((c, i) => (
+                    <tr key={i}>
+                      <td>
+                        <DateText value={c.at} />
+                      </td>
+                      <td className="num">{c.staffId}</td>
+                      <td>{grantActionLabel(c.action)}</td>
+                      <td className="num">{c.roleCode ?? <span className="muted">—</span>}</td>
+                      <td>{actorText(c.by)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          ) : null}
+        </div>
+      ) : null}
+    </section>
+  );
+}

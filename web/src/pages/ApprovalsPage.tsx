@@ -1,0 +1,326 @@
+/**
+ * 承認 (入力者以外の者による確認): changes entered by one staff member wait here until another approves or
+ * rejects them. Values arrive already masked by the server (a My Number shows only its last four digits);
+ * the page shows them as given. The server is the authority on who may decide (it refuses the requester
+ * and asks for a step-up where needed); the page explains and relays its answers.
+ */
+import { useCallback, useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { ApiError, query, request, type ApprovalList, type ChangeDecided, type ChangeStatus, type Me, type PendingChange } from '../api.js';
+import { DateText } from '../dates.js';
+import { actorText, changeStatusLabel } from '../labels.js';
+import { Link } from '../router.js';
+import { Badge, ErrorMessage, Notice, PageHeading, SelectField, Spinner, TextField } from '../components/ui.js';
+import { Pager } from '../components/Pager.js';
+import { StepUpForm, useStepUp } from '../components/StepUp.js';
+import { StatusBadge } from './SearchPage.js';
+
+const PAGE_SIZE = 20;
+const STATUSES: ChangeStatus[] = ['pending', 'approved', 'rejected'];
+
+export function ApprovalsPage({ me: _me }: { me: Me }): ReactNode {
+  const [filter, setFilter] = useState<ChangeStatus>('pending');
+  const [shown, setShown] = useState<{ status: ChangeStatus; page: number }>({ status: 'pending', page: 1 });
+  const [data, setData] = useState<ApprovalList | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(true);
+  const [done, setDone] = useState<string | null>(null);
+  const doneRef = useRef<HTMLDivElement>(null);
+
+  const load = useCallback(async (status: ChangeStatus, page: number, signal?: AbortSignal): Promise<void> => {
+    setBusy(true);
+    try {
+      const r = await request<ApprovalList>('/api/approvals' + query({ status, page, pageSize: PAGE_SIZE }), signal ? { signal } : {});
+      setData(r);
+      setShown({ status, page: r.page ?? page });
+      setError(null);
+    } catch (e) {
+      if (e instanceof DOMException && e.name === 'AbortError') return;
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  }, []);
+
+  useEffect(() => {
+    const ac = new AbortController();
+    void load('pending', 1, ac.signal);
+    return () => ac.abort();
+  }, [load]);
+
+  useEffect(() => {
+    if (done) doneRef.current?.focus();
+  }, [done]);
+
+  function submitFilter(e: FormEvent): void {
+    e.preventDefault();
+    setDone(null);
+    void load(filter, 1);
+  }
+
+  function onDecided(r: ChangeDecided): void {
+    setDone(`変更番号 ${r.changeId} を${r.status === 'approved' ? '承認し、反映しました' : '却下しました'}。`);
+    void load(shown.status, shown.page);
+  }
+
+  const title = '承認';
+  return (
+    <>
+      <PageHeading title={title}>承認（入力者以外の者による確認）</PageHeading>
+      <form className="card form approvals__filter" onSubmit={submitFilter} noValidate aria-label="表示する変更">
+        <div className="form-grid">
+          <SelectField
+            id="approval-status"
+            label="状態"
+            value={filter}
+            onChange={(v) => setFilter(v as ChangeStatus)}
+            options={STATUSES.map((s) => ({ value: s, label: changeStatusLabel(s) }))}
+          />
+        </div>
+        <div className="form__actions">
+          <button type="submit" className="button button--secondary" disabled={busy}>
+            表示
+          </button>
+        </div>
+      </form>
+
+      {done ? (
+        <div ref={doneRef} tabIndex={-1}>
+          <Notice kind="success">{done}</Notice>
+        </div>
+      ) : null}
+      <ErrorMessage error={error} />
+
+      {data === null ? (
+        busy ? (
+          <Spinner />
+        ) : null
+      ) : (
+        <section aria-labelledby="approvals-list-heading" aria-busy={busy}>
+          <h2 id="approvals-list-heading">
+            {changeStatusLabel(shown.status)}の変更
+            <span className="subtitle">（{data.total.toLocaleString('ja-JP')}件）</span>
+          </h2>
+          {data.items.length === 0 ? (
+            <p data-testid="approvals-empty">{shown.status === 'pending' ? '承認待ちの変更はありません。' : '該当する変更はありません。'}</p>
+          ) : (
+            <>
+              <ul className="change-list">
+                {data.items.map((c) => (
+                  <li key={c.changeId}>
+                    <ChangeCard change={c} onDecided={onDecided} onStale={() => void load(shown.status, shown.page)} />
+                  </li>
+                ))}
+              </ul>
+              {data.total > data.pageSize ? (
+                <Pager
+                  page={shown.page}
+                  pageCount={Math.max(1, Math.ceil(data.total / data.pageSize))}
+                  hasNext={shown.page * data.pageSize < data.total}
+                  busy={busy}
+                  onPage={(p) => void load(shown.status, p)}
+                  label="変更一覧のページ送り"
+                />
+              ) : null}
+            </>
+          )}
+        </section>
+      )}
+    </>
+  );
+}
+
+function ChangeCard({ change: c, onDecided, onStale }: { change: PendingChange; onDecided: (r: ChangeDecided) => void; onStale: () => void }): ReactNode {
+  const id = `change-${c.changeId}`;
+  const [note, setNote] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const [noteError, setNoteError] = useState<string | undefined>(undefined);
+  const [busy, setBusy] = useState(false);
+  const stepUp = useStepUp();
+  const approveRef = useRef<HTMLButtonElement>(null);
+
+  async function decide(decision: 'approve' | 'reject'): Promise<void> {
+    const text = note.trim();
+    if (decision === 'reject' && text === '') {
+      const msg = '却下の理由を入力してください。';
+      setNoteError(msg);
+      setError(new ApiError(400, 'validation', '入力内容を確認してください。', [{ field: 'note', message: msg }]));
+      document.getElementById(`${id}-note`)?.focus();
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    setNoteError(undefined);
+    await stepUp.run(
+      async () => {
+        const r = await request<ChangeDecided>(`/api/approvals/${c.changeId}/${decision}`, { method: 'POST', body: text ? { note: text } : {} });
+        onDecided(r);
+      },
+      (e) => {
+        setError(e);
+        setNoteError(e instanceof ApiError ? e.fieldMessage('note') : undefined);
+        // Decided by someone else in the meantime: the list is out of date.
+        if (e instanceof ApiError && e.status === 409 && e.code === 'already_decided') onStale();
+      },
+      decision === 'approve'
+        ? 'この変更を承認するには、本人確認のためワンタイムパスワードを入力してください。'
+        : 'この変更を却下するには、本人確認のためワンタイムパスワードを入力してください。',
+    );
+    setBusy(false);
+  }
+
+  return (
+    <article className="card change" aria-labelledby={`${id}-heading`} data-testid="change" data-change-id={c.changeId}>
+      <h3 id={`${id}-heading`} className="change__title">
+        変更番号 <span className="num">{c.changeId}</span>：{c.kindLabel}{' '}
+        <Badge kind={c.status === 'pending' ? 'warning' : c.status === 'approved' ? 'ok' : 'muted'}>{changeStatusLabel(c.status)}</Badge>
+      </h3>
+      <dl className="summary">
+        <div>
+          <dt>対象者</dt>
+          <dd>
+            <Link to={`/persons/${c.atenaNo}`}>
+              宛名番号 <span className="num">{c.atenaNo}</span>
+            </Link>{' '}
+            {c.nameKanji}
+            {c.residentStatus && c.residentStatus !== 'resident' ? (
+              <>
+                {' '}
+                <StatusBadge status={c.residentStatus} />
+              </>
+            ) : null}
+          </dd>
+        </div>
+        <div>
+          <dt>入力者</dt>
+          <dd>{actorText(c.requestedBy)}</dd>
+        </div>
+        <div>
+          <dt>入力日時</dt>
+          <dd>
+            <DateText value={c.requestedAt} />
+          </dd>
+        </div>
+        {c.notes.map((n, i) => (
+          <div key={i}>
+            <dt>{n.label}</dt>
+            <dd>{n.value}</dd>
+          </div>
+        ))}
+        {c.status !== 'pending' ? (
+          <>
+            <div>
+              <dt>{c.status === 'approved' ? '承認者' : '却下した者'}</dt>
+              <dd>{actorText(c.decidedBy)}</dd>
+            </div>
+            <div>
+              <dt>判定日時</dt>
+              <dd>
+                <DateText value={c.decidedAt} />
+              </dd>
+            </div>
+            <div>
+              <dt>備考・理由</dt>
+              <dd>{c.decisionNote ?? <span className="muted">—</span>}</dd>
+            </div>
+          </>
+        ) : null}
+      </dl>
+
+      {c.warnings.length > 0 ? (
+        <div className="alert alert--warning change__warnings" data-testid="change-warnings">
+          <p className="alert__message">
+            <span aria-hidden="true">⚠ </span>確認が必要な事項
+          </p>
+          <ul className="alert__fields">
+            {c.warnings.map((w, i) => (
+              <li key={i}>{w}</li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
+
+      <div className="table-wrap">
+        <table className="table table--compact change__diff" data-testid="change-diff">
+          <caption className="visually-hidden">変更番号 {c.changeId} の変更前と変更後</caption>
+          <thead>
+            <tr>
+              <th scope="col">項目</th>
+              <th scope="col">変更前</th>
+              <th scope="col">変更後</th>
+            </tr>
+          </thead>
+          <tbody>
+            {c.fields.map((f, i) => (
+              <tr key={i}>
+                <th scope="row">{f.label}</th>
+                <td className="num">{f.before ?? <span className="muted">（なし）</span>}</td>
+                <td className="num">{f.after ?? <span className="muted">（削除）</span>}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+
+      {c.status === 'pending' ? (
+        <div className="change__decision">
+          {c.ownRequest ? (
+            <p className="alert alert--warning" id={`${id}-own`} data-testid="own-request">
+              ご自身が入力した変更です。入力者本人は承認・却下できません。入力者以外の承認者に確認を依頼してください。
+            </p>
+          ) : null}
+          <ErrorMessage error={error} />
+          {stepUp.asking ? (
+            <StepUpForm
+              idPrefix={id}
+              intro={stepUp.intro}
+              submitLabel="確認して実行"
+              onVerified={async () => {
+                setBusy(true);
+                await stepUp.verified();
+                setBusy(false);
+              }}
+              onCancel={() => {
+                stepUp.cancel();
+                window.setTimeout(() => approveRef.current?.focus(), 0);
+              }}
+            />
+          ) : (
+            <form className="form" onSubmit={(e) => e.preventDefault()} noValidate aria-label={`変更番号 ${c.changeId} の判定`}>
+              <TextField
+                id={`${id}-note`}
+                label="備考（却下する場合は理由を入力）"
+                hint={c.needsStepUp ? 'この変更の承認には本人確認（ワンタイムパスワード）が必要です。' : undefined}
+                value={note}
+                onChange={setNote}
+                autoComplete="off"
+                maxLength={200}
+                error={noteError}
+              />
+              <div className="form__actions">
+                <button
+                  type="button"
+                  className="button"
+                  ref={approveRef}
+                  disabled={busy}
+                  aria-describedby={c.ownRequest ? `${id}-own` : undefined}
+                  onClick={() => void decide('approve')}
+                >
+                  承認
+                </button>
+                <button
+                  type="button"
+                  className="button button--secondary"
+                  disabled={busy}
+                  aria-describedby={c.ownRequest ? `${id}-own` : undefined}
+                  onClick={() => void decide('reject')}
+                >
+                  差戻し（却下）
+                </button>
+              </div>
+            </form>
+          )}
+        </div>
+      ) : null}
+    </article>
+  );
+}
