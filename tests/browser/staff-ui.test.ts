@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchBrowser, watchPage } from './support/browser.js';
-import { apiGet, demoLogin, freshTotp, toHiragana, uiLogin, type DemoLogin } from './support/real-server.js';
+import { apiGet, demoLogin, freshTotp, startRealServer, toHiragana, uiLogin, type DemoLogin } from './support/real-server.js';
+import type { RunningServer } from '../../src/server.js';
 import { toHalfWidthKatakana } from '../../src/lib/kana.js';
 import { formatWareki } from '../../src/lib/wareki.js';
 import { sql, type Kysely } from 'kysely';
@@ -35,17 +36,12 @@ interface Household {
   history: unknown[];
 }
 
-let server: { url: string; close(): Promise<void>; demoLogins: DemoLogin[] };
+let server: RunningServer;
 let browser: Browser;
 let openApiPaths: string[] = [];
 
 beforeAll(async () => {
-  // In-memory PGlite for a self-contained run, even where DATABASE_URL points at a shared database
-  // (set BROWSER_TEST_DATABASE_URL to run against PostgreSQL instead).
-  const databaseUrl = process.env.BROWSER_TEST_DATABASE_URL;
-  delete process.env.DATABASE_URL;
-  const { startServer } = await import('../../src/server.js');
-  server = await startServer({ port: 0, demoResidents: 300, demoSeed: 1, logLevel: 'warn', ...(databaseUrl ? { databaseUrl } : {}) });
+  server = await startRealServer();
   browser = await launchBrowser();
   const doc = (await (await fetch(server.url + '/api/openapi.json')).json()) as { paths?: Record<string, unknown> };
   openApiPaths = Object.keys(doc.paths ?? {});
@@ -70,9 +66,8 @@ const JAPANESE = /[\u3040-\u30ff\u4e00-\u9fff]/;
  * the server's own database, so that the history list has something to show.
  */
 async function recordMove(atenaNo: number): Promise<void> {
-  const deps = (server as unknown as { deps?: { database: { db: Kysely<DB> } } }).deps;
-  if (!deps) throw new Error('startServer() did not expose deps; cannot record a change for the history test');
-  await deps.database.db.transaction().execute(async (tx) => {
+  const db: Kysely<DB> = server.deps.database.db;
+  await db.transaction().execute(async (tx) => {
     await sql`SELECT set_config('nhi.actor', ${'staff:kokuho01'}, true)`.execute(tx);
     await tx
       .updateTable('person')

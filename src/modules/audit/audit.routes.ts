@@ -2,6 +2,7 @@ import { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AppEnv } from '../../http/context.js';
 import { defineRoute } from '../../http/route.js';
+import { verifyAuditTrail } from './audit.verify.js';
 import { AppError } from '../../http/errors.js';
 import { ErrorResponses } from '../../http/schemas.js';
 import { parseDateInput } from '../../lib/wareki.js';
@@ -143,6 +144,28 @@ const report = defineRoute({
   },
 });
 
+const verify = defineRoute({
+  method: 'post',
+  path: '/api/audit/verify',
+  access: 'audit',
+  tags: ['監査'],
+  summary: '監査証跡の改ざん検証(ハッシュ連鎖と署名付きチェックポイント)',
+  description: 'CLI の `audit verify` と同じ検証を実行します。異常があれば最初の異常な記録の通番と種別を返します。検証の実行自体も記録されます。',
+  responses: {
+    200: json(
+      z.object({
+        ok: z.boolean(),
+        records: z.number(),
+        checkpoints: z.number(),
+        lastSeq: z.number(),
+        problem: z.object({ seq: z.number(), kind: z.string(), message: z.string() }).optional(),
+      }),
+      '検証結果',
+    ),
+    ...ErrorResponses,
+  },
+});
+
 /** Headers of a file download: attachment, never cached, digest for the auditor's own check. */
 export function csvDownload(c: Context<AppEnv>, csv: string, filename: string, sha256: string) {
   return c.body(csv, 200, {
@@ -158,6 +181,20 @@ export function fileStamp(now = new Date()): string {
 }
 
 export function registerAuditRoutes(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(verify, async (c) => {
+    const { database, keyring, audit } = c.get('deps');
+    const result = await verifyAuditTrail(database.db, keyring);
+    await audit.appendAlone(database.db, c.get('actor'), {
+      functionCode: 'audit',
+      action: 'audit.verify',
+      outcome: result.ok ? 'success' : 'failure',
+      detail: { ok: result.ok, records: result.records, lastSeq: result.lastSeq, ...(result.problem ? { problemSeq: result.problem.seq, problemKind: result.problem.kind } : {}) },
+      correlationId: c.get('correlationId'),
+    });
+    return c.json(result, 200);
+  });
+
+
   app.openapi(search, async (c) => {
     const q = c.req.valid('query');
     const filters = toFilters(q);

@@ -222,3 +222,23 @@ describe('audit screen API', () => {
     expect(v.ok).toBe(true);
   });
 });
+
+describe('POST /api/audit/verify', () => {
+  it('lets an auditor run the chain verification from the screen, and records that it ran', async () => {
+    const g = await createFixture();
+    try {
+      const kansa = await g.login('kansa01');
+      const r = await kansa.request('POST', '/api/audit/verify');
+      expect(r.status).toBe(200);
+      const body = (await r.json()) as { ok: boolean; records: number };
+      expect(body.ok).toBe(true);
+      expect(body.records).toBeGreaterThan(0);
+      const ev = await g.deps.database.db.selectFrom('audit_event').selectAll().where('action', '=', 'audit.verify').executeTakeFirstOrThrow();
+      expect(ev.actor_id).toBe('kansa01');
+      const kokuho = await g.login('kokuho01');
+      expect((await kokuho.request('POST', '/api/audit/verify')).status).toBe(403);
+    } finally {
+      await g.close();
+    }
+  });
+});

@@ -1,6 +1,9 @@
 /** Helpers for browser tests against the real server (src/server.ts) with its demo city. */
+import { createHash } from 'node:crypto';
 import { authenticator } from 'otplib';
-import type { Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { RunningServer } from '../../../src/server.js';
+import { watchPage } from './browser.js';
 
 export interface DemoLogin {
   staffId: string;
@@ -9,22 +12,57 @@ export interface DemoLogin {
   roles: string[];
 }
 
-const usedCodes = new Map<string, Set<string>>();
+/**
+ * The real server, in-process, on an in-memory PGlite with the demo city (300 residents, fixed seed),
+ * even where DATABASE_URL points at a shared database (set BROWSER_TEST_DATABASE_URL to run against
+ * PostgreSQL instead). `deps` gives the tests the server's own repositories (e.g. to end a session).
+ */
+export async function startRealServer(): Promise<RunningServer> {
+  const databaseUrl = process.env.BROWSER_TEST_DATABASE_URL;
+  delete process.env.DATABASE_URL;
+  const { startServer } = await import('../../../src/server.js');
+  return startServer({ port: 0, demoResidents: 300, demoSeed: 1, logLevel: 'warn', ...(databaseUrl ? { databaseUrl } : {}) });
+}
+
+const STEP_MS = 30_000;
+/** The last time step used per TOTP secret: codes are handed out in strictly increasing steps. */
+const lastStep = new Map<string, number>();
+
+/** The drift window the server accepts (auth.service.ts sets it on otplib's shared instance in this process). */
+function acceptedWindow(): [number, number] {
+  const w = authenticator.allOptions().window;
+  if (Array.isArray(w)) return [w[0] ?? 0, w[1] ?? 0];
+  return [typeof w === 'number' ? w : 0, typeof w === 'number' ? w : 0];
+}
 
 /**
- * A TOTP code not yet used by this staff member in this run (a server may refuse a replayed code):
- * waits for the next 30-second step when the current code was already used.
+ * A TOTP code never used before by this secret in this run (a server may refuse a replayed code, or any
+ * step not after the last one accepted). Within the drift window the server accepts (RFC 6238 §5.2),
+ * the next unused step is taken — the previous step only while 5 s or more of the current one remain —
+ * so several logins and step-ups in a row do not each wait for a new 30-second step.
  */
 export async function freshTotp(login: DemoLogin): Promise<string> {
-  const used = usedCodes.get(login.staffId) ?? new Set<string>();
-  usedCodes.set(login.staffId, used);
   for (;;) {
-    const code = authenticator.generate(login.totpSecret);
-    if (!used.has(code)) {
-      used.add(code);
-      return code;
+    const now = Date.now();
+    const step = Math.floor(now / STEP_MS);
+    const [past, future] = acceptedWindow();
+    const earliest = step - (now % STEP_MS < STEP_MS - 5_000 ? past : 0);
+    const candidate = Math.max(earliest, (lastStep.get(login.totpSecret) ?? -Infinity) + 1);
+    if (candidate <= step + future) {
+      lastStep.set(login.totpSecret, candidate);
+      return authenticator.clone({ epoch: candidate * STEP_MS }).generate(login.totpSecret);
     }
-    await new Promise((r) => setTimeout(r, (authenticator.timeRemaining() + 1) * 1000));
+    await new Promise((r) => setTimeout(r, STEP_MS - (now % STEP_MS) + 250));
+  }
+}
+
+/** A code that is certainly wrong now (none of the steps the server accepts). */
+export function wrongTotp(login: DemoLogin): string {
+  const step = Math.floor(Date.now() / STEP_MS);
+  const valid = new Set([-2, -1, 0, 1, 2].map((d) => authenticator.clone({ epoch: (step + d) * STEP_MS }).generate(login.totpSecret)));
+  for (let i = 0; ; i++) {
+    const c = String((123_456 + i * 111_111) % 1_000_000).padStart(6, '0');
+    if (!valid.has(c)) return c;
   }
 }
 
@@ -45,6 +83,72 @@ export async function uiLogin(page: Page, baseUrl: string, login: DemoLogin): Pr
   await page.getByRole('button', { name: 'ログアウト' }).waitFor();
 }
 
+export interface TestPage {
+  context: BrowserContext;
+  page: Page;
+  watch: ReturnType<typeof watchPage>;
+}
+
+/** A fresh browser context (own cookies) in Japanese, Japan time, with console/CSP watching. */
+export async function newPage(browser: Browser): Promise<TestPage> {
+  const context = await browser.newContext({ locale: 'ja-JP', timezoneId: 'Asia/Tokyo' });
+  const page = await context.newPage();
+  return { context, page, watch: watchPage(page) };
+}
+
+/** A fresh context logged in through the UI as `staffId`. */
+export async function loggedInPage(browser: Browser, server: RunningServer, staffId: string): Promise<TestPage & { login: DemoLogin }> {
+  const login = demoLogin(server.demoLogins, staffId);
+  const p = await newPage(browser);
+  await uiLogin(p.page, server.url, login);
+  return { ...p, login };
+}
+
+/** The menu entries the header offers. */
+export async function menuItems(page: Page): Promise<string[]> {
+  return page.getByRole('navigation', { name: 'メインメニュー' }).getByRole('link').allInnerTexts();
+}
+
+/** Answers a step-up prompt (the one-time password field) with a fresh code. */
+export async function answerStepUp(page: Page, login: DemoLogin, submit: string | RegExp): Promise<void> {
+  const code = page.getByLabel('ワンタイムパスワード');
+  await code.waitFor();
+  await code.fill(await freshTotp(login));
+  await page.getByRole('button', { name: submit }).click();
+}
+
+/**
+ * Ends this browser context's session on the server, the way an idle timeout or a revocation does
+ * (the session row is closed; the cookie stays in the browser).
+ */
+export async function endBrowserSession(server: RunningServer, context: BrowserContext, reason = 'idle_timeout'): Promise<void> {
+  const cookie = (await context.cookies()).find((c) => c.name.endsWith('nhi_session'));
+  if (!cookie) throw new Error('no session cookie in this browser context');
+  await server.deps.auth.repo.endSession(createHash('sha256').update(cookie.value).digest('hex'), reason);
+}
+
+/** Every form control has an accessible label (JIS X 8341-3 / WCAG 1.3.1, 3.3.2, 4.1.2). */
+export async function unlabelledControls(page: Page): Promise<string[]> {
+  return page.evaluate(() =>
+    Array.from(document.querySelectorAll('input, select, textarea'))
+      .filter((el) => {
+        const e = el as HTMLInputElement;
+        if (e.type === 'hidden') return false;
+        return (e.labels?.length ?? 0) === 0 && !e.getAttribute('aria-label') && !e.getAttribute('aria-labelledby');
+      })
+      .map((el) => el.outerHTML),
+  );
+}
+
+/** No inline script or style anywhere in the live document (the CSP would block them). */
+export async function inlineCode(page: Page): Promise<{ scripts: number; styleAttrs: number; styleTags: number }> {
+  return page.evaluate(() => ({
+    scripts: Array.from(document.scripts).filter((s) => !s.src).length,
+    styleAttrs: document.querySelectorAll('[style]').length,
+    styleTags: document.querySelectorAll('style').length,
+  }));
+}
+
 /** GET an API path with the page's session (cookies are HttpOnly, so the page itself asks). */
 export async function apiGet<T>(page: Page, path: string): Promise<{ status: number; body: T; headers: Record<string, string> }> {
   return page.evaluate(async (p) => {
@@ -52,7 +156,13 @@ export async function apiGet<T>(page: Page, path: string): Promise<{ status: num
     const text = await r.text();
     const headers: Record<string, string> = {};
     r.headers.forEach((v, k) => (headers[k] = v));
-    return { status: r.status, body: (text ? JSON.parse(text) : null) as T, headers };
+    let body: unknown = null;
+    try {
+      body = text ? JSON.parse(text) : null;
+    } catch {
+      body = text;
+    }
+    return { status: r.status, body: body as T, headers };
   }, path);
 }
 
