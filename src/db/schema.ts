@@ -115,6 +115,7 @@ export interface StaffTable extends Stamp {
   office_code: string;
   password_hash: string;
   totp_secret_enc: string | null;
+  totp_last_step: number | null;
   failed_logins: Generated<number>;
   locked_until: Date | null;
   disabled_at: Date | null;

@@ -5,9 +5,10 @@ import type { DB } from '../db/schema.js';
 import type { Keyring } from '../security/keyring.js';
 import { AREAS } from './areas.js';
 import { SEED_TABLES, generateChunk, type ChunkSpec, type SeedTable } from './chunk.js';
-import { ChunkLoader } from './loader.js';
+import { BULK_COPY_STAGES, ChunkLoader } from './loader.js';
 import { countSeeded, type SeedCounts, type SeedRange } from './counts.js';
-import { dropPersonSearchIndexes, ensurePersonSearchIndexes } from './search-indexes.js';
+import { dropPersonSearchIndexes } from './search-indexes.js';
+import { dropBulkSchema, ensureBulkSchema, seededTablesEmpty } from './bulk-schema.js';
 import { vacuumAnalyze } from './maintenance.js';
 
 /**
@@ -30,6 +31,8 @@ export const SEED_JOB = 'demo.seed';
 export const ATENA_BASE = 100_000_001;
 export const HOUSEHOLD_BASE = 500_000_001;
 export const DEFAULT_CHUNK_SIZE = 10_000;
+/** From this many residents a seeding run into empty tables is a bulk load (see `SeedOptions.bulk`). */
+export const BULK_THRESHOLD = 100_000;
 /** Session advisory lock against two seeding runs at once (PostgreSQL). */
 const SEED_LOCK = 7_041_955_101;
 
@@ -50,8 +53,16 @@ export interface SeedOptions {
   /**
    * Drop the person search indexes during the load and build them once at the end (faster for big
    * loads). They are rebuilt even if the load fails, and any later run recreates missing ones.
+   * Also the default of `bulk`.
    */
   rebuildSearchIndexes?: boolean;
+  /**
+   * Bulk load: when all six seeded tables are empty, drop their foreign keys and secondary indexes
+   * (bulk-schema.ts) for the load and add them back at the end, checked in one pass. Ignored when any
+   * of the tables holds rows (then the normal path runs, with `rebuildSearchIndexes` as asked).
+   * Default: `rebuildSearchIndexes`, else residents ≥ BULK_THRESHOLD.
+   */
+  bulk?: boolean;
   runId?: string;
 }
 
@@ -65,9 +76,14 @@ export interface SeedResult extends SeedCounts {
   chunksSkipped: number;
   /** Rows this run wrote, by table. */
   rowsWritten: Record<SeedTable, number>;
+  /** 'bulk': foreign keys and secondary indexes were dropped for the load and added back after it. */
+  mode: 'bulk' | 'normal';
   elapsedMs: number;
-  /** Where the time went: generating chunks, waiting for COPY, and index rebuild + ANALYZE + counts. */
-  timing: { generateMs: number; waitForCopyMs: number; finishMs: number };
+  /**
+   * Where the time went: generating chunks, waiting for COPY (both within loadMs), then finishMs: adding
+   * back indexes and foreign keys (rebuildMs), VACUUM (ANALYZE) (vacuumMs) and the final counts.
+   */
+  timing: { generateMs: number; waitForCopyMs: number; loadMs: number; finishMs: number; rebuildMs: number; vacuumMs: number };
 }
 
 interface SeedParams {
@@ -188,8 +204,8 @@ export async function seedDemoCity(database: Database, keyring: Keyring, options
   const range: SeedRange = { atenaFrom: p.atenaFrom, atenaTo: p.atenaTo, householdFrom: p.householdFrom, householdTo: p.householdTo };
 
   return withSeedLock(database, async () => {
-    // A previous run killed while the search indexes were dropped left them missing: rebuild first.
-    await ensurePersonSearchIndexes(db);
+    // A previous run killed while indexes or foreign keys were dropped left them missing: rebuild first.
+    await ensureBulkSchema(db);
     await ensureAreaMaster(db);
     await assertNoConflictingRun(db, p);
     await db
@@ -201,8 +217,11 @@ export async function seedDemoCity(database: Database, keyring: Keyring, options
     let chunksSkipped = 0;
     let chunksDone = 0;
     let processed = 0;
-    let indexesDropped = false;
+    let mode: SeedResult['mode'] = 'normal';
+    let loadStarted = Date.now();
     let loadEnded: number;
+    let rebuildMs = 0;
+    let loadFailed = false;
     let generateMs = 0;
     const progress = async (spec: ChunkSpec) => {
       processed += spec.size;
@@ -214,15 +233,20 @@ export async function seedDemoCity(database: Database, keyring: Keyring, options
         .execute();
       options.onProgress?.(processed, p.residents);
     };
-    const loader = new ChunkLoader(database, progress);
+    let loader = new ChunkLoader(database, progress);
 
     try {
       // One look at the whole range: a fresh range needs no per-chunk checks.
       const fresh = p.residents === 0 || (await chunkState(db, p.atenaFrom, p.atenaTo, p.householdFrom, p.householdTo, null)).missing.size === SEED_TABLES.length;
-      if (options.rebuildSearchIndexes && fresh && p.residents > 0) {
+      const bulk = options.bulk ?? options.rebuildSearchIndexes ?? p.residents >= BULK_THRESHOLD;
+      if (bulk && p.residents > 0 && (await seededTablesEmpty(db))) {
+        await dropBulkSchema(db);
+        mode = 'bulk';
+        loader = new ChunkLoader(database, progress, BULK_COPY_STAGES);
+      } else if (options.rebuildSearchIndexes && fresh && p.residents > 0) {
         await dropPersonSearchIndexes(db);
-        indexesDropped = true;
       }
+      loadStarted = Date.now();
       const ctx = { seed: p.seed, keyring, actorLabel: options.actorLabel };
       for (const spec of specs) {
         const state: ChunkState = fresh
@@ -242,6 +266,7 @@ export async function seedDemoCity(database: Database, keyring: Keyring, options
       await loader.drain();
       loadEnded = Date.now();
     } catch (e) {
+      loadFailed = true;
       await db
         .updateTable('job_run')
         .set({ status: 'failed', finished_at: new Date(), result: JSON.stringify({ error: e instanceof Error ? e.message : String(e) }) })
@@ -250,11 +275,18 @@ export async function seedDemoCity(database: Database, keyring: Keyring, options
         .catch(() => undefined);
       throw e;
     } finally {
-      if (indexesDropped) await ensurePersonSearchIndexes(db);
+      // Every run ends with the full schema, also when the load failed (a kill is repaired by the next
+      // run). After a failure, the load's error is the one reported.
+      const r = Date.now();
+      if (loadFailed) await ensureBulkSchema(db).catch(() => undefined);
+      else await ensureBulkSchema(db);
+      rebuildMs = Date.now() - r;
     }
 
     // Statistics and visibility map right after the load, so searches get good (index-only) plans.
+    const v = Date.now();
     if (chunksWritten > 0) await vacuumAnalyze(db, ['address_area', ...SEED_TABLES]);
+    const vacuumMs = Date.now() - v;
 
     const counts = await countSeeded(db, range);
     const result: SeedResult = {
@@ -265,8 +297,9 @@ export async function seedDemoCity(database: Database, keyring: Keyring, options
       chunksWritten,
       chunksSkipped,
       rowsWritten: loader.rowsWritten,
+      mode,
       elapsedMs: Date.now() - started,
-      timing: { generateMs, waitForCopyMs: loader.waitMs, finishMs: Date.now() - loadEnded },
+      timing: { generateMs, waitForCopyMs: loader.waitMs, loadMs: loadEnded - loadStarted, finishMs: Date.now() - loadEnded, rebuildMs, vacuumMs },
     };
     await db
       .updateTable('job_run')

@@ -14,6 +14,16 @@ export const COPY_STAGES: readonly (readonly SeedTable[])[] = [
   ['person_my_number'],
 ];
 
+/**
+ * Stages of a bulk load (foreign keys dropped, see bulk-schema.ts): no row locks, so the four child
+ * tables load side by side. Parents still come first, so a killed load never leaves a child row
+ * without its parent and the foreign keys always validate when they are added back.
+ */
+export const BULK_COPY_STAGES: readonly (readonly SeedTable[])[] = [
+  ['person', 'household'],
+  ['household_member', 'income', 'nhi_eligibility', 'person_my_number'],
+];
+
 interface InFlight {
   data: ChunkData;
   missing: ReadonlySet<SeedTable>;
@@ -23,7 +33,7 @@ interface InFlight {
 /**
  * Loads generated chunks as a wavefront on PostgreSQL: in each step every chunk in flight advances one
  * stage, so the concurrent COPYs always work on different chunks (and different parent rows), and the
- * caller generates the next chunk meanwhile. At most COPY_STAGES.length chunks are in flight, so memory
+ * caller generates the next chunk meanwhile. At most stages.length chunks are in flight, so memory
  * stays bounded. On PGlite (one session) each chunk is loaded stage by stage before the next.
  */
 export class ChunkLoader {
@@ -38,6 +48,7 @@ export class ChunkLoader {
     private readonly database: Database,
     /** Called once per chunk, in chunk order, after its last stage. */
     private readonly onLoaded: (spec: ChunkSpec) => Promise<void>,
+    private readonly stages: readonly (readonly SeedTable[])[] = COPY_STAGES,
   ) {
     this.concurrent = database.kind === 'postgresql';
   }
@@ -47,7 +58,7 @@ export class ChunkLoader {
     await this.settle();
     const c: InFlight = { data, missing, stage: 0 };
     if (!this.concurrent) {
-      for (; c.stage < COPY_STAGES.length; c.stage++) await this.copyStage(c);
+      for (; c.stage < this.stages.length; c.stage++) await this.copyStage(c);
       await this.onLoaded(c.data.spec);
       return;
     }
@@ -69,8 +80,8 @@ export class ChunkLoader {
     const step = (async () => {
       await allSettledOrThrow(batch.map((c) => this.copyStage(c)));
       for (const c of batch) c.stage++;
-      this.inflight = batch.filter((c) => c.stage < COPY_STAGES.length);
-      for (const c of batch) if (c.stage >= COPY_STAGES.length) await this.onLoaded(c.data.spec);
+      this.inflight = batch.filter((c) => c.stage < this.stages.length);
+      for (const c of batch) if (c.stage >= this.stages.length) await this.onLoaded(c.data.spec);
     })();
     step.catch(() => undefined); // observed by the next settle(); avoids an unhandled rejection meanwhile
     this.step = step;
@@ -89,7 +100,7 @@ export class ChunkLoader {
   }
 
   private async copyStage(c: InFlight): Promise<void> {
-    const tables = COPY_STAGES[c.stage]!.filter((t) => c.missing.has(t) && c.data.rows[t] > 0);
+    const tables = this.stages[c.stage]!.filter((t) => c.missing.has(t) && c.data.rows[t] > 0);
     const copy = async (t: SeedTable) => {
       await this.database.copyIn(t, TABLE_COLUMNS[t], c.data.tsv[t]);
       this.rowsWritten[t] += c.data.rows[t];

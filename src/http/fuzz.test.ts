@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { sql } from 'kysely';
-import { authenticator } from 'otplib';
 import { createFixture, cookieOf, type Fixture, type Session } from '../testing/fixture.js';
 import { DEMO_STAFF } from '../bootstrap.js';
 import { loadOrganization } from '../modules/access/organization.js';
@@ -69,12 +68,13 @@ async function loginAny(staffId: string, password: string, secret: string): Prom
   const r2 = await f.app.request('/api/auth/totp', {
     method: 'POST',
     headers: { 'content-type': 'application/json', cookie: c1, 'x-csrf-token': csrfToken },
-    body: JSON.stringify({ code: authenticator.generate(secret) }),
+    body: JSON.stringify({ code: await f.totpCode(staffId, secret) }),
   });
   const cookie = cookieOf(r2);
   const me = (await r2.json()) as { staff: { csrfToken: string } };
   const csrf = me.staff.csrfToken;
   return {
+    staffId,
     cookie,
     csrf,
     request: (method, path, body, headers = {}) =>

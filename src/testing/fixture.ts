@@ -34,11 +34,17 @@ export interface Fixture {
   app: ReturnType<typeof createApp>;
   logs: string[];
   totp: Record<string, string>;
+  /**
+   * A TOTP code for the staff member that the server will accept now. Codes are one-time, so the
+   * fixture first forgets the last step used (tests log the same person in many times a minute).
+   */
+  totpCode(staffId: string, secret?: string): Promise<string>;
   login(staffId: string): Promise<Session>;
   close(): Promise<void>;
 }
 
 export interface Session {
+  staffId: string;
   cookie: string;
   csrf: string;
   request(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Response>;
@@ -76,6 +82,15 @@ export async function createFixture(): Promise<Fixture> {
       }),
     );
 
+  async function totpCode(staffId: string, secret = totp[staffId]): Promise<string> {
+    if (!secret) throw new Error(`no TOTP secret for ${staffId}`);
+    await db.transaction().execute(async (tx) => {
+      await sql`SELECT set_config('nhi.actor', 'test:fixture', true)`.execute(tx);
+      await tx.updateTable('staff').set({ totp_last_step: null }).where('staff_id', '=', staffId).execute();
+    });
+    return authenticator.generate(secret);
+  }
+
   async function login(staffId: string): Promise<Session> {
     const s = DEMO_STAFF.find((x) => x.staffId === staffId);
     if (!s) throw new Error(`no demo staff ${staffId}`);
@@ -83,14 +98,14 @@ export async function createFixture(): Promise<Fixture> {
     if (r1.status !== 200) throw new Error(`login failed ${r1.status} ${await r1.text()}`);
     const c1 = cookieOf(r1);
     const { csrfToken } = (await r1.json()) as { csrfToken: string };
-    const r2 = await app.request('/api/auth/totp', { method: 'POST', headers: { 'content-type': 'application/json', cookie: c1, 'x-csrf-token': csrfToken }, body: JSON.stringify({ code: authenticator.generate(totp[staffId]!) }) });
+    const r2 = await app.request('/api/auth/totp', { method: 'POST', headers: { 'content-type': 'application/json', cookie: c1, 'x-csrf-token': csrfToken }, body: JSON.stringify({ code: await totpCode(staffId) }) });
     if (r2.status !== 200) throw new Error(`totp failed ${r2.status} ${await r2.text()}`);
     const cookie = cookieOf(r2);
     const me = (await r2.json()) as { staff: { csrfToken: string } };
-    return { cookie, csrf: me.staff.csrfToken, request: requester(cookie, me.staff.csrfToken) };
+    return { staffId, cookie, csrf: me.staff.csrfToken, request: requester(cookie, me.staff.csrfToken) };
   }
 
-  return { deps, app, logs, totp, login, close: drop };
+  return { deps, app, logs, totp, totpCode, login, close: drop };
 }
 
 export function cookieOf(r: Response): string {

@@ -2,10 +2,12 @@ import type { Migration } from 'kysely';
 import * as m0100 from './2026-11-25T0100_roles_and_history.js';
 import * as m0200 from './2026-11-25T0200_atena_household.js';
 import * as m0300 from './2026-11-25T0300_access_audit_mynumber.js';
+import * as m0400 from './2026-11-25T0400_totp_replay.js';
 
 /** Every migration, in order. Forward-only: a migration, once landed, is never edited. */
 export const migrations: Record<string, Migration> = {
   '2026-11-25T0100_roles_and_history': m0100,
   '2026-11-25T0200_atena_household': m0200,
   '2026-11-25T0300_access_audit_mynumber': m0300,
+  '2026-11-25T0400_totp_replay': m0400,
 };

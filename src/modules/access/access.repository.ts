@@ -54,6 +54,21 @@ export class AccessRepository {
     });
   }
 
+  /** Records a TOTP time step as used; false when it (or a later one) was used already. */
+  async useTotpStep(staffId: string, step: number): Promise<boolean> {
+    return this.db.transaction().execute(async (tx) => {
+      await sql`SELECT set_config('nhi.actor', 'system:auth', true)`.execute(tx);
+      const r = await tx
+        .updateTable('staff')
+        .set({ totp_last_step: step })
+        .where('staff_id', '=', staffId)
+        .where((eb) => eb.or([eb('totp_last_step', 'is', null), eb('totp_last_step', '<', step)]))
+        .returning('staff_id')
+        .executeTakeFirst();
+      return !!r;
+    });
+  }
+
   createSession(row: { session_hash: string; staff_id: string; csrf_token: string; ip: string | null; terminal: string | null }) {
     return this.db.insertInto('staff_session').values({ ...row, stage: 'password_ok', second_factor: null }).execute();
   }

@@ -117,17 +117,25 @@ export class AuthService {
     return session;
   }
 
-  private checkTotp(staff: { staff_id: string; totp_secret_enc: string | null }, code: string): boolean {
+  /**
+   * A code is accepted once: its time step must be later than the last one accepted for this staff
+   * member, and recording it is an atomic compare-and-set, so a replayed or concurrent code fails.
+   */
+  private async checkTotp(staff: { staff_id: string; totp_secret_enc: string | null }, code: string): Promise<boolean> {
     if (!staff.totp_secret_enc) return false;
-    const secret = this.keyring.decrypt(staff.totp_secret_enc.split(':')[1]!, totpAad(staff.staff_id), staff.totp_secret_enc.split(':')[0]!);
-    return authenticator.check(code, secret);
+    const [keyId, blob] = staff.totp_secret_enc.split(':') as [string, string];
+    const secret = this.keyring.decrypt(blob, totpAad(staff.staff_id), keyId);
+    const delta = authenticator.checkDelta(code, secret);
+    if (delta === null) return false;
+    const step = Math.floor(Date.now() / 30_000) + delta;
+    return this.repo.useTotpStep(staff.staff_id, step);
   }
 
   /** Step 2a: TOTP. Rotates the session id; returns the new token. */
   async verifyTotp(token: string | undefined, code: string, info: RequestInfo): Promise<{ token: string; staffId: string }> {
     const session = await this.pendingSession(token);
     const staff = await this.repo.findStaff(session.staff_id);
-    if (!staff || staff.disabled_at || !this.checkTotp(staff, code)) {
+    if (!staff || staff.disabled_at || !(await this.checkTotp(staff, code))) {
       const failed = await this.repo.recordFailure(session.staff_id, (n) => lockUntilAfterFailure(n, new Date()), 'system:auth');
       await this.audit.appendAlone(this.db, this.anonymous(info), {
         functionCode: 'auth',
@@ -226,7 +234,7 @@ export class AuthService {
   /** Step-up: the second factor again, before a reveal, a deletion or a permission change. */
   async stepUp(sessionHash: string, staffId: string, code: string, actor: Actor): Promise<void> {
     const staff = await this.repo.findStaff(staffId);
-    const ok = !!staff && this.checkTotp(staff, code);
+    const ok = !!staff && (await this.checkTotp(staff, code));
     await this.audit.appendAlone(this.db, actor, { functionCode: 'auth', action: 'step_up.totp', outcome: ok ? 'success' : 'failure' });
     if (!ok) throw new AppError(401, 'invalid_code', 'ワンタイムパスワードが正しくありません');
     await this.repo.setStepUp(sessionHash, new Date());

@@ -43,7 +43,7 @@ describe('login: ID + password + second factor', () => {
     const r1 = await post('/api/auth/login', { staffId: 'kokuho01', password: pw('kokuho01') });
     const c1 = cookieOf(r1);
     const { csrfToken } = (await r1.json()) as { csrfToken: string };
-    const r2 = await post('/api/auth/totp', { code: authenticator.generate(f.totp.kokuho01!) }, { cookie: c1, 'x-csrf-token': csrfToken });
+    const r2 = await post('/api/auth/totp', { code: await f.totpCode('kokuho01') }, { cookie: c1, 'x-csrf-token': csrfToken });
     expect(r2.status).toBe(200);
     const c2 = cookieOf(r2);
     expect(c2).not.toBe(c1);
@@ -145,7 +145,23 @@ describe('a stale session cookie never blocks a new login', () => {
     const r2 = await post('/api/auth/login', { staffId: 'kokuho01', password: pw('kokuho01') }, { cookie: stale });
     expect(r2.status).toBe(200);
     const { csrfToken } = (await r2.json()) as { csrfToken: string };
-    const old = await post('/api/auth/totp', { code: authenticator.generate(f.totp.kokuho01!) }, { cookie: stale, 'x-csrf-token': csrfToken });
+    const old = await post('/api/auth/totp', { code: await f.totpCode('kokuho01') }, { cookie: stale, 'x-csrf-token': csrfToken });
     expect(old.status).not.toBe(200);
+  });
+});
+
+describe('one-time passwords are one-time', () => {
+  it('refuses the same TOTP code a second time (replay)', async () => {
+    const code = await f.totpCode('kakari01');
+    const first = await post('/api/auth/login', { staffId: 'kakari01', password: pw('kakari01') });
+    const c1 = cookieOf(first);
+    const t1 = ((await first.json()) as { csrfToken: string }).csrfToken;
+    const ok = await post('/api/auth/totp', { code }, { cookie: c1, 'x-csrf-token': t1 });
+    expect(ok.status).toBe(200);
+    const again = await post('/api/auth/login', { staffId: 'kakari01', password: pw('kakari01') });
+    const c2 = cookieOf(again);
+    const t2 = ((await again.json()) as { csrfToken: string }).csrfToken;
+    const replay = await post('/api/auth/totp', { code }, { cookie: c2, 'x-csrf-token': t2 });
+    expect(replay.status).toBe(401);
   });
 });

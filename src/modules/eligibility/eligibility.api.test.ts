@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql, type Transaction } from 'kysely';
 import type { DB } from '../../db/schema.js';
-import { authenticator } from 'otplib';
 import { createFixture, cookieOf, FIXTURE, type Fixture, type Session } from '../../testing/fixture.js';
 import { sha256 } from '../access/auth.service.js';
 import { operatorActor } from '../../security/actor.js';
@@ -20,7 +19,7 @@ let chief2: Session; // kakari02 (created here): a second approver, to decide ka
 const db = () => f.deps.database.db;
 const errOf = async (r: Response) => ((await r.json()) as { error: { code: string; message: string; fields?: { field: string; label: string; message: string }[] } }).error;
 const stepUp = async (s: Session, totpSecret: string) => {
-  const r = await s.request('POST', '/api/auth/step-up', { code: authenticator.generate(totpSecret) });
+  const r = await s.request('POST', '/api/auth/step-up', { code: await f.totpCode(s.staffId, totpSecret) });
   expect(r.status).toBe(204);
 };
 /** A login counts as a fresh step-up; age it past the window. */
@@ -49,10 +48,11 @@ async function loginAs(staffId: string, password: string, secret: string): Promi
   const r1 = await f.app.request('/api/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ staffId, password }) });
   const c1 = cookieOf(r1);
   const { csrfToken } = (await r1.json()) as { csrfToken: string };
-  const r2 = await f.app.request('/api/auth/totp', { method: 'POST', headers: { 'content-type': 'application/json', cookie: c1, 'x-csrf-token': csrfToken }, body: JSON.stringify({ code: authenticator.generate(secret) }) });
+  const r2 = await f.app.request('/api/auth/totp', { method: 'POST', headers: { 'content-type': 'application/json', cookie: c1, 'x-csrf-token': csrfToken }, body: JSON.stringify({ code: await f.totpCode(staffId, secret) }) });
   const cookie = cookieOf(r2);
   const csrf = ((await r2.json()) as { staff: { csrfToken: string } }).staff.csrfToken;
   return {
+    staffId,
     cookie,
     csrf,
     request: (method, path, body, headers = {}) =>

@@ -122,9 +122,22 @@ export async function answerStepUp(page: Page, login: DemoLogin, submit: string 
  * (the session row is closed; the cookie stays in the browser).
  */
 export async function endBrowserSession(server: RunningServer, context: BrowserContext, reason = 'idle_timeout'): Promise<void> {
+  await server.deps.auth.repo.endSession(await sessionHashOf(context), reason);
+}
+
+/**
+ * Moves this browser session's last step-up back past the step-up window (as if the minutes had passed),
+ * so that the next sensitive operation asks for a one-time password again.
+ */
+export async function lapseStepUp(server: RunningServer, context: BrowserContext): Promise<void> {
+  await server.deps.auth.repo.setStepUp(await sessionHashOf(context), new Date(Date.now() - 60 * 60_000));
+}
+
+/** The server's key for this context's session: sha256 of the (HttpOnly) session cookie. */
+async function sessionHashOf(context: BrowserContext): Promise<string> {
   const cookie = (await context.cookies()).find((c) => c.name.endsWith('nhi_session'));
   if (!cookie) throw new Error('no session cookie in this browser context');
-  await server.deps.auth.repo.endSession(createHash('sha256').update(cookie.value).digest('hex'), reason);
+  return createHash('sha256').update(cookie.value).digest('hex');
 }
 
 /** Every form control has an accessible label (JIS X 8341-3 / WCAG 1.3.1, 3.3.2, 4.1.2). */

@@ -1,0 +1,18 @@
+import pg from 'pg';
+import { openDatabase } from '../src/db/database.js';
+import { Keyring, newKeyFile } from '../src/security/keyring.js';
+import { seedDemoCity } from '../src/demo/generator.js';
+import { PgCpuSampler } from './pg-cpu.js';
+const N = Number(process.env.N ?? 200000);
+const name = `exp_${Date.now().toString(36)}`;
+const base = 'postgres://postgres@127.0.0.1:5432/postgres';
+const a = new pg.Client({ connectionString: base }); await a.connect(); await a.query(`CREATE DATABASE ${name}`); await a.end();
+const database = await openDatabase({ databaseUrl: base.replace(/\/postgres$/, '/' + name), poolSize: 8 });
+const keyring = new Keyring(newKeyFile());
+const s = new PgCpuSampler(name); s.start();
+const t0 = performance.now(); const c0 = process.cpuUsage();
+const r = await seedDemoCity(database, keyring, { residents: N, seed: 1, actorLabel: 'operator:x@y/bench/z', rebuildSearchIndexes: process.env.REBUILD !== '0', chunkSize: Number(process.env.CHUNK ?? 10000) });
+const wall = (performance.now() - t0) / 1000; const c = process.cpuUsage(c0); const pc = s.stop();
+console.log(JSON.stringify({ N, wall: +wall.toFixed(2), rps: Math.round(N / wall), nodeCpu: +((c.user + c.system) / 1e6).toFixed(2), pgBackend: +pc.backendSeconds.toFixed(2), pgShared: +pc.sharedSeconds.toFixed(2), timing: r.timing, load: (await import('node:os')).loadavg()[0] }));
+await database.close();
+const b = new pg.Client({ connectionString: base }); await b.connect(); await b.query(`DROP DATABASE ${name} WITH (FORCE)`); await b.end();
