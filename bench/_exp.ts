@@ -1,3 +1,4 @@
+process.on("uncaughtException", (e) => { if ((e as any).code !== "57P01") throw e; });
 import pg from 'pg';
 import { openDatabase } from '../src/db/database.js';
 import { Keyring, newKeyFile } from '../src/security/keyring.js';
@@ -10,9 +11,9 @@ const a = new pg.Client({ connectionString: base }); await a.connect(); await a.
 const database = await openDatabase({ databaseUrl: base.replace(/\/postgres$/, '/' + name), poolSize: 8 });
 const keyring = new Keyring(newKeyFile());
 const s = new PgCpuSampler(name); s.start();
-const t0 = performance.now(); const c0 = process.cpuUsage();
-const r = await seedDemoCity(database, keyring, { residents: N, seed: 1, actorLabel: 'operator:x@y/bench/z', rebuildSearchIndexes: process.env.REBUILD !== '0', chunkSize: Number(process.env.CHUNK ?? 10000) });
+let mid: any; const t0 = performance.now(); const c0 = process.cpuUsage();
+const r = await seedDemoCity(database, keyring, { residents: N, seed: 1, actorLabel: 'operator:x@y/bench/z', rebuildSearchIndexes: process.env.REBUILD !== '0', chunkSize: Number(process.env.CHUNK ?? 10000), onProgress: (d) => { if (d === N) { mid = { t: (performance.now() - t0) / 1000, node: process.cpuUsage(c0), pg: s.read() }; } } });
 const wall = (performance.now() - t0) / 1000; const c = process.cpuUsage(c0); const pc = s.stop();
-console.log(JSON.stringify({ N, wall: +wall.toFixed(2), rps: Math.round(N / wall), nodeCpu: +((c.user + c.system) / 1e6).toFixed(2), pgBackend: +pc.backendSeconds.toFixed(2), pgShared: +pc.sharedSeconds.toFixed(2), timing: r.timing, load: (await import('node:os')).loadavg()[0] }));
+console.log(JSON.stringify({ N, wall: +wall.toFixed(2), rps: Math.round(N / wall), nodeCpu: +((c.user + c.system) / 1e6).toFixed(2), pgBackend: +pc.backendSeconds.toFixed(2), pgShared: +pc.sharedSeconds.toFixed(2), timing: r.timing, loadPhase: { wall: mid.t.toFixed(2), node: ((mid.node.user + mid.node.system) / 1e6).toFixed(2), pg: mid.pg.backendSeconds.toFixed(2) }, mode: r.mode, load: (await import('node:os')).loadavg()[0] }));
 await database.close();
 const b = new pg.Client({ connectionString: base }); await b.connect(); await b.query(`DROP DATABASE ${name} WITH (FORCE)`); await b.end();

@@ -67,6 +67,11 @@ export class PgCpuSampler {
   stop(): PgCpu {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    return this.read();
+  }
+
+  /** Totals so far (sampling goes on). */
+  read(): PgCpu {
     this.sample();
     let backendSeconds = 0;
     let sharedSeconds = 0;

@@ -110,9 +110,11 @@ export async function ensureBulkSchema(db: Kysely<DB>): Promise<MissingBulkSchem
     await sql`SET LOCAL maintenance_work_mem = '512MB'`.execute(tx);
     await sql`SET LOCAL work_mem = '256MB'`.execute(tx); // the foreign-key check is a hash anti-join
     for (const i of BULK_INDEXES) {
+      const t = Date.now();
       if (missing.indexes.includes(i.name)) await sql.raw(i.ddl.replace(/^CREATE (UNIQUE )?INDEX /, 'CREATE $1INDEX IF NOT EXISTS ')).execute(tx);
+      if (process.env.DEBUG_BULK) console.error(i.name, Date.now() - t);
     }
-    for (const f of BULK_FOREIGN_KEYS) if (missing.foreignKeys.includes(f.name)) await sql.raw(f.ddl).execute(tx);
+    for (const f of BULK_FOREIGN_KEYS) { const t = Date.now(); if (missing.foreignKeys.includes(f.name)) await sql.raw(f.ddl).execute(tx); if (process.env.DEBUG_BULK) console.error(f.name, Date.now() - t); }
   });
   return missing;
 }

@@ -25,7 +25,7 @@ export async function vacuumAnalyze(db: Kysely<DB>, tables: readonly string[]): 
   await db.connection().execute(async (conn) => {
     await sql`RESET ROLE`.execute(conn);
     try {
-      for (const t of tables) await sql`VACUUM (ANALYZE) ${sql.table(t)}`.execute(conn);
+      for (const t of tables) { const x = Date.now(); await sql`VACUUM (ANALYZE) ${sql.table(t)}`.execute(conn); if (process.env.DEBUG_BULK) console.error('vacuum', t, Date.now() - x); }
     } finally {
       await sql.raw(`SET ROLE ${APP_ROLE}`).execute(conn);
     }

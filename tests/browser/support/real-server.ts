@@ -169,13 +169,14 @@ export async function apiGet<T>(page: Page, path: string): Promise<{ status: num
     const text = await r.text();
     const headers: Record<string, string> = {};
     r.headers.forEach((v, k) => (headers[k] = v));
-    let body: unknown = null;
-    try {
-      body = text ? JSON.parse(text) : null;
-    } catch {
-      body = text;
-    }
-    return { status: r.status, body: body as T, headers };
+    const parse = (): unknown => {
+      try {
+        return text ? JSON.parse(text) : null;
+      } catch {
+        return text;
+      }
+    };
+    return { status: r.status, body: parse() as T, headers };
   }, path);
 }
 
