@@ -336,6 +336,11 @@ describe('利用者管理 (admin01)', () => {
     return page.getByTestId('staff-list').locator(`tr[data-staff-id="${staffId}"]`);
   }
 
+  /** 「管理」 of one row (its accessible name also carries the 職員ID: 「管理 （nozei01）」). */
+  function manage(page: Page, staffId: string): Locator {
+    return row(page, staffId).getByRole('button', { name: new RegExp(`^管理\\s*（${staffId}）$`) });
+  }
+
   it('lists staff with office, roles and state, and creates an account whose TOTP secret is shown once', async () => {
     const { page } = s.admin01;
     await openMenu(page, '利用者管理', '利用者管理');
@@ -383,7 +388,7 @@ describe('利用者管理 (admin01)', () => {
 
   it('grants and revokes a role after a step-up (effective at the next request) and unlocks a locked account', async () => {
     const { page, login } = s.admin01;
-    await row(page, NEW_STAFF.staffId).getByRole('button', { name: `管理（${NEW_STAFF.staffId}）` }).click();
+    await manage(page, NEW_STAFF.staffId).click();
     const panel = page.getByTestId('staff-panel');
     await panel.waitFor();
     expect(await unlabelledControls(page)).toEqual([]);
@@ -395,7 +400,7 @@ describe('利用者管理 (admin01)', () => {
     await expect.poll(() => row(page, NEW_STAFF.staffId).innerText()).toContain('国保課 担当者');
     expect((await apiGet<{ permissions: string[] }>(rinji.page, '/api/auth/me')).body.permissions).toContain('mynumber.write');
 
-    await panel.getByRole('button', { name: '剥奪（国保課 担当者）' }).click();
+    await panel.getByRole('button', { name: /^剥奪\s*（国保課 担当者）$/ }).click();
     await panel.getByText(`${NEW_STAFF.staffId} からロール「国保課 担当者」を剥奪しました。`).waitFor();
     expect((await apiGet<{ permissions: string[] }>(rinji.page, '/api/auth/me')).body.permissions).not.toContain('mynumber.write');
 
@@ -410,7 +415,7 @@ describe('利用者管理 (admin01)', () => {
     }
     await page.reload();
     await expect.poll(() => row(page, NEW_STAFF.staffId).innerText()).toContain('ロック中');
-    await row(page, NEW_STAFF.staffId).getByRole('button', { name: `管理（${NEW_STAFF.staffId}）` }).click();
+    await manage(page, NEW_STAFF.staffId).click();
     await panel.getByRole('button', { name: 'ロックを解除' }).click();
     await panel.getByText(`${NEW_STAFF.staffId} のロックを解除しました。`).waitFor();
     await expect.poll(() => row(page, NEW_STAFF.staffId).innerText()).not.toContain('ロック中');
@@ -420,7 +425,7 @@ describe('利用者管理 (admin01)', () => {
     const { page, login } = s.admin01;
     const nozei = s.nozei01.page;
     expect(await menuItems(nozei)).toEqual(['検索', 'セキュリティキー登録']);
-    await row(page, 'nozei01').getByRole('button', { name: '管理（nozei01）' }).click();
+    await manage(page, 'nozei01').click();
     const panel = page.getByTestId('staff-panel');
     await panel.getByRole('heading', { name: /nozei01/ }).waitFor();
     await panel.getByRole('button', { name: '無効化…' }).click();
