@@ -58,6 +58,16 @@ export interface ChunkContext {
   actorLabel: string;
 }
 
+/** The tables of a chunk that need no key: all but person_my_number (generatePlainTables). */
+export type PlainTable = Exclude<SeedTable, 'person_my_number'>;
+
+export interface PlainChunkData {
+  spec: ChunkSpec;
+  tsv: Record<PlainTable, string>;
+  rows: Record<PlainTable, number>;
+  stats: ChunkStats;
+}
+
 /** Stored 氏名カナ: full-width katakana with full-width spaces, whatever kana form was typed. */
 export function normaliseKanaInput(input: string): string {
   return toFullWidthKatakana(input).replace(/ /g, '　');
@@ -160,17 +170,43 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
  * streams of the previous chunk keep flowing while this one is generated.
  */
 export async function generateChunk(ctx: ChunkContext, spec: ChunkSpec, yieldEvery = 2_000): Promise<ChunkData> {
-  const rng = new Rng(mixSeed(ctx.seed, spec.index));
-  const by = copyValue(ctx.actorLabel);
-  const keyId = ctx.keyring.activeKeyId;
+  const plain = await generatePlainTables(ctx.seed, ctx.actorLabel, spec, yieldEvery);
+  const myNumbers = await generateMyNumberTable(ctx.keyring, ctx.actorLabel, spec, yieldEvery);
+  return { spec, tsv: { ...plain.tsv, person_my_number: myNumbers.tsv }, rows: { ...plain.rows, person_my_number: myNumbers.rows }, stats: plain.stats };
+}
+
+/**
+ * person_my_number of a chunk: one row per 宛名番号 of its range (the fake My Number is a function of the
+ * 宛名番号), encrypted and blind-indexed with the keyring. Separate from the other tables, which need no
+ * key, so those can be generated in a worker thread while this runs on the keyring's thread.
+ */
+export async function generateMyNumberTable(keyring: Keyring, actorLabel: string, spec: ChunkSpec, yieldEvery = 2_000): Promise<{ tsv: string; rows: number }> {
+  const by = copyValue(actorLabel);
+  const keyId = keyring.activeKeyId;
+  const t = new TableText();
+  const end = spec.atenaFrom + spec.size;
+  for (let atena = spec.atenaFrom, nextYield = atena + yieldEvery; atena < end; atena++) {
+    const myNumber = fakeMyNumber(myNumberSerialOf(atena));
+    t.add(`${atena}\t${keyring.encrypt(myNumber, `person_my_number|${atena}`)}\t${keyId}\t${keyring.blindIndex(myNumber)}\t${by}`);
+    if (atena + 1 >= nextYield) {
+      nextYield += yieldEvery;
+      await yieldToEventLoop();
+    }
+  }
+  return { tsv: t.toString(), rows: t.count };
+}
+
+/** Every table of a chunk but person_my_number: needs only the seed, so it can run in a worker thread. */
+export async function generatePlainTables(seed: number, actorLabel: string, spec: ChunkSpec, yieldEvery = 2_000): Promise<PlainChunkData> {
+  const rng = new Rng(mixSeed(seed, spec.index));
+  const by = copyValue(actorLabel);
   const t = {
     person: new TableText(),
     household: new TableText(),
     household_member: new TableText(),
     income: new TableText(),
     nhi_eligibility: new TableText(),
-    person_my_number: new TableText(),
-  } satisfies Record<SeedTable, TableText>;
+  } satisfies Record<PlainTable, TableText>;
   const stats: ChunkStats = { persons: 0, households: 0, halfWidthKanaInputs: 0 };
 
   let atena = spec.atenaFrom;
@@ -214,10 +250,6 @@ export async function generateChunk(ctx: ChunkContext, spec: ChunkSpec, yieldEve
             `\t${day(e.lostDay)}\t${e.lossReason ?? N}\t${by}`,
         );
       }
-      const myNumber = fakeMyNumber(myNumberSerialOf(atena));
-      t.person_my_number.add(
-        `${atena}\t${ctx.keyring.encrypt(myNumber, `person_my_number|${atena}`)}\t${keyId}\t${ctx.keyring.blindIndex(myNumber)}\t${by}`,
-      );
       atena++;
     });
     stats.persons += h.members.length;
@@ -229,9 +261,9 @@ export async function generateChunk(ctx: ChunkContext, spec: ChunkSpec, yieldEve
     }
   }
 
-  const tsv = {} as Record<SeedTable, string>;
-  const rows = {} as Record<SeedTable, number>;
-  for (const k of Object.keys(t) as SeedTable[]) {
+  const tsv = {} as Record<PlainTable, string>;
+  const rows = {} as Record<PlainTable, number>;
+  for (const k of Object.keys(t) as PlainTable[]) {
     tsv[k] = t[k].toString();
     rows[k] = t[k].count;
   }

@@ -4,7 +4,8 @@ import type { Database } from '../db/database.js';
 import type { DB } from '../db/schema.js';
 import type { Keyring } from '../security/keyring.js';
 import { AREAS } from './areas.js';
-import { SEED_TABLES, generateChunk, type ChunkSpec, type SeedTable } from './chunk.js';
+import { SEED_TABLES, generateChunk, generateMyNumberTable, type ChunkData, type ChunkSpec, type PlainChunkData, type SeedTable } from './chunk.js';
+import { WorkerChunkSource } from './chunk-source.js';
 import { BULK_COPY_STAGES, ChunkLoader } from './loader.js';
 import { countSeeded, type SeedCounts, type SeedRange } from './counts.js';
 import { dropPersonSearchIndexes } from './search-indexes.js';
@@ -63,6 +64,12 @@ export interface SeedOptions {
    * Default: `rebuildSearchIndexes`, else residents ≥ BULK_THRESHOLD.
    */
   bulk?: boolean;
+  /**
+   * Worker threads generating the key-free tables of a bulk load (chunk-source.ts); the main thread
+   * then only encrypts My Numbers and streams COPY. Default: 1 for a bulk load on PostgreSQL, else 0.
+   * Used only in bulk mode; 0 generates everything in this thread.
+   */
+  workers?: number;
   runId?: string;
 }
 
@@ -222,6 +229,7 @@ export async function seedDemoCity(database: Database, keyring: Keyring, options
     let loadEnded: number;
     let rebuildMs = 0;
     let loadFailed = false;
+    let source: WorkerChunkSource | undefined;
     let generateMs = 0;
     const progress = async (spec: ChunkSpec) => {
       processed += spec.size;
@@ -248,7 +256,21 @@ export async function seedDemoCity(database: Database, keyring: Keyring, options
       }
       loadStarted = Date.now();
       const ctx = { seed: p.seed, keyring, actorLabel: options.actorLabel };
-      for (const spec of specs) {
+      const workers = mode === 'bulk' ? (options.workers ?? (database.kind === 'postgresql' ? 1 : 0)) : 0;
+      if (!Number.isSafeInteger(workers) || workers < 0 || workers > 16) throw new Error('workers は 0〜16 の整数です');
+      if (workers > 0) source = new WorkerChunkSource(workers, p.seed, options.actorLabel);
+      // Bulk mode generates every chunk (the range is fresh), so the workers can run ahead of the loop.
+      const ahead = new Map<number, Promise<PlainChunkData>>();
+      let requested = 0;
+      const generate = async (i: number, spec: ChunkSpec): Promise<ChunkData> => {
+        if (!source) return generateChunk(ctx, spec);
+        while (requested < specs.length && requested <= i + workers) ahead.set(requested, source.request(specs[requested++]!));
+        const plain = await ahead.get(i)!;
+        ahead.delete(i);
+        const my = await generateMyNumberTable(keyring, options.actorLabel, spec);
+        return { spec, tsv: { ...plain.tsv, person_my_number: my.tsv }, rows: { ...plain.rows, person_my_number: my.rows }, stats: plain.stats };
+      };
+      for (const [i, spec] of specs.entries()) {
         const state: ChunkState = fresh
           ? { complete: false, missing: new Set(SEED_TABLES) }
           : await chunkState(db, spec.atenaFrom, spec.atenaFrom + spec.size - 1, spec.householdFrom, spec.householdFrom + spec.size - 1, spec.size);
@@ -258,7 +280,7 @@ export async function seedDemoCity(database: Database, keyring: Keyring, options
           continue;
         }
         const g = Date.now();
-        const data = await generateChunk(ctx, spec); // overlaps the COPYs of the chunks in flight
+        const data = await generate(i, spec); // overlaps the COPYs of the chunks in flight
         generateMs += Date.now() - g;
         chunksWritten++;
         await loader.add(data, state.missing);
@@ -275,6 +297,7 @@ export async function seedDemoCity(database: Database, keyring: Keyring, options
         .catch(() => undefined);
       throw e;
     } finally {
+      await source?.close();
       // Every run ends with the full schema, also when the load failed (a kill is repaired by the next
       // run). After a failure, the load's error is the one reported.
       const r = Date.now();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { sql } from 'kysely';
-import { createFixture, cookieOf, type Fixture, type Session } from '../testing/fixture.js';
+import { createFixture, type Fixture, type Session } from '../testing/fixture.js';
 import { DEMO_STAFF } from '../bootstrap.js';
 import { loadOrganization } from '../modules/access/organization.js';
 import { operatorActor } from '../security/actor.js';
@@ -61,33 +61,6 @@ function shapeKeys(schema: unknown): string[] {
   return inner ? shapeKeys(inner) : [];
 }
 
-async function loginAny(staffId: string, password: string, secret: string): Promise<Session> {
-  const r1 = await f.app.request('/api/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ staffId, password }) });
-  const c1 = cookieOf(r1);
-  const { csrfToken } = (await r1.json()) as { csrfToken: string };
-  const r2 = await f.app.request('/api/auth/totp', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', cookie: c1, 'x-csrf-token': csrfToken },
-    body: JSON.stringify({ code: await f.totpCode(staffId, secret) }),
-  });
-  const cookie = cookieOf(r2);
-  const me = (await r2.json()) as { staff: { csrfToken: string } };
-  const csrf = me.staff.csrfToken;
-  return {
-    staffId,
-    cookie,
-    csrf,
-    request: (method, path, body, headers = {}) =>
-      Promise.resolve(
-        f.app.request(path, {
-          method,
-          headers: { cookie, 'x-csrf-token': csrf, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-          ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
-        }),
-      ),
-  };
-}
-
 /** A session of someone holding the permission; creates a fuzz user when no demo user has it. */
 async function sessionFor(access: string, key: string): Promise<Session | null> {
   if (access === 'public') return null;
@@ -107,7 +80,7 @@ async function sessionFor(access: string, key: string): Promise<Session | null> 
       const password = 'Fuzz-Tester-Pass-2026!';
       const op = operatorActor('fuzz-setup', new Set(ALL_PERMISSIONS));
       const { totpSecret } = await f.deps.staff.create({ staffId, displayName: 'ファズ 試験', officeCode: 'kokuho', password, roles: [role.code] }, op);
-      s = await loginAny(staffId, password, totpSecret);
+      s = await f.loginWith(staffId, password, totpSecret);
     }
   }
   sessions.set(cacheKey, s);

@@ -39,7 +39,10 @@ export interface Fixture {
    * fixture first forgets the last step used (tests log the same person in many times a minute).
    */
   totpCode(staffId: string, secret?: string): Promise<string>;
+  /** Log a demo staff member in (password + TOTP). */
   login(staffId: string): Promise<Session>;
+  /** Log in any account (e.g. one a test created) with its password and TOTP secret. */
+  loginWith(staffId: string, password: string, secret: string): Promise<Session>;
   close(): Promise<void>;
 }
 
@@ -91,21 +94,25 @@ export async function createFixture(): Promise<Fixture> {
     return authenticator.generate(secret);
   }
 
-  async function login(staffId: string): Promise<Session> {
-    const s = DEMO_STAFF.find((x) => x.staffId === staffId);
-    if (!s) throw new Error(`no demo staff ${staffId}`);
-    const r1 = await app.request('/api/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ staffId, password: s.password }) });
+  async function loginWith(staffId: string, password: string, secret: string): Promise<Session> {
+    const r1 = await app.request('/api/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ staffId, password }) });
     if (r1.status !== 200) throw new Error(`login failed ${r1.status} ${await r1.text()}`);
     const c1 = cookieOf(r1);
     const { csrfToken } = (await r1.json()) as { csrfToken: string };
-    const r2 = await app.request('/api/auth/totp', { method: 'POST', headers: { 'content-type': 'application/json', cookie: c1, 'x-csrf-token': csrfToken }, body: JSON.stringify({ code: await totpCode(staffId) }) });
+    const r2 = await app.request('/api/auth/totp', { method: 'POST', headers: { 'content-type': 'application/json', cookie: c1, 'x-csrf-token': csrfToken }, body: JSON.stringify({ code: await totpCode(staffId, secret) }) });
     if (r2.status !== 200) throw new Error(`totp failed ${r2.status} ${await r2.text()}`);
     const cookie = cookieOf(r2);
     const me = (await r2.json()) as { staff: { csrfToken: string } };
     return { staffId, cookie, csrf: me.staff.csrfToken, request: requester(cookie, me.staff.csrfToken) };
   }
 
-  return { deps, app, logs, totp, totpCode, login, close: drop };
+  async function login(staffId: string): Promise<Session> {
+    const s = DEMO_STAFF.find((x) => x.staffId === staffId);
+    if (!s) throw new Error(`no demo staff ${staffId}`);
+    return loginWith(staffId, s.password, totp[staffId]!);
+  }
+
+  return { deps, app, logs, totp, totpCode, login, loginWith, close: drop };
 }
 
 export function cookieOf(r: Response): string {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql, type Transaction } from 'kysely';
 import type { DB } from '../../db/schema.js';
-import { createFixture, cookieOf, FIXTURE, type Fixture, type Session } from '../../testing/fixture.js';
+import { createFixture, FIXTURE, type Fixture, type Session } from '../../testing/fixture.js';
 import { sha256 } from '../access/auth.service.js';
 import { operatorActor } from '../../security/actor.js';
 import { ALL_PERMISSIONS } from '../access/permissions.js';
@@ -44,28 +44,6 @@ async function asBatch(fn: (tx: Transaction<DB>) => Promise<unknown>) {
 
 let chief2Totp = '';
 
-async function loginAs(staffId: string, password: string, secret: string): Promise<Session> {
-  const r1 = await f.app.request('/api/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ staffId, password }) });
-  const c1 = cookieOf(r1);
-  const { csrfToken } = (await r1.json()) as { csrfToken: string };
-  const r2 = await f.app.request('/api/auth/totp', { method: 'POST', headers: { 'content-type': 'application/json', cookie: c1, 'x-csrf-token': csrfToken }, body: JSON.stringify({ code: await f.totpCode(staffId, secret) }) });
-  const cookie = cookieOf(r2);
-  const csrf = ((await r2.json()) as { staff: { csrfToken: string } }).staff.csrfToken;
-  return {
-    staffId,
-    cookie,
-    csrf,
-    request: (method, path, body, headers = {}) =>
-      Promise.resolve(
-        f.app.request(path, {
-          method,
-          headers: { cookie, 'x-csrf-token': csrf, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-          ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-        }),
-      ),
-  };
-}
-
 beforeAll(async () => {
   f = await createFixture();
   clerk = await f.login('kokuho01');
@@ -73,7 +51,7 @@ beforeAll(async () => {
   const op = operatorActor('eligibility-test', new Set(ALL_PERMISSIONS));
   const password = 'Kakari-Second-2026!';
   chief2Totp = (await f.deps.staff.create({ staffId: 'kakari02', displayName: '係長 次郎', officeCode: 'kokuho', password, roles: ['kokuho_supervisor'] }, op)).totpSecret;
-  chief2 = await loginAs('kakari02', password, chief2Totp);
+  chief2 = await f.loginWith('kakari02', password, chief2Totp);
   await asBatch(async (tx) => {
     await tx
       .insertInto('person')

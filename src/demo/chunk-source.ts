@@ -1,0 +1,73 @@
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { ChunkSpec, PlainChunkData } from './chunk.js';
+import type { ChunkRequest } from './chunk-worker.js';
+
+/**
+ * Generates the key-free tables of chunks in worker threads (chunk-worker.ts), so that on a bulk load
+ * the main thread only encrypts My Numbers and streams COPY data while the next chunks are generated on
+ * another core. Chunks are assigned round-robin; results come back in request order per worker, and
+ * the caller awaits them in chunk order. The output is the same as generatePlainTables in-thread (same
+ * code, same seed per chunk), so determinism and resume do not depend on the worker count.
+ */
+export class WorkerChunkSource {
+  private readonly workers: Worker[];
+  private readonly pending = new Map<number, { resolve: (d: PlainChunkData) => void; reject: (e: Error) => void }>();
+  private nextId = 0;
+  private failed: Error | null = null;
+
+  constructor(
+    count: number,
+    private readonly seed: number,
+    private readonly actorLabel: string,
+  ) {
+    const url = new URL(import.meta.url.endsWith('.ts') ? './chunk-worker.ts' : './chunk-worker.js', import.meta.url);
+    this.workers = Array.from({ length: count }, () => {
+      const w = url.pathname.endsWith('.ts') ? tsWorker(url) : new Worker(url);
+      w.on('message', (m: { id: number; data?: PlainChunkData; error?: string }) => {
+        const p = this.pending.get(m.id);
+        if (!p) return;
+        this.pending.delete(m.id);
+        if (m.error !== undefined) p.reject(new Error(`chunk worker: ${m.error}`));
+        else p.resolve(m.data!);
+      });
+      w.on('error', (e) => this.fail(e));
+      w.on('exit', (code) => {
+        if (this.pending.size > 0) this.fail(new Error(`chunk worker exited (${code})`));
+      });
+      return w;
+    });
+  }
+
+  /** Start generating `spec` now; the promise resolves with its tables. */
+  request(spec: ChunkSpec): Promise<PlainChunkData> {
+    if (this.failed) return Promise.reject(this.failed);
+    const id = this.nextId++;
+    const promise = new Promise<PlainChunkData>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+    promise.catch(() => undefined); // awaited later, in chunk order; a failure meanwhile is not unhandled
+    const req: ChunkRequest = { id, seed: this.seed, actorLabel: this.actorLabel, spec };
+    this.workers[id % this.workers.length]!.postMessage(req);
+    return promise;
+  }
+
+  async close(): Promise<void> {
+    this.fail(new Error('chunk source closed'));
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+
+  private fail(e: Error): void {
+    this.failed ??= e;
+    for (const p of this.pending.values()) p.reject(e);
+    this.pending.clear();
+  }
+}
+
+/**
+ * Running from the TypeScript sources (tsx, vitest): tsx's loader does not carry over to worker threads,
+ * so the worker registers it itself before importing its module.
+ */
+function tsWorker(url: URL): Worker {
+  const api = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+  return new Worker(`import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); });`, { eval: true });
+}

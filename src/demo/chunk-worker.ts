@@ -1,0 +1,21 @@
+import { parentPort } from 'node:worker_threads';
+import { generatePlainTables, type ChunkSpec } from './chunk.js';
+
+/**
+ * Worker thread of WorkerChunkSource (chunk-source.ts): generates the key-free tables of the chunks it
+ * is sent, one at a time, in the order received. The worker never sees a key.
+ */
+export interface ChunkRequest {
+  id: number;
+  seed: number;
+  actorLabel: string;
+  spec: ChunkSpec;
+}
+
+parentPort?.on('message', (req: ChunkRequest) => {
+  // No event loop to share in the worker: generate in one go (yieldEvery = the whole chunk).
+  generatePlainTables(req.seed, req.actorLabel, req.spec, Number.MAX_SAFE_INTEGER).then(
+    (data) => parentPort!.postMessage({ id: req.id, data }),
+    (e: unknown) => parentPort!.postMessage({ id: req.id, error: e instanceof Error ? (e.stack ?? e.message) : String(e) }),
+  );
+});
