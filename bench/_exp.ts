@@ -12,7 +12,7 @@ const database = await openDatabase({ databaseUrl: base.replace(/\/postgres$/, '
 const keyring = new Keyring(newKeyFile());
 const s = new PgCpuSampler(name); s.start();
 let mid: any; const t0 = performance.now(); const c0 = process.cpuUsage();
-const r = await seedDemoCity(database, keyring, { residents: N, seed: 1, actorLabel: 'operator:x@y/bench/z', rebuildSearchIndexes: process.env.REBUILD !== '0', chunkSize: Number(process.env.CHUNK ?? 10000), onProgress: (d) => { if (d === N) { mid = { t: (performance.now() - t0) / 1000, node: process.cpuUsage(c0), pg: s.read() }; } } });
+const r = await seedDemoCity(database, keyring, { residents: N, seed: 1, actorLabel: 'operator:x@y/bench/z', rebuildSearchIndexes: process.env.REBUILD !== '0', chunkSize: Number(process.env.CHUNK ?? 10000), ...(process.env.WORKERS ? { workers: Number(process.env.WORKERS) } : {}), onProgress: (d) => { if (d === N) { mid = { t: (performance.now() - t0) / 1000, node: process.cpuUsage(c0), pg: s.read() }; } } });
 const wall = (performance.now() - t0) / 1000; const c = process.cpuUsage(c0); const pc = s.stop();
 console.log(JSON.stringify({ N, wall: +wall.toFixed(2), rps: Math.round(N / wall), nodeCpu: +((c.user + c.system) / 1e6).toFixed(2), pgBackend: +pc.backendSeconds.toFixed(2), pgShared: +pc.sharedSeconds.toFixed(2), timing: r.timing, loadPhase: { wall: mid.t.toFixed(2), node: ((mid.node.user + mid.node.system) / 1e6).toFixed(2), pg: mid.pg.backendSeconds.toFixed(2) }, mode: r.mode, load: (await import('node:os')).loadavg()[0] }));
 await database.close();

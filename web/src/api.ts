@@ -402,3 +402,66 @@ export interface AccessReview {
   staff: { staffId: string; displayName: string; officeName: string; roles: string[]; disabled: boolean; locked: boolean; createdAt: string }[];
   changes: { at: string; action: 'grant' | 'revoke' | 'disable' | 'enable' | 'create' | string; staffId: string; roleCode: string | null; by: string }[];
 }
+
+// ---- 国保資格 ----
+
+export interface EligibilityChangeRef {
+  changeId: number;
+  kind: string;
+  requestedBy: string;
+  approvedBy: string;
+}
+
+export interface EligibilityVersion {
+  eligibilityId: number;
+  householdNo: number;
+  insuredSymbol: string;
+  insuredNumber: string;
+  branchNo: string;
+  acquiredOn: string;
+  acquisitionReason: string | null;
+  acquisitionReasonLabel: string;
+  lostOn: string | null;
+  lossReason: string | null;
+  lossReasonLabel: string | null;
+  recordedAt: string;
+  recordedBy: string;
+  supersededAt: string | null;
+  supersededBy: string | null;
+  recordedByChange: EligibilityChangeRef | null;
+  supersededByChange: EligibilityChangeRef | null;
+}
+
+export interface EligibilityPending {
+  changeId: number;
+  kind: string;
+  kindLabel: string;
+  eligibilityId: number | null;
+  requestedBy: string;
+  requestedAt: string;
+  fields: { label: string; before: string | null; after: string | null }[];
+  warnings: string[];
+}
+
+export interface EligibilityView {
+  atenaNo: number;
+  nameKanji: string;
+  birthDate: string;
+  seventyFifthBirthday: string;
+  householdNo: number | null;
+  current: EligibilityVersion[];
+  history: EligibilityVersion[];
+  asOf: { at: string; periods: EligibilityVersion[] } | null;
+  pending: EligibilityPending[];
+}
+
+export interface EligibilityReason {
+  code: string;
+  label: string;
+  basis: string;
+}
+
+export interface EligibilityReasons {
+  acquisition: EligibilityReason[];
+  loss: EligibilityReason[];
+}
