@@ -12,7 +12,8 @@
  *   BENCH_DB         use this existing database instead of a fresh one (never dropped); the demo city
  *                    is seeded into it unless already there (seeding is idempotent)
  *   BENCH_KEEP=1     keep the fresh database
- *   BENCH_REBUILD_INDEXES=0  keep the person search indexes during the load
+ *   BENCH_REBUILD_INDEXES=0  normal path: keep foreign keys and indexes during the load
+ *   BENCH_WORKERS    generator worker threads of the bulk load (default 1)
  */
 import os from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -26,6 +27,7 @@ import { Keyring, newKeyFile } from '../src/security/keyring.js';
 import { seedDemoCity, type SeedResult } from '../src/demo/generator.js';
 import { seedBench } from './seed.bench.js';
 import { searchBench } from './search.bench.js';
+import { PgCpuSampler, type PgCpu } from './pg-cpu.js';
 
 export interface BenchMetric {
   metric: string;
@@ -57,6 +59,10 @@ export interface Seeded {
   cpuSeconds: number;
   /** Highest resident set size of this process seen during the load. */
   peakRssMiB: number;
+  /** CPU of the PostgreSQL server (local server only; see pg-cpu.ts), whole run. */
+  pgCpu: PgCpu;
+  /** Snapshot when the last chunk was loaded: the COPY phase, before indexes, foreign keys and VACUUM. */
+  loadPhase: { seconds: number; cpuSeconds: number; pgBackendSeconds: number } | null;
 }
 
 export interface Bench {
@@ -176,6 +182,9 @@ async function main(): Promise<number> {
       );
       let started = false;
       let peakRss = process.memoryUsage().rss;
+      let loadPhase: Seeded['loadPhase'] = null;
+      const pg = new PgCpuSampler(dbName);
+      pg.start();
       const t0 = performance.now();
       const cpu0 = process.cpuUsage();
       const result = await seedDemoCity(database, keyring, {
@@ -183,8 +192,13 @@ async function main(): Promise<number> {
         seed,
         actorLabel: `operator:${os.userInfo().username}@${os.hostname()}/bench/${runStamp}`,
         rebuildSearchIndexes: process.env.BENCH_REBUILD_INDEXES !== '0',
+        ...(process.env.BENCH_WORKERS ? { workers: envInt('BENCH_WORKERS', 1) } : {}),
         onProgress: (done, total) => {
           peakRss = Math.max(peakRss, process.memoryUsage().rss);
+          if (done === total) {
+            const c = process.cpuUsage(cpu0);
+            loadPhase = { seconds: (performance.now() - t0) / 1000, cpuSeconds: (c.user + c.system) / 1e6, pgBackendSeconds: pg.read().backendSeconds };
+          }
           if (!started) {
             bar.start(total, 0, { rate: 0 });
             started = true;
@@ -194,7 +208,8 @@ async function main(): Promise<number> {
       });
       if (started) bar.stop();
       const cpu = process.cpuUsage(cpu0);
-      seeded = { result, seconds: (performance.now() - t0) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6, peakRssMiB: Math.round(peakRss / 2 ** 20) };
+      const seconds = (performance.now() - t0) / 1000;
+      seeded = { result, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, peakRssMiB: Math.round(peakRss / 2 ** 20), pgCpu: pg.stop(), loadPhase };
       return seeded;
     },
   };
@@ -231,6 +246,15 @@ async function main(): Promise<number> {
   } finally {
     await database.close();
     if (!reuse && process.env.BENCH_KEEP !== '1') {
+      // pg-pool's end() resolves before its sockets close: let the backends go before DROP … WITH (FORCE),
+      // which would otherwise terminate them and raise an unhandled 'error' on the closed pool.
+      await admin(baseUrl, async (c) => {
+        for (let i = 0; i < 50; i++) {
+          const r = await c.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [dbName]);
+          if (r.rows[0].n === 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      });
       await admin(baseUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`));
       log(`dropped ${dbName}`);
     } else {

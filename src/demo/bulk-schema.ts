@@ -100,23 +100,49 @@ export async function missingBulkSchema(db: Kysely<DB>): Promise<MissingBulkSche
 }
 
 /**
- * Create the indexes and foreign keys that are missing (one transaction: all or nothing); returns what
- * was created. Indexes first (sorts with a large maintenance_work_mem), then the foreign keys.
+ * Create the indexes and foreign keys that are missing; returns what was created. The indexes of each
+ * table are built in one transaction per table (sorts with a large maintenance_work_mem), up to
+ * `concurrency` tables at a time on their own connections; then the foreign keys in one transaction
+ * (each is one anti-join over the whole table). A run killed part-way leaves some of them missing,
+ * which the next call creates.
  */
-export async function ensureBulkSchema(db: Kysely<DB>): Promise<MissingBulkSchema> {
+export async function ensureBulkSchema(db: Kysely<DB>, concurrency = 1): Promise<MissingBulkSchema> {
   const missing = await missingBulkSchema(db);
   if (missing.indexes.length === 0 && missing.foreignKeys.length === 0) return missing;
-  await withOwnerRole(db, async (tx) => {
-    await sql`SET LOCAL maintenance_work_mem = '512MB'`.execute(tx);
-    await sql`SET LOCAL work_mem = '256MB'`.execute(tx); // the foreign-key check is a hash anti-join
-    for (const i of BULK_INDEXES) {
-      const t = Date.now();
-      if (missing.indexes.includes(i.name)) await sql.raw(i.ddl.replace(/^CREATE (UNIQUE )?INDEX /, 'CREATE $1INDEX IF NOT EXISTS ')).execute(tx);
-      if (process.env.DEBUG_BULK) console.error(i.name, Date.now() - t);
-    }
-    for (const f of BULK_FOREIGN_KEYS) { const t = Date.now(); if (missing.foreignKeys.includes(f.name)) await sql.raw(f.ddl).execute(tx); if (process.env.DEBUG_BULK) console.error(f.name, Date.now() - t); }
-  });
+  const byTable = new Map<SeedTable, BulkIndex[]>();
+  for (const i of BULK_INDEXES) if (missing.indexes.includes(i.name)) byTable.set(i.table, [...(byTable.get(i.table) ?? []), i]);
+  const groups = [...byTable.values()]; // person first: the biggest, so it starts at once
+  await runConcurrently(groups, concurrency, (indexes) =>
+    withOwnerRole(db, async (tx) => {
+      await sql`SET LOCAL maintenance_work_mem = '512MB'`.execute(tx);
+      for (const i of indexes) await sql.raw(i.ddl.replace(/^CREATE (UNIQUE )?INDEX /, 'CREATE $1INDEX IF NOT EXISTS ')).execute(tx);
+    }),
+  );
+  if (missing.foreignKeys.length > 0) {
+    await withOwnerRole(db, async (tx) => {
+      await sql`SET LOCAL work_mem = '256MB'`.execute(tx); // the foreign-key check is a hash anti-join
+      for (const f of BULK_FOREIGN_KEYS) if (missing.foreignKeys.includes(f.name)) await sql.raw(f.ddl).execute(tx);
+    });
+  }
   return missing;
+}
+
+/** Run `fn` over `items` with at most `concurrency` at a time; waits for all, then throws the first error. */
+export async function runConcurrently<T>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const errors: unknown[] = [];
+  const lane = async () => {
+    while (next < items.length) {
+      const item = items[next++]!;
+      try {
+        await fn(item);
+      } catch (e) {
+        errors.push(e);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, lane));
+  if (errors.length > 0) throw errors[0];
 }
 
 /** Drop the secondary indexes and foreign keys of the seeded tables (one transaction). */

@@ -19,15 +19,19 @@ export async function withOwnerRole<T>(db: Kysely<DB>, fn: (tx: Kysely<DB>) => P
 /**
  * VACUUM (ANALYZE) after a bulk load: statistics for the planner, the visibility map for index-only
  * scans, and hint bits set once instead of by the first readers. VACUUM cannot run in a transaction, so
- * this reserves one connection, leaves the application role for the duration and always restores it.
+ * this reserves a connection, leaves the application role for the duration and always restores it.
+ * With `concurrency` > 1 (PostgreSQL) the tables are shared among that many connections.
  */
-export async function vacuumAnalyze(db: Kysely<DB>, tables: readonly string[]): Promise<void> {
-  await db.connection().execute(async (conn) => {
-    await sql`RESET ROLE`.execute(conn);
-    try {
-      for (const t of tables) { const x = Date.now(); await sql`VACUUM (ANALYZE) ${sql.table(t)}`.execute(conn); if (process.env.DEBUG_BULK) console.error('vacuum', t, Date.now() - x); }
-    } finally {
-      await sql.raw(`SET ROLE ${APP_ROLE}`).execute(conn);
-    }
-  });
+export async function vacuumAnalyze(db: Kysely<DB>, tables: readonly string[], concurrency = 1): Promise<void> {
+  let next = 0;
+  const lane = () =>
+    db.connection().execute(async (conn) => {
+      await sql`RESET ROLE`.execute(conn);
+      try {
+        while (next < tables.length) await sql`VACUUM (ANALYZE) ${sql.table(tables[next++]!)}`.execute(conn);
+      } finally {
+        await sql.raw(`SET ROLE ${APP_ROLE}`).execute(conn);
+      }
+    });
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, tables.length)) }, lane));
 }

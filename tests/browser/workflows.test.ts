@@ -111,6 +111,10 @@ async function acceptedChangeId(section: Locator): Promise<number> {
   return Number(/変更番号 (\d+)/.exec(await notice.innerText())![1]);
 }
 
+function noteField(c: Locator): Locator {
+  return c.getByLabel('備考（却下する場合は理由を入力）');
+}
+
 function card(page: Page, changeId: number): Locator {
   return page.locator(`[data-testid="change"][data-change-id="${changeId}"]`);
 }
@@ -220,6 +224,11 @@ describe('個人番号: entry, four-eyes confirmation and reveal', () => {
     expect(await page.locator('main').innerText()).not.toMatch(/\d{12}/);
     await expectNumberNowhere(page, NEW_W);
 
+    // Keyboard focus is visible on the card's controls.
+    await noteField(c).focus();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('承認');
+    expect(await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle)).toBe('solid');
     // 差戻し needs a reason, shown next to the field.
     await c.getByRole('button', { name: '差戻し（却下）' }).click();
     const note = c.getByLabel('備考（却下する場合は理由を入力）');
@@ -325,6 +334,83 @@ describe('個人番号: entry, four-eyes confirmation and reveal', () => {
     await c.getByRole('button', { name: '差戻し（却下）' }).click();
     await expect.poll(() => c.getByRole('alert').innerText()).toContain('自分が入力した変更は承認・却下できません');
     expect(await card(page, own).count()).toBe(1);
+  });
+});
+
+describe('国保資格: a loss request, its confirmation, and the record it leaves', () => {
+  interface Version {
+    eligibilityId: number;
+    insuredSymbol: string;
+    insuredNumber: string;
+    branchNo: string;
+    acquiredOn: string;
+    lostOn: string | null;
+  }
+
+  it('kokuho01 asks for a 資格喪失 (rule errors shown next to the field); kakari01 approves it; the period ends', async () => {
+    const kokuho = s.kokuho01;
+    // An insured resident with an open period and nothing waiting.
+    let who: { atenaNo: number; period: Version } | null = null;
+    const found = await apiGet<{ items: Row[] }>(kokuho.page, `/api/persons?kana=${encodeURIComponent('サ')}&pageSize=20`);
+    for (const r of found.body.items.filter((x) => x.residentStatus === 'resident')) {
+      const e = await apiGet<{ current: Version[]; pending: unknown[] }>(kokuho.page, `/api/persons/${r.atenaNo}/eligibility`);
+      const open = e.body.current.find((v) => v.lostOn === null && v.acquiredOn < todayJst());
+      if (open && e.body.pending.length === 0) {
+        who = { atenaNo: r.atenaNo, period: open };
+        break;
+      }
+    }
+    expect(who, 'an insured resident').not.toBeNull();
+    const { atenaNo, period } = who!;
+    await kokuho.page.goto(server.url + `/persons/${atenaNo}`);
+    const section = kokuho.page.getByTestId('eligibility');
+    const current = section.getByTestId('eligibility-current');
+    await current.waitFor();
+    const row = current.locator(`tr[data-eligibility-id="${period.eligibilityId}"]`);
+    expect(await row.innerText()).toContain(`${period.insuredSymbol} ${period.insuredNumber}-${period.branchNo}`);
+    expect(await row.locator('time').first().innerText()).toBe(formatWareki(period.acquiredOn));
+    expect(await section.getByTestId('eligibility-status').innerText()).toContain('国保加入中');
+
+    const form = section.getByTestId(`eligibility-request-${period.eligibilityId}`);
+    await form.locator('summary').click();
+    await form.getByLabel('申請の種類').selectOption('loss');
+    expect(await unlabelledControls(kokuho.page)).toEqual([]);
+    // A 喪失日 before the 取得日 passes the page and is refused by the server's rules, next to the field.
+    const before = new Date(Date.parse(period.acquiredOn) - 86_400_000).toISOString().slice(0, 10);
+    await form.getByLabel('資格喪失日').fill(before);
+    await form.getByLabel('資格喪失事由').selectOption('joined_employee_insurance');
+    expect(await form.getByLabel('資格喪失事由').getAttribute('aria-describedby')).toContain('hint');
+    await form.getByRole('button', { name: '申請', exact: true }).click();
+    const lostOnError = kokuho.page.locator(`#elig-${period.eligibilityId}-lostOn-error`);
+    await expect.poll(() => lostOnError.innerText()).toContain('資格取得日');
+    expect(await form.getByLabel('資格喪失日').getAttribute('aria-invalid')).toBe('true');
+    // Today, in 和暦 as staff type it.
+    const today = todayJst();
+    await form.getByLabel('資格喪失日').fill(formatWareki(today));
+    await form.getByRole('button', { name: '申請', exact: true }).click();
+    const notice = section.getByText(/承認待ちとして登録しました\(変更番号 \d+\)/);
+    await notice.waitFor();
+    const changeId = Number(/変更番号 (\d+)/.exec(await notice.innerText())![1]);
+    const pending = section.getByTestId('eligibility-pending');
+    await pending.waitFor();
+    expect(await pending.innerText()).toContain('資格喪失');
+    expect(await pending.innerText()).toContain(formatWareki(today));
+
+    const { page } = s.kakari01;
+    await openMenu(page, '承認', /^承認/);
+    const c = card(page, changeId);
+    await c.waitFor();
+    expect(await c.innerText()).toContain('資格喪失');
+    // Dates in the before/after table are shown in 和暦 too.
+    expect(await c.getByTestId('change-diff').innerText()).toContain(formatWareki(today));
+    await c.getByRole('button', { name: '承認', exact: true }).click();
+    await page.getByText(`変更番号 ${changeId} を承認し、反映しました。`).waitFor();
+
+    await kokuho.page.reload();
+    await current.waitFor();
+    const ended = await current.locator('tbody tr').allInnerTexts();
+    expect(ended.some((t) => t.includes(formatWareki(today)) && t.includes('社保加入') && t.includes(`変更番号 ${changeId}`))).toBe(true);
+    expect(await section.getByText(/置き換えられた記録（\d+件）/).count()).toBe(1);
   });
 });
 

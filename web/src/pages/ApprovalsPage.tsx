@@ -12,6 +12,7 @@ import { Link } from '../router.js';
 import { Badge, ErrorMessage, Notice, PageHeading, SelectField, Spinner, TextField } from '../components/ui.js';
 import { Pager } from '../components/Pager.js';
 import { StepUpForm, useStepUp } from '../components/StepUp.js';
+import { ChangeDiff } from '../components/changes.js';
 import { StatusBadge } from './SearchPage.js';
 
 const PAGE_SIZE = 20;
@@ -239,27 +240,7 @@ function ChangeCard({ change: c, onDecided, onStale }: { change: PendingChange; 
         </div>
       ) : null}
 
-      <div className="table-wrap">
-        <table className="table table--compact change__diff" data-testid="change-diff">
-          <caption className="visually-hidden">変更番号 {c.changeId} の変更前と変更後</caption>
-          <thead>
-            <tr>
-              <th scope="col">項目</th>
-              <th scope="col">変更前</th>
-              <th scope="col">変更後</th>
-            </tr>
-          </thead>
-          <tbody>
-            {c.fields.map((f, i) => (
-              <tr key={i}>
-                <th scope="row">{f.label}</th>
-                <td className="num">{f.before ?? <span className="muted">（なし）</span>}</td>
-                <td className="num">{f.after ?? <span className="muted">（削除）</span>}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <ChangeDiff fields={c.fields} caption={`変更番号 ${c.changeId} の変更前と変更後`} testId="change-diff" />
 
       {c.status === 'pending' ? (
         <div className="change__decision">

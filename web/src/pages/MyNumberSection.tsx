@@ -12,7 +12,8 @@ import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent, type
 import { ApiError, request, type ChangeAccepted, type Jimu, type MyNumberStatus, type MyNumberUse } from '../api.js';
 import { DateText } from '../dates.js';
 import { actorText } from '../labels.js';
-import { Badge, ErrorMessage, Notice, SelectField, TextField } from '../components/ui.js';
+import { Badge, ErrorMessage, SelectField, TextField } from '../components/ui.js';
+import { AcceptedNotice } from '../components/changes.js';
 import { StepUpForm, useStepUp } from '../components/StepUp.js';
 import { isValidMyNumber } from '../../../src/lib/mynumber.js';
 
@@ -129,21 +130,7 @@ export function MyNumberSection({
         )
       ) : null}
 
-      {accepted ? (
-        <div ref={acceptedRef} tabIndex={-1} className="mynumber__accepted">
-          <Notice kind="success">
-            <p className="alert__message">承認待ちとして登録しました(変更番号 {accepted.changeId})</p>
-            <p>入力者以外の承認者が確認した後に反映されます。</p>
-            {accepted.warnings.length > 0 ? (
-              <ul className="alert__fields">
-                {accepted.warnings.map((w, i) => (
-                  <li key={i}>{w}</li>
-                ))}
-              </ul>
-            ) : null}
-          </Notice>
-        </div>
-      ) : null}
+      {accepted ? <AcceptedNotice ref={acceptedRef} accepted={accepted} /> : null}
 
       {pending.length > 0 ? (
         <div className="mynumber__pending">

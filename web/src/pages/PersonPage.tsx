@@ -8,6 +8,7 @@ import { useApi } from '../useApi.js';
 import { StatusBadge } from './SearchPage.js';
 import { BackToSearch } from './HouseholdPage.js';
 import { MyNumberSection } from './MyNumberSection.js';
+import { EligibilitySection } from './EligibilitySection.js';
 
 export function PersonPage({ atenaNo, me }: { atenaNo: string; me: Me }): ReactNode {
   const res = useApi<PersonDetail>(`/api/persons/${encodeURIComponent(atenaNo)}`);
@@ -158,6 +159,8 @@ export function PersonPage({ atenaNo, me }: { atenaNo: string; me: Me }): ReactN
           </div>
         </dl>
       </section>
+
+      <EligibilitySection atenaNo={String(p.atenaNo)} canUpdate={me.permissions.includes(PERMISSION.eligibilityUpdate)} />
 
       {canReadMyNumber || canWriteMyNumber ? (
         <MyNumberSection atenaNo={String(p.atenaNo)} hasMyNumber={p.hasMyNumber} canRead={canReadMyNumber} canWrite={canWriteMyNumber} />
