@@ -21,6 +21,11 @@ import { vacuumAnalyze } from './maintenance.js';
  * - Streaming: chunks of `chunkSize` persons are generated and loaded with COPY (see loader.ts: on
  *   PostgreSQL a wavefront of at most five chunks loads while the next one is generated), so memory
  *   stays bounded whatever the size.
+ * - Bulk load (`bulk`, default for ≥ 100,000 residents) into empty tables: foreign keys and secondary
+ *   indexes are dropped for the load and added back at the end (bulk-schema.ts), and the key-free tables
+ *   are generated in a worker thread (chunk-source.ts) while this thread encrypts My Numbers and streams
+ *   COPY. Same rows as the normal path; every run starts and ends by recreating anything missing, so a
+ *   killed bulk run is repaired by re-running the seed (which then resumes on the normal path).
  * - Resumable and idempotent: chunk k owns a fixed range of 宛名番号 and 世帯番号. Before writing a chunk
  *   the seeder looks, per table, whether that range already has rows; each COPY is atomic, so a table
  *   either holds the whole chunk or none of it. A killed run, re-run, writes only what is missing and
@@ -89,10 +94,11 @@ export interface SeedResult extends SeedCounts {
   mode: 'bulk' | 'normal';
   elapsedMs: number;
   /**
-   * Where the time went: generating chunks, waiting for COPY (both within loadMs), then finishMs: adding
+   * Where the time went: generating chunks (of which waiting for the worker threads: workerWaitMs),
+   * waiting for COPY (both within loadMs), then finishMs: adding
    * back indexes and foreign keys (rebuildMs), VACUUM (ANALYZE) (vacuumMs) and the final counts.
    */
-  timing: { generateMs: number; waitForCopyMs: number; loadMs: number; finishMs: number; rebuildMs: number; vacuumMs: number };
+  timing: { generateMs: number; workerWaitMs: number; waitForCopyMs: number; loadMs: number; finishMs: number; rebuildMs: number; vacuumMs: number };
 }
 
 interface SeedParams {
@@ -227,14 +233,15 @@ export async function seedDemoCity(database: Database, keyring: Keyring, options
     let chunksDone = 0;
     let processed = 0;
     let mode: SeedResult['mode'] = 'normal';
-    let loadStarted = Date.now();
+    let loadStarted: number;
     let loadEnded: number;
-    let rebuildMs = 0;
+    let rebuildMs: number;
     let loadFailed = false;
     let source: WorkerChunkSource | undefined;
     // Index builds and VACUUM of different tables on two connections (PostgreSQL; PGlite has one session).
     const maintenanceConcurrency = database.kind === 'postgresql' ? (options.maintenanceConcurrency ?? 2) : 1;
     let generateMs = 0;
+    let workerWaitMs = 0;
     const progress = async (spec: ChunkSpec) => {
       processed += spec.size;
       chunksDone++;
@@ -262,14 +269,22 @@ export async function seedDemoCity(database: Database, keyring: Keyring, options
       const ctx = { seed: p.seed, keyring, actorLabel: options.actorLabel };
       const workers = mode === 'bulk' ? (options.workers ?? (database.kind === 'postgresql' ? 1 : 0)) : 0;
       if (!Number.isSafeInteger(workers) || workers < 0 || workers > 16) throw new Error('workers は 0〜16 の整数です');
-      if (workers > 0) source = new WorkerChunkSource(workers, p.seed, options.actorLabel);
+      if (workers > 0) {
+        try {
+          source = new WorkerChunkSource(workers, p.seed, options.actorLabel);
+        } catch {
+          source = undefined; // no worker threads here (e.g. the TypeScript loader not found): generate in-thread
+        }
+      }
       // Bulk mode generates every chunk (the range is fresh), so the workers can run ahead of the loop.
       const ahead = new Map<number, Promise<PlainChunkData>>();
       let requested = 0;
       const generate = async (i: number, spec: ChunkSpec): Promise<ChunkData> => {
         if (!source) return generateChunk(ctx, spec);
         while (requested < specs.length && requested <= i + workers) ahead.set(requested, source.request(specs[requested++]!));
+        const w = Date.now();
         const plain = await ahead.get(i)!;
+        workerWaitMs += Date.now() - w;
         ahead.delete(i);
         const my = await generateMyNumberTable(keyring, options.actorLabel, spec);
         return { spec, tsv: { ...plain.tsv, person_my_number: my.tsv }, rows: { ...plain.rows, person_my_number: my.rows }, stats: plain.stats };
@@ -334,7 +349,7 @@ export async function seedDemoCity(database: Database, keyring: Keyring, options
       rowsWritten: loader.rowsWritten,
       mode,
       elapsedMs: Date.now() - started,
-      timing: { generateMs, waitForCopyMs: loader.waitMs, loadMs: loadEnded - loadStarted, finishMs: Date.now() - loadEnded, rebuildMs, vacuumMs },
+      timing: { generateMs, workerWaitMs, waitForCopyMs: loader.waitMs, loadMs: loadEnded - loadStarted, finishMs: Date.now() - loadEnded, rebuildMs, vacuumMs },
     };
     await db
       .updateTable('job_run')

@@ -5,8 +5,9 @@ import { withOwnerRole } from './maintenance.js';
 /**
  * The person search indexes, copied verbatim from migration 2026-11-25T0200_atena_household (a test
  * checks the text against the migration). A big demo load may drop them and build them once at the
- * end; `ensurePersonSearchIndexes` recreates any that are missing (IF NOT EXISTS), and every seeding
- * run calls it first, so a run killed mid-load never leaves the database without them.
+ * end. Every seeding run first and last calls `ensureBulkSchema` (bulk-schema.ts), which recreates any
+ * of these (and the other indexes and foreign keys a bulk load drops) that are missing, so a run killed
+ * mid-load leaves them missing only until the next seeding run.
  */
 export const PERSON_SEARCH_INDEX_DDL: readonly { name: string; ddl: string }[] = [
   { name: 'person_kana_key', ddl: `CREATE INDEX person_kana_key ON person (name_kana_key text_pattern_ops)` },

@@ -428,7 +428,7 @@ describe('利用者管理 (admin01)', () => {
   }
 
   it('lists staff with office, roles and state, and creates an account whose TOTP secret is shown once', async () => {
-    const { page } = s.admin01;
+    const { page, login } = s.admin01;
     await openMenu(page, '利用者管理', '利用者管理');
     const kokuho = row(page, 'kokuho01');
     await kokuho.waitFor();
@@ -445,6 +445,9 @@ describe('利用者管理 (admin01)', () => {
     // A weak password passes the page and is refused by the server, next to the field; it is not kept.
     await form.getByLabel('初期パスワード').fill('short-pass');
     await form.getByRole('button', { name: '登録', exact: true }).click();
+    // A new account with roles is a permission change: the server asks for a step-up first.
+    await page.getByText('職員を登録するには、本人確認のため').waitFor();
+    await answerStepUp(page, login, '確認して続ける');
     await expect.poll(() => page.locator('#new-password-error').innerText()).toContain('12文字以上');
     expect(await form.getByLabel('初期パスワード').inputValue()).toBe('');
     await form.getByLabel('初期パスワード').fill(NEW_STAFF.password);
@@ -473,7 +476,8 @@ describe('利用者管理 (admin01)', () => {
   });
 
   it('grants and revokes a role after a step-up (effective at the next request) and unlocks a locked account', async () => {
-    const { page, login } = s.admin01;
+    const { page, login, context } = s.admin01;
+    await lapseStepUp(server, context); // the step-up of the account creation above would still be valid
     await manage(page, NEW_STAFF.staffId).click();
     const panel = page.getByTestId('staff-panel');
     await panel.waitFor();

@@ -203,6 +203,8 @@ export function registerStaffRoutes(app: OpenAPIHono<AppEnv>): void {
 
   app.openapi(create, async (c) => {
     const b = c.req.valid('json');
+    // A new account with roles is a permission change: step-up first.
+    if (b.roles.length > 0) requireStepUp(c.get('actor'));
     const { totpSecret } = await c.get('deps').staff.create({ staffId: b.staffId, displayName: b.displayName, officeCode: b.officeCode, password: b.password, roles: b.roles }, c.get('actor'));
     return c.json({ staffId: b.staffId, otpauthUri: authenticator.keyuri(b.staffId, TOTP_ISSUER, totpSecret) }, 201);
   });

@@ -55,7 +55,13 @@ describe('staff administration API (user.admin)', () => {
 
   it('creates a staff member; the TOTP secret comes back once as an otpauth URI and the login works with it', async () => {
     const password = 'Shinki-Shokuin-2026!';
-    const r = await admin.request('POST', '/api/admin/staff', { staffId: 'shinki01', displayName: '新規 職員', officeCode: 'kamine', password, roles: ['branch_reader'] });
+    const body = { staffId: 'shinki01', displayName: '新規 職員', officeCode: 'kamine', password, roles: ['branch_reader'] };
+    await expireStepUp(admin);
+    const noStepUp = await admin.request('POST', '/api/admin/staff', body);
+    expect(noStepUp.status).toBe(403); // a new account with roles is a permission change
+    expect(((await noStepUp.json()) as { error: { code: string } }).error.code).toBe('step_up_required');
+    await stepUp(admin, 'admin01');
+    const r = await admin.request('POST', '/api/admin/staff', body);
     expect(r.status).toBe(201);
     const { otpauthUri } = (await r.json()) as { otpauthUri: string };
     const uri = new URL(otpauthUri);
