@@ -69,6 +69,9 @@ async function openPostgres(url: string, opts: OpenOptions): Promise<Database> {
     }
   }
   const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10 });
+  // An idle connection the server ends (restart, admin termination) must not crash the process;
+  // the pool drops it and the next checkout opens a new one.
+  pool.on('error', () => undefined);
   pool.on('connect', (client) => {
     client.query(`SET ROLE ${APP_ROLE}; SET TIME ZONE 'Asia/Tokyo'`).catch(() => undefined);
   });

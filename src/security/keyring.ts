@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHmac, generateKeyPairSync, randomBytes, sign, verify, createPrivateKey, createPublicKey } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, createSecretKey, generateKeyPairSync, randomBytes, sign, verify, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -54,15 +54,18 @@ export function loadKeyFile(file: string, opts: { create?: boolean } = {}): KeyF
 
 export class Keyring {
   readonly activeKeyId: string;
-  private readonly dataKeys: Map<string, Buffer>;
-  private readonly blindKey: Buffer;
+  private readonly dataKeys: Map<string, KeyObject>;
+  private readonly blindKey: KeyObject;
+  /** Random nonces drawn from the CSPRNG in blocks (one call per 4,096 values instead of one each). */
+  private noncePool = Buffer.alloc(0);
+  private nonceOffset = 0;
   private readonly signingKey: ReturnType<typeof createPrivateKey>;
   readonly auditPublicKey: ReturnType<typeof createPublicKey>;
 
   constructor(keys: KeyFile) {
     this.activeKeyId = keys.activeDataKey;
-    this.dataKeys = new Map(Object.entries(keys.dataKeys).map(([id, k]) => [id, Buffer.from(k, 'base64')]));
-    this.blindKey = Buffer.from(keys.blindIndexKey, 'base64');
+    this.dataKeys = new Map(Object.entries(keys.dataKeys).map(([id, k]) => [id, createSecretKey(Buffer.from(k, 'base64'))]));
+    this.blindKey = createSecretKey(Buffer.from(keys.blindIndexKey, 'base64'));
     this.signingKey = createPrivateKey(keys.auditSigningKey);
     this.auditPublicKey = createPublicKey(this.signingKey);
   }
@@ -75,11 +78,21 @@ export class Keyring {
   encrypt(plain: string, aad: string, keyId = this.activeKeyId): string {
     const key = this.dataKeys.get(keyId);
     if (!key) throw new Error(`暗号鍵 ${keyId} がありません`);
-    const nonce = randomBytes(12);
+    const nonce = this.nextNonce();
     const c = createCipheriv('aes-256-gcm', key, nonce);
     c.setAAD(Buffer.from(`${aad}|${keyId}`));
     const ct = Buffer.concat([c.update(plain, 'utf8'), c.final()]);
     return Buffer.concat([nonce, c.getAuthTag(), ct]).toString('base64');
+  }
+
+  private nextNonce(): Buffer {
+    if (this.nonceOffset + 12 > this.noncePool.length) {
+      this.noncePool = randomBytes(12 * 4096);
+      this.nonceOffset = 0;
+    }
+    const n = this.noncePool.subarray(this.nonceOffset, this.nonceOffset + 12);
+    this.nonceOffset += 12;
+    return n;
   }
 
   /** Fails closed: unknown key id or any tampering throws. */
