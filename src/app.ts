@@ -79,7 +79,8 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
 
   // The staff web UI (built by `npm run build:web`); every other path serves index.html (SPA routes).
   declareAccess('GET', '/assets/*', 'public');
-  app.use('/assets/*', serveStatic({ root: path.relative(process.cwd(), WEB_ROOT) }));
+  if (existsSync(WEB_ROOT)) app.use('/assets/*', serveStatic({ root: path.relative(process.cwd(), WEB_ROOT) }));
+  else app.get('/assets/*', (c) => c.text('画面がビルドされていません', 404));
   declareAccess('GET', '/*', 'public');
   app.get('*', (c) => {
     const index = path.join(WEB_ROOT, 'index.html');
