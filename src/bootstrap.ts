@@ -4,6 +4,7 @@ import type { Deps } from './deps.js';
 import { applyOrganization, loadOrganization } from './modules/access/organization.js';
 import { operatorActor } from './security/actor.js';
 import { seedDemoCity } from './demo/generator.js';
+import { writeDemoHistory } from './demo/history.js';
 import { ALL_PERMISSIONS } from './modules/access/permissions.js';
 import { SEED_JOB } from './demo/generator.js';
 
@@ -65,7 +66,8 @@ export async function bootstrap(deps: Deps, opts: { demoResidents: number; demoS
       actorLabel: seedActor.id,
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     });
-    await deps.audit.appendAlone(db, seedActor, { functionCode: 'exchange.file', action: 'demo.seed', detail: { residents: opts.demoResidents, seed: opts.demoSeed, result: result as unknown as Record<string, unknown> } });
+    const historyRows = await writeDemoHistory(db, seedActor.id);
+    await deps.audit.appendAlone(db, seedActor, { functionCode: 'exchange.file', action: 'demo.seed', detail: { residents: opts.demoResidents, seed: opts.demoSeed, historyRows, result: result as unknown as Record<string, unknown> } });
     seeded = true;
   }
   return { demoLogins, seeded };

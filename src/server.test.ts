@@ -31,6 +31,9 @@ describe('npm start path: embedded database, demo city, restart keeps data', () 
       const c = await first.deps.database.db.selectFrom('person').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
       persons = Number(c.n);
       expect(persons).toBe(300);
+      // the demo city has a past: residents who moved within the city show the version before the move
+      const hist = await first.deps.database.db.selectFrom('person_history').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      expect(Number(hist.n)).toBeGreaterThan(0);
       expect(existsSync(opts.keyFile)).toBe(true);
       expect(statSync(opts.keyFile).mode & 0o077).toBe(0); // key file readable by its owner only
     } finally {

@@ -37,35 +37,29 @@ const n = (v: unknown) => Number(v ?? 0);
 
 /** Count what is in the database for a run's ranges (independent of how many attempts it took). */
 export async function countSeeded(db: Kysely<DB>, r: SeedRange): Promise<SeedCounts> {
-  const p = await sql<Record<string, string>>`
-    SELECT count(*) AS residents,
-           count(*) FILTER (WHERE resident_status = 'resident') AS current_residents,
-           count(*) FILTER (WHERE resident_status = 'deceased') AS deceased,
-           count(*) FILTER (WHERE resident_status = 'moved_out') AS moved_out,
-           count(*) FILTER (WHERE resident_kind = 'foreign') AS foreigners,
-           count(*) FILTER (WHERE resident_kind = 'foreign' AND alias_kanji IS NOT NULL) AS foreigners_with_alias
-      FROM person WHERE atena_no BETWEEN ${r.atenaFrom} AND ${r.atenaTo}`.execute(db);
-  const h = await sql<Record<string, string>>`
-    SELECT count(*) AS households, count(*) FILTER (WHERE dissolved_on IS NOT NULL) AS dissolved
-      FROM household WHERE household_no BETWEEN ${r.householdFrom} AND ${r.householdTo}`.execute(db);
-  const m = await sql<Record<string, string>>`
-    SELECT (SELECT count(*) FROM household_member WHERE atena_no BETWEEN ${r.atenaFrom} AND ${r.atenaTo}) AS members,
-           (SELECT count(*) FROM income WHERE atena_no BETWEEN ${r.atenaFrom} AND ${r.atenaTo}) AS incomes,
-           (SELECT count(*) FROM person_my_number WHERE atena_no BETWEEN ${r.atenaFrom} AND ${r.atenaTo}) AS my_numbers`.execute(db);
-  const e = await sql<Record<string, string>>`
-    SELECT count(*) AS rows_, count(*) FILTER (WHERE lost_on IS NULL) AS insured,
-           count(DISTINCT household_no) FILTER (WHERE lost_on IS NULL) AS households
-      FROM nhi_eligibility WHERE atena_no BETWEEN ${r.atenaFrom} AND ${r.atenaTo}`.execute(db);
-  const nhiHouseholds = sql`
-    SELECT DISTINCT household_no FROM nhi_eligibility
-     WHERE lost_on IS NULL AND household_no BETWEEN ${r.householdFrom} AND ${r.householdTo}`;
-  const x = await sql<Record<string, string>>`
-    WITH nh AS (${nhiHouseholds})
-    SELECT (SELECT count(*) FROM household_member hm JOIN nh USING (household_no) WHERE hm.valid_to IS NULL) AS residents_in_nhi,
-           (SELECT count(*) FROM household_member hm JOIN nh USING (household_no)
-             WHERE hm.valid_to IS NULL AND hm.relationship = '世帯主'
-               AND NOT EXISTS (SELECT 1 FROM nhi_eligibility e
-                                WHERE e.atena_no = hm.atena_no AND e.household_no = hm.household_no AND e.lost_on IS NULL)) AS pseudo`.execute(db);
+  // Independent queries: on PostgreSQL each runs on its own pooled connection, side by side.
+  const [p, h, m, e, x] = await Promise.all([
+    sql<Record<string, string>>`
+      SELECT count(*) AS residents,
+             count(*) FILTER (WHERE resident_status = 'resident') AS current_residents,
+             count(*) FILTER (WHERE resident_status = 'deceased') AS deceased,
+             count(*) FILTER (WHERE resident_status = 'moved_out') AS moved_out,
+             count(*) FILTER (WHERE resident_kind = 'foreign') AS foreigners,
+             count(*) FILTER (WHERE resident_kind = 'foreign' AND alias_kanji IS NOT NULL) AS foreigners_with_alias
+        FROM person WHERE atena_no BETWEEN ${r.atenaFrom} AND ${r.atenaTo}`.execute(db),
+    sql<Record<string, string>>`
+      SELECT count(*) AS households, count(*) FILTER (WHERE dissolved_on IS NOT NULL) AS dissolved
+        FROM household WHERE household_no BETWEEN ${r.householdFrom} AND ${r.householdTo}`.execute(db),
+    sql<Record<string, string>>`
+      SELECT (SELECT count(*) FROM household_member WHERE atena_no BETWEEN ${r.atenaFrom} AND ${r.atenaTo}) AS members,
+             (SELECT count(*) FROM income WHERE atena_no BETWEEN ${r.atenaFrom} AND ${r.atenaTo}) AS incomes,
+             (SELECT count(*) FROM person_my_number WHERE atena_no BETWEEN ${r.atenaFrom} AND ${r.atenaTo}) AS my_numbers`.execute(db),
+    sql<Record<string, string>>`
+      SELECT count(*) AS rows_, count(*) FILTER (WHERE lost_on IS NULL) AS insured,
+             count(DISTINCT household_no) FILTER (WHERE lost_on IS NULL) AS households
+        FROM nhi_eligibility WHERE atena_no BETWEEN ${r.atenaFrom} AND ${r.atenaTo}`.execute(db),
+    nhiHouseholdCounts(db, r),
+  ]);
   const P = p.rows[0]!;
   const H = h.rows[0]!;
   const M = m.rows[0]!;
@@ -89,4 +83,18 @@ export async function countSeeded(db: Kysely<DB>, r: SeedRange): Promise<SeedCou
     pseudoHeadHouseholds: n(X.pseudo),
     myNumbers: n(M.my_numbers),
   };
+}
+
+/** Households with an insured member, the current residents in them and their 擬制世帯主. */
+function nhiHouseholdCounts(db: Kysely<DB>, r: SeedRange) {
+  const nhiHouseholds = sql`
+    SELECT DISTINCT household_no FROM nhi_eligibility
+     WHERE lost_on IS NULL AND household_no BETWEEN ${r.householdFrom} AND ${r.householdTo}`;
+  return sql<Record<string, string>>`
+    WITH nh AS (${nhiHouseholds})
+    SELECT (SELECT count(*) FROM household_member hm JOIN nh USING (household_no) WHERE hm.valid_to IS NULL) AS residents_in_nhi,
+           (SELECT count(*) FROM household_member hm JOIN nh USING (household_no)
+             WHERE hm.valid_to IS NULL AND hm.relationship = '世帯主'
+               AND NOT EXISTS (SELECT 1 FROM nhi_eligibility e
+                                WHERE e.atena_no = hm.atena_no AND e.household_no = hm.household_no AND e.lost_on IS NULL)) AS pseudo`.execute(db);
 }
