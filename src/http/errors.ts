@@ -33,6 +33,8 @@ export const FIELD_LABELS: Record<string, string> = {
   bulk: '大量参照のみ',
   format: '出力形式',
   jimu: '事務',
+  currentPassword: '現在のパスワード',
+  newPassword: '新しいパスワード',
   changeId: '変更番号',
   status: '状態',
   eligibilityId: '資格履歴番号',

@@ -102,6 +102,16 @@ const registerOptions = defineRoute({
   responses: { 200: json(z.record(z.string(), z.unknown()), 'PublicKeyCredentialCreationOptionsJSON'), ...ErrorResponses },
 });
 
+const changePassword = defineRoute({
+  method: 'post',
+  path: '/api/auth/password',
+  access: 'authenticated',
+  tags: ['認証'],
+  summary: '自分のパスワードの変更(他のセッションは終了します)',
+  request: body(z.object({ currentPassword: z.string().min(1).max(128), newPassword: z.string().min(1).max(128) })),
+  responses: { 204: { description: '変更しました' }, ...ErrorResponses },
+});
+
 const registerVerify = defineRoute({
   method: 'post',
   path: '/api/auth/webauthn/register/verify',
@@ -173,6 +183,13 @@ export function registerAuthRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(stepUp, async (c) => {
     const s = c.get('session')!;
     await c.get('deps').auth.stepUp(s.hash, s.staffId, c.req.valid('json').code, c.get('actor'));
+    return c.body(null, 204);
+  });
+
+  app.openapi(changePassword, async (c) => {
+    const s = c.get('session')!;
+    const { currentPassword, newPassword } = c.req.valid('json');
+    await c.get('deps').auth.changePassword(s.hash, s.staffId, currentPassword, newPassword, c.get('actor'));
     return c.body(null, 204);
   });
 

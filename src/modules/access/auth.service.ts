@@ -1,7 +1,7 @@
 import argon2 from 'argon2';
 import { authenticator } from 'otplib';
 import { createHash, randomBytes } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import {
   generateAuthenticationOptions,
   generateRegistrationOptions,
@@ -16,7 +16,7 @@ import type { Actor } from '../../security/actor.js';
 import type { AuditRepository } from '../audit/audit.repository.js';
 import { AppError } from '../../http/errors.js';
 import { AccessRepository } from './access.repository.js';
-import { lockUntilAfterFailure } from './password.rules.js';
+import { lockUntilAfterFailure, passwordProblems } from './password.rules.js';
 
 /** argon2id parameters (≥ ASVS App. C; npm defaults m=64 MiB, t=3, p=4). */
 export const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 65536, timeCost: 3, parallelism: 4 } as const;
@@ -238,6 +238,37 @@ export class AuthService {
     await this.audit.appendAlone(this.db, actor, { functionCode: 'auth', action: 'step_up.totp', outcome: ok ? 'success' : 'failure' });
     if (!ok) throw new AppError(401, 'invalid_code', 'ワンタイムパスワードが正しくありません');
     await this.repo.setStepUp(sessionHash, new Date());
+  }
+
+  /**
+   * A staff member changes their own password: the current one is checked, the new one must meet the
+   * policy and differ from it; every other session of theirs ends (a stolen session dies with the old password).
+   */
+  async changePassword(sessionHash: string, staffId: string, current: string, next: string, actor: Actor): Promise<void> {
+    const staff = await this.repo.findStaff(staffId);
+    if (!staff || !(await argon2.verify(staff.password_hash, current).catch(() => false))) {
+      await this.audit.appendAlone(this.db, actor, { functionCode: 'auth', action: 'password.change', outcome: 'failure', detail: { reason: 'wrong_current' } });
+      throw new AppError(400, 'wrong_password', '現在のパスワードが正しくありません', [{ field: 'currentPassword', label: '現在のパスワード', message: '現在のパスワード: 正しくありません' }]);
+    }
+    const problems = passwordProblems(next, staffId);
+    if (current === next) problems.push('現在と同じパスワードは使えません');
+    if (problems.length) {
+      throw new AppError(400, 'weak_password', problems.join('。'), [{ field: 'newPassword', label: '新しいパスワード', message: `新しいパスワード: ${problems.join('。')}` }]);
+    }
+    const hash = await AuthService.hashPassword(next);
+    await this.db.transaction().execute(async (tx) => {
+      await sql`SELECT set_config('nhi.actor', ${`staff:${staffId}`}, true)`.execute(tx);
+      await tx.updateTable('staff').set({ password_hash: hash }).where('staff_id', '=', staffId).execute();
+      const ended = await tx
+        .updateTable('staff_session')
+        .set({ ended_at: new Date(), end_reason: 'password_changed' })
+        .where('staff_id', '=', staffId)
+        .where('ended_at', 'is', null)
+        .where('session_hash', '<>', sessionHash)
+        .returning('session_hash')
+        .execute();
+      await this.audit.append(tx, actor, { functionCode: 'auth', action: 'password.change', detail: { otherSessionsEnded: ended.length } });
+    });
   }
 
   async logout(sessionHash: string, actor: Actor): Promise<void> {

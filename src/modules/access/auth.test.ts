@@ -165,3 +165,22 @@ describe('one-time passwords are one-time', () => {
     expect(replay.status).toBe(401);
   });
 });
+
+describe('changing one\'s own password', () => {
+  it('checks the current password and the policy, then ends the other sessions', async () => {
+    const a = await f.login('kansa01');
+    const b = await f.login('kansa01');
+    const wrong = await a.request('POST', '/api/auth/password', { currentPassword: 'not-my-password', newPassword: 'Kansa-Neue-2027-x' });
+    expect(wrong.status).toBe(400);
+    expect(((await wrong.json()) as { error: { fields: { field: string; message: string }[] } }).error.fields[0]).toMatchObject({ field: 'currentPassword' });
+    const weak = await a.request('POST', '/api/auth/password', { currentPassword: pw('kansa01'), newPassword: 'short' });
+    expect(weak.status).toBe(400);
+    expect(((await weak.json()) as { error: { fields: { message: string }[] } }).error.fields[0]!.message).toMatch(/^新しいパスワード: .*12文字以上/);
+    const ok = await a.request('POST', '/api/auth/password', { currentPassword: pw('kansa01'), newPassword: 'Kansa-Neue-2027-x' });
+    expect(ok.status).toBe(204);
+    expect((await a.request('GET', '/api/auth/me')).status).toBe(200);
+    expect((await b.request('GET', '/api/auth/me')).status).toBe(401);
+    expect((await post('/api/auth/login', { staffId: 'kansa01', password: pw('kansa01') })).status).toBe(401);
+    expect((await post('/api/auth/login', { staffId: 'kansa01', password: 'Kansa-Neue-2027-x' })).status).toBe(200);
+  });
+});

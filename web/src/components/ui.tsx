@@ -174,3 +174,19 @@ export function Num({ value }: { value: number | string | null | undefined }): R
   if (value === null || value === undefined || value === '') return <span className="muted">—</span>;
   return <span className="num">{String(value)}</span>;
 }
+
+/** Server field errors by top-level field name (first message wins), for showing next to each input. */
+export function fieldErrorsOf(e: unknown, rename: Record<string, string> = {}): Record<string, string> {
+  const fe: Record<string, string> = {};
+  if (e instanceof ApiError)
+    for (const f of e.fields) {
+      const top = f.field.split('.')[0] ?? f.field;
+      fe[rename[top] ?? top] ??= f.message;
+    }
+  return fe;
+}
+
+/** A client-side check's errors in the same shape as the server's, for the error summary. */
+export function validationError(fe: Record<string, string>): ApiError {
+  return new ApiError(400, 'validation', '入力内容を確認してください。', Object.entries(fe).map(([field, message]) => ({ field, message })));
+}

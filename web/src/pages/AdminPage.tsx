@@ -18,24 +18,12 @@ import {
 } from '../api.js';
 import { DateText } from '../dates.js';
 import { actorText, grantActionLabel, officeKindLabel } from '../labels.js';
-import { Badge, ErrorMessage, Notice, PageHeading, SelectField, Spinner, TextField } from '../components/ui.js';
+import { Badge, ErrorMessage, Notice, PageHeading, SelectField, Spinner, TextField, fieldErrorsOf, validationError } from '../components/ui.js';
 import { ConfirmDialog } from '../components/ConfirmDialog.js';
 import { StepUpForm, useStepUp } from '../components/StepUp.js';
 import { formatSeireki, formatWareki, parseDateInput } from '../../../src/lib/wareki.js';
 
-function fieldErrorsOf(e: unknown, rename: Record<string, string> = {}): Record<string, string> {
-  const fe: Record<string, string> = {};
-  if (e instanceof ApiError)
-    for (const f of e.fields) {
-      const top = f.field.split('.')[0] ?? f.field;
-      fe[rename[top] ?? top] ??= f.message;
-    }
-  return fe;
-}
 
-function validationError(fe: Record<string, string>): ApiError {
-  return new ApiError(400, 'validation', '入力内容を確認してください。', Object.entries(fe).map(([field, message]) => ({ field, message })));
-}
 
 function roleName(roles: RoleInfo[], code: string): string {
   return roles.find((r) => r.roleCode === code)?.name ?? code;

@@ -6,7 +6,6 @@
  */
 import { useCallback, useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import {
-  ApiError,
   request,
   type ChangeAccepted,
   type EligibilityPending,
@@ -17,24 +16,12 @@ import {
 } from '../api.js';
 import { DateText } from '../dates.js';
 import { actorText } from '../labels.js';
-import { Badge, ErrorMessage, SelectField, Spinner, TextField } from '../components/ui.js';
+import { Badge, ErrorMessage, SelectField, Spinner, TextField, fieldErrorsOf, validationError } from '../components/ui.js';
 import { StepUpForm, useStepUp, type StepUp } from '../components/StepUp.js';
 import { AcceptedNotice, ChangeDiff, DateHint } from '../components/changes.js';
 import { parseDateInput } from '../../../src/lib/wareki.js';
 
-function fieldErrorsOf(e: unknown): Record<string, string> {
-  const fe: Record<string, string> = {};
-  if (e instanceof ApiError)
-    for (const f of e.fields) {
-      const top = f.field.split('.')[0] ?? f.field;
-      fe[top] ??= f.message;
-    }
-  return fe;
-}
 
-function validationError(fe: Record<string, string>): ApiError {
-  return new ApiError(400, 'validation', '入力内容を確認してください。', Object.entries(fe).map(([field, message]) => ({ field, message })));
-}
 
 /** A date typed in 和暦 or 西暦 → YYYY-MM-DD, or an error message. */
 function readDate(text: string, what: string, required: boolean): { iso: string | null; error?: string } {

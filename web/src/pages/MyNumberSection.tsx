@@ -9,10 +9,10 @@
  *   been sent and is never shown back; pending changes are listed without any digits.
  */
 import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent, type ReactNode } from 'react';
-import { ApiError, request, type ChangeAccepted, type Jimu, type MyNumberStatus, type MyNumberUse } from '../api.js';
+import { request, type ChangeAccepted, type Jimu, type MyNumberStatus, type MyNumberUse } from '../api.js';
 import { DateText } from '../dates.js';
 import { actorText } from '../labels.js';
-import { Badge, ErrorMessage, SelectField, TextField } from '../components/ui.js';
+import { Badge, ErrorMessage, SelectField, TextField, fieldErrorsOf, validationError } from '../components/ui.js';
 import { AcceptedNotice } from '../components/changes.js';
 import { StepUpForm, useStepUp } from '../components/StepUp.js';
 import { isValidMyNumber } from '../../../src/lib/mynumber.js';
@@ -29,15 +29,7 @@ function normalizeMyNumber(raw: string): string {
   return raw.normalize('NFKC').replace(/[\s\u3000\-‐－ー−]/g, '');
 }
 
-function fieldErrorsOf(e: unknown): Record<string, string> {
-  const fe: Record<string, string> = {};
-  if (e instanceof ApiError) for (const f of e.fields) fe[f.field] = f.message;
-  return fe;
-}
 
-function validationError(fe: Record<string, string>): ApiError {
-  return new ApiError(400, 'validation', '入力内容を確認してください。', Object.entries(fe).map(([field, message]) => ({ field, message })));
-}
 
 function usable(list: Jimu[] | null, use: MyNumberUse): Jimu[] {
   return (list ?? []).filter((j) => (j.uses as string[]).includes(use));
