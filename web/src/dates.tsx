@@ -3,7 +3,7 @@
  * and, for the whole page, through the 「西暦で表示」 switch in the header.
  */
 import { createContext, useContext, type ReactNode } from 'react';
-import { formatSeireki, formatWareki } from '../../src/lib/wareki.js';
+import { formatSeireki, formatWareki, parseDateInput } from '../../src/lib/wareki.js';
 
 export type DateMode = 'wareki' | 'seireki';
 
@@ -70,5 +70,21 @@ export function DateText({ value, empty = '—' }: { value: string | null | unde
     <time dateTime={value} title={other} data-wareki={formatDate(value, 'wareki')} data-seireki={formatDate(value, 'seireki')}>
       {shown}
     </time>
+  );
+}
+
+/** The hint under a date input: which formats are accepted, and how the typed text was read. */
+export function DatePreview({ text }: { text: string }): ReactNode {
+  const iso = text.trim() ? parseDateInput(text) : null;
+  return (
+    <>
+      和暦・西暦どちらでも可
+      {iso ? (
+        <span className="hint__parsed">
+          {' '}
+          → {formatWareki(iso)}（{formatSeireki(iso)}）
+        </span>
+      ) : null}
+    </>
   );
 }

@@ -16,12 +16,12 @@ import {
   type StaffCreated,
   type StaffList,
 } from '../api.js';
-import { DateText } from '../dates.js';
+import { DatePreview, DateText } from '../dates.js';
 import { actorText, grantActionLabel, officeKindLabel } from '../labels.js';
 import { Badge, ErrorMessage, Notice, PageHeading, SelectField, Spinner, TextField, fieldErrorsOf, validationError } from '../components/ui.js';
 import { ConfirmDialog } from '../components/ConfirmDialog.js';
 import { StepUpForm, useStepUp } from '../components/StepUp.js';
-import { formatSeireki, formatWareki, parseDateInput } from '../../../src/lib/wareki.js';
+import { parseDateInput } from '../../../src/lib/wareki.js';
 
 
 
@@ -672,17 +672,7 @@ function AccessReviewSection(): ReactNode {
           <TextField
             id="review-since"
             label="基準日"
-            hint={
-              <>
-                和暦・西暦どちらでも可
-                {iso ? (
-                  <span className="hint__parsed">
-                    {' '}
-                    → {formatWareki(iso)}（{formatSeireki(iso)}）
-                  </span>
-                ) : null}
-              </>
-            }
+            hint={<DatePreview text={since} />}
             value={since}
             onChange={setSince}
             autoComplete="off"

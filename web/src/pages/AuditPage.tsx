@@ -1,10 +1,10 @@
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { ApiError, query, request, type AuditResult } from '../api.js';
-import { DateText } from '../dates.js';
+import { DatePreview, DateText } from '../dates.js';
 import { outcomeLabel } from '../labels.js';
 import { Badge, ErrorMessage, PageHeading, SelectField, TextField } from '../components/ui.js';
 import { Pager } from '../components/Pager.js';
-import { formatSeireki, formatWareki, parseDateInput } from '../../../src/lib/wareki.js';
+import { parseDateInput } from '../../../src/lib/wareki.js';
 
 const AUDIT_PAGE_SIZE = 50;
 
@@ -53,21 +53,6 @@ function toParams(f: AuditForm): { params: Params; errors: Record<string, string
   if (f.afterHours) params.afterHours = true;
   if (f.bulk) params.bulk = true;
   return { params, errors };
-}
-
-function DatePreview({ text }: { text: string }): ReactNode {
-  const iso = text.trim() ? parseDateInput(text) : null;
-  return (
-    <>
-      和暦・西暦どちらでも可
-      {iso ? (
-        <span className="hint__parsed">
-          {' '}
-          → {formatWareki(iso)}（{formatSeireki(iso)}）
-        </span>
-      ) : null}
-    </>
-  );
 }
 
 export function AuditPage(): ReactNode {
