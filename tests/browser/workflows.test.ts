@@ -580,4 +580,29 @@ describe('利用者管理 (admin01)', () => {
     expect(await unlabelledControls(page)).toEqual([]);
     expect(await inlineCode(page)).toEqual({ scripts: 0, styleAttrs: 0, styleTags: 0 });
   });
+
+  it('re-issues a temporary password and a new one-time password secret; the member logs in with them', async () => {
+    const { page, login, context } = s.admin01;
+    await lapseStepUp(server, context);
+    await manage(page, NEW_STAFF.staffId).click();
+    const panel = page.getByTestId('staff-panel');
+    await panel.waitFor();
+    await panel.getByLabel('仮パスワード').fill('Rinji-Karino-2027!');
+    await panel.getByLabel('ワンタイムパスワードを再発行する').check();
+    await panel.getByRole('button', { name: '再発行', exact: true }).click();
+    await panel.getByText('認証情報を再発行するには、本人確認のため').waitFor();
+    await answerStepUp(page, login, '確認して続ける');
+    const once = panel.getByTestId('totp-reissued');
+    await once.waitFor();
+    const uri = await once.locator('code').innerText();
+    const secret = new URL(uri).searchParams.get('secret')!;
+    expect(secret).toMatch(/^[A-Z2-7]{16,}$/);
+    expect(await panel.getByLabel('仮パスワード').inputValue()).toBe('');
+    const member = await newPage(browser);
+    extra.push(member);
+    await uiLogin(member.page, server.url, { ...NEW_STAFF, password: 'Rinji-Karino-2027!', totpSecret: secret, roles: ['branch_reader'] });
+    expect(await member.page.getByTestId('user-info').innerText()).toContain(NEW_STAFF.displayName);
+    await panel.getByRole('button', { name: '確認しました（表示を消す）' }).click();
+    await expect.poll(() => once.count()).toBe(0);
+  });
 });

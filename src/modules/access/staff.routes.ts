@@ -115,6 +115,19 @@ const disable = defineRoute({
   responses: { 200: json(z.object({ staffId: z.string(), sessionsEnded: z.number() }), '無効化しました'), ...ErrorResponses },
 });
 
+const resetCredentials = defineRoute({
+  method: 'post',
+  path: '/api/admin/staff/{staffId}/reset',
+  access: 'user.admin',
+  tags: ['利用者管理'],
+  summary: '認証情報の再発行(仮パスワード・ワンタイムパスワード。要再認証。全セッションを終了)',
+  request: {
+    params: StaffParam,
+    ...body(z.object({ password: z.string().min(1).max(128).optional(), newTotp: z.boolean().optional() }).strict()),
+  },
+  responses: { 200: json(z.object({ staffId: z.string(), sessionsEnded: z.number(), otpauthUri: z.string().nullable() }), '再発行しました'), ...ErrorResponses },
+});
+
 const unlock = defineRoute({
   method: 'post',
   path: '/api/admin/staff/{staffId}/unlock',
@@ -224,6 +237,15 @@ export function registerStaffRoutes(app: OpenAPIHono<AppEnv>): void {
     requireStepUp(actor);
     await c.get('deps').staff.revoke(staffId, roleCode, actor);
     return c.json({ staffId, roles: await c.get('deps').auth.repo.rolesOf(staffId) }, 200);
+  });
+
+  app.openapi(resetCredentials, async (c) => {
+    const actor = c.get('actor');
+    const { staffId } = c.req.valid('param');
+    const b = c.req.valid('json');
+    requireStepUp(actor);
+    const r = await c.get('deps').staff.resetCredentials(staffId, { ...(b.password ? { password: b.password } : {}), ...(b.newTotp ? { newTotp: true } : {}) }, actor);
+    return c.json({ staffId, sessionsEnded: r.sessionsEnded, otpauthUri: r.totpSecret ? authenticator.keyuri(staffId, TOTP_ISSUER, r.totpSecret) : null }, 200);
   });
 
   app.openapi(disable, async (c) => {

@@ -142,6 +142,40 @@ export class StaffService {
     return staff.map((s) => ({ ...s, roles: roles.filter((r) => r.staff_id === s.staff_id).map((r) => r.role_code), locked: !!s.locked_until && s.locked_until > now }));
   }
 
+  /**
+   * 再発行: a forgotten password or a lost authenticator. The administrator sets a temporary password
+   * and/or issues a new TOTP secret; every session of the staff member ends and the lockout is lifted.
+   */
+  async resetCredentials(staffId: string, opts: { password?: string; newTotp?: boolean }, actor: Actor): Promise<{ totpSecret: string | null; sessionsEnded: number }> {
+    if (actor.kind === 'staff' && actor.id === staffId) throw new AppError(403, 'self_reset', '自分自身の認証情報は再発行できません。パスワードは「パスワードの変更」から変更してください');
+    if (!opts.password && !opts.newTotp) throw new AppError(400, 'nothing', '再発行する項目(パスワードまたはワンタイムパスワード)を指定してください', [{ field: 'password', label: 'パスワード', message: 'パスワード: 仮パスワードを入力するか、ワンタイムパスワードの再発行を選んでください' }]);
+    if (opts.password) {
+      const problems = passwordProblems(opts.password, staffId);
+      if (problems.length) throw new AppError(400, 'weak_password', problems.join('。'), [{ field: 'password', label: 'パスワード', message: `パスワード: ${problems.join('。')}` }]);
+    }
+    const hash = opts.password ? await AuthService.hashPassword(opts.password) : null;
+    const totpSecret = opts.newTotp ? authenticator.generateSecret(20) : null;
+    const label = actorLabel(actor);
+    return this.db.transaction().execute(async (tx) => {
+      await sql`SELECT set_config('nhi.actor', ${label}, true)`.execute(tx);
+      const target = await this.targetStaff(tx, staffId);
+      if (target.disabled_at) throw new AppError(409, 'disabled', `職員ID ${staffId} は無効化されています`);
+      await tx
+        .updateTable('staff')
+        .set({
+          failed_logins: 0,
+          locked_until: null,
+          ...(hash ? { password_hash: hash } : {}),
+          ...(totpSecret ? { totp_secret_enc: `${this.keyring.activeKeyId}:${this.keyring.encrypt(totpSecret, totpAad(staffId))}`, totp_last_step: null } : {}),
+        })
+        .where('staff_id', '=', staffId)
+        .execute();
+      const sessionsEnded = await new AccessRepository(tx).endAllSessions(staffId, 'credentials_reset');
+      await this.audit.append(tx, actor, { functionCode: 'user.admin', action: 'staff.credentials_reset', detail: { staffId, password: !!hash, totp: !!totpSecret, sessionsEnded } });
+      return { totpSecret, sessionsEnded };
+    });
+  }
+
   /** The current TOTP code of a staff member (demo convenience for the CLI). */
   async currentTotp(staffId: string): Promise<string> {
     const s = await this.db.selectFrom('staff').select('totp_secret_enc').where('staff_id', '=', staffId).executeTakeFirst();

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFixture, cookieOf, FIXTURE, type Fixture, type Session } from '../../testing/fixture.js';
 import { routeAccess } from '../../http/route.js';
 import { sha256 } from './auth.service.js';
+import { operatorActor } from '../../security/actor.js';
 
 let f: Fixture;
 let admin: Session;
@@ -249,5 +250,43 @@ describe('branch read-only user (shisho01)', () => {
     }
     // Nothing was changed for kokuho01 by any of those attempts.
     expect(await f.deps.auth.repo.rolesOf('kokuho01')).toEqual(['kokuho_staff']);
+  });
+});
+
+describe('再発行: a forgotten password or a lost authenticator', () => {
+  it('sets a temporary password and a new TOTP secret after a step-up; old sessions end and the old factor no longer works', async () => {
+    const password = 'Saihakko-Mae-2026!';
+    const { totpSecret: oldSecret } = await f.deps.staff.create({ staffId: 'saihakko01', displayName: '再発行 太郎', officeCode: 'kokuho', password, roles: ['branch_reader'] }, operatorActor('test', new Set(['user.admin'])));
+    const old = await f.loginWith('saihakko01', password, oldSecret);
+
+    await expireStepUp(admin);
+    const refused = await admin.request('POST', '/api/admin/staff/saihakko01/reset', { password: 'Karino-Pass-2026!', newTotp: true });
+    expect(refused.status).toBe(403);
+    await stepUp(admin, 'admin01');
+    const weak = await admin.request('POST', '/api/admin/staff/saihakko01/reset', { password: 'short' });
+    expect(weak.status).toBe(400);
+    expect(((await weak.json()) as Err).error.fields?.[0]?.message).toMatch(/^パスワード: .*12文字以上/);
+    const r = await admin.request('POST', '/api/admin/staff/saihakko01/reset', { password: 'Karino-Pass-2026!', newTotp: true });
+    expect(r.status).toBe(200);
+    const body = (await r.json()) as { sessionsEnded: number; otpauthUri: string };
+    expect(body.sessionsEnded).toBeGreaterThanOrEqual(1);
+    const newSecret = new URL(body.otpauthUri).searchParams.get('secret')!;
+    expect(newSecret).not.toBe(oldSecret);
+
+    expect((await old.request('GET', '/api/auth/me')).status).toBe(401);
+    await expect(f.loginWith('saihakko01', password, newSecret)).rejects.toThrow(/login failed 401/);
+    await expect(f.loginWith('saihakko01', 'Karino-Pass-2026!', oldSecret)).rejects.toThrow(/totp failed 401/);
+    const fresh = await f.loginWith('saihakko01', 'Karino-Pass-2026!', newSecret);
+    expect((await fresh.request('GET', '/api/auth/me')).status).toBe(200);
+    const ev = await f.deps.database.db.selectFrom('audit_event').selectAll().where('action', '=', 'staff.credentials_reset').executeTakeFirstOrThrow();
+    expect(ev.actor_id).toBe('admin01');
+    expect(JSON.stringify(ev.detail)).not.toContain('Karino');
+  });
+
+  it('an administrator cannot reset their own credentials this way', async () => {
+    await stepUp(admin, 'admin01');
+    const r = await admin.request('POST', '/api/admin/staff/admin01/reset', { newTotp: true });
+    expect(r.status).toBe(403);
+    expect(((await r.json()) as Err).error.message).toMatch(/自分自身/);
   });
 });

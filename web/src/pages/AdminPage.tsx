@@ -175,6 +175,10 @@ function StaffPanel({
   const [grantRole, setGrantRole] = useState('');
   const [reason, setReason] = useState('');
   const [confirming, setConfirming] = useState(false);
+  const [tempPassword, setTempPassword] = useState('');
+  const [newTotp, setNewTotp] = useState(false);
+  /** A re-issued TOTP secret, shown once. */
+  const [reissued, setReissued] = useState<string | null>(null);
   const headingRef = useRef<HTMLHeadingElement>(null);
   const doneRef = useRef<HTMLDivElement>(null);
   const base = `/api/admin/staff/${encodeURIComponent(s.staffId)}`;
@@ -250,6 +254,33 @@ function StaffPanel({
       return;
     }
     setConfirming(true);
+  }
+
+  function reset(e: FormEvent): void {
+    e.preventDefault();
+    const password = tempPassword;
+    const totp = newTotp;
+    if (password === '' && !totp) {
+      const fe = { password: '仮パスワードを入力するか、ワンタイムパスワードの再発行を選んでください。' };
+      setFieldErrors(fe);
+      setError(validationError(fe));
+      document.getElementById('reset-password')?.focus();
+      return;
+    }
+    setReissued(null);
+    void act(async () => {
+      try {
+        const r = await request<{ sessionsEnded: number; otpauthUri: string | null }>(`${base}/reset`, {
+          method: 'POST',
+          body: { ...(password ? { password } : {}), ...(totp ? { newTotp: true } : {}) },
+        });
+        setNewTotp(false);
+        setReissued(r.otpauthUri);
+        return `${s.staffId} の認証情報を再発行しました。利用中のセッション ${r.sessionsEnded}件を終了しました。`;
+      } finally {
+        setTempPassword(''); // never kept on the page
+      }
+    }, '認証情報を再発行するには、本人確認のためワンタイムパスワードを入力してください。');
   }
 
   function disable(): void {
@@ -380,6 +411,43 @@ function StaffPanel({
                 </button>
               </div>
             </>
+          ) : null}
+
+          {!s.disabled && !isSelf ? (
+            <form className="form" onSubmit={reset} noValidate aria-labelledby="reset-heading">
+              <h3 id="reset-heading">認証情報の再発行</h3>
+              <p className="hint">パスワードを忘れた・認証アプリの端末をなくした職員に、本人確認の上で仮パスワードや新しいワンタイムパスワードを発行します。利用中のセッションはすべて終了します。</p>
+              {reissued ? (
+                <div className="alert alert--warning" role="alert" data-testid="totp-reissued">
+                  <p className="alert__message">新しいワンタイムパスワードの設定情報は<strong>この1回しか表示されません</strong>。</p>
+                  <code className="secret secret--uri">{reissued}</code>
+                  <div className="form__actions">
+                    <button type="button" className="button" onClick={() => setReissued(null)}>
+                      確認しました（表示を消す）
+                    </button>
+                  </div>
+                </div>
+              ) : null}
+              <TextField
+                id="reset-password"
+                label="仮パスワード"
+                type="password"
+                hint="12文字以上。本人に別途安全な方法で伝え、ログイン後に変更してもらってください。"
+                value={tempPassword}
+                onChange={setTempPassword}
+                autoComplete="new-password"
+                error={fieldErrors.password}
+              />
+              <div className="field field--checkbox">
+                <input type="checkbox" id="reset-totp" checked={newTotp} onChange={(e) => setNewTotp(e.target.checked)} />
+                <label htmlFor="reset-totp">ワンタイムパスワードを再発行する</label>
+              </div>
+              <div className="form__actions">
+                <button type="submit" className="button" disabled={busy}>
+                  再発行
+                </button>
+              </div>
+            </form>
           ) : null}
 
           {!s.disabled && !isSelf ? (
