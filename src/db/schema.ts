@@ -1,4 +1,4 @@
-import type { ColumnType, Generated } from 'kysely';
+import type { Generated } from 'kysely';
 
 /**
  * Table types for Kysely, kept in step with src/db/migrations by hand (a test compares them with the
@@ -252,5 +252,3 @@ export interface DB {
   pending_change: PendingChangeTable;
   job_run: JobRunTable;
 }
-
-export type Timestamp = ColumnType<Date, Date | string, Date | string>;

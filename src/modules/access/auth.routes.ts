@@ -4,7 +4,6 @@ import { defineRoute } from '../../http/route.js';
 import { AppError } from '../../http/errors.js';
 import { clearSessionCookie, requestInfo, setSessionCookie } from '../../http/session.js';
 import { ErrorResponses } from '../../http/schemas.js';
-import { sha256 } from './auth.service.js';
 
 const Me = z
   .object({
@@ -151,8 +150,7 @@ export function registerAuthRoutes(app: OpenAPIHono<AppEnv>): void {
     const { code } = c.req.valid('json');
     const r = await c.get('deps').auth.verifyTotp(c.get('session')?.token, code, requestInfo(c));
     setSessionCookie(c, r.token);
-    const s = await c.get('deps').auth.repo.findLiveSession(sha256(r.token));
-    return c.json({ staff: await loadMe(c, r.staffId, s!.csrf_token) }, 200);
+    return c.json({ staff: await loadMe(c, r.staffId, r.csrfToken) }, 200);
   });
 
   app.openapi(webauthnOptions, async (c) => {
@@ -164,8 +162,7 @@ export function registerAuthRoutes(app: OpenAPIHono<AppEnv>): void {
     const { response } = c.req.valid('json');
     const r = await c.get('deps').auth.webauthnVerify(c.get('session')?.token, response as never, requestInfo(c));
     setSessionCookie(c, r.token);
-    const s = await c.get('deps').auth.repo.findLiveSession(sha256(r.token));
-    return c.json({ staff: await loadMe(c, r.staffId, s!.csrf_token) }, 200);
+    return c.json({ staff: await loadMe(c, r.staffId, r.csrfToken) }, 200);
   });
 
   app.openapi(me, async (c) => {

@@ -132,7 +132,7 @@ export class AuthService {
   }
 
   /** Step 2a: TOTP. Rotates the session id; returns the new token. */
-  async verifyTotp(token: string | undefined, code: string, info: RequestInfo): Promise<{ token: string; staffId: string }> {
+  async verifyTotp(token: string | undefined, code: string, info: RequestInfo): Promise<{ token: string; staffId: string; csrfToken: string }> {
     const session = await this.pendingSession(token);
     const staff = await this.repo.findStaff(session.staff_id);
     if (!staff || staff.disabled_at || !(await this.checkTotp(staff, code))) {
@@ -151,10 +151,11 @@ export class AuthService {
 
   private async activate(oldHash: string, staffId: string, factor: 'totp' | 'webauthn', info: RequestInfo) {
     const token = newToken();
-    await this.repo.activateSession(oldHash, sha256(token), factor, newToken());
+    const csrfToken = newToken();
+    await this.repo.activateSession(oldHash, sha256(token), factor, csrfToken);
     await this.repo.resetFailures(staffId, 'system:auth');
     await this.audit.appendAlone(this.db, { ...this.anonymous(info) }, { functionCode: 'auth', action: `login.${factor}`, detail: { staffId, sessionRef: sha256(token).slice(0, 16) } });
-    return { token, staffId };
+    return { token, staffId, csrfToken };
   }
 
   /** Step 2b: WebAuthn assertion options for the pending session's staff. */

@@ -11,7 +11,7 @@ import { Keyring, loadKeyFile, newKeyFile } from '../../security/keyring.js';
 import { operatorActor } from '../../security/actor.js';
 import { AuditRepository } from './audit.repository.js';
 import { chainHash, checkpointMessage, type AuditRecord } from './audit.rules.js';
-import { verifyAuditTrail, type VerifyResult } from './audit.verify.js';
+import { recordOfRow, verifyAuditTrail, type VerifyResult } from './audit.verify.js';
 import { runCli } from '../../cli/main.js';
 
 /**
@@ -76,24 +76,6 @@ async function tampered(tamper: (owner: Kysely<DB>) => Promise<void>): Promise<V
 async function head(): Promise<number> {
   const r = await db.selectFrom('audit_event').select('seq').orderBy('seq', 'desc').limit(1).executeTakeFirstOrThrow();
   return Number(r.seq);
-}
-
-function recordOf(r: { seq: number; occurred_at: Date; actor_kind: AuditRecord['actorKind']; actor_id: string; session_ref: string | null; terminal: string | null; ip: string | null; function_code: string; action: string; subjects: number[]; detail: unknown; outcome: AuditRecord['outcome']; correlation_id: string | null }): AuditRecord {
-  return {
-    seq: Number(r.seq),
-    occurredAt: r.occurred_at.toISOString(),
-    actorKind: r.actor_kind,
-    actorId: r.actor_id,
-    sessionRef: r.session_ref,
-    terminal: r.terminal,
-    ip: r.ip,
-    functionCode: r.function_code,
-    action: r.action,
-    subjects: (r.subjects ?? []).map(Number),
-    detail: r.detail,
-    outcome: r.outcome,
-    correlationId: r.correlation_id,
-  };
 }
 
 async function expectIntact() {
@@ -169,7 +151,7 @@ describe('audit trail: an owner with the triggers disabled is caught', () => {
       const rows = await owner.selectFrom('audit_event').selectAll().where('seq', '>=', 6).orderBy('seq').execute();
       let prev = rows[0]!.row_hash;
       for (const r of rows.slice(1)) {
-        const rowHash = chainHash(prev, recordOf(r));
+        const rowHash = chainHash(prev, recordOfRow(r));
         await owner.updateTable('audit_event').set({ prev_hash: prev, row_hash: rowHash }).where('seq', '=', r.seq).execute();
         prev = rowHash;
       }
@@ -191,7 +173,7 @@ describe('audit trail: an owner with the triggers disabled is caught', () => {
       const prev = await owner.selectFrom('audit_event').selectAll().where('seq', '=', 9).executeTakeFirstOrThrow();
       await sql`UPDATE audit_event SET seq = -seq - 1 WHERE seq >= 10`.execute(owner);
       await sql`UPDATE audit_event SET seq = -seq WHERE seq < 0`.execute(owner);
-      const forged: AuditRecord = { ...recordOf(prev), seq: 10, action: 'person.search', actorId: 'kokuho01', detail: { forged: true } };
+      const forged: AuditRecord = { ...recordOfRow(prev), seq: 10, action: 'person.search', actorId: 'kokuho01', detail: { forged: true } };
       await owner
         .insertInto('audit_event')
         .values({

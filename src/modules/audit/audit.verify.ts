@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { DB } from '../../db/schema.js';
+import type { AuditEventTable, DB } from '../../db/schema.js';
 import type { Keyring } from '../../security/keyring.js';
 import { chainHash, checkpointMessage, GENESIS_HASH, type AuditRecord } from './audit.rules.js';
 
@@ -13,6 +13,25 @@ export interface VerifyResult {
 }
 
 const BATCH = 5000;
+
+/** A stored audit row as the record the chain hash covers (the same recipe the writer used). */
+export function recordOfRow(r: AuditEventTable): AuditRecord {
+  return {
+    seq: Number(r.seq),
+    occurredAt: r.occurred_at.toISOString(),
+    actorKind: r.actor_kind,
+    actorId: r.actor_id,
+    sessionRef: r.session_ref,
+    terminal: r.terminal,
+    ip: r.ip,
+    functionCode: r.function_code,
+    action: r.action,
+    subjects: (r.subjects ?? []).map(Number),
+    detail: r.detail,
+    outcome: r.outcome,
+    correlationId: r.correlation_id,
+  };
+}
 
 /**
  * Walks the whole chain in order and proves it untampered:
@@ -46,21 +65,7 @@ export async function verifyAuditTrail(db: Kysely<DB>, keyring: Keyring, onProgr
       });
       if (r.seq !== expectedSeq) return fail('gap', `通番 ${expectedSeq} の記録がありません(削除された可能性があります。次の記録は通番 ${r.seq})`);
       if (r.prev_hash !== prevHash) return fail('prev_hash', `通番 ${r.seq} の前レコードハッシュが連鎖と一致しません(挿入または順序の改ざん)`);
-      const record: AuditRecord = {
-        seq: r.seq,
-        occurredAt: r.occurred_at.toISOString(),
-        actorKind: r.actor_kind,
-        actorId: r.actor_id,
-        sessionRef: r.session_ref,
-        terminal: r.terminal,
-        ip: r.ip,
-        functionCode: r.function_code,
-        action: r.action,
-        subjects: (r.subjects ?? []).map(Number),
-        detail: r.detail,
-        outcome: r.outcome,
-        correlationId: r.correlation_id,
-      };
+      const record = recordOfRow(r);
       const hash = chainHash(prevHash, record);
       if (hash !== r.row_hash) return fail('row_hash', `通番 ${r.seq} の内容がハッシュと一致しません(記録が改ざんされています)`);
       const cp = cpBySeq.get(r.seq);
