@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchBrowser, watchPage } from './support/browser.js';
-import { apiGet, demoLogin, freshTotp, startRealServer, toHiragana, uiLogin, type DemoLogin } from './support/real-server.js';
+import { apiGet, demoLogin, freshTotp, newPage, startRealServer, toHiragana, uiLogin, type DemoLogin } from './support/real-server.js';
 import type { RunningServer } from '../../src/server.js';
 import { toHalfWidthKatakana } from '../../src/lib/kana.js';
 import { formatWareki } from '../../src/lib/wareki.js';
@@ -49,18 +49,12 @@ afterAll(async () => {
   await server?.close();
 });
 
-async function newPage(): Promise<{ context: BrowserContext; page: Page; watch: ReturnType<typeof watchPage> }> {
-  const context = await browser.newContext({ locale: 'ja-JP', timezoneId: 'Asia/Tokyo' });
-  const page = await context.newPage();
-  return { context, page, watch: watchPage(page) };
-}
 
 const JAPANESE = /[\u3040-\u30ff\u4e00-\u9fff]/;
 
 /**
- * The demo city is seeded without later changes, so its households have no history yet. Until there is
- * an API for 異動, record a 転居 (move within the city: new 番地) the way the 住基 interface would, in
- * the server's own database, so that the history list has something to show.
+ * Record one known 転居 (move within the city: new 番地) the way the 住基 interface would, in the server's
+ * own database, so the test can look for exactly that change in the history list (there is no 異動 API yet).
  */
 async function recordMove(atenaNo: number): Promise<void> {
   const db: Kysely<DB> = server.deps.database.db;
@@ -77,7 +71,7 @@ async function recordMove(atenaNo: number): Promise<void> {
 describe('login', () => {
   it('TOTP: wrong password and wrong code are refused in Japanese; the right code lands on 検索', async () => {
     const kokuho = demoLogin(server.demoLogins, 'kokuho01');
-    const { context, page, watch } = await newPage();
+    const { context, page, watch } = await newPage(browser);
     try {
       const res = await page.goto(server.url + '/');
       expect(res?.headers()['content-security-policy']).toContain("script-src 'self'");
@@ -120,7 +114,7 @@ describe('login', () => {
 
   it('WebAuthn: registers a security key after a TOTP login, then logs in with password + key', async () => {
     const shisho = demoLogin(server.demoLogins, 'shisho01');
-    const { context, page, watch } = await newPage();
+    const { context, page, watch } = await newPage(browser);
     try {
       const cdp = await page.context().newCDPSession(page);
       await cdp.send('WebAuthn.enable');
@@ -169,7 +163,7 @@ describe('search, household and person screens', () => {
 
   beforeAll(async () => {
     kakari = demoLogin(server.demoLogins, 'kakari01');
-    ({ context, page, watch } = await newPage());
+    ({ context, page, watch } = await newPage(browser));
     await uiLogin(page, server.url, kakari);
 
     const initials = 'アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワ'.split('');
@@ -370,7 +364,7 @@ describe('search, household and person screens', () => {
 describe('own password', () => {
   it('changes the password on the security page: a wrong current password is named next to its field, then the new one works', async () => {
     const nozei = demoLogin(server.demoLogins, 'nozei01');
-    const { context, page, watch } = await newPage();
+    const { context, page, watch } = await newPage(browser);
     try {
       await uiLogin(page, server.url, nozei);
       await page.getByRole('link', { name: 'セキュリティキー登録' }).click();
@@ -396,7 +390,7 @@ describe('own password', () => {
 describe('audit screen', () => {
   it('is offered only to auditors and lists audit events', async () => {
     const kansa = demoLogin(server.demoLogins, 'kansa01');
-    const { context, page, watch } = await newPage();
+    const { context, page, watch } = await newPage(browser);
     try {
       await uiLogin(page, server.url, kansa);
       const nav = page.getByRole('navigation', { name: 'メインメニュー' });

@@ -19,6 +19,7 @@ import {
   menuItems,
   newPage,
   startRealServer,
+  todayJst,
   unlabelledControls,
   wrongTotp,
   type DemoLogin,
@@ -75,10 +76,6 @@ async function withPage(fn: (p: TestPage & { login: DemoLogin | null }) => Promi
 
 const KANA_INITIALS = 'アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワ'.split('');
 
-/** Today in Japan as YYYY-MM-DD. */
-function todayJst(): string {
-  return new Date(Date.now() + 9 * 3_600_000).toISOString().slice(0, 10);
-}
 
 describe('login and the bundle', () => {
   it('serves a bundle that runs under the strict CSP with no external resource', async () => {

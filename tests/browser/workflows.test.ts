@@ -18,6 +18,7 @@ import {
   menuItems,
   newPage,
   startRealServer,
+  todayJst,
   uiLogin,
   unlabelledControls,
   type DemoLogin,
@@ -69,9 +70,6 @@ afterAll(async () => {
   await server?.close();
 });
 
-function todayJst(): string {
-  return new Date(Date.now() + 9 * 3_600_000).toISOString().slice(0, 10);
-}
 
 function fullWidth(digits: string): string {
   return digits.replace(/\d/g, (d) => String.fromCharCode(d.charCodeAt(0) + 0xfee0));

@@ -184,3 +184,8 @@ export async function apiGet<T>(page: Page, path: string): Promise<{ status: num
 export function toHiragana(s: string): string {
   return s.replace(/[\u30A1-\u30F6]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0x60));
 }
+
+/** Today in Japan as YYYY-MM-DD. */
+export function todayJst(): string {
+  return new Date(Date.now() + 9 * 3_600_000).toISOString().slice(0, 10);
+}

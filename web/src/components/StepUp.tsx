@@ -3,7 +3,7 @@
  * password entered within the last few minutes. The page tries the operation; when the server answers
  * `step_up_required`, it keeps the operation, asks for the code, steps up and runs it again.
  */
-import { useCallback, useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { useCallback, useEffect, useRef, useState, type FormEvent, type ReactNode, type RefObject } from 'react';
 import { ApiError, isStepUpRequired, request } from '../api.js';
 import { ErrorMessage, TextField } from './ui.js';
 
@@ -146,5 +146,40 @@ export function StepUpForm({
         </button>
       </div>
     </form>
+  );
+}
+
+/**
+ * The prompt for a pending step-up: re-runs the kept operation once the code is accepted (marking the
+ * caller busy meanwhile), and on cancel returns focus to where the operation started.
+ */
+export function StepUpPrompt({
+  stepUp,
+  idPrefix,
+  submitLabel,
+  setBusy,
+  returnFocus,
+}: {
+  stepUp: StepUp;
+  idPrefix: string;
+  submitLabel?: string;
+  setBusy: (busy: boolean) => void;
+  returnFocus?: RefObject<HTMLElement | null>;
+}): ReactNode {
+  return (
+    <StepUpForm
+      idPrefix={idPrefix}
+      intro={stepUp.intro}
+      {...(submitLabel ? { submitLabel } : {})}
+      onVerified={async () => {
+        setBusy(true);
+        await stepUp.verified();
+        setBusy(false);
+      }}
+      onCancel={() => {
+        stepUp.cancel();
+        if (returnFocus) window.setTimeout(() => returnFocus.current?.focus(), 0);
+      }}
+    />
   );
 }

@@ -20,7 +20,7 @@ import { DatePreview, DateText } from '../dates.js';
 import { actorText, grantActionLabel, officeKindLabel } from '../labels.js';
 import { Badge, ErrorMessage, Notice, PageHeading, SelectField, Spinner, TextField, fieldErrorsOf, validationError } from '../components/ui.js';
 import { ConfirmDialog } from '../components/ConfirmDialog.js';
-import { StepUpForm, useStepUp } from '../components/StepUp.js';
+import { StepUpPrompt, useStepUp } from '../components/StepUp.js';
 import { parseDateInput } from '../../../src/lib/wareki.js';
 
 
@@ -348,19 +348,7 @@ function StaffPanel({
       {isSelf ? <p className="alert alert--warning">ご自身のアカウントです。自分へのロールの付与や無効化はできません（別の利用者管理者が行います）。</p> : null}
 
       {stepUp.asking ? (
-        <StepUpForm
-          idPrefix="admin"
-          intro={stepUp.intro}
-          onVerified={async () => {
-            setBusy(true);
-            await stepUp.verified();
-            setBusy(false);
-          }}
-          onCancel={() => {
-            stepUp.cancel();
-            headingRef.current?.focus();
-          }}
-        />
+        <StepUpPrompt stepUp={stepUp} idPrefix="admin" setBusy={setBusy} returnFocus={headingRef} />
       ) : (
         <>
           <h3 id="staff-roles-heading">ロール</h3>
@@ -606,16 +594,7 @@ function CreateStaffForm({ data, onCreated }: { data: StaffList; onCreated: () =
         </div>
       ) : null}
       {stepUp.asking ? (
-        <StepUpForm
-          idPrefix="create"
-          intro={stepUp.intro}
-          onVerified={async () => {
-            setBusy(true);
-            await stepUp.verified();
-            setBusy(false);
-          }}
-          onCancel={stepUp.cancel}
-        />
+        <StepUpPrompt stepUp={stepUp} idPrefix="create" setBusy={setBusy} />
       ) : (
         <form className="form" onSubmit={(e) => void submit(e)} noValidate aria-labelledby="create-staff-heading">
           <ErrorMessage error={error} />

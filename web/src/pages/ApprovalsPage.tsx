@@ -11,7 +11,7 @@ import { actorText, changeStatusLabel } from '../labels.js';
 import { Link } from '../router.js';
 import { Badge, ErrorMessage, Notice, PageHeading, SelectField, Spinner, TextField } from '../components/ui.js';
 import { Pager } from '../components/Pager.js';
-import { StepUpForm, useStepUp } from '../components/StepUp.js';
+import { StepUpPrompt, useStepUp } from '../components/StepUp.js';
 import { ChangeDiff } from '../components/changes.js';
 import { StatusBadge } from './SearchPage.js';
 
@@ -251,20 +251,7 @@ function ChangeCard({ change: c, onDecided, onStale }: { change: PendingChange; 
           ) : null}
           <ErrorMessage error={error} />
           {stepUp.asking ? (
-            <StepUpForm
-              idPrefix={id}
-              intro={stepUp.intro}
-              submitLabel="確認して実行"
-              onVerified={async () => {
-                setBusy(true);
-                await stepUp.verified();
-                setBusy(false);
-              }}
-              onCancel={() => {
-                stepUp.cancel();
-                window.setTimeout(() => approveRef.current?.focus(), 0);
-              }}
-            />
+            <StepUpPrompt stepUp={stepUp} idPrefix={id} submitLabel="確認して実行" setBusy={setBusy} returnFocus={approveRef} />
           ) : (
             <form className="form" onSubmit={(e) => e.preventDefault()} noValidate aria-label={`変更番号 ${c.changeId} の判定`}>
               <TextField

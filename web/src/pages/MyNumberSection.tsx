@@ -14,7 +14,7 @@ import { DateText } from '../dates.js';
 import { actorText } from '../labels.js';
 import { Badge, ErrorMessage, SelectField, TextField, fieldErrorsOf, validationError } from '../components/ui.js';
 import { AcceptedNotice } from '../components/changes.js';
-import { StepUpForm, useStepUp } from '../components/StepUp.js';
+import { StepUpPrompt, useStepUp } from '../components/StepUp.js';
 import { isValidMyNumber } from '../../../src/lib/mynumber.js';
 
 const REVEAL_SECONDS = 60;
@@ -272,20 +272,7 @@ function RevealBlock({ atenaNo, jimuList, stepUp, stepUpFor, setStepUpFor }: { a
           個人番号を隠す
         </button>
       ) : asking ? (
-        <StepUpForm
-          idPrefix="reveal"
-          intro={stepUp.intro}
-          submitLabel="確認して表示"
-          onVerified={async () => {
-            setBusy(true);
-            await stepUp.verified();
-            setBusy(false);
-          }}
-          onCancel={() => {
-            stepUp.cancel();
-            window.setTimeout(() => revealRef.current?.focus(), 0);
-          }}
-        />
+        <StepUpPrompt stepUp={stepUp} idPrefix="reveal" submitLabel="確認して表示" setBusy={setBusy} returnFocus={revealRef} />
       ) : (
         <form
           className="form"
@@ -495,20 +482,7 @@ function DeleteBlock({
     <details className="mynumber__delete">
       <summary>個人番号の削除を申請する</summary>
       {asking ? (
-        <StepUpForm
-          idPrefix="delete"
-          intro={stepUp.intro}
-          submitLabel="確認して申請"
-          onVerified={async () => {
-            setBusy(true);
-            await stepUp.verified();
-            setBusy(false);
-          }}
-          onCancel={() => {
-            stepUp.cancel();
-            window.setTimeout(() => submitRef.current?.focus(), 0);
-          }}
-        />
+        <StepUpPrompt stepUp={stepUp} idPrefix="delete" submitLabel="確認して申請" setBusy={setBusy} returnFocus={submitRef} />
       ) : (
         <form className="form" onSubmit={(e) => void submit(e)} noValidate aria-label="個人番号の削除">
           <p className="hint">削除も入力者以外の承認者が確認した後に反映されます。申請と承認のそれぞれで本人確認が必要です。</p>
