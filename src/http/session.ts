@@ -63,7 +63,8 @@ export const sessionMiddleware: MiddlewareHandler<AppEnv> = async (c, next) => {
   const deps = c.get('deps');
   const info = requestInfo(c);
   let actor: Actor = { kind: 'anonymous', id: 'anonymous', ip: info.ip, terminal: info.terminal };
-  const token = getCookie(c, cookieName(secureCookies(c)));
+  // Content-hashed static assets carry no personal data: no session lookup for each of them.
+  const token = c.req.path.startsWith('/assets/') ? undefined : getCookie(c, cookieName(secureCookies(c)));
   if (token && token.length <= 128) {
     const hash = sha256(token);
     const s = await deps.auth.repo.findLiveSession(hash);
