@@ -16,6 +16,15 @@ beforeAll(async () => {
 });
 afterAll(async () => f?.close());
 
+/** No session: a login attempt must not end the sessions the other tests use. */
+const anon = (): Session => ({
+  staffId: '',
+  cookie: '',
+  csrf: '',
+  request: async (method, path, body, headers = {}) =>
+    f.app.request(path, { method, headers: { 'content-type': 'application/json', ...headers }, ...(body !== undefined ? { body: String(body) } : {}) }),
+});
+
 type Err = { error: { code: string; message: string; fields?: unknown[] }; correlationId?: string };
 const JAPANESE = /[\u3040-\u30ff\u4e00-\u9fff]/;
 
@@ -108,6 +117,9 @@ describe('errors', () => {
       [clerk, 'GET', `/api/persons?kana=${'ア'.repeat(5000)}`],
       [clerk, 'POST', '/api/auth/step-up', '{"code":'],
       [clerk, 'POST', '/api/auth/step-up', '{"code":"\\u0000"}'],
+      [anon(), 'POST', '/api/auth/login', '{"password":"\\ud800","staffId":"\\ud800"}'],
+      [clerk, 'POST', '/api/auth/step-up', '{"code":"\\udc00\\u0031"}'],
+      [clerk, 'GET', '/api/persons?kana=%ED%A0%80'],
       [clerk, 'POST', '/api/auth/step-up', 'code=1', { 'content-type': 'application/x-www-form-urlencoded' }],
       [auditor, 'GET', '/api/audit/events?from=%F0%A0%AE%B7&to=x'],
       [auditor, 'GET', '/api/audit/events?page=1&page=2'],
@@ -123,6 +135,15 @@ describe('errors', () => {
       expect(e.error.message, path).toMatch(JAPANESE);
       expect(JSON.stringify(e)).not.toMatch(/\bat [\w.<>]+ \(|node_modules|\.ts:\d+/);
     }
+  });
+
+  it('an unpaired surrogate is refused by name of the rule, a proper pair (𠮷) is not', async () => {
+    const lone = await anon().request('POST', '/api/auth/login', '{"password":"x","staffId":"\\ud842"}');
+    expect(lone.status).toBe(400);
+    expect(((await lone.json()) as Err).error.message).toContain('サロゲート');
+    const pair = await anon().request('POST', '/api/auth/login', '{"password":"x","staffId":"\\ud842\\udfb7"}');
+    expect(pair.status).not.toBe(500);
+    expect(JSON.stringify(await pair.json())).not.toContain('サロゲート');
   });
 
   it('a My Number typed into a search box is searched for, but never written to the audit trail', async () => {
