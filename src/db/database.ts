@@ -17,7 +17,8 @@ export interface Database {
   /** Latest applied migration name (the schema version). */
   schemaVersion(): Promise<string | null>;
   /** Bulk load tab-separated rows (COPY). Used by the seeder and file imports. */
-  copyIn(table: string, columns: readonly string[], tsv: string): Promise<void>;
+  /** COPY … FROM STDIN in text format; `tsv` is the data as a string or as UTF-8 bytes. */
+  copyIn(table: string, columns: readonly string[], tsv: string | Uint8Array): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -143,7 +144,7 @@ async function openPglite(opts: OpenOptions): Promise<Database> {
       await client.exec('RESET ROLE');
       try {
         await client.query(`COPY ${quoteIdent(table)} (${columns.map(quoteIdent).join(',')}) FROM '/dev/blob'`, [], {
-          blob: new Blob([tsv]),
+          blob: new Blob([tsv as string | Uint8Array<ArrayBuffer>]),
         });
       } finally {
         await client.exec(`SET ROLE ${APP_ROLE}`);

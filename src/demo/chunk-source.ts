@@ -30,7 +30,7 @@ export class WorkerChunkSource {
         if (!p) return;
         this.pending.delete(m.id);
         if (m.error !== undefined) p.reject(new Error(`chunk worker: ${m.error}`));
-        else p.resolve(m.data!);
+        else p.resolve(withBuffers(m.data!));
       });
       w.on('error', (e) => this.fail(e));
       w.on('exit', (code) => {
@@ -61,6 +61,12 @@ export class WorkerChunkSource {
     for (const p of this.pending.values()) p.reject(e);
     this.pending.clear();
   }
+}
+
+/** A transferred Buffer arrives as a plain Uint8Array: view it as a Buffer again (no copy). */
+function withBuffers(d: PlainChunkData): PlainChunkData {
+  const tsv = Object.fromEntries(Object.entries(d.tsv).map(([k, u]: [string, Uint8Array]) => [k, Buffer.from(u.buffer, u.byteOffset, u.byteLength)]));
+  return { ...d, tsv: tsv as PlainChunkData['tsv'] };
 }
 
 /**

@@ -15,7 +15,8 @@ export interface ChunkRequest {
 parentPort?.on('message', (req: ChunkRequest) => {
   // No event loop to share in the worker: generate in one go (yieldEvery = the whole chunk).
   generatePlainTables(req.seed, req.actorLabel, req.spec, Number.MAX_SAFE_INTEGER).then(
-    (data) => parentPort!.postMessage({ id: req.id, data }),
+    // The COPY bytes move to the main thread without a copy (their ArrayBuffers are transferred).
+    (data) => parentPort!.postMessage({ id: req.id, data }, Object.values(data.tsv).map((b) => b.buffer as ArrayBuffer)),
     (e: unknown) => parentPort!.postMessage({ id: req.id, error: e instanceof Error ? (e.stack ?? e.message) : String(e) }),
   );
 });

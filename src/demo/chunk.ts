@@ -47,7 +47,8 @@ export interface ChunkStats {
 
 export interface ChunkData {
   spec: ChunkSpec;
-  tsv: Record<SeedTable, string>;
+  /** COPY text per table, as UTF-8 bytes (decode with `.toString()` to read it). */
+  tsv: Record<SeedTable, Buffer>;
   rows: Record<SeedTable, number>;
   stats: ChunkStats;
 }
@@ -63,7 +64,7 @@ export type PlainTable = Exclude<SeedTable, 'person_my_number'>;
 
 export interface PlainChunkData {
   spec: ChunkSpec;
-  tsv: Record<PlainTable, string>;
+  tsv: Record<PlainTable, Buffer>;
   rows: Record<PlainTable, number>;
   stats: ChunkStats;
 }
@@ -109,8 +110,9 @@ class TableText {
     this.count++;
   }
 
-  toString(): string {
-    return this.buf.toString('utf8', 0, this.pos);
+  /** The lines written, as UTF-8 bytes (a view of this table's own ArrayBuffer: transferable). */
+  bytes(): Buffer {
+    return this.buf.subarray(0, this.pos);
   }
 }
 
@@ -180,7 +182,7 @@ export async function generateChunk(ctx: ChunkContext, spec: ChunkSpec, yieldEve
  * 宛名番号), encrypted and blind-indexed with the keyring. Separate from the other tables, which need no
  * key, so those can be generated in a worker thread while this runs on the keyring's thread.
  */
-export async function generateMyNumberTable(keyring: Keyring, actorLabel: string, spec: ChunkSpec, yieldEvery = 2_000): Promise<{ tsv: string; rows: number }> {
+export async function generateMyNumberTable(keyring: Keyring, actorLabel: string, spec: ChunkSpec, yieldEvery = 2_000): Promise<{ tsv: Buffer; rows: number }> {
   const by = copyValue(actorLabel);
   const keyId = keyring.activeKeyId;
   const t = new TableText();
@@ -193,7 +195,7 @@ export async function generateMyNumberTable(keyring: Keyring, actorLabel: string
       await yieldToEventLoop();
     }
   }
-  return { tsv: t.toString(), rows: t.count };
+  return { tsv: t.bytes(), rows: t.count };
 }
 
 /** Every table of a chunk but person_my_number: needs only the seed, so it can run in a worker thread. */
@@ -261,10 +263,10 @@ export async function generatePlainTables(seed: number, actorLabel: string, spec
     }
   }
 
-  const tsv = {} as Record<PlainTable, string>;
+  const tsv = {} as Record<PlainTable, Buffer>;
   const rows = {} as Record<PlainTable, number>;
   for (const k of Object.keys(t) as PlainTable[]) {
-    tsv[k] = t[k].toString();
+    tsv[k] = t[k].bytes();
     rows[k] = t[k].count;
   }
   return { spec, tsv, rows, stats };
