@@ -89,14 +89,33 @@ const text = (v: string | null): string => (v === null ? N : copyValue(v));
 const day = (d: number | null): string => (d === null || d < 0 ? N : isoDate(d));
 
 /**
+ * COPY bytes per resident, measured on a chunk of the demo city with a typical operator label (…/seed/<uuid>):
+ * the initial buffer sizes of a chunk's tables, with 25 % headroom. Only a size hint.
+ */
+const BYTES_PER_RESIDENT: Record<SeedTable, number> = {
+  person: 320,
+  household: 50,
+  household_member: 120,
+  income: 185,
+  nhi_eligibility: 25,
+  person_my_number: 185,
+};
+const expectedBytes = (t: SeedTable, residents: number) => BYTES_PER_RESIDENT[t] * residents * 1.25;
+
+/**
  * Rows of one table, appended as COPY text lines into a growable UTF-8 buffer. Keeping the lines as
  * strings until the end made the garbage collector copy every line (as a tree of concatenation
  * fragments) several times; written at once, each line dies young and the data lives off-heap.
  */
 class TableText {
-  private buf: Buffer = Buffer.allocUnsafe(1 << 20);
+  private buf: Buffer;
   private pos = 0;
   count = 0;
+
+  /** `expectedBytes`: room for the whole chunk, so the buffer is rarely grown (each growth copies it). */
+  constructor(expectedBytes: number) {
+    this.buf = Buffer.allocUnsafe(Math.max(1 << 16, Math.ceil(expectedBytes)));
+  }
 
   add(line: string): void {
     const worst = line.length * 3 + 1; // UTF-8 needs at most 3 bytes per UTF-16 code unit
@@ -185,7 +204,7 @@ export async function generateChunk(ctx: ChunkContext, spec: ChunkSpec, yieldEve
 export async function generateMyNumberTable(keyring: Keyring, actorLabel: string, spec: ChunkSpec, yieldEvery = 2_000): Promise<{ tsv: Buffer; rows: number }> {
   const by = copyValue(actorLabel);
   const keyId = keyring.activeKeyId;
-  const t = new TableText();
+  const t = new TableText(expectedBytes('person_my_number', spec.size));
   const end = spec.atenaFrom + spec.size;
   for (let atena = spec.atenaFrom, nextYield = atena + yieldEvery; atena < end; atena++) {
     const myNumber = fakeMyNumber(myNumberSerialOf(atena));
@@ -203,11 +222,11 @@ export async function generatePlainTables(seed: number, actorLabel: string, spec
   const rng = new Rng(mixSeed(seed, spec.index));
   const by = copyValue(actorLabel);
   const t = {
-    person: new TableText(),
-    household: new TableText(),
-    household_member: new TableText(),
-    income: new TableText(),
-    nhi_eligibility: new TableText(),
+    person: new TableText(expectedBytes('person', spec.size)),
+    household: new TableText(expectedBytes('household', spec.size)),
+    household_member: new TableText(expectedBytes('household_member', spec.size)),
+    income: new TableText(expectedBytes('income', spec.size)),
+    nhi_eligibility: new TableText(expectedBytes('nhi_eligibility', spec.size)),
   } satisfies Record<PlainTable, TableText>;
   const stats: ChunkStats = { persons: 0, households: 0, halfWidthKanaInputs: 0 };
 
