@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { sql, type Expression, type Kysely, type RawBuilder, type SqlBool, type Transaction } from 'kysely';
 import type { AuditOutcome, DB } from '../../db/schema.js';
+import { FIRST_YEAR, LAST_YEAR, holidaysBetween, isHoliday } from '../../lib/holidays.js';
 
 /**
  * Search of the audit trail for the 監査 screen and its CSV report (read-only; the routes audit the
@@ -44,22 +45,10 @@ export const OFFICE_OPENS = '08:30';
 export const OFFICE_CLOSES = '17:15';
 
 /**
- * 国民の祝日 (incl. 振替休日 and 国民の休日), 2024–2027. The 2027 equinox days are the calculated dates
- * (officially fixed in the 官報 each February). Add the next year's list every year; outside the list only
- * weekends, office hours and 年末年始 (12/29–1/3, the city's closing days) count.
+ * 国民の祝日 and 休日 (振替休日, 国民の休日) of the years the SQL filter covers, computed from the law's rules
+ * (src/lib/holidays.ts), so no list has to be extended each year.
  */
-export const JP_HOLIDAYS: readonly string[] = [
-  '2024-01-01', '2024-01-08', '2024-02-11', '2024-02-12', '2024-02-23', '2024-03-20', '2024-04-29', '2024-05-03', '2024-05-04', '2024-05-05',
-  '2024-05-06', '2024-07-15', '2024-08-11', '2024-08-12', '2024-09-16', '2024-09-22', '2024-09-23', '2024-10-14', '2024-11-03', '2024-11-04',
-  '2024-11-23',
-  '2025-01-01', '2025-01-13', '2025-02-11', '2025-02-23', '2025-02-24', '2025-03-20', '2025-04-29', '2025-05-03', '2025-05-04', '2025-05-05',
-  '2025-05-06', '2025-07-21', '2025-08-11', '2025-09-15', '2025-09-23', '2025-10-13', '2025-11-03', '2025-11-23', '2025-11-24',
-  '2026-01-01', '2026-01-12', '2026-02-11', '2026-02-23', '2026-03-20', '2026-04-29', '2026-05-03', '2026-05-04', '2026-05-05', '2026-05-06',
-  '2026-07-20', '2026-08-11', '2026-09-21', '2026-09-22', '2026-09-23', '2026-10-12', '2026-11-03', '2026-11-23',
-  '2027-01-01', '2027-01-11', '2027-02-11', '2027-02-23', '2027-03-21', '2027-03-22', '2027-04-29', '2027-05-03', '2027-05-04', '2027-05-05',
-  '2027-07-19', '2027-08-11', '2027-09-20', '2027-09-23', '2027-10-11', '2027-11-03', '2027-11-23',
-];
-const HOLIDAY_SET = new Set(JP_HOLIDAYS);
+const SQL_HOLIDAYS = `{${holidaysBetween(FIRST_YEAR, LAST_YEAR).join(',')}}`;
 
 /** Searches whose detail.total reaches this, or person reads naming more subjects than BULK_SUBJECTS, are bulk. */
 export const BULK_TOTAL = 100;
@@ -76,7 +65,7 @@ export function isAfterHours(at: Date): boolean {
   const hhmm = iso.slice(11, 16);
   const dow = jst.getUTCDay();
   if (dow === 0 || dow === 6) return true;
-  if (HOLIDAY_SET.has(date)) return true;
+  if (isHoliday(date)) return true;
   if (mmdd >= '12-29' || mmdd <= '01-03') return true;
   return hhmm < OFFICE_OPENS || hhmm >= OFFICE_CLOSES;
 }
@@ -86,7 +75,7 @@ export function afterHoursSql(at: Expression<Date> | RawBuilder<Date>): RawBuild
   const local = sql`(${at} AT TIME ZONE 'Asia/Tokyo')`;
   return sql<SqlBool>`(
     extract(isodow FROM ${local}) >= 6
-    OR ${local}::date = ANY(${`{${JP_HOLIDAYS.join(',')}}`}::date[])
+    OR ${local}::date = ANY(${SQL_HOLIDAYS}::date[])
     OR to_char(${local}, 'MM-DD') >= '12-29' OR to_char(${local}, 'MM-DD') <= '01-03'
     OR ${local}::time < ${OFFICE_OPENS}::time OR ${local}::time >= ${OFFICE_CLOSES}::time)`;
 }
