@@ -4,8 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchBrowser, watchPage } from './support/browser.js';
-import { apiGet, demoLogin, freshTotp, newPage, startRealServer, toHiragana, uiLogin, type DemoLogin } from './support/real-server.js';
+import { watchPage } from './support/browser.js';
+import { apiGet, demoLogin, freshTotp, newPage, setUpServerAndBrowser, toHiragana, uiLogin, type DemoLogin } from './support/real-server.js';
 import type { RunningServer } from '../../src/server.js';
 import { toHalfWidthKatakana } from '../../src/lib/kana.js';
 import { formatWareki } from '../../src/lib/wareki.js';
@@ -38,16 +38,7 @@ interface Household {
 
 let server: RunningServer;
 let browser: Browser;
-
-beforeAll(async () => {
-  server = await startRealServer();
-  browser = await launchBrowser();
-}, 180_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+setUpServerAndBrowser((running) => ({ server, browser } = running));
 
 
 const JAPANESE = /[\u3040-\u30ff\u4e00-\u9fff]/;

@@ -8,7 +8,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Request } from 'playwright-core';
 import type { RunningServer } from '../../src/server.js';
-import { launchBrowser } from './support/browser.js';
 import {
   apiGet,
   demoLogin,
@@ -18,7 +17,7 @@ import {
   loggedInPage,
   menuItems,
   newPage,
-  startRealServer,
+  setUpServerAndBrowser,
   todayJst,
   unlabelledControls,
   wrongTotp,
@@ -51,16 +50,7 @@ interface Household {
 
 let server: RunningServer;
 let browser: Browser;
-
-beforeAll(async () => {
-  server = await startRealServer();
-  browser = await launchBrowser();
-}, 180_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+setUpServerAndBrowser((running) => ({ server, browser } = running));
 
 /** A test on its own browser context, checked for CSP violations and script errors at the end. */
 async function withPage(fn: (p: TestPage & { login: DemoLogin | null }) => Promise<void>, staffId?: string): Promise<void> {

@@ -8,7 +8,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Locator, Page } from 'playwright-core';
 import type { RunningServer } from '../../src/server.js';
-import { launchBrowser } from './support/browser.js';
 import {
   answerStepUp,
   apiGet,
@@ -17,7 +16,7 @@ import {
   loggedInPage,
   menuItems,
   newPage,
-  startRealServer,
+  setUpServerAndBrowser,
   todayJst,
   uiLogin,
   unlabelledControls,
@@ -50,9 +49,9 @@ let Z: Row;
 const NEW_Y = fakeMyNumber(987_650_001);
 const NEW_W = fakeMyNumber(987_650_002);
 
+setUpServerAndBrowser((running) => ({ server, browser } = running));
+
 beforeAll(async () => {
-  server = await startRealServer();
-  browser = await launchBrowser();
   for (const id of STAFF) s[id] = await loggedInPage(browser, server, id);
   const found = await apiGet<{ items: Row[] }>(s.kakari01.page, `/api/persons?kana=${encodeURIComponent('カ')}&pageSize=20`);
   const residents = found.body.items.filter((r) => r.residentStatus === 'resident');
@@ -66,8 +65,6 @@ afterAll(async () => {
     expect(p.watch.errors).toEqual([]);
     await p.context.close();
   }
-  await browser?.close();
-  await server?.close();
 });
 
 

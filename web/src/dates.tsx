@@ -73,12 +73,12 @@ export function DateText({ value, empty = '—' }: { value: string | null | unde
   );
 }
 
-/** The hint under a date input: which formats are accepted, and how the typed text was read. */
-export function DatePreview({ text }: { text: string }): ReactNode {
+/** The hint under a date input: which formats are accepted (with an example, if given), and how the typed text was read. */
+export function DatePreview({ text, example }: { text: string; example?: string }): ReactNode {
   const iso = text.trim() ? parseDateInput(text) : null;
   return (
     <>
-      和暦・西暦どちらでも可
+      和暦・西暦どちらでも可{example ? `（${example}）` : null}
       {iso ? (
         <span className="hint__parsed">
           {' '}

@@ -2,8 +2,9 @@
 import { createHash } from 'node:crypto';
 import { authenticator } from 'otplib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import type { RunningServer } from '../../../src/server.js';
-import { watchPage } from './browser.js';
+import { launchBrowser, watchPage } from './browser.js';
 
 export interface DemoLogin {
   staffId: string;
@@ -22,6 +23,25 @@ export async function startRealServer(): Promise<RunningServer> {
   delete process.env.DATABASE_URL;
   const { startServer } = await import('../../../src/server.js');
   return startServer({ port: 0, demoResidents: 300, demoSeed: 1, logLevel: 'warn', ...(databaseUrl ? { databaseUrl } : {}) });
+}
+
+/**
+ * For a test file: starts the real server and the browser before its tests (handing them to `started`)
+ * and closes both after them. Call it before the file's own hooks: vitest runs afterAll hooks in reverse
+ * order, so the file's own clean-up (e.g. closing its browser contexts) still comes first.
+ */
+export function setUpServerAndBrowser(started: (running: { server: RunningServer; browser: Browser }) => void): void {
+  let server: RunningServer | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    server = await startRealServer();
+    browser = await launchBrowser();
+    started({ server, browser });
+  }, 180_000);
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
 }
 
 const STEP_MS = 30_000;

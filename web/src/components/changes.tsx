@@ -1,9 +1,8 @@
 /** Pieces shared by the screens that enter changes held for a second person's confirmation (承認). */
 import { forwardRef, type ReactNode } from 'react';
 import type { ChangeAccepted } from '../api.js';
-import { DateText } from '../dates.js';
+import { DatePreview, DateText } from '../dates.js';
 import { Notice } from './ui.js';
-import { formatSeireki, formatWareki, parseDateInput } from '../../../src/lib/wareki.js';
 
 /** 「承認待ちとして登録しました(変更番号 N)」 with the warnings the server gave the requester. Focusable. */
 export const AcceptedNotice = forwardRef<HTMLDivElement, { accepted: ChangeAccepted }>(function AcceptedNotice({ accepted }, ref) {
@@ -65,16 +64,5 @@ export function ChangeDiff({ fields, caption, testId }: { fields: { label: strin
 
 /** The hint under a date input: both calendars accepted, and what the typed text was read as. */
 export function DateHint({ text, example = '例：令和8年4月1日、R8.4.1、2026/4/1' }: { text: string; example?: string }): ReactNode {
-  const iso = text.trim() ? parseDateInput(text.trim()) : null;
-  return (
-    <>
-      和暦・西暦どちらでも可（{example}）
-      {iso ? (
-        <span className="hint__parsed">
-          {' '}
-          → {formatWareki(iso)}（{formatSeireki(iso)}）
-        </span>
-      ) : null}
-    </>
-  );
+  return <DatePreview text={text} example={example} />;
 }

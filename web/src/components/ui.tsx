@@ -1,5 +1,5 @@
 /** Small accessible building blocks: labelled inputs with their errors, error summaries, page headings. */
-import { useEffect, useRef, type InputHTMLAttributes, type ReactNode, type Ref, type SelectHTMLAttributes } from 'react';
+import { useEffect, useRef, type ChangeEvent, type InputHTMLAttributes, type ReactNode, type Ref, type SelectHTMLAttributes } from 'react';
 import { ApiError } from '../api.js';
 import { APP_NAME } from '../labels.js';
 
@@ -14,7 +14,34 @@ export interface TextFieldProps extends Omit<InputHTMLAttributes<HTMLInputElemen
   inputRef?: Ref<HTMLInputElement>;
 }
 
-export function TextField({ id, label, value, onChange, hint, error, required, className, inputRef, ...rest }: TextFieldProps): ReactNode {
+/** The attributes a Field gives its control, in the order they are rendered. */
+interface ControlProps {
+  id: string;
+  name: string;
+  value: string;
+  onChange: (e: ChangeEvent<HTMLInputElement | HTMLSelectElement>) => void;
+  'aria-invalid': true | undefined;
+  'aria-describedby': string | undefined;
+  required: boolean | undefined;
+}
+
+/**
+ * A labelled control: the label, the hint and the error around the control `children` renders from the
+ * attributes given (its id and name, value, change handler, and aria-describedby naming the error, then the hint).
+ */
+function Field({
+  id,
+  label,
+  value,
+  onChange,
+  hint,
+  error,
+  required,
+  className,
+  children,
+}: Pick<TextFieldProps, 'id' | 'label' | 'value' | 'onChange' | 'hint' | 'error' | 'required' | 'className'> & {
+  children: (control: ControlProps) => ReactNode;
+}): ReactNode {
   const hintId = hint ? `${id}-hint` : undefined;
   const errorId = error ? `${id}-error` : undefined;
   const describedBy = [errorId, hintId].filter(Boolean).join(' ') || undefined;
@@ -35,18 +62,24 @@ export function TextField({ id, label, value, onChange, hint, error, required, c
           {error}
         </div>
       ) : null}
-      <input
-        ref={inputRef}
-        id={id}
-        name={id}
-        value={value}
-        onChange={(e) => onChange(e.target.value)}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy}
-        required={required}
-        {...rest}
-      />
+      {children({
+        id,
+        name: id,
+        value,
+        onChange: (e) => onChange(e.target.value),
+        'aria-invalid': error ? true : undefined,
+        'aria-describedby': describedBy,
+        required,
+      })}
     </div>
+  );
+}
+
+export function TextField({ id, label, value, onChange, hint, error, required, className, inputRef, ...rest }: TextFieldProps): ReactNode {
+  return (
+    <Field id={id} label={label} value={value} onChange={onChange} hint={hint} error={error} required={required} className={className}>
+      {(control) => <input ref={inputRef} {...control} {...rest} />}
+    </Field>
   );
 }
 
@@ -62,45 +95,21 @@ export interface SelectFieldProps extends Omit<SelectHTMLAttributes<HTMLSelectEl
   required?: boolean;
 }
 
+/** A `className` is the select's own (TextField's goes on its wrapper). */
 export function SelectField({ id, label, value, onChange, options, placeholder, hint, error, required, ...rest }: SelectFieldProps): ReactNode {
-  const hintId = hint ? `${id}-hint` : undefined;
-  const errorId = error ? `${id}-error` : undefined;
-  const describedBy = [errorId, hintId].filter(Boolean).join(' ') || undefined;
   return (
-    <div className={'field' + (error ? ' field--error' : '')}>
-      <label htmlFor={id}>
-        {label}
-        {required ? <span className="required">（必須）</span> : null}
-      </label>
-      {hint ? (
-        <div id={hintId} className="hint">
-          {hint}
-        </div>
-      ) : null}
-      {error ? (
-        <div id={errorId} className="field-error">
-          <span aria-hidden="true">⚠ </span>
-          {error}
-        </div>
-      ) : null}
-      <select
-        id={id}
-        name={id}
-        value={value}
-        onChange={(e) => onChange(e.target.value)}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy}
-        required={required}
-        {...rest}
-      >
-        {placeholder !== undefined ? <option value="">{placeholder}</option> : null}
-        {options.map((o) => (
-          <option key={o.value} value={o.value}>
-            {o.label}
-          </option>
-        ))}
-      </select>
-    </div>
+    <Field id={id} label={label} value={value} onChange={onChange} hint={hint} error={error} required={required}>
+      {(control) => (
+        <select {...control} {...rest}>
+          {placeholder !== undefined ? <option value="">{placeholder}</option> : null}
+          {options.map((o) => (
+            <option key={o.value} value={o.value}>
+              {o.label}
+            </option>
+          ))}
+        </select>
+      )}
+    </Field>
   );
 }
 
@@ -130,6 +139,19 @@ export function Notice({ children, kind = 'info' }: { children: ReactNode; kind?
       {children}
     </div>
   );
+}
+
+/** A success message that takes the focus when it appears (or changes), so that it is read out at once. */
+export function DoneNotice({ message }: { message: string | null }): ReactNode {
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (message) ref.current?.focus();
+  }, [message]);
+  return message ? (
+    <div ref={ref} tabIndex={-1}>
+      <Notice kind="success">{message}</Notice>
+    </div>
+  ) : null;
 }
 
 /**

@@ -18,7 +18,7 @@ import {
 } from '../api.js';
 import { DatePreview, DateText } from '../dates.js';
 import { actorText, grantActionLabel, officeKindLabel } from '../labels.js';
-import { Badge, ErrorMessage, Notice, PageHeading, SelectField, Spinner, TextField, fieldErrorsOf, validationError } from '../components/ui.js';
+import { Badge, DoneNotice, ErrorMessage, PageHeading, SelectField, Spinner, TextField, fieldErrorsOf, validationError } from '../components/ui.js';
 import { ConfirmDialog } from '../components/ConfirmDialog.js';
 import { StepUpPrompt, useStepUp } from '../components/StepUp.js';
 import { parseDateInput } from '../../../src/lib/wareki.js';
@@ -180,16 +180,11 @@ function StaffPanel({
   /** A re-issued TOTP secret, shown once. */
   const [reissued, setReissued] = useState<string | null>(null);
   const headingRef = useRef<HTMLHeadingElement>(null);
-  const doneRef = useRef<HTMLDivElement>(null);
   const base = `/api/admin/staff/${encodeURIComponent(s.staffId)}`;
 
   useEffect(() => {
     headingRef.current?.focus();
   }, []);
-
-  useEffect(() => {
-    if (done) doneRef.current?.focus();
-  }, [done]);
 
   const grantable = useMemo(() => roles.filter((r) => !s.roles.includes(r.roleCode)), [roles, s.roles]);
 
@@ -339,11 +334,7 @@ function StaffPanel({
         </div>
       </dl>
 
-      {done ? (
-        <div ref={doneRef} tabIndex={-1}>
-          <Notice kind="success">{done}</Notice>
-        </div>
-      ) : null}
+      <DoneNotice message={done} />
       <ErrorMessage error={error} />
       {isSelf ? <p className="alert alert--warning">ご自身のアカウントです。自分へのロールの付与や無効化はできません（別の利用者管理者が行います）。</p> : null}
 

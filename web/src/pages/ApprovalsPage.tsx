@@ -9,7 +9,7 @@ import { ApiError, query, request, type ApprovalList, type ChangeDecided, type C
 import { DateText } from '../dates.js';
 import { actorText, changeStatusLabel } from '../labels.js';
 import { Link } from '../router.js';
-import { Badge, ErrorMessage, Notice, PageHeading, SelectField, Spinner, TextField } from '../components/ui.js';
+import { Badge, DoneNotice, ErrorMessage, PageHeading, SelectField, Spinner, TextField, validationError } from '../components/ui.js';
 import { Pager } from '../components/Pager.js';
 import { StepUpPrompt, useStepUp } from '../components/StepUp.js';
 import { ChangeDiff } from '../components/changes.js';
@@ -25,7 +25,6 @@ export function ApprovalsPage({ me: _me }: { me: Me }): ReactNode {
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(true);
   const [done, setDone] = useState<string | null>(null);
-  const doneRef = useRef<HTMLDivElement>(null);
 
   const load = useCallback(async (status: ChangeStatus, page: number, signal?: AbortSignal): Promise<void> => {
     setBusy(true);
@@ -47,10 +46,6 @@ export function ApprovalsPage({ me: _me }: { me: Me }): ReactNode {
     void load('pending', 1, ac.signal);
     return () => ac.abort();
   }, [load]);
-
-  useEffect(() => {
-    if (done) doneRef.current?.focus();
-  }, [done]);
 
   function submitFilter(e: FormEvent): void {
     e.preventDefault();
@@ -84,11 +79,7 @@ export function ApprovalsPage({ me: _me }: { me: Me }): ReactNode {
         </div>
       </form>
 
-      {done ? (
-        <div ref={doneRef} tabIndex={-1}>
-          <Notice kind="success">{done}</Notice>
-        </div>
-      ) : null}
+      <DoneNotice message={done} />
       <ErrorMessage error={error} />
 
       {data === null ? (
@@ -144,7 +135,7 @@ function ChangeCard({ change: c, onDecided, onStale }: { change: PendingChange; 
     if (decision === 'reject' && text === '') {
       const msg = '却下の理由を入力してください。';
       setNoteError(msg);
-      setError(new ApiError(400, 'validation', '入力内容を確認してください。', [{ field: 'note', message: msg }]));
+      setError(validationError({ note: msg }));
       document.getElementById(`${id}-note`)?.focus();
       return;
     }

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'rea
 import { ApiError, query, request, type AuditResult } from '../api.js';
 import { DatePreview, DateText } from '../dates.js';
 import { outcomeLabel } from '../labels.js';
-import { Badge, ErrorMessage, PageHeading, SelectField, TextField } from '../components/ui.js';
+import { Badge, ErrorMessage, PageHeading, SelectField, TextField, validationError } from '../components/ui.js';
 import { Pager } from '../components/Pager.js';
 import { parseDateInput } from '../../../src/lib/wareki.js';
 
@@ -96,7 +96,7 @@ export function AuditPage(): ReactNode {
     const { params, errors } = toParams(form);
     if (Object.keys(errors).length > 0) {
       setFieldErrors(errors);
-      setError(new ApiError(400, 'validation', '入力内容を確認してください。', Object.entries(errors).map(([field, message]) => ({ field, message }))));
+      setError(validationError(errors));
       document.getElementById(`audit-${Object.keys(errors)[0]!}`)?.focus();
       return;
     }

@@ -1,9 +1,10 @@
 import type { ReactNode } from 'react';
-import { ApiError, type Household, type HouseholdMember, type Me } from '../api.js';
+import type { Household, HouseholdMember, Me } from '../api.js';
 import { DateText } from '../dates.js';
 import { fieldLabel, sexLabel, tableLabel } from '../labels.js';
-import { Link, backTo } from '../router.js';
-import { Badge, ErrorMessage, Num, PageHeading, Spinner } from '../components/ui.js';
+import { Link } from '../router.js';
+import { Badge, Num, PageHeading } from '../components/ui.js';
+import { BackToSearch, pageStatus } from '../components/PageStatus.js';
 import { useApi } from '../useApi.js';
 import { StatusBadge } from './SearchPage.js';
 
@@ -13,29 +14,7 @@ export function HouseholdPage({ householdNo }: { householdNo: string; me: Me }):
   const res = useApi<Household>(`/api/households/${encodeURIComponent(householdNo)}`);
   const title = `世帯 ${householdNo}`;
 
-  if (res.state === 'loading')
-    return (
-      <>
-        <PageHeading title={title}>{title}</PageHeading>
-        <Spinner />
-      </>
-    );
-  if (res.state === 'error') {
-    const notFound = res.error instanceof ApiError && res.error.status === 404;
-    return (
-      <>
-        <PageHeading title={title}>{title}</PageHeading>
-        {notFound ? (
-          <p className="alert alert--warning" role="alert">
-            世帯番号 {householdNo} の世帯は見つかりません。
-          </p>
-        ) : (
-          <ErrorMessage error={res.error} />
-        )}
-        <BackToSearch />
-      </>
-    );
-  }
+  if (res.state !== 'ok') return pageStatus(res, title, <>世帯番号 {householdNo} の世帯は見つかりません。</>);
 
   const h = res.data;
   const head = h.members.find((m) => String(m.atenaNo) === String(h.headAtenaNo));
@@ -255,22 +234,5 @@ function MembersTable({
         </tbody>
       </table>
     </div>
-  );
-}
-
-export function BackToSearch(): ReactNode {
-  return (
-    <p className="back-link">
-      <Link
-        to="/search"
-        onClick={(e) => {
-          if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
-          e.preventDefault();
-          backTo('/search');
-        }}
-      >
-        <span aria-hidden="true">← </span>宛名検索に戻る
-      </Link>
-    </p>
   );
 }

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { browserSupportsWebAuthn, startAuthentication } from '@simplewebauthn/browser';
 import { ApiError, request, type Me } from '../api.js';
-import { ErrorMessage, Notice, PageHeading, TextField } from '../components/ui.js';
+import { ErrorMessage, Notice, PageHeading, TextField, validationError } from '../components/ui.js';
 import { webauthnErrorMessage } from '../webauthn.js';
 
 export type LoginReason = 'expired' | 'loggedOut';
@@ -53,7 +53,7 @@ export function LoginPage({ reason, onLoggedIn }: { reason?: LoginReason | undef
     if (id === '') fe.staffId = '職員IDを入力してください。';
     if (password === '') fe.password = 'パスワードを入力してください。';
     if (Object.keys(fe).length > 0) {
-      setError(new ApiError(400, 'validation', '入力内容を確認してください。', Object.entries(fe).map(([field, message]) => ({ field, message }))));
+      setError(validationError(fe));
       setFieldErrors(fe);
       return;
     }

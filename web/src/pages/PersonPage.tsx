@@ -1,12 +1,12 @@
 import type { ReactNode } from 'react';
-import { ApiError, type Me, type PersonDetail } from '../api.js';
+import type { Me, PersonDetail } from '../api.js';
 import { DateText } from '../dates.js';
 import { fieldLabel, PERMISSION, residentKindLabel, sexLabel } from '../labels.js';
 import { Link } from '../router.js';
-import { Badge, ErrorMessage, Num, PageHeading, Spinner } from '../components/ui.js';
+import { Badge, Num, PageHeading } from '../components/ui.js';
+import { BackToSearch, pageStatus } from '../components/PageStatus.js';
 import { useApi } from '../useApi.js';
 import { StatusBadge } from './SearchPage.js';
-import { BackToSearch } from './HouseholdPage.js';
 import { MyNumberSection } from './MyNumberSection.js';
 import { EligibilitySection } from './EligibilitySection.js';
 
@@ -14,29 +14,7 @@ export function PersonPage({ atenaNo, me }: { atenaNo: string; me: Me }): ReactN
   const res = useApi<PersonDetail>(`/api/persons/${encodeURIComponent(atenaNo)}`);
   const fallbackTitle = `個人 ${atenaNo}`;
 
-  if (res.state === 'loading')
-    return (
-      <>
-        <PageHeading title={fallbackTitle}>{fallbackTitle}</PageHeading>
-        <Spinner />
-      </>
-    );
-  if (res.state === 'error') {
-    const notFound = res.error instanceof ApiError && res.error.status === 404;
-    return (
-      <>
-        <PageHeading title={fallbackTitle}>{fallbackTitle}</PageHeading>
-        {notFound ? (
-          <p className="alert alert--warning" role="alert">
-            宛名番号 {atenaNo} の方は見つかりません。
-          </p>
-        ) : (
-          <ErrorMessage error={res.error} />
-        )}
-        <BackToSearch />
-      </>
-    );
-  }
+  if (res.state !== 'ok') return pageStatus(res, fallbackTitle, <>宛名番号 {atenaNo} の方は見つかりません。</>);
 
   const p = res.data;
   const canReadMyNumber = me.permissions.includes(PERMISSION.myNumberRead);

@@ -1,11 +1,11 @@
 import { useEffect, useRef, useState, type FormEvent, type ReactNode, type RefObject } from 'react';
 import { ApiError, query, request, type Me, type PersonSearchResult } from '../api.js';
-import { DateText } from '../dates.js';
+import { DatePreview, DateText } from '../dates.js';
 import { residentStatusLabel, sexLabel } from '../labels.js';
 import { Link, replaceState } from '../router.js';
-import { Badge, ErrorMessage, Num, PageHeading, TextField } from '../components/ui.js';
+import { Badge, ErrorMessage, Num, PageHeading, TextField, validationError } from '../components/ui.js';
 import { Pager } from '../components/Pager.js';
-import { formatSeireki, formatWareki, parseDateInput } from '../../../src/lib/wareki.js';
+import { parseDateInput } from '../../../src/lib/wareki.js';
 
 export const PAGE_SIZE = 20;
 
@@ -111,9 +111,7 @@ export function SearchPage({ me: _me }: { me: Me }): ReactNode {
     }
     const fe = validate(c);
     if (Object.keys(fe).length > 0) {
-      setError(
-        new ApiError(400, 'validation', '入力内容を確認してください。', Object.entries(fe).map(([field, message]) => ({ field, message }))),
-      );
+      setError(validationError(fe));
       setFieldErrors(fe);
       document.getElementById(Object.keys(fe)[0]!)?.focus();
       return;
@@ -133,7 +131,6 @@ export function SearchPage({ me: _me }: { me: Me }): ReactNode {
   }
 
   const set = (k: keyof Criteria) => (v: string) => setForm((f) => ({ ...f, [k]: v }));
-  const birthIso = form.birthDate.trim() !== '' ? parseDateInput(form.birthDate) : null;
 
   return (
     <>
@@ -155,17 +152,7 @@ export function SearchPage({ me: _me }: { me: Me }): ReactNode {
           <TextField
             id="birthDate"
             label="生年月日"
-            hint={
-              <>
-                和暦・西暦どちらでも可（例：昭和50年1月1日、S50.1.1、1975/1/1）
-                {birthIso ? (
-                  <span className="hint__parsed">
-                    {' '}
-                    → {formatWareki(birthIso)}（{formatSeireki(birthIso)}）
-                  </span>
-                ) : null}
-              </>
-            }
+            hint={<DatePreview text={form.birthDate} example="例：昭和50年1月1日、S50.1.1、1975/1/1" />}
             value={form.birthDate}
             onChange={set('birthDate')}
             autoComplete="off"
