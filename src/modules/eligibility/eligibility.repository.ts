@@ -1,5 +1,5 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
-import type { DB } from '../../db/schema.js';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import type { DB, NhiEligibilityTable } from '../../db/schema.js';
 import type { PersonFacts } from './eligibility.rules.js';
 
 type Q = Kysely<DB> | Transaction<DB>;
@@ -9,22 +9,8 @@ const ROW_COLUMNS = [
   'lost_on', 'loss_reason', 'recorded_at', 'superseded_at', 'updated_at', 'updated_by',
 ] as const;
 
-export interface EligibilityRow {
-  eligibility_id: number;
-  atena_no: number;
-  household_no: number;
-  insured_symbol: string;
-  insured_number: string;
-  branch_no: string;
-  acquired_on: string;
-  acquisition_reason: string;
-  lost_on: string | null;
-  loss_reason: string | null;
-  recorded_at: Date;
-  superseded_at: Date | null;
-  updated_at: Date;
-  updated_by: string;
-}
+/** A stored version of a 資格 period, as read. */
+export type EligibilityRow = Selectable<NhiEligibilityTable>;
 
 const toRow = (r: Record<(typeof ROW_COLUMNS)[number], unknown>): EligibilityRow => ({
   eligibility_id: Number(r.eligibility_id),
