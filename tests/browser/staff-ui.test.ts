@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { watchPage } from './support/browser.js';
-import { apiGet, demoLogin, freshTotp, newPage, setUpServerAndBrowser, toHiragana, uiLogin, type DemoLogin } from './support/real-server.js';
+import { apiGet, demoLogin, freshTotp, newPage, setUpServerAndBrowser, stepUpCode, toHiragana, uiLogin, type DemoLogin } from './support/real-server.js';
 import type { RunningServer } from '../../src/server.js';
 import { toHalfWidthKatakana } from '../../src/lib/kana.js';
 import { formatWareki } from '../../src/lib/wareki.js';
@@ -319,7 +319,7 @@ describe('search, household and person screens', () => {
     await page.getByLabel('利用目的').fill('資格取得・喪失の届出確認');
     await page.getByRole('button', { name: '個人番号を表示' }).click();
     const value = page.getByTestId('mynumber-value');
-    const stepUp = page.getByLabel('ワンタイムパスワード');
+    const stepUp = stepUpCode(page);
     await expect.poll(async () => (await stepUp.count()) > 0 || /\d{4} \d{4} \d{4}/.test(await value.innerText())).toBe(true);
     if ((await stepUp.count()) > 0) {
       await stepUp.fill(await freshTotp(kakari));

@@ -1,7 +1,7 @@
 /** Helpers for browser tests against the real server (src/server.ts) with its demo city. */
 import { createHash } from 'node:crypto';
 import { authenticator } from 'otplib';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 import type { RunningServer } from '../../../src/server.js';
 import { launchBrowser, watchPage } from './browser.js';
@@ -129,9 +129,17 @@ export async function menuItems(page: Page): Promise<string[]> {
   return page.getByRole('navigation', { name: 'メインメニュー' }).getByRole('link').allInnerTexts();
 }
 
+/**
+ * The one-time password field of the step-up prompt (the 本人確認 form). Scoped to that form: other
+ * controls have labels that contain the same words (e.g. 「ワンタイムパスワードを再発行する」).
+ */
+export function stepUpCode(page: Page): Locator {
+  return page.getByRole('form', { name: '本人確認' }).getByLabel('ワンタイムパスワード');
+}
+
 /** Answers a step-up prompt (the one-time password field) with a fresh code. */
 export async function answerStepUp(page: Page, login: DemoLogin, submit: string | RegExp): Promise<void> {
-  const code = page.getByLabel('ワンタイムパスワード');
+  const code = stepUpCode(page);
   await code.waitFor();
   await code.fill(await freshTotp(login));
   await page.getByRole('button', { name: submit }).click();
