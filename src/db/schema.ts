@@ -113,8 +113,12 @@ export interface StaffTable extends Stamp {
   staff_id: string;
   display_name: string;
   office_code: string;
-  password_hash: string;
+  /** null until the owner sets a password at first login (enrolment). */
+  password_hash: string | null;
   totp_secret_enc: string | null;
+  activation_code_hash: string | null;
+  activation_expires_at: Date | null;
+  second_factor_failures: Generated<number>;
   totp_last_step: number | null;
   failed_logins: Generated<number>;
   locked_until: Date | null;
@@ -203,7 +207,9 @@ export interface PersonMyNumberTable extends Stamp {
 export interface PendingChangeTable {
   change_id: Generated<number>;
   kind: string;
+  // TODO(issue 6, approvals): the column is nullable since 2026-11-30T0100 (changes keyed by subject_key).
   atena_no: number;
+  subject_key: Generated<string | null>;
   payload: unknown;
   summary: unknown;
   warnings: Generated<string[]>;

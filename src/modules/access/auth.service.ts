@@ -38,6 +38,9 @@ export interface RequestInfo {
   rpId: string; // hostname
 }
 
+/** An account without a password yet (enrolment pending) never matches: argon2 refuses this as a hash. */
+const NO_PASSWORD = '$no-password-set';
+
 /** A dummy hash so that an unknown staff ID costs the same time as a wrong password. */
 let dummyHash: Promise<string> | null = null;
 
@@ -78,13 +81,13 @@ export class AuthService {
       return fail('unknown_staff');
     }
     if (staff.disabled_at) {
-      await argon2.verify(staff.password_hash, password).catch(() => false);
+      await argon2.verify(staff.password_hash ?? NO_PASSWORD, password).catch(() => false);
       return fail('disabled');
     }
     if (staff.locked_until && staff.locked_until > now) {
       return fail('locked', 'locked', 423, `ログイン失敗が続いたためアカウントがロックされています。${Math.ceil((staff.locked_until.getTime() - now.getTime()) / 60000)}分後に再試行するか、管理者に解除を依頼してください`);
     }
-    const ok = await argon2.verify(staff.password_hash, password).catch(() => false);
+    const ok = await argon2.verify(staff.password_hash ?? NO_PASSWORD, password).catch(() => false);
     if (!ok) {
       const failed = await this.repo.recordFailure(staffId, (n) => lockUntilAfterFailure(n, now), 'system:auth');
       return fail(`bad_password (${failed})`);
@@ -247,7 +250,7 @@ export class AuthService {
    */
   async changePassword(sessionHash: string, staffId: string, current: string, next: string, actor: Actor): Promise<void> {
     const staff = await this.repo.findStaff(staffId);
-    if (!staff || !(await argon2.verify(staff.password_hash, current).catch(() => false))) {
+    if (!staff || !(await argon2.verify(staff.password_hash ?? NO_PASSWORD, current).catch(() => false))) {
       await this.audit.appendAlone(this.db, actor, { functionCode: 'auth', action: 'password.change', outcome: 'failure', detail: { reason: 'wrong_current' } });
       throw new AppError(400, 'wrong_password', '現在のパスワードが正しくありません', [{ field: 'currentPassword', label: '現在のパスワード', message: '現在のパスワード: 正しくありません' }]);
     }
