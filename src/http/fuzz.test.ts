@@ -130,6 +130,34 @@ const pathParam = fc.oneof(
   fc.bigInt({ min: 10n ** 10n, max: 10n ** 40n }).map(String),
   junkString.filter((s) => s.length > 0 && s.length < 2000),
 );
+/**
+ * Deep nesting (a recursive walk of it once gave a 500 at login): arrays, objects or both, around a
+ * leaf that is harmless, unstorable (NUL, a lone surrogate) or unclosed, at the top or under a field.
+ */
+function deepJson(bodyKeys: string[]): fc.Arbitrary<string> {
+  const leaf = fc.constantFrom('1', '"x"', '"\\u0000"', '"\\ud800"', 'null', '');
+  const level = fc.constantFrom<[string, string]>(['[', ']'], ['{"a":', '}'], ['[{"b":', '}]']);
+  return fc
+    .record({
+      depth: fc.oneof(fc.integer({ min: 30, max: 40 }), fc.integer({ min: 1000, max: 20_000 })),
+      levels: fc.array(level, { minLength: 1, maxLength: 3 }),
+      leaf,
+      closed: fc.boolean(),
+      key: bodyKeys.length ? fc.option(fc.constantFrom(...bodyKeys)) : fc.constant(null),
+    })
+    .map(({ depth, levels, leaf, closed, key }) => {
+      const open: string[] = [];
+      const close: string[] = [];
+      for (let i = 0; i < depth; i++) {
+        const [o, c] = levels[i % levels.length]!;
+        open.push(o);
+        close.push(c);
+      }
+      const inner = `${open.join('')}${leaf}${closed ? close.reverse().join('') : ''}`;
+      return key ? `{${JSON.stringify(key)}:${inner}}` : inner;
+    });
+}
+
 const RAW_QUERY_JUNK = ['%', '%zz', '%E3%81', '&&&', '=', 'a=%', '%00=%00', 'page=1&page=2', 'a[b]=c', '\u3042=\u3044'];
 
 /** Lone surrogates cannot be percent-encoded; a browser sends U+FFFD for them. */
@@ -161,6 +189,7 @@ function inputFor(op: Operation): fc.Arbitrary<Input> {
     { weight: 1, arbitrary: fc.string({ maxLength: 60 }) }, // not JSON at all
     { weight: 1, arbitrary: fc.constantFrom('', '{', '{"a":', '[', 'null', '"x"', '1', 'true', '{"__proto__":{"admin":true}}', '{"a":1,"a":2}', `${'['.repeat(5000)}${']'.repeat(5000)}`) },
     { weight: 1, arbitrary: fields.map((o) => JSON.stringify({ ...o, pad: 'x'.repeat(1_100_000) })) }, // over the 1 MB limit
+    { weight: 2, arbitrary: deepJson(op.bodyKeys ?? []) },
   );
   const body: fc.Arbitrary<Input['body']> =
     op.method === 'GET' ? fc.constant({ kind: 'none' as const }) : fc.oneof({ weight: 1, arbitrary: fc.constant({ kind: 'none' as const }) }, { weight: 6, arbitrary: fc.record({ kind: fc.constant('raw' as const), text, contentType }) });

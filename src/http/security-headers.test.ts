@@ -137,6 +137,24 @@ describe('errors', () => {
     }
   });
 
+  it('deep nesting (4,000 levels of arrays or objects) is a 400 naming the depth rule, not a 500; 32 levels pass the guard', async () => {
+    const n = 4000;
+    const bodies = [
+      `${'['.repeat(n)}"\\u0000"${']'.repeat(n)}`, // this one was a 500 (recursive walk of the parsed body)
+      '['.repeat(n),
+      `${'{"a":'.repeat(n)}1${'}'.repeat(n)}`,
+      `{"staffId":${'[{"b":'.repeat(n)}"\\ud800"${'}]'.repeat(n)},"password":"x"}`,
+    ];
+    for (const body of bodies) {
+      const r = await anon().request('POST', '/api/auth/login', body);
+      expect(r.status, body.slice(0, 20)).toBe(400);
+      expect(((await r.json()) as Err).error.message).toBe('要求の本文の入れ子が深すぎます(配列・オブジェクトの入れ子は32段までです)');
+    }
+    const ok = await anon().request('POST', '/api/auth/login', `{"staffId":${'['.repeat(31)}1${']'.repeat(31)},"password":"x"}`);
+    expect(ok.status).toBe(400);
+    expect(((await ok.json()) as Err).error.message).not.toContain('入れ子');
+  });
+
   it('an unpaired surrogate is refused by name of the rule, a proper pair (𠮷) is not', async () => {
     const lone = await anon().request('POST', '/api/auth/login', '{"password":"x","staffId":"\\ud842"}');
     expect(lone.status).toBe(400);

@@ -29,3 +29,35 @@ export function fakeMyNumber(serial: number): string {
   const first11 = `99${String(serial % 1_000_000_000).padStart(9, '0')}`;
   return first11 + String(myNumberCheckDigit(first11));
 }
+
+/** Characters written between digit groups of a number (spaces, hyphens and dashes, dots, commas). */
+const DIGIT_SEPARATORS = '\\s\\-‐‑‒–—―−ーｰ.,';
+/** A run of digits, possibly split by separators: '123456789012', '1234-5678-9012', '1234 5678 9012'. */
+const DIGIT_RUN = new RegExp(`\\d(?:[${DIGIT_SEPARATORS}]*\\d)*`, 'g');
+
+/**
+ * The runs of a text (compatibility-normalised, so full-width ０-９ and separators count) that could
+ * hold a My Number: every run of 12 or more digits, separators between digits not counting, wherever
+ * it stands (inside a word, inside a longer number). Returns the normalised text and those runs.
+ */
+export function myNumberLikeRuns(text: string): { normalized: string; runs: { index: number; length: number }[] } {
+  const normalized = text.normalize('NFKC');
+  const runs: { index: number; length: number }[] = [];
+  for (const m of normalized.matchAll(DIGIT_RUN)) {
+    if (m[0].replace(/\D/g, '').length >= 12) runs.push({ index: m.index, length: m[0].length });
+  }
+  return { normalized, runs };
+}
+
+/** The text with every My Number-like run (see myNumberLikeRuns) replaced by `placeholder`. */
+export function maskMyNumberLikeRuns(text: string, placeholder: string): string {
+  const { normalized, runs } = myNumberLikeRuns(text);
+  if (runs.length === 0) return text;
+  let out = '';
+  let at = 0;
+  for (const r of runs) {
+    out += normalized.slice(at, r.index) + placeholder;
+    at = r.index + r.length;
+  }
+  return out + normalized.slice(at);
+}

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { maskMyNumberLikeRuns, myNumberLikeRuns } from '../../lib/mynumber.js';
 
 /** Pure rules of the hash-chained audit trail (監査証跡). No I/O. */
 
@@ -55,31 +56,36 @@ export function checkpointMessage(seq: number, rowHash: string, createdAtIso: st
   return `kokuho-audit-checkpoint\n${seq}\n${rowHash}\n${createdAtIso}\n`;
 }
 
-const TWELVE_DIGITS = /(?<!\d)\d{12}(?!\d)/;
-const TWELVE_DIGITS_ALL = /(?<!\d)\d{12}(?!\d)/g;
-/** Lower-case hex digests (SHA-256 of an export, session references): random hex may hold 12 digits in a row. */
-const HEX_DIGEST = /^[0-9a-f]{16,}$/;
+/**
+ * System-made hex digests and UUIDs may hold 12 decimal digits in a row by chance (a SHA-256 of an
+ * export, a session reference, a run id). They are let through only under a key that names them,
+ * never by their shape alone (typed input can look like hex too).
+ */
+const DIGEST_KEY = /(sha256|hash|sessionref|runid)$/i;
+const HEX_DIGEST = /^(?:[0-9a-f]{16,128}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
 
-/** Placeholder written instead of a 12-digit run found in an audit detail. */
+/** Placeholder written instead of a My Number-like run found in an audit detail. */
 export const MY_NUMBER_REDACTED = '[12桁の数字を伏字]';
 
-function suspicious(s: string): boolean {
-  return !HEX_DIGEST.test(s) && TWELVE_DIGITS.test(s.normalize('NFKC'));
-}
+const suspicious = (s: string) => myNumberLikeRuns(s).runs.length > 0;
+const isDigest = (key: string | undefined, v: string) => key !== undefined && DIGEST_KEY.test(key) && HEX_DIGEST.test(v);
 
-/** Audit details must never carry a My Number; any 12-digit run (in a key or a value) is refused. */
+/**
+ * Audit details must never carry a My Number: any run of 12 or more digits (full-width too, separators
+ * between digit groups seen through, inside a longer string or number) in a key or a value is refused.
+ */
 export function assertNoMyNumber(detail: unknown): void {
-  const walk = (v: unknown): void => {
+  const walk = (v: unknown, key?: string): void => {
     if (typeof v === 'string') {
-      if (suspicious(v)) throw new Error('監査記録に12桁の数字(個人番号の可能性)を含めることはできません');
+      if (!isDigest(key, v) && suspicious(v)) throw new Error('監査記録に12桁の数字(個人番号の可能性)を含めることはできません');
     } else if (typeof v === 'number' || typeof v === 'bigint') {
       walk(String(v));
     } else if (Array.isArray(v)) {
-      v.forEach(walk);
+      v.forEach((x) => walk(x, key));
     } else if (v && typeof v === 'object') {
       for (const [k, x] of Object.entries(v)) {
         walk(k);
-        walk(x);
+        walk(x, k);
       }
     }
   };
@@ -88,15 +94,16 @@ export function assertNoMyNumber(detail: unknown): void {
 
 /**
  * The same rule applied by masking instead of refusing: user input echoed into a detail (a search
- * criterion, an attempted staff ID) may hold a 12-digit run, and must neither reach the trail nor turn
- * the request into a 500. Returns a JSON-safe copy.
+ * criterion, an attempted staff ID) may hold a My Number-like run, and must neither reach the trail
+ * nor turn the request into a 500. Each run is replaced, the rest of the text kept. Returns a
+ * JSON-safe copy.
  */
 export function redactMyNumberLike(detail: unknown): unknown {
-  const walk = (v: unknown): unknown => {
-    if (typeof v === 'string') return suspicious(v) ? v.normalize('NFKC').replace(TWELVE_DIGITS_ALL, MY_NUMBER_REDACTED) : v;
+  const walk = (v: unknown, key?: string): unknown => {
+    if (typeof v === 'string') return isDigest(key, v) ? v : maskMyNumberLikeRuns(v, MY_NUMBER_REDACTED);
     if (typeof v === 'number') return suspicious(String(v)) ? MY_NUMBER_REDACTED : v;
-    if (Array.isArray(v)) return v.map(walk);
-    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [walk(k) as string, walk(x)]));
+    if (Array.isArray(v)) return v.map((x) => walk(x, key));
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [walk(k) as string, walk(x, k)]));
     return v;
   };
   return walk(JSON.parse(JSON.stringify(detail ?? {})));

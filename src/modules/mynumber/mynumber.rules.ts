@@ -1,3 +1,5 @@
+import { myNumberLikeRuns } from '../../lib/mynumber.js';
+
 /** Pure rules of 個人番号 handling. No I/O. */
 
 /** The AAD of a stored number: binds the ciphertext to its table and row (the keyring adds the key id). */
@@ -23,8 +25,5 @@ export function maskMyNumber(n: string): string {
  * between digit groups are seen through).
  */
 export function looksLikeMyNumber(text: string): boolean {
-  const folded = text
-    .replace(/[０-９]/g, (d) => String.fromCharCode(d.charCodeAt(0) - 0xfee0))
-    .replace(/(\d)[\s\u3000\-‐－ー−.,]+(?=\d)/g, '$1');
-  return /\d{12}/.test(folded);
+  return myNumberLikeRuns(text).runs.length > 0;
 }
