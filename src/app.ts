@@ -25,6 +25,12 @@ z.config(z.locales.ja());
 
 export const WEB_ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../dist/web');
 
+export const OPENAPI_INFO = {
+  title: '国民健康保険システム API',
+  version: '0.1.0',
+  description: 'すべての要求と応答はスキーマで検証されます。各操作に必要な権限を記載しています。',
+};
+
 /** The composition root of the HTTP side: middleware in order, then every module's routes. */
 export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({
@@ -61,13 +67,10 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
   registerEligibilityRoutes(app);
 
   declareAccess('GET', '/api/openapi.json', 'public');
-  app.doc31('/api/openapi.json', {
-    openapi: '3.1.0',
-    info: { title: '国民健康保険システム API', version: '0.1.0', description: 'すべての要求と応答はスキーマで検証されます。各操作に必要な権限を記載しています。' },
-  });
+  app.doc31('/api/openapi.json', { openapi: '3.1.0', info: OPENAPI_INFO });
   declareAccess('GET', '/api/docs', 'public');
   app.get('/api/docs', (c) => {
-    const doc = app.getOpenAPI31Document({ openapi: '3.1.0', info: { title: '国民健康保険システム API', version: '0.1.0' } });
+    const doc = app.getOpenAPI31Document({ openapi: '3.1.0', info: OPENAPI_INFO });
     return c.html(renderDocsPage(doc as unknown as Record<string, unknown>));
   });
 

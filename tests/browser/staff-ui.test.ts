@@ -11,30 +11,7 @@ import { toHalfWidthKatakana } from '../../src/lib/kana.js';
 import { formatWareki } from '../../src/lib/wareki.js';
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../src/db/schema.js';
-
-interface Row {
-  atenaNo: number;
-  nameKanji: string;
-  nameKana: string;
-  birthDate: string;
-  residentStatus: string;
-  householdNo: number | null;
-  relationship: string | null;
-}
-interface SearchResult {
-  total: number;
-  totalCapped: boolean;
-  page: number;
-  pageSize: number;
-  items: Row[];
-}
-interface Household {
-  householdNo: number;
-  isPseudoHead: boolean;
-  headAtenaNo: number | null;
-  members: { atenaNo: number; nameKanji: string; relationship: string; birthDate: string; validTo: string | null }[];
-  history: unknown[];
-}
+import type { Household, PersonSummary as Row, PersonSearchResult as SearchResult } from '../../web/src/api.js';
 
 let server: RunningServer;
 let browser: Browser;

@@ -26,27 +26,7 @@ import {
 } from './support/real-server.js';
 import { toHalfWidthKatakana } from '../../src/lib/kana.js';
 import { formatSeireki, formatWareki } from '../../src/lib/wareki.js';
-
-interface Row {
-  atenaNo: number;
-  nameKanji: string;
-  nameKana: string;
-  birthDate: string;
-  residentStatus: string;
-  householdNo: number | null;
-}
-interface SearchResult {
-  total: number;
-  totalCapped: boolean;
-  page: number;
-  pageSize: number;
-  items: Row[];
-}
-interface Household {
-  householdNo: number;
-  isPseudoHead: boolean;
-  members: { atenaNo: number; nameKanji: string; relationship: string; birthDate: string; validTo: string | null }[];
-}
+import type { Household, PersonSummary as Row, PersonSearchResult as SearchResult } from '../../web/src/api.js';
 
 let server: RunningServer;
 let browser: Browser;

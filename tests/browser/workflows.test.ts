@@ -25,12 +25,7 @@ import {
 } from './support/real-server.js';
 import { fakeMyNumber } from '../../src/lib/mynumber.js';
 import { formatWareki } from '../../src/lib/wareki.js';
-
-interface Row {
-  atenaNo: number;
-  nameKanji: string;
-  residentStatus: string;
-}
+import type { EligibilityVersion as Version, PersonSummary as Row } from '../../web/src/api.js';
 
 type Session = TestPage & { login: DemoLogin };
 
@@ -333,15 +328,6 @@ describe('個人番号: entry, four-eyes confirmation and reveal', () => {
 });
 
 describe('国保資格: a loss request, its confirmation, and the record it leaves', () => {
-  interface Version {
-    eligibilityId: number;
-    insuredSymbol: string;
-    insuredNumber: string;
-    branchNo: string;
-    acquiredOn: string;
-    lostOn: string | null;
-  }
-
   it('kokuho01 asks for a 資格喪失 (rule errors shown next to the field); kakari01 approves it; the period ends', async () => {
     const kokuho = s.kokuho01;
     // An insured resident with an open period and nothing waiting.

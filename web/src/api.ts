@@ -3,15 +3,9 @@
  * holds is the CSRF token (kept in memory only, never in storage); every unsafe method sends it.
  */
 
-export interface Me {
-  staffId: string;
-  displayName: string;
-  officeCode: string;
-  officeName: string;
-  permissions: string[];
-  csrfToken: string;
-  hasWebauthn: boolean;
-}
+import type { components, paths } from './api.generated.js';
+
+export type Me = Schemas['Me'];
 
 export interface FieldError {
   field: string;
@@ -147,130 +141,40 @@ export function query(params: Record<string, string | number | boolean | undefin
   return s === '' ? '' : '?' + s;
 }
 
-// ---- Response shapes (the API contract) ----
+// ---- Request and response shapes: aliases of the types generated from the OpenAPI document ----
+// (web/src/api.generated.ts, `npm run gen:api`; never declare an API shape by hand here)
 
-export type Sex = 'male' | 'female';
-export type ResidentStatus = 'resident' | 'moved_out' | 'deceased';
+type Schemas = components['schemas'];
+type Json<R> = R extends { content: { 'application/json': infer B } } ? B : never;
 
-export interface PersonSummary {
-  atenaNo: number | string;
-  nameKanji: string;
-  nameKana: string;
-  aliasKanji: string | null;
-  birthDate: string;
-  sex: Sex;
-  residentStatus: ResidentStatus;
-  householdNo: number | string | null;
-  relationship: string | null;
-  address: string | null;
-}
+/** The JSON a route answers on success (its 200, else its 201 response). */
+export type ApiOk<P extends keyof paths, M extends 'get' | 'post' = 'get'> = paths[P][M] extends { responses: infer R }
+  ? R extends { 200: infer S }
+    ? Json<S>
+    : R extends { 201: infer S }
+      ? Json<S>
+      : never
+  : never;
 
-export interface PersonSearchResult {
-  total: number;
-  totalCapped: boolean;
-  page: number;
-  pageSize: number;
-  items: PersonSummary[];
-}
+/** The JSON body a route accepts. */
+export type ApiBody<P extends keyof paths, M extends 'post' | 'put' = 'post'> = paths[P][M] extends { requestBody?: infer B } ? Json<NonNullable<B>> : never;
 
-export interface NhiStatus {
-  insured: boolean;
-  symbol: string | null;
-  number: string | null;
-  branchNo: string | null;
-  acquiredOn: string | null;
-  lostOn: string | null;
-}
+export type Sex = Schemas['Person']['sex'];
+export type ResidentStatus = Schemas['Person']['residentStatus'];
 
-export interface HouseholdMember {
-  atenaNo: number | string;
-  nameKanji: string;
-  nameKana: string;
-  aliasKanji: string | null;
-  birthDate: string;
-  sex: Sex;
-  relationship: string;
-  validFrom: string;
-  validTo: string | null;
-  residentStatus: ResidentStatus;
-  nhi: NhiStatus | null;
-}
+export type PersonSummary = Schemas['PersonSearchRow'];
+export type PersonSearchResult = ApiOk<'/api/persons'>;
 
-export interface HistoryEntry {
-  at: string;
-  by: string;
-  atenaNo: number | string | null;
-  table: 'person' | 'household' | 'household_member' | 'nhi_eligibility' | string;
-  changedFields: string[];
-  validFrom: string | null;
-  changeReason: string | null;
-}
+export type Household = Schemas['Household'];
+export type HouseholdMember = Household['members'][number];
+export type NhiStatus = NonNullable<HouseholdMember['nhi']>;
+export type HistoryEntry = Household['history'][number];
 
-export interface Household {
-  householdNo: number | string;
-  formedOn: string;
-  dissolvedOn?: string | null;
-  address: string | null;
-  addressHidden?: boolean;
-  headAtenaNo: number | string | null;
-  isPseudoHead: boolean;
-  members: HouseholdMember[];
-  history: HistoryEntry[];
-}
+export type PersonDetail = Schemas['Person'];
+export type PersonVersion = PersonDetail['versions'][number];
 
-export interface PersonVersion {
-  validFrom: string | null;
-  changeReason: string | null;
-  changedFields: string[];
-  recordedAt: string;
-  recordedBy: string;
-}
-
-export interface PersonDetail {
-  atenaNo: number | string;
-  nameKanji: string;
-  nameKana: string;
-  aliasKanji: string | null;
-  aliasKana: string | null;
-  realName: string | null;
-  birthDate: string;
-  sex: Sex;
-  residentKind: 'japanese' | 'foreign' | string;
-  residentStatus: ResidentStatus;
-  address: string | null;
-  previousAddress?: string | null;
-  movedOutTo?: string | null;
-  addressHidden: boolean;
-  dvSupport?: boolean;
-  householdNo: number | string | null;
-  relationship: string | null;
-  deathDate?: string | null;
-  versions: PersonVersion[];
-  hasMyNumber: boolean;
-}
-
-export interface AuditEvent {
-  seq: number | string;
-  occurredAt: string;
-  actorId: string;
-  functionCode: string;
-  action: string;
-  subjects: Array<number | string>;
-  outcome: string;
-  ip: string | null;
-  terminal: string | null;
-  actorKind?: 'staff' | 'operator' | 'anonymous';
-  correlationId?: string | null;
-  detail?: Record<string, unknown>;
-}
-
-export interface AuditResult {
-  total: number;
-  totalCapped?: boolean;
-  page?: number;
-  pageSize?: number;
-  items: AuditEvent[];
-}
+export type AuditEvent = Schemas['AuditEvent'];
+export type AuditResult = ApiOk<'/api/audit/events'>;
 
 /** True when the server asks for a fresh one-time password before this operation. */
 export function isStepUpRequired(e: unknown): e is ApiError {
@@ -279,189 +183,36 @@ export function isStepUpRequired(e: unknown): e is ApiError {
 
 // ---- 個人番号 (the number itself only ever comes from /reveal) ----
 
-export type MyNumberUse = 'register' | 'correct' | 'delete' | 'reveal' | 'lookup' | 'rotate';
+export type Jimu = ApiOk<'/api/my-number/jimu'>['items'][number];
+export type MyNumberUse = Jimu['uses'][number];
+export type MyNumberStatus = ApiOk<'/api/persons/{atenaNo}/my-number'>;
+export type MyNumberPendingItem = MyNumberStatus['pending'][number];
 
-export interface Jimu {
-  code: string;
-  name: string;
-  legalBasis: string[];
-  summary?: string;
-  note?: string | null;
-  uses: MyNumberUse[] | string[];
-}
-
-export interface MyNumberPendingItem {
-  changeId: number;
-  kind: string;
-  kindLabel: string;
-  requestedBy: string;
-  requestedAt: string;
-}
-
-export interface MyNumberStatus {
-  atenaNo: number;
-  registered: boolean;
-  updatedAt: string | null;
-  updatedBy: string | null;
-  pending: MyNumberPendingItem[];
-}
-
-export interface ChangeAccepted {
-  changeId: number;
-  kind: string;
-  status: 'pending';
-  warnings: string[];
-  message: string;
-}
+/** A change held for approval (My Number and eligibility answer the same shape). */
+export type ChangeAccepted = Schemas['MyNumberChangeAccepted'] | Schemas['EligibilityChangeAccepted'];
 
 // ---- 承認 ----
 
-export type ChangeStatus = 'pending' | 'approved' | 'rejected';
-
-export interface PendingChange {
-  changeId: number;
-  kind: string;
-  kindLabel: string;
-  atenaNo: number;
-  nameKanji: string;
-  residentStatus: ResidentStatus | null;
-  fields: { label: string; before: string | null; after: string | null }[];
-  notes: { label: string; value: string }[];
-  warnings: string[];
-  status: ChangeStatus;
-  requestedBy: string;
-  requestedAt: string;
-  decidedBy: string | null;
-  decidedAt: string | null;
-  decisionNote: string | null;
-  ownRequest: boolean;
-  needsStepUp: boolean;
-}
-
-export interface ApprovalList {
-  total: number;
-  page: number;
-  pageSize: number;
-  items: PendingChange[];
-}
-
-export interface ChangeDecided {
-  changeId: number;
-  status: 'approved' | 'rejected';
-  kind: string;
-  atenaNo: number;
-}
+export type PendingChange = Schemas['PendingChange'];
+export type ChangeStatus = PendingChange['status'];
+export type ApprovalList = ApiOk<'/api/approvals'>;
+export type ChangeDecided = Schemas['ChangeDecided'];
 
 // ---- 利用者管理 ----
 
-export type OfficeKind = 'head_office' | 'branch' | 'tax';
-
-export interface StaffAccount {
-  staffId: string;
-  displayName: string;
-  officeCode: string;
-  officeName: string;
-  officeKind: OfficeKind;
-  roles: string[];
-  disabled: boolean;
-  disabledAt: string | null;
-  disabledReason: string | null;
-  locked: boolean;
-  lockedUntil: string | null;
-  failedLogins: number;
-  createdAt: string;
-}
-
-export interface RoleInfo {
-  roleCode: string;
-  name: string;
-  readOnly: boolean;
-  permissions: string[];
-}
-
-export interface OfficeInfo {
-  officeCode: string;
-  name: string;
-  kind: OfficeKind;
-}
-
-export interface StaffList {
-  items: StaffAccount[];
-  roles: RoleInfo[];
-  offices: OfficeInfo[];
-}
-
-export interface StaffCreated {
-  staffId: string;
-  otpauthUri: string;
-}
-
-export interface AccessReview {
-  since: string;
-  generatedAt: string;
-  staff: { staffId: string; displayName: string; officeName: string; roles: string[]; disabled: boolean; locked: boolean; createdAt: string }[];
-  changes: { at: string; action: 'grant' | 'revoke' | 'disable' | 'enable' | 'create' | string; staffId: string; roleCode: string | null; by: string }[];
-}
+export type StaffAccount = Schemas['StaffAccount'];
+export type OfficeKind = StaffAccount['officeKind'];
+export type StaffList = ApiOk<'/api/admin/staff'>;
+export type RoleInfo = StaffList['roles'][number];
+export type OfficeInfo = StaffList['offices'][number];
+export type StaffCreated = ApiOk<'/api/admin/staff', 'post'>;
+export type AccessReview = ApiOk<'/api/admin/access-review'>;
 
 // ---- 国保資格 ----
 
-export interface EligibilityChangeRef {
-  changeId: number;
-  kind: string;
-  requestedBy: string;
-  approvedBy: string;
-}
-
-export interface EligibilityVersion {
-  eligibilityId: number;
-  householdNo: number;
-  insuredSymbol: string;
-  insuredNumber: string;
-  branchNo: string;
-  acquiredOn: string;
-  acquisitionReason: string | null;
-  acquisitionReasonLabel: string;
-  lostOn: string | null;
-  lossReason: string | null;
-  lossReasonLabel: string | null;
-  recordedAt: string;
-  recordedBy: string;
-  supersededAt: string | null;
-  supersededBy: string | null;
-  recordedByChange: EligibilityChangeRef | null;
-  supersededByChange: EligibilityChangeRef | null;
-}
-
-export interface EligibilityPending {
-  changeId: number;
-  kind: string;
-  kindLabel: string;
-  eligibilityId: number | null;
-  requestedBy: string;
-  requestedAt: string;
-  fields: { label: string; before: string | null; after: string | null }[];
-  warnings: string[];
-}
-
-export interface EligibilityView {
-  atenaNo: number;
-  nameKanji: string;
-  birthDate: string;
-  seventyFifthBirthday: string;
-  householdNo: number | null;
-  current: EligibilityVersion[];
-  history: EligibilityVersion[];
-  asOf: { at: string; periods: EligibilityVersion[] } | null;
-  pending: EligibilityPending[];
-}
-
-export interface EligibilityReason {
-  code: string;
-  label: string;
-  basis: string;
-}
-
-export interface EligibilityReasons {
-  acquisition: EligibilityReason[];
-  loss: EligibilityReason[];
-}
+export type EligibilityVersion = Schemas['EligibilityVersion'];
+export type EligibilityChangeRef = NonNullable<EligibilityVersion['recordedByChange']>;
+export type EligibilityView = Schemas['Eligibility'];
+export type EligibilityPending = EligibilityView['pending'][number];
+export type EligibilityReasons = ApiOk<'/api/eligibility/reasons'>;
+export type EligibilityReason = EligibilityReasons['acquisition'][number];
