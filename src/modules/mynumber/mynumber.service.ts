@@ -31,6 +31,9 @@ interface MyNumberPayload {
 
 type Tx = Transaction<DB>;
 
+/** Whether the actor may learn which residents hold a number (the lookup's permission). */
+const mayLookUpNumbers = (actor: Actor) => actor.kind !== 'anonymous' && actor.permissions.has('mynumber.read');
+
 /** A refusal for want of a whitelisted 事務 (番号法第9条); `auditReason` goes to the audit trail. */
 export class JimuRefusal extends AppError {
   constructor(
@@ -188,7 +191,11 @@ export class MyNumberService {
       if (otherPending.length > 0) {
         warnings.push(`関連性・整合性チェック: 同じ個人番号が別の住民(宛名番号 ${otherPending.map((o) => o.atena_no).join('、')})の承認待ちの変更(変更番号 ${otherPending.map((o) => o.change_id).join('、')})にあります`);
       }
-      if (others.length > 0 || otherPending.length > 0) requesterWarnings.push('同じ個人番号が別の住民に登録(または申請)されています。承認者が確認します');
+      // Only someone who may look numbers up (mynumber.read) learns that another resident holds this
+      // one; for anyone else the answer is the same as for a number nobody holds (the approver sees it).
+      if ((others.length > 0 || otherPending.length > 0) && mayLookUpNumbers(actor)) {
+        requesterWarnings.push('同じ個人番号が別の住民に登録(または申請)されています。承認者が確認します');
+      }
       if (person.resident_status === 'deceased') {
         warnings.push('死亡した住民です(死者の個人番号も同じ安全管理措置の対象です)');
         requesterWarnings.push('死亡した住民です');

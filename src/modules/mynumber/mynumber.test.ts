@@ -206,17 +206,30 @@ describe('reject and 関連性・整合性チェック', () => {
     expect((await lastAudit('my_number.register.reject'))?.outcome).toBe('success');
   });
 
-  it('warns the approver when the same number is tied to another person', async () => {
+  it('warns the approver when the same number is tied to another person; a requester without mynumber.read cannot tell', async () => {
+    // A clerk without mynumber.read gets the same answer for a number nobody holds and for one another
+    // resident holds (it once warned "同じ個人番号が別の住民に登録…", an oracle for who holds a number).
+    const free = await register(clerk, F.sato.mother, N4);
+    expect(free.status).toBe(202);
+    const freeBody = (await free.json()) as { changeId: number; warnings: string[] };
+    expect((await chief.request('POST', `/api/approvals/${freeBody.changeId}/reject`, { note: 'テスト' })).status).toBe(200);
     const r = await register(clerk, F.sato.mother, N1); // N1 belongs to yamada.head
     expect(r.status).toBe(202);
     const body = (await r.json()) as { changeId: number; warnings: string[] };
-    expect(body.warnings.join()).toMatch(/別の住民/);
-    expect(body.warnings.join()).not.toContain(String(F.yamada.head)); // the clerk may not look numbers up
+    const sansId = (b: object) => JSON.stringify({ ...b, changeId: 0 }).replace(/変更番号 \d+/g, '変更番号 N');
+    expect(sansId(body)).toBe(sansId(freeBody));
+    expect(body.warnings.join()).not.toMatch(/別の住民/);
     const list = (await (await chief.request('GET', '/api/approvals')).json()) as { items: { changeId: number; warnings: string[] }[] };
     const w = list.items.find((i) => i.changeId === body.changeId)!.warnings.join();
     expect(w).toContain('関連性・整合性チェック');
     expect(w).toContain(String(F.yamada.head));
     expect((await chief.request('POST', `/api/approvals/${body.changeId}/reject`, { note: '他の住民の番号' })).status).toBe(200);
+    // A requester who may look numbers up (mynumber.read) is told at once.
+    const own = await register(chief, F.sato.mother, N1);
+    expect(own.status).toBe(202);
+    const ownBody = (await own.json()) as { changeId: number; warnings: string[] };
+    expect(ownBody.warnings.join()).toMatch(/別の住民/);
+    expect(ownBody.warnings.join()).not.toContain(String(F.yamada.head));
   });
 
   it('one pending change per person at a time', async () => {
