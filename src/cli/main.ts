@@ -14,6 +14,10 @@ import { verifyAuditTrail } from '../modules/audit/audit.verify.js';
 import { applyOrganization, loadOrganization } from '../modules/access/organization.js';
 import { AppError } from '../http/errors.js';
 import type { Deps } from '../deps.js';
+import { loadLawParams, ParamError } from '../platform/params/law-params.js';
+import { paramsShowText } from '../platform/params/params-show.js';
+import { parseDateInput } from '../lib/wareki.js';
+import { todayInJapan } from '../modules/eligibility/eligibility.rules.js';
 
 /**
  * `npm run cli -- <command> [options]`. Every command runs as an operator identity
@@ -25,6 +29,8 @@ interface Command {
   permission: Permission;
   /** Parse options; throw with a Japanese message naming the option on bad input. */
   run(deps: Deps, args: Record<string, string | boolean>, positional: string[]): Promise<number>;
+  /** A command that reads only files runs without opening the database (works while the server holds it). */
+  withoutDatabase?: boolean;
 }
 
 function parseArgs(argv: string[]): { args: Record<string, string | boolean>; positional: string[] } {
@@ -52,7 +58,22 @@ function opts<T extends z.ZodRawShape>(shape: T, args: Record<string, string | b
 
 const progressBar = (label: string) => new cliProgress.SingleBar({ format: `${label} {bar} {percentage}% | {value}/{total} | 残り {eta_formatted}` }, cliProgress.Presets.shades_classic);
 
+const isoDateOption = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD で指定してください');
+
 const COMMANDS: Record<string, Command> = {
+  'params-show': {
+    summary: '法令パラメータ(config/law/*.yaml)のうち指定日に効力のある値を、根拠法令と確認状況つきで一覧する',
+    usage: 'params show [--date 2026-04-01]',
+    permission: 'audit',
+    withoutDatabase: true,
+    async run(_deps, args) {
+      const o = opts({ date: isoDateOption.optional() }, args);
+      const date = o.date ?? todayInJapan();
+      if (parseDateInput(date) !== date) throw new AppError(400, 'bad_option', `--date: ${date} は存在しない日付です`);
+      console.log(paramsShowText(loadLawParams(), date));
+      return 0;
+    },
+  },
   migrate: {
     summary: 'データベースを最新のスキーマに更新する(起動時にも自動実行)',
     usage: 'migrate',
@@ -223,7 +244,7 @@ const COMMANDS: Record<string, Command> = {
 };
 
 // `audit verify` is also accepted (two words), as the docs write it.
-const ALIASES: Record<string, string> = { 'audit verify': 'audit-verify', 'audit checkpoint': 'audit-checkpoint' };
+const ALIASES: Record<string, string> = { 'audit verify': 'audit-verify', 'audit checkpoint': 'audit-checkpoint', 'params show': 'params-show' };
 
 function help(): void {
   console.log('使い方: npm run cli -- <コマンド> [オプション]\n');
@@ -246,6 +267,18 @@ export async function runCli(argv: string[]): Promise<number> {
     console.error(`不明なコマンドです: ${name}\n`);
     help();
     return 2;
+  }
+  if (cmd.withoutDatabase) {
+    try {
+      const { args, positional } = parseArgs(rest);
+      return await cmd.run(undefined as never, args, positional);
+    } catch (e) {
+      if (e instanceof AppError || e instanceof ParamError) {
+        console.error(`エラー: ${e.message}`);
+        return 2;
+      }
+      throw e;
+    }
   }
   const config = loadConfig();
   if (name === 'demo-totp') {
