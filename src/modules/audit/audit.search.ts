@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { sql, type Expression, type Kysely, type RawBuilder, type SqlBool, type Transaction } from 'kysely';
 import type { AuditOutcome, DB } from '../../db/schema.js';
 import { FIRST_YEAR, LAST_YEAR, holidaysBetween, isHoliday } from '../../lib/holidays.js';
+import { lawParams } from '../../platform/params/law-params.js';
 
 /**
  * Search of the audit trail for the 監査 screen and its CSV report (read-only; the routes audit the
@@ -66,17 +67,25 @@ export function isAfterHours(at: Date): boolean {
   const dow = jst.getUTCDay();
   if (dow === 0 || dow === 6) return true;
   if (isHoliday(date)) return true;
-  if (mmdd >= '12-29' || mmdd <= '01-03') return true;
+  const closure = yearEndClosure(date);
+  if (mmdd >= closure.first || mmdd <= closure.last) return true;
   return hhmm < OFFICE_OPENS || hhmm >= OFFICE_CLOSES;
+}
+
+/** 年末年始の休日 (law parameters calendar.year_end_closure_*: 12-29 … 01-03) in force on an ISO date. */
+function yearEndClosure(date: string): { first: string; last: string } {
+  return { first: lawParams().text('calendar.year_end_closure_first', date), last: lawParams().text('calendar.year_end_closure_last', date) };
 }
 
 /** SQL for isAfterHours over a timestamptz expression. */
 export function afterHoursSql(at: Expression<Date> | RawBuilder<Date>): RawBuilder<SqlBool> {
   const local = sql`(${at} AT TIME ZONE 'Asia/Tokyo')`;
+  // The 年末年始 days in force today (they have not changed since the system's first date).
+  const closure = yearEndClosure(new Date(Date.now() + JST_OFFSET_MS).toISOString().slice(0, 10));
   return sql<SqlBool>`(
     extract(isodow FROM ${local}) >= 6
     OR ${local}::date = ANY(${SQL_HOLIDAYS}::date[])
-    OR to_char(${local}, 'MM-DD') >= '12-29' OR to_char(${local}, 'MM-DD') <= '01-03'
+    OR to_char(${local}, 'MM-DD') >= ${closure.first} OR to_char(${local}, 'MM-DD') <= ${closure.last}
     OR ${local}::time < ${OFFICE_OPENS}::time OR ${local}::time >= ${OFFICE_CLOSES}::time)`;
 }
 

@@ -9,13 +9,14 @@ import {
   addDays,
   checkPeriod,
   daysBetween,
-  isAged75On,
+  birthdayAtAge,
+  isLateElderlyAgeOn,
+  lateElderlyBirthday,
   isIsoDate,
   knownAt,
   lossReasonOf,
   nextBranchNo,
   periodsOverlap,
-  seventyFifthBirthday,
   type PeriodInput,
   type PersonFacts,
 } from './eligibility.rules.js';
@@ -59,19 +60,27 @@ describe('date helpers', () => {
     for (const s of ['2024-02-29', '2026-04-30', '1956-01-08']) expect(isIsoDate(s)).toBe(true);
   });
 
-  it('the 75th birthday: same month and day 75 years on; 29 February → 1 March in a common year', () => {
-    expect(seventyFifthBirthday('1951-06-15')).toBe('2026-06-15');
-    expect(seventyFifthBirthday('1952-02-29')).toBe('2027-03-01');
-    expect(seventyFifthBirthday('1949-02-28')).toBe('2024-02-28');
+  it('the 75th birthday (age from the law parameter): same month and day 75 years on; 29 February → 1 March in a common year', () => {
+    expect(lateElderlyBirthday('1951-06-15', TODAY)).toBe('2026-06-15');
+    expect(lateElderlyBirthday('1952-02-29', TODAY)).toBe('2027-03-01');
+    expect(lateElderlyBirthday('1949-02-28', TODAY)).toBe('2024-02-28');
     fc.assert(
       fc.property(dayArb, (birth) => {
-        const b75 = seventyFifthBirthday(birth);
-        expect(isAged75On(birth, b75)).toBe(true);
-        expect(isAged75On(birth, addDays(b75, -1))).toBe(false);
+        const b75 = birthdayAtAge(birth, 75);
+        fc.pre(addDays(b75, -1) >= '2008-04-01');
+        expect(lateElderlyBirthday(birth, b75)).toBe(b75);
+        expect(isLateElderlyAgeOn(birth, b75)).toBe(true);
+        expect(isLateElderlyAgeOn(birth, addDays(b75, -1))).toBe(false);
         expect(Number(b75.slice(0, 4)) - Number(birth.slice(0, 4))).toBe(75);
         if (birth.slice(5) !== '02-29') expect(b75.slice(5)).toBe(birth.slice(5));
       }),
     );
+  });
+
+  it('before 後期高齢者医療 began (2008-04-01, the parameter\'s first value) age 75 did not end NHI', () => {
+    expect(lateElderlyBirthday('1920-01-01', '2008-03-31')).toBeNull();
+    expect(isLateElderlyAgeOn('1920-01-01', '2008-03-31')).toBe(false);
+    expect(isLateElderlyAgeOn('1920-01-01', '2008-04-01')).toBe(true);
   });
 });
 
@@ -117,7 +126,7 @@ describe('checkPeriod', () => {
   it('acquisition not before birth', () => {
     fc.assert(
       fc.property(dayArb, dayArb, (birth, a) => {
-        fc.pre(!isAged75On(birth, a));
+        fc.pre(!isLateElderlyAgeOn(birth, a));
         const r = checkPeriod(period({ acquiredOn: a, acquisitionReason: 'other' }), person({ birthDate: birth }), [], { today: TODAY });
         expect(r.errors.some((e) => e.field === 'acquiredOn' && e.message.includes('生年月日'))).toBe(a < birth);
       }),
@@ -127,10 +136,10 @@ describe('checkPeriod', () => {
   it('75歳到達: no acquisition on or after the 75th birthday (国保法 §6第8号)', () => {
     fc.assert(
       fc.property(dayArb, fc.integer({ min: -400, max: 400 }), (birth, offset) => {
-        const b75 = seventyFifthBirthday(birth);
+        const b75 = birthdayAtAge(birth, 75);
         const a = addDays(b75, offset);
         const r = checkPeriod(period({ acquiredOn: a, acquisitionReason: 'other' }), person({ birthDate: birth }), [], { today: TODAY });
-        expect(r.errors.some((e) => e.field === 'acquiredOn' && e.message.includes('後期高齢者医療'))).toBe(offset >= 0);
+        expect(r.errors.some((e) => e.field === 'acquiredOn' && e.message.includes('後期高齢者医療'))).toBe(offset >= 0 && a >= '2008-04-01');
       }),
     );
   });
@@ -179,6 +188,9 @@ describe('checkPeriod', () => {
     const late = checkPeriod(period({ acquiredOn: '2026-04-01' }), person(), [], { today: TODAY, reportedOn: '2026-05-01' });
     expect(late.errors).toEqual([]);
     expect(late.warnings.join()).toMatch(/14日/);
+    // The deadline (law parameter eligibility.notification_deadline_days = 14): day 14 is in time, day 15 late.
+    expect(checkPeriod(period({ acquiredOn: '2026-04-01' }), person(), [], { today: TODAY, reportedOn: '2026-04-15' }).warnings.join()).not.toMatch(/過ぎています/);
+    expect(checkPeriod(period({ acquiredOn: '2026-04-01' }), person(), [], { today: TODAY, reportedOn: '2026-04-16' }).warnings.join()).toMatch(/14日を過ぎています/);
   });
 
   it('every error message starts with the Japanese label of its field', () => {
@@ -210,9 +222,11 @@ describe('knownAt (system time)', () => {
 
 describe('nextBranchNo', () => {
   it('is one past the highest used, two digits, never beyond 99', () => {
-    expect(nextBranchNo([])).toBe('01');
-    expect(nextBranchNo(['01', '03', '02'])).toBe('04');
-    expect(nextBranchNo(['09'])).toBe('10');
-    expect(nextBranchNo(['99'])).toBeNull();
+    expect(nextBranchNo([], 99)).toBe('01');
+    expect(nextBranchNo(['01', '03', '02'], 99)).toBe('04');
+    expect(nextBranchNo(['09'], 99)).toBe('10');
+    expect(nextBranchNo(['98'], 99)).toBe('99');
+    expect(nextBranchNo(['99'], 99)).toBeNull();
+    expect(nextBranchNo(['02'], 2)).toBeNull();
   });
 });

@@ -1,4 +1,5 @@
 import type { FieldError } from '../../http/errors.js';
+import { lawParams } from '../../platform/params/law-params.js';
 
 /**
  * Pure rules of 資格 (NHI eligibility). No I/O: the service loads the facts and the other periods and
@@ -106,20 +107,36 @@ export function todayInJapan(now: Date = new Date()): string {
 }
 
 /**
- * The 75th birthday: the day 後期高齢者医療 begins (高齢者医療確保法 §52; rules.md §6.3). Someone born on
- * 29 February reaches the age at the end of 28 February (年齢計算ニ関スル法律), so in a common year the
- * birthday is taken as 1 March.
+ * The birthday at `age`: same month and day `age` years on. Someone born on 29 February reaches an age
+ * at the end of 28 February (年齢計算ニ関スル法律), so in a common year the birthday is taken as 1 March.
  */
-export function seventyFifthBirthday(birthDate: string): string {
-  const y = Number(birthDate.slice(0, 4)) + 75;
+export function birthdayAtAge(birthDate: string, age: number): string {
+  const y = Number(birthDate.slice(0, 4)) + age;
   const md = birthDate.slice(5);
   const candidate = `${String(y).padStart(4, '0')}-${md}`;
   return isIsoDate(candidate) ? candidate : `${String(y).padStart(4, '0')}-03-01`;
 }
 
-/** Covered by 後期高齢者医療 by age on this day (国保法 §6第8号): on or after the 75th birthday. */
-export function isAged75On(birthDate: string, day: string): boolean {
-  return day >= seventyFifthBirthday(birthDate);
+/**
+ * The age at which 後期高齢者医療 begins (law parameter `eligibility.age_latter_elderly`, 75: 高齢者医療確保法
+ * §50第1号, §52) as in force on `day`; null before the scheme existed (2008-04-01: under 老人保健法 a
+ * person of 75 stayed insured by NHI).
+ */
+export function lateElderlyAge(day: string): number | null {
+  const e = lawParams().find('eligibility.age_latter_elderly', day);
+  return e ? (e.value as number) : null;
+}
+
+/** The day 後期高齢者医療 begins for this person under the age in force on `day` (the 75th birthday); null before 2008-04-01. */
+export function lateElderlyBirthday(birthDate: string, day: string): string | null {
+  const age = lateElderlyAge(day);
+  return age === null ? null : birthdayAtAge(birthDate, age);
+}
+
+/** Covered by 後期高齢者医療 by age on this day (国保法 §6第8号): on or after that birthday. */
+export function isLateElderlyAgeOn(birthDate: string, day: string): boolean {
+  const birthday = lateElderlyBirthday(birthDate, day);
+  return birthday !== null && day >= birthday;
 }
 
 export interface PeriodDates {
@@ -187,9 +204,10 @@ export function checkPeriod(p: PeriodInput, person: PersonFacts, others: readonl
   if (person.deathDate && acquiredOn > person.deathDate) {
     errors.push(fieldError('acquiredOn', `死亡日(${person.deathDate})より後の日付です`));
   }
-  if (isAged75On(person.birthDate, acquiredOn)) {
+  if (isLateElderlyAgeOn(person.birthDate, acquiredOn)) {
+    const age = lateElderlyAge(acquiredOn)!;
     errors.push(
-      fieldError('acquiredOn', `この日には75歳に達しています(75歳の誕生日 ${seventyFifthBirthday(person.birthDate)})。後期高齢者医療の被保険者は国民健康保険の資格を取得できません(国保法 §6第8号)`),
+      fieldError('acquiredOn', `この日には${age}歳に達しています(${age}歳の誕生日 ${lateElderlyBirthday(person.birthDate, acquiredOn)})。後期高齢者医療の被保険者は国民健康保険の資格を取得できません(国保法 §6第8号)`),
     );
   }
   if ((p.acquisitionReason === 'moved_in' || p.acquisitionReason === 'foreigner_moved_in') && person.becameResidentOn && acquiredOn !== person.becameResidentOn) {
@@ -227,9 +245,11 @@ export function checkPeriod(p: PeriodInput, person: PersonFacts, others: readonl
       }
     }
     if (p.lossReason === 'late_elderly') {
-      const b75 = seventyFifthBirthday(person.birthDate);
-      if (lostOn < b75) warnings.push(`75歳の誕生日(${b75})より前です。障害認定による後期高齢者医療の加入か確認してください(国保法 §6第8号)`);
-      else if (lostOn !== b75 && lostOn !== addDays(b75, 1)) warnings.push(`資格喪失日が75歳の誕生日(${b75})と合いません。確認してください`);
+      const age = lateElderlyAge(lostOn);
+      const birthday = lateElderlyBirthday(person.birthDate, lostOn);
+      if (age === null || birthday === null) warnings.push('後期高齢者医療制度の施行(平成20年4月1日)より前の日付です。確認してください');
+      else if (lostOn < birthday) warnings.push(`${age}歳の誕生日(${birthday})より前です。障害認定による後期高齢者医療の加入か確認してください(国保法 §6第8号)`);
+      else if (lostOn !== birthday && lostOn !== addDays(birthday, 1)) warnings.push(`資格喪失日が${age}歳の誕生日(${birthday})と合いません。確認してください`);
     }
     if (lostOn > opts.today) warnings.push(`資格喪失日(${lostOn})が将来の日付です`);
   }
@@ -241,11 +261,12 @@ export function checkPeriod(p: PeriodInput, person: PersonFacts, others: readonl
     }
   }
 
-  // 届出 (国保法 §9: within 14 days).
+  // 届出 (国保法 §9, 施行規則 §2: within 14 days of the acquisition; law parameter eligibility.notification_deadline_days).
   if (opts.reportedOn) {
+    const deadline = lawParams().find('eligibility.notification_deadline_days', acquiredOn);
     if (opts.reportedOn > opts.today) errors.push(fieldError('reportedOn', '将来の日付は入力できません'));
-    else if (daysBetween(acquiredOn, opts.reportedOn) > 14) {
-      warnings.push(`届出日(${opts.reportedOn})が資格取得日から14日を過ぎています(国保法 §9)。資格取得日に遡って賦課します`);
+    else if (deadline && daysBetween(acquiredOn, opts.reportedOn) > (deadline.value as number)) {
+      warnings.push(`届出日(${opts.reportedOn})が資格取得日から${String(deadline.value)}日を過ぎています(国保法 §9)。資格取得日に遡って賦課します`);
     }
   }
   return { errors, warnings };
@@ -270,8 +291,15 @@ export function knownAt<T extends RecordedRow>(rows: readonly T[], at: Date): T[
 
 // ---- numbers (被保険者証記号・番号・枝番) ----
 
-/** 被保険者証記号 for a household without an NHI number yet. */
-export const DEFAULT_INSURED_SYMBOL = '川1';
+/** 被保険者証記号 for a household without an NHI number yet, as set on `day` (law parameter eligibility.insured_symbol). */
+export function insuredSymbolOn(day: string): string {
+  return lawParams().text('eligibility.insured_symbol', day);
+}
+
+/** The highest 枝番 on `day` (law parameter eligibility.branch_no_max: two digits, 99). */
+export function branchNoMaxOn(day: string): number {
+  return lawParams().integer('eligibility.branch_no_max', day);
+}
 
 /** The first candidate 被保険者証番号 of a household: the last 8 digits of the 世帯番号. */
 export function firstInsuredNumberCandidate(householdNo: number): string {
@@ -282,8 +310,8 @@ export function nextInsuredNumber(n: string): string {
   return String((Number(n) + 1) % 100_000_000).padStart(8, '0');
 }
 
-/** The next free 枝番 after those used (never reused for someone else); null when 99 are used. */
-export function nextBranchNo(used: readonly string[]): string | null {
+/** The next free 枝番 after those used (never reused for someone else); null when all up to `limit` are used. */
+export function nextBranchNo(used: readonly string[], limit: number): string | null {
   const max = used.reduce((m, b) => Math.max(m, /^\d{2}$/.test(b) ? Number(b) : 0), 0);
-  return max >= 99 ? null : String(max + 1).padStart(2, '0');
+  return max >= limit ? null : String(max + 1).padStart(2, '0');
 }

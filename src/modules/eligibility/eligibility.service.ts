@@ -7,10 +7,13 @@ import { AppError } from '../../http/errors.js';
 import { requireStepUp } from '../../http/step-up.js';
 import { PersonRepository } from '../person/person.repository.js';
 import { scopeOf } from '../person/person.rules.js';
+import { lawParams } from '../../platform/params/law-params.js';
 import { EligibilityRepository, type EligibilityRow } from './eligibility.repository.js';
 import {
   ACQUISITION_REASONS,
-  DEFAULT_INSURED_SYMBOL,
+  birthdayAtAge,
+  branchNoMaxOn,
+  insuredSymbolOn,
   LOSS_REASONS,
   acquisitionReasonLabel,
   acquisitionReasonOf,
@@ -22,7 +25,6 @@ import {
   lossReasonOf,
   nextBranchNo,
   nextInsuredNumber,
-  seventyFifthBirthday,
   todayInJapan,
   type AcquisitionReason,
   type LossReason,
@@ -438,8 +440,9 @@ export class EligibilityService {
       throw new AppError(409, 'changed_since_request', `この変更の入力後に世帯が変わっています(世帯番号 ${p.householdNo} の世帯員ではありません)。この変更は却下し、改めて入力してください`);
     }
     const current = await repo.currentRows(change.atenaNo, true);
+    const today = todayInJapan();
     const check = checkPeriod({ acquiredOn: p.acquiredOn, acquisitionReason: p.acquisitionReason, lostOn: null, lossReason: null }, person, others(current, null), {
-      today: todayInJapan(),
+      today,
       reportedOn: null,
     });
     if (check.errors.length > 0) throw new AppError(409, 'changed_since_request', `${CHANGED_SINCE_REQUEST}: ${check.errors.map((e) => e.message).join(' / ')}`, check.errors);
@@ -454,11 +457,12 @@ export class EligibilityService {
         if (i > 10_000) throw new AppError(409, 'number_exhausted', '被保険者証番号を割り当てられません。システム管理者に連絡してください');
         candidate = nextInsuredNumber(candidate);
       }
-      number = { symbol: DEFAULT_INSURED_SYMBOL, number: candidate };
+      number = { symbol: insuredSymbolOn(today), number: candidate };
     }
     const branches = await repo.branchesUnder(number.symbol, number.number, change.atenaNo);
-    const branchNo = branches.own ?? nextBranchNo(branches.used);
-    if (!branchNo) throw new AppError(409, 'branch_exhausted', `被保険者証番号 ${number.number} の枝番(99まで)をすべて使っています`);
+    const branchNoMax = branchNoMaxOn(today);
+    const branchNo = branches.own ?? nextBranchNo(branches.used, branchNoMax);
+    if (!branchNo) throw new AppError(409, 'branch_exhausted', `被保険者証番号 ${number.number} の枝番(${branchNoMax}まで)をすべて使っています`);
 
     const at = await repo.now();
     const eligibilityId = await repo.insertVersion(
@@ -590,7 +594,7 @@ export class EligibilityService {
           atenaNo,
           nameKanji: person.nameKanji,
           birthDate: person.birthDate,
-          seventyFifthBirthday: seventyFifthBirthday(person.birthDate),
+          seventyFifthBirthday: birthdayAtAge(person.birthDate, lawParams().integer('eligibility.age_latter_elderly', todayInJapan())),
           householdNo,
           current,
           history,

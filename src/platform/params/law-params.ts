@@ -203,6 +203,11 @@ export class LawParams {
     return found;
   }
 
+  /** Like `entry`, but null when no value is in force yet (for a rule that did not exist before its first value). */
+  find(key: string, date: string): ParamEntry | null {
+    return this.def(key).values.filter((v) => v.from <= date).at(-1) ?? null;
+  }
+
   param(key: string, date: string): ParamValue {
     return this.entry(key, date).value;
   }
