@@ -1,15 +1,29 @@
 import { createRoute, type RouteConfig } from '@hono/zod-openapi';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv } from './context.js';
 import type { RouteAccess } from '../modules/access/permissions.js';
-import { PERMISSIONS } from '../modules/access/permissions.js';
+import { PERMISSIONS, isPermission } from '../modules/access/permissions.js';
 import { errorJson } from './errors.js';
+import { stepUpIsRecent } from './step-up.js';
+import { currentRequestTrail, withRequestTrail } from '../platform/request-trail.js';
 
 /**
  * The one choke point for access: every route is declared with what it needs. Missing declarations
  * fail a test that enumerates every registered route (src/http/route-access.test.ts).
  */
 export const routeAccess = new Map<string, RouteAccess>();
+
+/** What a route declares beyond its permission: the path parameter naming its subject, and step-up. */
+export interface RouteGuard {
+  access: RouteAccess;
+  /** Path parameter holding the 宛名番号 the request is about (denials are recorded against it). */
+  subject?: string;
+  /** The second factor again within the step-up window (reveal, deletion, permission change). */
+  stepUp?: boolean;
+  /** false for a business route that returns no personal data (a code list): no audit record required. */
+  personalData?: false;
+}
+export const routeGuards = new Map<string, RouteGuard>();
 
 export function accessKey(method: string, path: string): string {
   return `${method.toUpperCase()} ${path}`;
@@ -18,35 +32,74 @@ export function accessKey(method: string, path: string): string {
 /** For routes not declared through defineRoute (static files, health). */
 export function declareAccess(method: string, path: string, access: RouteAccess): void {
   routeAccess.set(accessKey(method, path), access);
+  routeGuards.set(accessKey(method, path), { access });
 }
 
-export function requireAccess(access: RouteAccess): MiddlewareHandler<AppEnv> {
+function subjectOf(c: Context<AppEnv>, guard: RouteGuard): number[] {
+  if (!guard.subject) return [];
+  const n = Number(c.req.param(guard.subject));
+  return Number.isSafeInteger(n) && n > 0 ? [n] : [];
+}
+
+export function requireAccess(guard: RouteGuard): MiddlewareHandler<AppEnv> {
+  const { access } = guard;
   return async (c, next) => {
+    c.header('x-correlation-id', c.get('correlationId'));
+    return withRequestTrail(c.get('correlationId'), () => guarded(c, next));
+  };
+  async function guarded(c: Context<AppEnv>, next: () => Promise<void>) {
     if (access === 'public') return next();
     const actor = c.get('actor');
     if (actor.kind !== 'staff') return errorJson(c, 401, 'unauthenticated', 'ログインしてください');
-    if (access === 'authenticated' || actor.permissions.has(access)) return next();
     const deps = c.get('deps');
-    const atenaNo = Number(c.req.param('atenaNo'));
-    await deps.audit.appendAlone(deps.database.db, actor, {
-      functionCode: access,
-      action: `${c.req.method} ${c.req.routePath}`,
-      subjects: Number.isSafeInteger(atenaNo) && atenaNo > 0 ? [atenaNo] : [],
-      outcome: 'denied',
-      correlationId: c.get('correlationId'),
-    });
-    return errorJson(c, 403, 'forbidden', `この操作には「${PERMISSIONS[access]}」の権限が必要です`);
-  };
+    const refuse = async (reason: string) =>
+      deps.audit.appendAlone(deps.database.db, actor, {
+        functionCode: isPermission(access) ? access : 'auth',
+        action: `${c.req.method} ${c.req.routePath}`,
+        subjects: subjectOf(c, guard),
+        outcome: 'denied',
+        detail: { reason },
+        correlationId: c.get('correlationId'),
+      });
+    if (access !== 'authenticated' && !actor.permissions.has(access)) {
+      await refuse('permission');
+      return errorJson(c, 403, 'forbidden', `この操作には「${PERMISSIONS[access]}」の権限が必要です`);
+    }
+    if (guard.stepUp && !stepUpIsRecent(actor)) {
+      await refuse('step_up_required');
+      return errorJson(c, 403, 'step_up_required', 'この操作の前にワンタイムパスワードで再認証してください');
+    }
+    if (access === 'authenticated' || guard.personalData === false) return next();
+    // A business route's successful answer carries personal data or changes it: no audit record, no answer.
+    await next();
+    const trail = currentRequestTrail()!;
+    if (c.res.status < 300 && trail.records === 0) {
+      deps.logger.error({ route: `${c.req.method} ${c.req.routePath}`, correlationId: c.get('correlationId') }, 'business route answered without an audit record');
+      c.res = undefined;
+      c.res = errorJson(c, 500, 'internal', `システムエラーが発生しました(監査記録なし)。問い合わせ番号: ${c.get('correlationId')}`);
+    }
+    return undefined;
+  }
+}
+
+function describeGuard(g: RouteGuard): string {
+  const a = g.access;
+  const perm = a === 'public' ? 'なし(公開)' : a === 'authenticated' ? 'ログインのみ' : `${a} (${PERMISSIONS[a]})`;
+  return `必要な権限: ${perm}${g.stepUp ? '\n\n本人再確認(ステップアップ認証)が必要です' : ''}`;
 }
 
 /** createRoute + the access declaration. OpenAPI paths use {param}; Hono's use :param. */
-export function defineRoute<R extends Omit<RouteConfig, 'middleware'>>(config: R & { access: RouteAccess }) {
-  const { access, ...rest } = config;
+export function defineRoute<R extends Omit<RouteConfig, 'middleware'>>(config: R & { access: RouteAccess; subject?: string; stepUp?: boolean; personalData?: false }) {
+  const { access, subject, stepUp, personalData, ...rest } = config;
   const honoPath = rest.path.replace(/\{(\w+)\}/g, ':$1');
+  // The subject is declared, or is the {atenaNo} of the path by convention.
+  const subjectParam = subject ?? (rest.path.includes('{atenaNo}') ? 'atenaNo' : undefined);
+  const guard: RouteGuard = { access, ...(subjectParam ? { subject: subjectParam } : {}), ...(stepUp ? { stepUp } : {}), ...(personalData === false ? { personalData } : {}) };
   routeAccess.set(accessKey(rest.method, honoPath), access);
+  routeGuards.set(accessKey(rest.method, honoPath), guard);
   return createRoute({
     ...rest,
-    description: `${rest.description ?? ''}\n\n必要な権限: ${access === 'public' ? 'なし(公開)' : access === 'authenticated' ? 'ログインのみ' : `${access} (${PERMISSIONS[access]})`}`.trim(),
-    middleware: [requireAccess(access)] as const,
+    description: `${rest.description ?? ''}\n\n${describeGuard(guard)}`.trim(),
+    middleware: [requireAccess(guard)] as const,
   });
 }

@@ -2,6 +2,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import type { Actor } from '../../security/actor.js';
 import type { Keyring } from '../../security/keyring.js';
+import { currentRequestTrail, noteAuditRecord } from '../../platform/request-trail.js';
 import { assertNoMyNumber, chainHash, checkpointMessage, GENESIS_HASH, redactMyNumberLike, type AuditRecord } from './audit.rules.js';
 
 /** One lock key for the chain head: writers are serialized so the chain never forks. */
@@ -46,7 +47,7 @@ export class AuditRepository {
       subjects: [...(input.subjects ?? [])],
       detail,
       outcome: input.outcome ?? 'success',
-      correlationId: input.correlationId ?? null,
+      correlationId: input.correlationId ?? currentRequestTrail()?.correlationId ?? null,
     };
     const rowHash = chainHash(prevHash, record);
     await tx
@@ -70,6 +71,7 @@ export class AuditRepository {
       })
       .execute();
     if (seq % CHECKPOINT_EVERY === 0) await this.writeCheckpoint(tx, seq, rowHash);
+    noteAuditRecord(record.subjects);
     return seq;
   }
 

@@ -78,6 +78,7 @@ const Accepted = z
 const reasons = defineRoute({
   method: 'get',
   path: '/api/eligibility/reasons',
+  personalData: false,
   access: 'person.read',
   tags: ['資格'],
   summary: '資格取得事由・資格喪失事由の一覧(根拠: 国保法 §7, §8)',

@@ -1,0 +1,129 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createFixture, FIXTURE, type Fixture, type Session } from '../testing/fixture.js';
+import { DEMO_STAFF } from '../bootstrap.js';
+import { routeGuards, type RouteGuard } from './route.js';
+import { isPermission } from '../modules/access/permissions.js';
+import { fakeMyNumber } from '../lib/mynumber.js';
+
+/**
+ * The use-case choke point, proven over every route: each business route is driven with a valid
+ * request by a staff member who holds its permission, and every answer must have left an audit
+ * record with the request's correlation id naming the route's subject. A new business route fails
+ * here until it has a sample request below (and it cannot answer without an audit record anyway:
+ * the route guard turns such an answer into a 500).
+ */
+
+const F = FIXTURE;
+let f: Fixture;
+const sessions = new Map<string, { session: Session; permissions: Set<string> }>();
+
+/** A valid request per business route (in run order: later ones may use what earlier ones made). */
+type Sample = { path: string; body?: unknown; subjects?: number[]; status?: number[] };
+const pendingIds: number[] = [];
+const SAMPLES: Record<string, () => Sample> = {
+  'GET /api/persons': () => ({ path: `/api/persons?kana=${encodeURIComponent('ヤマダ')}`, subjects: [F.yamada.head, F.yamada.wife] }),
+  'GET /api/persons/:atenaNo': () => ({ path: `/api/persons/${F.yamada.head}`, subjects: [F.yamada.head] }),
+  'GET /api/households/:householdNo': () => ({ path: `/api/households/${F.yamada.household}`, subjects: [F.yamada.head, F.yamada.child] }),
+  'GET /api/persons/:atenaNo/eligibility': () => ({ path: `/api/persons/${F.yamada.wife}/eligibility`, subjects: [F.yamada.wife] }),
+  'POST /api/persons/:atenaNo/eligibility': () => ({ path: `/api/persons/${F.sato.head}/eligibility`, body: { householdNo: F.sato.household, acquiredOn: '2026-04-01', acquisitionReason: 'moved_in' }, subjects: [F.sato.head] }),
+  'POST /api/eligibility/:eligibilityId/loss': () => ({ path: `/api/eligibility/1/loss`, body: { lostOn: '2026-04-01', lossReason: 'moved_out' }, subjects: [F.yamada.head] }),
+  'POST /api/eligibility/:eligibilityId/correct': () => ({ path: `/api/eligibility/2/correct`, body: { acquiredOn: '2010-04-02' }, subjects: [F.yamada.wife] }),
+  'POST /api/eligibility/:eligibilityId/delete': () => ({ path: `/api/eligibility/3/delete`, body: { reason: '二重登録のため' }, subjects: [F.yamada.child] }),
+  'GET /api/persons/:atenaNo/my-number': () => ({ path: `/api/persons/${F.yamada.head}/my-number`, subjects: [F.yamada.head] }),
+  'POST /api/persons/:atenaNo/my-number': () => ({ path: `/api/persons/${F.yamada.head}/my-number`, body: { myNumber: fakeMyNumber(4242), jimu: 'nhi.eligibility' }, subjects: [F.yamada.head] }),
+  'POST /api/persons/:atenaNo/my-number/delete': () => ({ path: `/api/persons/${F.sato.mother}/my-number/delete`, body: { reason: '誤登録のため', jimu: 'nhi.eligibility' }, subjects: [F.sato.mother], status: [404, 409, 422] }),
+  'POST /api/persons/:atenaNo/my-number/reveal': () => ({ path: `/api/persons/${F.yamada.wife}/my-number/reveal`, body: { jimu: 'nhi.eligibility', purpose: '資格確認のため' }, subjects: [F.yamada.wife], status: [404, 409] }),
+  'POST /api/my-number/lookup': () => ({ path: '/api/my-number/lookup', body: { myNumber: fakeMyNumber(777), jimu: 'nhi.eligibility' } }),
+  'GET /api/approvals': () => ({ path: '/api/approvals?status=pending' }),
+  'POST /api/approvals/:changeId/approve': () => ({ path: `/api/approvals/${pendingIds.shift()}/approve`, body: {} }),
+  'POST /api/approvals/:changeId/reject': () => ({ path: `/api/approvals/${pendingIds.shift()}/reject`, body: { note: '書類不備のため' } }),
+  'GET /api/audit/events': () => ({ path: '/api/audit/events' }),
+  'GET /api/audit/report': () => ({ path: '/api/audit/report' }),
+  'POST /api/audit/verify': () => ({ path: '/api/audit/verify', body: {} }),
+  'GET /api/admin/staff': () => ({ path: '/api/admin/staff' }),
+  'POST /api/admin/staff': () => ({ path: '/api/admin/staff', body: { staffId: 'newbie01', displayName: '新人 五郎', officeCode: 'kokuho', password: 'Newbie-Pass-2026!', roles: [] } }),
+  'POST /api/admin/staff/:staffId/roles': () => ({ path: '/api/admin/staff/shisho01/roles', body: { roleCode: 'auditor' } }),
+  'POST /api/admin/staff/:staffId/roles/:roleCode/revoke': () => ({ path: '/api/admin/staff/kokuho01/roles/kokuho_staff/revoke' }),
+  'POST /api/admin/staff/:staffId/unlock': () => ({ path: '/api/admin/staff/nozei01/unlock', body: {} }),
+  'POST /api/admin/staff/:staffId/reset': () => ({ path: '/api/admin/staff/shisho01/reset', body: { newTotp: true } }),
+  'POST /api/admin/staff/:staffId/disable': () => ({ path: '/api/admin/staff/shisho01/disable', body: { reason: '退職' } }),
+  'GET /api/admin/access-review': () => ({ path: '/api/admin/access-review?since=2026-04-01' }),
+};
+
+beforeAll(async () => {
+  f = await createFixture();
+  for (const s of DEMO_STAFF) {
+    const session = await f.login(s.staffId);
+    const me = (await (await session.request('GET', '/api/auth/me')).json()) as { permissions: string[] };
+    sessions.set(s.staffId, { session, permissions: new Set(me.permissions) });
+  }
+});
+afterAll(async () => f?.close());
+
+function businessRoutes(): [string, RouteGuard][] {
+  return [...routeGuards.entries()].filter(([, g]) => isPermission(g.access) && g.personalData !== false);
+}
+
+async function stepUp(s: Session) {
+  const r = await s.request('POST', '/api/auth/step-up', { code: await f.totpCode(s.staffId) });
+  expect(r.status).toBeLessThan(300);
+}
+
+describe('every business route answers only with an audit record naming its subjects', () => {
+  it('has a sample request for every business route', () => {
+    const missing = businessRoutes().map(([k]) => k).filter((k) => !SAMPLES[k]);
+    expect(missing, `add a sample request for: ${missing.join(', ')}`).toEqual([]);
+  });
+
+  it('drives each route as a permitted staff member; each answer left its record', async () => {
+    const routes = new Map(businessRoutes());
+    let successes = 0;
+    for (const [key, sample] of Object.entries(SAMPLES)) {
+      const guard = routes.get(key);
+      if (!guard) continue; // a sample for a route that no longer exists is reported by the test above's inverse
+      const [method] = key.split(' ') as [string, string];
+      // The clerk enters, the supervisor decides: pick a holder of the permission, preferring kokuho01.
+      const holders = [...sessions.values()].filter((s) => s.permissions.has(guard.access as string));
+      expect(holders.length, key).toBeGreaterThan(0);
+      const { session } = holders[0]!;
+      await stepUp(session);
+      const s = sample();
+      const r = await session.request(method, s.path, method === 'GET' ? undefined : (s.body ?? {}));
+      const text = await r.text();
+      expect(r.status, `${key}: ${text}`).not.toBe(500);
+      const ok = r.status < 300;
+      if (!ok) expect(s.status ?? [], `${key} answered ${r.status}: ${text}`).toContain(r.status);
+      if (ok) successes += 1;
+      if (ok && r.headers.get('content-type')?.includes('json')) {
+        const body = JSON.parse(text) as { changeId?: number; status?: string };
+        if (body.status === 'pending' && typeof body.changeId === 'number') pendingIds.push(body.changeId);
+      }
+      const correlationId = r.headers.get('x-correlation-id');
+      expect(correlationId, key).toBeTruthy();
+      const records = await f.deps.database.db.selectFrom('audit_event').selectAll().where('correlation_id', '=', correlationId!).execute();
+      expect(records.length, `${key}: no audit record for ${r.status}`).toBeGreaterThan(0);
+      const named = new Set(records.flatMap((x) => x.subjects.map(Number)));
+      for (const subject of s.subjects ?? []) expect([...named], `${key}: subject ${subject} not named`).toContain(subject);
+    }
+    expect(successes).toBeGreaterThanOrEqual(Object.keys(SAMPLES).length - 3);
+  });
+
+  it('a business route whose handler forgets the audit record cannot answer (500, nothing sent)', async () => {
+    const { OpenAPIHono } = await import('@hono/zod-openapi');
+    const { defineRoute } = await import('./route.js');
+    const { z } = await import('@hono/zod-openapi');
+    const app = new OpenAPIHono<import('./context.js').AppEnv>();
+    app.use('*', async (c, next) => {
+      c.set('deps', f.deps);
+      c.set('correlationId', 'test-forgot-audit');
+      c.set('actor', { kind: 'staff', id: 'kokuho01', displayName: '国保 太郎', officeCode: 'kokuho', officeKind: 'head_office', permissions: new Set(['person.read']), sessionRef: 'x', stepUpAt: null, ip: null, terminal: null });
+      await next();
+    });
+    const route = defineRoute({ method: 'get', path: '/api/test/forgetful/{atenaNo}', access: 'person.read', request: { params: z.object({ atenaNo: z.string() }) }, responses: { 200: { description: 'x', content: { 'application/json': { schema: z.object({ name: z.string() }) } } } } });
+    app.openapi(route, (c) => c.json({ name: '山田　太郎' }, 200));
+    const r = await app.request(`/api/test/forgetful/${F.yamada.head}`);
+    expect(r.status).toBe(500);
+    expect(await r.text()).not.toContain('山田');
+    routeGuards.delete('GET /api/test/forgetful/:atenaNo');
+  });
+});

@@ -1,0 +1,77 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { DB } from '../db/schema.js';
+import { actorLabel, type Actor } from '../security/actor.js';
+import type { AuditRepository } from '../modules/audit/audit.repository.js';
+import { AppError } from '../http/errors.js';
+import { RecordScope } from '../modules/access/record-scope.js';
+
+export type Tx = Transaction<DB>;
+
+/** What a use case is, for the audit trail: the business function it serves and the action. */
+export interface UseCaseSpec {
+  functionCode: string;
+  action: string;
+  correlationId?: string | null;
+  /** Subjects known before the use case runs (e.g. the 宛名番号 in the path). */
+  subjects?: readonly number[];
+}
+
+export interface UseCaseContext {
+  tx: Tx;
+  actor: Actor;
+  /** The actor's record scope, resolved once per use case (one access service for every module). */
+  scope: RecordScope;
+  /** Name the persons this use case read or changed: they become the audit record's subjects. */
+  subjects(atenaNos: Iterable<number>): void;
+  /** Add to the audit record's detail (never a My Number: the writer masks and checks). */
+  detail(d: Record<string, unknown>): void;
+  /** Leave the success record out: the use case appended its own records (e.g. one per batch). */
+  skipSuccessRecord(): void;
+}
+
+/**
+ * The one choke point of every service operation (use case): one transaction with the actor set
+ * (`nhi.actor`, which the history triggers require), the record scope resolved once, and the audit
+ * record appended last in the same transaction — so a committed read or write always has its record.
+ * A refusal (AppError) rolls the work back and is recorded in a transaction of its own, with the
+ * subjects known so far: 'denied' for 403/404 (scope, permission, unknown alike), 'failure' otherwise.
+ */
+export async function runUseCase<T>(db: Kysely<DB>, audit: AuditRepository, actor: Actor, spec: UseCaseSpec, fn: (ctx: UseCaseContext) => Promise<T>): Promise<T> {
+  const subjects = new Set<number>(spec.subjects ?? []);
+  let detail: Record<string, unknown> = {};
+  let skip = false;
+  try {
+    return await db.transaction().execute(async (tx) => {
+      await sql`SELECT set_config('nhi.actor', ${actorLabel(actor)}, true)`.execute(tx);
+      const ctx: UseCaseContext = {
+        tx,
+        actor,
+        scope: new RecordScope(tx, actor),
+        subjects: (ids) => {
+          for (const id of ids) subjects.add(id);
+        },
+        detail: (d) => {
+          detail = { ...detail, ...d };
+        },
+        skipSuccessRecord: () => {
+          skip = true;
+        },
+      };
+      const result = await fn(ctx);
+      if (!skip) await audit.append(tx, actor, { functionCode: spec.functionCode, action: spec.action, subjects: [...subjects], detail, correlationId: spec.correlationId ?? null });
+      return result;
+    });
+  } catch (e) {
+    if (e instanceof AppError) {
+      await audit.appendAlone(db, actor, {
+        functionCode: spec.functionCode,
+        action: spec.action,
+        subjects: [...subjects],
+        outcome: e.status === 403 || e.status === 404 ? 'denied' : 'failure',
+        detail: { ...detail, reason: e.code, ...(e.fields ? { fields: e.fields.map((x) => x.field) } : {}) },
+        correlationId: spec.correlationId ?? null,
+      });
+    }
+    throw e;
+  }
+}
