@@ -10,6 +10,7 @@ import type { Deps } from './deps.js';
 import { AppError, errorJson, zodFieldErrors } from './http/errors.js';
 import { securityHeaders } from './http/security-headers.js';
 import { sessionMiddleware } from './http/session.js';
+import { auditUnrecordedRefusals } from './http/refusal-audit.js';
 import { rejectUnstorableCharacters } from './http/input-guard.js';
 import { declareAccess } from './http/route.js';
 import { DOCS_CSS, renderDocsPage } from './http/docs-page.js';
@@ -49,6 +50,7 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
   });
   app.use('*', securityHeaders);
   app.use('/api/*', bodyLimit({ maxSize: 1024 * 1024, onError: (c) => errorJson(c, 413, 'too_large', '要求が大きすぎます(1MBまで)') }));
+  app.use('/api/*', auditUnrecordedRefusals);
   app.use('*', sessionMiddleware);
   app.use('/api/*', rejectUnstorableCharacters);
 

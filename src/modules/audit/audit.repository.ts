@@ -3,6 +3,7 @@ import type { DB } from '../../db/schema.js';
 import type { Actor } from '../../security/actor.js';
 import type { Keyring } from '../../security/keyring.js';
 import { currentRequestTrail, noteAuditRecord } from '../../platform/request-trail.js';
+import { noteRefusalRecorded } from './refusal-trail.js';
 import { assertNoMyNumber, chainHash, checkpointMessage, GENESIS_HASH, redactMyNumberLike, type AuditRecord } from './audit.rules.js';
 
 /** One lock key for the chain head: writers are serialized so the chain never forks. */
@@ -77,7 +78,9 @@ export class AuditRepository {
 
   /** Append in a transaction of its own (failed logins, denials: there is no business transaction). */
   async appendAlone(db: Kysely<DB>, actor: Actor, input: AuditInput): Promise<number> {
-    return db.transaction().execute((tx) => this.append(tx, actor, input));
+    const seq = await db.transaction().execute((tx) => this.append(tx, actor, input));
+    if ((input.outcome ?? 'success') !== 'success') noteRefusalRecorded();
+    return seq;
   }
 
   private async writeCheckpoint(tx: Transaction<DB> | Kysely<DB>, seq: number, rowHash: string): Promise<void> {
