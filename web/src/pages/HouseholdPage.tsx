@@ -17,8 +17,8 @@ export function HouseholdPage({ householdNo }: { householdNo: string; me: Me }):
   if (res.state !== 'ok') return pageStatus(res, title, <>世帯番号 {householdNo} の世帯は見つかりません。</>);
 
   const h = res.data;
-  const head = h.members.find((m) => String(m.atenaNo) === String(h.headAtenaNo));
-  const names = new Map(h.members.map((m) => [String(m.atenaNo), m.nameKanji]));
+  const head = h.members.find((m) => m.atenaNo === h.headAtenaNo);
+  const names = new Map(h.members.map((m) => [m.atenaNo, m.nameKanji]));
   const current = h.members.filter((m) => !m.validTo);
   const former = h.members.filter((m) => m.validTo);
   const history = [...h.history].sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
@@ -87,11 +87,11 @@ export function HouseholdPage({ householdNo }: { householdNo: string; me: Me }):
 
       <section aria-labelledby="members-heading">
         <h2 id="members-heading">世帯員</h2>
-        <MembersTable members={current} headAtenaNo={String(h.headAtenaNo)} pseudo={h.isPseudoHead} caption="現在の世帯員" testId="members" />
+        <MembersTable members={current} headAtenaNo={h.headAtenaNo} pseudo={h.isPseudoHead} caption="現在の世帯員" testId="members" />
         {former.length > 0 ? (
           <>
             <h3>過去の世帯員</h3>
-            <MembersTable members={former} headAtenaNo={String(h.headAtenaNo)} pseudo={false} caption="過去の世帯員" testId="former-members" />
+            <MembersTable members={former} headAtenaNo={h.headAtenaNo} pseudo={false} caption="過去の世帯員" testId="former-members" />
           </>
         ) : null}
       </section>
@@ -123,8 +123,8 @@ export function HouseholdPage({ householdNo }: { householdNo: string; me: Me }):
                     </td>
                     <td>{tableLabel(e.table)}</td>
                     <td>
-                      {e.atenaNo !== null && e.atenaNo !== undefined ? (
-                        (names.get(String(e.atenaNo)) ?? <Num value={e.atenaNo} />)
+                      {e.atenaNo !== null ? (
+                        (names.get(e.atenaNo) ?? <Num value={e.atenaNo} />)
                       ) : (
                         <span className="muted">世帯</span>
                       )}
@@ -154,7 +154,7 @@ function MembersTable({
   testId,
 }: {
   members: HouseholdMember[];
-  headAtenaNo: string;
+  headAtenaNo: number | null;
   pseudo: boolean;
   caption: string;
   testId: string;
@@ -181,7 +181,7 @@ function MembersTable({
         </thead>
         <tbody>
           {members.map((m) => {
-            const isHead = String(m.atenaNo) === headAtenaNo;
+            const isHead = m.atenaNo === headAtenaNo;
             return (
               <tr key={`${m.atenaNo}-${m.validFrom}`}>
                 <td>
