@@ -86,7 +86,7 @@ type Q = Kysely<DB> | Transaction<DB>;
 function toRow(r: {
   change_id: number;
   kind: string;
-  atena_no: number;
+  atena_no: number | null;
   payload: unknown;
   summary: unknown;
   warnings: string[];

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { AuditEventTable, DB } from '../../db/schema.js';
 import type { Keyring } from '../../security/keyring.js';
 import { chainHash, checkpointMessage, GENESIS_HASH, type AuditRecord } from './audit.rules.js';
@@ -15,7 +15,7 @@ export interface VerifyResult {
 const BATCH = 5000;
 
 /** A stored audit row as the record the chain hash covers (the same recipe the writer used). */
-export function recordOfRow(r: AuditEventTable): AuditRecord {
+export function recordOfRow(r: Selectable<AuditEventTable>): AuditRecord {
   return {
     seq: Number(r.seq),
     occurredAt: r.occurred_at.toISOString(),
