@@ -10,6 +10,8 @@ import {
   query,
   request,
   type AccessReview,
+  type ApiBody,
+  type ApiOk,
   type Me,
   type RoleInfo,
   type StaffAccount,
@@ -219,7 +221,7 @@ function StaffPanel({
     }
     const role = grantRole;
     void act(async () => {
-      await request<unknown>(`${base}/roles`, { method: 'POST', body: { roleCode: role } });
+      await request<unknown>(`${base}/roles`, { method: 'POST', body: { roleCode: role } satisfies ApiBody<'/api/admin/staff/{staffId}/roles'> });
       setGrantRole('');
       return `${s.staffId} にロール「${roleName(roles, role)}」を付与しました。`;
     }, 'ロールを付与するには、本人確認のためワンタイムパスワードを入力してください。');
@@ -265,9 +267,9 @@ function StaffPanel({
     setReissued(null);
     void act(async () => {
       try {
-        const r = await request<{ sessionsEnded: number; otpauthUri: string | null }>(`${base}/reset`, {
+        const r = await request<ApiOk<'/api/admin/staff/{staffId}/reset', 'post'>>(`${base}/reset`, {
           method: 'POST',
-          body: { ...(password ? { password } : {}), ...(totp ? { newTotp: true } : {}) },
+          body: { ...(password ? { password } : {}), ...(totp ? { newTotp: true } : {}) } satisfies ApiBody<'/api/admin/staff/{staffId}/reset'>,
         });
         setNewTotp(false);
         setReissued(r.otpauthUri);
@@ -282,7 +284,7 @@ function StaffPanel({
     setConfirming(false);
     const why = reason.trim();
     void act(async () => {
-      const r = await request<{ staffId: string; sessionsEnded: number }>(`${base}/disable`, { method: 'POST', body: { reason: why } });
+      const r = await request<ApiOk<'/api/admin/staff/{staffId}/disable', 'post'>>(`${base}/disable`, { method: 'POST', body: { reason: why } satisfies ApiBody<'/api/admin/staff/{staffId}/disable'> });
       setReason('');
       return `${s.staffId} を無効化しました。利用中のセッション ${r.sessionsEnded}件を終了しました。`;
     }, '職員を無効化するには、本人確認のためワンタイムパスワードを入力してください。');

@@ -1,21 +1,13 @@
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { browserSupportsWebAuthn, startAuthentication } from '@simplewebauthn/browser';
-import { ApiError, request, type Me } from '../api.js';
+import { ApiError, request, type ApiOk, type Me } from '../api.js';
 import { ErrorMessage, Notice, PageHeading, TextField, validationError } from '../components/ui.js';
 import { webauthnErrorMessage } from '../webauthn.js';
 
 export type LoginReason = 'expired' | 'loggedOut';
-type Method = 'totp' | 'webauthn';
-
-interface LoginResponse {
-  stage: 'second_factor';
-  methods: Method[];
-  csrfToken?: string;
-}
-
-interface StaffResponse {
-  staff: Me;
-}
+type LoginResponse = ApiOk<'/api/auth/login', 'post'>;
+type StaffResponse = ApiOk<'/api/auth/totp', 'post'>;
+type Method = LoginResponse['methods'][number];
 
 function normalize(s: string): string {
   return s.normalize('NFKC').trim();

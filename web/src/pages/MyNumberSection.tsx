@@ -9,7 +9,7 @@
  *   been sent and is never shown back; pending changes are listed without any digits.
  */
 import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent, type ReactNode } from 'react';
-import { request, type ChangeAccepted, type Jimu, type MyNumberStatus, type MyNumberUse } from '../api.js';
+import { request, type ApiBody, type ApiOk, type ChangeAccepted, type Jimu, type MyNumberStatus, type MyNumberUse } from '../api.js';
 import { DateText } from '../dates.js';
 import { actorText } from '../labels.js';
 import { Badge, ErrorMessage, SelectField, TextField, fieldErrorsOf, validationError } from '../components/ui.js';
@@ -80,7 +80,7 @@ export function MyNumberSection({
   useEffect(() => {
     const ac = new AbortController();
     void loadStatus(ac.signal);
-    request<{ items: Jimu[] }>('/api/my-number/jimu', { signal: ac.signal }).then(
+    request<ApiOk<'/api/my-number/jimu'>>('/api/my-number/jimu', { signal: ac.signal }).then(
       (r) => setJimuList(r.items),
       (e: unknown) => {
         if (!(e instanceof DOMException && e.name === 'AbortError')) setJimuList([]);
@@ -228,9 +228,9 @@ function RevealBlock({ atenaNo, jimuList, stepUp, stepUpFor, setStepUpFor }: { a
     setStepUpFor('reveal');
     await stepUp.run(
       async () => {
-        const res = await request<{ myNumber: string }>(`/api/persons/${encodeURIComponent(atenaNo)}/my-number/reveal`, {
+        const res = await request<ApiOk<'/api/persons/{atenaNo}/my-number/reveal', 'post'>>(`/api/persons/${encodeURIComponent(atenaNo)}/my-number/reveal`, {
           method: 'POST',
-          body: jimu ? { purpose: purposeText, jimu } : { purpose: purposeText },
+          body: (jimu ? { purpose: purposeText, jimu } : { purpose: purposeText }) satisfies ApiBody<'/api/persons/{atenaNo}/my-number/reveal'>,
         });
         setError(null);
         setFieldErrors({});
@@ -459,7 +459,7 @@ function DeleteBlock({
     onStart();
     setBusy(true);
     setStepUpFor('delete');
-    const body = { jimu, reason: reason.trim() };
+    const body = { jimu, reason: reason.trim() } satisfies ApiBody<'/api/persons/{atenaNo}/my-number/delete'>;
     await stepUp.run(
       async () => {
         const r = await request<ChangeAccepted>(`/api/persons/${encodeURIComponent(atenaNo)}/my-number/delete`, { method: 'POST', body });
