@@ -111,11 +111,20 @@ export interface JobRunTable {
   job: string;
   actor: string;
   params: unknown;
-  status: 'running' | 'completed' | 'failed';
+  status: 'running' | 'completed' | 'failed' | 'abandoned';
   progress: Generated<unknown>;
   result: unknown | null;
   started_at: Generated<Date>;
   finished_at: Date | null;
+  host: string | null;
+  pid: number | null;
+  chunks_done: Generated<number>;
+  checkpoint: unknown | null;
+  counts: Generated<unknown>;
+  totals: Generated<unknown>;
+  input_sha256: string | null;
+  output_sha256: string | null;
+  heartbeat_at: Date | null;
 }
 
 export interface NhiEligibilityTable {

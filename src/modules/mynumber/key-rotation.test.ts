@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -60,7 +61,7 @@ describe('My Number key rotation', () => {
     expect((await rows()).every((r) => r.key_id === 'k1')).toBe(true);
   });
 
-  it('is resumable: interrupted after two batches, a re-run finishes the rest once, and every value still decrypts', async () => {
+  it('is resumable: interrupted after two batches, the next start resumes the same run, finishes the rest once, with the totals of one uninterrupted run', async () => {
     const actor = operatorActor('keys-rotate', new Set(['mynumber.write']));
     await expect(
       rotateMyNumberKeys(rotDeps(), {
@@ -76,15 +77,17 @@ describe('My Number key rotation', () => {
     expect(mid.filter((r) => r.key_id === 'k2')).toHaveLength(4);
     expect(mid.filter((r) => r.key_id === 'k1')).toHaveLength(3);
     const job = await f.deps.database.db.selectFrom('job_run').selectAll().where('run_id', '=', actor.runId).executeTakeFirstOrThrow();
-    expect(job.status).toBe('failed');
+    expect(job).toMatchObject({ status: 'failed', chunks_done: 2, counts: { rotated: 4 }, params: { toKeyId: 'k2', jimu: 'nhi.eligibility' } });
     const rotatedFirst = new Map(mid.filter((r) => r.key_id === 'k2').map((r) => [r.atena_no, r.ciphertext]));
+
+    // A different target key while the run is interrupted is refused (resume it or abandon it first).
+    await expect(rotateMyNumberKeys(rotDeps(), { jimu: 'nhi.eligibility', batchSize: 2, toKeyId: 'k1' })).rejects.toThrow(/前回の実行が中断したままです: 実行ID/);
 
     const progress: number[] = [];
     const r = await rotateMyNumberKeys(rotDeps(), { jimu: 'nhi.eligibility', batchSize: 2, onProgress: ({ done }) => void progress.push(done) });
-    expect(r.rotated).toBe(3);
-    expect(r.pendingRotated).toBe(1);
-    expect(r.toKeyId).toBe('k2');
-    expect(progress.at(-1)).toBe(4);
+    expect(r).toMatchObject({ runId: actor.runId, resumed: true, rotated: 7, pendingRotated: 1, toKeyId: 'k2', batches: 5 });
+    expect(progress).toEqual([6, 7, 8]);
+    expect((await f.deps.database.db.selectFrom('job_run').selectAll().where('run_id', '=', actor.runId).executeTakeFirstOrThrow()).status).toBe('completed');
     const end = await rows();
     expect(end.every((x) => x.key_id === 'k2')).toBe(true);
     for (const x of end) {
@@ -99,14 +102,16 @@ describe('My Number key rotation', () => {
     expect(pending.atena_no).not.toBeNull(); // a My Number change is keyed to its person
     expect(after.decrypt(p.ciphertext, myNumberAad(Number(pending.atena_no)), p.keyId)).toBe(fakeMyNumber(999));
 
-    // Audited per batch (2 + 2 batches of stored rows, 1 of pending changes), never with a number.
+    // Audited per batch (2 + 2 batches of stored rows, 1 of pending changes), never with a number; the run's start, failure, resume and finish too.
     const audits = await f.deps.database.db.selectFrom('audit_event').selectAll().where('action', '=', 'my_number.rotate_keys').where('outcome', '=', 'success').orderBy('seq').execute();
     expect(audits).toHaveLength(5);
     expect(audits.reduce((n, a) => n + (a.detail as { rows: number }).rows, 0)).toBe(8);
     for (const a of audits) expect(JSON.stringify(a.detail)).not.toMatch(/(?<!\d)\d{12}(?!\d)/);
+    const runAudits = await f.deps.database.db.selectFrom('audit_event').select('action').where(sql<boolean>`detail->>'runId' = ${actor.runId}`).where('action', 'like', 'batch.%').orderBy('seq').execute();
+    expect(runAudits.map((a) => a.action)).toEqual(['batch.start', 'batch.fail', 'batch.resume', 'batch.finish']);
 
     // Nothing left: a third run is a no-op.
-    expect(await rotateMyNumberKeys(rotDeps(), { jimu: 'nhi.eligibility', batchSize: 2 })).toMatchObject({ rotated: 0, pendingRotated: 0, batches: 0 });
+    expect(await rotateMyNumberKeys(rotDeps(), { jimu: 'nhi.eligibility', batchSize: 2 })).toMatchObject({ rotated: 0, pendingRotated: 0, batches: 0, resumed: false });
   });
 
   it('keys-new adds a key, makes it active and keeps the old ones for decryption', () => {

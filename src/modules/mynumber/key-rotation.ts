@@ -1,19 +1,21 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import type { Deps } from '../../deps.js';
-import { actorLabel, operatorActor, type Actor } from '../../security/actor.js';
-import { loadKeyFile, writeKeyFile } from '../../security/keyring.js';
+import { operatorActor, type Actor } from '../../security/actor.js';
+import { loadKeyFile, writeKeyFile, type Keyring } from '../../security/keyring.js';
 import { AppError } from '../../http/errors.js';
-import { jimuAuditDetail, safeJimuCode } from './jimu.js';
+import { runBatch, type BatchJob } from '../../platform/batch/batch-runner.js';
+import { jimuAuditDetail, safeJimuCode, type Jimu } from './jimu.js';
 import { myNumberAad } from './mynumber.rules.js';
 import { DecryptError, JimuRefusal, MY_NUMBER_KINDS } from './mynumber.service.js';
 
 export interface RotateProgress {
+  /** The chunk just committed (numbered across resumes of the run). */
   batch: number;
-  /** Values re-encrypted so far in this run (stored rows and pending changes). */
+  /** Values re-encrypted so far in this run, across resumes (stored rows and pending changes). */
   done: number;
-  /** Values that were not under the target key when this run started. */
+  /** done + what was left when this call started. */
   total: number;
 }
 
@@ -24,26 +26,114 @@ export interface RotateOptions {
   /** The 事務 the rotation runs under (jimu.yaml, use 'rotate'). */
   jimu: string | undefined;
   actor?: Actor;
-  /** Called after each committed batch; a throw stops the run (what is committed stays: re-run to finish). */
+  /** Called after each committed batch; a throw stops the run (what is committed stays: run again to resume). */
   onProgress?: (p: RotateProgress) => void | Promise<void>;
 }
 
 export interface RotateResult {
   runId: string;
   toKeyId: string;
+  /** Counts of the whole run, across resumes. */
   rotated: number;
   pendingRotated: number;
   batches: number;
+  /** This call continued an interrupted run. */
+  resumed: boolean;
 }
 
+type RotateParams = { toKeyId: string; jimu: string };
+type RotateCursor = { phase: 'stored' | 'pending' };
+
 /**
- * Key rotation of stored My Numbers (security.md §7 item 9): re-encrypt every value not yet under the
- * target key, in batches, each batch one transaction with its audit record. Resumable by
- * construction: each batch selects `WHERE key_id <> target`, so a run killed halfway and started
- * again re-encrypts only what is left, and a value is never re-encrypted twice. Pending changes
- * (their payload holds a ciphertext for the target row) are rotated the same way. Old keys stay in
- * the key file for decryption until nothing refers to them.
+ * Key rotation of stored My Numbers (security.md §7 item 9) as a batch job (src/platform/batch): re-encrypt
+ * every value not yet under the target key, a chunk at a time, each chunk one transaction with its
+ * checkpoint and its audit record. Each chunk selects `WHERE key_id <> target`, so a value is never
+ * re-encrypted twice; a run killed halfway is resumed by the next start (same run, counts continued).
+ * Pending changes (their payload holds a ciphertext for the target row) are rotated after the stored
+ * rows. Old keys stay in the key file for decryption until nothing refers to them.
  */
+function keyRotationJob(keyring: Keyring, jimu: Jimu): BatchJob<RotateParams, RotateCursor> {
+  const pendingQuery = (q: Kysely<DB> | Transaction<DB>, toKeyId: string) =>
+    q
+      .selectFrom('pending_change')
+      .where('status', '=', 'pending')
+      .where('kind', 'in', [MY_NUMBER_KINDS.register, MY_NUMBER_KINDS.correct])
+      .where(sql<boolean>`payload ? 'ciphertext'`)
+      .where(sql<string>`payload->>'keyId'`, '<>', toKeyId);
+
+  async function storedChunk(tx: Transaction<DB>, toKeyId: string, size: number): Promise<{ subjects: number[]; fromKeys: Record<string, number> }> {
+    const rows = await tx.selectFrom('person_my_number').select(['atena_no', 'ciphertext', 'key_id']).where('key_id', '<>', toKeyId).orderBy('atena_no').limit(size).forUpdate().skipLocked().execute();
+    const fromKeys: Record<string, number> = {};
+    for (const r of rows) {
+      const atenaNo = Number(r.atena_no);
+      let plain: string;
+      try {
+        plain = keyring.decrypt(r.ciphertext, myNumberAad(atenaNo), r.key_id);
+      } catch {
+        throw new DecryptError(atenaNo);
+      }
+      await tx
+        .updateTable('person_my_number')
+        .set({ ciphertext: keyring.encrypt(plain, myNumberAad(atenaNo), toKeyId), key_id: toKeyId })
+        .where('atena_no', '=', atenaNo)
+        .where('key_id', '=', r.key_id)
+        .execute();
+      fromKeys[r.key_id] = (fromKeys[r.key_id] ?? 0) + 1;
+    }
+    return { subjects: rows.map((r) => Number(r.atena_no)), fromKeys };
+  }
+
+  async function pendingChunk(tx: Transaction<DB>, toKeyId: string, size: number): Promise<{ subjects: number[]; fromKeys: Record<string, number> }> {
+    const rows = await pendingQuery(tx, toKeyId).select(['change_id', 'atena_no', 'payload']).orderBy('change_id').limit(size).forUpdate().skipLocked().execute();
+    const fromKeys: Record<string, number> = {};
+    for (const r of rows) {
+      const p = (typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload) as { ciphertext: string; keyId: string };
+      const atenaNo = Number(r.atena_no);
+      let plain: string;
+      try {
+        plain = keyring.decrypt(p.ciphertext, myNumberAad(atenaNo), p.keyId);
+      } catch {
+        throw new DecryptError(atenaNo);
+      }
+      const next = { ...p, ciphertext: keyring.encrypt(plain, myNumberAad(atenaNo), toKeyId), keyId: toKeyId };
+      await tx.updateTable('pending_change').set({ payload: JSON.stringify(next) }).where('change_id', '=', r.change_id).where('status', '=', 'pending').execute();
+      fromKeys[p.keyId] = (fromKeys[p.keyId] ?? 0) + 1;
+    }
+    return { subjects: rows.map((r) => Number(r.atena_no)), fromKeys };
+  }
+
+  return {
+    name: 'keys-rotate',
+    label: '個人番号の再暗号化',
+    functionCode: 'mynumber.write',
+    async remaining(db, p) {
+      const stored = await db.selectFrom('person_my_number').select((eb) => eb.fn.countAll<number>().as('n')).where('key_id', '<>', p.toKeyId).executeTakeFirstOrThrow();
+      const pending = await pendingQuery(db, p.toKeyId).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      return Number(stored.n) + Number(pending.n);
+    },
+    async chunk(tx, ctx) {
+      const { toKeyId } = ctx.params;
+      for (const phase of ['stored', 'pending'] as const) {
+        if (phase === 'stored' && ctx.cursor?.phase === 'pending') continue;
+        const r = phase === 'stored' ? await storedChunk(tx, toKeyId, ctx.chunkSize) : await pendingChunk(tx, toKeyId, ctx.chunkSize);
+        if (r.subjects.length === 0) continue;
+        const target = phase === 'stored' ? 'person_my_number' : 'pending_change';
+        return {
+          cursor: { phase },
+          processed: r.subjects.length,
+          counts: { [phase === 'stored' ? 'rotated' : 'pendingRotated']: r.subjects.length },
+          audit: {
+            action: 'my_number.rotate_keys',
+            subjects: [...new Set(r.subjects)],
+            detail: { ...jimuAuditDetail(jimu), target, rows: r.subjects.length, fromKeys: r.fromKeys, toKeyId },
+          },
+        };
+      }
+      return null;
+    },
+  };
+}
+
 export async function rotateMyNumberKeys(deps: Pick<Deps, 'database' | 'keyring' | 'audit' | 'myNumbers'>, opts: RotateOptions): Promise<RotateResult> {
   const { db } = deps.database;
   const actor = opts.actor ?? operatorActor('keys-rotate', new Set(['mynumber.write']));
@@ -56,136 +146,15 @@ export async function rotateMyNumberKeys(deps: Pick<Deps, 'database' | 'keyring'
     await deps.audit.appendAlone(db, actor, { functionCode: 'mynumber.write', action: 'my_number.rotate_keys', outcome: 'denied', detail: { jimu: safeJimuCode(opts.jimu), reason: `jimu_${check.reason}` } });
     throw new JimuRefusal(check.message, `jimu_${check.reason}`);
   }
-  const jimu = check.jimu;
   if (!deps.keyring.hasKey(toKeyId)) throw new AppError(400, 'unknown_key', `暗号鍵 ${toKeyId} が鍵ファイルにありません`);
 
-  const runId = actor.kind === 'operator' ? actor.runId : randomUUID();
-  const label = actorLabel(actor);
-  const countRows = async () => Number((await db.selectFrom('person_my_number').select((eb) => eb.fn.countAll<number>().as('n')).where('key_id', '<>', toKeyId).executeTakeFirstOrThrow()).n);
-  const pendingQuery = (q: Kysely<DB> | Transaction<DB>) =>
-    q
-      .selectFrom('pending_change')
-      .where('status', '=', 'pending')
-      .where('kind', 'in', [MY_NUMBER_KINDS.register, MY_NUMBER_KINDS.correct])
-      .where(sql<boolean>`payload ? 'ciphertext'`)
-      .where(sql<string>`payload->>'keyId'`, '<>', toKeyId);
-  const total = (await countRows()) + Number((await pendingQuery(db).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
-
-  await db.transaction().execute(async (tx) => {
-    await tx
-      .insertInto('job_run')
-      .values({ run_id: runId, job: 'keys-rotate', actor: label, params: JSON.stringify({ toKeyId, batchSize, jimu: jimu.code }), status: 'running', progress: JSON.stringify({ done: 0, total }) })
-      .onConflict((oc) => oc.column('run_id').doUpdateSet({ status: 'running', finished_at: null }))
-      .execute();
+  const onProgress = opts.onProgress;
+  const r = await runBatch(deps, keyRotationJob(deps.keyring, check.jimu), { toKeyId, jimu: check.jimu.code }, {
+    actor,
+    chunkSize: batchSize,
+    ...(onProgress ? { onProgress: (p: { done: number; total: number; chunkNo: number }) => onProgress({ batch: p.chunkNo, done: p.done, total: p.total }) } : {}),
   });
-
-  let done = 0;
-  let rotated = 0;
-  let pendingRotated = 0;
-  let batch = 0;
-  try {
-    // 1. Stored numbers.
-    for (;;) {
-      const n = await db.transaction().execute(async (tx) => {
-        await sql`SELECT set_config('nhi.actor', ${label}, true)`.execute(tx);
-        const rows = await tx
-          .selectFrom('person_my_number')
-          .select(['atena_no', 'ciphertext', 'key_id'])
-          .where('key_id', '<>', toKeyId)
-          .orderBy('atena_no')
-          .limit(batchSize)
-          .forUpdate()
-          .skipLocked()
-          .execute();
-        if (rows.length === 0) return 0;
-        const fromKeys: Record<string, number> = {};
-        for (const r of rows) {
-          const atenaNo = Number(r.atena_no);
-          let plain: string;
-          try {
-            plain = deps.keyring.decrypt(r.ciphertext, myNumberAad(atenaNo), r.key_id);
-          } catch {
-            throw new DecryptError(atenaNo);
-          }
-          await tx
-            .updateTable('person_my_number')
-            .set({ ciphertext: deps.keyring.encrypt(plain, myNumberAad(atenaNo), toKeyId), key_id: toKeyId })
-            .where('atena_no', '=', atenaNo)
-            .where('key_id', '=', r.key_id)
-            .execute();
-          fromKeys[r.key_id] = (fromKeys[r.key_id] ?? 0) + 1;
-        }
-        await tx.updateTable('job_run').set({ progress: JSON.stringify({ done: done + rows.length, total, batch: batch + 1 }) }).where('run_id', '=', runId).execute();
-        await deps.audit.append(tx, actor, {
-          functionCode: 'mynumber.write',
-          action: 'my_number.rotate_keys',
-          subjects: rows.map((r) => Number(r.atena_no)),
-          detail: { ...jimuAuditDetail(jimu), runId, batch: batch + 1, target: 'person_my_number', rows: rows.length, fromKeys, toKeyId },
-        });
-        return rows.length;
-      });
-      if (n === 0) break;
-      batch++;
-      done += n;
-      rotated += n;
-      await opts.onProgress?.({ batch, done, total });
-    }
-
-    // 2. Ciphertexts waiting in pending changes (encrypted for their target row).
-    for (;;) {
-      const n = await db.transaction().execute(async (tx) => {
-        await sql`SELECT set_config('nhi.actor', ${label}, true)`.execute(tx);
-        const rows = await pendingQuery(tx).select(['change_id', 'atena_no', 'payload']).orderBy('change_id').limit(batchSize).forUpdate().skipLocked().execute();
-        if (rows.length === 0) return 0;
-        const fromKeys: Record<string, number> = {};
-        for (const r of rows) {
-          const p = (typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload) as { ciphertext: string; keyId: string };
-          const atenaNo = Number(r.atena_no);
-          let plain: string;
-          try {
-            plain = deps.keyring.decrypt(p.ciphertext, myNumberAad(atenaNo), p.keyId);
-          } catch {
-            throw new DecryptError(atenaNo);
-          }
-          const next = { ...p, ciphertext: deps.keyring.encrypt(plain, myNumberAad(atenaNo), toKeyId), keyId: toKeyId };
-          await tx.updateTable('pending_change').set({ payload: JSON.stringify(next) }).where('change_id', '=', r.change_id).where('status', '=', 'pending').execute();
-          fromKeys[p.keyId] = (fromKeys[p.keyId] ?? 0) + 1;
-        }
-        await tx.updateTable('job_run').set({ progress: JSON.stringify({ done: done + rows.length, total, batch: batch + 1 }) }).where('run_id', '=', runId).execute();
-        await deps.audit.append(tx, actor, {
-          functionCode: 'mynumber.write',
-          action: 'my_number.rotate_keys',
-          subjects: [...new Set(rows.map((r) => Number(r.atena_no)))],
-          detail: { ...jimuAuditDetail(jimu), runId, batch: batch + 1, target: 'pending_change', rows: rows.length, fromKeys, toKeyId },
-        });
-        return rows.length;
-      });
-      if (n === 0) break;
-      batch++;
-      done += n;
-      pendingRotated += n;
-      await opts.onProgress?.({ batch, done, total });
-    }
-  } catch (e) {
-    await db
-      .updateTable('job_run')
-      .set({ status: 'failed', finished_at: new Date(), result: JSON.stringify({ rotated, pendingRotated, batches: batch, error: e instanceof DecryptError ? 'decrypt_failed' : 'interrupted' }) })
-      .where('run_id', '=', runId)
-      .execute()
-      .catch(() => undefined);
-    throw e;
-  }
-
-  const result: RotateResult = { runId, toKeyId, rotated, pendingRotated, batches: batch };
-  await db.transaction().execute(async (tx) => {
-    await tx.updateTable('job_run').set({ status: 'completed', finished_at: new Date(), result: JSON.stringify(result) }).where('run_id', '=', runId).execute();
-    await deps.audit.append(tx, actor, {
-      functionCode: 'mynumber.write',
-      action: 'my_number.rotate_keys.complete',
-      detail: { ...jimuAuditDetail(jimu), runId, toKeyId, rotated, pendingRotated, batches: batch },
-    });
-  });
-  return result;
+  return { runId: r.runId, toKeyId, rotated: r.counts.rotated ?? 0, pendingRotated: r.counts.pendingRotated ?? 0, batches: r.chunks, resumed: r.resumed };
 }
 
 /**
