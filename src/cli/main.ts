@@ -237,14 +237,39 @@ const COMMANDS: Record<string, Command> = {
         },
       });
       if (started) bar.stop();
-      console.log(`鍵 ${r.toKeyId} への再暗号化が完了しました: 登録済み ${r.rotated} 件, 承認待ち ${r.pendingRotated} 件, ${r.batches} バッチ (実行ID ${r.runId})`);
+      console.log(`鍵 ${r.toKeyId} への再暗号化が完了しました${r.resumed ? '(中断した実行を再開)' : ''}: 登録済み ${r.rotated} 件, 承認待ち ${r.pendingRotated} 件, ${r.batches} バッチ (実行ID ${r.runId})`);
+      return 0;
+    },
+  },
+  'batch-runs': {
+    summary: 'バッチの実行記録(実行者・パラメータ・件数・金額・ファイルのハッシュ・状態)を新しい順に一覧する',
+    usage: 'batch runs [--job keys-rotate] [--limit 20]',
+    permission: 'audit',
+    async run(deps, args) {
+      const o = opts({ job: z.string().max(64).optional(), limit: z.coerce.number({ error: '--limit は整数で指定してください' }).int().min(1, '1以上').max(1000, '1000まで').default(20) }, args);
+      const { listRuns, runsText } = await import('../platform/batch/batch-runs.js');
+      console.log(runsText(await listRuns(deps.database.db, o)));
+      return 0;
+    },
+  },
+  'batch-abandon': {
+    summary: '中断したバッチの実行を破棄する(次の実行は再開せず最初から)',
+    usage: 'batch abandon <実行ID>',
+    permission: 'audit',
+    async run(deps, args, positional) {
+      opts({}, args);
+      const runId = positional[0];
+      if (!runId) throw new AppError(400, 'bad_option', '破棄する実行IDを指定してください (例: batch abandon 0b6f…)。実行IDは batch runs で確認できます');
+      const { abandonRun } = await import('../platform/batch/batch-runner.js');
+      await abandonRun(deps, runId, operatorActor('batch-abandon', new Set(['audit'])));
+      console.log(`実行ID ${runId} を破棄しました`);
       return 0;
     },
   },
 };
 
 // `audit verify` is also accepted (two words), as the docs write it.
-const ALIASES: Record<string, string> = { 'audit verify': 'audit-verify', 'audit checkpoint': 'audit-checkpoint', 'params show': 'params-show' };
+const ALIASES: Record<string, string> = { 'audit verify': 'audit-verify', 'audit checkpoint': 'audit-checkpoint', 'params show': 'params-show', 'batch runs': 'batch-runs', 'batch abandon': 'batch-abandon' };
 
 function help(): void {
   console.log('使い方: npm run cli -- <コマンド> [オプション]\n');
