@@ -14,13 +14,7 @@ import { auditUnrecordedRefusals } from './http/refusal-audit.js';
 import { rejectUnstorableCharacters } from './http/input-guard.js';
 import { declareAccess } from './http/route.js';
 import { DOCS_CSS, renderDocsPage } from './http/docs-page.js';
-import { registerAuthRoutes } from './modules/access/auth.routes.js';
-import { registerPersonRoutes } from './modules/person/person.routes.js';
-import { registerAuditRoutes } from './modules/audit/audit.routes.js';
-import { registerStaffRoutes } from './modules/access/staff.routes.js';
-import { registerMyNumberRoutes } from './modules/mynumber/mynumber.routes.js';
-import { registerApprovalRoutes } from './modules/approval/approval.routes.js';
-import { registerEligibilityRoutes } from './modules/eligibility/eligibility.routes.js';
+import { MODULES } from './modules/index.js';
 
 z.config(z.locales.ja());
 
@@ -60,13 +54,7 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
     return c.json({ status: 'ok', database: deps.database.kind, schemaVersion: version });
   });
 
-  registerAuthRoutes(app);
-  registerPersonRoutes(app);
-  registerAuditRoutes(app);
-  registerStaffRoutes(app);
-  registerMyNumberRoutes(app);
-  registerApprovalRoutes(app);
-  registerEligibilityRoutes(app);
+  for (const m of MODULES) m.routes?.(app);
 
   declareAccess('GET', '/api/openapi.json', 'public');
   app.doc31('/api/openapi.json', { openapi: '3.1.0', info: OPENAPI_INFO });

@@ -4,15 +4,8 @@ import pino from 'pino';
 import { loadConfig, type Config } from './config.js';
 import { openDatabase } from './db/database.js';
 import { Keyring, loadKeyFile, newKeyFile } from './security/keyring.js';
-import { AuditRepository } from './modules/audit/audit.repository.js';
-import { AuthService } from './modules/access/auth.service.js';
-import { StaffService } from './modules/access/staff.service.js';
-import { PersonService } from './modules/person/person.service.js';
-import { ApprovalService } from './modules/approval/approval.service.js';
-import { MyNumberService } from './modules/mynumber/mynumber.service.js';
-import { EligibilityService } from './modules/eligibility/eligibility.service.js';
-import { loadJimu } from './modules/mynumber/jimu.js';
 import { createApp } from './app.js';
+import { compose } from './composition.js';
 import { bootstrap, type DemoLogin } from './bootstrap.js';
 import type { Deps } from './deps.js';
 import { REDACT_PATHS } from './security/redaction.js';
@@ -52,22 +45,7 @@ export async function buildDeps(opts: StartOptions): Promise<Deps> {
   // Without a key file (tests), keys are ephemeral: nothing encrypted outlives the process.
   const keyring = new Keyring(opts.keyFile ? loadKeyFile(opts.keyFile, { create: true }) : newKeyFile());
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.databaseUrl ? undefined : opts.dataDir });
-  const audit = new AuditRepository(keyring);
-  const db = database.db;
-  const approvals = new ApprovalService(db, audit);
-  return {
-    config,
-    database,
-    keyring,
-    audit,
-    logger,
-    auth: new AuthService(db, keyring, audit),
-    staff: new StaffService(db, keyring, audit),
-    persons: new PersonService(db, audit),
-    approvals,
-    myNumbers: new MyNumberService(db, keyring, audit, approvals, loadJimu()),
-    eligibility: new EligibilityService(db, audit, approvals),
-  };
+  return compose({ config, database, keyring, logger });
 }
 
 export async function startServer(opts: StartOptions = {}): Promise<RunningServer> {

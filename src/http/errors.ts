@@ -37,14 +37,16 @@ export const FIELD_LABELS: Record<string, string> = {
   newPassword: '新しいパスワード',
   changeId: '変更番号',
   status: '状態',
-  eligibilityId: '資格履歴番号',
-  acquiredOn: '資格取得日',
-  acquisitionReason: '資格取得事由',
-  lostOn: '資格喪失日',
-  lossReason: '資格喪失事由',
-  reportedOn: '届出日',
-  asOf: '時点',
 };
+
+/** Modules add the labels of their own fields at start-up (BusinessModule.fieldLabels). */
+export function registerFieldLabels(labels: Record<string, string>): void {
+  for (const [field, label] of Object.entries(labels)) {
+    const known = FIELD_LABELS[field];
+    if (known !== undefined && known !== label) throw new Error(`項目 ${field} の表示名が二重に定義されています: ${known} / ${label}`);
+    FIELD_LABELS[field] = label;
+  }
+}
 
 export interface FieldError {
   field: string;

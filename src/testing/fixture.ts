@@ -4,14 +4,6 @@ import { authenticator } from 'otplib';
 import { Writable } from 'node:stream';
 import { openTestDatabase } from '../db/test-database.js';
 import { Keyring, newKeyFile } from '../security/keyring.js';
-import { AuditRepository } from '../modules/audit/audit.repository.js';
-import { AuthService } from '../modules/access/auth.service.js';
-import { StaffService } from '../modules/access/staff.service.js';
-import { PersonService } from '../modules/person/person.service.js';
-import { ApprovalService } from '../modules/approval/approval.service.js';
-import { MyNumberService } from '../modules/mynumber/mynumber.service.js';
-import { EligibilityService } from '../modules/eligibility/eligibility.service.js';
-import { loadJimu } from '../modules/mynumber/jimu.js';
 import { applyOrganization, loadOrganization } from '../modules/access/organization.js';
 import { operatorActor } from '../security/actor.js';
 import { ALL_PERMISSIONS } from '../modules/access/permissions.js';
@@ -19,6 +11,7 @@ import { DEMO_STAFF } from '../bootstrap.js';
 import { kanaSearchKey, kanjiSearchKey } from '../lib/kana.js';
 import { loadConfig } from '../config.js';
 import { createApp } from '../app.js';
+import { compose } from '../composition.js';
 import type { Deps } from '../deps.js';
 
 /** Hand-made municipality for API tests: four households covering the cases the screens must show. */
@@ -56,7 +49,6 @@ export interface Session {
 export async function createFixture(): Promise<Fixture> {
   const { database, drop } = await openTestDatabase();
   const keyring = new Keyring(newKeyFile());
-  const audit = new AuditRepository(keyring);
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, cb) {
@@ -67,8 +59,7 @@ export async function createFixture(): Promise<Fixture> {
   const logger = pino({ level: 'info' }, sink);
   const config = { ...loadConfig({}), databaseUrl: undefined };
   const db = database.db;
-  const approvals = new ApprovalService(db, audit);
-  const deps: Deps = { config, database, keyring, audit, logger, auth: new AuthService(db, keyring, audit), staff: new StaffService(db, keyring, audit), persons: new PersonService(db, audit), approvals, myNumbers: new MyNumberService(db, keyring, audit, approvals, loadJimu()), eligibility: new EligibilityService(db, audit, approvals) };
+  const deps: Deps = compose({ config, database, keyring, logger });
   const op = operatorActor('fixture', new Set(ALL_PERMISSIONS));
   await applyOrganization(db, loadOrganization(), op.id);
   const totp: Record<string, string> = {};

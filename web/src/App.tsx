@@ -28,11 +28,7 @@ export function can(me: Me, permission: string): boolean {
 
 /** Where a freshly logged-in user lands: the first screen they may use. */
 function homePath(me: Me): string {
-  if (can(me, PERMISSION.personRead)) return '/search';
-  if (can(me, PERMISSION.approval)) return '/approvals';
-  if (can(me, PERMISSION.audit)) return '/audit';
-  if (can(me, PERMISSION.userAdmin)) return '/admin';
-  return '/security-key';
+  return me.nav[0]?.path ?? '/security-key';
 }
 
 export function App(): ReactNode {
@@ -178,18 +174,9 @@ export function App(): ReactNode {
 }
 
 function MainNav({ me, route }: { me: Me; route: Route }): ReactNode {
-  const items: { to: string; label: string; active: boolean; show: boolean }[] = [
-    {
-      to: '/search',
-      label: '検索',
-      active: route.name === 'search' || route.name === 'household' || route.name === 'person',
-      show: can(me, PERMISSION.personRead),
-    },
-    { to: '/approvals', label: '承認', active: route.name === 'approvals', show: can(me, PERMISSION.approval) },
-    { to: '/audit', label: '監査', active: route.name === 'audit', show: can(me, PERMISSION.audit) },
-    { to: '/admin', label: '利用者管理', active: route.name === 'admin', show: can(me, PERMISSION.userAdmin) },
-    { to: '/security-key', label: 'セキュリティキー登録', active: route.name === 'securityKey', show: true },
-  ];
+  // The menu comes from the server: each business module declares its entries and the permission they need.
+  const current = `/${route.name === 'household' || route.name === 'person' ? 'search' : route.name === 'securityKey' ? 'security-key' : route.name}`;
+  const items = me.nav.map((n) => ({ to: n.path, label: n.label, active: n.path === current, show: true }));
   return (
     <nav className="main-nav" aria-label="メインメニュー">
       <ul>

@@ -3533,6 +3533,10 @@ export interface components {
             csrfToken: string;
             displayName: string;
             hasWebauthn: boolean;
+            nav: {
+                label: string;
+                path: string;
+            }[];
             officeCode: string;
             officeName: string;
             permissions: string[];

@@ -1,6 +1,7 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../http/context.js';
 import { defineRoute } from '../../http/route.js';
+import { navFor } from '../../platform/nav.js';
 import { AppError } from '../../http/errors.js';
 import { clearSessionCookie, requestInfo, setSessionCookie } from '../../http/session.js';
 import { ErrorResponses } from '../../http/schemas.js';
@@ -14,6 +15,8 @@ const Me = z
     permissions: z.array(z.string()),
     csrfToken: z.string(),
     hasWebauthn: z.boolean(),
+    /** The main menu: the modules' entries this staff member may open. */
+    nav: z.array(z.object({ path: z.string(), label: z.string() })),
   })
   .openapi('Me');
 
@@ -126,12 +129,14 @@ export function registerAuthRoutes(app: OpenAPIHono<AppEnv>): void {
     const { auth } = c.get('deps');
     const staff = await auth.repo.findStaff(staffId);
     if (!staff) throw new AppError(401, 'unauthenticated', 'ログインしてください');
+    const permissions = await auth.repo.permissionsOf(staffId);
     return {
       staffId,
       displayName: staff.display_name,
       officeCode: staff.office_code,
       officeName: staff.office_name,
-      permissions: [...(await auth.repo.permissionsOf(staffId))].sort(),
+      permissions: [...permissions].sort(),
+      nav: navFor(permissions),
       csrfToken,
       hasWebauthn: (await auth.repo.credentialsOf(staffId)).length > 0,
     };

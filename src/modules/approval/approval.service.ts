@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
+import type { ZodType } from 'zod';
 import type { DB } from '../../db/schema.js';
 import { actorLabel, type Actor } from '../../security/actor.js';
 import type { AuditRepository } from '../audit/audit.repository.js';
@@ -57,6 +58,8 @@ export interface ChangeKind {
   label: string;
   /** The business function the audit records of this kind are filed under. */
   functionCode: Permission;
+  /** The shape of the stored payload: checked when a change is submitted and again before it is applied. */
+  payload: ZodType<Record<string, unknown>>;
   /** The approver must have stepped up recently (deletions: security.md §7 item 20). */
   stepUpToApprove?: boolean;
   /** Wipe the payload once approved or rejected (it held a secret only the apply step needed). */
@@ -135,6 +138,8 @@ export class ApprovalService {
   async submit(tx: Transaction<DB>, actor: Actor, input: SubmitInput): Promise<number> {
     const k = this.kinds.get(input.kind);
     if (!k) throw new Error(`承認対象の種類 ${input.kind} は登録されていません`);
+    const shape = k.payload.safeParse(input.payload);
+    if (!shape.success) throw new Error(`承認対象 ${input.kind} の内容が宣言された形式に合いません: ${shape.error.message}`);
     const row = await tx
       .insertInto('pending_change')
       .values({
@@ -244,6 +249,9 @@ export class ApprovalService {
           throw new AppError(403, 'forbidden', `この変更を${decision === 'approved' ? '承認' : '却下'}するには「${PERMISSIONS[k.functionCode]}」の権限も必要です`);
         }
         if (decision === 'approved' && k.stepUpToApprove) requireStepUp(actor);
+        if (decision === 'approved' && !k.payload.safeParse(change.payload).success) {
+          throw new AppError(409, 'payload_shape', `この変更(${k.label})の保存内容が現在の形式に合わないため適用できません。却下して入力し直してください`);
+        }
         const applied = decision === 'approved' ? ((await k.apply(tx, change, actor)) ?? {}) : {};
         await tx
           .updateTable('pending_change')

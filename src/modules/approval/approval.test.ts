@@ -2,7 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFixture, FIXTURE, type Fixture, type Session } from '../../testing/fixture.js';
 import { AppError } from '../../http/errors.js';
 import type { Actor } from '../../security/actor.js';
+import { z } from 'zod';
 import type { PendingChangeRow } from './approval.service.js';
+
+const anyPayload = z.record(z.string(), z.unknown());
 
 let f: Fixture;
 let chief: Session;
@@ -30,6 +33,7 @@ beforeAll(async () => {
     kind: 'test.noop',
     label: 'テスト用の変更',
     functionCode: 'eligibility.update',
+    payload: anyPayload,
     async apply(_tx, change) {
       applied.push(change);
       return { applied: true };
@@ -39,6 +43,7 @@ beforeAll(async () => {
     kind: 'test.refuse',
     label: '適用できない変更',
     functionCode: 'eligibility.update',
+    payload: anyPayload,
     async apply() {
       throw new AppError(409, 'cannot_apply', '適用できません');
     },
@@ -129,7 +134,7 @@ describe('generic four-eyes workflow', () => {
   });
 
   it('the checker must also hold the permission of the change itself', async () => {
-    f.deps.approvals.registerKind({ kind: 'test.collection', label: '収納の変更', functionCode: 'collection', apply: async (_tx, c) => void applied.push(c) });
+    f.deps.approvals.registerKind({ kind: 'test.collection', label: '収納の変更', functionCode: 'collection', payload: anyPayload, apply: async (_tx, c) => void applied.push(c) });
     const id = await submit('test.collection', 'nozei01');
     const r = await chief.request('POST', `/api/approvals/${id}/approve`, {}); // kakari01 has approval, not collection
     expect(r.status).toBe(403);

@@ -2,13 +2,14 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { actorLabel, type Actor } from '../../security/actor.js';
 import type { AuditRepository } from '../audit/audit.repository.js';
-import type { ApprovalService, ChangeSummary, PendingChangeRow } from '../approval/approval.service.js';
+import type { ChangeKind, ApprovalService, ChangeSummary, PendingChangeRow } from '../approval/approval.service.js';
 import { AppError } from '../../http/errors.js';
 import { requireStepUp } from '../../http/step-up.js';
 import { PersonRepository } from '../person/person.repository.js';
 import { scopeOf } from '../person/person.rules.js';
 import { lawParams } from '../../platform/params/law-params.js';
 import { EligibilityRepository, type EligibilityRow } from './eligibility.repository.js';
+import { AcquirePayloadSchema, PeriodPayloadSchema, type AcquirePayload, type PeriodPayload, type PeriodState, type PersonSeen } from './eligibility.payloads.js';
 import {
   ACQUISITION_REASONS,
   birthdayAtAge,
@@ -46,44 +47,6 @@ const PERIOD_KINDS: string[] = [ELIGIBILITY_KINDS.loss, ELIGIBILITY_KINDS.correc
 type Tx = Transaction<DB>;
 
 /** The 住民記録 facts the rules used when the change was entered; the apply step compares them. */
-interface PersonSeen {
-  birthDate: string;
-  deathDate: string | null;
-  movedOutOn: string | null;
-  becameResidentOn: string | null;
-  residentStatus: string;
-}
-
-/** A period's legal content as stored (reasons as their stored labels). */
-interface PeriodState {
-  acquiredOn: string;
-  acquisitionReason: string;
-  lostOn: string | null;
-  lossReason: string | null;
-}
-
-interface AcquirePayload {
-  householdNo: number;
-  acquiredOn: string;
-  acquisitionReason: AcquisitionReason;
-  reportedOn: string | null;
-  person: PersonSeen;
-  /** Set by the apply step: the version it recorded. */
-  appliedEligibilityId?: number;
-}
-
-interface PeriodPayload {
-  eligibilityId: number;
-  /** updated_at of the version when the change was entered (any write since changes it). */
-  rowUpdatedAt: string;
-  person: PersonSeen;
-  before: PeriodState;
-  /** null for a deletion. */
-  after: PeriodState | null;
-  reason?: string;
-  appliedEligibilityId?: number;
-}
-
 export interface AcquireInput {
   householdNo: number;
   acquiredOn: string;
@@ -138,32 +101,41 @@ export class EligibilityService {
     private readonly db: Kysely<DB>,
     private readonly audit: AuditRepository,
     private readonly approvals: ApprovalService,
-  ) {
-    approvals.registerKind({
-      kind: ELIGIBILITY_KINDS.acquire,
-      label: '資格取得',
-      functionCode: 'eligibility.update',
-      apply: (tx, change, approver) => this.applyAcquire(tx, change, approver),
-    });
-    approvals.registerKind({
-      kind: ELIGIBILITY_KINDS.loss,
-      label: '資格喪失',
-      functionCode: 'eligibility.update',
-      apply: (tx, change, approver) => this.applyPeriodChange(tx, change, approver, 'loss'),
-    });
-    approvals.registerKind({
-      kind: ELIGIBILITY_KINDS.correct,
-      label: '資格の訂正',
-      functionCode: 'eligibility.update',
-      apply: (tx, change, approver) => this.applyPeriodChange(tx, change, approver, 'correct'),
-    });
-    approvals.registerKind({
-      kind: ELIGIBILITY_KINDS.delete,
-      label: '資格の削除',
-      functionCode: 'eligibility.update',
-      stepUpToApprove: true,
-      apply: (tx, change, approver) => this.applyPeriodChange(tx, change, approver, 'delete'),
-    });
+  ) {}
+
+  /** The kinds of change this area holds for a second person (declared by eligibility.module.ts). */
+  approvalKinds(): ChangeKind[] {
+    return [
+      {
+        kind: ELIGIBILITY_KINDS.acquire,
+        label: '資格取得',
+        functionCode: 'eligibility.update',
+        payload: AcquirePayloadSchema,
+        apply: (tx, change, approver) => this.applyAcquire(tx, change, approver),
+      },
+      {
+        kind: ELIGIBILITY_KINDS.loss,
+        label: '資格喪失',
+        functionCode: 'eligibility.update',
+        payload: PeriodPayloadSchema,
+        apply: (tx, change, approver) => this.applyPeriodChange(tx, change, approver, 'loss'),
+      },
+      {
+        kind: ELIGIBILITY_KINDS.correct,
+        label: '資格の訂正',
+        functionCode: 'eligibility.update',
+        payload: PeriodPayloadSchema,
+        apply: (tx, change, approver) => this.applyPeriodChange(tx, change, approver, 'correct'),
+      },
+      {
+        kind: ELIGIBILITY_KINDS.delete,
+        label: '資格の削除',
+        functionCode: 'eligibility.update',
+        payload: PeriodPayloadSchema,
+        stepUpToApprove: true,
+        apply: (tx, change, approver) => this.applyPeriodChange(tx, change, approver, 'delete'),
+      },
+    ];
   }
 
   /** Run a request; any refusal (AppError) is audited as 'denied' in a transaction of its own. */

@@ -3,7 +3,8 @@ import type { DB } from '../../db/schema.js';
 import { actorLabel, type Actor } from '../../security/actor.js';
 import type { Keyring } from '../../security/keyring.js';
 import type { AuditRepository } from '../audit/audit.repository.js';
-import type { ApprovalService, ChangeSummary, PendingChangeRow } from '../approval/approval.service.js';
+import { z } from 'zod';
+import type { ApprovalService, ChangeKind, ChangeSummary, PendingChangeRow } from '../approval/approval.service.js';
 import { AppError } from '../../http/errors.js';
 import { requireStepUp } from '../../http/step-up.js';
 import { PersonRepository } from '../person/person.repository.js';
@@ -21,13 +22,15 @@ export const MY_NUMBER_KINDS = {
 const ALL_KINDS = Object.values(MY_NUMBER_KINDS);
 
 /** What a pending change of this module carries: the ciphertext (never the number), its index and key. */
-interface MyNumberPayload {
-  ciphertext?: string;
-  blindIndex?: string;
-  keyId?: string;
+/** What a pending My Number change stores (only ciphertext and blind index, never the number). */
+const MyNumberPayloadSchema = z.object({
+  ciphertext: z.string().optional(),
+  blindIndex: z.string().optional(),
+  keyId: z.string().optional(),
   /** The blind index of the stored number when the change was entered (null: none was stored). */
-  beforeBlindIndex: string | null;
-}
+  beforeBlindIndex: z.string().nullable(),
+});
+type MyNumberPayload = z.infer<typeof MyNumberPayloadSchema>;
 
 type Tx = Transaction<DB>;
 
@@ -56,29 +59,37 @@ export class MyNumberService {
     private readonly audit: AuditRepository,
     private readonly approvals: ApprovalService,
     readonly jimu: JimuRegistry,
-  ) {
-    approvals.registerKind({
-      kind: MY_NUMBER_KINDS.register,
-      label: '個人番号の登録',
-      functionCode: 'mynumber.write',
-      clearPayloadOnDecision: true,
-      apply: (tx, change, approver) => this.applyChange(tx, change, approver, 'register'),
-    });
-    approvals.registerKind({
-      kind: MY_NUMBER_KINDS.correct,
-      label: '個人番号の訂正',
-      functionCode: 'mynumber.write',
-      clearPayloadOnDecision: true,
-      apply: (tx, change, approver) => this.applyChange(tx, change, approver, 'correct'),
-    });
-    approvals.registerKind({
-      kind: MY_NUMBER_KINDS.delete,
-      label: '個人番号の削除',
-      functionCode: 'mynumber.write',
-      stepUpToApprove: true,
-      clearPayloadOnDecision: true,
-      apply: (tx, change, approver) => this.applyChange(tx, change, approver, 'delete'),
-    });
+  ) {}
+
+  /** The kinds of change this area holds for a second person (declared by mynumber.module.ts). */
+  approvalKinds(): ChangeKind[] {
+    return [
+      {
+        kind: MY_NUMBER_KINDS.register,
+        label: '個人番号の登録',
+        functionCode: 'mynumber.write',
+        payload: MyNumberPayloadSchema,
+        clearPayloadOnDecision: true,
+        apply: (tx, change, approver) => this.applyChange(tx, change, approver, 'register'),
+      },
+      {
+        kind: MY_NUMBER_KINDS.correct,
+        label: '個人番号の訂正',
+        functionCode: 'mynumber.write',
+        payload: MyNumberPayloadSchema,
+        clearPayloadOnDecision: true,
+        apply: (tx, change, approver) => this.applyChange(tx, change, approver, 'correct'),
+      },
+      {
+        kind: MY_NUMBER_KINDS.delete,
+        label: '個人番号の削除',
+        functionCode: 'mynumber.write',
+        payload: MyNumberPayloadSchema,
+        stepUpToApprove: true,
+        clearPayloadOnDecision: true,
+        apply: (tx, change, approver) => this.applyChange(tx, change, approver, 'delete'),
+      },
+    ];
   }
 
   /** The 事務 for this use, or a 403 (the caller's catch audits it as 'denied'). */

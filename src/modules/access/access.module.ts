@@ -1,0 +1,23 @@
+import { defineModule } from '../../platform/module.js';
+import { AuthService } from './auth.service.js';
+import { StaffService } from './staff.service.js';
+import { registerAuthRoutes } from './auth.routes.js';
+import { registerStaffRoutes } from './staff.routes.js';
+
+/** 利用者管理・認証: staff accounts, roles, login with a second factor, sessions. */
+export const accessModule = defineModule({
+  name: 'access',
+  title: '利用者管理・認証',
+  services: (core) => ({
+    auth: new AuthService(core.database.db, core.keyring, core.audit),
+    staff: new StaffService(core.database.db, core.keyring, core.audit),
+  }),
+  routes: (app) => {
+    registerAuthRoutes(app);
+    registerStaffRoutes(app);
+  },
+  nav: [
+    { path: '/admin', label: '利用者管理', permission: 'user.admin', order: 90 },
+    { path: '/security-key', label: 'セキュリティキー登録', permission: 'authenticated', order: 99 },
+  ],
+});

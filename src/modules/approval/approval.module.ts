@@ -1,0 +1,10 @@
+import { defineModule } from '../../platform/module.js';
+import { registerApprovalRoutes } from './approval.routes.js';
+
+/** 入力者以外の者による確認: the approval screens (the service is part of the core: every area submits to it). */
+export const approvalModule = defineModule({
+  name: 'approval',
+  title: '承認',
+  routes: registerApprovalRoutes,
+  nav: [{ path: '/approvals', label: '承認', permission: 'approval', order: 50 }],
+});

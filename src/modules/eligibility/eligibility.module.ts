@@ -1,0 +1,21 @@
+import { defineModule } from '../../platform/module.js';
+import { EligibilityService } from './eligibility.service.js';
+import { registerEligibilityRoutes } from './eligibility.routes.js';
+
+/** 資格管理: NHI acquisition, loss, correction and deletion with legal dates, through four-eyes. */
+export const eligibilityModule = defineModule({
+  name: 'eligibility',
+  title: '資格管理',
+  services: (core) => ({ eligibility: new EligibilityService(core.database.db, core.audit, core.approvals) }),
+  routes: registerEligibilityRoutes,
+  approvalKinds: (s) => s.eligibility.approvalKinds(),
+  fieldLabels: {
+    eligibilityId: '資格履歴番号',
+    acquiredOn: '資格取得日',
+    acquisitionReason: '資格取得事由',
+    lostOn: '資格喪失日',
+    lossReason: '資格喪失事由',
+    reportedOn: '届出日',
+    asOf: '時点',
+  },
+});

@@ -1,0 +1,16 @@
+import type { ServicesOf } from '../platform/module.js';
+import { accessModule } from './access/access.module.js';
+import { personModule } from './person/person.module.js';
+import { approvalModule } from './approval/approval.module.js';
+import { myNumberModule } from './mynumber/mynumber.module.js';
+import { eligibilityModule } from './eligibility/eligibility.module.js';
+import { auditModule } from './audit/audit.module.js';
+
+/**
+ * Every business area, once. Adding an area = a folder with its `<area>.module.ts` + one line here
+ * (and its permission codes in access/permissions.ts, the reviewed catalogue that roles are built from).
+ */
+export const MODULES = [accessModule, personModule, approvalModule, myNumberModule, eligibilityModule, auditModule] as const;
+
+/** The services every module provides, merged (deps.persons, deps.eligibility, …). */
+export type ModuleServices = ServicesOf<typeof MODULES>;
