@@ -60,3 +60,38 @@ describe('every person-scoped endpoint refuses an out-of-scope user', () => {
     expect(failures).toEqual([]);
   });
 });
+
+describe('tax-department staff: a household shows its NHI members and the taxpayer only; out of scope answers as unknown', () => {
+  const bodyOf = async (r: Response, no: number) => ({ status: r.status, body: (await r.text()).replace(/"correlationId":"[^"]*"/, '').replaceAll(String(no), 'N') });
+
+  it('an NHI household: its insured members and its 世帯主, never a member outside NHI (nor in its history)', async () => {
+    const r = await nozei.request('GET', `/api/households/${FIXTURE.suzuki.household}`);
+    expect(r.status).toBe(200);
+    const text = await r.text();
+    const h = JSON.parse(text) as { members: { atenaNo: number }[]; history: { atenaNo: number | null }[]; headAtenaNo: number | null };
+    expect(h.members.map((m) => m.atenaNo)).toEqual([FIXTURE.suzuki.person]);
+    expect(h.headAtenaNo).toBe(FIXTURE.suzuki.person);
+    expect(h.history.map((x) => x.atenaNo)).not.toContain(FIXTURE.suzuki.child);
+    expect(text).not.toMatch(/陽太|ヨウタ|100000022/);
+    const ev = await f.deps.database.db.selectFrom('audit_event').select(['subjects']).where('action', '=', 'household.get').where('actor_id', '=', 'nozei01').orderBy('seq', 'desc').limit(1).executeTakeFirstOrThrow();
+    expect(ev.subjects.map(Number)).toEqual([FIXTURE.suzuki.person]);
+    // 擬制世帯主: the head outside NHI is shown as the taxpayer of a household with an insured member.
+    const sato = (await (await nozei.request('GET', `/api/households/${FIXTURE.sato.household}`)).json()) as { members: { atenaNo: number }[]; isPseudoHead: boolean };
+    expect(sato.members.map((m) => m.atenaNo).sort()).toEqual([FIXTURE.sato.head, FIXTURE.sato.mother].sort());
+    expect(sato.isPseudoHead).toBe(true);
+  });
+
+  it('an out-of-scope household or person answers exactly as an unknown one (status, code, message)', async () => {
+    const unknownHousehold = 599999999;
+    for (const outside of [FIXTURE.nguyen.household, FIXTURE.tanaka.household]) {
+      expect(await bodyOf(await nozei.request('GET', `/api/households/${outside}`), outside)).toEqual(await bodyOf(await nozei.request('GET', `/api/households/${unknownHousehold}`), unknownHousehold));
+    }
+    const unknownPerson = 199999999;
+    for (const outside of [FIXTURE.nguyen.person, FIXTURE.suzuki.child]) {
+      const a = await bodyOf(await nozei.request('GET', `/api/persons/${outside}`), outside);
+      expect(a.status).toBe(404);
+      expect(a).toEqual(await bodyOf(await nozei.request('GET', `/api/persons/${unknownPerson}`), unknownPerson));
+    }
+  });
+});
+

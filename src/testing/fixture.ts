@@ -18,8 +18,11 @@ import type { Deps } from '../deps.js';
 export const FIXTURE = {
   yamada: { household: 500000001, head: 100000001, wife: 100000002, child: 100000003 },
   sato: { household: 500000002, head: 100000011, mother: 100000012 }, // 擬制世帯主: head not insured
-  suzuki: { household: 500000003, person: 100000021 }, // DV等支援措置
+  // DV等支援措置: suzuki.person is flagged; her child (unflagged, not in NHI) and tanaka (another household
+  // at the same address: 町字 + 番地 + 方書) live at the protected address too.
+  suzuki: { household: 500000003, person: 100000021, child: 100000022 },
   nguyen: { household: 500000004, person: 100000031 }, // foreigner with 通称, not in NHI
+  tanaka: { household: 500000005, person: 100000041 }, // same address as suzuki, own household, not flagged
 } as const;
 
 export interface Fixture {
@@ -147,18 +150,21 @@ async function insertPeople(deps: Deps, actor: string): Promise<void> {
       person(F.sato.head, '佐藤　健', 'サトウ　ケン', '1980-11-20', 'male', { area_code: '0102' }),
       person(F.sato.mother, '佐藤　ハナ', 'サトウ　ハナ', '1956-01-08', 'female', { area_code: '0102' }),
       person(F.suzuki.person, '鈴木　美咲', 'スズキ　ミサキ', '1990-07-07', 'female', { dv_support: true, katagaki: 'みどりハイツ101' }),
+      person(F.suzuki.child, '鈴木　陽太', 'スズキ　ヨウタ', '2009-09-09', 'male', { katagaki: 'みどりハイツ101', previous_address: '東京都千代田区一番町1-1' }),
+      person(F.tanaka.person, '田中　実', 'タナカ　ミノル', '1960-12-12', 'male', { katagaki: 'みどりハイツ101' }),
       person(F.nguyen.person, 'NGUYEN VAN AN', 'グエン　ヴァン　アン', '1995-03-30', 'male', {
         resident_kind: 'foreign', nationality_code: 'VN', real_name: 'NGUYEN VAN AN', real_name_kana: 'グエン　ヴァン　アン',
         alias_kanji: '中村　安', alias_kana: 'ナカムラ　ヤス', alias_kana_key: kanaSearchKey('ナカムラ　ヤス'), alias_kanji_key: kanjiSearchKey('中村　安'),
       }),
     ]).execute();
     const hh = (no: number) => ({ household_no: no, formed_on: '2010-04-01', valid_from: '2010-04-01', change_reason: '転入', updated_by: actor });
-    await tx.insertInto('household').values([hh(F.yamada.household), hh(F.sato.household), hh(F.suzuki.household), hh(F.nguyen.household)]).execute();
+    await tx.insertInto('household').values([hh(F.yamada.household), hh(F.sato.household), hh(F.suzuki.household), hh(F.nguyen.household), hh(F.tanaka.household)]).execute();
     const m = (household_no: number, atena_no: number, relationship: string, member_order: number, valid_from = '2010-04-01') => ({ household_no, atena_no, relationship, member_order, valid_from, change_reason: '転入', updated_by: actor });
     await tx.insertInto('household_member').values([
       m(F.yamada.household, F.yamada.head, '世帯主', 1), m(F.yamada.household, F.yamada.wife, '妻', 2), m(F.yamada.household, F.yamada.child, '子', 3, '2019-05-01'),
       m(F.sato.household, F.sato.head, '世帯主', 1), m(F.sato.household, F.sato.mother, '母', 2),
-      m(F.suzuki.household, F.suzuki.person, '世帯主', 1),
+      m(F.suzuki.household, F.suzuki.person, '世帯主', 1), m(F.suzuki.household, F.suzuki.child, '子', 2),
+      m(F.tanaka.household, F.tanaka.person, '世帯主', 1),
       m(F.nguyen.household, F.nguyen.person, '世帯主', 1),
     ]).execute();
     const e = (atena_no: number, household_no: number, branch_no: string) => ({ atena_no, household_no, insured_symbol: '川1', insured_number: String(household_no).slice(-8), branch_no, acquired_on: '2010-04-01', acquisition_reason: '転入', updated_by: actor });

@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../../db/schema.js';
+import { addressProtected, type AddressHolder } from './person.rules.js';
 
 type Q = Kysely<DB> | Transaction<DB>;
 
@@ -51,6 +52,39 @@ export class PersonRepository {
           AND EXISTS (SELECT 1 FROM nhi_eligibility e2 WHERE e2.household_no = h.household_no AND e2.lost_on IS NULL)
     `.execute(this.db);
     return new Set(r.rows.map((x) => Number(x.atena_no)));
+  }
+
+  /**
+   * The persons among these whose address DV等支援措置 protects (addressProtected): one query for them
+   * and the flagged persons sharing their household or address (a partial index holds only the flagged).
+   */
+  async protectedAddressesAmong(atenaNos: readonly number[]): Promise<Set<number>> {
+    if (atenaNos.length === 0) return new Set();
+    const ids = sql.join([...new Set(atenaNos)].map((n) => sql`${n}::bigint`));
+    const r = await sql<{ target: boolean; atena_no: number | string; household_no: number | string | null; area_code: string | null; banchi: string | null; katagaki: string | null; dv_support: boolean }>`
+      WITH t AS (
+        SELECT p.atena_no, m.household_no, p.area_code, p.banchi, p.katagaki, p.dv_support
+          FROM person p LEFT JOIN household_member m ON m.atena_no = p.atena_no AND m.valid_to IS NULL
+         WHERE p.atena_no IN (${ids})
+      )
+      SELECT true AS target, t.* FROM t
+      UNION ALL
+      SELECT false, d.atena_no, dm.household_no, d.area_code, d.banchi, d.katagaki, d.dv_support
+        FROM person d LEFT JOIN household_member dm ON dm.atena_no = d.atena_no AND dm.valid_to IS NULL
+       WHERE d.dv_support
+         AND (dm.household_no IN (SELECT household_no FROM t)
+              OR (d.area_code, coalesce(d.banchi, ''), coalesce(d.katagaki, '')) IN (SELECT area_code, coalesce(banchi, ''), coalesce(katagaki, '') FROM t))
+    `.execute(this.db);
+    const holder = (x: (typeof r.rows)[number]): AddressHolder => ({
+      atenaNo: Number(x.atena_no),
+      householdNo: x.household_no === null ? null : Number(x.household_no),
+      areaCode: x.area_code,
+      banchi: x.banchi,
+      katagaki: x.katagaki,
+      dvSupport: x.dv_support,
+    });
+    const dv = r.rows.filter((x) => !x.target).map(holder);
+    return new Set(r.rows.filter((x) => x.target).map(holder).filter((p) => addressProtected(p, dv)).map((p) => p.atenaNo));
   }
 
   getHousehold(householdNo: number) {

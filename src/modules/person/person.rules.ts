@@ -2,10 +2,43 @@ import type { Actor } from '../../security/actor.js';
 
 /** Pure rules of the 宛名 area. No I/O. */
 
-/** DV等支援措置: the address (and 転出先/転入前) is hidden from everyone without 'dv.read'. */
-export function addressVisible(actor: Actor, dvSupport: boolean): boolean {
-  if (!dvSupport) return true;
+/** Who lives where, for the DV等支援措置 rule: current household and address (町字 + 番地 + 方書). */
+export interface AddressHolder {
+  atenaNo: number;
+  householdNo: number | null;
+  areaCode: string | null;
+  banchi: string | null;
+  katagaki: string | null;
+  dvSupport: boolean;
+}
+
+/** The same dwelling: same 町字 (area code), 番地 and 方書 (no 方書 matches only no 方書). */
+export function sameAddress(a: AddressHolder, b: AddressHolder): boolean {
+  return a.areaCode !== null && a.areaCode === b.areaCode && (a.banchi ?? '') === (b.banchi ?? '') && (a.katagaki ?? '') === (b.katagaki ?? '');
+}
+
+/**
+ * DV等支援措置 protects an address, not only the flagged person: a person's address is protected when
+ * they are flagged, when a flagged person is a current member of their household, or when a flagged
+ * person lives at the same address (another household at the same 番地 and 方書). Otherwise an
+ * unflagged child or partner would show where the flagged person lives.
+ */
+export function addressProtected(person: AddressHolder, dvPersons: readonly AddressHolder[]): boolean {
+  if (person.dvSupport) return true;
+  return dvPersons.some((d) => d.dvSupport && ((person.householdNo !== null && d.householdNo === person.householdNo) || sameAddress(person, d)));
+}
+
+/** A protected address (and 転出先/転入前, and which address fields changed) is hidden from everyone without 'dv.read'. */
+export function addressVisible(actor: Actor, isProtected: boolean): boolean {
+  if (!isProtected) return true;
   return actor.kind !== 'anonymous' && actor.permissions.has('dv.read');
+}
+
+/** Address fields of the 住民記録: their names are masked in histories shown without the address. */
+export const ADDRESS_FIELDS: readonly string[] = ['area_code', 'banchi', 'katagaki', 'address_set_on', 'previous_address', 'moved_out_to', 'moved_out_on'];
+
+export function maskAddressFields(fields: readonly string[]): string[] {
+  return fields.map((f) => (ADDRESS_FIELDS.includes(f) ? '(住所関係)' : f));
 }
 
 /**
@@ -15,6 +48,20 @@ export function addressVisible(actor: Actor, dvSupport: boolean): boolean {
  */
 export function scopeOf(actor: Actor): 'all' | 'nhi_file' {
   return actor.kind === 'staff' && actor.officeKind === 'tax' ? 'nhi_file' : 'all';
+}
+
+/**
+ * What tax-department staff see of a household: its NHI members (with an eligibility period in this
+ * household) and the current 世帯主 when in their scope (the taxpayer, 擬制世帯主 included); never its
+ * other members. An empty set: the household is out of scope altogether.
+ */
+export function householdMembersInNhiScope(
+  members: readonly { atenaNo: number; relationship: string; current: boolean }[],
+  nhiMembers: ReadonlySet<number>,
+  headInScope: boolean,
+): Set<number> {
+  if (nhiMembers.size === 0) return new Set();
+  return new Set(members.filter((m) => nhiMembers.has(m.atenaNo) || (headInScope && m.current && m.relationship === '世帯主')).map((m) => m.atenaNo));
 }
 
 export function formatAddress(a: { town_name: string | null; chome: number | null; banchi: string | null; katagaki: string | null }): string | null {

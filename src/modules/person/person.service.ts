@@ -4,7 +4,7 @@ import type { Actor } from '../../security/actor.js';
 import type { AuditRepository } from '../audit/audit.repository.js';
 import { AppError } from '../../http/errors.js';
 import { PersonRepository } from './person.repository.js';
-import { addressVisible, formatAddress, scopeOf } from './person.rules.js';
+import { addressVisible, formatAddress, householdMembersInNhiScope, maskAddressFields, scopeOf } from './person.rules.js';
 import { searchPersons, type SearchCriteria } from './person.search.js';
 
 export interface Version {
@@ -30,6 +30,10 @@ export function versionsOf(history: { row_data: unknown; changed_fields: string[
   }));
 }
 
+/** Unknown and out of scope answer alike: same status, same code, same message. */
+const personNotFound = (atenaNo: number) => new AppError(404, 'not_found', `宛名番号 ${atenaNo} の住民は登録されていません`);
+const householdNotFound = (householdNo: number) => new AppError(404, 'not_found', `世帯番号 ${householdNo} の世帯は登録されていません`);
+
 /** Use cases of 宛名・世帯 照会. Every read of personal data is audited in the same transaction. */
 export class PersonService {
   constructor(
@@ -41,6 +45,7 @@ export class PersonService {
     return this.db.transaction().execute(async (tx) => {
       const scope = scopeOf(actor);
       const result = await searchPersons(tx, criteria, page, scope);
+      const protectedAddresses = await new PersonRepository(tx).protectedAddressesAmong(result.items.map((r) => r.atena_no));
       const items = result.items.map((r) => ({
         atenaNo: r.atena_no,
         nameKanji: r.name_kanji,
@@ -51,25 +56,24 @@ export class PersonService {
         residentStatus: r.resident_status,
         householdNo: r.household_no,
         relationship: r.relationship,
-        address: addressVisible(actor, r.dv_support) ? formatAddress(r) : null,
+        address: addressVisible(actor, protectedAddresses.has(r.atena_no)) ? formatAddress(r) : null,
       }));
       await this.audit.append(tx, actor, {
         functionCode: 'person.read',
         action: 'person.search',
         subjects: items.map((i) => i.atenaNo),
-        detail: { criteria: { ...criteria }, page: page.page, total: result.total, returned: items.length, scope, dvShown: result.items.filter((r) => r.dv_support).map((r) => r.atena_no).length },
+        detail: { criteria: { ...criteria }, page: page.page, total: result.total, returned: items.length, scope, dvShown: result.items.filter((r) => r.dv_support).map((r) => r.atena_no).length, addressesHidden: items.filter((i) => protectedAddresses.has(i.atenaNo) && i.address === null).length },
         correlationId,
       });
       return { total: result.total, totalCapped: result.totalCapped, page: page.page, pageSize: page.pageSize, items };
     });
   }
 
-  /** Out-of-scope and unknown are answered alike (404) so a probe learns nothing; both are audited. */
-  private async assertInScope(repo: PersonRepository, actor: Actor, atenaNos: number[]) {
+  /** Out-of-scope and unknown are answered alike (same 404, same message) so a probe learns nothing; both are audited. */
+  private async assertPersonInScope(repo: PersonRepository, actor: Actor, atenaNo: number) {
     if (scopeOf(actor) === 'all') return;
-    const inScope = await repo.inNhiFileScope(atenaNos);
-    if (atenaNos.every((n) => inScope.has(n))) return;
-    throw new AppError(404, 'not_found', '該当するデータがありません');
+    if ((await repo.inNhiFileScope([atenaNo])).has(atenaNo)) return;
+    throw personNotFound(atenaNo);
   }
 
   async person(actor: Actor, atenaNo: number, correlationId: string) {
@@ -77,13 +81,12 @@ export class PersonService {
       return await this.db.transaction().execute(async (tx) => {
         const repo = new PersonRepository(tx);
         const p = await repo.getPerson(atenaNo);
-        if (!p) throw new AppError(404, 'not_found', `宛名番号 ${atenaNo} の住民は登録されていません`);
-        await this.assertInScope(repo, actor, [atenaNo]);
-        const visible = addressVisible(actor, p.dv_support);
+        if (!p) throw personNotFound(atenaNo);
+        await this.assertPersonInScope(repo, actor, atenaNo);
+        const addressProtected = (await repo.protectedAddressesAmong([atenaNo])).has(atenaNo);
+        const visible = addressVisible(actor, addressProtected);
         const history = await repo.personVersions(atenaNo);
-        const versions = versionsOf(history, p as unknown as Row).map((v) =>
-          visible ? v : { ...v, changedFields: v.changedFields.map((f) => (['area_code', 'banchi', 'katagaki', 'previous_address', 'moved_out_to'].includes(f) ? '(住所関係)' : f)) },
-        );
+        const versions = versionsOf(history, p as unknown as Row).map((v) => (visible ? v : { ...v, changedFields: maskAddressFields(v.changedFields) }));
         const result = {
           atenaNo: p.atena_no,
           nameKanji: p.name_kanji,
@@ -110,7 +113,7 @@ export class PersonService {
           functionCode: 'person.read',
           action: 'person.get',
           subjects: [atenaNo],
-          detail: { fields: Object.keys(result).filter((k) => k !== 'versions'), dvSupport: p.dv_support, addressShown: visible },
+          detail: { fields: Object.keys(result).filter((k) => k !== 'versions'), dvSupport: p.dv_support, addressProtected, addressShown: visible },
           correlationId,
         });
         return result;
@@ -128,12 +131,22 @@ export class PersonService {
       return await this.db.transaction().execute(async (tx) => {
         const repo = new PersonRepository(tx);
         const h = await repo.getHousehold(householdNo);
-        if (!h) throw new AppError(404, 'not_found', `世帯番号 ${householdNo} の世帯は登録されていません`);
-        const rows = await repo.householdMembers(householdNo);
+        if (!h) throw householdNotFound(householdNo);
+        const allRows = await repo.householdMembers(householdNo);
+        const head = allRows.find((r) => r.valid_to === null && r.relationship === '世帯主');
+        const allAtenaNos = [...new Set(allRows.map((r) => r.atena_no))];
+        const elig = await repo.eligibilityOf(allAtenaNos);
+        // Tax-department staff see an NHI household only, and of it only its NHI members and the
+        // 世帯主 as taxpayer (擬制世帯主 included); anything else answers as an unknown household.
+        let shown: ReadonlySet<number> = new Set(allAtenaNos);
+        if (scopeOf(actor) === 'nhi_file') {
+          const nhiMembers = new Set(elig.filter((e) => e.household_no === householdNo).map((e) => e.atena_no));
+          const headInScope = head ? (await repo.inNhiFileScope([head.atena_no])).has(head.atena_no) : false;
+          shown = householdMembersInNhiScope(allRows.map((r) => ({ atenaNo: r.atena_no, relationship: r.relationship, current: r.valid_to === null })), nhiMembers, headInScope);
+          if (shown.size === 0) throw householdNotFound(householdNo);
+        }
+        const rows = allRows.filter((r) => shown.has(r.atena_no));
         const atenaNos = [...new Set(rows.map((r) => r.atena_no))];
-        const head = rows.find((r) => r.valid_to === null && r.relationship === '世帯主');
-        await this.assertInScope(repo, actor, head ? [head.atena_no] : atenaNos);
-        const elig = await repo.eligibilityOf(atenaNos);
         const current = (n: number) => elig.find((e) => e.atena_no === n && e.household_no === householdNo && e.lost_on === null) ?? elig.find((e) => e.atena_no === n);
         const members = rows.map((r) => {
           const e = current(r.atena_no);
@@ -155,9 +168,15 @@ export class PersonService {
         });
         const currentMembers = members.filter((m) => m.validTo === null);
         const anyInsured = currentMembers.some((m) => m.nhi?.insured);
-        const headInsured = head ? !!currentMembers.find((m) => m.atenaNo === head.atena_no)?.nhi?.insured : false;
-        const dv = rows.some((r) => r.dv_support);
-        const addressShown = head && addressVisible(actor, dv) ? formatAddress(head) : null;
+        const headShown = head && shown.has(head.atena_no) ? head : undefined;
+        const headInsured = headShown ? !!currentMembers.find((m) => m.atenaNo === headShown.atena_no)?.nhi?.insured : false;
+        // The household's address is its head's; DV等支援措置 protects it when any current member's
+        // address is protected (a flagged member, or a flagged person at the same address).
+        const currentAtenaNos = allRows.filter((r) => r.valid_to === null).map((r) => r.atena_no);
+        const protectedAddresses = await repo.protectedAddressesAmong(currentAtenaNos);
+        const addressProtected = currentAtenaNos.some((n) => protectedAddresses.has(n));
+        const showAddress = addressVisible(actor, addressProtected);
+        const addressShown = headShown && showAddress ? formatAddress(headShown) : null;
         const hist = await repo.householdHistory(householdNo, atenaNos, rows.map((r) => r.member_id));
         // Each history row is the version a change replaced; the change itself brought the next version
         // (the next history row of the same key, or the live row), whose 異動日/異動事由 the entry shows.
@@ -165,7 +184,6 @@ export class PersonService {
         const livePerson = new Map(rows.map((r) => [String(r.atena_no), { valid_from: r.person_valid_from, change_reason: r.person_change_reason }]));
         const liveMember = new Map(rows.map((r) => [String(r.member_id), { valid_from: r.valid_from, change_reason: r.change_reason }]));
         const liveHousehold = new Map([[String(householdNo), { valid_from: h.valid_from, change_reason: h.change_reason }]]);
-        const hideAddress = dv && !addressVisible(actor, dv);
         const entries = (table: 'person' | 'household_member' | 'household', list: typeof hist.person, live: Map<string, Live>) => {
           const byKey = new Map<string, typeof list>();
           for (const x of list) byKey.set(x.row_key, [...(byKey.get(x.row_key) ?? []), x]);
@@ -178,7 +196,7 @@ export class PersonService {
                 by: x.superseded_by,
                 atenaNo: table === 'person' ? Number(key) : table === 'household_member' ? Number((x.row_data as Row).atena_no) : null,
                 table,
-                changedFields: hideAddress ? x.changed_fields.map((f) => (['area_code', 'banchi', 'katagaki', 'previous_address', 'moved_out_to'].includes(f) ? '(住所関係)' : f)) : x.changed_fields,
+                changedFields: showAddress ? x.changed_fields : maskAddressFields(x.changed_fields),
                 validFrom: next?.valid_from ?? null,
                 changeReason: next?.change_reason ?? null,
               };
@@ -192,8 +210,8 @@ export class PersonService {
           formedOn: h.formed_on,
           dissolvedOn: h.dissolved_on,
           address: addressShown,
-          addressHidden: !!head && !addressVisible(actor, dv),
-          headAtenaNo: head?.atena_no ?? null,
+          addressHidden: !!headShown && !showAddress,
+          headAtenaNo: headShown?.atena_no ?? null,
           isPseudoHead: anyInsured && !headInsured,
           members,
           history,
@@ -202,7 +220,7 @@ export class PersonService {
           functionCode: 'person.read',
           action: 'household.get',
           subjects: atenaNos,
-          detail: { householdNo, members: members.length, dvSupport: dv, addressShown: addressShown !== null },
+          detail: { householdNo, members: members.length, membersOutOfScope: allAtenaNos.length - atenaNos.length, dvSupport: allRows.some((r) => r.dv_support), addressProtected, addressShown: addressShown !== null },
           correlationId,
         });
         return result;
