@@ -1,0 +1,50 @@
+/**
+ * The child process of the SIGKILL test (batch-runner.kill.test.ts): opens the database (a PostgreSQL
+ * URL, or an embedded PGlite data directory), seeds a few persons, and runs the income import; after
+ * chunk KILL_AFTER it says "ready" and waits to be killed. Run with `node --import tsx`.
+ */
+import { sql } from 'kysely';
+import { openDatabase } from '../../db/database.js';
+import { AuditRepository } from '../../modules/audit/audit.repository.js';
+import { Keyring, newKeyFile } from '../../security/keyring.js';
+import { operatorActor } from '../../security/actor.js';
+import { runBatch } from './batch-runner.js';
+import { incomeImportJob } from './income-import.test-support.js';
+
+const [where, file, chunkSize, killAfter, firstAtena, persons] = process.argv.slice(2);
+const database = await openDatabase(where!.startsWith('postgres') ? { databaseUrl: where! } : { dataDir: where! });
+await database.db.transaction().execute(async (tx) => {
+  await sql`SELECT set_config('nhi.actor', 'test:seed', true)`.execute(tx);
+  await tx
+    .insertInto('person')
+    .values(
+      Array.from({ length: Number(persons) }, (_, i) => ({
+        atena_no: Number(firstAtena) + i,
+        name_kanji: `試験 ${i}`,
+        name_kana: 'シケン',
+        name_kana_key: 'シケン',
+        name_kanji_key: `試験${i}`,
+        birth_date: '1980-01-01',
+        sex: 'male' as const,
+        resident_kind: 'japanese' as const,
+        resident_status: 'resident' as const,
+        valid_from: '1980-01-01',
+        change_reason: '出生',
+        updated_by: 'test:seed',
+      })),
+    )
+    .execute();
+});
+await runBatch({ database, audit: new AuditRepository(new Keyring(newKeyFile())) }, incomeImportJob(), { file: file! }, {
+  actor: operatorActor('test-income-import', new Set(['exchange.file'])),
+  chunkSize: Number(chunkSize),
+  inputFile: file!,
+  onProgress: async ({ chunkNo }) => {
+    if (chunkNo === Number(killAfter)) {
+      process.stdout.write('ready\n');
+      await new Promise(() => undefined); // wait for SIGKILL
+    }
+  },
+});
+process.stdout.write('finished\n');
+await database.close();
