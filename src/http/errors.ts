@@ -59,13 +59,17 @@ export interface ErrorBody {
   correlationId?: string;
 }
 
+/** One message per field (the first rule it breaks), prefixed with the field's Japanese label. */
 export function zodFieldErrors(error: ZodError): FieldError[] {
-  return error.issues.map((i) => {
+  const byField = new Map<string, FieldError>();
+  for (const i of error.issues) {
     const field = i.path.map(String).join('.') || '(本文)';
+    if (byField.has(field)) continue;
     const top = String(i.path[0] ?? '');
     const label = FIELD_LABELS[top] ?? field;
-    return { field, label, message: `${label}: ${i.message}` };
-  });
+    byField.set(field, { field, label, message: `${label}: ${i.message}` });
+  }
+  return [...byField.values()];
 }
 
 export function errorJson(c: Context, status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 423 | 429 | 500, code: string, message: string, fields?: FieldError[]) {

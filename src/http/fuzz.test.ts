@@ -258,8 +258,10 @@ describe('API fuzzing: bad input never breaks the server nor changes data', () =
           const text = await r.text();
           if (r.status >= 500) throw new Error(`${op.key} → ${r.status} ${text.slice(0, 300)} for ${urlOf(op, input).slice(0, 300)} body ${input.body.kind === 'raw' ? input.body.text.slice(0, 200) : '-'}`);
           if (r.status === 400) {
-            const body = JSON.parse(text) as { error: { message: string; fields?: { message: string }[] } };
+            const body = JSON.parse(text) as { error: { message: string; fields?: { field: string; message: string }[] } };
             const fieldsOk = !!body.error.fields?.length && body.error.fields.every((x) => JAPANESE.test(x.message));
+            const names = (body.error.fields ?? []).map((x) => x.field);
+            if (new Set(names).size !== names.length) throw new Error(`${op.key} → 400 with more than one message for a field: ${text.slice(0, 300)}`);
             if (!fieldsOk && !JAPANESE.test(body.error.message)) throw new Error(`${op.key} → 400 without a Japanese explanation: ${text.slice(0, 300)}`);
           }
         }),

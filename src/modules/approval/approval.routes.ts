@@ -3,12 +3,13 @@ import type { AppEnv } from '../../http/context.js';
 import { defineRoute } from '../../http/route.js';
 import { ErrorBodySchema, ErrorResponses } from '../../http/schemas.js';
 import { looksLikeMyNumber } from '../mynumber/mynumber.rules.js';
+import { intParam, serialNoParam } from '../../http/fields.js';
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
 const body = <T extends z.ZodType>(schema: T) => ({ body: { content: { 'application/json': { schema } }, required: true } });
 const Conflict = { content: { 'application/json': { schema: ErrorBodySchema } }, description: '既に承認・却下された、または入力後に対象が変わった変更です' };
 
-const changeId = z.coerce.number().int('整数で入力してください').min(1, '1以上の番号です').max(Number.MAX_SAFE_INTEGER);
+const changeId = serialNoParam;
 const note = z
   .string()
   .max(200, '200文字以内で入力してください')
@@ -46,9 +47,9 @@ const list = defineRoute({
   summary: '承認待ちの変更の一覧(変更前後はマスク表示、警告・入力者付き)',
   request: {
     query: z.object({
-      status: z.enum(['pending', 'approved', 'rejected']).default('pending'),
-      page: z.coerce.number().int('整数で入力してください').min(1, '1以上です').max(1000, '1000ページまでです').default(1),
-      pageSize: z.coerce.number().int('整数で入力してください').min(1, '1以上です').max(100, '100件までです').default(50),
+      status: z.enum(['pending', 'approved', 'rejected'], { error: 'pending(承認待ち)、approved(承認済み)、rejected(却下)のいずれかです' }).default('pending'),
+      page: intParam(1, 1000, 1),
+      pageSize: intParam(1, 100, 50),
     }),
   },
   responses: { 200: json(z.object({ total: z.number(), page: z.number(), pageSize: z.number(), items: z.array(Change) }), '変更の一覧'), ...ErrorResponses },

@@ -7,6 +7,7 @@ import { AppError } from '../../http/errors.js';
 import { ErrorResponses } from '../../http/schemas.js';
 import { parseDateInput } from '../../lib/wareki.js';
 import { auditReportCsv, listAuditEvents, countAuditEvents, searchAuditEvents, sha256Hex, type AuditFilters } from './audit.search.js';
+import { atenaNoParam, intParam } from '../../http/fields.js';
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
 
@@ -42,7 +43,7 @@ const flag = z.enum(['true', 'false', '1', '0'], { error: 'true または false 
 
 const FilterShape = {
   staffId: z.string().trim().min(1, '職員IDを入力してください').max(32, '32文字以内で入力してください').refine(NO_MY_NUMBER, noMyNumber).optional(),
-  atenaNo: z.coerce.number({ error: '数字で入力してください' }).int('整数で入力してください').min(1, '1以上の番号です').max(9_999_999_999, '10桁以内の番号です').optional(),
+  atenaNo: atenaNoParam.optional(),
   functionCode: z
     .string()
     .trim()
@@ -70,8 +71,8 @@ const fromBeforeToMessage = { message: '終了日時は開始日時より後に�
 const SearchQuery = z
   .object({
     ...FilterShape,
-    page: z.coerce.number({ error: '数字で入力してください' }).int('整数で入力してください').min(1, '1以上です').max(10_000, '10,000ページまでです。条件を絞り込んでください').default(1),
-    pageSize: z.coerce.number({ error: '数字で入力してください' }).int('整数で入力してください').min(1, '1以上です').max(200, '200件までです').default(50),
+    page: intParam(1, 10_000, 1, '(それ以降は条件を絞り込んでください)'),
+    pageSize: intParam(1, 200, 50),
   })
   .refine(fromBeforeTo, fromBeforeToMessage);
 

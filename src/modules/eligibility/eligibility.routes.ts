@@ -4,6 +4,7 @@ import { defineRoute } from '../../http/route.js';
 import { ErrorBodySchema, ErrorResponses } from '../../http/schemas.js';
 import { looksLikeMyNumber } from '../mynumber/mynumber.rules.js';
 import { ACQUISITION_REASONS, ACQUISITION_REASON_CODES, LOSS_REASONS, LOSS_REASON_CODES, isIsoDate } from './eligibility.rules.js';
+import { atenaNoParam, recordNoBody, serialNoParam } from '../../http/fields.js';
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
 const body = <T extends z.ZodType>(schema: T) => ({ body: { content: { 'application/json': { schema } }, required: true } });
@@ -12,15 +13,15 @@ const err = (description: string) => ({ content: { 'application/json': { schema:
 const Conflict = err('承認待ちの変更がある、既に置き換えられた記録である等、現在の状態では受け付けられません');
 const Unprocessable = err('資格の規則に合いません(項目ごとのメッセージ付き)');
 
-const atenaNo = z.coerce.number().int('整数で入力してください').min(1, '1以上の番号です').max(9_999_999_999, '10桁以内の番号です');
-const eligibilityId = z.coerce.number().int('整数で入力してください').min(1, '1以上の番号です').max(Number.MAX_SAFE_INTEGER, '番号が大きすぎます');
-const householdNo = z.number({ error: '世帯番号(数字)を入力してください' }).int('整数で入力してください').min(1, '1以上の番号です').max(9_999_999_999, '10桁以内の番号です');
+const atenaNo = atenaNoParam;
+const eligibilityId = serialNoParam;
+const householdNo = recordNoBody(10);
 
-/** ISO dates only (和暦 is the screen's business). */
+/** ISO dates only (和暦 is the screen's business); one message whatever is wrong. */
+const ISO_DATE_RULE = 'YYYY-MM-DD 形式の実在する日付で入力してください(例: 2026-04-01)';
 const isoDate = z
-  .string({ error: '日付を入力してください' })
-  .max(10, 'YYYY-MM-DD 形式の日付で入力してください(例: 2026-04-01)')
-  .refine(isIsoDate, 'YYYY-MM-DD 形式の正しい日付で入力してください(例: 2026-04-01)')
+  .string({ error: ISO_DATE_RULE })
+  .refine((s) => s.length <= 10 && isIsoDate(s), ISO_DATE_RULE)
   .openapi({ example: '2026-04-01', format: 'date' });
 
 const acquisitionReason = z

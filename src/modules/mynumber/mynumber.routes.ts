@@ -5,13 +5,14 @@ import { ErrorBodySchema, ErrorResponses } from '../../http/schemas.js';
 import { isValidMyNumber } from '../../lib/mynumber.js';
 import { looksLikeMyNumber, normalizeMyNumberInput } from './mynumber.rules.js';
 import { MY_NUMBER_USES } from './jimu.js';
+import { atenaNoParam } from '../../http/fields.js';
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
 const body = <T extends z.ZodType>(schema: T) => ({ body: { content: { 'application/json': { schema } }, required: true } });
 
 const Conflict = { content: { 'application/json': { schema: ErrorBodySchema } }, description: '承認待ちの変更がある等、現在の状態では受け付けられません' };
 
-const atenaNo = z.coerce.number().int('整数で入力してください').min(1, '1以上の番号です').max(9_999_999_999, '10桁以内の番号です');
+const atenaNo = atenaNoParam;
 
 /** 12 digits (full-width and separators accepted) with the 省令第5条 check digit. Never echoed. */
 const MyNumberInput = z

@@ -4,10 +4,11 @@ import { defineRoute } from '../../http/route.js';
 import { ErrorResponses } from '../../http/schemas.js';
 import { parseDateInput } from '../../lib/wareki.js';
 import { isKanaText, kanaSearchKey, kanjiSearchKey } from '../../lib/kana.js';
+import { atenaNoParam, intParam } from '../../http/fields.js';
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
 
-const atenaNo = z.coerce.number().int('整数で入力してください').min(1, '1以上の番号です').max(9_999_999_999, '10桁以内の番号です');
+const atenaNo = atenaNoParam;
 const householdNo = atenaNo;
 
 const SearchQuery = z
@@ -25,12 +26,13 @@ const SearchQuery = z
       .optional(),
     atenaNo: atenaNo.optional(),
     householdNo: householdNo.optional(),
-    page: z.coerce.number().int('整数で入力してください').min(1, '1以上です').max(50, '50ページまでです。条件を絞り込んでください').default(1),
-    pageSize: z.coerce.number().int('整数で入力してください').min(1, '1以上です').max(50, '50件までです').default(20),
+    page: intParam(1, 50, 1, '(51ページ以降は条件を絞り込んでください)'),
+    pageSize: intParam(1, 50, 20),
   })
   .refine((q) => !!(q.kana?.trim() || q.name?.trim() || q.birthDate?.trim() || q.atenaNo || q.householdNo), {
     message: '検索条件を1つ以上入力してください',
     path: ['kana'],
+    when: (payload) => payload.issues.length === 0, // a mistyped condition has its own message
   });
 
 const PersonRow = z

@@ -113,11 +113,12 @@ export function SelectField({ id, label, value, onChange, options, placeholder, 
   );
 }
 
-/** The message of an error, with the correlation id staff can quote to the help desk. */
+/** The message of an error; for a system error (5xx) also the correlation id staff can quote to the help desk. */
 export function ErrorMessage({ error, id }: { error: unknown; id?: string }): ReactNode {
   if (!error) return null;
   const api = error instanceof ApiError ? error : null;
-  const message = api ? api.message : error instanceof Error ? error.message : String(error);
+  // With field errors, the list says each field once (the server's message repeats them).
+  const message = api && api.fields.length > 0 ? '入力内容を確認してください。' : api ? api.message : error instanceof Error ? error.message : String(error);
   return (
     <div className="alert alert--error" role="alert" id={id}>
       <p className="alert__message">{message}</p>
@@ -128,7 +129,7 @@ export function ErrorMessage({ error, id }: { error: unknown; id?: string }): Re
           ))}
         </ul>
       ) : null}
-      {api?.correlationId ? <p className="alert__meta">問い合わせ番号: {api.correlationId}</p> : null}
+      {api?.correlationId && api.status >= 500 ? <p className="alert__meta">問い合わせ番号: {api.correlationId}</p> : null}
     </div>
   );
 }
