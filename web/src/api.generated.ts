@@ -36,6 +36,7 @@ export interface paths {
                                 action: "grant" | "revoke" | "disable" | "enable" | "create";
                                 at: string;
                                 by: string;
+                                byLabel: string;
                                 roleCode: string | null;
                                 staffId: string;
                             }[];
@@ -3070,10 +3071,12 @@ export interface paths {
                                 kindLabel: string;
                                 requestedAt: string;
                                 requestedBy: string;
+                                requestedByLabel: string;
                             }[];
                             registered: boolean;
                             updatedAt: string | null;
                             updatedBy: string | null;
+                            updatedByLabel: string | null;
                         };
                     };
                 };
@@ -3390,6 +3393,7 @@ export interface components {
             actorId: string;
             /** @enum {string} */
             actorKind: "staff" | "operator" | "anonymous";
+            actorLabel: string;
             correlationId: string | null;
             detail: {
                 [key: string]: unknown;
@@ -3433,6 +3437,7 @@ export interface components {
                 kindLabel: string;
                 requestedAt: string;
                 requestedBy: string;
+                requestedByLabel: string;
                 warnings: string[];
             }[];
             seventyFifthBirthday: string;
@@ -3463,18 +3468,24 @@ export interface components {
             recordedBy: string;
             recordedByChange: {
                 approvedBy: string;
+                approvedByLabel: string;
                 changeId: number;
                 kind: string;
                 requestedBy: string;
+                requestedByLabel: string;
             } | null;
+            recordedByLabel: string;
             supersededAt: string | null;
             supersededBy: string | null;
             supersededByChange: {
                 approvedBy: string;
+                approvedByLabel: string;
                 changeId: number;
                 kind: string;
                 requestedBy: string;
+                requestedByLabel: string;
             } | null;
+            supersededByLabel: string | null;
         };
         Error: {
             correlationId?: string;
@@ -3498,6 +3509,7 @@ export interface components {
                 at: string;
                 atenaNo: number | null;
                 by: string;
+                byLabel: string;
                 changedFields: string[];
                 changeReason: string | null;
                 /** @enum {string} */
@@ -3558,6 +3570,7 @@ export interface components {
             changeId: number;
             decidedAt: string | null;
             decidedBy: string | null;
+            decidedByLabel: string | null;
             decisionNote: string | null;
             fields: {
                 after: string | null;
@@ -3575,6 +3588,7 @@ export interface components {
             ownRequest: boolean;
             requestedAt: string;
             requestedBy: string;
+            requestedByLabel: string;
             /** @enum {string|null} */
             residentStatus: "resident" | "moved_out" | "deceased" | null;
             /** @enum {string} */
@@ -3609,6 +3623,7 @@ export interface components {
                 changeReason: string | null;
                 recordedAt: string;
                 recordedBy: string;
+                recordedByLabel: string;
                 validFrom: string | null;
             }[];
         };

@@ -105,12 +105,6 @@ export const PERMISSION = {
   userAdmin: 'user.admin',
 } as const;
 
-/** Who entered or decided something: 'staff:kokuho01' is shown as kokuho01; other actors as recorded. */
-export function actorText(label: string | null | undefined): string {
-  if (!label) return '—';
-  return label.startsWith('staff:') ? label.slice('staff:'.length) : label;
-}
-
 export function changeStatusLabel(s: string): string {
   switch (s) {
     case 'pending':

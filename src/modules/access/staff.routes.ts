@@ -8,6 +8,7 @@ import { parseDateInput } from '../../lib/wareki.js';
 import { csvDocument, jstText, sha256Hex } from '../audit/audit.search.js';
 import { csvDownload, fileStamp } from '../audit/audit.routes.js';
 import { PASSWORD_MAX } from './password.rules.js';
+import { whoLabels } from './who.js';
 
 /**
  * 利用者管理 (permission 'user.admin'): accounts, role grants and revokes, disabling, unlocking and the
@@ -147,7 +148,7 @@ const ReviewStaff = z.object({
   locked: z.boolean(),
   createdAt: z.string(),
 });
-const ReviewChange = z.object({ at: z.string(), action: z.enum(['grant', 'revoke', 'disable', 'enable', 'create']), staffId: z.string(), roleCode: z.string().nullable(), by: z.string() });
+const ReviewChange = z.object({ at: z.string(), action: z.enum(['grant', 'revoke', 'disable', 'enable', 'create']), staffId: z.string(), roleCode: z.string().nullable(), by: z.string(), byLabel: z.string() });
 
 const review = defineRoute({
   method: 'get',
@@ -278,14 +279,15 @@ export function registerStaffRoutes(app: OpenAPIHono<AppEnv>): void {
       locked: !!s.locked_until && s.locked_until > now,
       createdAt: s.created_at.toISOString(),
     }));
-    const changes = r.changes.map((ch) => ({ at: ch.at.toISOString(), action: ch.action, staffId: ch.staff_id, roleCode: ch.role_code, by: ch.by_actor }));
+    const who = await whoLabels(deps.database.db, r.changes.map((ch) => ch.by_actor));
+    const changes = r.changes.map((ch) => ({ at: ch.at.toISOString(), action: ch.action, staffId: ch.staff_id, roleCode: ch.role_code, by: ch.by_actor, byLabel: who(ch.by_actor) }));
     const detail = { since, format: q.format, staff: staff.length, changes: changes.length };
     if (q.format === 'csv') {
       const csv = csvDocument(
         ['区分', '職員ID', '氏名', '所属', 'ロール', '状態', '日時(日本時間)', '変更', '実施者'],
         [
           ...staff.map((s) => ['職員', s.staffId, s.displayName, s.officeName, s.roles.join(' '), s.disabled ? '無効' : s.locked ? 'ロック中' : '有効', '', '', '']),
-          ...changes.map((ch) => ['変更', ch.staffId, '', '', ch.roleCode ?? '', '', jstText(ch.at), ch.action, ch.by]),
+          ...changes.map((ch) => ['変更', ch.staffId, '', '', ch.roleCode ?? '', '', jstText(ch.at), ch.action, ch.byLabel]),
         ],
       );
       const sha256 = sha256Hex(csv);

@@ -6,6 +6,7 @@ import type { AuditRepository } from '../audit/audit.repository.js';
 import { PERMISSIONS, type Permission } from '../access/permissions.js';
 import { AppError } from '../../http/errors.js';
 import { requireStepUp } from '../../http/step-up.js';
+import { whoLabels } from '../access/who.js';
 
 /**
  * 入力者以外の者による確認 (four-eyes / maker–checker), generic over the kind of change.
@@ -185,6 +186,7 @@ export class ApprovalService {
         .offset((opts.page - 1) * opts.pageSize)
         .execute();
       const me = actorLabel(actor);
+      const who = await whoLabels(tx, rows.flatMap((r) => [r.requested_by, r.decided_by]));
       const items = rows.map((r) => {
         const summary = (typeof r.summary === 'string' ? JSON.parse(r.summary) : r.summary) as ChangeSummary;
         const k = this.kinds.get(r.kind);
@@ -200,8 +202,10 @@ export class ApprovalService {
           warnings: r.warnings ?? [],
           status: r.status,
           requestedBy: r.requested_by,
+          requestedByLabel: who(r.requested_by),
           requestedAt: new Date(r.requested_at).toISOString(),
           decidedBy: r.decided_by,
+          decidedByLabel: r.decided_by ? who(r.decided_by) : null,
           decidedAt: r.decided_at ? new Date(r.decided_at).toISOString() : null,
           decisionNote: r.decision_note,
           /** The caller entered this change, so may not decide it. */

@@ -105,6 +105,7 @@ const AuditEvent = z
     occurredAt: z.string(),
     actorKind: z.enum(['staff', 'operator', 'anonymous']),
     actorId: z.string(),
+    actorLabel: z.string(),
     functionCode: z.string(),
     action: z.string(),
     subjects: z.array(z.number()),

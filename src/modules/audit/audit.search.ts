@@ -3,6 +3,7 @@ import { sql, type Expression, type Kysely, type RawBuilder, type SqlBool, type 
 import type { AuditOutcome, DB } from '../../db/schema.js';
 import { FIRST_YEAR, LAST_YEAR, holidaysBetween, isHoliday } from '../../lib/holidays.js';
 import { lawParams } from '../../platform/params/law-params.js';
+import { whoLabels } from '../access/who.js';
 
 /**
  * Search of the audit trail for the 監査 screen and its CSV report (read-only; the routes audit the
@@ -31,6 +32,8 @@ export interface AuditEventItem {
   occurredAt: string;
   actorKind: 'staff' | 'operator' | 'anonymous';
   actorId: string;
+  /** 「国保 太郎(kokuho01)」, 「一括処理: seed(root@host)」 (see access/who.ts). */
+  actorLabel: string;
   functionCode: string;
   action: string;
   subjects: number[];
@@ -135,11 +138,13 @@ export async function listAuditEvents(db: Db, f: AuditFilters, page: { page: num
     .limit(page.pageSize)
     .offset((page.page - 1) * page.pageSize)
     .execute();
+  const who = await whoLabels(db, rows.map((r) => r.actor_id));
   return rows.map((r) => ({
     seq: Number(r.seq),
     occurredAt: r.occurred_at.toISOString(),
     actorKind: r.actor_kind,
     actorId: r.actor_id,
+    actorLabel: who(r.actor_id),
     functionCode: r.function_code,
     action: r.action,
     subjects: (r.subjects ?? []).map(Number),
@@ -186,7 +191,7 @@ export function jstText(at: Date | string): string {
   return `${d.toISOString().slice(0, 19).replace('T', ' ')}+09:00`;
 }
 
-export const AUDIT_CSV_HEADER = ['通番', '日時(日本時間)', '操作者種別', '職員ID', '業務機能', '操作', '対象(宛名番号)', '結果', 'IPアドレス', '端末', '相関ID', '時間外', '詳細'] as const;
+export const AUDIT_CSV_HEADER = ['通番', '日時(日本時間)', '操作者種別', '職員ID', '操作者', '業務機能', '操作', '対象(宛名番号)', '結果', 'IPアドレス', '端末', '相関ID', '時間外', '詳細'] as const;
 
 export function auditReportCsv(items: readonly AuditEventItem[]): string {
   return csvDocument(
@@ -196,6 +201,7 @@ export function auditReportCsv(items: readonly AuditEventItem[]): string {
       jstText(e.occurredAt),
       e.actorKind,
       e.actorId,
+      e.actorLabel,
       e.functionCode,
       e.action,
       e.subjects.join(' '),

@@ -49,7 +49,7 @@ const asOf = z
   .optional()
   .openapi({ description: 'この時点でシステムが保持していた記録も返します(システム時刻)' });
 
-const ChangeRef = z.object({ changeId: z.number(), kind: z.string(), requestedBy: z.string(), approvedBy: z.string() });
+const ChangeRef = z.object({ changeId: z.number(), kind: z.string(), requestedBy: z.string(), requestedByLabel: z.string(), approvedBy: z.string(), approvedByLabel: z.string() });
 const Version = z
   .object({
     eligibilityId: z.number(),
@@ -65,8 +65,10 @@ const Version = z
     lossReasonLabel: z.string().nullable(),
     recordedAt: z.string(),
     recordedBy: z.string(),
+    recordedByLabel: z.string(),
     supersededAt: z.string().nullable(),
     supersededBy: z.string().nullable(),
+    supersededByLabel: z.string().nullable(),
     recordedByChange: ChangeRef.nullable(),
     supersededByChange: ChangeRef.nullable(),
   })
@@ -121,6 +123,7 @@ const view = defineRoute({
               kindLabel: z.string(),
               eligibilityId: z.number().nullable(),
               requestedBy: z.string(),
+              requestedByLabel: z.string(),
               requestedAt: z.string(),
               fields: z.array(z.object({ label: z.string(), before: z.string().nullable(), after: z.string().nullable() })),
               warnings: z.array(z.string()),

@@ -10,6 +10,7 @@ import { scopeOf } from '../person/person.rules.js';
 import { lawParams } from '../../platform/params/law-params.js';
 import { EligibilityRepository, type EligibilityRow } from './eligibility.repository.js';
 import { AcquirePayloadSchema, PeriodPayloadSchema, type AcquirePayload, type PeriodPayload, type PeriodState, type PersonSeen } from './eligibility.payloads.js';
+import { whoLabels } from '../access/who.js';
 import {
   ACQUISITION_REASONS,
   birthdayAtAge,
@@ -508,7 +509,16 @@ export class EligibilityService {
           .where('status', '=', 'approved')
           .where('kind', 'in', ALL_KINDS)
           .execute();
-        const changeRef = (c: (typeof decided)[number]) => ({ changeId: Number(c.change_id), kind: c.kind, requestedBy: c.requested_by, approvedBy: c.decided_by ?? '' });
+        const pendingChanges = await this.approvals.pendingFor(tx, atenaNo, ALL_KINDS);
+        const who = await whoLabels(tx, [...rows.map((r) => r.updated_by), ...recorders.values(), ...decided.flatMap((c) => [c.requested_by, c.decided_by]), ...pendingChanges.map((c) => c.requestedBy)]);
+        const changeRef = (c: (typeof decided)[number]) => ({
+          changeId: Number(c.change_id),
+          kind: c.kind,
+          requestedBy: c.requested_by,
+          requestedByLabel: who(c.requested_by),
+          approvedBy: c.decided_by ?? '',
+          approvedByLabel: c.decided_by ? who(c.decided_by) : '',
+        });
         const payloadOf = (c: (typeof decided)[number]) => (typeof c.payload === 'string' ? JSON.parse(c.payload) : c.payload) as Partial<PeriodPayload & AcquirePayload>;
         const version = (r: EligibilityRow) => {
           const recordedBy = decided.find((c) => payloadOf(c).appliedEligibilityId === r.eligibility_id);
@@ -527,8 +537,10 @@ export class EligibilityService {
             lossReasonLabel: r.loss_reason,
             recordedAt: r.recorded_at.toISOString(),
             recordedBy: recorders.get(r.eligibility_id) ?? r.updated_by,
+            recordedByLabel: who(recorders.get(r.eligibility_id) ?? r.updated_by),
             supersededAt: r.superseded_at ? r.superseded_at.toISOString() : null,
             supersededBy: r.superseded_at ? r.updated_by : null,
+            supersededByLabel: r.superseded_at ? who(r.updated_by) : null,
             recordedByChange: recordedBy ? changeRef(recordedBy) : null,
             supersededByChange: supersededBy ? changeRef(supersededBy) : null,
           };
@@ -544,12 +556,13 @@ export class EligibilityService {
               asOf,
             ).map(version)
           : null;
-        const pending = (await this.approvals.pendingFor(tx, atenaNo, ALL_KINDS)).map((c) => ({
+        const pending = pendingChanges.map((c) => ({
           changeId: c.changeId,
           kind: c.kind,
           kindLabel: this.approvals.kindOf(c.kind)?.label ?? c.kind,
           eligibilityId: (c.payload as Partial<PeriodPayload>).eligibilityId ?? null,
           requestedBy: c.requestedBy,
+          requestedByLabel: who(c.requestedBy),
           requestedAt: c.requestedAt.toISOString(),
           fields: c.summary.fields ?? [],
           warnings: c.warnings,

@@ -12,6 +12,7 @@ import { scopeOf } from '../person/person.rules.js';
 import { isValidMyNumber } from '../../lib/mynumber.js';
 import { jimuAuditDetail, safeJimuCode, type Jimu, type JimuRegistry, type MyNumberUse } from './jimu.js';
 import { maskMyNumber, myNumberAad } from './mynumber.rules.js';
+import { whoLabels } from '../access/who.js';
 
 /** The kinds of pending change this module submits for 入力者以外の者による確認. */
 export const MY_NUMBER_KINDS = {
@@ -335,13 +336,15 @@ export class MyNumberService {
         await this.requirePerson(tx, actor, atenaNo);
         const row = await tx.selectFrom('person_my_number').select(['updated_at', 'updated_by']).where('atena_no', '=', atenaNo).executeTakeFirst();
         const pending = await this.approvals.pendingFor(tx, atenaNo, ALL_KINDS);
+        const who = await whoLabels(tx, [row?.updated_by, ...pending.map((c) => c.requestedBy)]);
         await this.audit.append(tx, actor, { functionCode: 'person.read', action: 'my_number.status', subjects: [atenaNo], detail: { registered: !!row, pending: pending.length }, correlationId });
         return {
           atenaNo,
           registered: !!row,
           updatedAt: row ? new Date(row.updated_at).toISOString() : null,
           updatedBy: row?.updated_by ?? null,
-          pending: pending.map((c) => ({ changeId: c.changeId, kind: c.kind, kindLabel: this.approvals.kindOf(c.kind)?.label ?? c.kind, requestedBy: c.requestedBy, requestedAt: c.requestedAt.toISOString() })),
+          updatedByLabel: row ? who(row.updated_by) : null,
+          pending: pending.map((c) => ({ changeId: c.changeId, kind: c.kind, kindLabel: this.approvals.kindOf(c.kind)?.label ?? c.kind, requestedBy: c.requestedBy, requestedByLabel: who(c.requestedBy), requestedAt: c.requestedAt.toISOString() })),
         };
       });
     } catch (e) {

@@ -63,7 +63,7 @@ const search = defineRoute({
   },
 });
 
-const Version = z.object({ validFrom: z.string().nullable(), changeReason: z.string().nullable(), changedFields: z.array(z.string()), recordedAt: z.string(), recordedBy: z.string() });
+const Version = z.object({ validFrom: z.string().nullable(), changeReason: z.string().nullable(), changedFields: z.array(z.string()), recordedAt: z.string(), recordedBy: z.string(), recordedByLabel: z.string() });
 
 const getPerson = defineRoute({
   method: 'get',
@@ -143,6 +143,7 @@ const getHousehold = defineRoute({
             z.object({
               at: z.string(),
               by: z.string(),
+              byLabel: z.string(),
               atenaNo: z.number().nullable(),
               table: z.enum(['person', 'household', 'household_member', 'nhi_eligibility']),
               changedFields: z.array(z.string()),

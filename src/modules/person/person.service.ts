@@ -6,6 +6,7 @@ import { AppError } from '../../http/errors.js';
 import { PersonRepository } from './person.repository.js';
 import { addressVisible, formatAddress, householdMembersInNhiScope, maskAddressFields, scopeOf } from './person.rules.js';
 import { searchPersons, type SearchCriteria } from './person.search.js';
+import { whoLabels } from '../access/who.js';
 
 export interface Version {
   validFrom: string | null;
@@ -87,6 +88,7 @@ export class PersonService {
         const visible = addressVisible(actor, addressProtected);
         const history = await repo.personVersions(atenaNo);
         const versions = versionsOf(history, p as unknown as Row).map((v) => (visible ? v : { ...v, changedFields: maskAddressFields(v.changedFields) }));
+        const who = await whoLabels(tx, versions.map((v) => v.recordedBy));
         const result = {
           atenaNo: p.atena_no,
           nameKanji: p.name_kanji,
@@ -106,7 +108,7 @@ export class PersonService {
           householdNo: p.household_no ?? null,
           relationship: p.relationship ?? null,
           deathDate: p.death_date,
-          versions,
+          versions: versions.map((v) => ({ ...v, recordedByLabel: who(v.recordedBy) })),
           hasMyNumber: await repo.hasMyNumber(atenaNo),
         };
         await this.audit.append(tx, actor, {
@@ -205,6 +207,7 @@ export class PersonService {
         };
         const history = [...entries('person', hist.person, livePerson), ...entries('household_member', hist.members, liveMember), ...entries('household', hist.household, liveHousehold)]
           .sort((a, b) => (a.at < b.at ? 1 : -1));
+        const who = await whoLabels(tx, history.map((x) => x.by));
         const result = {
           householdNo,
           formedOn: h.formed_on,
@@ -214,7 +217,7 @@ export class PersonService {
           headAtenaNo: headShown?.atena_no ?? null,
           isPseudoHead: anyInsured && !headInsured,
           members,
-          history,
+          history: history.map((x) => ({ ...x, byLabel: who(x.by) })),
         };
         await this.audit.append(tx, actor, {
           functionCode: 'person.read',

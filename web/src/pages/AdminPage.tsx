@@ -19,7 +19,7 @@ import {
   type StaffList,
 } from '../api.js';
 import { DatePreview, DateText } from '../dates.js';
-import { actorText, grantActionLabel, officeKindLabel } from '../labels.js';
+import { grantActionLabel, officeKindLabel } from '../labels.js';
 import { Badge, DoneNotice, ErrorMessage, PageHeading, SelectField, Spinner, TextField, fieldErrorsOf, validationError } from '../components/ui.js';
 import { ConfirmDialog } from '../components/ConfirmDialog.js';
 import { StepUpPrompt, useStepUp } from '../components/StepUp.js';
@@ -760,7 +760,7 @@ function AccessReviewSection(): ReactNode {
                       <td className="num">{c.staffId}</td>
                       <td>{grantActionLabel(c.action)}</td>
                       <td className="num">{c.roleCode ?? <span className="muted">—</span>}</td>
-                      <td>{actorText(c.by)}</td>
+                      <td>{c.byLabel}</td>
                     </tr>
                   ))}
                 </tbody>

@@ -7,7 +7,7 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { ApiError, query, request, type ApprovalList, type ChangeDecided, type ChangeStatus, type Me, type PendingChange } from '../api.js';
 import { DateText } from '../dates.js';
-import { actorText, changeStatusLabel } from '../labels.js';
+import { changeStatusLabel } from '../labels.js';
 import { Link } from '../router.js';
 import { Badge, DoneNotice, ErrorMessage, PageHeading, SelectField, Spinner, TextField, validationError } from '../components/ui.js';
 import { Pager } from '../components/Pager.js';
@@ -184,7 +184,7 @@ function ChangeCard({ change: c, onDecided, onStale }: { change: PendingChange; 
         </div>
         <div>
           <dt>入力者</dt>
-          <dd>{actorText(c.requestedBy)}</dd>
+          <dd>{c.requestedByLabel}</dd>
         </div>
         <div>
           <dt>入力日時</dt>
@@ -202,7 +202,7 @@ function ChangeCard({ change: c, onDecided, onStale }: { change: PendingChange; 
           <>
             <div>
               <dt>{c.status === 'approved' ? '承認者' : '却下した者'}</dt>
-              <dd>{actorText(c.decidedBy)}</dd>
+              <dd>{c.decidedByLabel ?? '—'}</dd>
             </div>
             <div>
               <dt>判定日時</dt>

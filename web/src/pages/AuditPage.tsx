@@ -232,7 +232,7 @@ export function AuditPage(): ReactNode {
                         <td>
                           <DateText value={ev.occurredAt} />
                         </td>
-                        <td>{ev.actorId}</td>
+                        <td title={ev.actorId}>{ev.actorLabel}</td>
                         <td>{ev.functionCode}</td>
                         <td>{ev.action}</td>
                         <td className="num">{ev.subjects.length > 0 ? ev.subjects.join('、') : <span className="muted">—</span>}</td>

@@ -15,7 +15,6 @@ import {
   type EligibilityView,
 } from '../api.js';
 import { DateText } from '../dates.js';
-import { actorText } from '../labels.js';
 import { Badge, ErrorMessage, SelectField, Spinner, TextField, fieldErrorsOf, validationError } from '../components/ui.js';
 import { StepUpForm, useStepUp, type StepUp } from '../components/StepUp.js';
 import { AcceptedNotice, ChangeDiff, DateHint } from '../components/changes.js';
@@ -160,10 +159,10 @@ function Recorded({ v, superseded }: { v: EligibilityVersion; superseded?: boole
       <br />
       {change ? (
         <span className="hint">
-          変更番号 {change.changeId}（入力 {actorText(change.requestedBy)}／承認 {actorText(change.approvedBy)}）
+          変更番号 {change.changeId}（入力 {change.requestedByLabel}／承認 {change.approvedByLabel}）
         </span>
       ) : (
-        <span className="hint">{actorText(superseded ? v.supersededBy : v.recordedBy)}</span>
+        <span className="hint">{(superseded ? v.supersededByLabel : v.recordedByLabel) ?? '—'}</span>
       )}
     </>
   );
@@ -228,7 +227,7 @@ function PendingList({ pending }: { pending: EligibilityPending[] }): ReactNode 
               {p.eligibilityId !== null ? <>（資格履歴番号 {p.eligibilityId}）</> : null}
               <span className="hint">
                 {' '}
-                入力 {actorText(p.requestedBy)}、<DateText value={p.requestedAt} />
+                入力 {p.requestedByLabel}、<DateText value={p.requestedAt} />
               </span>
             </p>
             {p.warnings.length > 0 ? (

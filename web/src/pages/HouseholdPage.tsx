@@ -134,7 +134,7 @@ export function HouseholdPage({ householdNo }: { householdNo: string; me: Me }):
                       <DateText value={e.validFrom} />
                     </td>
                     <td>{e.changeReason ?? <span className="muted">—</span>}</td>
-                    <td>{e.by}</td>
+                    <td>{e.byLabel}</td>
                   </tr>
                 ))}
               </tbody>

@@ -11,7 +11,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { request, type ApiBody, type ApiOk, type ChangeAccepted, type Jimu, type MyNumberStatus, type MyNumberUse } from '../api.js';
 import { DateText } from '../dates.js';
-import { actorText } from '../labels.js';
 import { Badge, ErrorMessage, SelectField, TextField, fieldErrorsOf, validationError } from '../components/ui.js';
 import { AcceptedNotice } from '../components/changes.js';
 import { StepUpPrompt, useStepUp } from '../components/StepUp.js';
@@ -108,7 +107,7 @@ export function MyNumberSection({
           <span className="hint">
             {' '}
             （最終更新 <DateText value={status.updatedAt} />
-            {status.updatedBy ? `、${actorText(status.updatedBy)}` : ''}）
+            {status.updatedByLabel ? `、${status.updatedByLabel}` : ''}）
           </span>
         ) : null}
       </p>
@@ -143,7 +142,7 @@ export function MyNumberSection({
                   <tr key={c.changeId}>
                     <td className="num">{c.changeId}</td>
                     <td>{c.kindLabel}</td>
-                    <td>{actorText(c.requestedBy)}</td>
+                    <td>{c.requestedByLabel}</td>
                     <td>
                       <DateText value={c.requestedAt} />
                     </td>

@@ -172,7 +172,7 @@ export function PersonPage({ atenaNo, me }: { atenaNo: string; me: Me }): ReactN
                     <td>
                       <DateText value={v.recordedAt} />
                     </td>
-                    <td>{v.recordedBy}</td>
+                    <td>{v.recordedByLabel}</td>
                   </tr>
                 ))}
               </tbody>
