@@ -31,7 +31,8 @@ export function runsText(rows: readonly RunRow[]): string {
   const lines: string[] = [];
   for (const r of rows) {
     lines.push(`${r.job}  ${STATUS_LABELS[r.status]}  実行ID ${r.run_id}`);
-    lines.push(`  開始 ${formatWarekiTime(new Date(r.started_at))}  終了 ${r.finished_at ? formatWarekiTime(new Date(r.finished_at)) : '-'}  実行者 ${r.actor}`);
+    const last = r.status === 'running' && r.heartbeat_at ? `  最終チャンク ${formatWarekiTime(new Date(r.heartbeat_at))}(${r.host ?? '-'} pid ${r.pid ?? '-'})` : '';
+    lines.push(`  開始 ${formatWarekiTime(new Date(r.started_at))}  終了 ${r.finished_at ? formatWarekiTime(new Date(r.finished_at)) : '-'}  実行者 ${r.actor}${last}`);
     lines.push(`  パラメータ ${json(r.params)}  チャンク ${r.chunks_done}  件数 ${json(r.counts)}  金額 ${json(r.totals)}`);
     if (r.input_sha256 || r.output_sha256) lines.push(`  入力 SHA-256 ${r.input_sha256 ?? '-'}  出力 SHA-256 ${r.output_sha256 ?? '-'}`);
     lines.push('');

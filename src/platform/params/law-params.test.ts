@@ -58,6 +58,13 @@ describe('missingYears: the test above fails when a supported year has no dated 
     expect(defs(['2024-04-01', '2025-04-01', '2026-04-01']).missingYears({ from: 2024, to: 2026 })).toEqual([]);
   });
 
+  it('yearly: calendar wants a value dated 1月1日 of each year (e.g. 延滞金 rates)', () => {
+    const cal = new LawParams(
+      parseParamFile('late.yaml', file('  r:\n    label: 暦年ごとの率\n    type: rate\n    yearly: calendar\n    values:\n      - { from: 2024-01-01, value: "0.024", law: テスト法, unverified: テスト }\n      - { from: 2025-04-01, value: "0.028", law: テスト法, unverified: テスト }\n')),
+    );
+    expect(cal.missingYears({ from: 2024, to: 2025 })).toEqual([{ key: 'late.r', year: 2025, expected: '2025-01-01' }]);
+  });
+
   it('firstYear starts the check later (a part that exists from FY2026 only)', () => {
     expect(defs(['2026-04-01'], '    firstYear: 2026\n').missingYears({ from: 2024, to: 2026 })).toEqual([]);
     expect(defs(['2026-04-01']).missingYears({ from: 2024, to: 2026 }).map((m) => m.year)).toEqual([2024, 2025]);
