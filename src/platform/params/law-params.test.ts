@@ -143,3 +143,25 @@ describe('params show', () => {
     expect(paramsShowText(loadLawParams(), '2025-04-01')).toMatch(/tax.limit_child_support .*\n {2}この日に効力のある値はありません\(最初の値は 令和8年4月1日 から\)/);
   });
 });
+
+describe('CLI params show', () => {
+  it('prints the values in force on --date without opening the database; a bad date exits 2 with a Japanese message', async () => {
+    const { runCli } = await import('../../cli/main.js');
+    const out: string[] = [];
+    const err: string[] = [];
+    const log = console.log;
+    const error = console.error;
+    console.log = (s: unknown) => void out.push(String(s));
+    console.error = (s: unknown) => void err.push(String(s));
+    try {
+      expect(await runCli(['params', 'show', '--date', '2024-04-01'])).toBe(0);
+      expect(await runCli(['params', 'show', '--date', '2024-02-30'])).toBe(2);
+      expect(await runCli(['params', 'show', '--day', '2024-04-01'])).toBe(2);
+    } finally {
+      console.log = log;
+      console.error = error;
+    }
+    expect(out.join('\n')).toMatch(/^法令パラメータ 令和6年4月1日 現在[\s\S]*tax.limit_support .*\n {2}値: 240,000円/);
+    expect(err).toEqual(['エラー: --date: 2024-02-30 は存在しない日付です', 'エラー: 不明なオプション: --day']);
+  });
+});
