@@ -2385,12 +2385,14 @@ export interface paths {
                         "application/json": {
                             acquisition: {
                                 basis: string;
-                                code: string;
+                                /** @enum {string} */
+                                code: "moved_in" | "left_employee_insurance" | "birth" | "welfare_ended" | "foreigner_moved_in" | "other";
                                 label: string;
                             }[];
                             loss: {
                                 basis: string;
-                                code: string;
+                                /** @enum {string} */
+                                code: "moved_out" | "death" | "joined_employee_insurance" | "late_elderly" | "welfare_started" | "other";
                                 label: string;
                             }[];
                         };

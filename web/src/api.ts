@@ -147,13 +147,15 @@ export function query(params: Record<string, string | number | boolean | undefin
 type Schemas = components['schemas'];
 type Json<R> = R extends { content: { 'application/json': infer B } } ? B : never;
 
-/** The JSON a route answers on success (its 200, else its 201 response). */
+/** The JSON a route answers on success (its 200, else its 201, else its 202 response). */
 export type ApiOk<P extends keyof paths, M extends 'get' | 'post' = 'get'> = paths[P][M] extends { responses: infer R }
   ? R extends { 200: infer S }
     ? Json<S>
     : R extends { 201: infer S }
       ? Json<S>
-      : never
+      : R extends { 202: infer S }
+        ? Json<S>
+        : never
   : never;
 
 /** The JSON body a route accepts. */
@@ -215,4 +217,5 @@ export type EligibilityChangeRef = NonNullable<EligibilityVersion['recordedByCha
 export type EligibilityView = Schemas['Eligibility'];
 export type EligibilityPending = EligibilityView['pending'][number];
 export type EligibilityReasons = ApiOk<'/api/eligibility/reasons'>;
-export type EligibilityReason = EligibilityReasons['acquisition'][number];
+export type AcquisitionReason = EligibilityReasons['acquisition'][number];
+export type EligibilityReason = AcquisitionReason | EligibilityReasons['loss'][number];

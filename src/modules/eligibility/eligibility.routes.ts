@@ -3,7 +3,7 @@ import type { AppEnv } from '../../http/context.js';
 import { defineRoute } from '../../http/route.js';
 import { ErrorBodySchema, ErrorResponses } from '../../http/schemas.js';
 import { looksLikeMyNumber } from '../mynumber/mynumber.rules.js';
-import { ACQUISITION_REASONS, ACQUISITION_REASON_CODES, LOSS_REASONS, LOSS_REASON_CODES, isIsoDate } from './eligibility.rules.js';
+import { ACQUISITION_REASONS, ACQUISITION_REASON_CODES, LOSS_REASONS, LOSS_REASON_CODES, isIsoDate, type ReasonDef } from './eligibility.rules.js';
 import { atenaNoParam, recordNoBody, serialNoParam } from '../../http/fields.js';
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
@@ -88,8 +88,8 @@ const reasons = defineRoute({
   responses: {
     200: json(
       z.object({
-        acquisition: z.array(z.object({ code: z.string(), label: z.string(), basis: z.string() })),
-        loss: z.array(z.object({ code: z.string(), label: z.string(), basis: z.string() })),
+        acquisition: z.array(z.object({ code: z.enum(ACQUISITION_REASON_CODES), label: z.string(), basis: z.string() })),
+        loss: z.array(z.object({ code: z.enum(LOSS_REASON_CODES), label: z.string(), basis: z.string() })),
       }),
       '事由の一覧',
     ),
@@ -194,7 +194,7 @@ const accepted = (what: string, changeId: number) => `${what}を受け付けま�
 
 export function registerEligibilityRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(reasons, async (c) => {
-    const strip = (r: { code: string; label: string; basis: string }) => ({ code: r.code, label: r.label, basis: r.basis });
+    const strip = <C extends string>(r: ReasonDef<C>) => ({ code: r.code, label: r.label, basis: r.basis });
     return c.json({ acquisition: ACQUISITION_REASONS.map(strip), loss: LOSS_REASONS.map(strip) }, 200);
   });
 

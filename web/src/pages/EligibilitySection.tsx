@@ -7,6 +7,8 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import {
   request,
+  type AcquisitionReason,
+  type ApiBody,
   type ChangeAccepted,
   type EligibilityPending,
   type EligibilityReason,
@@ -256,13 +258,13 @@ function AcquireForm({
 }: {
   atenaNo: string;
   householdNo: number | null;
-  reasons: EligibilityReason[];
+  reasons: AcquisitionReason[];
   onAccepted: (r: ChangeAccepted) => void;
   onStart: () => void;
 }): ReactNode {
   const [household, setHousehold] = useState(householdNo !== null ? String(householdNo) : '');
   const [acquiredOn, setAcquiredOn] = useState('');
-  const [reason, setReason] = useState('');
+  const [reason, setReason] = useState<AcquisitionReason['code'] | ''>('');
   const [reportedOn, setReportedOn] = useState('');
   const [error, setError] = useState<unknown>(null);
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
@@ -290,10 +292,11 @@ function AcquireForm({
       document.getElementById(ids[Object.keys(fe)[0]!]!)?.focus();
       return;
     }
+    if (acq.iso === null || reason === '') return; // both reported above as field errors
     onStart();
     setBusy(true);
     try {
-      const body = { householdNo: Number(h), acquiredOn: acq.iso, acquisitionReason: reason, ...(rep.iso ? { reportedOn: rep.iso } : {}) };
+      const body = { householdNo: Number(h), acquiredOn: acq.iso, acquisitionReason: reason, ...(rep.iso ? { reportedOn: rep.iso } : {}) } satisfies ApiBody<'/api/persons/{atenaNo}/eligibility'>;
       const r = await request<ChangeAccepted>(`/api/persons/${encodeURIComponent(atenaNo)}/eligibility`, { method: 'POST', body });
       setError(null);
       setFieldErrors({});
@@ -339,7 +342,7 @@ function AcquireForm({
             id={ids.acquisitionReason!}
             label="資格取得事由"
             value={reason}
-            onChange={setReason}
+            onChange={(code) => setReason(reasons.find((r) => r.code === code)?.code ?? '')}
             placeholder="選択してください"
             options={reasonOptions(reasons)}
             hint={basisHint(reasons, reason)}
