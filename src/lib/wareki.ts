@@ -77,3 +77,9 @@ export function parseDateInput(input: string): string | null {
   }
   return null;
 }
+
+/** The form for messages a clerk reads: 和暦 with the 西暦 after it, '令和8年11月30日(2026-11-30)'. */
+export function formatDateForClerk(iso: string): string {
+  const wareki = formatWareki(iso);
+  return wareki === iso ? iso : `${wareki}(${iso})`;
+}

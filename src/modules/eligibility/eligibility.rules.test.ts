@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
+  LEGAL_DATE_FUTURE_DAYS,
+  UNIVERSAL_COVERAGE_START,
+  plausibleLegalDate,
   ACQUISITION_REASONS,
   ACQUISITION_REASON_CODES,
   LOSS_REASONS,
@@ -112,12 +115,12 @@ describe('periodsOverlap (half-open [acquiredOn, lostOn))', () => {
 });
 
 describe('checkPeriod', () => {
-  it('acquired_on ≤ lost_on: a loss before the acquisition is refused on 資格喪失日, any other order is not', () => {
+  it('acquired_on ≤ lost_on: a loss before the acquisition is refused on 資格喪失日, any other order is not (unless implausible)', () => {
     fc.assert(
       fc.property(dayArb, dayArb, (a, l) => {
         const r = checkPeriod(period({ acquiredOn: a, lostOn: l, lossReason: 'other' }), person({ birthDate: '1890-01-01' }), [], { today: TODAY });
         const lostErrors = r.errors.filter((e) => e.field === 'lostOn');
-        expect(lostErrors.length > 0).toBe(l < a);
+        expect(lostErrors.length > 0).toBe(l < a || l < UNIVERSAL_COVERAGE_START || l > addDays(TODAY, LEGAL_DATE_FUTURE_DAYS));
         for (const e of lostErrors) expect(e.message).toMatch(/^資格喪失日: /);
       }),
     );
@@ -155,7 +158,7 @@ describe('checkPeriod', () => {
       }),
     );
     const r = checkPeriod(period({ lostOn: '2026-03-10', lossReason: 'death' }), person({ deathDate: '2026-03-10' }), [], { today: TODAY });
-    expect(r.errors[0]!.message).toBe('資格喪失日: 事由が死亡のときは死亡日(2026-03-10)の翌日(2026-03-11)です(国保法 §8)');
+    expect(r.errors[0]!.message).toBe('資格喪失日: 事由が死亡のときは死亡日(令和8年3月10日(2026-03-10))の翌日(令和8年3月11日(2026-03-11))です(国保法 §8)');
   });
 
   it('転出: the day after 転出日; the same day only under §8 ただし書 (a warning); unknown dates warn', () => {
@@ -173,11 +176,34 @@ describe('checkPeriod', () => {
     expect(unknown.warnings.join()).toMatch(/転出日がありません/);
   });
 
+  it('implausible legal dates are refused, naming the field and the bound in 和暦 (a 資格取得日 in 2048)', () => {
+    const year2048 = checkPeriod(period({ acquiredOn: '2048-04-01' }), person(), [], { today: TODAY });
+    expect(year2048.errors).toEqual([{ field: 'acquiredOn', label: '資格取得日', message: '資格取得日: 令和8年6月15日(2026-06-15)(本日から14日後)より後の日付は入力できません。年の入力を確認してください' }]);
+    const early = checkPeriod(period({ acquiredOn: '1960-04-01' }), person({ birthDate: '1930-01-01' }), [], { today: TODAY });
+    expect(early.errors.map((e) => e.message)).toEqual(['資格取得日: 国民皆保険の実施日(昭和36年4月1日(1961-04-01))より前の日付は入力できません']);
+    const lost = checkPeriod(period({ lostOn: '2062-01-01', lossReason: 'other' }), person(), [], { today: TODAY });
+    expect(lost.errors.map((e) => e.field)).toEqual(['lostOn']);
+    expect(checkPeriod(period(), person(), [], { today: TODAY, reportedOn: '1950-01-01' }).errors.map((e) => e.message)).toEqual(['届出日: 国民皆保険の実施日(昭和36年4月1日(1961-04-01))より前の日付は入力できません']);
+    expect(checkPeriod(period(), person(), [], { today: TODAY, reportedOn: '2026-06-02' }).errors.map((e) => e.message)).toEqual(['届出日: 本日(令和8年6月1日(2026-06-01))より後の日付は入力できません(届出は済んだものを記録します)']);
+    // Inside the window: a warning, not a refusal (a 転出 notified before the move).
+    const soon = checkPeriod(period({ acquiredOn: '2026-06-15' }), person(), [], { today: TODAY });
+    expect(soon.errors).toEqual([]);
+    expect(soon.warnings.join()).toMatch(/将来の日付/);
+    // Property: any day outside [1961-04-01, today + 14] is refused on its own field; inside, never for plausibility.
+    fc.assert(
+      fc.property(dayArb, (day) => {
+        const bad = day < UNIVERSAL_COVERAGE_START || day > addDays(TODAY, LEGAL_DATE_FUTURE_DAYS);
+        expect(plausibleLegalDate('acquiredOn', day, TODAY).length > 0).toBe(bad);
+        expect(plausibleLegalDate('lostOn', day, TODAY).every((e) => e.message.startsWith('資格喪失日: '))).toBe(true);
+      }),
+    );
+  });
+
   it('no overlap with another current period of the same person', () => {
     const others = [{ eligibilityId: 7, acquiredOn: '2010-04-01', lostOn: '2020-04-01' }];
     expect(fieldsOf(checkPeriod(period({ acquiredOn: '2020-04-01' }), person(), others, { today: TODAY }))).toEqual([]);
     const r = checkPeriod(period({ acquiredOn: '2019-04-01' }), person(), others, { today: TODAY });
-    expect(r.errors).toEqual([{ field: 'acquiredOn', label: '資格取得日', message: '資格取得日: 同じ住民の別の資格期間(資格履歴番号 7: 2010-04-01〜2020-04-01)と重なっています' }]);
+    expect(r.errors).toEqual([{ field: 'acquiredOn', label: '資格取得日', message: '資格取得日: 同じ住民の別の資格期間(資格履歴番号 7: 平成22年4月1日(2010-04-01)〜令和2年4月1日(2020-04-01))と重なっています' }]);
   });
 
   it('出生 is the birth date; loss date and reason come together; 届出日 not in the future, late ones warn', () => {

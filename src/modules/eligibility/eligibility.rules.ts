@@ -1,5 +1,6 @@
 import type { FieldError } from '../../http/errors.js';
 import { lawParams } from '../../platform/params/law-params.js';
+import { formatDateForClerk as d } from '../../lib/wareki.js';
 
 /**
  * Pure rules of 資格 (NHI eligibility). No I/O: the service loads the facts and the other periods and
@@ -185,6 +186,28 @@ function fieldError(field: EligibilityField, message: string): FieldError {
   return { field, label, message: `${label}: ${message}` };
 }
 
+// ---- plausibility of the legal dates (a typing slip such as 2048 for 2024 is refused, not warned) ----
+
+/**
+ * 国民皆保険: 国民健康保険法 (昭和33年法律第192号) made every 市町村 run 国民健康保険 by 昭和36年4月1日; no
+ * 資格 of this insurer, and no 届出 of one, can lie before it.
+ */
+export const UNIVERSAL_COVERAGE_START = '1961-04-01';
+/**
+ * How far ahead a legal date of 資格 may be entered: a 転出届 is made before the move (住民基本台帳法 §24
+ * 「あらかじめ」), so a 資格喪失日 a few days ahead is real; beyond this it is a typing slip. An
+ * operational bound of this system, not a law's number.
+ */
+export const LEGAL_DATE_FUTURE_DAYS = 14;
+
+/** 資格取得日・資格喪失日: not before 国民皆保険, not later than today + LEGAL_DATE_FUTURE_DAYS. */
+export function plausibleLegalDate(field: 'acquiredOn' | 'lostOn', day: string, today: string): FieldError[] {
+  if (day < UNIVERSAL_COVERAGE_START) return [fieldError(field, `国民皆保険の実施日(${d(UNIVERSAL_COVERAGE_START)})より前の日付は入力できません`)];
+  const latest = addDays(today, LEGAL_DATE_FUTURE_DAYS);
+  if (day > latest) return [fieldError(field, `${d(latest)}(本日から${LEGAL_DATE_FUTURE_DAYS}日後)より後の日付は入力できません。年の入力を確認してください`)];
+  return [];
+}
+
 /**
  * Check one period (new, or a corrected version) of a person. `others` are the person's other current
  * periods (not superseded; the one being corrected excluded). `today` is the date in Japan.
@@ -196,36 +219,37 @@ export function checkPeriod(p: PeriodInput, person: PersonFacts, others: readonl
 
   // 資格取得日 (国保法 §7).
   if (acquiredOn < person.birthDate) {
-    errors.push(fieldError('acquiredOn', `生年月日(${person.birthDate})より前の日付です`));
+    errors.push(fieldError('acquiredOn', `生年月日(${d(person.birthDate)})より前の日付です`));
   }
   if (p.acquisitionReason === 'birth' && acquiredOn !== person.birthDate) {
-    errors.push(fieldError('acquiredOn', `事由が出生のときは生年月日(${person.birthDate})です(国保法 §7)`));
+    errors.push(fieldError('acquiredOn', `事由が出生のときは生年月日(${d(person.birthDate)})です(国保法 §7)`));
   }
   if (person.deathDate && acquiredOn > person.deathDate) {
-    errors.push(fieldError('acquiredOn', `死亡日(${person.deathDate})より後の日付です`));
+    errors.push(fieldError('acquiredOn', `死亡日(${d(person.deathDate)})より後の日付です`));
   }
   if (isLateElderlyAgeOn(person.birthDate, acquiredOn)) {
     const age = lateElderlyAge(acquiredOn)!;
     errors.push(
-      fieldError('acquiredOn', `この日には${age}歳に達しています(${age}歳の誕生日 ${lateElderlyBirthday(person.birthDate, acquiredOn)})。後期高齢者医療の被保険者は国民健康保険の資格を取得できません(国保法 §6第8号)`),
+      fieldError('acquiredOn', `この日には${age}歳に達しています(${age}歳の誕生日 ${d(lateElderlyBirthday(person.birthDate, acquiredOn)!)})。後期高齢者医療の被保険者は国民健康保険の資格を取得できません(国保法 §6第8号)`),
     );
   }
   if ((p.acquisitionReason === 'moved_in' || p.acquisitionReason === 'foreigner_moved_in') && person.becameResidentOn && acquiredOn !== person.becameResidentOn) {
-    warnings.push(`資格取得日(${acquiredOn})が住民記録の住民日(${person.becameResidentOn})と異なります。転入日を確認してください`);
+    warnings.push(`資格取得日(${d(acquiredOn)})が住民記録の住民日(${d(person.becameResidentOn)})と異なります。転入日を確認してください`);
   }
-  if (acquiredOn > opts.today) warnings.push(`資格取得日(${acquiredOn})が将来の日付です`);
+  errors.push(...plausibleLegalDate('acquiredOn', acquiredOn, opts.today));
+  if (acquiredOn > opts.today) warnings.push(`資格取得日(${d(acquiredOn)})が将来の日付です`);
 
   // 資格喪失日 and 喪失事由 come together.
   if (lostOn !== null && p.lossReason === null) errors.push(fieldError('lossReason', '資格喪失日を入力するときは資格喪失事由も選んでください'));
   if (lostOn === null && p.lossReason !== null) errors.push(fieldError('lostOn', '資格喪失事由を選んだときは資格喪失日も入力してください'));
 
   if (lostOn !== null) {
-    if (lostOn < acquiredOn) errors.push(fieldError('lostOn', `資格取得日(${acquiredOn})より前の日付です`));
+    if (lostOn < acquiredOn) errors.push(fieldError('lostOn', `資格取得日(${d(acquiredOn)})より前の日付です`));
     // 国保法 §8: the day after death.
     if (p.lossReason === 'death') {
       if (person.deathDate) {
         const expected = addDays(person.deathDate, 1);
-        if (lostOn !== expected) errors.push(fieldError('lostOn', `事由が死亡のときは死亡日(${person.deathDate})の翌日(${expected})です(国保法 §8)`));
+        if (lostOn !== expected) errors.push(fieldError('lostOn', `事由が死亡のときは死亡日(${d(person.deathDate)})の翌日(${d(expected)})です(国保法 §8)`));
       } else {
         warnings.push('住民記録に死亡日がありません。死亡の届出を確認してください');
       }
@@ -236,9 +260,9 @@ export function checkPeriod(p: PeriodInput, person: PersonFacts, others: readonl
       if (person.movedOutOn) {
         const expected = addDays(person.movedOutOn, 1);
         if (lostOn === person.movedOutOn) {
-          warnings.push(`資格喪失日が転出日(${person.movedOutOn})と同じです。同日に他の都道府県に住所を有するに至った場合(国保法 §8ただし書)に限ります`);
+          warnings.push(`資格喪失日が転出日(${d(person.movedOutOn)})と同じです。同日に他の都道府県に住所を有するに至った場合(国保法 §8ただし書)に限ります`);
         } else if (lostOn !== expected) {
-          errors.push(fieldError('lostOn', `事由が転出のときは転出日(${person.movedOutOn})の翌日(${expected})です(国保法 §8)`));
+          errors.push(fieldError('lostOn', `事由が転出のときは転出日(${d(person.movedOutOn)})の翌日(${d(expected)})です(国保法 §8)`));
         }
       } else {
         warnings.push('住民記録に転出日がありません。転出の届出を確認してください');
@@ -248,25 +272,27 @@ export function checkPeriod(p: PeriodInput, person: PersonFacts, others: readonl
       const age = lateElderlyAge(lostOn);
       const birthday = lateElderlyBirthday(person.birthDate, lostOn);
       if (age === null || birthday === null) warnings.push('後期高齢者医療制度の施行(平成20年4月1日)より前の日付です。確認してください');
-      else if (lostOn < birthday) warnings.push(`${age}歳の誕生日(${birthday})より前です。障害認定による後期高齢者医療の加入か確認してください(国保法 §6第8号)`);
-      else if (lostOn !== birthday && lostOn !== addDays(birthday, 1)) warnings.push(`資格喪失日が${age}歳の誕生日(${birthday})と合いません。確認してください`);
+      else if (lostOn < birthday) warnings.push(`${age}歳の誕生日(${d(birthday)})より前です。障害認定による後期高齢者医療の加入か確認してください(国保法 §6第8号)`);
+      else if (lostOn !== birthday && lostOn !== addDays(birthday, 1)) warnings.push(`資格喪失日が${age}歳の誕生日(${d(birthday)})と合いません。確認してください`);
     }
-    if (lostOn > opts.today) warnings.push(`資格喪失日(${lostOn})が将来の日付です`);
+    errors.push(...plausibleLegalDate('lostOn', lostOn, opts.today));
+    if (lostOn > opts.today) warnings.push(`資格喪失日(${d(lostOn)})が将来の日付です`);
   }
 
   // One insurance at a time: no two current periods of the same person share a day.
   for (const o of others) {
     if (periodsOverlap(p, o)) {
-      errors.push(fieldError('acquiredOn', `同じ住民の別の資格期間(資格履歴番号 ${o.eligibilityId}: ${o.acquiredOn}〜${o.lostOn ?? ''})と重なっています`));
+      errors.push(fieldError('acquiredOn', `同じ住民の別の資格期間(資格履歴番号 ${o.eligibilityId}: ${d(o.acquiredOn)}〜${o.lostOn ? d(o.lostOn) : ''})と重なっています`));
     }
   }
 
   // 届出 (国保法 §9, 施行規則 §2: within 14 days of the acquisition; law parameter eligibility.notification_deadline_days).
   if (opts.reportedOn) {
     const deadline = lawParams().find('eligibility.notification_deadline_days', acquiredOn);
-    if (opts.reportedOn > opts.today) errors.push(fieldError('reportedOn', '将来の日付は入力できません'));
+    if (opts.reportedOn > opts.today) errors.push(fieldError('reportedOn', `本日(${d(opts.today)})より後の日付は入力できません(届出は済んだものを記録します)`));
+    else if (opts.reportedOn < UNIVERSAL_COVERAGE_START) errors.push(fieldError('reportedOn', `国民皆保険の実施日(${d(UNIVERSAL_COVERAGE_START)})より前の日付は入力できません`));
     else if (deadline && daysBetween(acquiredOn, opts.reportedOn) > (deadline.value as number)) {
-      warnings.push(`届出日(${opts.reportedOn})が資格取得日から${String(deadline.value)}日を過ぎています(国保法 §9)。資格取得日に遡って賦課します`);
+      warnings.push(`届出日(${d(opts.reportedOn)})が資格取得日から${String(deadline.value)}日を過ぎています(国保法 §9)。資格取得日に遡って賦課します`);
     }
   }
   return { errors, warnings };

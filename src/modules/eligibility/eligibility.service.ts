@@ -11,6 +11,7 @@ import { lawParams } from '../../platform/params/law-params.js';
 import { EligibilityRepository, type EligibilityRow } from './eligibility.repository.js';
 import { AcquirePayloadSchema, PeriodPayloadSchema, type AcquirePayload, type PeriodPayload, type PeriodState, type PersonSeen } from './eligibility.payloads.js';
 import { whoLabels } from '../access/who.js';
+import { formatDateForClerk as d } from '../../lib/wareki.js';
 import {
   ACQUISITION_REASONS,
   birthdayAtAge,
@@ -86,7 +87,7 @@ const others = (rows: EligibilityRow[], exceptId: number | null) =>
   rows.filter((r) => r.eligibility_id !== exceptId).map((r) => ({ eligibilityId: r.eligibility_id, acquiredOn: r.acquired_on, lostOn: r.lost_on }));
 
 const numberText = (r: { insured_symbol: string; insured_number: string; branch_no: string }) => `${r.insured_symbol} ${r.insured_number} 枝番${r.branch_no}`;
-const periodText = (s: PeriodState) => `${s.acquiredOn}〜${s.lostOn ?? ''}`;
+const periodText = (s: PeriodState) => `${d(s.acquiredOn)}〜${s.lostOn ? d(s.lostOn) : ''}`;
 
 const CHANGED_SINCE_REQUEST = 'この変更の入力後に資格または住民記録が変更されています。この変更は却下し、改めて入力してください';
 
@@ -238,9 +239,9 @@ export class EligibilityService {
           { label: '資格取得事由', before: null, after: reason.label },
         ],
         notes: [
-          { label: '被保険者', value: `${person.nameKanji}(宛名番号 ${atenaNo}、生年月日 ${person.birthDate})` },
+          { label: '被保険者', value: `${person.nameKanji}(宛名番号 ${atenaNo}、生年月日 ${d(person.birthDate)})` },
           { label: '被保険者証記号・番号', value: number ? `${number.symbol} ${number.number}(世帯の記号・番号。枝番は承認時に割り当て)` : '承認時に新しく割り当て' },
-          ...(input.reportedOn ? [{ label: '届出日', value: input.reportedOn }] : []),
+          ...(input.reportedOn ? [{ label: '届出日', value: d(input.reportedOn) }] : []),
           { label: '根拠', value: reason.basis },
         ],
         meta: { householdNo: String(input.householdNo) },
@@ -264,7 +265,7 @@ export class EligibilityService {
     const kind = ELIGIBILITY_KINDS.loss;
     return this.auditedPeriod(actor, kind, eligibilityId, correlationId, async (_tx, row) => {
       if (row.lost_on !== null) {
-        throw new AppError(409, 'already_lost', `この資格は既に喪失しています(資格喪失日 ${row.lost_on}、事由 ${row.loss_reason ?? '-'})。誤りのときは訂正してください`);
+        throw new AppError(409, 'already_lost', `この資格は既に喪失しています(資格喪失日 ${d(row.lost_on)}、事由 ${row.loss_reason ?? '-'})。誤りのときは訂正してください`);
       }
       const before = stateOf(row);
       const after: PeriodState = { ...before, lostOn: input.lostOn, lossReason: lossReasonLabel(input.lossReason) };
@@ -366,7 +367,7 @@ export class EligibilityService {
       const summary: ChangeSummary = {
         fields: b.fields,
         notes: [
-          { label: '被保険者', value: `${person.nameKanji}(宛名番号 ${row.atena_no}、生年月日 ${person.birthDate})` },
+          { label: '被保険者', value: `${person.nameKanji}(宛名番号 ${row.atena_no}、生年月日 ${d(person.birthDate)})` },
           { label: '資格期間', value: `資格履歴番号 ${row.eligibility_id}: ${periodText(stateOf(row))}(世帯番号 ${row.household_no}、${numberText(row)})` },
           ...b.notes,
         ],
