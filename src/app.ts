@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { AppEnv } from './http/context.js';
 import type { Deps } from './deps.js';
-import { AppError, errorJson, zodFieldErrors } from './http/errors.js';
+import { AppError, errorJson, RetryLaterError, zodFieldErrors } from './http/errors.js';
 import { securityHeaders } from './http/security-headers.js';
 import { sessionMiddleware } from './http/session.js';
 import { auditUnrecordedRefusals } from './http/refusal-audit.js';
@@ -83,6 +83,10 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
 
   app.notFound((c) => errorJson(c, 404, 'not_found', '見つかりません'));
   app.onError((err, c) => {
+    if (err instanceof RetryLaterError) {
+      c.header('Retry-After', String(err.retryAfterSeconds));
+      return errorJson(c, err.retryStatus, err.code, err.message);
+    }
     if (err instanceof AppError) return errorJson(c, err.status, err.code, err.message, err.fields);
     if (err instanceof HTTPException) {
       const status = err.status;

@@ -19,6 +19,12 @@ const EnvSchema = z.object({
   COOKIE_SECURE: z.enum(['0', '1']).optional(),
   /** The origin staff browsers use (e.g. https://kokuho.city.example.lg.jp); fixes the WebAuthn RP ID and origin. */
   PUBLIC_ORIGIN: z.string().url().optional(),
+  /** argon2 password hashes at once (64 MiB, ~0.3 s of CPU each) and how many may wait; more are refused (503). */
+  LOGIN_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(1),
+  LOGIN_HASH_QUEUE: z.coerce.number().int().min(0).max(1000).default(8),
+  /** Failed login / second-factor attempts allowed per client IP and per staff ID: a burst of this many, refilled at this many a minute. */
+  LOGIN_ATTEMPTS_PER_IP: z.coerce.number().int().min(1).max(100_000).default(30),
+  LOGIN_ATTEMPTS_PER_STAFF: z.coerce.number().int().min(1).max(1000).default(10),
 });
 
 export type Config = {
@@ -34,6 +40,10 @@ export type Config = {
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
   cookieSecure: boolean | undefined;
   publicOrigin: string | undefined;
+  loginHashConcurrency: number;
+  loginHashQueue: number;
+  loginAttemptsPerIp: number;
+  loginAttemptsPerStaff: number;
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -57,5 +67,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     cookieSecure: e.COOKIE_SECURE === undefined ? undefined : e.COOKIE_SECURE === '1',
     publicOrigin: e.PUBLIC_ORIGIN?.replace(/\/$/, ''),
+    loginHashConcurrency: e.LOGIN_HASH_CONCURRENCY,
+    loginHashQueue: e.LOGIN_HASH_QUEUE,
+    loginAttemptsPerIp: e.LOGIN_ATTEMPTS_PER_IP,
+    loginAttemptsPerStaff: e.LOGIN_ATTEMPTS_PER_STAFF,
   };
 }

@@ -270,7 +270,7 @@ export interface StaffRoleTable {
 export interface StaffSessionTable {
   session_hash: string;
   staff_id: string;
-  stage: 'password_ok' | 'active';
+  stage: 'enrolment' | 'password_ok' | 'active';
   second_factor: 'totp' | 'webauthn' | null;
   csrf_token: string;
   webauthn_challenge: string | null;
@@ -281,6 +281,9 @@ export interface StaffSessionTable {
   end_reason: string | null;
   ip: string | null;
   terminal: string | null;
+  step_up_failures: Generated<number>;
+  enrol_password_hash: string | null;
+  enrol_totp_secret_enc: string | null;
 }
 
 export interface WebauthnCredentialTable {

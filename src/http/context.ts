@@ -8,6 +8,6 @@ export type AppEnv = {
     actor: Actor;
     correlationId: string;
     /** Set when the request carries a live session cookie. */
-    session?: { hash: string; token: string; staffId: string; stage: 'password_ok' | 'active'; csrfToken: string };
+    session?: { hash: string; token: string; staffId: string; stage: 'enrolment' | 'password_ok' | 'active'; csrfToken: string };
   };
 };

@@ -72,7 +72,7 @@ export function zodFieldErrors(error: ZodError): FieldError[] {
   return [...byField.values()];
 }
 
-export function errorJson(c: Context, status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 423 | 429 | 500, code: string, message: string, fields?: FieldError[]) {
+export function errorJson(c: Context, status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 423 | 429 | 500 | 503, code: string, message: string, fields?: FieldError[]) {
   const body: ErrorBody = { error: { code, message, ...(fields ? { fields } : {}) }, correlationId: c.get('correlationId') };
   return c.json(body, status);
 }
@@ -86,5 +86,17 @@ export class AppError extends Error {
     readonly fields?: FieldError[],
   ) {
     super(message);
+  }
+}
+
+/** Too many attempts (429) or too busy (503): the answer carries Retry-After. */
+export class RetryLaterError extends AppError {
+  constructor(
+    readonly retryStatus: 429 | 503,
+    code: string,
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(429, code, message);
   }
 }

@@ -107,7 +107,7 @@ export const sessionMiddleware: MiddlewareHandler<AppEnv> = async (c, next) => {
     }
     // A new login replaces whatever session the browser still holds (e.g. a reload after the password
     // step), so it cannot be stuck on a stale token; Sec-Fetch-Site/Origin and SameSite=Strict still apply.
-    const session = c.req.path === '/api/auth/login' ? undefined : c.get('session');
+    const session = c.req.path === '/api/auth/login' || c.req.path === '/api/auth/activate' ? undefined : c.get('session');
     if (session && c.req.header('x-csrf-token') !== session.csrfToken) {
       return errorJson(c, 403, 'csrf', 'CSRFトークンが一致しません。画面を再読み込みしてください');
     }

@@ -1,5 +1,5 @@
 import { defineModule } from '../../platform/module.js';
-import { AuthService } from './auth.service.js';
+import { AuthService, authLimitsOf } from './auth.service.js';
 import { StaffService } from './staff.service.js';
 import { registerAuthRoutes } from './auth.routes.js';
 import { registerStaffRoutes } from './staff.routes.js';
@@ -9,7 +9,7 @@ export const accessModule = defineModule({
   name: 'access',
   title: '利用者管理・認証',
   services: (core) => ({
-    auth: new AuthService(core.database.db, core.keyring, core.audit),
+    auth: new AuthService(core.database.db, core.keyring, core.audit, authLimitsOf(core.config)),
     staff: new StaffService(core.database.db, core.keyring, core.audit),
   }),
   routes: (app) => {

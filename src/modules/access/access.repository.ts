@@ -47,10 +47,36 @@ export class AccessRepository {
     });
   }
 
-  async resetFailures(staffId: string, actorLabel: string): Promise<void> {
+  /** A correct password clears the password failures only; second-factor failures stay counted. */
+  async resetPasswordFailures(staffId: string, actorLabel: string): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
       await sql`SELECT set_config('nhi.actor', ${actorLabel}, true)`.execute(tx);
       await tx.updateTable('staff').set({ failed_logins: 0, locked_until: null }).where('staff_id', '=', staffId).execute();
+    });
+  }
+
+  /** A wrong TOTP code or security key; locks the account (lockedUntil) after a few. Returns the count. */
+  async recordSecondFactorFailure(staffId: string, lockedUntil: (failures: number) => Date | null, actorLabel: string): Promise<number> {
+    return this.db.transaction().execute(async (tx) => {
+      await sql`SELECT set_config('nhi.actor', ${actorLabel}, true)`.execute(tx);
+      const row = await tx
+        .updateTable('staff')
+        .set((eb) => ({ second_factor_failures: eb('second_factor_failures', '+', 1) }))
+        .where('staff_id', '=', staffId)
+        .returning('second_factor_failures')
+        .executeTakeFirst();
+      const failures = row?.second_factor_failures ?? 0;
+      const until = lockedUntil(failures);
+      if (until) await tx.updateTable('staff').set({ locked_until: until }).where('staff_id', '=', staffId).execute();
+      return failures;
+    });
+  }
+
+  /** A successful second factor: every failure count starts again. */
+  async resetAllFailures(staffId: string, actorLabel: string): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      await sql`SELECT set_config('nhi.actor', ${actorLabel}, true)`.execute(tx);
+      await tx.updateTable('staff').set({ failed_logins: 0, second_factor_failures: 0, locked_until: null }).where('staff_id', '=', staffId).execute();
     });
   }
 
@@ -69,8 +95,8 @@ export class AccessRepository {
     });
   }
 
-  createSession(row: { session_hash: string; staff_id: string; csrf_token: string; ip: string | null; terminal: string | null }) {
-    return this.db.insertInto('staff_session').values({ ...row, stage: 'password_ok', second_factor: null }).execute();
+  createSession(row: { session_hash: string; staff_id: string; csrf_token: string; ip: string | null; terminal: string | null }, stage: 'password_ok' | 'enrolment' = 'password_ok') {
+    return this.db.insertInto('staff_session').values({ ...row, stage, second_factor: null }).execute();
   }
 
   findLiveSession(hash: string) {
@@ -106,12 +132,57 @@ export class AccessRepository {
       .execute();
   }
 
+  /**
+   * Enrolment confirmed: the password and TOTP secret held on the session become the account's, the
+   * activation code is spent, and the session becomes active under a new id. False when the account
+   * left enrolment meanwhile (e.g. completed in another session).
+   */
+  async completeEnrolment(staffId: string, values: { password_hash: string; totp_secret_enc: string; totp_last_step: number }, oldHash: string, newHash: string, csrfToken: string): Promise<boolean> {
+    return this.db.transaction().execute(async (tx) => {
+      await sql`SELECT set_config('nhi.actor', ${`staff:${staffId}`}, true)`.execute(tx);
+      const r = await tx
+        .updateTable('staff')
+        .set({ ...values, activation_code_hash: null, activation_expires_at: null, failed_logins: 0, second_factor_failures: 0, locked_until: null })
+        .where('staff_id', '=', staffId)
+        .where('activation_code_hash', 'is not', null)
+        .returning('staff_id')
+        .executeTakeFirst();
+      if (!r) return false;
+      await tx
+        .updateTable('staff_session')
+        .set({ session_hash: newHash, stage: 'active', second_factor: 'totp', csrf_token: csrfToken, enrol_password_hash: null, enrol_totp_secret_enc: null, last_seen_at: new Date() })
+        .where('session_hash', '=', oldHash)
+        .execute();
+      return true;
+    });
+  }
+
   setChallenge(hash: string, challenge: string | null) {
     return this.db.updateTable('staff_session').set({ webauthn_challenge: challenge }).where('session_hash', '=', hash).execute();
   }
 
   setStepUp(hash: string, at: Date) {
-    return this.db.updateTable('staff_session').set({ step_up_at: at }).where('session_hash', '=', hash).execute();
+    return this.db.updateTable('staff_session').set({ step_up_at: at, step_up_failures: 0 }).where('session_hash', '=', hash).execute();
+  }
+
+  /** One more wrong step-up code in this session; returns the session's count. */
+  async addStepUpFailure(hash: string): Promise<number> {
+    const r = await this.db
+      .updateTable('staff_session')
+      .set((eb) => ({ step_up_failures: eb('step_up_failures', '+', 1) }))
+      .where('session_hash', '=', hash)
+      .returning('step_up_failures')
+      .executeTakeFirst();
+    return r?.step_up_failures ?? 0;
+  }
+
+  setEnrolment(hash: string, values: { enrol_password_hash?: string; enrol_totp_secret_enc?: string }) {
+    return this.db.updateTable('staff_session').set(values).where('session_hash', '=', hash).where('stage', '=', 'enrolment').execute();
+  }
+
+  /** Other live enrolment sessions of this staff member (a second use of the code replaces the first). */
+  endEnrolmentSessions(staffId: string, reason: string) {
+    return this.db.updateTable('staff_session').set({ ended_at: new Date(), end_reason: reason }).where('staff_id', '=', staffId).where('stage', '=', 'enrolment').where('ended_at', 'is', null).execute();
   }
 
   credentialsOf(staffId: string) {

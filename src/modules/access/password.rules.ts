@@ -29,3 +29,16 @@ export const LOCKOUT_MINUTES = 15;
 export function lockUntilAfterFailure(failedLogins: number, now: Date): Date | null {
   return failedLogins >= LOCKOUT_THRESHOLD ? new Date(now.getTime() + LOCKOUT_MINUTES * 60_000) : null;
 }
+
+/**
+ * Second-factor guessing (TOTP, security key, step-up) is counted apart from password failures: a correct
+ * password does not reset it, only a successful second factor does. A 6-digit code has 10^6 values and
+ * ±1 step accepts 3 of them, so 5 guesses per lockout period keep the chance negligible.
+ */
+export const SECOND_FACTOR_LOCK_THRESHOLD = 5;
+/** Wrong step-up codes within one session before that session ends (the user logs in again). */
+export const STEP_UP_FAILURES_PER_SESSION = 3;
+
+export function lockUntilAfterSecondFactorFailure(failures: number, now: Date): Date | null {
+  return failures >= SECOND_FACTOR_LOCK_THRESHOLD ? new Date(now.getTime() + LOCKOUT_MINUTES * 60_000) : null;
+}
