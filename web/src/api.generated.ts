@@ -1221,6 +1221,451 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/activate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 初回登録: 職員ID+初回登録コード
+         * @description 管理者が発行した初回登録コード(有効期限72時間、1回限り)でログインし、初回登録だけができるセッションを開始します。続けて /api/auth/enrolment/password(自分でパスワードを設定)→ /api/auth/enrolment/totp(認証アプリ用の秘密鍵を受け取る)→ /api/auth/enrolment/confirm(認証アプリの確認コード)の順に進むと、アカウントが有効になりログイン済みになります。誤った・期限切れのコードはログイン失敗として数え、ロックと試行制限の対象です。
+         *
+         *     必要な権限: なし(公開)
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description 初回登録コード(大文字小文字・空白・ハイフンは区別しません) */
+                        code: string;
+                        staffId: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description 初回登録へ */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            csrfToken: string;
+                            /** @enum {string} */
+                            stage: "enrolment";
+                        };
+                    };
+                };
+                /** @description 入力が不正です(項目ごとのメッセージ付き) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description ログインしていません */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 権限がありません */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 見つかりません */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description アカウントがロックされています(パスワードまたは第二要素の誤りが続いた) */
+                423: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 試行が多すぎます(同じ端末・同じ職員IDから)。Retry-After 秒後に再試行 */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description パスワード照合が混み合っています。Retry-After 秒後に再試行 */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/enrolment/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 初回登録: 確認コードで完了
+         * @description 認証アプリの6桁のコードが正しければ、パスワードと秘密鍵がアカウントに登録され、初回登録コードは使えなくなり、ログイン済みになります。誤りは第二要素の失敗として数えます。
+         *
+         *     必要な権限: なし(公開)
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        code: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description 登録完了・ログイン済み */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            staff: components["schemas"]["Me"];
+                        };
+                    };
+                };
+                /** @description 入力が不正です(項目ごとのメッセージ付き) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description ログインしていません */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 権限がありません */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 見つかりません */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description アカウントがロックされています(パスワードまたは第二要素の誤りが続いた) */
+                423: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 試行が多すぎます(同じ端末・同じ職員IDから)。Retry-After 秒後に再試行 */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description パスワード照合が混み合っています。Retry-After 秒後に再試行 */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/enrolment/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 初回登録: 自分のパスワードを設定
+         * @description 初回登録セッションでのみ使えます。パスワードは確認コードで登録が完了したときに有効になります。
+         *
+         *     必要な権限: なし(公開)
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        newPassword: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description 設定しました */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description 入力が不正です(項目ごとのメッセージ付き) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description ログインしていません */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 権限がありません */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 見つかりません */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description アカウントがロックされています(パスワードまたは第二要素の誤りが続いた) */
+                423: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 試行が多すぎます(同じ端末・同じ職員IDから)。Retry-After 秒後に再試行 */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description パスワード照合が混み合っています。Retry-After 秒後に再試行 */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/enrolment/totp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 初回登録: 認証アプリ用の秘密鍵を受け取る
+         * @description TOTP の秘密鍵を返す唯一の API です(本人の初回登録セッションに対してのみ)。呼ぶたびに新しい秘密鍵になります。
+         *
+         *     必要な権限: なし(公開)
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description 秘密鍵 */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description otpauth://totp/… 認証アプリに登録する URI */
+                            otpauthUri: string;
+                            /** @description Base32 の秘密鍵(手入力用) */
+                            secret: string;
+                        };
+                    };
+                };
+                /** @description 入力が不正です(項目ごとのメッセージ付き) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description ログインしていません */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 権限がありません */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 見つかりません */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description アカウントがロックされています(パスワードまたは第二要素の誤りが続いた) */
+                423: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 試行が多すぎます(同じ端末・同じ職員IDから)。Retry-After 秒後に再試行 */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description パスワード照合が混み合っています。Retry-After 秒後に再試行 */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/login": {
         parameters: {
             query?: never;
@@ -1232,7 +1677,9 @@ export interface paths {
         put?: never;
         /**
          * ログイン(職員ID+パスワード)
-         * @description 必要な権限: なし(公開)
+         * @description パスワードの誤りが5回続くとアカウントを15分ロックします。同じ端末(IP)・同じ職員IDからの失敗が続くと 429 で一時的に受け付けません。初回登録(パスワード未設定)のアカウントは /api/auth/activate から始めます。
+         *
+         *     必要な権限: なし(公開)
          */
         post: {
             parameters: {
@@ -1293,6 +1740,33 @@ export interface paths {
                 };
                 /** @description 見つかりません */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description アカウントがロックされています(パスワードまたは第二要素の誤りが続いた) */
+                423: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 試行が多すぎます(同じ端末・同じ職員IDから)。Retry-After 秒後に再試行 */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description パスワード照合が混み合っています。Retry-After 秒後に再試行 */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1547,7 +2021,9 @@ export interface paths {
         put?: never;
         /**
          * 再認証(ステップアップ)
-         * @description 必要な権限: ログインのみ
+         * @description 誤ったコードが1つのセッションで3回続くとセッションを終了します(再ログインが必要)。誤りはアカウントの第二要素の失敗にも数え、5回続くとアカウントをロックします。
+         *
+         *     必要な権限: ログインのみ
          */
         post: {
             parameters: {
@@ -1607,6 +2083,33 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description アカウントがロックされています(パスワードまたは第二要素の誤りが続いた) */
+                423: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 試行が多すぎます(同じ端末・同じ職員IDから)。Retry-After 秒後に再試行 */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description パスワード照合が混み合っています。Retry-After 秒後に再試行 */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -1626,7 +2129,9 @@ export interface paths {
         put?: never;
         /**
          * 第二要素: ワンタイムパスワード
-         * @description 必要な権限: なし(公開)
+         * @description 誤りはパスワードとは別に数え(正しいパスワードでは戻りません)、5回続くとアカウントをロックし、このセッションを終了します。
+         *
+         *     必要な権限: なし(公開)
          */
         post: {
             parameters: {
@@ -1683,6 +2188,33 @@ export interface paths {
                 };
                 /** @description 見つかりません */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description アカウントがロックされています(パスワードまたは第二要素の誤りが続いた) */
+                423: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 試行が多すぎます(同じ端末・同じ職員IDから)。Retry-After 秒後に再試行 */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description パスワード照合が混み合っています。Retry-After 秒後に再試行 */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2019,6 +2551,33 @@ export interface paths {
                 };
                 /** @description 見つかりません */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description アカウントがロックされています(パスワードまたは第二要素の誤りが続いた) */
+                423: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 試行が多すぎます(同じ端末・同じ職員IDから)。Retry-After 秒後に再試行 */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description パスワード照合が混み合っています。Retry-After 秒後に再試行 */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };

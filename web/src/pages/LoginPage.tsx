@@ -3,6 +3,7 @@ import { browserSupportsWebAuthn, startAuthentication } from '@simplewebauthn/br
 import { ApiError, request, type ApiOk, type Me } from '../api.js';
 import { ErrorMessage, Notice, PageHeading, TextField, validationError } from '../components/ui.js';
 import { webauthnErrorMessage } from '../webauthn.js';
+import { EnrolmentSteps } from './EnrolmentSteps.js';
 
 export type LoginReason = 'expired' | 'loggedOut';
 type LoginResponse = ApiOk<'/api/auth/login', 'post'>;
@@ -14,7 +15,7 @@ function normalize(s: string): string {
 }
 
 export function LoginPage({ reason, onLoggedIn }: { reason?: LoginReason | undefined; onLoggedIn: (me: Me) => void }): ReactNode {
-  const [stage, setStage] = useState<'password' | 'second'>('password');
+  const [stage, setStage] = useState<'password' | 'second' | 'enrol'>('password');
   const [methods, setMethods] = useState<Method[]>([]);
   const [staffId, setStaffId] = useState('');
   const [password, setPassword] = useState('');
@@ -125,9 +126,11 @@ export function LoginPage({ reason, onLoggedIn }: { reason?: LoginReason | undef
       ) : reason === 'loggedOut' && stage === 'password' && !error ? (
         <Notice>ログアウトしました。</Notice>
       ) : null}
-      <ErrorMessage error={error} id="login-error" />
+      {stage === 'enrol' ? null : <ErrorMessage error={error} id="login-error" />}
 
-      {stage === 'password' ? (
+      {stage === 'enrol' ? (
+        <EnrolmentSteps onLoggedIn={onLoggedIn} onCancel={() => setStage('password')} />
+      ) : stage === 'password' ? (
         <form className="card form" onSubmit={(e) => void submitPassword(e)} noValidate aria-label="ログイン">
           <TextField
             id="staffId"
@@ -154,6 +157,19 @@ export function LoginPage({ reason, onLoggedIn }: { reason?: LoginReason | undef
           <div className="form__actions">
             <button type="submit" className="button" disabled={busy}>
               ログイン
+            </button>
+          </div>
+          <div className="form__actions form__actions--secondary">
+            <button
+              type="button"
+              className="button button--link"
+              onClick={() => {
+                setError(null);
+                setFieldErrors({});
+                setStage('enrol');
+              }}
+            >
+              初めてログインする方（初回登録コードをお持ちの方）
             </button>
           </div>
         </form>
