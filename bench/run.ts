@@ -1,5 +1,5 @@
 /**
- * Benchmark runner: `tsx bench/run.ts [seed] [search]` (default: all, in that order).
+ * Benchmark runner: `tsx bench/run.ts [seed] [search] [login-flood]` (default: all, in that order).
  *
  * Runs against PostgreSQL at DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres): creates
  * a fresh database bench_<timestamp>, runs the benches, prints a table and writes
@@ -27,6 +27,7 @@ import { Keyring, newKeyFile } from '../src/security/keyring.js';
 import { seedDemoCity, type SeedResult } from '../src/demo/generator.js';
 import { seedBench } from './seed.bench.js';
 import { searchBench } from './search.bench.js';
+import { loginFloodBench } from './login-flood.bench.js';
 import { PgCpuSampler, type PgCpu } from './pg-cpu.js';
 
 export interface BenchMetric {
@@ -71,7 +72,7 @@ export interface Bench {
   run(ctx: BenchContext): Promise<BenchOutcome>;
 }
 
-const BENCHES: readonly Bench[] = [seedBench, searchBench];
+const BENCHES: readonly Bench[] = [seedBench, searchBench, loginFloodBench];
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const envInt = (name: string, fallback: number) => {

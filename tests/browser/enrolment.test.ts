@@ -47,23 +47,23 @@ describe('初回登録', () => {
     await page.goto(server.url + '/');
     await page.getByRole('button', { name: /初めてログインする方/ }).click();
 
-    await page.getByLabel('初回登録コード').waitFor();
+    await page.getByRole('textbox', { name: /^初回登録コード/ }).waitFor();
     expect(await page.getByRole('heading', { name: /初回登録（手順 1 \/ 3：初回登録コード）/ }).count()).toBe(1);
-    await page.getByLabel('職員ID').fill('shinjin91');
-    await page.getByLabel('初回登録コード').fill(newActivationCode());
+    await page.getByRole('textbox', { name: /^職員ID/ }).fill('shinjin91');
+    await page.getByRole('textbox', { name: /^初回登録コード/ }).fill(newActivationCode());
     await page.getByRole('button', { name: '次へ' }).click();
     await expect.poll(() => page.getByRole('alert').first().innerText()).toContain('職員IDまたは初回登録コードが正しくありません');
-    await page.getByLabel('初回登録コード').fill(code.toLowerCase());
+    await page.getByRole('textbox', { name: /^初回登録コード/ }).fill(code.toLowerCase());
     await shot(page, '1-code');
     await page.getByRole('button', { name: '次へ' }).click();
 
-    await page.getByLabel('新しいパスワード（確認）').waitFor();
-    await page.getByLabel('新しいパスワード', { exact: true }).fill('short');
-    await page.getByLabel('新しいパスワード（確認）').fill('short');
+    await page.locator('#enrol-newPassword2').waitFor();
+    await page.locator('#enrol-newPassword').fill('short');
+    await page.locator('#enrol-newPassword2').fill('short');
     await page.getByRole('button', { name: '次へ' }).click();
     await expect.poll(() => page.locator('#enrol-newPassword-error, .field-error').first().innerText()).toContain('12文字以上');
-    await page.getByLabel('新しいパスワード', { exact: true }).fill('Shinjin-Browser-2026');
-    await page.getByLabel('新しいパスワード（確認）').fill('Shinjin-Browser-2026');
+    await page.locator('#enrol-newPassword').fill('Shinjin-Browser-2026');
+    await page.locator('#enrol-newPassword2').fill('Shinjin-Browser-2026');
     await shot(page, '2-password');
     await page.getByRole('button', { name: '次へ' }).click();
 
@@ -76,10 +76,10 @@ describe('初回登録', () => {
     expect(await unlabelledControls(page)).toEqual([]);
     await shot(page, '3-app');
     const good = authenticator.generate(secret);
-    await page.getByLabel('確認コード').fill(good === '000000' ? '111111' : '000000');
+    await page.getByRole('textbox', { name: /^確認コード/ }).fill(good === '000000' ? '111111' : '000000');
     await page.getByRole('button', { name: '登録を完了する' }).click();
     await expect.poll(() => page.getByRole('alert').first().innerText()).toContain('確認コードが正しくありません');
-    await page.getByLabel('確認コード').fill(good);
+    await page.getByRole('textbox', { name: /^確認コード/ }).fill(good);
     await shot(page, '4-confirm');
     await page.getByRole('button', { name: '登録を完了する' }).click();
     await page.getByRole('button', { name: 'ログアウト' }).waitFor();

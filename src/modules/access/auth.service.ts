@@ -87,9 +87,13 @@ export class AuthService {
     return argon2.hash(password, ARGON2_OPTIONS);
   }
 
+  private busy(): RetryLaterError {
+    return new RetryLaterError(503, 'busy', 'ログインの処理が混み合っています。数秒後にもう一度お試しください', 2);
+  }
+
   private async bounded<T>(fn: () => Promise<T>): Promise<T> {
     const r = await this.hashLimiter.run(fn);
-    if (!r) throw new RetryLaterError(503, 'busy', 'ログインの処理が混み合っています。数秒後にもう一度お試しください', 2);
+    if (!r) throw this.busy();
     return r.value;
   }
 
@@ -146,6 +150,10 @@ export class AuthService {
   /** Step 1: ID + password. Returns a session token in stage 'password_ok'. */
   async login(staffId: string, password: string, info: RequestInfo): Promise<{ token: string; csrfToken: string; methods: ('totp' | 'webauthn')[] }> {
     await this.takeAttempt(info, staffId, 'login.password');
+    if (this.hashLimiter.full) {
+      this.attemptSucceeded(info, staffId); // not an attempt: its tokens go back
+      throw this.busy(); // refused before any database work
+    }
     const staff = await this.repo.findStaff(staffId);
     const now = new Date();
     const fail = async (reason: string, code = 'invalid_credentials', status: 401 | 423 = 401, message = '職員IDまたはパスワードが正しくありません') => {

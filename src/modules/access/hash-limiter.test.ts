@@ -32,11 +32,13 @@ describe('password hashing is bounded', () => {
     const results = Array.from({ length: 30 }, () => limiter.run(h.job));
     await h.tick();
     expect(h.running()).toBe(2);
+    expect(limiter.full).toBe(true);
     // 2 running + 3 waiting; the other 25 were refused without their job ever starting
     const settled = await Promise.all(results.slice(5));
     expect(settled.every((r) => r === null)).toBe(true);
     expect(h.releases.length).toBe(2);
     await h.releaseAll();
+    expect(limiter.full).toBe(false);
     const done = await Promise.all(results.slice(0, 5));
     expect(done).toEqual(Array(5).fill({ value: 'hashed' }));
     expect(h.maxSeen()).toBe(2);

@@ -12,6 +12,11 @@ export class HashLimiter {
     readonly queue: number,
   ) {}
 
+  /** Every slot busy and the queue full: a new hash would be refused. */
+  get full(): boolean {
+    return this.running >= this.concurrency && this.waiting.length >= this.queue;
+  }
+
   /** Runs fn when a slot is free; returns null (fn not run) when the queue is full. */
   async run<T>(fn: () => Promise<T>): Promise<{ value: T } | null> {
     if (this.running >= this.concurrency) {
