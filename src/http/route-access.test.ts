@@ -33,6 +33,12 @@ const PUBLIC_ALLOWED = new Set([
   'POST /api/auth/totp',
   'POST /api/auth/webauthn/options',
   'POST /api/auth/webauthn/verify',
+  // 初回登録: the activation code opens a session in stage 'enrolment'; the three steps check that stage
+  // in the service (enrolment.service.ts) and do nothing without it (enrolment.test.ts).
+  'POST /api/auth/activate',
+  'POST /api/auth/enrolment/password',
+  'POST /api/auth/enrolment/totp',
+  'POST /api/auth/enrolment/confirm',
   'GET /api/openapi.json',
   'GET /api/docs',
   'GET /api/docs.css',
