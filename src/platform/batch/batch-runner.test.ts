@@ -131,6 +131,17 @@ describe('batch runner', () => {
     expect(denied.length).toBeGreaterThan(0);
   });
 
+  it('two starts at the same moment: exactly one runs, the other is refused (the partial unique index on PostgreSQL)', async () => {
+    const file = inputFile(10, 6);
+    const results = await Promise.allSettled([0, 1].map(() => runBatch(deps(), incomeImportJob(), { file }, { actor: actor(), chunkSize: 3 })));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const refused = results.filter((r) => r.status === 'rejected');
+    expect(refused).toHaveLength(1);
+    expect((refused[0] as PromiseRejectedResult).reason).toBeInstanceOf(BatchRefusal);
+    expect(String((refused[0] as PromiseRejectedResult).reason)).toMatch(/は実行中です/);
+    expect(await incomeState()).toMatchObject({ rows: 10, distinct: 10 });
+  });
+
   it('killed after chunk 2 (its process gone: the run stays "running"), a new start takes it over and resumes to identical totals', async () => {
     const file = inputFile(25, 3);
     await expect(
