@@ -65,6 +65,8 @@ export interface ChangeKind {
   stepUpToApprove?: boolean;
   /** Wipe the payload once approved or rejected (it held a secret only the apply step needed). */
   clearPayloadOnDecision?: boolean;
+  /** The warnings of this kind are listed only to viewers holding this permission (they may tell who holds a number). */
+  warningsNeed?: Permission;
   /**
    * Apply the change inside the approval transaction. Throw AppError to refuse (the whole approval
    * rolls back and the refusal is audited). Returns extra audit detail (never a My Number).
@@ -199,7 +201,7 @@ export class ApprovalService {
           residentStatus: r.resident_status ?? null,
           fields: summary.fields ?? [],
           notes: summary.notes ?? [],
-          warnings: r.warnings ?? [],
+          warnings: k?.warningsNeed && !(actor.kind !== 'anonymous' && actor.permissions.has(k.warningsNeed)) ? [] : (r.warnings ?? []),
           status: r.status,
           requestedBy: r.requested_by,
           requestedByLabel: who(r.requested_by),

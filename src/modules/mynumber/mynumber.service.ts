@@ -71,6 +71,7 @@ export class MyNumberService {
         functionCode: 'mynumber.write',
         payload: MyNumberPayloadSchema,
         clearPayloadOnDecision: true,
+      warningsNeed: 'mynumber.read',
         apply: (tx, change, approver) => this.applyChange(tx, change, approver, 'register'),
       },
       {
@@ -79,6 +80,7 @@ export class MyNumberService {
         functionCode: 'mynumber.write',
         payload: MyNumberPayloadSchema,
         clearPayloadOnDecision: true,
+      warningsNeed: 'mynumber.read',
         apply: (tx, change, approver) => this.applyChange(tx, change, approver, 'correct'),
       },
       {
@@ -88,6 +90,7 @@ export class MyNumberService {
         payload: MyNumberPayloadSchema,
         stepUpToApprove: true,
         clearPayloadOnDecision: true,
+      warningsNeed: 'mynumber.read',
         apply: (tx, change, approver) => this.applyChange(tx, change, approver, 'delete'),
       },
     ];

@@ -4,6 +4,9 @@ import { createFixture, FIXTURE, type Fixture, type Session } from '../../testin
 import { fakeMyNumber, myNumberCheckDigit } from '../../lib/mynumber.js';
 import { myNumberAad } from './mynumber.rules.js';
 import { sha256 } from '../access/auth.service.js';
+import { applyOrganization, type Organization } from '../access/organization.js';
+import { operatorActor } from '../../security/actor.js';
+import { ALL_PERMISSIONS } from '../access/permissions.js';
 
 let f: Fixture;
 beforeAll(async () => {
@@ -223,6 +226,14 @@ describe('reject and 関連性・整合性チェック', () => {
     const w = list.items.find((i) => i.changeId === body.changeId)!.warnings.join();
     expect(w).toContain('関連性・整合性チェック');
     expect(w).toContain(String(F.yamada.head));
+    // An approver without mynumber.read (a role of approval + mynumber.write) is not shown who holds it.
+    const op = operatorActor('test', new Set(ALL_PERMISSIONS));
+    await applyOrganization(db(), { offices: [], roles: [{ code: 'test_approver', name: '試験 承認者', permissions: ['approval', 'mynumber.write'] }] } as unknown as Organization, op.id);
+    const password = 'Approver-Test-Pass-2026!';
+    const { totpSecret } = await f.deps.staff.create({ staffId: 'shonin01', displayName: '承認 六郎', officeCode: 'kokuho', password, roles: ['test_approver'] }, op);
+    const approver = tracked(await f.loginWith('shonin01', password, totpSecret));
+    const theirs = (await (await approver.request('GET', '/api/approvals')).json()) as { items: { changeId: number; warnings: string[] }[] };
+    expect(theirs.items.find((i) => i.changeId === body.changeId)!.warnings).toEqual([]);
     expect((await chief.request('POST', `/api/approvals/${body.changeId}/reject`, { note: '他の住民の番号' })).status).toBe(200);
     // A requester who may look numbers up (mynumber.read) is told at once.
     const own = await register(chief, F.sato.mother, N1);
