@@ -48,17 +48,51 @@ function parseArgs(argv: string[]): { args: Record<string, string | boolean>; po
   return { args, positional };
 }
 
-function opts<T extends z.ZodRawShape>(shape: T, args: Record<string, string | boolean>): z.infer<z.ZodObject<T>> {
+/**
+ * Read a command's options. Every problem is explained once per option, in Japanese, naming it:
+ * 「--residents を指定してください」, 「--since: YYYY-MM-DD 形式の実在する日付で指定してください」; runCli adds the
+ * command's example and answers exit code 2.
+ */
+export function opts<T extends z.ZodRawShape>(shape: T, args: Record<string, string | boolean>): z.infer<z.ZodObject<T>> {
   const r = z.object(shape).strict().safeParse(args);
   if (!r.success) {
-    throw new AppError(400, 'bad_option', r.error.issues.map((i) => (i.code === 'unrecognized_keys' ? `不明なオプション: ${i.keys.map((k) => `--${k}`).join(', ')}` : `--${i.path.join('.')}: ${i.message}`)).join('\n'));
+    const messages = new Map<string, string>();
+    for (const i of r.error.issues) {
+      if (i.code === 'unrecognized_keys') for (const k of i.keys) messages.set(k, `不明なオプションです: --${k}`);
+      const key = String(i.path[0] ?? '');
+      if (!key || messages.has(key)) continue;
+      messages.set(key, args[key] === undefined ? `--${key} を指定してください(${i.message})` : `--${key}: ${i.message}`);
+    }
+    throw new AppError(400, 'bad_option', [...messages.values()].join('\n'));
   }
   return r.data;
 }
 
+/** A whole number option within [min, max] (digits only), one message stating the range. */
+export function intOption(min: number, max: number) {
+  const rule = `${min.toLocaleString('en-US')}〜${max.toLocaleString('en-US')}の整数で指定してください`;
+  return z
+    .union([z.string(), z.boolean()], { error: rule })
+    .refine((v) => typeof v === 'string' && /^\d{1,9}$/.test(v) && Number(v) >= min && Number(v) <= max, rule)
+    .transform(Number);
+}
+
+/** A text option (a value must follow the option). */
+export function textOption(max: number, what: string) {
+  const rule = `${what}を${max}文字以内で指定してください`;
+  return z
+    .union([z.string(), z.boolean()], { error: rule })
+    .refine((v) => typeof v === 'string' && v.trim().length >= 1 && v.length <= max, rule)
+    .transform(String);
+}
+
 const progressBar = (label: string) => new cliProgress.SingleBar({ format: `${label} {bar} {percentage}% | {value}/{total} | 残り {eta_formatted}` }, cliProgress.Presets.shades_classic);
 
-const isoDateOption = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD で指定してください');
+const ISO_DATE_OPTION_RULE = 'YYYY-MM-DD 形式の実在する日付で指定してください(例: 2026-04-01)';
+const isoDateOption = z
+  .union([z.string(), z.boolean()], { error: ISO_DATE_OPTION_RULE })
+  .refine((v) => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v) && parseDateInput(v) === v, ISO_DATE_OPTION_RULE)
+  .transform(String);
 
 const COMMANDS: Record<string, Command> = {
   'params-show': {
@@ -90,9 +124,9 @@ const COMMANDS: Record<string, Command> = {
     async run(deps, args) {
       const o = opts(
         {
-          residents: z.coerce.number({ error: '住民数は整数で指定してください' }).int().min(1, '1人以上').max(2_000_000, '2,000,000人まで'),
-          seed: z.coerce.number({ error: '--seed は整数で指定してください' }).int().default(deps.config.demoSeed),
-          offset: z.coerce.number().int().min(0).default(0),
+          residents: intOption(1, 2_000_000),
+          seed: intOption(0, 2_147_483_647).default(deps.config.demoSeed),
+          offset: intOption(0, 999_999_999).default(0),
           'rebuild-indexes': z.coerce.boolean().optional(),
         },
         args,
@@ -140,7 +174,7 @@ const COMMANDS: Record<string, Command> = {
     usage: 'staff-disable <職員ID> --reason 人事異動',
     permission: 'user.admin',
     async run(deps, args, positional) {
-      const o = opts({ reason: z.string().min(1, '理由を入力してください').max(200) }, args);
+      const o = opts({ reason: textOption(200, '理由') }, args);
       const id = positional[0];
       if (!id) throw new AppError(400, 'bad_option', '職員IDを指定してください');
       const r = await deps.staff.disable(id, o.reason, operatorActor('staff-disable', new Set(['user.admin'])));
@@ -165,7 +199,7 @@ const COMMANDS: Record<string, Command> = {
     usage: 'access-review --since 2026-04-01',
     permission: 'user.admin',
     async run(deps, args) {
-      const o = opts({ since: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD で指定してください') }, args);
+      const o = opts({ since: isoDateOption }, args);
       const actor = operatorActor('access-review', new Set(['user.admin']));
       const r = await deps.staff.accessReview(new Date(`${o.since}T00:00:00+09:00`));
       await deps.audit.appendAlone(deps.database.db, actor, { functionCode: 'user.admin', action: 'access.review', detail: { since: o.since, staff: r.staff.length, changes: r.changes.length } });
@@ -219,7 +253,7 @@ const COMMANDS: Record<string, Command> = {
     usage: 'keys-rotate --jimu nhi.eligibility --batch-size 500',
     permission: 'mynumber.write',
     async run(deps, args) {
-      const o = opts({ jimu: z.string().min(1, '事務コードを指定してください').max(64), 'batch-size': z.coerce.number().int().min(1).max(10_000).default(500), to: z.string().max(32).optional() }, args);
+      const o = opts({ jimu: textOption(64, '事務コード(例: nhi.eligibility)'), 'batch-size': intOption(1, 10_000).default(500), to: z.string().max(32).optional() }, args);
       const { rotateMyNumberKeys } = await import('../modules/mynumber/key-rotation.js');
       const bar = progressBar('再暗号化');
       let started = false;
@@ -246,7 +280,7 @@ const COMMANDS: Record<string, Command> = {
     usage: 'batch runs [--job keys-rotate] [--limit 20]',
     permission: 'audit',
     async run(deps, args) {
-      const o = opts({ job: z.string().max(64).optional(), limit: z.coerce.number({ error: '--limit は整数で指定してください' }).int().min(1, '1以上').max(1000, '1000まで').default(20) }, args);
+      const o = opts({ job: z.string().max(64).optional(), limit: intOption(1, 1000).default(20) }, args);
       const { listRuns, runsText } = await import('../platform/batch/batch-runs.js');
       console.log(runsText(await listRuns(deps.database.db, o)));
       return 0;
@@ -270,6 +304,8 @@ const COMMANDS: Record<string, Command> = {
 
 // `audit verify` is also accepted (two words), as the docs write it.
 const ALIASES: Record<string, string> = { 'audit verify': 'audit-verify', 'audit checkpoint': 'audit-checkpoint', 'params show': 'params-show', 'batch runs': 'batch-runs', 'batch abandon': 'batch-abandon' };
+
+const usageHint = (cmd: Command) => `\n例: npm run cli -- ${cmd.usage}\n(コマンドの一覧と説明: npm run cli -- help)`;
 
 function help(): void {
   console.log('使い方: npm run cli -- <コマンド> [オプション]\n');
@@ -299,7 +335,7 @@ export async function runCli(argv: string[]): Promise<number> {
       return await cmd.run(undefined as never, args, positional);
     } catch (e) {
       if (e instanceof AppError || e instanceof ParamError) {
-        console.error(`エラー: ${e.message}`);
+        console.error(`エラー: ${e.message}${e instanceof AppError && e.code === 'bad_option' ? usageHint(cmd) : ''}`);
         return 2;
       }
       throw e;
@@ -333,7 +369,7 @@ export async function runCli(argv: string[]): Promise<number> {
     return await cmd.run(deps, args, positional);
   } catch (e) {
     if (e instanceof AppError) {
-      console.error(`エラー: ${e.message}`);
+      console.error(`エラー: ${e.message}${e.code === 'bad_option' ? usageHint(cmd) : ''}`);
       return 2;
     }
     throw e;
