@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Builds the migrated and fixture databases once per run; each test file copies them (src/testing/templates.ts).
+    globalSetup: ['src/testing/global-setup.ts'],
   },
 });

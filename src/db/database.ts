@@ -19,6 +19,8 @@ export interface Database {
   /** Bulk load tab-separated rows (COPY). Used by the seeder and file imports. */
   /** COPY … FROM STDIN in text format; `tsv` is the data as a string or as UTF-8 bytes. */
   copyIn(table: string, columns: readonly string[], tsv: string | Uint8Array): Promise<void>;
+  /** PGlite only: a snapshot of the data directory (a tarball), which `loadDataDir` starts from. */
+  dumpDataDir?(): Promise<Blob>;
   close(): Promise<void>;
 }
 
@@ -50,6 +52,8 @@ export interface OpenOptions {
   /** postgres://… for PostgreSQL; otherwise PGlite in dataDir (or in memory when dataDir is undefined). */
   databaseUrl?: string | undefined;
   dataDir?: string | undefined;
+  /** PGlite in memory only: start from this data-directory snapshot (`dumpDataDir()`) instead of an empty cluster. */
+  loadDataDir?: Blob | undefined;
   /** Run migrations before handing out the connection (default true). */
   migrate?: boolean;
   poolSize?: number;
@@ -124,6 +128,7 @@ async function openPglite(opts: OpenOptions): Promise<Database> {
   const unlock = opts.dataDir ? lockDataDir(opts.dataDir) : () => undefined;
   const client = new PGlite({
     ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
+    ...(opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {}),
     parsers: {
       [DATE_OID]: (v: string) => v,
       [INT8_OID]: (v: string) => Number(v),
@@ -150,6 +155,7 @@ async function openPglite(opts: OpenOptions): Promise<Database> {
         await client.exec(`SET ROLE ${APP_ROLE}`);
       }
     },
+    dumpDataDir: () => client.dumpDataDir('none'),
     close: async () => {
       await db.destroy();
       if (!client.closed) await client.close();

@@ -1,8 +1,10 @@
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { sql } from 'kysely';
 import { authenticator } from 'otplib';
 import { Writable } from 'node:stream';
 import { openTestDatabase } from '../db/test-database.js';
+import type { Database } from '../db/database.js';
+import { testTemplates } from './templates.js';
 import { Keyring, newKeyFile } from '../security/keyring.js';
 import { applyOrganization, loadOrganization } from '../modules/access/organization.js';
 import { operatorActor } from '../security/actor.js';
@@ -50,8 +52,10 @@ export interface Session {
 }
 
 export async function createFixture(): Promise<Fixture> {
-  const { database, drop } = await openTestDatabase();
-  const keyring = new Keyring(newKeyFile());
+  // Normally a copy of the fixture database the global set-up made once for the run (templates.ts).
+  const templates = testTemplates();
+  const { database, drop } = await openTestDatabase(templates?.fixture);
+  const keyring = new Keyring(templates?.keyFile ?? newKeyFile());
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, cb) {
@@ -59,15 +63,9 @@ export async function createFixture(): Promise<Fixture> {
       cb();
     },
   });
-  const logger = pino({ level: 'info' }, sink);
-  const config = { ...loadConfig({}), databaseUrl: undefined };
+  const deps = fixtureDeps(database, keyring, pino({ level: 'info' }, sink));
   const db = database.db;
-  const deps: Deps = compose({ config, database, keyring, logger });
-  const op = operatorActor('fixture', new Set(ALL_PERMISSIONS));
-  await applyOrganization(db, loadOrganization(), op.id);
-  const totp: Record<string, string> = {};
-  for (const s of DEMO_STAFF) totp[s.staffId] = (await deps.staff.create({ ...s, roles: [...s.roles] }, op)).totpSecret;
-  await insertPeople(deps, op.id);
+  const totp: Record<string, string> = templates ? { ...templates.totp } : await populateFixture(deps);
   const app = createApp(deps);
 
   const requester = (cookie: string, csrf: string) => (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
@@ -107,6 +105,21 @@ export async function createFixture(): Promise<Fixture> {
   }
 
   return { deps, app, logs, totp, totpCode, login, loginWith, close: drop };
+}
+
+/** The services of the composition root over `database`, as the server wires them. */
+export function fixtureDeps(database: Database, keyring: Keyring, logger: Logger): Deps {
+  return compose({ config: { ...loadConfig({}), databaseUrl: undefined }, database, keyring, logger });
+}
+
+/** Fill a migrated database with the fixture: organisation, demo staff, FIXTURE's people. Returns the staff's TOTP secrets. */
+export async function populateFixture(deps: Deps): Promise<Record<string, string>> {
+  const op = operatorActor('fixture', new Set(ALL_PERMISSIONS));
+  await applyOrganization(deps.database.db, loadOrganization(), op.id);
+  const totp: Record<string, string> = {};
+  for (const s of DEMO_STAFF) totp[s.staffId] = (await deps.staff.create({ ...s, roles: [...s.roles] }, op)).totpSecret;
+  await insertPeople(deps, op.id);
+  return totp;
 }
 
 export function cookieOf(r: Response): string {
