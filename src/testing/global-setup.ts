@@ -1,14 +1,9 @@
-import pino from 'pino';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
-import { openDatabase, type Database } from '../db/database.js';
-import { createPostgresDatabase, dropPostgresDatabase } from '../db/test-database.js';
-import { Keyring, newKeyFile } from '../security/keyring.js';
-import { fixtureDeps, populateFixture } from './fixture.js';
 import type { TestTemplates } from './templates.js';
 
 /**
@@ -19,6 +14,7 @@ import type { TestTemplates } from './templates.js';
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const url = process.env.DATABASE_URL;
   if (url) {
+    const { buildPostgresTemplates } = await import('./build-templates.js');
     const { templates, drop } = await buildPostgresTemplates(url);
     project.provide('testTemplates', templates);
     return drop;
@@ -37,15 +33,13 @@ async function pgliteTemplates(): Promise<TestTemplates> {
   const meta = path.join(dir, 'templates.json');
   if (!existsSync(meta)) {
     const tmp = `${dir}.${process.pid}.${randomBytes(4).toString('hex')}`;
-    mkdirSync(tmp, { recursive: true });
-    const database = await openDatabase({});
+    // Imported only when building: the application's modules take seconds to load.
+    const { buildPgliteTemplates } = await import('./build-templates.js');
     try {
-      await snapshot(database, path.join(tmp, 'migrated.tar'));
-      const filled = await fill(database);
-      await snapshot(database, path.join(tmp, 'fixture.tar'));
-      writeFileSync(path.join(tmp, 'templates.json'), JSON.stringify(filled));
-    } finally {
-      await database.close();
+      await buildPgliteTemplates(tmp);
+    } catch (e) {
+      rmSync(tmp, { recursive: true, force: true });
+      throw e;
     }
     try {
       renameSync(tmp, dir); // atomic: a run in parallel that got there first wins, and we use its snapshots
@@ -58,51 +52,6 @@ async function pgliteTemplates(): Promise<TestTemplates> {
   pruneUnused(dir);
   const { keyFile, totp } = JSON.parse(readFileSync(meta, 'utf8')) as Pick<TestTemplates, 'keyFile' | 'totp'>;
   return { migrated: path.join(dir, 'migrated.tar'), fixture: path.join(dir, 'fixture.tar'), keyFile, totp };
-}
-
-async function snapshot(database: Database, file: string): Promise<void> {
-  const tarball = await database.dumpDataDir!();
-  writeFileSync(file, Buffer.from(await tarball.arrayBuffer()));
-}
-
-async function buildPostgresTemplates(url: string): Promise<{ templates: TestTemplates; drop(): Promise<void> }> {
-  // Named t_… so that CI's clean-up of test databases removes them even when a run is killed.
-  const base = `t_template_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
-  const migrated = `${base}_migrated`;
-  const fixture = `${base}_fixture`;
-  const drop = async () => {
-    await dropPostgresDatabase(url, fixture);
-    await dropPostgresDatabase(url, migrated);
-  };
-  try {
-    await createPostgresDatabase(url, migrated);
-    const m = await openDatabase({ databaseUrl: withDatabase(url, migrated), poolSize: 1 });
-    await m.close();
-    await createPostgresDatabase(url, fixture, migrated);
-    const database = await openDatabase({ databaseUrl: withDatabase(url, fixture), poolSize: 1 });
-    try {
-      const filled = await fill(database);
-      return { templates: { migrated, fixture, ...filled }, drop };
-    } finally {
-      await database.close();
-    }
-  } catch (e) {
-    await drop();
-    throw e;
-  }
-}
-
-/** The fixture's content, made under a key file kept with the template. */
-async function fill(database: Database): Promise<Pick<TestTemplates, 'keyFile' | 'totp'>> {
-  const keyFile = newKeyFile();
-  const totp = await populateFixture(fixtureDeps(database, new Keyring(keyFile), pino({ level: 'silent' })));
-  return { keyFile, totp };
-}
-
-function withDatabase(url: string, name: string): string {
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return u.toString();
 }
 
 /** A hash of everything the templates are made from: the sources (not the tests), configuration and dependencies. */
