@@ -54,9 +54,14 @@ async function pgliteTemplates(): Promise<TestTemplates> {
   return { migrated: path.join(dir, 'migrated.tar'), fixture: path.join(dir, 'fixture.tar'), keyFile, totp };
 }
 
-/** A hash of everything the templates are made from: the sources (not the tests), configuration and dependencies. */
+/**
+ * A hash of everything the templates are made from: the sources (not the tests), configuration and
+ * dependencies, and today's date in Japan — the fixture's rows carry the time they were made, and a test
+ * may look for "today's" records, so no template outlives its day.
+ */
 function sourceHash(): string {
   const h = createHash('sha256');
+  h.update(new Date().toLocaleDateString('sv-SE', { timeZone: 'Asia/Tokyo' }));
   const walk = (rel: string) => {
     for (const entry of readdirSync(path.join(ROOT, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
       const r = path.join(rel, entry.name);
