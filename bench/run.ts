@@ -1,5 +1,7 @@
 /**
- * Benchmark runner: `tsx bench/run.ts [seed] [search] [login-flood]` (default: all, in that order).
+ * Benchmark runner: `tsx bench/run.ts [seed] [search] [login-flood] [http]` (default: all, in that order).
+ *
+ * http: audited searches over HTTP against the server in its own process (see http.bench.ts).
  *
  * Runs against PostgreSQL at DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres): creates
  * a fresh database bench_<timestamp>, runs the benches, prints a table and writes
@@ -28,6 +30,7 @@ import { seedDemoCity, type SeedResult } from '../src/demo/generator.js';
 import { seedBench } from './seed.bench.js';
 import { searchBench } from './search.bench.js';
 import { loginFloodBench } from './login-flood.bench.js';
+import { httpBench } from './http.bench.js';
 import { PgCpuSampler, type PgCpu } from './pg-cpu.js';
 
 export interface BenchMetric {
@@ -45,6 +48,8 @@ export interface BenchOutcome {
 
 export interface BenchContext {
   database: Database;
+  /** The (owner) URL of the bench database, for a server process of its own. */
+  databaseUrl: string;
   keyring: Keyring;
   residents: number;
   seed: number;
@@ -72,7 +77,7 @@ export interface Bench {
   run(ctx: BenchContext): Promise<BenchOutcome>;
 }
 
-const BENCHES: readonly Bench[] = [seedBench, searchBench, loginFloodBench];
+const BENCHES: readonly Bench[] = [seedBench, searchBench, loginFloodBench, httpBench];
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const envInt = (name: string, fallback: number) => {
@@ -166,11 +171,13 @@ async function main(): Promise<number> {
   const log = (msg: string) => console.error(`[bench] ${msg}`);
   log(`database ${dbName}${reuse ? ' (reused)' : ''}, ${residents.toLocaleString('en-US')} residents, seed ${seed}`);
 
-  const database = await openDatabase({ databaseUrl: withDatabase(baseUrl, dbName), poolSize: 8 });
+  const databaseUrl = withDatabase(baseUrl, dbName);
+  const database = await openDatabase({ databaseUrl, poolSize: 8 });
   const keyring = new Keyring(newKeyFile());
   let seeded: Seeded | undefined;
   const ctx: BenchContext = {
     database,
+    databaseUrl,
     keyring,
     residents,
     seed,
