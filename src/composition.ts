@@ -1,5 +1,6 @@
 import { MODULES } from './modules/index.js';
 import { AuditRepository } from './modules/audit/audit.repository.js';
+import type { AnchorLog } from './modules/audit/audit.anchors.js';
 import { ApprovalService } from './modules/approval/approval.service.js';
 import { registerFieldLabels } from './http/errors.js';
 import type { BusinessModule, CoreDeps } from './platform/module.js';
@@ -22,9 +23,12 @@ export function buildModules(core: CoreDeps): Deps {
   return { ...core, ...(services as unknown as Omit<Deps, keyof CoreDeps>) } as Deps;
 }
 
-/** The core every module builds on, from the pieces the caller opened (config, database, keys, logger). */
-export function compose(base: Pick<CoreDeps, 'config' | 'database' | 'keyring' | 'logger'>): Deps {
-  const audit = new AuditRepository(base.keyring);
+/**
+ * The core every module builds on, from the pieces the caller opened (config, database, keys, logger).
+ * `anchors`: where signed audit checkpoints are anchored outside the database (default: in memory).
+ */
+export function compose(base: Pick<CoreDeps, 'config' | 'database' | 'keyring' | 'logger'>, anchors?: AnchorLog): Deps {
+  const audit = new AuditRepository(base.keyring, anchors);
   const approvals = new ApprovalService(base.database.db, audit);
   return buildModules({ ...base, audit, approvals });
 }

@@ -7,7 +7,11 @@ const EnvSchema = z.object({
   HOST: z.string().default('127.0.0.1'),
   /** postgres://… → PostgreSQL; unset → embedded PGlite under DATA_DIR. */
   DATABASE_URL: z.string().url().optional(),
+  /** PostgreSQL: the server's own login (role nhi_app, not a superuser or owner); default DATABASE_URL with the user nhi_app. */
+  APP_DATABASE_URL: z.string().url().optional(),
   DATA_DIR: z.string().default('./data'),
+  /** Append-only file of signed audit checkpoint anchors (outside the database; the operator keeps a copy elsewhere). */
+  AUDIT_ANCHOR_FILE: z.string().optional(),
   /** Key file holding the My Number encryption keys, blind-index key and audit signing key. Outside the database. */
   KEY_FILE: z.string().optional(),
   DEMO_RESIDENTS: z.coerce.number().int().min(0).max(2_000_000).default(20_000),
@@ -31,8 +35,10 @@ export type Config = {
   port: number;
   host: string;
   databaseUrl: string | undefined;
+  appDatabaseUrl: string | undefined;
   dataDir: string;
   keyFile: string;
+  auditAnchorFile: string;
   demoResidents: number;
   demoSeed: number;
   sessionIdleMs: number;
@@ -58,8 +64,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
+    appDatabaseUrl: e.APP_DATABASE_URL,
     dataDir,
     keyFile: path.resolve(e.KEY_FILE ?? path.join(dataDir, 'keys.json')),
+    auditAnchorFile: path.resolve(e.AUDIT_ANCHOR_FILE ?? path.join(dataDir, 'audit-anchors.jsonl')),
     demoResidents: e.DEMO_RESIDENTS,
     demoSeed: e.DEMO_SEED,
     sessionIdleMs: e.SESSION_IDLE_MINUTES * 60_000,

@@ -15,6 +15,7 @@ const server = await startServer({
   databaseUrl: config.databaseUrl,
   dataDir: config.databaseUrl ? undefined : `${config.dataDir}/pglite`,
   keyFile: config.keyFile,
+  anchorFile: config.auditAnchorFile,
   demoResidents: config.demoResidents,
   demoSeed: config.demoSeed,
   onSeedProgress: (done, total) => {

@@ -6,6 +6,7 @@ import { openDatabase } from './db/database.js';
 import { Keyring, loadKeyFile, newKeyFile } from './security/keyring.js';
 import { createApp } from './app.js';
 import { compose } from './composition.js';
+import { FileAnchorLog } from './modules/audit/audit.anchors.js';
 import { bootstrap, type DemoLogin } from './bootstrap.js';
 import type { Deps } from './deps.js';
 import { REDACT_PATHS } from './security/redaction.js';
@@ -14,14 +15,21 @@ export interface StartOptions {
   port?: number;
   host?: string;
   databaseUrl?: string | undefined;
+  /** PostgreSQL: the server's own login (nhi_app); default derived from databaseUrl (see openDatabase). */
+  appDatabaseUrl?: string | undefined;
   /** PGlite data directory; undefined with no databaseUrl → in-memory (tests). */
   dataDir?: string | undefined;
   keyFile?: string | undefined;
+  /** Audit anchor file; undefined (tests) → anchors kept in memory. */
+  anchorFile?: string | undefined;
   demoResidents?: number;
   demoSeed?: number;
   logLevel?: Config['logLevel'];
   onSeedProgress?: (done: number, total: number) => void;
 }
+
+/** How often the audit sealer looks for new records. */
+const SEAL_EVERY_MS = 500;
 
 export interface RunningServer {
   url: string;
@@ -37,6 +45,7 @@ export async function buildDeps(opts: StartOptions): Promise<Deps> {
     ...base,
     // An explicit databaseUrl (even undefined = embedded PGlite) wins over the environment.
     databaseUrl: 'databaseUrl' in opts ? opts.databaseUrl : base.databaseUrl,
+    appDatabaseUrl: 'appDatabaseUrl' in opts ? opts.appDatabaseUrl : 'databaseUrl' in opts ? undefined : base.appDatabaseUrl,
     port: opts.port ?? base.port,
     host: opts.host ?? base.host,
     logLevel: opts.logLevel ?? base.logLevel,
@@ -44,8 +53,8 @@ export async function buildDeps(opts: StartOptions): Promise<Deps> {
   const logger = pino({ level: config.logLevel, redact: { paths: REDACT_PATHS, censor: '[秘匿]' } });
   // Without a key file (tests), keys are ephemeral: nothing encrypted outlives the process.
   const keyring = new Keyring(opts.keyFile ? loadKeyFile(opts.keyFile, { create: true }) : newKeyFile());
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.databaseUrl ? undefined : opts.dataDir });
-  return compose({ config, database, keyring, logger });
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, appDatabaseUrl: config.appDatabaseUrl, dataDir: config.databaseUrl ? undefined : opts.dataDir });
+  return compose({ config, database, keyring, logger }, opts.anchorFile ? new FileAnchorLog(opts.anchorFile) : undefined);
 }
 
 export async function startServer(opts: StartOptions = {}): Promise<RunningServer> {
@@ -55,14 +64,17 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     demoSeed: opts.demoSeed ?? deps.config.demoSeed,
     ...(opts.onSeedProgress ? { onProgress: opts.onSeedProgress } : {}),
   });
+  // The owner connection served the demo seeding only: the running server holds nothing but nhi_app.
+  await deps.database.closeOwner();
   const app = createApp(deps);
   const server = serve({ fetch: app.fetch, port: deps.config.port, hostname: deps.config.host });
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const port = (server.address() as AddressInfo).port;
-  // Signed audit checkpoints at least every 5 minutes while the chain moves.
+  // The audit sealer: chains new records in the background, signs and anchors checkpoints.
+  let sealing: Promise<void> = Promise.resolve();
   const timer = setInterval(() => {
-    deps.audit.checkpoint(deps.database.db).catch((err) => deps.logger.error({ err: String(err) }, 'audit checkpoint failed'));
-  }, 5 * 60_000);
+    sealing = sealing.then(() => deps.audit.sealer.tick(deps.database.db)).catch((err) => deps.logger.error({ err: String(err) }, 'audit sealer failed'));
+  }, SEAL_EVERY_MS);
   timer.unref();
   return {
     url: `http://localhost:${port}`,
@@ -71,7 +83,8 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     async close() {
       clearInterval(timer);
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await deps.audit.checkpoint(deps.database.db).catch(() => undefined);
+      await sealing;
+      await deps.audit.checkpoint(deps.database.db).catch((err) => deps.logger.error({ err: String(err) }, 'audit checkpoint failed'));
       await deps.database.close();
     },
   };

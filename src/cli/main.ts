@@ -10,7 +10,6 @@ import { loadConfig } from '../config.js';
 import { buildDeps } from '../server.js';
 import { operatorActor } from '../security/actor.js';
 import { ALL_PERMISSIONS, type Permission } from '../modules/access/permissions.js';
-import { verifyAuditTrail } from '../modules/audit/audit.verify.js';
 import { applyOrganization, loadOrganization } from '../modules/access/organization.js';
 import { AppError } from '../http/errors.js';
 import type { Deps } from '../deps.js';
@@ -211,21 +210,22 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   'audit-verify': {
-    summary: '監査証跡のハッシュ連鎖と署名付きチェックポイントを検証する(改ざんがあれば最初の記録を示して終了コード1)',
+    summary: '監査証跡を封印してから、記録の認証符号・封印の連鎖・署名付きチェックポイント・データベース外のアンカーを照合する(異常があれば最初の箇所を示して終了コード1)',
     usage: 'audit-verify',
     permission: 'audit',
     async run(deps) {
-      const r = await verifyAuditTrail(deps.database.db, deps.keyring);
+      const anchors = deps.audit.sealer.anchors;
+      const r = await deps.audit.verify(deps.database.db);
       if (r.ok) {
-        console.log(`監査証跡は正常です: 記録 ${r.records} 件, チェックポイント ${r.checkpoints} 件, 最終通番 ${r.lastSeq}`);
+        console.log(`監査証跡は正常です: 記録 ${r.records} 件, 封印済み通番 ${r.sealedSeq} まで, チェックポイント ${r.checkpoints} 件, アンカー ${r.anchors} 件 (${anchors.location}), 最終通番 ${r.lastSeq}`);
         return 0;
       }
-      console.error(`監査証跡の異常: ${r.problem!.message} (通番 ${r.problem!.seq}, 種別 ${r.problem!.kind})`);
+      console.error(`監査証跡の異常: ${r.problem!.message} (通番 ${r.problem!.seq}, 種別 ${r.problem!.kind}, アンカー ${anchors.location})`);
       return 1;
     },
   },
   'audit-checkpoint': {
-    summary: '監査証跡の現在の末尾に署名付きチェックポイントを作成する',
+    summary: '監査証跡の新しい記録を封印し、署名付きチェックポイントを作成してアンカーファイルに追記する',
     usage: 'audit-checkpoint',
     permission: 'audit',
     async run(deps) {
@@ -310,7 +310,7 @@ const usageHint = (cmd: Command) => `\n例: npm run cli -- ${cmd.usage}\n(コマ
 function help(): void {
   console.log('使い方: npm run cli -- <コマンド> [オプション]\n');
   for (const [name, c] of Object.entries(COMMANDS)) console.log(`  ${name.padEnd(18)} ${c.summary}\n  ${''.padEnd(18)} 例: npm run cli -- ${c.usage}\n`);
-  console.log('環境変数: DATABASE_URL (PostgreSQL), DATA_DIR (PGlite の保存先, 既定 ./data), KEY_FILE (鍵ファイル)');
+  console.log('環境変数: DATABASE_URL (PostgreSQL), DATA_DIR (PGlite の保存先, 既定 ./data), KEY_FILE (鍵ファイル), AUDIT_ANCHOR_FILE (監査アンカーファイル, 既定 DATA_DIR/audit-anchors.jsonl)');
 }
 
 export async function runCli(argv: string[]): Promise<number> {
@@ -361,6 +361,7 @@ export async function runCli(argv: string[]): Promise<number> {
     databaseUrl: config.databaseUrl,
     dataDir: config.databaseUrl ? undefined : `${config.dataDir}/pglite`,
     keyFile: config.keyFile,
+    anchorFile: config.auditAnchorFile,
     logLevel: 'warn',
   });
   try {

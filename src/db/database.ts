@@ -12,7 +12,16 @@ import { migrations } from './migrations/index.js';
 export type DatabaseKind = 'pglite' | 'postgresql';
 
 export interface Database {
+  /** The application's connection: the nhi_app role (PostgreSQL: its own login, see appDatabaseUrl). */
   db: Kysely<DB>;
+  /**
+   * The schema owner, for the operator's maintenance only (demo seeding: dropping and rebuilding indexes,
+   * VACUUM). PostgreSQL: a separate small pool on the owner URL, connected on first use and closed by
+   * closeOwner(); PGlite: the same single session (one user, see docs/SECURITY.md).
+   */
+  owner: Kysely<DB>;
+  /** Close the owner connection (the server does so once its start-up is done). */
+  closeOwner(): Promise<void>;
   kind: DatabaseKind;
   /** Latest applied migration name (the schema version). */
   schemaVersion(): Promise<string | null>;
@@ -49,8 +58,10 @@ async function latestMigration(db: Kysely<any>): Promise<string | null> {
 }
 
 export interface OpenOptions {
-  /** postgres://… for PostgreSQL; otherwise PGlite in dataDir (or in memory when dataDir is undefined). */
+  /** postgres://… for PostgreSQL (the schema owner: migrations); otherwise PGlite in dataDir (or in memory when dataDir is undefined). */
   databaseUrl?: string | undefined;
+  /** The application's own login (PostgreSQL); default: databaseUrl with the user replaced by nhi_app. */
+  appDatabaseUrl?: string | undefined;
   dataDir?: string | undefined;
   /** PGlite in memory only: start from this data-directory snapshot (`dumpDataDir()`) instead of an empty cluster. */
   loadDataDir?: Blob | undefined;
@@ -63,9 +74,35 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
   return opts.databaseUrl ? openPostgres(opts.databaseUrl, opts) : openPglite(opts);
 }
 
+/** The application's login: the owner URL with the user replaced by nhi_app (and no password). */
+export function appUrlOf(ownerUrl: string): string {
+  const u = new URL(ownerUrl);
+  u.username = APP_ROLE;
+  u.password = '';
+  return u.toString();
+}
+
+/**
+ * Refuse to run the application as a superuser, as a table owner or outside nhi_app: its grants and the
+ * audit triggers are what keep it from rewriting the trail (RESET ROLE would undo a mere SET ROLE).
+ */
+async function assertAppLogin(db: Kysely<DB>): Promise<void> {
+  const r = await sql<{ user: string; superuser: boolean; owns: boolean; member: boolean }>`
+    SELECT current_user AS user, r.rolsuper AS superuser,
+           EXISTS (SELECT 1 FROM pg_class c WHERE c.relowner = r.oid AND c.relnamespace = 'public'::regnamespace) AS owns,
+           pg_has_role(r.oid, ${APP_ROLE}, 'USAGE') AS member
+      FROM pg_roles r WHERE r.rolname = current_user`.execute(db);
+  const me = r.rows[0];
+  if (!me) throw new Error('データベースの接続ユーザーを確認できません');
+  const fix = `APP_DATABASE_URL に ${APP_ROLE} のログイン(スーパーユーザーでもテーブル所有者でもないユーザー)を指定してください`;
+  if (me.superuser) throw new Error(`アプリケーションの接続ユーザー ${me.user} がスーパーユーザーのため起動を中止しました。${fix}`);
+  if (me.owns) throw new Error(`アプリケーションの接続ユーザー ${me.user} がテーブルの所有者のため起動を中止しました。${fix}`);
+  if (!me.member) throw new Error(`アプリケーションの接続ユーザー ${me.user} がロール ${APP_ROLE} に属していないため起動を中止しました。${fix}`);
+}
+
 async function openPostgres(url: string, opts: OpenOptions): Promise<Database> {
   if (opts.migrate !== false) {
-    // Migrations run as the connecting (owner) user; the application then runs as nhi_app.
+    // Migrations run as the owner (DATABASE_URL); the application then logs in as nhi_app.
     const owner = new Kysely<any>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 1 }) }) });
     try {
       await migrateToLatest(owner);
@@ -73,16 +110,30 @@ async function openPostgres(url: string, opts: OpenOptions): Promise<Database> {
       await owner.destroy();
     }
   }
-  const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10 });
+  const appUrl = opts.appDatabaseUrl ?? appUrlOf(url);
+  const pool = new pg.Pool({ connectionString: appUrl, max: opts.poolSize ?? 10, options: '-c TimeZone=Asia/Tokyo' });
   // An idle connection the server ends (restart, admin termination) must not crash the process;
   // the pool drops it and the next checkout opens a new one.
   pool.on('error', () => undefined);
-  pool.on('connect', (client) => {
-    client.query(`SET ROLE ${APP_ROLE}; SET TIME ZONE 'Asia/Tokyo'`).catch(() => undefined);
-  });
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    await assertAppLogin(db);
+  } catch (e) {
+    await db.destroy();
+    const login = new URL(appUrl).username;
+    throw e instanceof Error && /起動を中止/.test(e.message) ? e : new Error(`アプリケーション用ユーザー ${login} でデータベースに接続できないため起動を中止しました: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  // pg.Pool connects on first use: no owner connection exists unless maintenance asks for one.
+  const owner = new Kysely<DB>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 2, options: '-c TimeZone=Asia/Tokyo' }) }) });
+  let ownerOpen = true;
+  const closeOwner = async () => {
+    if (ownerOpen) await owner.destroy();
+    ownerOpen = false;
+  };
   return {
     db,
+    owner,
+    closeOwner,
     kind: 'postgresql',
     schemaVersion: () => latestMigration(db),
     async copyIn(table, columns, tsv) {
@@ -94,7 +145,10 @@ async function openPostgres(url: string, opts: OpenOptions): Promise<Database> {
         client.release();
       }
     },
-    close: () => db.destroy(),
+    async close() {
+      await closeOwner();
+      await db.destroy();
+    },
   };
 }
 
@@ -139,9 +193,21 @@ async function openPglite(opts: OpenOptions): Promise<Database> {
   await client.exec(`SET TIME ZONE 'Asia/Tokyo'`);
   const db = new Kysely<DB>({ dialect: serialized(new KyselyPGlite(client).dialect) });
   if (opts.migrate !== false) await migrateToLatest(db as Kysely<any>);
-  await client.exec(`SET ROLE ${APP_ROLE}`);
+  // PGlite has one user (a superuser): the application runs under SET ROLE, which RESET ROLE would undo
+  // (see docs/SECURITY.md). A failed switch stops the start.
+  try {
+    await client.exec(`SET ROLE ${APP_ROLE}`);
+    const r = await client.query<{ user: string }>('SELECT current_user AS user');
+    if (r.rows[0]?.user !== APP_ROLE) throw new Error(`現在のロールが ${r.rows[0]?.user ?? '不明'} です`);
+  } catch (e) {
+    await client.close();
+    unlock();
+    throw new Error(`ロール ${APP_ROLE} に切り替えられないため起動を中止しました: ${e instanceof Error ? e.message : String(e)}`);
+  }
   return {
     db,
+    owner: db,
+    closeOwner: async () => undefined,
     kind: 'pglite',
     schemaVersion: () => latestMigration(db),
     async copyIn(table, columns, tsv) {

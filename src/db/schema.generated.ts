@@ -30,8 +30,23 @@ export interface AuditEventTable {
   detail: Generated<unknown>;
   outcome: 'success' | 'denied' | 'failure' | 'error';
   correlation_id: string | null;
-  prev_hash: string;
-  row_hash: string;
+  prev_hash: string | null;
+  row_hash: string | null;
+  row_mac: string | null;
+}
+
+export interface AuditSealTable {
+  seq: number;
+  row_digest: string | null;
+  chain_hash: string;
+  sealed_at: Generated<Date>;
+}
+
+export interface AuditSealCheckpointTable {
+  seq: number;
+  chain_hash: string;
+  created_at: Date;
+  signature: string;
 }
 
 export interface GrantLogTable {
@@ -299,6 +314,8 @@ export interface DB {
   address_area: AddressAreaTable;
   audit_checkpoint: AuditCheckpointTable;
   audit_event: AuditEventTable;
+  audit_seal: AuditSealTable;
+  audit_seal_checkpoint: AuditSealCheckpointTable;
   grant_log: GrantLogTable;
   household: HouseholdTable;
   household_history: HouseholdHistoryTable;

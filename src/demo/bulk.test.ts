@@ -72,11 +72,11 @@ describe('bulk load schema', () => {
   it('drops and recreates them to the migrated schema; ensure is idempotent', async () => {
     const t = await openTestDatabase();
     try {
-      await dropBulkSchema(t.database.db);
+      await dropBulkSchema(t.database.owner);
       expect(await missingBulkSchema(t.database.db)).toEqual({ indexes: BULK_INDEXES.map((i) => i.name), foreignKeys: BULK_FOREIGN_KEYS.map((f) => f.name) });
-      await ensureBulkSchema(t.database.db, 2);
+      await ensureBulkSchema(t.database.owner, 2);
       expect(await schemaOf(t.database.db)).toEqual(migratedSchema);
-      expect(await ensureBulkSchema(t.database.db)).toEqual({ indexes: [], foreignKeys: [] });
+      expect(await ensureBulkSchema(t.database.owner)).toEqual({ indexes: [], foreignKeys: [] });
     } finally {
       await t.drop();
     }
@@ -127,7 +127,7 @@ describe('bulk load', () => {
       expect(partial).toBeGreaterThan(0);
       expect(partial).toBeLessThan(options.residents);
       // …but a hard kill (SIGKILL) while it was dropped cannot: the next run must repair it first.
-      await dropBulkSchema(t.database.db);
+      await dropBulkSchema(t.database.owner);
       const resumed = await seedDemoCity(t.database, keyring, { ...options, bulk: true });
       expect(resumed.mode).toBe('normal'); // tables not empty: the resume runs on the normal path
       expect(resumed.chunksSkipped).toBeGreaterThan(0);

@@ -215,12 +215,14 @@ export async function seedDemoCity(database: Database, keyring: Keyring, options
   const p = paramsOf(options);
   const runId = options.runId ?? randomUUID();
   const { db } = database;
+  // Dropping and rebuilding indexes and foreign keys and VACUUM are the schema owner's (PostgreSQL: its own connection).
+  const owner = database.owner;
   const specs = chunkSpecs(p);
   const range: SeedRange = { atenaFrom: p.atenaFrom, atenaTo: p.atenaTo, householdFrom: p.householdFrom, householdTo: p.householdTo };
 
   return withSeedLock(database, async () => {
     // A previous run killed while indexes or foreign keys were dropped left them missing: rebuild first.
-    await ensureBulkSchema(db);
+    await ensureBulkSchema(owner);
     await ensureAreaMaster(db);
     await assertNoConflictingRun(db, p);
     await db
@@ -259,11 +261,11 @@ export async function seedDemoCity(database: Database, keyring: Keyring, options
       const fresh = p.residents === 0 || (await chunkState(db, p.atenaFrom, p.atenaTo, p.householdFrom, p.householdTo, null)).missing.size === SEED_TABLES.length;
       const bulk = options.bulk ?? options.rebuildSearchIndexes ?? p.residents >= BULK_THRESHOLD;
       if (bulk && p.residents > 0 && (await seededTablesEmpty(db))) {
-        await dropBulkSchema(db);
+        await dropBulkSchema(owner);
         mode = 'bulk';
         loader = new ChunkLoader(database, progress, BULK_COPY_STAGES);
       } else if (options.rebuildSearchIndexes && fresh && p.residents > 0) {
-        await dropPersonSearchIndexes(db);
+        await dropPersonSearchIndexes(owner);
       }
       loadStarted = Date.now();
       const ctx = { seed: p.seed, keyring, actorLabel: options.actorLabel };
@@ -319,7 +321,7 @@ export async function seedDemoCity(database: Database, keyring: Keyring, options
     } finally {
       await source?.close();
       // After a failure, put back whatever was dropped (the load's error is the one reported).
-      if (loadFailed) await ensureBulkSchema(db).catch(() => undefined);
+      if (loadFailed) await ensureBulkSchema(owner).catch(() => undefined);
     }
 
     // Statistics and visibility map right after the load, so searches get good (index-only) plans.
@@ -327,7 +329,7 @@ export async function seedDemoCity(database: Database, keyring: Keyring, options
     // one pass over heaps with only their primary keys, the index builds read clean pages, and the
     // foreign-key checks are planned with statistics. Biggest tables first, so the lanes end together.
     const v = Date.now();
-    const vacuum = () => vacuumAnalyze(db, ['person', 'income', 'person_my_number', 'household_member', 'household', 'nhi_eligibility', 'address_area'], maintenanceConcurrency);
+    const vacuum = () => vacuumAnalyze(owner, ['person', 'income', 'person_my_number', 'household_member', 'household', 'nhi_eligibility', 'address_area'], maintenanceConcurrency);
     let counting: Promise<SeedCounts> | undefined;
     try {
       if (chunksWritten > 0 && mode === 'bulk') {
@@ -340,7 +342,7 @@ export async function seedDemoCity(database: Database, keyring: Keyring, options
     } finally {
       // Every run ends with the full schema (a killed run is repaired by the next one).
       const r = Date.now();
-      await ensureBulkSchema(db, maintenanceConcurrency);
+      await ensureBulkSchema(owner, maintenanceConcurrency);
       rebuildMs = Date.now() - r;
     }
     if (chunksWritten > 0 && mode !== 'bulk') await vacuum();

@@ -6,7 +6,6 @@ import { DEMO_STAFF } from '../bootstrap.js';
 import { loadOrganization } from '../modules/access/organization.js';
 import { operatorActor } from '../security/actor.js';
 import { ALL_PERMISSIONS, isPermission } from '../modules/access/permissions.js';
-import { verifyAuditTrail } from '../modules/audit/audit.verify.js';
 import { accessKey, routeAccess } from './route.js';
 
 /**
@@ -280,7 +279,7 @@ describe('API fuzzing: bad input never breaks the server nor changes data', () =
 
   it('changed no business row, and the audit chain is intact', async () => {
     expect(await snapshot()).toEqual(before);
-    const v = await verifyAuditTrail(f.deps.database.db, f.deps.keyring);
+    const v = await f.deps.audit.verify(f.deps.database.db);
     expect(v.problem).toBeUndefined();
   });
 });

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHmac, createSecretKey, generateKeyPairSync, randomBytes, sign, verify, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, createSecretKey, generateKeyPairSync, randomBytes, sign, verify, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -10,7 +10,8 @@ import { z } from 'zod';
  *
  *  - dataKeys: AES-256-GCM keys by id; `activeDataKey` encrypts new values, the others only decrypt.
  *  - blindIndexKey: HMAC-SHA-256 key for exact-match My Number lookup (the index is 特定個人情報 too).
- *  - auditSigningKey: Ed25519 private key that signs audit checkpoints.
+ *  - auditSigningKey: Ed25519 private key that signs audit checkpoints. The HMAC key of each audit record
+ *    (row_mac) is derived from it (HKDF-SHA-256), so the same custodian holds both.
  */
 const b64key = z.string().refine((s) => Buffer.from(s, 'base64').length === 32, '32バイトの鍵(base64)が必要です');
 const KeyFileSchema = z.object({
@@ -61,6 +62,7 @@ export class Keyring {
   private nonceOffset = 0;
   private readonly signingKey: ReturnType<typeof createPrivateKey>;
   readonly auditPublicKey: ReturnType<typeof createPublicKey>;
+  private readonly auditMacKey: KeyObject;
 
   constructor(keys: KeyFile) {
     this.activeKeyId = keys.activeDataKey;
@@ -68,6 +70,8 @@ export class Keyring {
     this.blindKey = createSecretKey(Buffer.from(keys.blindIndexKey, 'base64'));
     this.signingKey = createPrivateKey(keys.auditSigningKey);
     this.auditPublicKey = createPublicKey(this.signingKey);
+    const der = this.signingKey.export({ format: 'der', type: 'pkcs8' });
+    this.auditMacKey = createSecretKey(Buffer.from(hkdfSync('sha256', der, Buffer.alloc(0), 'kokuho-audit-row-mac', 32)));
   }
 
   hasKey(id: string): boolean {
@@ -108,6 +112,11 @@ export class Keyring {
 
   blindIndex(value: string): string {
     return createHmac('sha256', this.blindKey).update(value).digest('base64');
+  }
+
+  /** HMAC-SHA-256 (hex) of one audit record's canonical text. */
+  auditMac(text: string): string {
+    return createHmac('sha256', this.auditMacKey).update(text).digest('hex');
   }
 
   sign(message: string): string {

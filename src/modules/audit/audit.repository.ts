@@ -4,12 +4,10 @@ import type { Actor } from '../../security/actor.js';
 import type { Keyring } from '../../security/keyring.js';
 import { currentRequestTrail, noteAuditRecord } from '../../platform/request-trail.js';
 import { noteRefusalRecorded } from './refusal-trail.js';
-import { assertNoMyNumber, chainHash, checkpointMessage, GENESIS_HASH, redactMyNumberLike, type AuditRecord } from './audit.rules.js';
-
-/** One lock key for the chain head: writers are serialized so the chain never forks. */
-const AUDIT_CHAIN_LOCK = 7_041_955_001;
-/** A signed checkpoint is written every this many records (and by the periodic timer). */
-export const CHECKPOINT_EVERY = 500;
+import { assertNoMyNumber, recordText, redactMyNumberLike, type AuditRecord } from './audit.rules.js';
+import { MemoryAnchorLog, type AnchorLog } from './audit.anchors.js';
+import { AuditSealer } from './audit.sealer.js';
+import { verifyAuditTrail, type VerifyOptions, type VerifyResult } from './audit.verify.js';
 
 export interface AuditInput {
   functionCode: string;
@@ -21,20 +19,26 @@ export interface AuditInput {
 }
 
 export class AuditRepository {
-  constructor(private readonly keyring: Keyring) {}
+  readonly sealer: AuditSealer;
+
+  constructor(
+    private readonly keyring: Keyring,
+    anchors: AnchorLog = new MemoryAnchorLog(),
+  ) {
+    this.sealer = new AuditSealer(keyring, anchors);
+  }
 
   /**
    * Append one record inside the caller's transaction: if the audit write fails, the business
-   * operation fails with it. Call it last in the transaction to keep the chain lock short.
+   * operation fails with it, and a committed operation always has its record. No lock: the number comes
+   * from a sequence, the record carries its own HMAC, and the sealer chains the records later.
    */
   async append(tx: Transaction<DB> | Kysely<DB>, actor: Actor, input: AuditInput): Promise<number> {
     // Never a My Number in the trail: 12-digit runs are masked (user input may carry one), then checked.
     const detail = redactMyNumberLike(input.detail ?? {});
     assertNoMyNumber(detail);
-    await sql`SELECT pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`.execute(tx);
-    const head = await tx.selectFrom('audit_event').select(['seq', 'row_hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
-    const seq = (head?.seq ?? 0) + 1;
-    const prevHash = head?.row_hash ?? GENESIS_HASH;
+    const next = await sql<{ seq: number }>`SELECT audit_next_seq() AS seq`.execute(tx);
+    const seq = Number(next.rows[0]!.seq);
     const record: AuditRecord = {
       seq,
       occurredAt: new Date().toISOString(),
@@ -50,7 +54,6 @@ export class AuditRepository {
       outcome: input.outcome ?? 'success',
       correlationId: input.correlationId ?? currentRequestTrail()?.correlationId ?? null,
     };
-    const rowHash = chainHash(prevHash, record);
     await tx
       .insertInto('audit_event')
       .values({
@@ -67,11 +70,9 @@ export class AuditRepository {
         detail: JSON.stringify(record.detail),
         outcome: record.outcome,
         correlation_id: record.correlationId,
-        prev_hash: prevHash,
-        row_hash: rowHash,
+        row_mac: this.keyring.auditMac(recordText(record)),
       })
       .execute();
-    if (seq % CHECKPOINT_EVERY === 0) await this.writeCheckpoint(tx, seq, rowHash);
     noteAuditRecord(record.subjects);
     return seq;
   }
@@ -83,22 +84,14 @@ export class AuditRepository {
     return seq;
   }
 
-  private async writeCheckpoint(tx: Transaction<DB> | Kysely<DB>, seq: number, rowHash: string): Promise<void> {
-    const createdAt = new Date();
-    const signature = this.keyring.sign(checkpointMessage(seq, rowHash, createdAt.toISOString()));
-    await tx.insertInto('audit_checkpoint').values({ seq, row_hash: rowHash, created_at: createdAt, signature }).onConflict((oc) => oc.column('seq').doNothing()).execute();
+  /** Seal everything handed out so far and sign (and anchor) the sealed head if it moved. Returns its number. */
+  async checkpoint(db: Kysely<DB>): Promise<number | null> {
+    return this.sealer.sealNow(db);
   }
 
-  /** Sign the current chain head, if it moved since the last checkpoint. Returns the seq signed. */
-  async checkpoint(db: Kysely<DB>): Promise<number | null> {
-    return db.transaction().execute(async (tx) => {
-      await sql`SELECT pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`.execute(tx);
-      const head = await tx.selectFrom('audit_event').select(['seq', 'row_hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
-      if (!head) return null;
-      const last = await tx.selectFrom('audit_checkpoint').select('seq').orderBy('seq', 'desc').limit(1).executeTakeFirst();
-      if (last && last.seq >= head.seq) return null;
-      await this.writeCheckpoint(tx, head.seq, head.row_hash);
-      return head.seq;
-    });
+  /** Seal and checkpoint what is there, then verify the whole trail against the anchors. */
+  async verify(db: Kysely<DB>, opts: Omit<VerifyOptions, 'anchors'> = {}): Promise<VerifyResult> {
+    await this.checkpoint(db);
+    return verifyAuditTrail(db, this.keyring, { ...opts, anchors: this.sealer.anchors.read() });
   }
 }

@@ -2,7 +2,6 @@ import { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AppEnv } from '../../http/context.js';
 import { defineRoute } from '../../http/route.js';
-import { verifyAuditTrail } from './audit.verify.js';
 import { AppError } from '../../http/errors.js';
 import { ErrorResponses } from '../../http/schemas.js';
 import { parseDateInput } from '../../lib/wareki.js';
@@ -151,7 +150,7 @@ const verify = defineRoute({
   path: '/api/audit/verify',
   access: 'audit',
   tags: ['監査'],
-  summary: '監査証跡の改ざん検証(ハッシュ連鎖と署名付きチェックポイント)',
+  summary: '監査証跡の改ざん検証(記録の認証符号、封印の連鎖、署名付きチェックポイント、データベース外のアンカー)',
   description: 'CLI の `audit verify` と同じ検証を実行します。異常があれば最初の異常な記録の通番と種別を返します。検証の実行自体も記録されます。',
   responses: {
     200: json(
@@ -159,6 +158,9 @@ const verify = defineRoute({
         ok: z.boolean(),
         records: z.number(),
         checkpoints: z.number(),
+        anchors: z.number(),
+        sealedSeq: z.number(),
+        unsealed: z.number(),
         lastSeq: z.number(),
         problem: z.object({ seq: z.number(), kind: z.string(), message: z.string() }).optional(),
       }),
@@ -184,8 +186,8 @@ export function fileStamp(now = new Date()): string {
 
 export function registerAuditRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(verify, async (c) => {
-    const { database, keyring, audit } = c.get('deps');
-    const result = await verifyAuditTrail(database.db, keyring);
+    const { database, audit } = c.get('deps');
+    const result = await audit.verify(database.db);
     await audit.appendAlone(database.db, c.get('actor'), {
       functionCode: 'audit',
       action: 'audit.verify',

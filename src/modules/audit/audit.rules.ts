@@ -31,9 +31,9 @@ export function canonicalJson(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
 }
 
-/** row_hash = SHA-256(prev_hash ‖ "\n" ‖ canonical record), hex. */
-export function chainHash(prevHash: string, r: AuditRecord): string {
-  const body = canonicalJson({
+/** The canonical text of one record: what row_mac (and the older row_hash) cover. */
+export function recordText(r: AuditRecord): string {
+  return canonicalJson({
     seq: r.seq,
     occurredAt: r.occurredAt,
     actorKind: r.actorKind,
@@ -48,10 +48,28 @@ export function chainHash(prevHash: string, r: AuditRecord): string {
     outcome: r.outcome,
     correlationId: r.correlationId,
   });
-  return createHash('sha256').update(prevHash).update('\n').update(body).digest('hex');
 }
 
-/** The text an audit checkpoint signs. */
+/** The older chain (records before the sealing migration): row_hash = SHA-256(prev_hash ‖ "\n" ‖ canonical record), hex. */
+export function chainHash(prevHash: string, r: AuditRecord): string {
+  return createHash('sha256').update(prevHash).update('\n').update(recordText(r)).digest('hex');
+}
+
+/**
+ * The seal chain over every number in order: SHA-256(previous chain hash ‖ seq ‖ digest), where the
+ * digest is the record's row_mac (row_hash for an older record) or "gap" for a number no committed
+ * record holds (a rolled-back transaction).
+ */
+export function sealHash(prevChainHash: string, seq: number, digest: string | null): string {
+  return createHash('sha256').update(`${prevChainHash}\n${seq}\n${digest ?? 'gap'}`).digest('hex');
+}
+
+/** The text a seal checkpoint signs (and its anchor line carries). */
+export function sealCheckpointMessage(seq: number, chainHash: string, createdAtIso: string): string {
+  return `kokuho-audit-seal-checkpoint\n${seq}\n${chainHash}\n${createdAtIso}\n`;
+}
+
+/** The text a checkpoint of the older chain signed. */
 export function checkpointMessage(seq: number, rowHash: string, createdAtIso: string): string {
   return `kokuho-audit-checkpoint\n${seq}\n${rowHash}\n${createdAtIso}\n`;
 }

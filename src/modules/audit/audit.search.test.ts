@@ -5,7 +5,6 @@ import { sql } from 'kysely';
 import { createFixture, FIXTURE, type Fixture, type Session } from '../../testing/fixture.js';
 import { operatorActor } from '../../security/actor.js';
 import { afterHoursSql, csvCell, csvDocument, isAfterHours } from './audit.search.js';
-import { verifyAuditTrail } from './audit.verify.js';
 
 const JAPANESE = /[\u3040-\u30ff\u4e00-\u9fff]/;
 type Err = { error: { code: string; message: string; fields?: { field: string; label: string; message: string }[] } };
@@ -217,7 +216,7 @@ describe('audit screen API', () => {
   });
 
   it('leaves the chain intact', async () => {
-    const v = await verifyAuditTrail(f.deps.database.db, f.deps.keyring);
+    const v = await f.deps.audit.verify(f.deps.database.db);
     expect(v.problem).toBeUndefined();
     expect(v.ok).toBe(true);
   });
