@@ -121,7 +121,8 @@ async function openPostgres(url: string, opts: OpenOptions): Promise<Database> {
   } catch (e) {
     await db.destroy();
     const login = new URL(appUrl).username;
-    throw e instanceof Error && /起動を中止/.test(e.message) ? e : new Error(`アプリケーション用ユーザー ${login} でデータベースに接続できないため起動を中止しました: ${e instanceof Error ? e.message : String(e)}`);
+    if (e instanceof Error && /起動を中止/.test(e.message)) throw e;
+    throw new Error(`アプリケーション用ユーザー ${login} でデータベースに接続できないため起動を中止しました: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
   // pg.Pool connects on first use: no owner connection exists unless maintenance asks for one.
   const owner = new Kysely<DB>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 2, options: '-c TimeZone=Asia/Tokyo' }) }) });
@@ -202,7 +203,7 @@ async function openPglite(opts: OpenOptions): Promise<Database> {
   } catch (e) {
     await client.close();
     unlock();
-    throw new Error(`ロール ${APP_ROLE} に切り替えられないため起動を中止しました: ${e instanceof Error ? e.message : String(e)}`);
+    throw new Error(`ロール ${APP_ROLE} に切り替えられないため起動を中止しました: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
   return {
     db,

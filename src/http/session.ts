@@ -67,13 +67,12 @@ export const sessionMiddleware: MiddlewareHandler<AppEnv> = async (c, next) => {
   const token = c.req.path.startsWith('/assets/') ? undefined : getCookie(c, cookieName(secureCookies(c)));
   if (token && token.length <= 128) {
     const hash = sha256(token);
-    const s = await deps.auth.repo.findLiveSession(hash);
+    const s = await deps.auth.repo.findSessionContext(hash);
     if (s) {
       const now = Date.now();
       const idle = now - s.last_seen_at.getTime() > deps.config.sessionIdleMs;
       const absolute = now - s.created_at.getTime() > deps.config.sessionAbsoluteMs;
-      const staff = await deps.auth.repo.findStaff(s.staff_id);
-      if (idle || absolute || !staff || staff.disabled_at) {
+      if (idle || absolute || s.disabled_at) {
         await deps.auth.repo.endSession(hash, idle ? 'idle_timeout' : absolute ? 'absolute_timeout' : 'disabled');
         clearSessionCookie(c);
       } else {
@@ -81,11 +80,11 @@ export const sessionMiddleware: MiddlewareHandler<AppEnv> = async (c, next) => {
         if (s.stage === 'active') {
           actor = {
             kind: 'staff',
-            id: staff.staff_id,
-            displayName: staff.display_name,
-            officeCode: staff.office_code,
-            officeKind: staff.office_kind,
-            permissions: await deps.auth.repo.permissionsOf(staff.staff_id),
+            id: s.staff_id,
+            displayName: s.display_name,
+            officeCode: s.office_code,
+            officeKind: s.office_kind,
+            permissions: s.permissions,
             sessionRef: hash.slice(0, 16),
             stepUpAt: s.step_up_at,
             ip: info.ip,

@@ -103,6 +103,23 @@ export class AccessRepository {
     return this.db.selectFrom('staff_session').selectAll().where('session_hash', '=', hash).where('ended_at', 'is', null).executeTakeFirst();
   }
 
+  /**
+   * What every request needs, in one round trip: the live session, its staff member with office, and
+   * the permissions granted now (read on every request, so a revoke acts at once).
+   */
+  async findSessionContext(hash: string) {
+    const row = await this.db
+      .selectFrom('staff_session as s')
+      .innerJoin('staff', 'staff.staff_id', 's.staff_id')
+      .innerJoin('office', 'office.office_code', 'staff.office_code')
+      .select(['s.staff_id', 's.stage', 's.csrf_token', 's.created_at', 's.last_seen_at', 's.step_up_at', 'staff.display_name', 'staff.office_code', 'staff.disabled_at', 'office.kind as office_kind'])
+      .select(sql<string[]>`ARRAY(SELECT DISTINCT rp.permission FROM staff_role sr JOIN role_permission rp ON rp.role_code = sr.role_code WHERE sr.staff_id = s.staff_id)`.as('permissions'))
+      .where('s.session_hash', '=', hash)
+      .where('s.ended_at', 'is', null)
+      .executeTakeFirst();
+    return row && { ...row, permissions: new Set(row.permissions.filter(isPermission)) };
+  }
+
   touchSession(hash: string, now: Date) {
     return this.db.updateTable('staff_session').set({ last_seen_at: now }).where('session_hash', '=', hash).execute();
   }

@@ -34,7 +34,7 @@ export function parseAnchors(text: string): AnchorEntry[] {
   const entries: AnchorEntry[] = [];
   text.split('\n').forEach((raw, i) => {
     if (raw.trim() === '') return;
-    let anchor: Anchor | null = null;
+    let anchor: Anchor | null;
     try {
       anchor = anchorOf(JSON.parse(raw));
     } catch {
