@@ -275,7 +275,7 @@ describe('search indexes around a big load', () => {
     expect(r.residents).toBe(200);
     expect(await indexDefs()).toEqual(before);
 
-    await dropPersonSearchIndexes(a.database.db); // as if killed while the indexes were dropped
+    await dropPersonSearchIndexes(a.database.owner); // as if killed while the indexes were dropped
     expect(await missingPersonSearchIndexes(a.database.db)).toHaveLength(PERSON_SEARCH_INDEX_DDL.length);
     const again = await seedDemoCity(a.database, keyring, { residents: 200, seed: 9, actorLabel, startOffset: 10_000 });
     expect(again.chunksWritten).toBe(0);
