@@ -7,13 +7,23 @@ import { RecordScope } from '../modules/access/record-scope.js';
 
 export type Tx = Transaction<DB>;
 
+/** How a refused or failed use case is recorded; undefined: not a refusal this use case knows (rethrown unrecorded). */
+export type RefusalRecord = { outcome: 'denied' | 'failure'; reason: string; detail?: Record<string, unknown> } | undefined;
+
 /** What a use case is, for the audit trail: the business function it serves and the action. */
 export interface UseCaseSpec {
   functionCode: string;
   action: string;
   correlationId?: string | null;
-  /** Subjects known before the use case runs (e.g. the 宛名番号 in the path). */
+  /**
+   * Subjects known before the use case runs (e.g. the 宛名番号 in the path). Read again when a refusal
+   * is recorded, so a caller may keep pushing to the same array.
+   */
   subjects?: readonly number[];
+  /** Detail recorded with success and refusal alike (never a My Number: the writer masks and checks). */
+  detail?: Record<string, unknown>;
+  /** Record other errors too (e.g. a decryption failure), or describe an AppError differently. */
+  refusal?: (e: unknown) => RefusalRecord;
 }
 
 export interface UseCaseContext {
@@ -23,10 +33,15 @@ export interface UseCaseContext {
   scope: RecordScope;
   /** Name the persons this use case read or changed: they become the audit record's subjects. */
   subjects(atenaNos: Iterable<number>): void;
-  /** Add to the audit record's detail (never a My Number: the writer masks and checks). */
+  /** Add to the audit record's detail. */
   detail(d: Record<string, unknown>): void;
-  /** Leave the success record out: the use case appended its own records (e.g. one per batch). */
+  /** Leave the success record out: the use case appended its own record (e.g. approvals.submit does). */
   skipSuccessRecord(): void;
+}
+
+function defaultRefusal(e: unknown): RefusalRecord {
+  if (!(e instanceof AppError)) return undefined;
+  return { outcome: 'denied', reason: e.code, ...(e.fields ? { detail: { fields: e.fields.map((x) => x.field) } } : {}) };
 }
 
 /**
@@ -34,11 +49,12 @@ export interface UseCaseContext {
  * (`nhi.actor`, which the history triggers require), the record scope resolved once, and the audit
  * record appended last in the same transaction — so a committed read or write always has its record.
  * A refusal (AppError) rolls the work back and is recorded in a transaction of its own, with the
- * subjects known so far: 'denied' for 403/404 (scope, permission, unknown alike), 'failure' otherwise.
+ * subjects known so far and outcome 'denied' (permission, scope and unknown records alike).
  */
 export async function runUseCase<T>(db: Kysely<DB>, audit: AuditRepository, actor: Actor, spec: UseCaseSpec, fn: (ctx: UseCaseContext) => Promise<T>): Promise<T> {
-  const subjects = new Set<number>(spec.subjects ?? []);
-  let detail: Record<string, unknown> = {};
+  const added = new Set<number>();
+  const subjects = () => [...new Set([...(spec.subjects ?? []), ...added])];
+  let detail: Record<string, unknown> = { ...(spec.detail ?? {}) };
   let skip = false;
   try {
     return await db.transaction().execute(async (tx) => {
@@ -48,7 +64,7 @@ export async function runUseCase<T>(db: Kysely<DB>, audit: AuditRepository, acto
         actor,
         scope: new RecordScope(tx, actor),
         subjects: (ids) => {
-          for (const id of ids) subjects.add(id);
+          for (const id of ids) added.add(id);
         },
         detail: (d) => {
           detail = { ...detail, ...d };
@@ -58,17 +74,18 @@ export async function runUseCase<T>(db: Kysely<DB>, audit: AuditRepository, acto
         },
       };
       const result = await fn(ctx);
-      if (!skip) await audit.append(tx, actor, { functionCode: spec.functionCode, action: spec.action, subjects: [...subjects], detail, correlationId: spec.correlationId ?? null });
+      if (!skip) await audit.append(tx, actor, { functionCode: spec.functionCode, action: spec.action, subjects: subjects(), detail, correlationId: spec.correlationId ?? null });
       return result;
     });
   } catch (e) {
-    if (e instanceof AppError) {
+    const refusal = spec.refusal?.(e) ?? defaultRefusal(e);
+    if (refusal) {
       await audit.appendAlone(db, actor, {
         functionCode: spec.functionCode,
         action: spec.action,
-        subjects: [...subjects],
-        outcome: e.status === 403 || e.status === 404 ? 'denied' : 'failure',
-        detail: { ...detail, reason: e.code, ...(e.fields ? { fields: e.fields.map((x) => x.field) } : {}) },
+        subjects: subjects(),
+        outcome: refusal.outcome,
+        detail: { ...detail, reason: refusal.reason, ...(refusal.detail ?? {}) },
         correlationId: spec.correlationId ?? null,
       });
     }

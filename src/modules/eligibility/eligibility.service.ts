@@ -4,6 +4,7 @@ import { actorLabel, type Actor } from '../../security/actor.js';
 import type { AuditRepository } from '../audit/audit.repository.js';
 import type { ChangeKind, ApprovalService, ChangeSummary, PendingChangeRow } from '../approval/approval.service.js';
 import { AppError } from '../../http/errors.js';
+import { runUseCase, type RefusalRecord } from '../../platform/use-case.js';
 import { requireStepUp } from '../../http/step-up.js';
 import { PersonRepository } from '../person/person.repository.js';
 import { scopeOf } from '../person/person.rules.js';
@@ -140,26 +141,12 @@ export class EligibilityService {
     ];
   }
 
-  /** Run a request; any refusal (AppError) is audited as 'denied' in a transaction of its own. */
-  private async audited<T>(actor: Actor, ctx: { action: string; subjects: number[]; correlationId: string | null; detail?: Record<string, unknown> }, fn: (tx: Tx) => Promise<T>): Promise<T> {
-    try {
-      return await this.db.transaction().execute(async (tx) => {
-        await sql`SELECT set_config('nhi.actor', ${actorLabel(actor)}, true)`.execute(tx);
-        return fn(tx);
-      });
-    } catch (e) {
-      if (e instanceof AppError) {
-        await this.audit.appendAlone(this.db, actor, {
-          functionCode: 'eligibility.update',
-          action: ctx.action,
-          subjects: ctx.subjects,
-          outcome: 'denied',
-          detail: { reason: e.code, ...(e.fields ? { fields: e.fields.map((x) => x.field) } : {}), ...(ctx.detail ?? {}) },
-          correlationId: ctx.correlationId,
-        });
-      }
-      throw e;
-    }
+  /** A request through the use-case choke point; approvals.submit appends the success record itself. */
+  private audited<T>(actor: Actor, ctx: { action: string; subjects: number[]; correlationId: string | null; detail?: Record<string, unknown> }, fn: (tx: Tx) => Promise<T>): Promise<T> {
+    return runUseCase(this.db, this.audit, actor, { functionCode: 'eligibility.update', ...ctx }, (u) => {
+      u.skipSuccessRecord();
+      return fn(u.tx);
+    });
   }
 
   /** 404 alike for unknown and out-of-scope persons (a probe learns nothing). Locks the person row. */
@@ -497,102 +484,90 @@ export class EligibilityService {
    * which approved change), optionally the versions held at a past moment, and the changes waiting.
    */
   async view(actor: Actor, atenaNo: number, asOf: Date | null, correlationId: string) {
-    try {
-      return await this.db.transaction().execute(async (tx) => {
-        const repo = new EligibilityRepository(tx);
-        const person = await this.requirePerson(tx, actor, atenaNo, false);
-        const rows = await repo.allRows(atenaNo);
-        const recorders = await repo.firstRecorders(rows.map((r) => r.eligibility_id));
-        const decided = await tx
-          .selectFrom('pending_change')
-          .select(['change_id', 'kind', 'payload', 'requested_by', 'decided_by'])
-          .where('atena_no', '=', atenaNo)
-          .where('status', '=', 'approved')
-          .where('kind', 'in', ALL_KINDS)
-          .execute();
-        const pendingChanges = await this.approvals.pendingFor(tx, atenaNo, ALL_KINDS);
-        const who = await whoLabels(tx, [...rows.map((r) => r.updated_by), ...recorders.values(), ...decided.flatMap((c) => [c.requested_by, c.decided_by]), ...pendingChanges.map((c) => c.requestedBy)]);
-        const changeRef = (c: (typeof decided)[number]) => ({
-          changeId: Number(c.change_id),
-          kind: c.kind,
-          requestedBy: c.requested_by,
-          requestedByLabel: who(c.requested_by),
-          approvedBy: c.decided_by ?? '',
-          approvedByLabel: c.decided_by ? who(c.decided_by) : '',
-        });
-        const payloadOf = (c: (typeof decided)[number]) => (typeof c.payload === 'string' ? JSON.parse(c.payload) : c.payload) as Partial<PeriodPayload & AcquirePayload>;
-        const version = (r: EligibilityRow) => {
-          const recordedBy = decided.find((c) => payloadOf(c).appliedEligibilityId === r.eligibility_id);
-          const supersededBy = r.superseded_at ? decided.find((c) => c.kind !== ELIGIBILITY_KINDS.acquire && payloadOf(c).eligibilityId === r.eligibility_id) : undefined;
-          return {
-            eligibilityId: r.eligibility_id,
-            householdNo: r.household_no,
-            insuredSymbol: r.insured_symbol,
-            insuredNumber: r.insured_number,
-            branchNo: r.branch_no,
-            acquiredOn: r.acquired_on,
-            acquisitionReason: acquisitionReasonOf(r.acquisition_reason),
-            acquisitionReasonLabel: r.acquisition_reason,
-            lostOn: r.lost_on,
-            lossReason: lossReasonOf(r.loss_reason),
-            lossReasonLabel: r.loss_reason,
-            recordedAt: r.recorded_at.toISOString(),
-            recordedBy: recorders.get(r.eligibility_id) ?? r.updated_by,
-            recordedByLabel: who(recorders.get(r.eligibility_id) ?? r.updated_by),
-            supersededAt: r.superseded_at ? r.superseded_at.toISOString() : null,
-            supersededBy: r.superseded_at ? r.updated_by : null,
-            supersededByLabel: r.superseded_at ? who(r.updated_by) : null,
-            recordedByChange: recordedBy ? changeRef(recordedBy) : null,
-            supersededByChange: supersededBy ? changeRef(supersededBy) : null,
-          };
-        };
-        const current = rows.filter((r) => r.superseded_at === null).map(version);
-        const history = rows
-          .filter((r) => r.superseded_at !== null)
-          .sort((a, b) => b.superseded_at!.getTime() - a.superseded_at!.getTime() || b.eligibility_id - a.eligibility_id)
-          .map(version);
-        const asOfPeriods = asOf
-          ? knownAt(
-              rows.map((r) => ({ ...r, recordedAt: r.recorded_at, supersededAt: r.superseded_at })),
-              asOf,
-            ).map(version)
-          : null;
-        const pending = pendingChanges.map((c) => ({
-          changeId: c.changeId,
-          kind: c.kind,
-          kindLabel: this.approvals.kindOf(c.kind)?.label ?? c.kind,
-          eligibilityId: (c.payload as Partial<PeriodPayload>).eligibilityId ?? null,
-          requestedBy: c.requestedBy,
-          requestedByLabel: who(c.requestedBy),
-          requestedAt: c.requestedAt.toISOString(),
-          fields: c.summary.fields ?? [],
-          warnings: c.warnings,
-        }));
-        const householdNo = await repo.currentHousehold(atenaNo);
-        await this.audit.append(tx, actor, {
-          functionCode: 'person.read',
-          action: 'eligibility.get',
-          subjects: [atenaNo],
-          detail: { current: current.length, history: history.length, pending: pending.length, ...(asOf ? { asOf: asOf.toISOString() } : {}) },
-          correlationId,
-        });
-        return {
-          atenaNo,
-          nameKanji: person.nameKanji,
-          birthDate: person.birthDate,
-          seventyFifthBirthday: birthdayAtAge(person.birthDate, lawParams().integer('eligibility.age_latter_elderly', todayInJapan())),
-          householdNo,
-          current,
-          history,
-          asOf: asOf ? { at: asOf.toISOString(), periods: asOfPeriods! } : null,
-          pending,
-        };
+    const refusal = (e: unknown): RefusalRecord => (e instanceof AppError && e.status === 404 ? { outcome: 'denied', reason: 'not_found_or_out_of_scope' } : undefined);
+    return runUseCase(this.db, this.audit, actor, { functionCode: 'person.read', action: 'eligibility.get', subjects: [atenaNo], correlationId, refusal }, async ({ tx, detail }) => {
+      const repo = new EligibilityRepository(tx);
+      const person = await this.requirePerson(tx, actor, atenaNo, false);
+      const rows = await repo.allRows(atenaNo);
+      const recorders = await repo.firstRecorders(rows.map((r) => r.eligibility_id));
+      const decided = await tx
+        .selectFrom('pending_change')
+        .select(['change_id', 'kind', 'payload', 'requested_by', 'decided_by'])
+        .where('atena_no', '=', atenaNo)
+        .where('status', '=', 'approved')
+        .where('kind', 'in', ALL_KINDS)
+        .execute();
+      const pendingChanges = await this.approvals.pendingFor(tx, atenaNo, ALL_KINDS);
+      const who = await whoLabels(tx, [...rows.map((r) => r.updated_by), ...recorders.values(), ...decided.flatMap((c) => [c.requested_by, c.decided_by]), ...pendingChanges.map((c) => c.requestedBy)]);
+      const changeRef = (c: (typeof decided)[number]) => ({
+        changeId: Number(c.change_id),
+        kind: c.kind,
+        requestedBy: c.requested_by,
+        requestedByLabel: who(c.requested_by),
+        approvedBy: c.decided_by ?? '',
+        approvedByLabel: c.decided_by ? who(c.decided_by) : '',
       });
-    } catch (e) {
-      if (e instanceof AppError && e.status === 404) {
-        await this.audit.appendAlone(this.db, actor, { functionCode: 'person.read', action: 'eligibility.get', subjects: [atenaNo], outcome: 'denied', detail: { reason: 'not_found_or_out_of_scope' }, correlationId });
-      }
-      throw e;
-    }
+      const payloadOf = (c: (typeof decided)[number]) => (typeof c.payload === 'string' ? JSON.parse(c.payload) : c.payload) as Partial<PeriodPayload & AcquirePayload>;
+      const version = (r: EligibilityRow) => {
+        const recordedBy = decided.find((c) => payloadOf(c).appliedEligibilityId === r.eligibility_id);
+        const supersededBy = r.superseded_at ? decided.find((c) => c.kind !== ELIGIBILITY_KINDS.acquire && payloadOf(c).eligibilityId === r.eligibility_id) : undefined;
+        return {
+          eligibilityId: r.eligibility_id,
+          householdNo: r.household_no,
+          insuredSymbol: r.insured_symbol,
+          insuredNumber: r.insured_number,
+          branchNo: r.branch_no,
+          acquiredOn: r.acquired_on,
+          acquisitionReason: acquisitionReasonOf(r.acquisition_reason),
+          acquisitionReasonLabel: r.acquisition_reason,
+          lostOn: r.lost_on,
+          lossReason: lossReasonOf(r.loss_reason),
+          lossReasonLabel: r.loss_reason,
+          recordedAt: r.recorded_at.toISOString(),
+          recordedBy: recorders.get(r.eligibility_id) ?? r.updated_by,
+          recordedByLabel: who(recorders.get(r.eligibility_id) ?? r.updated_by),
+          supersededAt: r.superseded_at ? r.superseded_at.toISOString() : null,
+          supersededBy: r.superseded_at ? r.updated_by : null,
+          supersededByLabel: r.superseded_at ? who(r.updated_by) : null,
+          recordedByChange: recordedBy ? changeRef(recordedBy) : null,
+          supersededByChange: supersededBy ? changeRef(supersededBy) : null,
+        };
+      };
+      const current = rows.filter((r) => r.superseded_at === null).map(version);
+      const history = rows
+        .filter((r) => r.superseded_at !== null)
+        .sort((a, b) => b.superseded_at!.getTime() - a.superseded_at!.getTime() || b.eligibility_id - a.eligibility_id)
+        .map(version);
+      const asOfPeriods = asOf
+        ? knownAt(
+            rows.map((r) => ({ ...r, recordedAt: r.recorded_at, supersededAt: r.superseded_at })),
+            asOf,
+          ).map(version)
+        : null;
+      const pending = pendingChanges.map((c) => ({
+        changeId: c.changeId,
+        kind: c.kind,
+        kindLabel: this.approvals.kindOf(c.kind)?.label ?? c.kind,
+        eligibilityId: (c.payload as Partial<PeriodPayload>).eligibilityId ?? null,
+        requestedBy: c.requestedBy,
+        requestedByLabel: who(c.requestedBy),
+        requestedAt: c.requestedAt.toISOString(),
+        fields: c.summary.fields ?? [],
+        warnings: c.warnings,
+      }));
+      const householdNo = await repo.currentHousehold(atenaNo);
+      detail({ current: current.length, history: history.length, pending: pending.length, ...(asOf ? { asOf: asOf.toISOString() } : {}) });
+      return {
+        atenaNo,
+        nameKanji: person.nameKanji,
+        birthDate: person.birthDate,
+        seventyFifthBirthday: birthdayAtAge(person.birthDate, lawParams().integer('eligibility.age_latter_elderly', todayInJapan())),
+        householdNo,
+        current,
+        history,
+        asOf: asOf ? { at: asOf.toISOString(), periods: asOfPeriods! } : null,
+        pending,
+      };
+    });
   }
 }

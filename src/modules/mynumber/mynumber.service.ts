@@ -6,6 +6,7 @@ import type { AuditRepository } from '../audit/audit.repository.js';
 import { z } from 'zod';
 import type { ApprovalService, ChangeKind, ChangeSummary, PendingChangeRow } from '../approval/approval.service.js';
 import { AppError } from '../../http/errors.js';
+import { runUseCase, type RefusalRecord } from '../../platform/use-case.js';
 import { requireStepUp } from '../../http/step-up.js';
 import { PersonRepository } from '../person/person.repository.js';
 import { scopeOf } from '../person/person.rules.js';
@@ -103,40 +104,28 @@ export class MyNumberService {
     return r.jimu;
   }
 
-  /** Run a use of My Number; any refusal (AppError) is audited as 'denied' in a transaction of its own. */
-  private async audited<T>(
+  /**
+   * A use of My Number through the use-case choke point. The use case appends its own success record
+   * (approvals.submit, reveal, lookup); refusals and decryption failures are recorded here.
+   */
+  private audited<T>(
     actor: Actor,
     ctx: { functionCode: 'mynumber.read' | 'mynumber.write'; action: string; subjects: number[]; jimu: string | undefined; correlationId: string | null; detail?: Record<string, unknown> },
     fn: (tx: Tx) => Promise<T>,
   ): Promise<T> {
-    try {
-      return await this.db.transaction().execute(async (tx) => {
-        await sql`SELECT set_config('nhi.actor', ${actorLabel(actor)}, true)`.execute(tx);
-        return fn(tx);
-      });
-    } catch (e) {
-      if (e instanceof AppError) {
-        await this.audit.appendAlone(this.db, actor, {
-          functionCode: ctx.functionCode,
-          action: ctx.action,
-          subjects: ctx.subjects,
-          outcome: 'denied',
-          detail: { jimu: safeJimuCode(ctx.jimu), reason: e instanceof JimuRefusal ? e.auditReason : e.code, ...(ctx.detail ?? {}) },
-          correlationId: ctx.correlationId,
-        });
-      } else if (e instanceof DecryptError) {
-        await this.audit.appendAlone(this.db, actor, {
-          functionCode: ctx.functionCode,
-          action: ctx.action,
-          subjects: ctx.subjects,
-          outcome: 'failure',
-          detail: { jimu: safeJimuCode(ctx.jimu), reason: 'decrypt_failed', atenaNo: e.atenaNo },
-          correlationId: ctx.correlationId,
-        });
-      }
-      throw e;
-    }
+    const jimu = safeJimuCode(ctx.jimu);
+    const refusal = (e: unknown): RefusalRecord => {
+      if (e instanceof AppError) return { outcome: 'denied', reason: e instanceof JimuRefusal ? e.auditReason : e.code, detail: { jimu } };
+      if (e instanceof DecryptError) return { outcome: 'failure', reason: 'decrypt_failed', detail: { jimu, atenaNo: e.atenaNo } };
+      return undefined;
+    };
+    const { jimu: _code, ...spec } = ctx;
+    return runUseCase(this.db, this.audit, actor, { ...spec, refusal }, (u) => {
+      u.skipSuccessRecord();
+      return fn(u.tx);
+    });
   }
+
 
   /** 404 alike for unknown and out-of-scope persons (a probe learns nothing). */
   private async requirePerson(tx: Tx, actor: Actor, atenaNo: number) {
@@ -334,28 +323,22 @@ export class MyNumberService {
 
   /** Whether a number is stored and what waits for approval; the number is not touched. */
   async status(actor: Actor, atenaNo: number, correlationId: string) {
-    try {
-      return await this.db.transaction().execute(async (tx) => {
-        await this.requirePerson(tx, actor, atenaNo);
-        const row = await tx.selectFrom('person_my_number').select(['updated_at', 'updated_by']).where('atena_no', '=', atenaNo).executeTakeFirst();
-        const pending = await this.approvals.pendingFor(tx, atenaNo, ALL_KINDS);
-        const who = await whoLabels(tx, [row?.updated_by, ...pending.map((c) => c.requestedBy)]);
-        await this.audit.append(tx, actor, { functionCode: 'person.read', action: 'my_number.status', subjects: [atenaNo], detail: { registered: !!row, pending: pending.length }, correlationId });
-        return {
-          atenaNo,
-          registered: !!row,
-          updatedAt: row ? new Date(row.updated_at).toISOString() : null,
-          updatedBy: row?.updated_by ?? null,
-          updatedByLabel: row ? who(row.updated_by) : null,
-          pending: pending.map((c) => ({ changeId: c.changeId, kind: c.kind, kindLabel: this.approvals.kindOf(c.kind)?.label ?? c.kind, requestedBy: c.requestedBy, requestedByLabel: who(c.requestedBy), requestedAt: c.requestedAt.toISOString() })),
-        };
-      });
-    } catch (e) {
-      if (e instanceof AppError && e.status === 404) {
-        await this.audit.appendAlone(this.db, actor, { functionCode: 'person.read', action: 'my_number.status', subjects: [atenaNo], outcome: 'denied', detail: { reason: 'not_found_or_out_of_scope' }, correlationId });
-      }
-      throw e;
-    }
+    const refusal = (e: unknown): RefusalRecord => (e instanceof AppError && e.status === 404 ? { outcome: 'denied', reason: 'not_found_or_out_of_scope' } : undefined);
+    return runUseCase(this.db, this.audit, actor, { functionCode: 'person.read', action: 'my_number.status', subjects: [atenaNo], correlationId, refusal }, async ({ tx, detail }) => {
+      await this.requirePerson(tx, actor, atenaNo);
+      const row = await tx.selectFrom('person_my_number').select(['updated_at', 'updated_by']).where('atena_no', '=', atenaNo).executeTakeFirst();
+      const pending = await this.approvals.pendingFor(tx, atenaNo, ALL_KINDS);
+      const who = await whoLabels(tx, [row?.updated_by, ...pending.map((c) => c.requestedBy)]);
+      detail({ registered: !!row, pending: pending.length });
+      return {
+        atenaNo,
+        registered: !!row,
+        updatedAt: row ? new Date(row.updated_at).toISOString() : null,
+        updatedBy: row?.updated_by ?? null,
+        updatedByLabel: row ? who(row.updated_by) : null,
+        pending: pending.map((c) => ({ changeId: c.changeId, kind: c.kind, kindLabel: this.approvals.kindOf(c.kind)?.label ?? c.kind, requestedBy: c.requestedBy, requestedByLabel: who(c.requestedBy), requestedAt: c.requestedAt.toISOString() })),
+      };
+    });
   }
 }
 
