@@ -1144,7 +1144,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * 監査証跡の改ざん検証(ハッシュ連鎖と署名付きチェックポイント)
+         * 監査証跡の改ざん検証(記録の認証符号、封印の連鎖、署名付きチェックポイント、データベース外のアンカー)
          * @description CLI の `audit verify` と同じ検証を実行します。異常があれば最初の異常な記録の通番と種別を返します。検証の実行自体も記録されます。
          *
          *     必要な権限: audit (監査)
@@ -1165,6 +1165,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            anchors: number;
                             checkpoints: number;
                             lastSeq: number;
                             ok: boolean;
@@ -1174,6 +1175,8 @@ export interface paths {
                                 seq: number;
                             };
                             records: number;
+                            sealedSeq: number;
+                            unsealed: number;
                         };
                     };
                 };
