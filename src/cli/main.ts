@@ -15,8 +15,10 @@ import { AppError } from '../http/errors.js';
 import type { Deps } from '../deps.js';
 import { loadLawParams, ParamError } from '../platform/params/law-params.js';
 import { paramsShowText } from '../platform/params/params-show.js';
-import { parseDateInput } from '../lib/wareki.js';
+import { formatDateForClerk, parseDateInput } from '../lib/wareki.js';
 import { todayInJapan } from '../modules/eligibility/eligibility.rules.js';
+import { whoLabels } from '../modules/access/who.js';
+import { formatWarekiTime } from '../platform/batch/batch-runs.js';
 
 /**
  * `npm run cli -- <command> [options]`. Every command runs as an operator identity
@@ -204,8 +206,9 @@ const COMMANDS: Record<string, Command> = {
       await deps.audit.appendAlone(deps.database.db, actor, { functionCode: 'user.admin', action: 'access.review', detail: { since: o.since, staff: r.staff.length, changes: r.changes.length } });
       console.log('職員ID\t氏名\t所属\t状態\tロール');
       for (const s of r.staff) console.log(`${s.staff_id}\t${s.display_name}\t${s.office_name}\t${s.disabled_at ? '無効' : '有効'}\t${s.roles.join(',')}`);
-      console.log(`\n${o.since} 以降の変更:`);
-      for (const c of r.changes) console.log(`${c.at.toISOString()}\t${c.action}\t${c.staff_id}\t${c.role_code ?? ''}\t${c.by_actor}`);
+      console.log(`\n${formatDateForClerk(o.since)} 以降の変更:`);
+      const who = await whoLabels(deps.database.db, r.changes.map((c) => c.by_actor));
+      for (const c of r.changes) console.log(`${formatWarekiTime(c.at)}\t${c.action}\t${c.staff_id}\t${c.role_code ?? ''}\t${who(c.by_actor)}`);
       return 0;
     },
   },

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { fakeMyNumber, isValidMyNumber, myNumberCheckDigit } from './mynumber.js';
 
-// Test vectors from ../shared/interfaces/README.md §7.1 (checked against 総務省令第85号 第5条).
+// Published example numbers, each checked by hand against 総務省令第85号 第5条.
 describe('My Number check digit (総務省令第85号 第5条)', () => {
   it('accepts the published valid examples and rejects a wrong check digit', () => {
     expect(isValidMyNumber('123456789018')).toBe(true);

@@ -2,7 +2,7 @@
  * 個人番号 (My Number) check digit, 総務省令第85号 (平成26年11月20日) 第5条:
  *   check = 11 − (Σ Pn × Qn mod 11), or 0 when the remainder is ≤ 1,
  *   Pn = n-th digit from the least significant of the first 11 digits, Qn = n+1 (n ≤ 6), n−5 (7 ≤ n ≤ 11).
- * Source and test vectors: ../shared/interfaces/README.md §7.1.
+ * Test vectors: mynumber.test.ts (published examples, checked by hand against the formula above).
  */
 export function myNumberCheckDigit(first11: string): number {
   if (!/^\d{11}$/.test(first11)) throw new Error('個人番号の先頭11桁は数字11桁です');

@@ -5,7 +5,7 @@ import { formatDateForClerk as d } from '../../lib/wareki.js';
 /**
  * Pure rules of 資格 (NHI eligibility). No I/O: the service loads the facts and the other periods and
  * asks these functions; the same functions run again in the approval step against the data as it is
- * then. Legal basis as summarised in shared/domain/rules.md §6:
+ * then. Legal basis (国民健康保険法, 昭和33年法律第192号; §8 as amended for 都道府県 from 平成30年4月1日):
  *
  *  - 国保法 §5: everyone with a 住所 in the prefecture is insured, unless excluded by
  *  - 国保法 §6: 被用者保険 (items 1–7), 後期高齢者医療 (item 8), 生活保護 (item 9), 国保組合 (item 10) …

@@ -125,7 +125,7 @@ describe('batch runner', () => {
     });
     const r = await first;
     expect(second).toBeInstanceOf(BatchRefusal);
-    expect((second as Error).message).toMatch(new RegExp(`所得の取込\\(テスト\\)\\(test-income-import\\)は実行中です: 実行ID ${r.runId}\\(令和\\d+年\\d+月\\d+日 [0-9:]+ 開始、実行者 operator:`));
+    expect((second as Error).message).toMatch(new RegExp(`所得の取込\\(テスト\\)\\(test-income-import\\)は実行中です: 実行ID ${r.runId}\\(令和\\d+年\\d+月\\d+日 [0-9:]+ 開始、実行者 一括処理: `));
     expect(r.counts).toEqual({ rows: 20 });
     const denied = await database.db.selectFrom('audit_event').selectAll().where('action', '=', 'batch.start').where('outcome', '=', 'denied').execute();
     expect(denied.length).toBeGreaterThan(0);
