@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { openDatabase } from './database.js';
+import { openDatabase, type Database } from './database.js';
 
 /**
  * Writes src/db/schema.generated.ts, the Kysely table types, from the catalogue of a database that has
@@ -140,14 +140,14 @@ export async function readCatalog(db: Kysely<unknown>): Promise<{ columns: Catal
   return { columns: columns.rows, checks: checks.rows };
 }
 
-/** Applies every migration to an in-memory PGlite and renders its catalogue. */
-export async function generateSchemaSource(): Promise<string> {
-  const database = await openDatabase({});
+/** Renders the catalogue of a migrated database: by default, every migration applied to an in-memory PGlite. */
+export async function generateSchemaSource(database?: Database): Promise<string> {
+  const db = database ?? (await openDatabase({}));
   try {
-    const { columns, checks } = await readCatalog(database.db as Kysely<unknown>);
+    const { columns, checks } = await readCatalog(db.db as Kysely<unknown>);
     return renderSchema(columns, checks);
   } finally {
-    await database.close();
+    if (!database) await db.close();
   }
 }
 

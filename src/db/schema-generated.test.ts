@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
+import { openTestDatabase } from './test-database.js';
 import { checkedValues, generateSchemaSource, GENERATED_SCHEMA_FILE, renderSchema } from './generate-types.js';
 
 describe('schema.generated.ts (database types generated from the migrations)', () => {
   it('is what the migrations produce now', async () => {
-    const fresh = await generateSchemaSource();
+    // This run's migrated template (PGlite, or PostgreSQL when DATABASE_URL is set): same catalogue, no second migration run.
+    const test = await openTestDatabase();
+    const fresh = await generateSchemaSource(test.database).finally(() => test.drop());
     const committed = readFileSync(GENERATED_SCHEMA_FILE, 'utf8');
     expect(committed === fresh, 'schema.generated.ts が古くなっています。npm run gen:db を実行してください / schema.generated.ts is stale: run npm run gen:db').toBe(true);
   });
