@@ -5,9 +5,8 @@ import type { AuditRepository } from '../audit/audit.repository.js';
 import type { ChangeKind, ApprovalService, ChangeSummary, PendingChangeRow } from '../approval/approval.service.js';
 import { AppError } from '../../http/errors.js';
 import { runUseCase, type RefusalRecord } from '../../platform/use-case.js';
+import { RecordScope } from '../access/record-scope.js';
 import { requireStepUp } from '../../http/step-up.js';
-import { PersonRepository } from '../person/person.repository.js';
-import { scopeOf } from '../person/person.rules.js';
 import { lawParams } from '../../platform/params/law-params.js';
 import { EligibilityRepository, type EligibilityRow } from './eligibility.repository.js';
 import { AcquirePayloadSchema, PeriodPayloadSchema, type AcquirePayload, type PeriodPayload, type PeriodState, type PersonSeen } from './eligibility.payloads.js';
@@ -152,7 +151,7 @@ export class EligibilityService {
   /** 404 alike for unknown and out-of-scope persons (a probe learns nothing). Locks the person row. */
   private async requirePerson(tx: Tx, actor: Actor, atenaNo: number, lock: boolean) {
     const person = await new EligibilityRepository(tx).person(atenaNo, lock);
-    if (!person || (scopeOf(actor) !== 'all' && !(await new PersonRepository(tx).inNhiFileScope([atenaNo])).has(atenaNo))) {
+    if (!person || !(await new RecordScope(tx, actor).allows(atenaNo))) {
       throw new AppError(404, 'not_found', `宛名番号 ${atenaNo} の住民は登録されていません`);
     }
     return person;

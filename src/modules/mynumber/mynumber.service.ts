@@ -7,9 +7,8 @@ import { z } from 'zod';
 import type { ApprovalService, ChangeKind, ChangeSummary, PendingChangeRow } from '../approval/approval.service.js';
 import { AppError } from '../../http/errors.js';
 import { runUseCase, type RefusalRecord } from '../../platform/use-case.js';
+import { RecordScope } from '../access/record-scope.js';
 import { requireStepUp } from '../../http/step-up.js';
-import { PersonRepository } from '../person/person.repository.js';
-import { scopeOf } from '../person/person.rules.js';
 import { isValidMyNumber } from '../../lib/mynumber.js';
 import { jimuAuditDetail, safeJimuCode, type Jimu, type JimuRegistry, type MyNumberUse } from './jimu.js';
 import { maskMyNumber, myNumberAad } from './mynumber.rules.js';
@@ -129,10 +128,9 @@ export class MyNumberService {
 
   /** 404 alike for unknown and out-of-scope persons (a probe learns nothing). */
   private async requirePerson(tx: Tx, actor: Actor, atenaNo: number) {
-    const repo = new PersonRepository(tx);
     const p = await tx.selectFrom('person').select(['atena_no', 'resident_status', 'name_kanji']).where('atena_no', '=', atenaNo).executeTakeFirst();
     if (!p) throw new AppError(404, 'not_found', `宛名番号 ${atenaNo} の住民は登録されていません`);
-    if (scopeOf(actor) !== 'all' && !(await repo.inNhiFileScope([atenaNo])).has(atenaNo)) {
+    if (!(await new RecordScope(tx, actor).allows(atenaNo))) {
       throw new AppError(404, 'not_found', `宛名番号 ${atenaNo} の住民は登録されていません`);
     }
     return p;
@@ -306,10 +304,8 @@ export class MyNumberService {
       const j = this.requireJimu(jimuCode, 'lookup');
       const rows = await tx.selectFrom('person_my_number').select('atena_no').where('blind_index', '=', this.keyring.blindIndex(myNumber)).orderBy('atena_no').execute();
       let atenaNos = rows.map((r) => Number(r.atena_no));
-      if (scopeOf(actor) !== 'all' && atenaNos.length > 0) {
-        const inScope = await new PersonRepository(tx).inNhiFileScope(atenaNos);
-        atenaNos = atenaNos.filter((n) => inScope.has(n));
-      }
+      const inScope = await new RecordScope(tx, actor).allowed(atenaNos);
+      atenaNos = atenaNos.filter((n) => inScope.has(n));
       await this.audit.append(tx, actor, {
         functionCode: 'mynumber.read',
         action: 'my_number.lookup',

@@ -41,19 +41,6 @@ export class PersonRepository {
   }
 
   /** Which of these persons lie inside the NHI file scope (insured now or before, or head of an NHI household). */
-  async inNhiFileScope(atenaNos: readonly number[]): Promise<Set<number>> {
-    if (atenaNos.length === 0) return new Set();
-    const ids = sql.join(atenaNos.map((n) => sql`${n}::bigint`));
-    const r = await sql<{ atena_no: number }>`
-      SELECT e.atena_no FROM nhi_eligibility e WHERE e.atena_no IN (${ids})
-      UNION
-      SELECT h.atena_no FROM household_member h
-        WHERE h.atena_no IN (${ids}) AND h.valid_to IS NULL AND h.relationship = '世帯主'
-          AND EXISTS (SELECT 1 FROM nhi_eligibility e2 WHERE e2.household_no = h.household_no AND e2.lost_on IS NULL)
-    `.execute(this.db);
-    return new Set(r.rows.map((x) => Number(x.atena_no)));
-  }
-
   /**
    * The persons among these whose address DV等支援措置 protects (addressProtected): one query for them
    * and the candidate flagged persons — current members of their households (by household index), and

@@ -41,14 +41,8 @@ export function maskAddressFields(fields: readonly string[]): string[] {
   return fields.map((f) => (ADDRESS_FIELDS.includes(f) ? '(住所関係)' : f));
 }
 
-/**
- * Record scope: tax-department staff (納税課・特別債権回収課) handle NHI tax collection only, so they see
- * persons in the NHI file (insured now or before) and heads of NHI households (擬制世帯主 included).
- * Head-office and branch staff serve every resident.
- */
-export function scopeOf(actor: Actor): 'all' | 'nhi_file' {
-  return actor.kind === 'staff' && actor.officeKind === 'tax' ? 'nhi_file' : 'all';
-}
+/** Record scope (all residents, or the NHI file only): one rule, kept by the access module. */
+export { scopeKindOf as scopeOf } from '../access/record-scope.js';
 
 /**
  * What tax-department staff see of a household: its NHI members (with an eligibility period in this
