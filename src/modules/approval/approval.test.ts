@@ -3,6 +3,7 @@ import { createFixture, FIXTURE, type Fixture, type Session } from '../../testin
 import { AppError } from '../../http/errors.js';
 import type { Actor } from '../../security/actor.js';
 import { z } from 'zod';
+import { sql } from 'kysely';
 import type { PendingChangeRow } from './approval.service.js';
 
 const anyPayload = z.record(z.string(), z.unknown());
@@ -145,5 +146,23 @@ describe('generic four-eyes workflow', () => {
   it('answers 404 for an unknown change, and refuses a note carrying a number', async () => {
     expect((await chief.request('POST', '/api/approvals/999999/approve', {})).status).toBe(404);
     expect((await chief.request('POST', '/api/approvals/1/reject', { note: '番号 999900000017 の誤り' })).status).toBe(400);
+  });
+
+  it('each kind declares the shape of its stored payload: a wrong shape is not held, and a stored payload that no longer fits is not applied', async () => {
+    f.deps.approvals.registerKind({ kind: 'test.shaped', label: '形式つきの変更', functionCode: 'eligibility.update', payload: z.object({ value: z.literal('x') }), apply: async (_tx, c) => void applied.push(c) });
+    const bad = f.deps.database.db.transaction().execute((tx) =>
+      f.deps.approvals.submit(tx, staffActor('kokuho01'), { kind: 'test.shaped', atenaNo: FIXTURE.sato.head, payload: { value: 'y' }, summary: { fields: [], notes: [], meta: {} }, warnings: [] }),
+    );
+    await expect(bad).rejects.toThrow(/形式に合いません/);
+    const id = await submit('test.shaped', 'kokuho01');
+    // Someone edits the stored payload behind the application's back: approving it must not apply it.
+    await f.deps.database.db.transaction().execute(async (tx) => {
+      await sql`SELECT set_config('nhi.actor', 'test:tamper', true)`.execute(tx);
+      await tx.updateTable('pending_change').set({ payload: JSON.stringify({ value: 'tampered' }) }).where('change_id', '=', id).execute();
+    });
+    const r = await chief.request('POST', `/api/approvals/${id}/approve`, {});
+    expect(r.status).toBe(409);
+    expect(((await r.json()) as { error: { code: string } }).error.code).toBe('payload_shape');
+    expect(applied.some((c) => c.changeId === id)).toBe(false);
   });
 });
