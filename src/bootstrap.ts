@@ -9,8 +9,11 @@ import { ALL_PERMISSIONS } from './modules/access/permissions.js';
 import { SEED_JOB } from './demo/generator.js';
 
 /**
- * Demo staff of the demo city: one per typical job. Passwords are public (README); the TOTP secrets
- * are generated at first start, printed once, and `npm run cli -- demo-totp <id>` prints the current code.
+ * Demo staff of the demo city: one per typical job, and two user administrators so that four-eyes user
+ * administration can be shown. Created ONLY in demo mode (`npm start`, i.e. `src/main.ts --demo`):
+ * their passwords are public (README). The TOTP secrets are generated at first start, printed once, and
+ * `npm run cli -- demo-totp <id>` prints the current code. A real city (`npm run serve`) never has them;
+ * its first administrators come from `npm run cli -- admin-init`.
  */
 export const DEMO_STAFF = [
   { staffId: 'kokuho01', displayName: '国保 太郎', officeCode: 'kokuho', password: 'Kokuho-Demo-2026', roles: ['kokuho_staff'] },
@@ -19,6 +22,7 @@ export const DEMO_STAFF = [
   { staffId: 'nozei01', displayName: '納税 次郎', officeCode: 'nozei', password: 'Nozei-Demo-2026!', roles: ['tax_collector'] },
   { staffId: 'kansa01', displayName: '監査 三郎', officeCode: 'johoseisaku', password: 'Kansa-Demo-2026!', roles: ['auditor'] },
   { staffId: 'admin01', displayName: '管理 四郎', officeCode: 'johoseisaku', password: 'Admin-Demo-2026!', roles: ['user_admin'] },
+  { staffId: 'admin02', displayName: '管理 五子', officeCode: 'johoseisaku', password: 'Admin-Demo-2026?', roles: ['user_admin'] },
 ] as const;
 
 /** Demo TOTP secrets kept in DATA_DIR for `demo-totp` (demo city only). */
@@ -45,20 +49,31 @@ async function demoCityComplete(db: Kysely<DB>): Promise<boolean> {
   return !!anyPerson && !anyRun;
 }
 
-/** Organisation always; on an empty database, the demo staff and (when asked) the demo city. */
-export async function bootstrap(deps: Deps, opts: { demoResidents: number; demoSeed: number; onProgress?: (done: number, total: number) => void }): Promise<{ demoLogins: DemoLogin[]; seeded: boolean }> {
+export interface BootstrapResult {
+  demoLogins: DemoLogin[];
+  seeded: boolean;
+  /** Active user administrators (a real city with none must run `admin-init`). */
+  administrators: number;
+}
+
+/**
+ * Organisation always. In demo mode only: on an empty database the demo staff (known passwords) and,
+ * when asked, the demo city. Outside demo mode nothing is created: no known account ever exists in a
+ * real city.
+ */
+export async function bootstrap(deps: Deps, opts: { demo: boolean; demoResidents: number; demoSeed: number; onProgress?: (done: number, total: number) => void }): Promise<BootstrapResult> {
   const { db } = deps.database;
   const op = operatorActor('bootstrap', new Set(ALL_PERMISSIONS));
   await applyOrganization(db, loadOrganization(), op.id);
   const demoLogins: DemoLogin[] = [];
-  if (await isEmpty(db, 'staff')) {
+  if (opts.demo && (await isEmpty(db, 'staff'))) {
     for (const s of DEMO_STAFF) {
-      const { totpSecret } = await deps.staff.create({ ...s, roles: [...s.roles] }, op);
+      const { totpSecret } = await deps.staff.createWithKnownCredentials({ ...s, roles: [...s.roles] }, op);
       demoLogins.push({ staffId: s.staffId, password: s.password, totpSecret, roles: [...s.roles] });
     }
   }
   let seeded = false;
-  if (opts.demoResidents > 0 && !(await demoCityComplete(db))) {
+  if (opts.demo && opts.demoResidents > 0 && !(await demoCityComplete(db))) {
     const seedActor = operatorActor('seed', new Set(ALL_PERMISSIONS));
     const result = await seedDemoCity(deps.database, deps.keyring, {
       residents: opts.demoResidents,
@@ -70,5 +85,5 @@ export async function bootstrap(deps: Deps, opts: { demoResidents: number; demoS
     await deps.audit.appendAlone(db, seedActor, { functionCode: 'exchange.file', action: 'demo.seed', detail: { residents: opts.demoResidents, seed: opts.demoSeed, historyRows, result: result as unknown as Record<string, unknown> } });
     seeded = true;
   }
-  return { demoLogins, seeded };
+  return { demoLogins, seeded, administrators: (await deps.staff.activeAdministrators()).length };
 }

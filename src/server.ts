@@ -22,6 +22,8 @@ export interface StartOptions {
   keyFile?: string | undefined;
   /** Audit anchor file; undefined (tests) → anchors kept in memory. */
   anchorFile?: string | undefined;
+  /** Demo mode (`npm start`): demo staff with known passwords and a demo city. Never for a real city. */
+  demo?: boolean;
   demoResidents?: number;
   demoSeed?: number;
   logLevel?: Config['logLevel'];
@@ -35,6 +37,8 @@ export interface RunningServer {
   url: string;
   deps: Deps;
   demoLogins: DemoLogin[];
+  /** Active user administrators at start (0: run `npm run cli -- admin-init`). */
+  administrators: number;
   close(): Promise<void>;
 }
 
@@ -59,7 +63,8 @@ export async function buildDeps(opts: StartOptions): Promise<Deps> {
 
 export async function startServer(opts: StartOptions = {}): Promise<RunningServer> {
   const deps = await buildDeps(opts);
-  const { demoLogins } = await bootstrap(deps, {
+  const { demoLogins, administrators } = await bootstrap(deps, {
+    demo: opts.demo ?? false,
     demoResidents: opts.demoResidents ?? deps.config.demoResidents,
     demoSeed: opts.demoSeed ?? deps.config.demoSeed,
     ...(opts.onSeedProgress ? { onProgress: opts.onSeedProgress } : {}),
@@ -80,6 +85,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     url: `http://localhost:${port}`,
     deps,
     demoLogins,
+    administrators,
     async close() {
       clearInterval(timer);
       await new Promise<void>((resolve) => server.close(() => resolve()));

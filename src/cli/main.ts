@@ -12,6 +12,7 @@ import { operatorActor } from '../security/actor.js';
 import { ALL_PERMISSIONS, type Permission } from '../modules/access/permissions.js';
 import { applyOrganization, loadOrganization } from '../modules/access/organization.js';
 import { AppError } from '../http/errors.js';
+import { formatWareki } from '../lib/wareki.js';
 import type { Deps } from '../deps.js';
 import { loadLawParams, ParamError } from '../platform/params/law-params.js';
 import { paramsShowText } from '../platform/params/params-show.js';
@@ -87,6 +88,12 @@ export function textOption(max: number, what: string) {
     .transform(String);
 }
 
+/** 2026-12-03T03:10Z → 令和8年12月3日 12:10 (日本時間). */
+function warekiDateTime(d: Date): string {
+  const jst = new Date(d.getTime() + 9 * 3_600_000).toISOString();
+  return `${formatWareki(jst.slice(0, 10))} ${jst.slice(11, 16)}(日本時間)`;
+}
+
 const progressBar = (label: string) => new cliProgress.SingleBar({ format: `${label} {bar} {percentage}% | {value}/{total} | 残り {eta_formatted}` }, cliProgress.Presets.shades_classic);
 
 const ISO_DATE_OPTION_RULE = 'YYYY-MM-DD 形式の実在する日付で指定してください(例: 2026-04-01)';
@@ -159,8 +166,32 @@ const COMMANDS: Record<string, Command> = {
       return 0;
     },
   },
+  'admin-init': {
+    summary: '最初の利用者管理者を作成し、初回登録コードを一度だけ表示する(有効な利用者管理者が2名未満のときだけ。四眼承認には2名必要)',
+    usage: 'admin-init <職員ID> --name <氏名> --office <所属コード>',
+    permission: 'user.admin',
+    async run(deps, args, positional) {
+      const o = opts(
+        {
+          name: z.string({ error: '氏名を指定してください(例: --name "管理 一子")' }).trim().min(1, '氏名を指定してください').max(64, '氏名は64文字以内です'),
+          office: z.string({ error: '所属コードを指定してください(例: --office johoseisaku。config/organization.yaml の offices)' }).regex(/^[a-z0-9_]{1,64}$/, '所属コードは半角小文字・数字・下線です(例: johoseisaku)'),
+        },
+        args,
+      );
+      const id = positional[0];
+      if (!id || !/^[A-Za-z0-9._-]{3,32}$/.test(id)) throw new AppError(400, 'bad_option', '職員IDを指定してください(半角英数字と . _ - の3〜32文字。例: admin-init kanri01 --name "管理 一子" --office johoseisaku)');
+      const r = await deps.staff.initAdministrator({ staffId: id, displayName: o.name, officeCode: o.office }, operatorActor('admin-init', new Set(['user.admin'])));
+      console.log(`利用者管理者 ${id}(${o.name})を作成しました(ロール ${r.roleCode})。`);
+      console.log('\n  初回登録コード: ' + r.code);
+      console.log(`  有効期限: ${warekiDateTime(r.expiresAt)}まで\n`);
+      console.log('このコードは二度と表示されません(保存されるのはハッシュのみ)。本人に手渡しか封書で伝え、メール・チャットでは送らないでください。');
+      console.log('本人はログイン画面の「初回登録」で職員IDとこのコードを入力し、自分でパスワードを設定し、ワンタイムパスワードを登録します。');
+      console.log('期限が切れたら、もう一人の利用者管理者が画面から「認証情報の再発行」を申請・承認してください。');
+      return 0;
+    },
+  },
   'demo-totp': {
-    summary: 'デモ職員の現在のワンタイムパスワードを表示する(デモ用)',
+    summary: 'デモ職員の現在のワンタイムパスワードを表示する(デモモード専用)',
     usage: 'demo-totp kokuho01',
     permission: 'user.admin',
     async run(deps, _args, positional) {
@@ -314,6 +345,8 @@ function help(): void {
   console.log('使い方: npm run cli -- <コマンド> [オプション]\n');
   for (const [name, c] of Object.entries(COMMANDS)) console.log(`  ${name.padEnd(18)} ${c.summary}\n  ${''.padEnd(18)} 例: npm run cli -- ${c.usage}\n`);
   console.log('環境変数: DATABASE_URL (PostgreSQL), DATA_DIR (PGlite の保存先, 既定 ./data), KEY_FILE (鍵ファイル), AUDIT_ANCHOR_FILE (監査アンカーファイル, 既定 DATA_DIR/audit-anchors.jsonl)');
+  console.log('PGlite (DATABASE_URL なし) ではサーバーを止めてから実行してください(demo-totp はサーバー起動中も使えます)。');
+  console.log('サーバーの起動: npm start (デモモード: デモ職員・デモ市) / npm run serve (運用: デモ職員なし。最初に admin-init)');
 }
 
 export async function runCli(argv: string[]): Promise<number> {

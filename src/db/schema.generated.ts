@@ -56,6 +56,7 @@ export interface GrantLogTable {
   action: 'grant' | 'revoke' | 'disable' | 'enable' | 'create';
   at: Generated<Date>;
   by_actor: string;
+  approved_by: string | null;
 }
 
 export interface HouseholdTable {

@@ -46,7 +46,7 @@ beforeAll(async () => {
   // An approver without dv.read (kakari01, the demo approver, also holds dv.read).
   const password = 'Shunin-Test-Pass-2026!';
   const op = operatorActor('dv-scan-setup', new Set(ALL_PERMISSIONS));
-  const { totpSecret } = await f.deps.staff.create({ staffId: 'shunin01', displayName: '主任 五郎', officeCode: 'kokuho', password, roles: ['kokuho_supervisor'] }, op);
+  const { totpSecret } = await f.deps.staff.createWithKnownCredentials({ staffId: 'shunin01', displayName: '主任 五郎', officeCode: 'kokuho', password, roles: ['kokuho_supervisor'] }, op);
   sessions.set('shunin01', await f.loginWith('shunin01', password, totpSecret));
   const clerk = sessions.get('kokuho01')!;
   // Pending changes about the people at the protected address, so the approval and eligibility views have them.

@@ -84,7 +84,7 @@ async function sessionFor(access: string, key: string): Promise<Session | null> 
       const staffId = `fuzz_${access.replace(/\W/g, '_')}`.slice(0, 32);
       const password = 'Fuzz-Tester-Pass-2026!';
       const op = operatorActor('fuzz-setup', new Set(ALL_PERMISSIONS));
-      const { totpSecret } = await f.deps.staff.create({ staffId, displayName: 'ファズ 試験', officeCode: 'kokuho', password, roles: [role.code] }, op);
+      const { totpSecret } = await f.deps.staff.createWithKnownCredentials({ staffId, displayName: 'ファズ 試験', officeCode: 'kokuho', password, roles: [role.code] }, op);
       s = await f.loginWith(staffId, password, totpSecret);
     }
   }

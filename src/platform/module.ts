@@ -18,11 +18,11 @@ export interface CoreDeps {
   logger: Logger;
 }
 
-/** One entry of the staff UI's main menu, shown to those holding the permission. */
+/** One entry of the staff UI's main menu, shown to those holding the permission (any of them, for a list). */
 export interface NavEntry {
   path: string;
   label: string;
-  permission: Permission | 'authenticated';
+  permission: Permission | 'authenticated' | readonly Permission[];
   /** Position in the menu (lower first). */
   order: number;
 }

@@ -117,7 +117,7 @@ export async function populateFixture(deps: Deps): Promise<Record<string, string
   const op = operatorActor('fixture', new Set(ALL_PERMISSIONS));
   await applyOrganization(deps.database.db, loadOrganization(), op.id);
   const totp: Record<string, string> = {};
-  for (const s of DEMO_STAFF) totp[s.staffId] = (await deps.staff.create({ ...s, roles: [...s.roles] }, op)).totpSecret;
+  for (const s of DEMO_STAFF) totp[s.staffId] = (await deps.staff.createWithKnownCredentials({ ...s, roles: [...s.roles] }, op)).totpSecret;
   await insertPeople(deps, op.id);
   return totp;
 }

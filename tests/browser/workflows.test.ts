@@ -1,7 +1,8 @@
 /**
  * Work across staff members, end to end against the real server (in-process, in-memory PGlite, demo
  * city): 個人番号 entry by a 担当者 and its confirmation by a second person (入力者以外の者による確認),
- * the reveal after a step-up, self-approval refused, and user administration by admin01.
+ * the reveal after a step-up, self-approval refused, and user administration by admin01 with the
+ * second administrator admin02 approving (four-eyes; the activation code shown once to the approver).
  *
  * The tests of this file run in order and share the demo staff's browser sessions (one login each).
  */
@@ -15,10 +16,8 @@ import {
   lapseStepUp,
   loggedInPage,
   menuItems,
-  newPage,
   setUpServerAndBrowser,
   todayJst,
-  uiLogin,
   unlabelledControls,
   type DemoLogin,
   type TestPage,
@@ -29,7 +28,7 @@ import type { EligibilityVersion as Version, PersonSummary as Row } from '../../
 
 type Session = TestPage & { login: DemoLogin };
 
-const STAFF = ['kokuho01', 'kakari01', 'shisho01', 'nozei01', 'kansa01', 'admin01'] as const;
+const STAFF = ['kokuho01', 'kakari01', 'shisho01', 'nozei01', 'kansa01', 'admin01', 'admin02'] as const;
 
 let server: RunningServer;
 let browser: Browser;
@@ -117,7 +116,8 @@ describe('menus and screens follow each role', () => {
       shisho01: { menus: ['検索', 'セキュリティキー登録'], home: '/search' },
       nozei01: { menus: ['検索', 'セキュリティキー登録'], home: '/search' },
       kansa01: { menus: ['監査', 'セキュリティキー登録'], home: '/audit' },
-      admin01: { menus: ['利用者管理', 'セキュリティキー登録'], home: '/admin' },
+      admin01: { menus: ['承認', '利用者管理', 'セキュリティキー登録'], home: '/approvals' },
+      admin02: { menus: ['承認', '利用者管理', 'セキュリティキー登録'], home: '/approvals' },
     };
     for (const id of STAFF) {
       expect(await menuItems(s[id].page), id).toEqual(expected[id].menus);
@@ -395,9 +395,9 @@ describe('国保資格: a loss request, its confirmation, and the record it leav
   });
 });
 
-describe('利用者管理 (admin01)', () => {
-  const NEW_STAFF = { staffId: 'rinji01', displayName: '臨時 五郎', password: 'Rinji-Demo-2026!x' };
-  let rinji: TestPage;
+describe('利用者管理 (admin01 requests, admin02 approves)', () => {
+  const NEW_STAFF = { staffId: 'rinji01', displayName: '臨時 五郎' };
+  let firstCode = '';
 
   function row(page: Page, staffId: string): Locator {
     return page.getByTestId('staff-list').locator(`tr[data-staff-id="${staffId}"]`);
@@ -408,7 +408,20 @@ describe('利用者管理 (admin01)', () => {
     return row(page, staffId).getByRole('button', { name: new RegExp(`^管理\\s*（${staffId}）$`) });
   }
 
-  it('lists staff with office, roles and state, and creates an account whose TOTP secret is shown once', async () => {
+  /** admin02 approves the pending change about a staff account on the 承認 page (with a step-up). */
+  async function approveAsSecondAdmin(kindLabel: string, staffId: string): Promise<Locator> {
+    const { page, login, context } = s.admin02;
+    await lapseStepUp(server, context);
+    await openMenu(page, '承認', '承認（入力者以外の者による確認）');
+    const c = page.getByTestId('change').filter({ hasText: kindLabel }).filter({ hasText: staffId });
+    await c.waitFor();
+    expect(await c.innerText()).toContain('入力者');
+    await c.getByRole('button', { name: '承認', exact: true }).click();
+    await answerStepUp(page, login, '確認して実行');
+    return page.getByTestId('activation-once');
+  }
+
+  it('registering an account is a request: admin02 approves it and alone sees the one-time activation code', async () => {
     const { page, login } = s.admin01;
     await openMenu(page, '利用者管理', '利用者管理');
     const kokuho = row(page, 'kokuho01');
@@ -419,77 +432,92 @@ describe('利用者管理 (admin01)', () => {
     expect(await unlabelledControls(page)).toEqual([]);
 
     const form = page.locator('form[aria-labelledby="create-staff-heading"]');
+    expect(await form.getByLabel('初期パスワード').count()).toBe(0); // nobody chooses a password for someone else
     await form.getByLabel('職員ID').fill(NEW_STAFF.staffId);
     await form.getByLabel('氏名').fill(NEW_STAFF.displayName);
     await form.getByLabel('所属').selectOption('kokuho');
     await form.getByLabel('支所 窓口(照会のみ)').check();
-    // A weak password passes the page and is refused by the server, next to the field; it is not kept.
-    await form.getByLabel('初期パスワード').fill('short-pass');
-    await form.getByRole('button', { name: '登録', exact: true }).click();
-    // A new account with roles is a permission change: the server asks for a step-up first.
-    await page.getByText('職員を登録するには、本人確認のため').waitFor();
+    await form.getByRole('button', { name: '登録を申請' }).click();
+    await page.getByText('職員の登録を申請するには、本人確認のため').waitFor();
     await answerStepUp(page, login, '確認して続ける');
-    await expect.poll(() => page.locator('#new-password-error').innerText()).toContain('12文字以上');
-    expect(await form.getByLabel('初期パスワード').inputValue()).toBe('');
-    await form.getByLabel('初期パスワード').fill(NEW_STAFF.password);
-    await form.getByRole('button', { name: '登録', exact: true }).click();
+    const requested = page.getByTestId('staff-requested');
+    await requested.waitFor();
+    expect(await requested.innerText()).toMatch(/rinji01 の登録を申請しました（変更番号 \d+）/);
+    expect(await requested.innerText()).toContain('別の利用者管理者の承認を待っています');
+    await page.screenshot({ path: '/tmp/admin-shots/admin-requested.png', fullPage: true });
+    expect(await row(page, NEW_STAFF.staffId).count()).toBe(0); // not before the approval
 
-    const once = page.getByTestId('totp-once');
+    // The requester cannot approve; the 国保係長 does not even see account changes.
+    await openMenu(page, '承認', '承認（入力者以外の者による確認）');
+    const own = page.getByTestId('change').filter({ hasText: NEW_STAFF.staffId });
+    await own.getByTestId('own-request').waitFor();
+    await openMenu(s.kakari01.page, '承認', '承認（入力者以外の者による確認）');
+    await s.kakari01.page.getByRole('heading', { name: /承認待ちの変更/ }).waitFor();
+    expect(await s.kakari01.page.locator('main').innerText()).not.toContain('職員の登録');
+
+    const once = await approveAsSecondAdmin('職員の登録', NEW_STAFF.staffId);
     await once.waitFor();
-    expect(await once.innerText()).toContain('この1回しか表示されません');
-    const secret = (await page.getByTestId('totp-secret').innerText()).replace(/\s/g, '');
-    expect(secret).toMatch(/^[A-Z2-7]{16,}$/);
-    const uri = await page.getByTestId('otpauth-uri').innerText();
-    expect(uri).toMatch(/^otpauth:\/\/totp\//);
-    expect(uri).toContain(`secret=${secret}`);
-    await expect.poll(() => row(page, NEW_STAFF.staffId).innerText()).toContain('支所 窓口(照会のみ)');
-
-    // The new member enrols the secret and logs in.
-    rinji = await newPage(browser);
-    extra.push(rinji);
-    await uiLogin(rinji.page, server.url, { ...NEW_STAFF, totpSecret: secret, roles: ['branch_reader'] });
-    expect(await menuItems(rinji.page)).toEqual(['検索', 'セキュリティキー登録']);
-    expect(await rinji.page.getByTestId('user-info').innerText()).toContain(NEW_STAFF.displayName);
-
-    await page.getByRole('button', { name: '確認しました（表示を消す）' }).click();
+    const text = await once.innerText();
+    expect(text).toContain('この画面を閉じると二度と表示されません');
+    expect(text).toContain('手渡し');
+    expect(text).toContain('封書');
+    expect(await s.admin02.page.getByTestId('activation-expires').innerText()).toMatch(/^令和\d+年\d+月\d+日 \d\d:\d\d(:\d\d)?まで$/);
+    firstCode = await s.admin02.page.getByTestId('activation-code').innerText();
+    expect(firstCode).toMatch(/^[A-Z2-9]{4}(-[A-Z2-9]{4}){4}$/);
+    await s.admin02.page.screenshot({ path: '/tmp/admin-shots/admin-activation-code.png', fullPage: true });
+    await s.admin02.page.getByRole('button', { name: '本人に渡す準備ができました（表示を消す）' }).click();
     await expect.poll(() => once.count()).toBe(0);
-    expect(await page.locator('body').innerText()).not.toContain(secret.slice(0, 8));
+    expect(await s.admin02.page.locator('body').innerText()).not.toContain(firstCode);
+
+    // The requester's screens never show it; the account waits for its owner's first login.
+    await openMenu(page, '利用者管理', '利用者管理');
+    await expect.poll(() => row(page, NEW_STAFF.staffId).innerText()).toContain('初回登録待ち');
+    expect(await row(page, NEW_STAFF.staffId).innerText()).toContain('支所 窓口(照会のみ)');
+    expect(await page.locator('body').innerText()).not.toContain(firstCode);
+    await page.screenshot({ path: '/tmp/admin-shots/admin-list.png', fullPage: true });
   });
 
-  it('grants and revokes a role after a step-up (effective at the next request) and unlocks a locked account', async () => {
+  it('a role grant waits for the second administrator; revoke is immediate; unlocks a locked account', async () => {
     const { page, login, context } = s.admin01;
-    await lapseStepUp(server, context); // the step-up of the account creation above would still be valid
+    await lapseStepUp(server, context);
     await manage(page, NEW_STAFF.staffId).click();
     const panel = page.getByTestId('staff-panel');
     await panel.waitFor();
     expect(await unlabelledControls(page)).toEqual([]);
     await panel.getByLabel('付与するロール').selectOption('kokuho_staff');
     await panel.getByRole('button', { name: '付与', exact: true }).click();
-    await panel.getByText('ロールを付与するには、本人確認のため').waitFor();
+    await panel.getByText('ロールの付与を申請するには、本人確認のため').waitFor();
     await answerStepUp(page, login, '確認して続ける');
-    await panel.getByText(`${NEW_STAFF.staffId} にロール「国保課 担当者」を付与しました。`).waitFor();
+    await panel.getByText(/rinji01 へのロール「国保課 担当者」の付与を申請しました（変更番号 \d+）/).waitFor();
+    expect(await row(page, NEW_STAFF.staffId).innerText()).not.toContain('国保課 担当者');
+
+    const once = await approveAsSecondAdmin('ロールの付与', NEW_STAFF.staffId);
+    await s.admin02.page.getByText(/変更番号 \d+ を承認し、反映しました。/).waitFor();
+    expect(await once.count()).toBe(0); // a grant hands over no code
+    await page.reload();
     await expect.poll(() => row(page, NEW_STAFF.staffId).innerText()).toContain('国保課 担当者');
-    expect((await apiGet<{ permissions: string[] }>(rinji.page, '/api/auth/me')).body.permissions).toContain('mynumber.write');
 
+    await manage(page, NEW_STAFF.staffId).click();
     await panel.getByRole('button', { name: /^剥奪\s*（国保課 担当者）$/ }).click();
+    await answerStepUp(page, login, '確認して続ける');
     await panel.getByText(`${NEW_STAFF.staffId} からロール「国保課 担当者」を剥奪しました。`).waitFor();
-    expect((await apiGet<{ permissions: string[] }>(rinji.page, '/api/auth/me')).body.permissions).not.toContain('mynumber.write');
+    await expect.poll(() => row(page, NEW_STAFF.staffId).innerText()).not.toContain('国保課 担当者');
 
-    // Five wrong passwords lock the account (a real login attempt each).
+    // Five wrong passwords lock an account (a real login attempt each).
     for (let i = 0; i < 5; i++) {
       const r = await fetch(server.url + '/api/auth/login', {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ staffId: NEW_STAFF.staffId, password: 'Wrong-Password-123' }),
+        body: JSON.stringify({ staffId: 'kansa01', password: 'Wrong-Password-123' }),
       });
       expect(r.status).toBeGreaterThanOrEqual(400);
     }
     await page.reload();
-    await expect.poll(() => row(page, NEW_STAFF.staffId).innerText()).toContain('ロック中');
-    await manage(page, NEW_STAFF.staffId).click();
+    await expect.poll(() => row(page, 'kansa01').innerText()).toContain('ロック中');
+    await manage(page, 'kansa01').click();
     await panel.getByRole('button', { name: 'ロックを解除' }).click();
-    await panel.getByText(`${NEW_STAFF.staffId} のロックを解除しました。`).waitFor();
-    await expect.poll(() => row(page, NEW_STAFF.staffId).innerText()).not.toContain('ロック中');
+    await panel.getByText('kansa01 のロックを解除しました。').waitFor();
+    await expect.poll(() => row(page, 'kansa01').innerText()).not.toContain('ロック中');
   });
 
   it('disables a staff member after a confirmation dialog; their open session ends at once', async () => {
@@ -512,7 +540,7 @@ describe('利用者管理 (admin01)', () => {
     await expect.poll(() => dialog.count()).toBe(0);
     expect(await row(page, 'nozei01').innerText()).toContain('有効');
 
-    // The step-up of the grant above may still hold: let it lapse, so the server always asks here.
+    // The step-up of the revoke above may still hold: let it lapse, so the server always asks here.
     await lapseStepUp(server, context);
     await panel.getByRole('button', { name: '無効化…' }).click();
     await dialog.getByRole('button', { name: '無効化する' }).click();
@@ -529,7 +557,7 @@ describe('利用者管理 (admin01)', () => {
     await nozei.getByRole('heading', { level: 1, name: 'ログイン' }).waitFor();
   });
 
-  it('shows the access review since a date, with a CSV download', async () => {
+  it('shows the access review since a date, naming who requested and who approved, with a CSV download', async () => {
     const { page } = s.admin01;
     const today = todayJst();
     const since = page.getByLabel('基準日');
@@ -539,9 +567,10 @@ describe('利用者管理 (admin01)', () => {
     const summary = page.getByTestId('review-summary');
     await expect.poll(() => summary.innerText()).toContain('以降の変更');
     const changes = await page.getByTestId('review-changes').locator('tbody tr').allInnerTexts();
-    const has = (staffId: string, label: string) => changes.some((r) => r.includes(staffId) && r.includes(label));
-    expect(has(NEW_STAFF.staffId, '職員登録')).toBe(true);
-    expect(has(NEW_STAFF.staffId, 'ロール付与')).toBe(true);
+    const has = (staffId: string, label: string, approver?: RegExp) => changes.some((r) => r.includes(staffId) && r.includes(label) && (!approver || approver.test(r)));
+    const byAdmin02 = /admin02|管理 五子/;
+    expect(has(NEW_STAFF.staffId, '職員登録', byAdmin02)).toBe(true);
+    expect(has(NEW_STAFF.staffId, 'ロール付与', byAdmin02)).toBe(true);
     expect(has(NEW_STAFF.staffId, 'ロール剥奪')).toBe(true);
     expect(has('nozei01', '無効化')).toBe(true);
     const link = page.getByRole('link', { name: 'CSVをダウンロード' });
@@ -556,34 +585,32 @@ describe('利用者管理 (admin01)', () => {
     expect(csv.type).toContain('text/csv');
     expect(csv.text).toContain('nozei01');
     expect(csv.text).toContain('無効');
+    expect(csv.text).toContain('承認者');
     // The criteria stay out of the page URL.
     expect(new URL(page.url()).search).toBe('');
     expect(await unlabelledControls(page)).toEqual([]);
     expect(await inlineCode(page)).toEqual({ scripts: 0, styleAttrs: 0, styleTags: 0 });
   });
 
-  it('re-issues a temporary password and a new one-time password secret; the member logs in with them', async () => {
+  it('re-issuing credentials is a request; on approval admin02 gets a new activation code (no password, no secret on screen)', async () => {
     const { page, login, context } = s.admin01;
     await lapseStepUp(server, context);
     await manage(page, NEW_STAFF.staffId).click();
     const panel = page.getByTestId('staff-panel');
     await panel.waitFor();
-    await panel.getByLabel('仮パスワード').fill('Rinji-Karino-2027!');
-    await panel.getByLabel('ワンタイムパスワードを再発行する').check();
-    await panel.getByRole('button', { name: '再発行', exact: true }).click();
-    await panel.getByText('認証情報を再発行するには、本人確認のため').waitFor();
+    expect(await panel.getByLabel('仮パスワード').count()).toBe(0);
+    await panel.getByRole('button', { name: '再発行を申請' }).click();
+    await panel.getByText('認証情報の再発行を申請するには、本人確認のため').waitFor();
     await answerStepUp(page, login, '確認して続ける');
-    const once = panel.getByTestId('totp-reissued');
+    await panel.getByText(/rinji01 の認証情報の再発行を申請しました（変更番号 \d+）/).waitFor();
+    expect(await page.locator('body').innerText()).not.toMatch(/otpauth|[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}/);
+
+    const once = await approveAsSecondAdmin('認証情報の再発行', NEW_STAFF.staffId);
     await once.waitFor();
-    const uri = await once.locator('code').innerText();
-    const secret = new URL(uri).searchParams.get('secret')!;
-    expect(secret).toMatch(/^[A-Z2-7]{16,}$/);
-    expect(await panel.getByLabel('仮パスワード').inputValue()).toBe('');
-    const member = await newPage(browser);
-    extra.push(member);
-    await uiLogin(member.page, server.url, { ...NEW_STAFF, password: 'Rinji-Karino-2027!', totpSecret: secret, roles: ['branch_reader'] });
-    expect(await member.page.getByTestId('user-info').innerText()).toContain(NEW_STAFF.displayName);
-    await panel.getByRole('button', { name: '確認しました（表示を消す）' }).click();
+    const code = await s.admin02.page.getByTestId('activation-code').innerText();
+    expect(code).toMatch(/^[A-Z2-9]{4}(-[A-Z2-9]{4}){4}$/);
+    expect(code).not.toBe(firstCode);
+    await s.admin02.page.getByRole('button', { name: '本人に渡す準備ができました（表示を消す）' }).click();
     await expect.poll(() => once.count()).toBe(0);
   });
 });

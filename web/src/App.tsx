@@ -26,6 +26,11 @@ export function can(me: Me, permission: string): boolean {
   return me.permissions.includes(permission);
 }
 
+/** 承認 holders decide person changes; user administrators decide each other's account changes. */
+function decidesChanges(me: Me): boolean {
+  return can(me, PERMISSION.approval) || can(me, PERMISSION.userAdmin);
+}
+
 /** Where a freshly logged-in user lands: the first screen they may use. */
 function homePath(me: Me): string {
   return me.nav[0]?.path ?? '/security-key';
@@ -207,7 +212,7 @@ function renderRoute(route: Route, me: Me, key: number, updateMe: (patch: Partia
     case 'audit':
       return can(me, PERMISSION.audit) ? <AuditPage key={key} /> : <Forbidden />;
     case 'approvals':
-      return can(me, PERMISSION.approval) ? <ApprovalsPage key={key} me={me} /> : <Forbidden />;
+      return decidesChanges(me) ? <ApprovalsPage key={key} me={me} /> : <Forbidden />;
     case 'admin':
       return can(me, PERMISSION.userAdmin) ? <AdminPage key={key} me={me} /> : <Forbidden />;
     case 'securityKey':

@@ -34,7 +34,11 @@ export interface paths {
                             changes: {
                                 /** @enum {string} */
                                 action: "grant" | "revoke" | "disable" | "enable" | "create";
+                                /** @description 承認した利用者管理者(四眼承認の変更のみ) */
+                                approvedBy: string | null;
+                                approvedByLabel: string | null;
                                 at: string;
+                                /** @description 申請者(直接の操作では実施者) */
                                 by: string;
                                 byLabel: string;
                                 roleCode: string | null;
@@ -184,7 +188,7 @@ export interface paths {
         };
         put?: never;
         /**
-         * 職員の登録(ワンタイムパスワードの秘密鍵を一度だけ返す)
+         * 職員の登録を申請する(要再認証。別の利用者管理者の承認で登録され、承認者に初回登録コードが一度だけ表示されます)
          * @description 必要な権限: user.admin (利用者管理)
          */
         post: {
@@ -199,7 +203,6 @@ export interface paths {
                     "application/json": {
                         displayName: string;
                         officeCode: string;
-                        password: string;
                         /** @default [] */
                         roles?: string[];
                         staffId: string;
@@ -207,17 +210,13 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description 登録しました */
-                201: {
+                /** @description 承認待ちになりました */
+                202: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            /** @description otpauth://totp/… 認証アプリに登録する URI。この応答でしか返しません */
-                            otpauthUri: string;
-                            staffId: string;
-                        };
+                        "application/json": components["schemas"]["StaffChangeRequested"];
                     };
                 };
                 /** @description 入力が不正です(項目ごとのメッセージ付き) */
@@ -360,7 +359,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * 認証情報の再発行(仮パスワード・ワンタイムパスワード。要再認証。全セッションを終了)
+         * 認証情報の再発行を申請する(要再認証。別の利用者管理者の承認で、パスワード・ワンタイムパスワード・セキュリティキーを消して全セッションを終了し、承認者に初回登録コードを表示)
          * @description 必要な権限: user.admin (利用者管理)
          */
         post: {
@@ -374,24 +373,17 @@ export interface paths {
             };
             requestBody: {
                 content: {
-                    "application/json": {
-                        newTotp?: boolean;
-                        password?: string;
-                    };
+                    "application/json": Record<string, never>;
                 };
             };
             responses: {
-                /** @description 再発行しました */
-                200: {
+                /** @description 承認待ちになりました */
+                202: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            otpauthUri: string | null;
-                            sessionsEnded: number;
-                            staffId: string;
-                        };
+                        "application/json": components["schemas"]["StaffChangeRequested"];
                     };
                 };
                 /** @description 入力が不正です(項目ごとのメッセージ付き) */
@@ -448,7 +440,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * ロールの付与(要再認証。自分自身には付与できません)
+         * ロールの付与を申請する(要再認証。自分自身には付与できません。別の利用者管理者の承認で付与されます)
          * @description 必要な権限: user.admin (利用者管理)
          */
         post: {
@@ -468,16 +460,13 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description 付与しました */
-                200: {
+                /** @description 承認待ちになりました */
+                202: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            roles: string[];
-                            staffId: string;
-                        };
+                        "application/json": components["schemas"]["StaffChangeRequested"];
                     };
                 };
                 /** @description 入力が不正です(項目ごとのメッセージ付き) */
@@ -692,8 +681,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * 承認待ちの変更の一覧(変更前後はマスク表示、警告・入力者付き)
-         * @description 必要な権限: approval (承認)
+         * 承認待ちの変更の一覧(判定できる種類・記録の範囲内のみ。変更前後はマスク表示、警告・入力者付き)
+         * @description 必要な権限: ログインのみ
          */
         get: {
             parameters: {
@@ -778,8 +767,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * 変更を承認して反映する(入力者本人は不可。削除の承認は再認証が必要)
-         * @description 必要な権限: approval (承認)
+         * 変更を承認して反映する(入力者本人は不可。削除・利用者管理の承認は再認証が必要)
+         * @description 必要な権限: ログインのみ
          */
         post: {
             parameters: {
@@ -871,7 +860,7 @@ export interface paths {
         put?: never;
         /**
          * 変更を却下する(理由を記録。入力者本人は不可)
-         * @description 必要な権限: approval (承認)
+         * @description 必要な権限: ログインのみ
          */
         post: {
             parameters: {
@@ -3972,11 +3961,19 @@ export interface components {
             terminal: string | null;
         };
         ChangeDecided: {
-            atenaNo: number;
+            /** @description 初回登録コード。承認した管理者にこの応答で一度だけ返します(保存されるのはハッシュのみ) */
+            activation?: {
+                code: string;
+                displayName: string;
+                expiresAt: string;
+                staffId: string;
+            };
+            atenaNo: number | null;
             changeId: number;
             kind: string;
             /** @enum {string} */
             status: "approved" | "rejected";
+            subjectKey: string | null;
         };
         Eligibility: {
             asOf: {
@@ -4130,7 +4127,8 @@ export interface components {
             myNumber: string;
         };
         PendingChange: {
-            atenaNo: number;
+            /** @description 対象者の宛名番号(職員アカウントなど人に紐づかない変更では null) */
+            atenaNo: number | null;
             changeId: number;
             decidedAt: string | null;
             decidedBy: string | null;
@@ -4157,6 +4155,8 @@ export interface components {
             residentStatus: "resident" | "moved_out" | "deceased" | null;
             /** @enum {string} */
             status: "pending" | "approved" | "rejected";
+            /** @description 人に紐づかない変更の対象(例: staff:kokuho01) */
+            subjectKey: string | null;
             warnings: string[];
         };
         Person: {
@@ -4206,6 +4206,9 @@ export interface components {
             sex: "male" | "female";
         };
         StaffAccount: {
+            activationExpiresAt: string | null;
+            /** @description 初回登録コードでの本人登録(パスワード設定・ワンタイムパスワード登録)待ち */
+            awaitingActivation: boolean;
             createdAt: string;
             disabled: boolean;
             disabledAt: string | null;
@@ -4220,6 +4223,12 @@ export interface components {
             officeName: string;
             roles: string[];
             staffId: string;
+        };
+        StaffChangeRequested: {
+            changeId: number;
+            staffId: string;
+            /** @enum {string} */
+            status: "pending";
         };
     };
     responses: never;

@@ -199,6 +199,8 @@ export type PendingChange = Schemas['PendingChange'];
 export type ChangeStatus = PendingChange['status'];
 export type ApprovalList = ApiOk<'/api/approvals'>;
 export type ChangeDecided = Schemas['ChangeDecided'];
+/** A new account's one-time activation code, shown once to the approving administrator. */
+export type ActivationHandOver = NonNullable<ChangeDecided['activation']>;
 
 // ---- 利用者管理 ----
 
@@ -207,7 +209,8 @@ export type OfficeKind = StaffAccount['officeKind'];
 export type StaffList = ApiOk<'/api/admin/staff'>;
 export type RoleInfo = StaffList['roles'][number];
 export type OfficeInfo = StaffList['offices'][number];
-export type StaffCreated = ApiOk<'/api/admin/staff', 'post'>;
+/** Creating an account, granting a role, re-issuing credentials: requested, then approved by a second administrator. */
+export type StaffChangeRequested = Schemas['StaffChangeRequested'];
 export type AccessReview = ApiOk<'/api/admin/access-review'>;
 
 // ---- 国保資格 ----

@@ -5,6 +5,7 @@ import * as m0300 from './2026-11-25T0300_access_audit_mynumber.js';
 import * as m0400 from './2026-11-25T0400_totp_replay.js';
 import * as m1130_0100 from './2026-11-30T0100_enrolment_and_approvals.js';
 import * as m1130_0200 from './2026-11-30T0200_enrolment_sessions.js';
+import * as m1130_0300 from './2026-11-30T0300_grant_log_approver.js';
 import * as m1130_0400 from './2026-11-30T0400_dv_protected_address.js';
 import * as m1130_0500 from './2026-11-30T0500_audit_sealing.js';
 import * as m1130_0600 from './2026-11-30T0600_batch_runs.js';
@@ -17,6 +18,7 @@ export const migrations: Record<string, Migration> = {
   '2026-11-25T0400_totp_replay': m0400,
   '2026-11-30T0100_enrolment_and_approvals': m1130_0100,
   '2026-11-30T0200_enrolment_sessions': m1130_0200,
+  '2026-11-30T0300_grant_log_approver': m1130_0300,
   '2026-11-30T0400_dv_protected_address': m1130_0400,
   '2026-11-30T0500_audit_sealing': m1130_0500,
   '2026-11-30T0600_batch_runs': m1130_0600,

@@ -1,26 +1,23 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi';
-import { authenticator } from 'otplib';
 import type { AppEnv } from '../../http/context.js';
 import { defineRoute } from '../../http/route.js';
 import { ErrorResponses } from '../../http/schemas.js';
-import { requireStepUp } from '../../http/step-up.js';
 import { parseDateInput } from '../../lib/wareki.js';
 import { csvDocument, jstText, sha256Hex } from '../audit/audit.search.js';
 import { csvDownload, fileStamp } from '../audit/audit.routes.js';
-import { PASSWORD_MAX } from './password.rules.js';
 import { whoLabels } from './who.js';
 
 /**
  * 利用者管理 (permission 'user.admin'): accounts, role grants and revokes, disabling, unlocking and the
- * access-rights review. Grant, revoke and disable need a recent step-up; permissions are read on every
- * request, so a change applies to the very next request of the staff member concerned.
+ * access-rights review. Creating an account, granting a role and re-issuing credentials are requested
+ * here (202) and applied when a second administrator approves them (/api/approvals); the approver gets
+ * the new account's one-time activation code. No route takes a password for someone else or returns a
+ * TOTP secret. Requests with roles, revoke and disable need a recent step-up; permissions are read on
+ * every request, so a change applies to the very next request of the staff member concerned.
  */
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
 const body = <T extends z.ZodType>(schema: T) => ({ body: { content: { 'application/json': { schema } }, required: true } });
-
-/** The issuer shown in authenticator apps. */
-export const TOTP_ISSUER = '国民健康保険システム';
 
 const staffId = z.string().regex(/^[A-Za-z0-9._-]{3,32}$/, '半角英数字と . _ - の3〜32文字で入力してください');
 const roleCode = z.string().regex(/^[a-z0-9_]{1,64}$/, '半角小文字・数字・下線で入力してください(例: kokuho_staff)');
@@ -41,9 +38,15 @@ const StaffItem = z
     locked: z.boolean(),
     lockedUntil: z.string().nullable(),
     failedLogins: z.number(),
+    awaitingActivation: z.boolean().describe('初回登録コードでの本人登録(パスワード設定・ワンタイムパスワード登録)待ち'),
+    activationExpiresAt: z.string().nullable(),
     createdAt: z.string(),
   })
   .openapi('StaffAccount');
+
+const Requested = z
+  .object({ changeId: z.number(), staffId: z.string(), status: z.literal('pending') })
+  .openapi('StaffChangeRequested');
 
 const RoleItem = z.object({ roleCode: z.string(), name: z.string(), readOnly: z.boolean(), permissions: z.array(z.string()) });
 const OfficeItem = z.object({ officeCode: z.string(), name: z.string(), kind: z.enum(['head_office', 'branch', 'tax']) });
@@ -65,25 +68,18 @@ const create = defineRoute({
   path: '/api/admin/staff',
   access: 'user.admin',
   tags: ['利用者管理'],
-  summary: '職員の登録(ワンタイムパスワードの秘密鍵を一度だけ返す)',
+  summary: '職員の登録を申請する(要再認証。別の利用者管理者の承認で登録され、承認者に初回登録コードが一度だけ表示されます)',
   request: body(
     z
       .object({
         staffId,
         displayName: z.string().trim().min(1, '氏名を入力してください').max(64, '64文字以内で入力してください'),
         officeCode,
-        password: z.string().min(1, 'パスワードを入力してください').max(PASSWORD_MAX, `${PASSWORD_MAX}文字以内で入力してください`),
         roles: z.array(roleCode).max(20, '20個までです').default([]),
       })
       .strict(),
   ),
-  responses: {
-    201: json(
-      z.object({ staffId: z.string(), otpauthUri: z.string().describe('otpauth://totp/… 認証アプリに登録する URI。この応答でしか返しません') }),
-      '登録しました',
-    ),
-    ...ErrorResponses,
-  },
+  responses: { 202: json(Requested, '承認待ちになりました'), ...ErrorResponses },
 });
 
 const grant = defineRoute({
@@ -91,9 +87,9 @@ const grant = defineRoute({
   path: '/api/admin/staff/{staffId}/roles',
   access: 'user.admin',
   tags: ['利用者管理'],
-  summary: 'ロールの付与(要再認証。自分自身には付与できません)',
+  summary: 'ロールの付与を申請する(要再認証。自分自身には付与できません。別の利用者管理者の承認で付与されます)',
   request: { params: StaffParam, ...body(z.object({ roleCode }).strict()) },
-  responses: { 200: json(z.object({ staffId: z.string(), roles: z.array(z.string()) }), '付与しました'), ...ErrorResponses },
+  responses: { 202: json(Requested, '承認待ちになりました'), ...ErrorResponses },
 });
 
 const revoke = defineRoute({
@@ -121,12 +117,9 @@ const resetCredentials = defineRoute({
   path: '/api/admin/staff/{staffId}/reset',
   access: 'user.admin',
   tags: ['利用者管理'],
-  summary: '認証情報の再発行(仮パスワード・ワンタイムパスワード。要再認証。全セッションを終了)',
-  request: {
-    params: StaffParam,
-    ...body(z.object({ password: z.string().min(1).max(128).optional(), newTotp: z.boolean().optional() }).strict()),
-  },
-  responses: { 200: json(z.object({ staffId: z.string(), sessionsEnded: z.number(), otpauthUri: z.string().nullable() }), '再発行しました'), ...ErrorResponses },
+  summary: '認証情報の再発行を申請する(要再認証。別の利用者管理者の承認で、パスワード・ワンタイムパスワード・セキュリティキーを消して全セッションを終了し、承認者に初回登録コードを表示)',
+  request: { params: StaffParam, ...body(z.object({}).strict()) },
+  responses: { 202: json(Requested, '承認待ちになりました'), ...ErrorResponses },
 });
 
 const unlock = defineRoute({
@@ -148,7 +141,16 @@ const ReviewStaff = z.object({
   locked: z.boolean(),
   createdAt: z.string(),
 });
-const ReviewChange = z.object({ at: z.string(), action: z.enum(['grant', 'revoke', 'disable', 'enable', 'create']), staffId: z.string(), roleCode: z.string().nullable(), by: z.string(), byLabel: z.string() });
+const ReviewChange = z.object({
+  at: z.string(),
+  action: z.enum(['grant', 'revoke', 'disable', 'enable', 'create']),
+  staffId: z.string(),
+  roleCode: z.string().nullable(),
+  by: z.string().describe('申請者(直接の操作では実施者)'),
+  byLabel: z.string(),
+  approvedBy: z.string().nullable().describe('承認した利用者管理者(四眼承認の変更のみ)'),
+  approvedByLabel: z.string().nullable(),
+});
 
 const review = defineRoute({
   method: 'get',
@@ -206,6 +208,8 @@ export function registerStaffRoutes(app: OpenAPIHono<AppEnv>): void {
           locked: s.locked,
           lockedUntil: s.locked ? iso(s.locked_until) : null,
           failedLogins: Number(s.failed_logins),
+          awaitingActivation: s.awaiting_activation,
+          activationExpiresAt: s.awaiting_activation ? iso(s.activation_expires_at) : null,
           createdAt: s.created_at.toISOString(),
         })),
         roles: roles.map((r) => ({ roleCode: r.role_code, name: r.name, readOnly: r.read_only, permissions: perms.filter((p) => p.role_code === r.role_code).map((p) => p.permission) })),
@@ -217,50 +221,40 @@ export function registerStaffRoutes(app: OpenAPIHono<AppEnv>): void {
 
   app.openapi(create, async (c) => {
     const b = c.req.valid('json');
-    // A new account with roles is a permission change: step-up first.
-    if (b.roles.length > 0) requireStepUp(c.get('actor'));
-    const { totpSecret } = await c.get('deps').staff.create({ staffId: b.staffId, displayName: b.displayName, officeCode: b.officeCode, password: b.password, roles: b.roles }, c.get('actor'));
-    return c.json({ staffId: b.staffId, otpauthUri: authenticator.keyuri(b.staffId, TOTP_ISSUER, totpSecret) }, 201);
+    const r = await c.get('deps').staff.requestCreate({ staffId: b.staffId, displayName: b.displayName, officeCode: b.officeCode, roles: b.roles }, c.get('actor'), c.get('correlationId'));
+    return c.json({ changeId: r.changeId, staffId: b.staffId, status: 'pending' as const }, 202);
   });
 
   app.openapi(grant, async (c) => {
-    const actor = c.get('actor');
     const { staffId } = c.req.valid('param');
     const { roleCode } = c.req.valid('json');
-    requireStepUp(actor);
-    await c.get('deps').staff.grant(staffId, roleCode, actor);
-    return c.json({ staffId, roles: await c.get('deps').auth.repo.rolesOf(staffId) }, 200);
+    const r = await c.get('deps').staff.requestGrant(staffId, roleCode, c.get('actor'), c.get('correlationId'));
+    return c.json({ changeId: r.changeId, staffId, status: 'pending' as const }, 202);
   });
 
   app.openapi(revoke, async (c) => {
-    const actor = c.get('actor');
     const { staffId, roleCode } = c.req.valid('param');
-    requireStepUp(actor);
-    await c.get('deps').staff.revoke(staffId, roleCode, actor);
+    await c.get('deps').staff.revoke(staffId, roleCode, c.get('actor'), c.get('correlationId'));
     return c.json({ staffId, roles: await c.get('deps').auth.repo.rolesOf(staffId) }, 200);
   });
 
   app.openapi(resetCredentials, async (c) => {
-    const actor = c.get('actor');
     const { staffId } = c.req.valid('param');
-    const b = c.req.valid('json');
-    requireStepUp(actor);
-    const r = await c.get('deps').staff.resetCredentials(staffId, { ...(b.password ? { password: b.password } : {}), ...(b.newTotp ? { newTotp: true } : {}) }, actor);
-    return c.json({ staffId, sessionsEnded: r.sessionsEnded, otpauthUri: r.totpSecret ? authenticator.keyuri(staffId, TOTP_ISSUER, r.totpSecret) : null }, 200);
+    const r = await c.get('deps').staff.requestCredentialReissue(staffId, c.get('actor'), c.get('correlationId'));
+    return c.json({ changeId: r.changeId, staffId, status: 'pending' as const }, 202);
   });
 
   app.openapi(disable, async (c) => {
     const actor = c.get('actor');
     const { staffId } = c.req.valid('param');
     const { reason } = c.req.valid('json');
-    requireStepUp(actor);
-    const r = await c.get('deps').staff.disable(staffId, reason, actor);
+    const r = await c.get('deps').staff.disable(staffId, reason, actor, c.get('correlationId'));
     return c.json({ staffId, sessionsEnded: r.sessionsEnded }, 200);
   });
 
   app.openapi(unlock, async (c) => {
     const { staffId } = c.req.valid('param');
-    await c.get('deps').staff.unlock(staffId, c.get('actor'));
+    await c.get('deps').staff.unlock(staffId, c.get('actor'), c.get('correlationId'));
     return c.json({ staffId }, 200);
   });
 
@@ -279,15 +273,24 @@ export function registerStaffRoutes(app: OpenAPIHono<AppEnv>): void {
       locked: !!s.locked_until && s.locked_until > now,
       createdAt: s.created_at.toISOString(),
     }));
-    const who = await whoLabels(deps.database.db, r.changes.map((ch) => ch.by_actor));
-    const changes = r.changes.map((ch) => ({ at: ch.at.toISOString(), action: ch.action, staffId: ch.staff_id, roleCode: ch.role_code, by: ch.by_actor, byLabel: who(ch.by_actor) }));
+    const who = await whoLabels(deps.database.db, r.changes.flatMap((ch) => (ch.approved_by ? [ch.by_actor, ch.approved_by] : [ch.by_actor])));
+    const changes = r.changes.map((ch) => ({
+      at: ch.at.toISOString(),
+      action: ch.action,
+      staffId: ch.staff_id,
+      roleCode: ch.role_code,
+      by: ch.by_actor,
+      byLabel: who(ch.by_actor),
+      approvedBy: ch.approved_by,
+      approvedByLabel: ch.approved_by ? who(ch.approved_by) : null,
+    }));
     const detail = { since, format: q.format, staff: staff.length, changes: changes.length };
     if (q.format === 'csv') {
       const csv = csvDocument(
-        ['区分', '職員ID', '氏名', '所属', 'ロール', '状態', '日時(日本時間)', '変更', '実施者'],
+        ['区分', '職員ID', '氏名', '所属', 'ロール', '状態', '日時(日本時間)', '変更', '実施者', '承認者'],
         [
-          ...staff.map((s) => ['職員', s.staffId, s.displayName, s.officeName, s.roles.join(' '), s.disabled ? '無効' : s.locked ? 'ロック中' : '有効', '', '', '']),
-          ...changes.map((ch) => ['変更', ch.staffId, '', '', ch.roleCode ?? '', '', jstText(ch.at), ch.action, ch.byLabel]),
+          ...staff.map((s) => ['職員', s.staffId, s.displayName, s.officeName, s.roles.join(' '), s.disabled ? '無効' : s.locked ? 'ロック中' : '有効', '', '', '', '']),
+          ...changes.map((ch) => ['変更', ch.staffId, '', '', ch.roleCode ?? '', '', jstText(ch.at), ch.action, ch.byLabel, ch.approvedByLabel ?? '']),
         ],
       );
       const sha256 = sha256Hex(csv);

@@ -6,5 +6,6 @@ export const approvalModule = defineModule({
   name: 'approval',
   title: '承認',
   routes: registerApprovalRoutes,
-  nav: [{ path: '/approvals', label: '承認', permission: 'approval', order: 50 }],
+  // 承認 holders decide person changes; user administrators decide each other's account changes.
+  nav: [{ path: '/approvals', label: '承認', permission: ['approval', 'user.admin'], order: 50 }],
 });

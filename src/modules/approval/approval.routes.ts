@@ -20,7 +20,8 @@ const Change = z
     changeId: z.number(),
     kind: z.string(),
     kindLabel: z.string(),
-    atenaNo: z.number(),
+    atenaNo: z.number().nullable().describe('対象者の宛名番号(職員アカウントなど人に紐づかない変更では null)'),
+    subjectKey: z.string().nullable().describe('人に紐づかない変更の対象(例: staff:kokuho01)'),
     nameKanji: z.string(),
     residentStatus: z.enum(['resident', 'moved_out', 'deceased']).nullable(),
     fields: z.array(z.object({ label: z.string(), before: z.string().nullable(), after: z.string().nullable() })),
@@ -39,14 +40,28 @@ const Change = z
   })
   .openapi('PendingChange');
 
-const Decided = z.object({ changeId: z.number(), status: z.enum(['approved', 'rejected']), kind: z.string(), atenaNo: z.number() }).openapi('ChangeDecided');
+const Activation = z
+  .object({ staffId: z.string(), displayName: z.string(), code: z.string(), expiresAt: z.string() })
+  .describe('初回登録コード。承認した管理者にこの応答で一度だけ返します(保存されるのはハッシュのみ)');
+
+const Decided = z
+  .object({
+    changeId: z.number(),
+    status: z.enum(['approved', 'rejected']),
+    kind: z.string(),
+    atenaNo: z.number().nullable(),
+    subjectKey: z.string().nullable(),
+    activation: Activation.optional(),
+  })
+  .openapi('ChangeDecided');
 
 const list = defineRoute({
   method: 'get',
   path: '/api/approvals',
-  access: 'approval',
+  // 'approval' (person kinds) or 'user.admin' (staff kinds): the service lists only the kinds the caller may decide.
+  access: 'authenticated',
   tags: ['承認'],
-  summary: '承認待ちの変更の一覧(変更前後はマスク表示、警告・入力者付き)',
+  summary: '承認待ちの変更の一覧(判定できる種類・記録の範囲内のみ。変更前後はマスク表示、警告・入力者付き)',
   request: {
     query: z.object({
       status: z.enum(['pending', 'approved', 'rejected'], { error: 'pending(承認待ち)、approved(承認済み)、rejected(却下)のいずれかです' }).default('pending'),
@@ -60,9 +75,9 @@ const list = defineRoute({
 const approve = defineRoute({
   method: 'post',
   path: '/api/approvals/{changeId}/approve',
-  access: 'approval',
+  access: 'authenticated', // the service checks the kind's permissions
   tags: ['承認'],
-  summary: '変更を承認して反映する(入力者本人は不可。削除の承認は再認証が必要)',
+  summary: '変更を承認して反映する(入力者本人は不可。削除・利用者管理の承認は再認証が必要)',
   request: { params: z.object({ changeId }), ...body(z.object({ note: note.optional() })) },
   responses: { 200: json(Decided, '承認して反映しました'), 409: Conflict, ...ErrorResponses },
 });
@@ -70,7 +85,7 @@ const approve = defineRoute({
 const reject = defineRoute({
   method: 'post',
   path: '/api/approvals/{changeId}/reject',
-  access: 'approval',
+  access: 'authenticated', // the service checks the kind's permissions
   tags: ['承認'],
   summary: '変更を却下する(理由を記録。入力者本人は不可)',
   request: { params: z.object({ changeId }), ...body(z.object({ note: note.refine((s) => s.trim().length > 0, '却下の理由を入力してください') })) },
@@ -86,11 +101,13 @@ export function registerApprovalRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(approve, async (c) => {
     const { changeId } = c.req.valid('param');
     const n = c.req.valid('json').note?.trim();
-    return c.json(await c.get('deps').approvals.approve(c.get('actor'), changeId, n ? n : null, c.get('correlationId')), 200);
+    const r = await c.get('deps').approvals.approve(c.get('actor'), changeId, n ? n : null, c.get('correlationId'));
+    return c.json({ ...r, ...(r.activation ? { activation: { ...r.activation, expiresAt: r.activation.expiresAt.toISOString() } } : {}) }, 200);
   });
 
   app.openapi(reject, async (c) => {
     const { changeId } = c.req.valid('param');
-    return c.json(await c.get('deps').approvals.reject(c.get('actor'), changeId, c.req.valid('json').note.trim(), c.get('correlationId')), 200);
+    const { activation: _none, ...r } = await c.get('deps').approvals.reject(c.get('actor'), changeId, c.req.valid('json').note.trim(), c.get('correlationId'));
+    return c.json(r, 200);
   });
 }

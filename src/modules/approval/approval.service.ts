@@ -7,6 +7,8 @@ import { PERMISSIONS, type Permission } from '../access/permissions.js';
 import { AppError } from '../../http/errors.js';
 import { requireStepUp } from '../../http/step-up.js';
 import { whoLabels } from '../access/who.js';
+import { scopeOf } from '../person/person.rules.js';
+import { nhiFileScopeWhere, PersonRepository } from '../person/person.repository.js';
 
 /**
  * 入力者以外の者による確認 (four-eyes / maker–checker), generic over the kind of change.
@@ -23,8 +25,11 @@ import { whoLabels } from '../access/who.js';
  *     commit together or not at all. A reject touches only the pending_change row and the audit trail.
  *
  * Self-approval is refused here (403) and by the table's CHECK (decided_by <> requested_by). The
- * checker needs 'approval' (route) and the kind's own permission (`functionCode`), so approving never
- * lets someone make a change they could not enter.
+ * checker needs the kind's `approverPermissions` (by default 'approval' and the kind's own permission
+ * `functionCode`, so approving never lets someone make a change they could not enter; user
+ * administration kinds need 'user.admin' alone). A change is listed only to those who may decide it,
+ * and a change keyed to a person only within the checker's record scope.
+ * A change is keyed to a person (`atenaNo`) or to something else (`subjectKey`, e.g. 'staff:kokuho01').
  * With `clearPayloadOnDecision`, the payload (e.g. a My Number ciphertext) is wiped once decided, so
  * no copy of the value outlives the decision in pending_change.
  */
@@ -41,7 +46,8 @@ export interface ChangeSummary {
 export interface PendingChangeRow {
   changeId: number;
   kind: string;
-  atenaNo: number;
+  atenaNo: number | null;
+  subjectKey: string | null;
   payload: unknown;
   summary: ChangeSummary;
   warnings: string[];
@@ -61,6 +67,8 @@ export interface ChangeKind {
   functionCode: Permission;
   /** The shape of the stored payload: checked when a change is submitted and again before it is applied. */
   payload: ZodType<Record<string, unknown>>;
+  /** What the checker must hold (all of them); default: 'approval' and `functionCode`. */
+  approverPermissions?: readonly Permission[];
   /** The approver must have stepped up recently (deletions: security.md §7 item 20). */
   stepUpToApprove?: boolean;
   /** Wipe the payload once approved or rejected (it held a secret only the apply step needed). */
@@ -69,14 +77,41 @@ export interface ChangeKind {
   warningsNeed?: Permission;
   /**
    * Apply the change inside the approval transaction. Throw AppError to refuse (the whole approval
-   * rolls back and the refusal is audited). Returns extra audit detail (never a My Number).
+   * rolls back and the refusal is audited). Returns extra audit detail (never a My Number), and
+   * optionally `activation`: a one-time activation code handed to the approver in the approve answer
+   * only (never stored in clear, never audited).
    */
-  apply(tx: Transaction<DB>, change: PendingChangeRow, approver: Actor): Promise<Record<string, unknown> | void>;
+  apply(tx: Transaction<DB>, change: PendingChangeRow, approver: Actor): Promise<(Record<string, unknown> & { activation?: ActivationHandOver }) | void>;
+}
+
+/** A one-time activation code for a staff account, shown once to the approving administrator. */
+export interface ActivationHandOver {
+  staffId: string;
+  displayName: string;
+  code: string;
+  expiresAt: Date;
+}
+
+/** The person a person-keyed change is about (a kind keyed to persons never holds a change without one). */
+export function personOf(change: PendingChangeRow): number {
+  if (change.atenaNo === null) throw new Error(`変更 ${change.changeId} (${change.kind}) に宛名番号がありません`);
+  return change.atenaNo;
+}
+
+/** The permissions a checker of this kind must hold. */
+export function approverPermissionsOf(k: ChangeKind): readonly Permission[] {
+  return k.approverPermissions ?? ['approval', k.functionCode];
+}
+
+function mayDecide(actor: Actor, k: ChangeKind): boolean {
+  return actor.kind !== 'anonymous' && approverPermissionsOf(k).every((p) => actor.permissions.has(p));
 }
 
 export interface SubmitInput {
   kind: string;
-  atenaNo: number;
+  /** The person the change is about, or null with a subjectKey (a change not keyed to one person). */
+  atenaNo: number | null;
+  subjectKey?: string | null;
   payload: Record<string, unknown>;
   summary: ChangeSummary;
   warnings: string[];
@@ -93,6 +128,7 @@ function toRow(r: {
   change_id: number;
   kind: string;
   atena_no: number | null;
+  subject_key: string | null;
   payload: unknown;
   summary: unknown;
   warnings: string[];
@@ -107,7 +143,8 @@ function toRow(r: {
   return {
     changeId: Number(r.change_id),
     kind: r.kind,
-    atenaNo: Number(r.atena_no),
+    atenaNo: r.atena_no === null ? null : Number(r.atena_no),
+    subjectKey: r.subject_key,
     payload: parse(r.payload),
     summary: parse(r.summary) as ChangeSummary,
     warnings: r.warnings ?? [],
@@ -143,11 +180,13 @@ export class ApprovalService {
     if (!k) throw new Error(`承認対象の種類 ${input.kind} は登録されていません`);
     const shape = k.payload.safeParse(input.payload);
     if (!shape.success) throw new Error(`承認対象 ${input.kind} の内容が宣言された形式に合いません: ${shape.error.message}`);
+    if (input.atenaNo === null && !input.subjectKey) throw new Error('承認対象の変更には宛名番号か対象キーが必要です');
     const row = await tx
       .insertInto('pending_change')
       .values({
         kind: input.kind,
         atena_no: input.atenaNo,
+        subject_key: input.subjectKey ?? null,
         payload: JSON.stringify(input.payload),
         summary: JSON.stringify(input.summary),
         warnings: sql<string[]>`ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify(input.warnings)}::jsonb))`,
@@ -159,11 +198,18 @@ export class ApprovalService {
     await this.audit.append(tx, actor, {
       functionCode: k.functionCode,
       action: `${input.kind}.request`,
-      subjects: [input.atenaNo],
+      subjects: input.atenaNo === null ? [] : [input.atenaNo],
       detail: { changeId, kind: input.kind, warnings: input.warnings.length, ...(input.auditDetail ?? {}) },
       correlationId: input.correlationId ?? null,
     });
     return changeId;
+  }
+
+  /** Pending changes of these kinds for a subject key (e.g. a staff account). */
+  async pendingForSubject(q: Q, subjectKey: string, kinds: readonly string[]): Promise<PendingChangeRow[]> {
+    if (kinds.length === 0) return [];
+    const rows = await q.selectFrom('pending_change').selectAll().where('subject_key', '=', subjectKey).where('status', '=', 'pending').where('kind', 'in', [...kinds]).orderBy('change_id').execute();
+    return rows.map(toRow);
   }
 
   /** Pending changes of these kinds for a person (a module refuses a second one while one waits). */
@@ -173,14 +219,30 @@ export class ApprovalService {
     return rows.map(toRow);
   }
 
+  /** The kinds this actor may decide (and so may see). */
+  decidableKinds(actor: Actor): ChangeKind[] {
+    return [...this.kinds.values()].filter((k) => mayDecide(actor, k));
+  }
+
+  /**
+   * Changes the actor may decide: only kinds whose permissions they hold and, for changes keyed to a
+   * person, only persons within their record scope. Someone who may decide no kind at all is refused.
+   */
   async list(actor: Actor, opts: { status: 'pending' | 'approved' | 'rejected'; page: number; pageSize: number }, correlationId: string) {
+    const kinds = this.decidableKinds(actor).map((k) => k.kind);
+    if (kinds.length === 0) {
+      await this.audit.appendAlone(this.db, actor, { functionCode: 'approval', action: 'approval.list', outcome: 'denied', detail: { reason: 'no_kind' }, correlationId });
+      throw new AppError(403, 'forbidden', '承認の一覧を見るには「承認」または「利用者管理」の権限が必要です');
+    }
+    const scope = scopeOf(actor);
     return this.db.transaction().execute(async (tx) => {
-      const base = tx.selectFrom('pending_change as c').where('c.status', '=', opts.status);
+      let base = tx.selectFrom('pending_change as c').where('c.status', '=', opts.status).where('c.kind', 'in', kinds);
+      if (scope === 'nhi_file') base = base.where((eb) => eb.or([eb('c.atena_no', 'is', null), nhiFileScopeWhere(sql.ref('c.atena_no'))]));
       const total = Number((await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
       const rows = await base
         .leftJoin('person as p', 'p.atena_no', 'c.atena_no')
         .select([
-          'c.change_id', 'c.kind', 'c.atena_no', 'c.summary', 'c.warnings', 'c.status', 'c.requested_by', 'c.requested_at',
+          'c.change_id', 'c.kind', 'c.atena_no', 'c.subject_key', 'c.summary', 'c.warnings', 'c.status', 'c.requested_by', 'c.requested_at',
           'c.decided_by', 'c.decided_at', 'c.decision_note', 'p.name_kanji', 'p.resident_status',
         ])
         .orderBy('c.change_id', opts.status === 'pending' ? 'asc' : 'desc')
@@ -196,7 +258,8 @@ export class ApprovalService {
           changeId: Number(r.change_id),
           kind: r.kind,
           kindLabel: k?.label ?? r.kind,
-          atenaNo: Number(r.atena_no),
+          atenaNo: r.atena_no === null ? null : Number(r.atena_no),
+          subjectKey: r.subject_key,
           nameKanji: r.name_kanji ?? '',
           residentStatus: r.resident_status ?? null,
           fields: summary.fields ?? [],
@@ -218,8 +281,8 @@ export class ApprovalService {
       await this.audit.append(tx, actor, {
         functionCode: 'approval',
         action: 'approval.list',
-        subjects: [...new Set(items.map((i) => i.atenaNo))],
-        detail: { status: opts.status, page: opts.page, total, returned: items.length },
+        subjects: [...new Set(items.flatMap((i) => (i.atenaNo === null ? [] : [i.atenaNo])))],
+        detail: { status: opts.status, page: opts.page, total, returned: items.length, ...(scope === 'all' ? {} : { scope }) },
         correlationId,
       });
       return { total, page: opts.page, pageSize: opts.pageSize, items };
@@ -251,14 +314,19 @@ export class ApprovalService {
         const k = this.kinds.get(change.kind);
         if (!k) throw new AppError(409, 'unknown_kind', `この種類の変更(${change.kind})を処理できません`);
         // The checker must be entitled to make the change themselves (e.g. 個人番号登録・訂正), not only to approve.
-        if (actor.kind !== 'anonymous' && !actor.permissions.has(k.functionCode)) {
-          throw new AppError(403, 'forbidden', `この変更を${decision === 'approved' ? '承認' : '却下'}するには「${PERMISSIONS[k.functionCode]}」の権限も必要です`);
+        const missing = approverPermissionsOf(k).filter((p) => actor.kind === 'anonymous' || !actor.permissions.has(p));
+        if (missing.length > 0) {
+          throw new AppError(403, 'forbidden', `この変更を${decision === 'approved' ? '承認' : '却下'}するには「${missing.map((p) => PERMISSIONS[p]).join('」「')}」の権限が必要です`);
+        }
+        // Out of the checker's record scope: answered like an unknown change.
+        if (change.atenaNo !== null && scopeOf(actor) !== 'all' && !(await new PersonRepository(tx).inNhiFileScope([change.atenaNo])).has(change.atenaNo)) {
+          throw new AppError(404, 'not_found', `承認待ちの変更 ${changeId} はありません`);
         }
         if (decision === 'approved' && k.stepUpToApprove) requireStepUp(actor);
         if (decision === 'approved' && !k.payload.safeParse(change.payload).success) {
           throw new AppError(409, 'payload_shape', `この変更(${k.label})の保存内容が現在の形式に合わないため適用できません。却下して入力し直してください`);
         }
-        const applied = decision === 'approved' ? ((await k.apply(tx, change, actor)) ?? {}) : {};
+        const { activation, ...applied } = decision === 'approved' ? ((await k.apply(tx, change, actor)) ?? {}) : {};
         await tx
           .updateTable('pending_change')
           .set({
@@ -274,18 +342,18 @@ export class ApprovalService {
         await this.audit.append(tx, actor, {
           functionCode: k.functionCode,
           action: `${change.kind}.${verb}`,
-          subjects: [change.atenaNo],
-          detail: { changeId, kind: change.kind, requestedBy: change.requestedBy, note, warnings: change.warnings.length, ...applied },
+          subjects: change.atenaNo === null ? [] : [change.atenaNo],
+          detail: { changeId, kind: change.kind, requestedBy: change.requestedBy, note, warnings: change.warnings.length, ...(change.subjectKey ? { subjectKey: change.subjectKey } : {}), ...applied },
           correlationId,
         });
-        return { changeId, status: decision, kind: change.kind, atenaNo: change.atenaNo };
+        return { changeId, status: decision, kind: change.kind, atenaNo: change.atenaNo, subjectKey: change.subjectKey, ...(activation ? { activation } : {}) };
       });
     } catch (e) {
       if (e instanceof AppError) {
         await this.audit.appendAlone(this.db, actor, {
           functionCode: 'approval',
           action: `${seen?.kind ?? 'change'}.${verb}`,
-          subjects: seen ? [seen.atenaNo] : [],
+          subjects: seen?.atenaNo ? [seen.atenaNo] : [],
           outcome: 'denied',
           detail: { changeId, reason: e.code },
           correlationId,
@@ -293,7 +361,7 @@ export class ApprovalService {
       } else {
         // An apply step that failed unexpectedly (e.g. a ciphertext that does not open): on the trail too.
         await this.audit
-          .appendAlone(this.db, actor, { functionCode: 'approval', action: `${seen?.kind ?? 'change'}.${verb}`, subjects: seen ? [seen.atenaNo] : [], outcome: 'error', detail: { changeId, reason: 'apply_failed' }, correlationId })
+          .appendAlone(this.db, actor, { functionCode: 'approval', action: `${seen?.kind ?? 'change'}.${verb}`, subjects: seen?.atenaNo ? [seen.atenaNo] : [], outcome: 'error', detail: { changeId, reason: 'apply_failed' }, correlationId })
           .catch(() => undefined);
       }
       throw e;

@@ -13,7 +13,7 @@ let chief: Session;
 const applied: PendingChangeRow[] = [];
 
 /** A staff actor as the session middleware would build it (for submitting through the service). */
-const staffActor = (id: string): Actor => ({
+const staffActor = (id: string): Actor & { kind: 'staff' } => ({
   kind: 'staff',
   id,
   displayName: id,
@@ -52,11 +52,11 @@ beforeAll(async () => {
 });
 afterAll(async () => f?.close());
 
-async function submit(kind: string, by: string, warnings: string[] = []) {
+async function submit(kind: string, by: string, warnings: string[] = [], atenaNo: number = FIXTURE.sato.head) {
   return f.deps.database.db.transaction().execute((tx) =>
     f.deps.approvals.submit(tx, staffActor(by), {
       kind,
-      atenaNo: FIXTURE.sato.head,
+      atenaNo,
       payload: { value: 'x' },
       summary: { fields: [{ label: '資格', before: 'なし', after: 'あり' }], notes: [{ label: '理由', value: '転入' }], meta: {} },
       warnings,
@@ -141,6 +141,28 @@ describe('generic four-eyes workflow', () => {
     expect(r.status).toBe(403);
     expect(((await r.json()) as { error: { message: string } }).error.message).toMatch(/収納/);
     expect(applied.some((c) => c.changeId === id)).toBe(false);
+  });
+
+  it('lists a kind only to those who may decide it, and person changes only within the record scope', async () => {
+    const inScope = await submit('test.noop', 'kokuho01', [], FIXTURE.yamada.head); // insured: in the NHI file
+    const outOfScope = await submit('test.noop', 'kokuho01', [], FIXTURE.nguyen.person); // never insured
+    // A user administrator holds neither 'approval' nor the kind's permission: person changes are not theirs.
+    const admin = await f.login('admin01');
+    const adminList = (await (await admin.request('GET', '/api/approvals')).json()) as { items: { changeId: number }[] };
+    expect(adminList.items.map((i) => i.changeId)).not.toContain(inScope);
+    expect((await admin.request('POST', `/api/approvals/${inScope}/approve`, {})).status).toBe(403);
+    // A tax-office checker (scope: the NHI file) sees and decides only the in-scope person's change.
+    const taxChecker: Actor = { ...staffActor('nozei09'), officeKind: 'tax', permissions: new Set(['approval', 'eligibility.update']) };
+    const listed = await f.deps.approvals.list(taxChecker, { status: 'pending', page: 1, pageSize: 100 }, 'test');
+    expect(listed.items.map((i) => i.changeId)).toContain(inScope);
+    expect(listed.items.map((i) => i.changeId)).not.toContain(outOfScope);
+    expect(listed.items.every((i) => i.atenaNo !== FIXTURE.nguyen.person)).toBe(true);
+    await expect(f.deps.approvals.approve(taxChecker, outOfScope, null, 'test')).rejects.toMatchObject({ status: 404 });
+    expect(applied.some((c) => c.changeId === outOfScope)).toBe(false);
+    const denied = await f.deps.database.db.selectFrom('audit_event').select(['outcome', 'detail']).where('actor_id', '=', 'nozei09').where('action', '=', 'test.noop.approve').executeTakeFirstOrThrow();
+    expect(denied).toMatchObject({ outcome: 'denied', detail: { changeId: outOfScope, reason: 'not_found' } });
+    await f.deps.approvals.approve(taxChecker, inScope, null, 'test');
+    expect(applied.some((c) => c.changeId === inScope)).toBe(true);
   });
 
   it('answers 404 for an unknown change, and refuses a note carrying a number', async () => {

@@ -50,7 +50,7 @@ beforeAll(async () => {
   chief = await f.login('kakari01');
   const op = operatorActor('eligibility-test', new Set(ALL_PERMISSIONS));
   const password = 'Kakari-Second-2026!';
-  chief2Totp = (await f.deps.staff.create({ staffId: 'kakari02', displayName: '係長 次郎', officeCode: 'kokuho', password, roles: ['kokuho_supervisor'] }, op)).totpSecret;
+  chief2Totp = (await f.deps.staff.createWithKnownCredentials({ staffId: 'kakari02', displayName: '係長 次郎', officeCode: 'kokuho', password, roles: ['kokuho_supervisor'] }, op)).totpSecret;
   chief2 = await f.loginWith('kakari02', password, chief2Totp);
   await asBatch(async (tx) => {
     await tx

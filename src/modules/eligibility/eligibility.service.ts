@@ -2,7 +2,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { actorLabel, type Actor } from '../../security/actor.js';
 import type { AuditRepository } from '../audit/audit.repository.js';
-import type { ChangeKind, ApprovalService, ChangeSummary, PendingChangeRow } from '../approval/approval.service.js';
+import { personOf, type ChangeKind, type ApprovalService, type ChangeSummary, type PendingChangeRow } from '../approval/approval.service.js';
 import { AppError } from '../../http/errors.js';
 import { runUseCase, type RefusalRecord } from '../../platform/use-case.js';
 import { RecordScope } from '../access/record-scope.js';
@@ -394,12 +394,12 @@ export class EligibilityService {
   private async applyAcquire(tx: Tx, change: PendingChangeRow, approver: Actor) {
     const p = change.payload as AcquirePayload;
     const repo = new EligibilityRepository(tx);
-    const person = await repo.person(change.atenaNo, true);
+    const person = await repo.person(personOf(change), true);
     if (!person || !sameSeen(seenOf(person), p.person)) throw new AppError(409, 'changed_since_request', CHANGED_SINCE_REQUEST);
-    if ((await repo.currentHousehold(change.atenaNo)) !== p.householdNo) {
+    if ((await repo.currentHousehold(personOf(change))) !== p.householdNo) {
       throw new AppError(409, 'changed_since_request', `この変更の入力後に世帯が変わっています(世帯番号 ${p.householdNo} の世帯員ではありません)。この変更は却下し、改めて入力してください`);
     }
-    const current = await repo.currentRows(change.atenaNo, true);
+    const current = await repo.currentRows(personOf(change), true);
     const today = todayInJapan();
     const check = checkPeriod({ acquiredOn: p.acquiredOn, acquisitionReason: p.acquisitionReason, lostOn: null, lossReason: null }, person, others(current, null), {
       today,
@@ -419,7 +419,7 @@ export class EligibilityService {
       }
       number = { symbol: insuredSymbolOn(today), number: candidate };
     }
-    const branches = await repo.branchesUnder(number.symbol, number.number, change.atenaNo);
+    const branches = await repo.branchesUnder(number.symbol, number.number, personOf(change));
     const branchNoMax = branchNoMaxOn(today);
     const branchNo = branches.own ?? nextBranchNo(branches.used, branchNoMax);
     if (!branchNo) throw new AppError(409, 'branch_exhausted', `被保険者証番号 ${number.number} の枝番(${branchNoMax}まで)をすべて使っています`);
@@ -427,7 +427,7 @@ export class EligibilityService {
     const at = await repo.now();
     const eligibilityId = await repo.insertVersion(
       {
-        atenaNo: change.atenaNo,
+        atenaNo: personOf(change),
         householdNo: p.householdNo,
         insuredSymbol: number.symbol,
         insuredNumber: number.number,
@@ -447,13 +447,13 @@ export class EligibilityService {
   private async applyPeriodChange(tx: Tx, change: PendingChangeRow, approver: Actor, what: 'loss' | 'correct' | 'delete') {
     const p = change.payload as PeriodPayload;
     const repo = new EligibilityRepository(tx);
-    const person = await repo.person(change.atenaNo, true);
+    const person = await repo.person(personOf(change), true);
     const row = await repo.row(p.eligibilityId, true);
     if (!person || !sameSeen(seenOf(person), p.person) || !row || row.superseded_at !== null || row.updated_at.toISOString() !== p.rowUpdatedAt) {
       throw new AppError(409, 'changed_since_request', CHANGED_SINCE_REQUEST);
     }
     if (p.after) {
-      const current = await repo.currentRows(change.atenaNo, true);
+      const current = await repo.currentRows(personOf(change), true);
       const check = checkPeriod(ruleInput(p.after), person, others(current, p.eligibilityId), { today: todayInJapan() });
       if (check.errors.length > 0) throw new AppError(409, 'changed_since_request', `${CHANGED_SINCE_REQUEST}: ${check.errors.map((e) => e.message).join(' / ')}`, check.errors);
     }

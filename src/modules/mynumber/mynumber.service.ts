@@ -4,7 +4,7 @@ import { actorLabel, type Actor } from '../../security/actor.js';
 import type { Keyring } from '../../security/keyring.js';
 import type { AuditRepository } from '../audit/audit.repository.js';
 import { z } from 'zod';
-import type { ApprovalService, ChangeKind, ChangeSummary, PendingChangeRow } from '../approval/approval.service.js';
+import { personOf, type ApprovalService, type ChangeKind, type ChangeSummary, type PendingChangeRow } from '../approval/approval.service.js';
 import { AppError } from '../../http/errors.js';
 import { runUseCase, type RefusalRecord } from '../../platform/use-case.js';
 import { RecordScope } from '../access/record-scope.js';
@@ -257,23 +257,23 @@ export class MyNumberService {
   private async applyChange(tx: Tx, change: PendingChangeRow, approver: Actor, use: 'register' | 'correct' | 'delete') {
     const p = change.payload as MyNumberPayload;
     const j = this.requireJimu(change.summary.meta?.jimu, use);
-    const current = await this.stored(tx, change.atenaNo, true);
+    const current = await this.stored(tx, personOf(change), true);
     if ((current?.blind_index ?? null) !== p.beforeBlindIndex) {
       throw new AppError(409, 'changed_since_request', 'この変更の入力後に個人番号が変更されています。この変更は却下し、改めて入力してください');
     }
     const label = actorLabel(approver);
     if (use === 'delete') {
-      await tx.deleteFrom('person_my_number').where('atena_no', '=', change.atenaNo).execute();
+      await tx.deleteFrom('person_my_number').where('atena_no', '=', personOf(change)).execute();
       return { ...jimuAuditDetail(j), use };
     }
     if (!p.ciphertext || !p.blindIndex || !p.keyId) throw new AppError(409, 'payload_missing', 'この変更には適用する内容がありません');
     // Integrity before storing: the ciphertext must open for this row with its key (fails closed).
-    const plain = this.decryptRow({ atena_no: change.atenaNo, ciphertext: p.ciphertext, key_id: p.keyId });
+    const plain = this.decryptRow({ atena_no: personOf(change), ciphertext: p.ciphertext, key_id: p.keyId });
     if (!isValidMyNumber(plain) || this.keyring.blindIndex(plain) !== p.blindIndex) throw new AppError(409, 'payload_invalid', 'この変更の内容が不正です。却下してください');
     if (use === 'register') {
-      await tx.insertInto('person_my_number').values({ atena_no: change.atenaNo, ciphertext: p.ciphertext, key_id: p.keyId, blind_index: p.blindIndex, updated_by: label }).execute();
+      await tx.insertInto('person_my_number').values({ atena_no: personOf(change), ciphertext: p.ciphertext, key_id: p.keyId, blind_index: p.blindIndex, updated_by: label }).execute();
     } else {
-      await tx.updateTable('person_my_number').set({ ciphertext: p.ciphertext, key_id: p.keyId, blind_index: p.blindIndex }).where('atena_no', '=', change.atenaNo).execute();
+      await tx.updateTable('person_my_number').set({ ciphertext: p.ciphertext, key_id: p.keyId, blind_index: p.blindIndex }).where('atena_no', '=', personOf(change)).execute();
     }
     return { ...jimuAuditDetail(j), use, keyId: p.keyId };
   }

@@ -230,7 +230,7 @@ describe('reject and 関連性・整合性チェック', () => {
     const op = operatorActor('test', new Set(ALL_PERMISSIONS));
     await applyOrganization(db(), { offices: [], roles: [{ code: 'test_approver', name: '試験 承認者', permissions: ['approval', 'mynumber.write'] }] } as unknown as Organization, op.id);
     const password = 'Approver-Test-Pass-2026!';
-    const { totpSecret } = await f.deps.staff.create({ staffId: 'shonin01', displayName: '承認 六郎', officeCode: 'kokuho', password, roles: ['test_approver'] }, op);
+    const { totpSecret } = await f.deps.staff.createWithKnownCredentials({ staffId: 'shonin01', displayName: '承認 六郎', officeCode: 'kokuho', password, roles: ['test_approver'] }, op);
     const approver = tracked(await f.loginWith('shonin01', password, totpSecret));
     const theirs = (await (await approver.request('GET', '/api/approvals')).json()) as { items: { changeId: number; warnings: string[] }[] };
     expect(theirs.items.find((i) => i.changeId === body.changeId)!.warnings).toEqual([]);

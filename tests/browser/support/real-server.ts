@@ -22,7 +22,7 @@ export async function startRealServer(): Promise<RunningServer> {
   const databaseUrl = process.env.BROWSER_TEST_DATABASE_URL;
   delete process.env.DATABASE_URL;
   const { startServer } = await import('../../../src/server.js');
-  return startServer({ port: 0, demoResidents: 300, demoSeed: 1, logLevel: 'warn', ...(databaseUrl ? { databaseUrl } : {}) });
+  return startServer({ port: 0, demo: true, demoResidents: 300, demoSeed: 1, logLevel: 'warn', ...(databaseUrl ? { databaseUrl } : {}) });
 }
 
 /**

@@ -1,8 +1,10 @@
 /**
  * 利用者管理 (user.admin): staff accounts, role grants and revokes, disabling, unlocking and the
  * access-rights review (権限の棚卸し). The server asks for a fresh one-time password before permission
- * changes and disabling; the page prompts for it and repeats the operation. The TOTP secret of a new
- * account is shown once, kept only in this page's memory, and dropped when confirmed or when leaving.
+ * changes and disabling; the page prompts for it and repeats the operation. Registering an account,
+ * granting a role and re-issuing credentials are requests: a second administrator approves them on the
+ * 承認 page, where the approver (never the requester) is shown the new account's activation code once.
+ * No password is ever chosen here for someone else.
  */
 import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import {
@@ -15,7 +17,7 @@ import {
   type Me,
   type RoleInfo,
   type StaffAccount,
-  type StaffCreated,
+  type StaffChangeRequested,
   type StaffList,
 } from '../api.js';
 import { DatePreview, DateText } from '../dates.js';
@@ -151,6 +153,14 @@ function StaffState({ staff: s }: { staff: StaffAccount }): ReactNode {
         </>
       ) : null}
       {!s.locked && s.failedLogins > 0 ? <span className="hint"> ログイン失敗 {s.failedLogins}回</span> : null}
+      {s.awaitingActivation && !s.disabled ? (
+        <>
+          {' '}
+          <Badge kind="warning" title="初回登録コードで本人がパスワードとワンタイムパスワードを登録するまでログインできません">
+            初回登録待ち
+          </Badge>
+        </>
+      ) : null}
     </span>
   );
 }
@@ -177,10 +187,6 @@ function StaffPanel({
   const [grantRole, setGrantRole] = useState('');
   const [reason, setReason] = useState('');
   const [confirming, setConfirming] = useState(false);
-  const [tempPassword, setTempPassword] = useState('');
-  const [newTotp, setNewTotp] = useState(false);
-  /** A re-issued TOTP secret, shown once. */
-  const [reissued, setReissued] = useState<string | null>(null);
   const headingRef = useRef<HTMLHeadingElement>(null);
   const base = `/api/admin/staff/${encodeURIComponent(s.staffId)}`;
 
@@ -221,10 +227,10 @@ function StaffPanel({
     }
     const role = grantRole;
     void act(async () => {
-      await request<unknown>(`${base}/roles`, { method: 'POST', body: { roleCode: role } satisfies ApiBody<'/api/admin/staff/{staffId}/roles'> });
+      const r = await request<StaffChangeRequested>(`${base}/roles`, { method: 'POST', body: { roleCode: role } satisfies ApiBody<'/api/admin/staff/{staffId}/roles'> });
       setGrantRole('');
-      return `${s.staffId} にロール「${roleName(roles, role)}」を付与しました。`;
-    }, 'ロールを付与するには、本人確認のためワンタイムパスワードを入力してください。');
+      return `${s.staffId} へのロール「${roleName(roles, role)}」の付与を申請しました（変更番号 ${r.changeId}）。別の利用者管理者が「承認」画面で承認すると付与されます。`;
+    }, 'ロールの付与を申請するには、本人確認のためワンタイムパスワードを入力してください。');
   }
 
   function revoke(role: string): void {
@@ -253,31 +259,12 @@ function StaffPanel({
     setConfirming(true);
   }
 
-  function reset(e: FormEvent): void {
+  function reissue(e: FormEvent): void {
     e.preventDefault();
-    const password = tempPassword;
-    const totp = newTotp;
-    if (password === '' && !totp) {
-      const fe = { password: '仮パスワードを入力するか、ワンタイムパスワードの再発行を選んでください。' };
-      setFieldErrors(fe);
-      setError(validationError(fe));
-      document.getElementById('reset-password')?.focus();
-      return;
-    }
-    setReissued(null);
     void act(async () => {
-      try {
-        const r = await request<ApiOk<'/api/admin/staff/{staffId}/reset', 'post'>>(`${base}/reset`, {
-          method: 'POST',
-          body: { ...(password ? { password } : {}), ...(totp ? { newTotp: true } : {}) } satisfies ApiBody<'/api/admin/staff/{staffId}/reset'>,
-        });
-        setNewTotp(false);
-        setReissued(r.otpauthUri);
-        return `${s.staffId} の認証情報を再発行しました。利用中のセッション ${r.sessionsEnded}件を終了しました。`;
-      } finally {
-        setTempPassword(''); // never kept on the page
-      }
-    }, '認証情報を再発行するには、本人確認のためワンタイムパスワードを入力してください。');
+      const r = await request<StaffChangeRequested>(`${base}/reset`, { method: 'POST', body: {} satisfies ApiBody<'/api/admin/staff/{staffId}/reset'> });
+      return `${s.staffId} の認証情報の再発行を申請しました（変更番号 ${r.changeId}）。別の利用者管理者が「承認」画面で承認すると、初回登録コードがその管理者に表示されます。`;
+    }, '認証情報の再発行を申請するには、本人確認のためワンタイムパスワードを入力してください。');
   }
 
   function disable(): void {
@@ -395,37 +382,14 @@ function StaffPanel({
           ) : null}
 
           {!s.disabled && !isSelf ? (
-            <form className="form" onSubmit={reset} noValidate aria-labelledby="reset-heading">
+            <form className="form" onSubmit={reissue} noValidate aria-labelledby="reset-heading">
               <h3 id="reset-heading">認証情報の再発行</h3>
-              <p className="hint">パスワードを忘れた・認証アプリの端末をなくした職員に、本人確認の上で仮パスワードや新しいワンタイムパスワードを発行します。利用中のセッションはすべて終了します。</p>
-              {reissued ? (
-                <div className="alert alert--warning" role="alert" data-testid="totp-reissued">
-                  <p className="alert__message">新しいワンタイムパスワードの設定情報は<strong>この1回しか表示されません</strong>。</p>
-                  <code className="secret secret--uri">{reissued}</code>
-                  <div className="form__actions">
-                    <button type="button" className="button" onClick={() => setReissued(null)}>
-                      確認しました（表示を消す）
-                    </button>
-                  </div>
-                </div>
-              ) : null}
-              <TextField
-                id="reset-password"
-                label="仮パスワード"
-                type="password"
-                hint="12文字以上。本人に別途安全な方法で伝え、ログイン後に変更してもらってください。"
-                value={tempPassword}
-                onChange={setTempPassword}
-                autoComplete="new-password"
-                error={fieldErrors.password}
-              />
-              <div className="field field--checkbox">
-                <input type="checkbox" id="reset-totp" checked={newTotp} onChange={(e) => setNewTotp(e.target.checked)} />
-                <label htmlFor="reset-totp">ワンタイムパスワードを再発行する</label>
-              </div>
+              <p className="hint">
+                パスワードを忘れた・認証アプリやセキュリティキーの端末をなくした職員のために申請します。別の利用者管理者が承認すると、現在のパスワード・ワンタイムパスワード・セキュリティキーは使えなくなり、利用中のセッションはすべて終了し、承認した管理者に初回登録コードが表示されます。本人はそのコードで、自分でパスワードを設定し直します。
+              </p>
               <div className="form__actions">
                 <button type="submit" className="button" disabled={busy}>
-                  再発行
+                  再発行を申請
                 </button>
               </div>
             </form>
@@ -475,33 +439,23 @@ interface NewStaffForm {
   staffId: string;
   displayName: string;
   officeCode: string;
-  password: string;
   roles: string[];
 }
 
-const EMPTY_STAFF: NewStaffForm = { staffId: '', displayName: '', officeCode: '', password: '', roles: [] };
-
-function secretOf(uri: string): string | null {
-  try {
-    return new URL(uri).searchParams.get('secret');
-  } catch {
-    return null;
-  }
-}
+const EMPTY_STAFF: NewStaffForm = { staffId: '', displayName: '', officeCode: '', roles: [] };
 
 function CreateStaffForm({ data, onCreated }: { data: StaffList; onCreated: () => Promise<void> }): ReactNode {
   const [form, setForm] = useState<NewStaffForm>(EMPTY_STAFF);
   const [error, setError] = useState<unknown>(null);
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState(false);
-  /** Shown once: dropped when the administrator confirms or leaves the page. */
-  const [created, setCreated] = useState<StaffCreated | null>(null);
+  const [requested, setRequested] = useState<StaffChangeRequested | null>(null);
   const stepUp = useStepUp();
-  const createdRef = useRef<HTMLDivElement>(null);
+  const requestedRef = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
-    if (created) createdRef.current?.focus();
-  }, [created]);
+    if (requested) requestedRef.current?.focus();
+  }, [requested]);
 
   const set = (k: Exclude<keyof NewStaffForm, 'roles'>) => (v: string) => setForm((f) => ({ ...f, [k]: v }));
 
@@ -516,7 +470,6 @@ function CreateStaffForm({ data, onCreated }: { data: StaffList; onCreated: () =
     if (!/^[A-Za-z0-9._-]{3,32}$/.test(body.staffId)) fe.staffId = '職員IDは半角英数字と . _ - の3〜32文字で入力してください。';
     if (body.displayName === '') fe.displayName = '氏名を入力してください。';
     if (body.officeCode === '') fe.officeCode = '所属を選択してください。';
-    if (body.password === '') fe.password = '初期パスワードを入力してください。';
     if (Object.keys(fe).length > 0) {
       setFieldErrors(fe);
       setError(validationError(fe));
@@ -526,64 +479,35 @@ function CreateStaffForm({ data, onCreated }: { data: StaffList; onCreated: () =
     setBusy(true);
     setError(null);
     setFieldErrors({});
-    setCreated(null);
+    setRequested(null);
     await stepUp.run(
       async () => {
-        const r = await request<StaffCreated>('/api/admin/staff', { method: 'POST', body });
+        const r = await request<StaffChangeRequested>('/api/admin/staff', { method: 'POST', body });
         setForm(EMPTY_STAFF);
-        setCreated(r);
+        setRequested(r);
         await onCreated();
       },
       (err) => {
         setError(err);
-        // The password is never kept after a refusal.
-        setForm((f) => ({ ...f, password: '' }));
         setFieldErrors(fieldErrorsOf(err, { roleCode: 'roles' }));
       },
-      '職員を登録するには、本人確認のためワンタイムパスワードを入力してください。',
+      '職員の登録を申請するには、本人確認のためワンタイムパスワードを入力してください。',
     );
     setBusy(false);
   }
 
-  const secret = created ? secretOf(created.otpauthUri) : null;
   return (
     <section className="card" aria-labelledby="create-staff-heading">
       <h2 id="create-staff-heading">職員の登録</h2>
-      {created ? (
-        <div ref={createdRef} tabIndex={-1} className="totp-once" data-testid="totp-once">
-          <div className="alert alert--warning" role="alert">
-            <p className="alert__message">
-              職員 <span className="num">{created.staffId}</span> を登録しました。ワンタイムパスワードの設定情報は<strong>この1回しか表示されません</strong>。
-            </p>
-            <p>
-              本人が認証アプリに登録するまで、この画面を第三者に見せないでください。印刷・撮影・メールやチャットでの送付はしないでください。登録が済んだら「確認しました」を押して表示を消してください。
-            </p>
-          </div>
-          <dl className="summary">
-            {secret ? (
-              <div>
-                <dt>秘密鍵（手入力用）</dt>
-                <dd>
-                  <code className="num secret" data-testid="totp-secret">
-                    {secret.replace(/(.{4})(?=.)/g, '$1 ')}
-                  </code>
-                </dd>
-              </div>
-            ) : null}
-            <div>
-              <dt>otpauth URI</dt>
-              <dd>
-                <code className="secret secret--uri" data-testid="otpauth-uri">
-                  {created.otpauthUri}
-                </code>
-              </dd>
-            </div>
-          </dl>
-          <div className="form__actions">
-            <button type="button" className="button" onClick={() => setCreated(null)}>
-              確認しました（表示を消す）
-            </button>
-          </div>
+      <p className="hint">
+        登録は申請です。別の利用者管理者が「承認」画面で承認すると登録され、承認した管理者に<strong>初回登録コード</strong>が一度だけ表示されます。パスワードは本人が初回登録で自分で決めます（管理者は決めません）。
+      </p>
+      {requested ? (
+        <div ref={requestedRef} tabIndex={-1} className="alert alert--success" role="status" data-testid="staff-requested">
+          <p className="alert__message">
+            職員 <span className="num">{requested.staffId}</span> の登録を申請しました（変更番号 <span className="num">{requested.changeId}</span>）。
+          </p>
+          <p>別の利用者管理者の承認を待っています。承認されるまで、この職員は一覧に表示されません。</p>
         </div>
       ) : null}
       {stepUp.asking ? (
@@ -615,17 +539,6 @@ function CreateStaffForm({ data, onCreated }: { data: StaffList; onCreated: () =
               required
               error={fieldErrors.officeCode}
             />
-            <TextField
-              id="new-password"
-              label="初期パスワード"
-              type="password"
-              hint="12文字以上。職員IDを含まないもの。本人に別途安全な方法で伝えてください。"
-              value={form.password}
-              onChange={set('password')}
-              autoComplete="new-password"
-              required
-              error={fieldErrors.password}
-            />
           </div>
           <fieldset className="fieldset" aria-describedby={fieldErrors.roles ? 'new-roles-error' : undefined}>
             <legend>ロール</legend>
@@ -654,7 +567,7 @@ function CreateStaffForm({ data, onCreated }: { data: StaffList; onCreated: () =
           </fieldset>
           <div className="form__actions">
             <button type="submit" className="button" disabled={busy}>
-              登録
+              登録を申請
             </button>
           </div>
         </form>
@@ -749,6 +662,7 @@ function AccessReviewSection(): ReactNode {
                     <th scope="col">変更</th>
                     <th scope="col">ロール</th>
                     <th scope="col">実施者</th>
+                    <th scope="col">承認者</th>
                   </tr>
                 </thead>
                 <tbody>
@@ -761,6 +675,7 @@ function AccessReviewSection(): ReactNode {
                       <td>{grantActionLabel(c.action)}</td>
                       <td className="num">{c.roleCode ?? <span className="muted">—</span>}</td>
                       <td>{c.byLabel}</td>
+                      <td>{c.approvedByLabel ?? <span className="muted">—</span>}</td>
                     </tr>
                   ))}
                 </tbody>

@@ -2,10 +2,13 @@
  * 承認 (入力者以外の者による確認): changes entered by one staff member wait here until another approves or
  * rejects them. Values arrive already masked by the server (a My Number shows only its last four digits);
  * the page shows them as given. The server is the authority on who may decide (it refuses the requester
- * and asks for a step-up where needed); the page explains and relays its answers.
+ * and asks for a step-up where needed) and lists only the kinds the user may decide: person changes to
+ * 承認 holders, staff-account changes (登録・ロール付与・認証情報の再発行) to user administrators. When
+ * the approval of an account change yields a one-time activation code, it is shown here once to the
+ * approver, kept only in this page's memory and dropped when confirmed or when leaving.
  */
 import { useCallback, useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
-import { ApiError, query, request, type ApprovalList, type ChangeDecided, type ChangeStatus, type Me, type PendingChange } from '../api.js';
+import { ApiError, query, request, type ActivationHandOver, type ApprovalList, type ChangeDecided, type ChangeStatus, type Me, type PendingChange } from '../api.js';
 import { DateText } from '../dates.js';
 import { changeStatusLabel } from '../labels.js';
 import { Link } from '../router.js';
@@ -25,6 +28,8 @@ export function ApprovalsPage({ me: _me }: { me: Me }): ReactNode {
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(true);
   const [done, setDone] = useState<string | null>(null);
+  /** Shown once: dropped when the approver confirms or leaves the page. */
+  const [activation, setActivation] = useState<ActivationHandOver | null>(null);
 
   const load = useCallback(async (status: ChangeStatus, page: number, signal?: AbortSignal): Promise<void> => {
     setBusy(true);
@@ -55,6 +60,7 @@ export function ApprovalsPage({ me: _me }: { me: Me }): ReactNode {
 
   function onDecided(r: ChangeDecided): void {
     setDone(`変更番号 ${r.changeId} を${r.status === 'approved' ? '承認し、反映しました' : '却下しました'}。`);
+    setActivation(r.activation ?? null);
     void load(shown.status, shown.page);
   }
 
@@ -79,7 +85,7 @@ export function ApprovalsPage({ me: _me }: { me: Me }): ReactNode {
         </div>
       </form>
 
-      <DoneNotice message={done} />
+      {activation ? <ActivationCodeOnce activation={activation} onDismiss={() => setActivation(null)} /> : <DoneNotice message={done} />}
       <ErrorMessage error={error} />
 
       {data === null ? (
@@ -118,6 +124,60 @@ export function ApprovalsPage({ me: _me }: { me: Me }): ReactNode {
         </section>
       )}
     </>
+  );
+}
+
+/** The one-time activation code of an approved account creation or credential re-issue, for the approver only. */
+function ActivationCodeOnce({ activation: a, onDismiss }: { activation: ActivationHandOver; onDismiss: () => void }): ReactNode {
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    ref.current?.focus();
+  }, []);
+  return (
+    <section ref={ref} tabIndex={-1} className="card activation-once" aria-labelledby="activation-heading" data-testid="activation-once">
+      <h2 id="activation-heading">初回登録コード（この1回だけ表示）</h2>
+      <div className="alert alert--warning" role="alert">
+        <p className="alert__message">
+          {a.displayName}（<span className="num">{a.staffId}</span>）の初回登録コードです。<strong>この画面を閉じると二度と表示されません</strong>（システムには照合用のハッシュしか残りません）。
+        </p>
+      </div>
+      <dl className="summary">
+        <div>
+          <dt>職員</dt>
+          <dd>
+            {a.displayName}（<span className="num">{a.staffId}</span>）
+          </dd>
+        </div>
+        <div>
+          <dt>初回登録コード</dt>
+          <dd>
+            <code className="num secret" data-testid="activation-code">
+              {a.code}
+            </code>
+          </dd>
+        </div>
+        <div>
+          <dt>有効期限</dt>
+          <dd data-testid="activation-expires">
+            <DateText value={a.expiresAt} />
+            まで
+          </dd>
+        </div>
+      </dl>
+      <h3>本人への渡し方</h3>
+      <ol className="steps">
+        <li>
+          コードを紙に書き写し、<strong>本人に手渡す</strong>か、<strong>封書</strong>（親展）で本人に届けてください。メール・チャット・電話では伝えないでください。
+        </li>
+        <li>本人はログイン画面の「初回登録」で職員IDとこのコードを入力し、自分でパスワードを決め、ワンタイムパスワード（認証アプリ）を登録します。</li>
+        <li>期限を過ぎたコードは使えません。その場合は「利用者管理」から認証情報の再発行を申請し、別の管理者が承認してください。</li>
+      </ol>
+      <div className="form__actions">
+        <button type="button" className="button" onClick={onDismiss}>
+          本人に渡す準備ができました（表示を消す）
+        </button>
+      </div>
+    </section>
   );
 }
 
@@ -167,21 +227,23 @@ function ChangeCard({ change: c, onDecided, onStale }: { change: PendingChange; 
         <Badge kind={c.status === 'pending' ? 'warning' : c.status === 'approved' ? 'ok' : 'muted'}>{changeStatusLabel(c.status)}</Badge>
       </h3>
       <dl className="summary">
-        <div>
-          <dt>対象者</dt>
-          <dd>
-            <Link to={`/persons/${c.atenaNo}`}>
-              宛名番号 <span className="num">{c.atenaNo}</span>
-            </Link>{' '}
-            {c.nameKanji}
-            {c.residentStatus && c.residentStatus !== 'resident' ? (
-              <>
-                {' '}
-                <StatusBadge status={c.residentStatus} />
-              </>
-            ) : null}
-          </dd>
-        </div>
+        {c.atenaNo !== null ? (
+          <div>
+            <dt>対象者</dt>
+            <dd>
+              <Link to={`/persons/${c.atenaNo}`}>
+                宛名番号 <span className="num">{c.atenaNo}</span>
+              </Link>{' '}
+              {c.nameKanji}
+              {c.residentStatus && c.residentStatus !== 'resident' ? (
+                <>
+                  {' '}
+                  <StatusBadge status={c.residentStatus} />
+                </>
+              ) : null}
+            </dd>
+          </div>
+        ) : null}
         <div>
           <dt>入力者</dt>
           <dd>{c.requestedByLabel}</dd>
