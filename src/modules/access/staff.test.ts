@@ -121,6 +121,11 @@ describe('staff administration API (user.admin)', () => {
     expect(JSON.stringify(events)).not.toContain(code.replace(/-/g, '').slice(0, 8));
     expect(JSON.stringify(events)).not.toContain(code);
     expect((await admin2.request('POST', `/api/approvals/${requested.changeId}/approve`, {})).status).toBe(409);
+
+    // The owner starts their own enrolment with the code the approver handed over.
+    const activated = await f.app.request('/api/auth/activate', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ staffId: 'shinki01', code }) });
+    expect(activated.status).toBe(200);
+    expect(((await activated.json()) as { stage: string }).stage).toBe('enrolment');
   });
 
   it('refuses bad input naming the field in Japanese: unknown office, unknown role, bad ID, extra field, existing ID', async () => {
