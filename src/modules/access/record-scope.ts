@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import type { Actor } from '../../security/actor.js';
 
@@ -52,4 +52,13 @@ export async function nhiFileScope(db: Kysely<DB>, atenaNos: readonly number[]):
         AND EXISTS (SELECT 1 FROM nhi_eligibility e2 WHERE e2.household_no = h.household_no AND e2.lost_on IS NULL)
   `.execute(db);
   return new Set(r.rows.map((x) => Number(x.atena_no)));
+}
+
+/** The NHI file scope as a condition on a 宛名番号 column (the same rule as nhiFileScope, for a list filtered in SQL). */
+export function nhiFileScopeWhere(atenaNo: RawBuilder<unknown>): RawBuilder<boolean> {
+  return sql<boolean>`(
+    EXISTS (SELECT 1 FROM nhi_eligibility e WHERE e.atena_no = ${atenaNo})
+    OR EXISTS (SELECT 1 FROM household_member h
+      WHERE h.atena_no = ${atenaNo} AND h.valid_to IS NULL AND h.relationship = '世帯主'
+        AND EXISTS (SELECT 1 FROM nhi_eligibility e2 WHERE e2.household_no = h.household_no AND e2.lost_on IS NULL)))`;
 }

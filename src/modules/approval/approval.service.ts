@@ -7,8 +7,7 @@ import { PERMISSIONS, type Permission } from '../access/permissions.js';
 import { AppError } from '../../http/errors.js';
 import { requireStepUp } from '../../http/step-up.js';
 import { whoLabels } from '../access/who.js';
-import { scopeOf } from '../person/person.rules.js';
-import { nhiFileScopeWhere, PersonRepository } from '../person/person.repository.js';
+import { nhiFileScopeWhere, RecordScope, scopeKindOf } from '../access/record-scope.js';
 
 /**
  * 入力者以外の者による確認 (four-eyes / maker–checker), generic over the kind of change.
@@ -234,7 +233,7 @@ export class ApprovalService {
       await this.audit.appendAlone(this.db, actor, { functionCode: 'approval', action: 'approval.list', outcome: 'denied', detail: { reason: 'no_kind' }, correlationId });
       throw new AppError(403, 'forbidden', '承認の一覧を見るには「承認」または「利用者管理」の権限が必要です');
     }
-    const scope = scopeOf(actor);
+    const scope = scopeKindOf(actor);
     return this.db.transaction().execute(async (tx) => {
       let base = tx.selectFrom('pending_change as c').where('c.status', '=', opts.status).where('c.kind', 'in', kinds);
       if (scope === 'nhi_file') base = base.where((eb) => eb.or([eb('c.atena_no', 'is', null), nhiFileScopeWhere(sql.ref('c.atena_no'))]));
@@ -319,7 +318,7 @@ export class ApprovalService {
           throw new AppError(403, 'forbidden', `この変更を${decision === 'approved' ? '承認' : '却下'}するには「${missing.map((p) => PERMISSIONS[p]).join('」「')}」の権限が必要です`);
         }
         // Out of the checker's record scope: answered like an unknown change.
-        if (change.atenaNo !== null && scopeOf(actor) !== 'all' && !(await new PersonRepository(tx).inNhiFileScope([change.atenaNo])).has(change.atenaNo)) {
+        if (change.atenaNo !== null && !(await new RecordScope(tx, actor).allows(change.atenaNo))) {
           throw new AppError(404, 'not_found', `承認待ちの変更 ${changeId} はありません`);
         }
         if (decision === 'approved' && k.stepUpToApprove) requireStepUp(actor);

@@ -1,17 +1,8 @@
-import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { addressProtected, type AddressHolder } from './person.rules.js';
 
 type Q = Kysely<DB> | Transaction<DB>;
-
-/** The NHI file scope as a condition on a 宛名番号 column (the same rule as PersonRepository.inNhiFileScope). */
-export function nhiFileScopeWhere(atenaNo: RawBuilder<unknown>): RawBuilder<boolean> {
-  return sql<boolean>`(
-    EXISTS (SELECT 1 FROM nhi_eligibility e WHERE e.atena_no = ${atenaNo})
-    OR EXISTS (SELECT 1 FROM household_member h
-      WHERE h.atena_no = ${atenaNo} AND h.valid_to IS NULL AND h.relationship = '世帯主'
-        AND EXISTS (SELECT 1 FROM nhi_eligibility e2 WHERE e2.household_no = h.household_no AND e2.lost_on IS NULL)))`;
-}
 
 /** Reads of 宛名・世帯 for the screens. The only code that queries these tables for the API. */
 export class PersonRepository {
