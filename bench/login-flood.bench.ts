@@ -55,7 +55,7 @@ async function measure(mode: 'bounded' | 'unbounded', residents: number, queries
   delete process.env.DATABASE_URL;
   const { startServer } = await import('../src/server.js');
   log(`login-flood (${mode}): starting the server with ${residents.toLocaleString('en-US')} residents`);
-  const server = await startServer({ port: 0, demoResidents: residents, demoSeed: 1, logLevel: 'silent' });
+  const server = await startServer({ port: 0, demo: true, demoResidents: residents, demoSeed: 1, logLevel: 'silent' });
   try {
     const { cookie } = await login(server);
     await searches(server, cookie, 20); // warm-up
