@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFixture, FIXTURE, type Fixture, type Session } from '../testing/fixture.js';
-import { DEMO_STAFF } from '../bootstrap.js';
 import { routeGuards, type RouteGuard } from './route.js';
 import { isPermission } from '../modules/access/permissions.js';
 import { fakeMyNumber } from '../lib/mynumber.js';
@@ -15,7 +14,7 @@ import { fakeMyNumber } from '../lib/mynumber.js';
 
 const F = FIXTURE;
 let f: Fixture;
-const sessions = new Map<string, { session: Session; permissions: Set<string> }>();
+let sessions = new Map<string, { session: Session; permissions: Set<string> }>();
 
 /** A valid request per business route (in run order: later ones may use what earlier ones made). */
 type Sample = { path: string; body?: unknown; subjects?: number[]; status?: number[] };
@@ -52,11 +51,7 @@ const SAMPLES: Record<string, () => Sample> = {
 
 beforeAll(async () => {
   f = await createFixture();
-  for (const s of DEMO_STAFF) {
-    const session = await f.login(s.staffId);
-    const me = (await (await session.request('GET', '/api/auth/me')).json()) as { permissions: string[] };
-    sessions.set(s.staffId, { session, permissions: new Set(me.permissions) });
-  }
+  sessions = await f.loginAll();
 });
 afterAll(async () => f?.close());
 

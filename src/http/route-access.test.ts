@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFixture, FIXTURE, type Fixture, type Session } from '../testing/fixture.js';
-import { DEMO_STAFF } from '../bootstrap.js';
 import { accessKey, routeAccess } from './route.js';
 import { isPermission, type Permission, type RouteAccess } from '../modules/access/permissions.js';
 
@@ -11,15 +10,11 @@ import { isPermission, type Permission, type RouteAccess } from '../modules/acce
  */
 
 let f: Fixture;
-const sessions = new Map<string, { session: Session; permissions: Set<string> }>();
+let sessions = new Map<string, { session: Session; permissions: Set<string> }>();
 
 beforeAll(async () => {
   f = await createFixture();
-  for (const s of DEMO_STAFF) {
-    const session = await f.login(s.staffId);
-    const me = (await (await session.request('GET', '/api/auth/me')).json()) as { permissions: string[] };
-    sessions.set(s.staffId, { session, permissions: new Set(me.permissions) });
-  }
+  sessions = await f.loginAll();
 });
 afterAll(async () => f?.close());
 

@@ -7,6 +7,7 @@ import type { Keyring } from '../security/keyring.js';
 import type { AuditRepository } from '../modules/audit/audit.repository.js';
 import type { ApprovalService, ChangeKind } from '../modules/approval/approval.service.js';
 import type { Permission } from '../modules/access/permissions.js';
+import type { Command } from '../cli/command.js';
 
 /** What every module may use: built by the composition root before any module's services. */
 export interface CoreDeps {
@@ -46,6 +47,8 @@ export interface BusinessModule<Name extends string = string, Services extends o
   fieldLabels?: Record<string, string>;
   /** Main-menu entries of the staff UI. */
   nav?: NavEntry[];
+  /** The area's commands of `npm run cli -- <name>` (each runs as an audited operator). */
+  cli?: Record<string, Command>;
 }
 
 export function defineModule<const Name extends string, Services extends object = object>(m: BusinessModule<Name, Services>): BusinessModule<Name, Services> {

@@ -39,6 +39,8 @@ export interface Fixture {
   totpCode(staffId: string, secret?: string): Promise<string>;
   /** Log a demo staff member in (password + TOTP). */
   login(staffId: string): Promise<Session>;
+  /** Log every demo staff member in, each with the permissions their roles give (from /api/auth/me). */
+  loginAll(): Promise<Map<string, { session: Session; permissions: Set<string> }>>;
   /** Log in any account (e.g. one a test created) with its password and TOTP secret. */
   loginWith(staffId: string, password: string, secret: string): Promise<Session>;
   close(): Promise<void>;
@@ -104,7 +106,17 @@ export async function createFixture(): Promise<Fixture> {
     return loginWith(staffId, s.password, totp[staffId]!);
   }
 
-  return { deps, app, logs, totp, totpCode, login, loginWith, close: drop };
+  async function loginAll() {
+    const sessions = new Map<string, { session: Session; permissions: Set<string> }>();
+    for (const s of DEMO_STAFF) {
+      const session = await login(s.staffId);
+      const me = (await (await session.request('GET', '/api/auth/me')).json()) as { permissions: string[] };
+      sessions.set(s.staffId, { session, permissions: new Set(me.permissions) });
+    }
+    return sessions;
+  }
+
+  return { deps, app, logs, totp, totpCode, login, loginAll, loginWith, close: drop };
 }
 
 /** The services of the composition root over `database`, as the server wires them. */

@@ -1,4 +1,5 @@
 import { defineModule } from '../../platform/module.js';
+import { accessCommands } from './access.cli.js';
 import { AuthService, authLimitsOf } from './auth.service.js';
 import { StaffService } from './staff.service.js';
 import { registerAuthRoutes } from './auth.routes.js';
@@ -23,4 +24,5 @@ export const accessModule = defineModule({
     { path: '/admin', label: '利用者管理', permission: 'user.admin', order: 90 },
     { path: '/security-key', label: 'セキュリティキー登録', permission: 'authenticated', order: 99 },
   ],
+  cli: accessCommands,
 });

@@ -1,4 +1,5 @@
 import { defineModule } from '../../platform/module.js';
+import { auditCommands } from './audit.cli.js';
 import { registerAuditRoutes } from './audit.routes.js';
 
 /** 監査: the audit trail's search, report and verification (the writer itself is part of the core). */
@@ -7,4 +8,5 @@ export const auditModule = defineModule({
   title: '監査',
   routes: registerAuditRoutes,
   nav: [{ path: '/audit', label: '監査', permission: 'audit', order: 80 }],
+  cli: auditCommands,
 });

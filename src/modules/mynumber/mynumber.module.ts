@@ -1,4 +1,5 @@
 import { defineModule } from '../../platform/module.js';
+import { myNumberCommands } from './mynumber.cli.js';
 import { MyNumberService } from './mynumber.service.js';
 import { registerMyNumberRoutes } from './mynumber.routes.js';
 import { loadJimu } from './jimu.js';
@@ -10,4 +11,5 @@ export const myNumberModule = defineModule({
   services: (core) => ({ myNumbers: new MyNumberService(core.database.db, core.keyring, core.audit, core.approvals, loadJimu()) }),
   routes: registerMyNumberRoutes,
   approvalKinds: (s) => s.myNumbers.approvalKinds(),
+  cli: myNumberCommands,
 });
