@@ -20,8 +20,12 @@ export interface RouteGuard {
   subject?: string;
   /** The second factor again within the step-up window (reveal, deletion, permission change). */
   stepUp?: boolean;
-  /** false for a business route that returns no personal data (a code list): no audit record required. */
-  personalData?: false;
+  /**
+   * Whether a successful answer carries or changes personal data, so it must leave an audit record.
+   * Default: yes for a business permission, no for 'authenticated'. A code list says false; a route
+   * open to every logged-in user that still shows personal data (approvals) says true.
+   */
+  personalData?: boolean;
 }
 export const routeGuards = new Map<string, RouteGuard>();
 
@@ -69,7 +73,7 @@ export function requireAccess(guard: RouteGuard): MiddlewareHandler<AppEnv> {
       await refuse('step_up_required');
       return errorJson(c, 403, 'step_up_required', 'この操作の前にワンタイムパスワードで再認証してください');
     }
-    if (access === 'authenticated' || guard.personalData === false) return next();
+    if (!requiresAuditRecord(guard)) return next();
     // A business route's successful answer carries personal data or changes it: no audit record, no answer.
     await next();
     const trail = currentRequestTrail()!;
@@ -82,6 +86,10 @@ export function requireAccess(guard: RouteGuard): MiddlewareHandler<AppEnv> {
   }
 }
 
+export function requiresAuditRecord(g: RouteGuard): boolean {
+  return g.personalData ?? isPermission(g.access);
+}
+
 function describeGuard(g: RouteGuard): string {
   const a = g.access;
   const perm = a === 'public' ? 'なし(公開)' : a === 'authenticated' ? 'ログインのみ' : `${a} (${PERMISSIONS[a]})`;
@@ -89,12 +97,12 @@ function describeGuard(g: RouteGuard): string {
 }
 
 /** createRoute + the access declaration. OpenAPI paths use {param}; Hono's use :param. */
-export function defineRoute<R extends Omit<RouteConfig, 'middleware'>>(config: R & { access: RouteAccess; subject?: string; stepUp?: boolean; personalData?: false }) {
+export function defineRoute<R extends Omit<RouteConfig, 'middleware'>>(config: R & { access: RouteAccess; subject?: string; stepUp?: boolean; personalData?: boolean }) {
   const { access, subject, stepUp, personalData, ...rest } = config;
   const honoPath = rest.path.replace(/\{(\w+)\}/g, ':$1');
   // The subject is declared, or is the {atenaNo} of the path by convention.
   const subjectParam = subject ?? (rest.path.includes('{atenaNo}') ? 'atenaNo' : undefined);
-  const guard: RouteGuard = { access, ...(subjectParam ? { subject: subjectParam } : {}), ...(stepUp ? { stepUp } : {}), ...(personalData === false ? { personalData } : {}) };
+  const guard: RouteGuard = { access, ...(subjectParam ? { subject: subjectParam } : {}), ...(stepUp ? { stepUp } : {}), ...(personalData !== undefined ? { personalData } : {}) };
   routeAccess.set(accessKey(rest.method, honoPath), access);
   routeGuards.set(accessKey(rest.method, honoPath), guard);
   return createRoute({

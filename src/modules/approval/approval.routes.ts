@@ -60,6 +60,7 @@ const list = defineRoute({
   path: '/api/approvals',
   // 'approval' (person kinds) or 'user.admin' (staff kinds): the service lists only the kinds the caller may decide.
   access: 'authenticated',
+  personalData: true,
   tags: ['承認'],
   summary: '承認待ちの変更の一覧(判定できる種類・記録の範囲内のみ。変更前後はマスク表示、警告・入力者付き)',
   request: {
@@ -76,6 +77,7 @@ const approve = defineRoute({
   method: 'post',
   path: '/api/approvals/{changeId}/approve',
   access: 'authenticated', // the service checks the kind's permissions
+  personalData: true,
   tags: ['承認'],
   summary: '変更を承認して反映する(入力者本人は不可。削除・利用者管理の承認は再認証が必要)',
   request: { params: z.object({ changeId }), ...body(z.object({ note: note.optional() })) },
@@ -86,6 +88,7 @@ const reject = defineRoute({
   method: 'post',
   path: '/api/approvals/{changeId}/reject',
   access: 'authenticated', // the service checks the kind's permissions
+  personalData: true,
   tags: ['承認'],
   summary: '変更を却下する(理由を記録。入力者本人は不可)',
   request: { params: z.object({ changeId }), ...body(z.object({ note: note.refine((s) => s.trim().length > 0, '却下の理由を入力してください') })) },
