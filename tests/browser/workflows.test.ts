@@ -459,7 +459,7 @@ describe('利用者管理 (admin01 requests, admin02 approves)', () => {
     await once.waitFor();
     const text = await once.innerText();
     expect(text).toContain('この画面を閉じると二度と表示されません');
-    expect(text).toContain('手渡し');
+    expect(text).toContain('本人に手渡す');
     expect(text).toContain('封書');
     expect(await s.admin02.page.getByTestId('activation-expires').innerText()).toMatch(/^令和\d+年\d+月\d+日 \d\d:\d\d(:\d\d)?まで$/);
     firstCode = await s.admin02.page.getByTestId('activation-code').innerText();
