@@ -27,6 +27,7 @@ import { PERSON_SEARCH_INDEX_DDL } from './search-indexes.js';
 
 export const MIGRATION_0200 = '2026-11-25T0200_atena_household.ts';
 export const MIGRATION_0300 = '2026-11-25T0300_access_audit_mynumber.ts';
+export const MIGRATION_DV_ADDRESS = '2026-11-30T0400_dv_protected_address.ts';
 
 export interface BulkIndex {
   table: SeedTable;
@@ -46,6 +47,7 @@ export const BULK_INDEXES: readonly BulkIndex[] = [
   { table: 'nhi_eligibility', name: 'nhi_eligibility_household', ddl: `CREATE INDEX nhi_eligibility_household ON nhi_eligibility (household_no)`, migration: MIGRATION_0200 },
   { table: 'person_my_number', name: 'person_my_number_blind', ddl: `CREATE INDEX person_my_number_blind ON person_my_number (blind_index)`, migration: MIGRATION_0300 },
   { table: 'person_my_number', name: 'person_my_number_key', ddl: `CREATE INDEX person_my_number_key ON person_my_number (key_id)`, migration: MIGRATION_0300 },
+  { table: 'person', name: 'person_dv_address', ddl: `CREATE INDEX person_dv_address ON person (area_code, banchi, katagaki) WHERE dv_support`, migration: MIGRATION_DV_ADDRESS },
 ];
 
 export interface BulkForeignKey {

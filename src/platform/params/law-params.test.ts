@@ -162,6 +162,8 @@ describe('CLI params show', () => {
       console.error = error;
     }
     expect(out.join('\n')).toMatch(/^法令パラメータ 令和6年4月1日 現在[\s\S]*tax.limit_support .*\n {2}値: 240,000円/);
-    expect(err).toEqual(['エラー: --date: 2024-02-30 は存在しない日付です', 'エラー: 不明なオプション: --day']);
+    expect(err).toHaveLength(2);
+    expect(err[0]).toMatch(/^エラー: --date: YYYY-MM-DD 形式の実在する日付で指定してください/);
+    expect(err[1]).toMatch(/^エラー: 不明なオプションです: --day\n例: npm run cli -- params show/);
   });
 });
