@@ -125,7 +125,9 @@ async function openPostgres(url: string, opts: OpenOptions): Promise<Database> {
     throw new Error(`アプリケーション用ユーザー ${login} でデータベースに接続できないため起動を中止しました: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
   // pg.Pool connects on first use: no owner connection exists unless maintenance asks for one.
-  const owner = new Kysely<DB>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 2, options: '-c TimeZone=Asia/Tokyo' }) }) });
+  const ownerPool = new pg.Pool({ connectionString: url, max: 2, options: '-c TimeZone=Asia/Tokyo' });
+  ownerPool.on('error', () => undefined); // as for the application's pool: an ended idle connection is dropped
+  const owner = new Kysely<DB>({ dialect: new PostgresDialect({ pool: ownerPool }) });
   let ownerOpen = true;
   const closeOwner = async () => {
     if (ownerOpen) await owner.destroy();

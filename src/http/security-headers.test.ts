@@ -201,8 +201,8 @@ describe('errors', () => {
 
   it('fails closed: when the session store cannot be read, nothing is served', async () => {
     const repo = f.deps.auth.repo;
-    const original = repo.findLiveSession.bind(repo);
-    repo.findLiveSession = async () => {
+    const original = repo.findSessionContext.bind(repo);
+    repo.findSessionContext = async () => {
       throw new Error('database unavailable');
     };
     try {
@@ -212,7 +212,7 @@ describe('errors', () => {
       expect(text).not.toContain('山田');
       expect(text).not.toContain('database unavailable');
     } finally {
-      repo.findLiveSession = original;
+      repo.findSessionContext = original;
     }
   });
 });
