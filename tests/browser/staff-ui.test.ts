@@ -371,7 +371,7 @@ describe('audit screen', () => {
       await expect.poll(() => count.innerText()).toMatch(/該当 [\d,]+ 件/);
       const actors = await page.getByTestId('audit-events').locator('tbody tr td:nth-child(3)').allInnerTexts();
       expect(actors.length).toBeGreaterThan(0);
-      expect(new Set(actors)).toEqual(new Set(['kakari01']));
+      expect(new Set(actors)).toEqual(new Set(['係長 花子(kakari01)'])); // staff shown by name, with the ID
       expect(await page.getByRole('link', { name: 'この条件でCSV出力' }).getAttribute('href')).toContain('/api/audit/report?staffId=kakari01');
       expect(watch.cspViolations).toEqual([]);
       expect(watch.errors).toEqual([]);

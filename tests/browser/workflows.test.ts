@@ -497,6 +497,7 @@ describe('利用者管理 (admin01 requests, admin02 approves)', () => {
     await page.reload();
     await expect.poll(() => row(page, NEW_STAFF.staffId).innerText()).toContain('国保課 担当者');
 
+    await lapseStepUp(server, context); // the grant's step-up is still valid: let it lapse so the revoke asks again
     await manage(page, NEW_STAFF.staffId).click();
     await panel.getByRole('button', { name: /^剥奪\s*（国保課 担当者）$/ }).click();
     await answerStepUp(page, login, '確認して続ける');
