@@ -8,21 +8,18 @@ export interface RequestTrail {
   /** Every audit record of the request carries it, whether or not the service passed it on. */
   correlationId: string;
   records: number;
-  subjects: Set<number>;
 }
 
 const store = new AsyncLocalStorage<RequestTrail>();
 
 export function withRequestTrail<T>(correlationId: string, fn: () => T): T {
-  return store.run({ correlationId, records: 0, subjects: new Set() }, fn);
+  return store.run({ correlationId, records: 0 }, fn);
 }
 
 /** Called by the audit writer for every record appended inside the current request. */
-export function noteAuditRecord(subjects: readonly number[]): void {
+export function noteAuditRecord(): void {
   const t = store.getStore();
-  if (!t) return;
-  t.records += 1;
-  for (const s of subjects) t.subjects.add(s);
+  if (t) t.records += 1;
 }
 
 export function currentRequestTrail(): RequestTrail | undefined {

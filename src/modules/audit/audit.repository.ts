@@ -73,7 +73,7 @@ export class AuditRepository {
         row_mac: this.keyring.auditMac(recordText(record)),
       })
       .execute();
-    noteAuditRecord(record.subjects);
+    noteAuditRecord();
     return seq;
   }
 
