@@ -1,6 +1,5 @@
 import cliProgress from 'cli-progress';
 import { z } from 'zod';
-import type { Permission } from '../modules/access/permissions.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../http/errors.js';
 import { formatWareki, parseDateInput } from '../lib/wareki.js';
@@ -13,7 +12,6 @@ import { formatWareki, parseDateInput } from '../lib/wareki.js';
 export interface Command {
   summary: string;
   usage: string;
-  permission: Permission;
   /** Parse options; throw with a Japanese message naming the option on bad input. */
   run(deps: Deps, args: Record<string, string | boolean>, positional: string[]): Promise<number>;
   /** A command that reads only files runs without opening the database (works while the server holds it). */
@@ -73,3 +71,9 @@ export const isoDateOption = z
   .refine((v) => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v) && parseDateInput(v) === v, ISO_DATE_OPTION_RULE)
   .transform(String);
 
+/** The command's first positional argument (a 職員ID, a 実行ID …), or an error naming it with an example. */
+export function requiredArgument(positional: readonly string[], message: string): string {
+  const value = positional[0];
+  if (!value) throw new AppError(400, 'bad_option', message);
+  return value;
+}

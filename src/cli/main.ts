@@ -10,7 +10,7 @@ import { buildDeps } from '../server.js';
 import { operatorActor } from '../security/actor.js';
 import { ALL_PERMISSIONS } from '../modules/access/permissions.js';
 import { MODULES } from '../modules/index.js';
-import { intOption, isoDateOption, opts, progressBar, type Command } from './command.js';
+import { intOption, isoDateOption, opts, progressBar, requiredArgument, type Command } from './command.js';
 
 export { intOption, opts, textOption } from './command.js';
 import { applyOrganization, loadOrganization } from '../modules/access/organization.js';
@@ -44,7 +44,6 @@ const PLATFORM_COMMANDS: Record<string, Command> = {
   'params-show': {
     summary: '法令パラメータ(config/law/*.yaml)のうち指定日に効力のある値を、根拠法令と確認状況つきで一覧する',
     usage: 'params show [--date 2026-04-01]',
-    permission: 'audit',
     withoutDatabase: true,
     async run(_deps, args) {
       const o = opts({ date: isoDateOption.optional() }, args);
@@ -57,7 +56,6 @@ const PLATFORM_COMMANDS: Record<string, Command> = {
   migrate: {
     summary: 'データベースを最新のスキーマに更新する(起動時にも自動実行)',
     usage: 'migrate',
-    permission: 'user.admin',
     async run(deps) {
       console.log(`スキーマ: ${await deps.database.schemaVersion()}`);
       return 0;
@@ -66,7 +64,6 @@ const PLATFORM_COMMANDS: Record<string, Command> = {
   seed: {
     summary: '合成データのデモ市を作成する(決定的: 同じ --seed なら同じデータ)。中断しても再実行で続きから',
     usage: 'seed --residents 20000 --seed 1 [--offset 0] [--rebuild-indexes]',
-    permission: 'exchange.file',
     async run(deps, args) {
       const o = opts(
         {
@@ -107,10 +104,8 @@ const PLATFORM_COMMANDS: Record<string, Command> = {
   'demo-totp': {
     summary: 'デモ職員の現在のワンタイムパスワードを表示する(デモモード専用)',
     usage: 'demo-totp kokuho01',
-    permission: 'user.admin',
     async run(deps, _args, positional) {
-      const id = positional[0];
-      if (!id) throw new AppError(400, 'bad_option', '職員IDを指定してください (例: demo-totp kokuho01)');
+      const id = requiredArgument(positional, '職員IDを指定してください (例: demo-totp kokuho01)');
       console.log(await deps.staff.currentTotp(id));
       return 0;
     },
@@ -118,7 +113,6 @@ const PLATFORM_COMMANDS: Record<string, Command> = {
   'batch-runs': {
     summary: 'バッチの実行記録(実行者・パラメータ・件数・金額・ファイルのハッシュ・状態)を新しい順に一覧する',
     usage: 'batch runs [--job keys-rotate] [--limit 20]',
-    permission: 'audit',
     async run(deps, args) {
       const o = opts({ job: z.string().max(64).optional(), limit: intOption(1, 1000).default(20) }, args);
       const { listRuns, runsText } = await import('../platform/batch/batch-runs.js');
@@ -129,11 +123,9 @@ const PLATFORM_COMMANDS: Record<string, Command> = {
   'batch-abandon': {
     summary: '中断したバッチの実行を破棄する(次の実行は再開せず最初から)',
     usage: 'batch abandon <実行ID>',
-    permission: 'audit',
     async run(deps, args, positional) {
       opts({}, args);
-      const runId = positional[0];
-      if (!runId) throw new AppError(400, 'bad_option', '破棄する実行IDを指定してください (例: batch abandon 0b6f…)。実行IDは batch runs で確認できます');
+      const runId = requiredArgument(positional, '破棄する実行IDを指定してください (例: batch abandon 0b6f…)。実行IDは batch runs で確認できます');
       const { abandonRun } = await import('../platform/batch/batch-runner.js');
       await abandonRun(deps, runId, operatorActor('batch-abandon', new Set(['audit'])));
       console.log(`実行ID ${runId} を破棄しました`);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Command } from '../../cli/command.js';
-import { isoDateOption, opts, textOption, warekiDateTime } from '../../cli/command.js';
+import { isoDateOption, opts, requiredArgument, textOption, warekiDateTime } from '../../cli/command.js';
 import { AppError } from '../../http/errors.js';
 import { operatorActor } from '../../security/actor.js';
 import { formatDateForClerk } from '../../lib/wareki.js';
@@ -12,7 +12,6 @@ export const accessCommands: Record<string, Command> = {
   'admin-init': {
     summary: '最初の利用者管理者を作成し、初回登録コードを一度だけ表示する(有効な利用者管理者が2名未満のときだけ。四眼承認には2名必要)',
     usage: 'admin-init <職員ID> --name <氏名> --office <所属コード>',
-    permission: 'user.admin',
     async run(deps, args, positional) {
       const o = opts(
         {
@@ -36,11 +35,9 @@ export const accessCommands: Record<string, Command> = {
   'staff-disable': {
     summary: '職員を無効化し、全セッションを即時終了する(退職・異動)',
     usage: 'staff-disable <職員ID> --reason 人事異動',
-    permission: 'user.admin',
     async run(deps, args, positional) {
       const o = opts({ reason: textOption(200, '理由') }, args);
-      const id = positional[0];
-      if (!id) throw new AppError(400, 'bad_option', '職員IDを指定してください');
+      const id = requiredArgument(positional, '職員IDを指定してください');
       const r = await deps.staff.disable(id, o.reason, operatorActor('staff-disable', new Set(['user.admin'])));
       console.log(`${id} を無効化しました。終了したセッション: ${r.sessionsEnded}`);
       return 0;
@@ -49,10 +46,8 @@ export const accessCommands: Record<string, Command> = {
   'staff-unlock': {
     summary: 'ログイン失敗でロックされた職員のロックを解除する',
     usage: 'staff-unlock <職員ID>',
-    permission: 'user.admin',
     async run(deps, _args, positional) {
-      const id = positional[0];
-      if (!id) throw new AppError(400, 'bad_option', '職員IDを指定してください');
+      const id = requiredArgument(positional, '職員IDを指定してください');
       await deps.staff.unlock(id, operatorActor('staff-unlock', new Set(['user.admin'])));
       console.log(`${id} のロックを解除しました`);
       return 0;
@@ -61,7 +56,6 @@ export const accessCommands: Record<string, Command> = {
   'access-review': {
     summary: '権限の棚卸し: 職員・ロールと、指定日以降の付与・剥奪の一覧(人事異動時)',
     usage: 'access-review --since 2026-04-01',
-    permission: 'user.admin',
     async run(deps, args) {
       const o = opts({ since: isoDateOption }, args);
       const actor = operatorActor('access-review', new Set(['user.admin']));

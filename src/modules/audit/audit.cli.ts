@@ -5,7 +5,6 @@ export const auditCommands: Record<string, Command> = {
   'audit-verify': {
     summary: '監査証跡を封印してから、記録の認証符号・封印の連鎖・署名付きチェックポイント・データベース外のアンカーを照合する(異常があれば最初の箇所を示して終了コード1)',
     usage: 'audit-verify',
-    permission: 'audit',
     async run(deps) {
       const anchors = deps.audit.sealer.anchors;
       const r = await deps.audit.verify(deps.database.db);
@@ -20,7 +19,6 @@ export const auditCommands: Record<string, Command> = {
   'audit-checkpoint': {
     summary: '監査証跡の新しい記録を封印し、署名付きチェックポイントを作成してアンカーファイルに追記する',
     usage: 'audit-checkpoint',
-    permission: 'audit',
     async run(deps) {
       const seq = await deps.audit.checkpoint(deps.database.db);
       console.log(seq ? `チェックポイントを作成しました: 通番 ${seq}` : '新しい記録はありません');

@@ -8,7 +8,6 @@ export const myNumberCommands: Record<string, Command> = {
   'keys-new': {
     summary: '鍵ファイルに新しい個人番号用データ鍵を追加して有効にする(旧鍵は復号用に残す。続けて keys-rotate を実行)',
     usage: 'keys-new',
-    permission: 'user.admin',
     async run(deps, args) {
       opts({}, args);
       const { addDataKey } = await import('./key-rotation.js');
@@ -22,7 +21,6 @@ export const myNumberCommands: Record<string, Command> = {
   'keys-rotate': {
     summary: '個人番号を有効なデータ鍵で暗号化し直す(バッチ単位・中断しても再実行で続きから。事務の指定が必要)',
     usage: 'keys-rotate --jimu nhi.eligibility --batch-size 500',
-    permission: 'mynumber.write',
     async run(deps, args) {
       const o = opts({ jimu: textOption(64, '事務コード(例: nhi.eligibility)'), 'batch-size': intOption(1, 10_000).default(500), to: z.string().max(32).optional() }, args);
       const { rotateMyNumberKeys } = await import('./key-rotation.js');
