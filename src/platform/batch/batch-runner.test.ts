@@ -12,7 +12,7 @@ import { Keyring, newKeyFile } from '../../security/keyring.js';
 import { operatorActor } from '../../security/actor.js';
 import { abandonRun, BatchRefusal, runBatch } from './batch-runner.js';
 import { listRuns, runsText } from './batch-runs.js';
-import { INCOME_IMPORT_LINES, incomeImportJob } from './income-import.test-support.js';
+import { INCOME_IMPORT_LINES, incomeImportJob, testPersons } from './income-import.test-support.js';
 
 let database: Database;
 let drop: () => Promise<void>;
@@ -30,20 +30,7 @@ beforeAll(async () => {
     await tx
       .insertInto('person')
       .values(
-        Array.from({ length: PERSONS }, (_, i) => ({
-          atena_no: ATENA0 + i,
-          name_kanji: `試験 ${i}`,
-          name_kana: 'シケン',
-          name_kana_key: 'シケン',
-          name_kanji_key: `試験${i}`,
-          birth_date: '1980-01-01',
-          sex: 'male' as const,
-          resident_kind: 'japanese' as const,
-          resident_status: 'resident' as const,
-          valid_from: '1980-01-01',
-          change_reason: '出生',
-          updated_by: 'test:seed',
-        })),
+        testPersons(ATENA0, PERSONS),
       )
       .execute();
   });

@@ -57,3 +57,21 @@ export function incomeImportJob(hooks: { failInside?: (chunkNo: number) => boole
     },
   };
 }
+
+/** `count` synthetic persons from `firstAtena` on, whose income the test job imports. */
+export function testPersons(firstAtena: number, count: number) {
+  return Array.from({ length: count }, (_, i) => ({
+    atena_no: firstAtena + i,
+    name_kanji: `試験 ${i}`,
+    name_kana: 'シケン',
+    name_kana_key: 'シケン',
+    name_kanji_key: `試験${i}`,
+    birth_date: '1980-01-01',
+    sex: 'male' as const,
+    resident_kind: 'japanese' as const,
+    resident_status: 'resident' as const,
+    valid_from: '1980-01-01',
+    change_reason: '出生',
+    updated_by: 'test:seed',
+  }));
+}

@@ -9,7 +9,7 @@ import { AuditRepository } from '../../modules/audit/audit.repository.js';
 import { Keyring, newKeyFile } from '../../security/keyring.js';
 import { operatorActor } from '../../security/actor.js';
 import { runBatch } from './batch-runner.js';
-import { incomeImportJob } from './income-import.test-support.js';
+import { incomeImportJob, testPersons } from './income-import.test-support.js';
 
 const [where, file, chunkSize, killAfter, firstAtena, persons] = process.argv.slice(2);
 const database = await openDatabase(where!.startsWith('postgres') ? { databaseUrl: where! } : { dataDir: where! });
@@ -18,20 +18,7 @@ await database.db.transaction().execute(async (tx) => {
   await tx
     .insertInto('person')
     .values(
-      Array.from({ length: Number(persons) }, (_, i) => ({
-        atena_no: Number(firstAtena) + i,
-        name_kanji: `試験 ${i}`,
-        name_kana: 'シケン',
-        name_kana_key: 'シケン',
-        name_kanji_key: `試験${i}`,
-        birth_date: '1980-01-01',
-        sex: 'male' as const,
-        resident_kind: 'japanese' as const,
-        resident_status: 'resident' as const,
-        valid_from: '1980-01-01',
-        change_reason: '出生',
-        updated_by: 'test:seed',
-      })),
+      testPersons(Number(firstAtena), Number(persons)),
     )
     .execute();
 });
