@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from './context.js';
 import { accessKey, routeAccess } from './route.js';
-import { refusalRecorded, trackRefusals } from '../modules/audit/refusal-trail.js';
+import { currentRequestTrail, withRequestTrail } from '../platform/request-trail.js';
 
 /**
  * Refusals of a request made in a session that are on the trail: forbidden (step-up required,
@@ -16,9 +16,9 @@ const REFUSALS = new Set([403, 404, 409, 422, 423, 429]);
  * already wrote one. Wraps the session middleware, so its CSRF refusals are covered too.
  */
 export const auditUnrecordedRefusals: MiddlewareHandler<AppEnv> = (c, next) =>
-  trackRefusals(async () => {
+  withRequestTrail(async () => {
     await next();
-    if (!REFUSALS.has(c.res.status) || refusalRecorded()) return;
+    if (!REFUSALS.has(c.res.status) || currentRequestTrail()!.refusalRecorded) return;
     const actor = c.get('actor');
     if (!actor || (actor.kind !== 'staff' && !c.get('session'))) return;
     let reason = 'refused';

@@ -49,7 +49,10 @@ export function requireAccess(guard: RouteGuard): MiddlewareHandler<AppEnv> {
   const { access } = guard;
   return async (c, next) => {
     c.header('x-correlation-id', c.get('correlationId'));
-    return withRequestTrail(c.get('correlationId'), () => guarded(c, next));
+    return withRequestTrail(async () => {
+      currentRequestTrail()!.correlationId = c.get('correlationId');
+      return guarded(c, next);
+    });
   };
   async function guarded(c: Context<AppEnv>, next: () => Promise<void>) {
     if (access === 'public') return next();
@@ -75,9 +78,10 @@ export function requireAccess(guard: RouteGuard): MiddlewareHandler<AppEnv> {
     }
     if (!requiresAuditRecord(guard)) return next();
     // A business route's successful answer carries personal data or changes it: no audit record, no answer.
-    await next();
     const trail = currentRequestTrail()!;
-    if (c.res.status < 300 && trail.records === 0) {
+    const recordsBefore = trail.records;
+    await next();
+    if (c.res.status < 300 && trail.records === recordsBefore) {
       deps.logger.error({ route: `${c.req.method} ${c.req.routePath}`, correlationId: c.get('correlationId') }, 'business route answered without an audit record');
       c.res = undefined;
       c.res = errorJson(c, 500, 'internal', `システムエラーが発生しました(監査記録なし)。問い合わせ番号: ${c.get('correlationId')}`);
