@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFixture, FIXTURE, type Fixture, type Session } from '../testing/fixture.js';
-import { requiresAuditRecord, routeGuards, type RouteGuard } from './route.js';
+import { forgetRoute, requiresAuditRecord, routeGuards, type RouteGuard } from './route.js';
 import { fakeMyNumber } from '../lib/mynumber.js';
 
 /**
@@ -125,10 +125,14 @@ describe('every business route answers only with an audit record naming its subj
       await next();
     });
     const route = defineRoute({ method: 'get', path: '/api/test/forgetful/{atenaNo}', access: 'person.read', request: { params: z.object({ atenaNo: z.string() }) }, responses: { 200: { description: 'x', content: { 'application/json': { schema: z.object({ name: z.string() }) } } } } });
-    app.openapi(route, (c) => c.json({ name: '山田　太郎' }, 200));
-    const r = await app.request(`/api/test/forgetful/${F.yamada.head}`);
-    expect(r.status).toBe(500);
-    expect(await r.text()).not.toContain('山田');
-    routeGuards.delete('GET /api/test/forgetful/:atenaNo');
+    try {
+      app.openapi(route, (c) => c.json({ name: '山田　太郎' }, 200));
+      const r = await app.request(`/api/test/forgetful/${F.yamada.head}`);
+      expect(r.status).toBe(500);
+      expect(await r.text()).not.toContain('山田');
+    } finally {
+      // Test files share one module registry (isolate: false): leave no throw-away route behind.
+      forgetRoute('GET', '/api/test/forgetful/:atenaNo');
+    }
   });
 });

@@ -33,6 +33,12 @@ export function accessKey(method: string, path: string): string {
   return `${method.toUpperCase()} ${path}`;
 }
 
+/** Removes a declaration (a test's own throw-away route), from both registries. */
+export function forgetRoute(method: string, path: string): void {
+  routeAccess.delete(accessKey(method, path));
+  routeGuards.delete(accessKey(method, path));
+}
+
 /** For routes not declared through defineRoute (static files, health). */
 export function declareAccess(method: string, path: string, access: RouteAccess): void {
   routeAccess.set(accessKey(method, path), access);
