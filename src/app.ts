@@ -12,9 +12,10 @@ import { securityHeaders } from './http/security-headers.js';
 import { sessionMiddleware } from './http/session.js';
 import { auditUnrecordedRefusals } from './http/refusal-audit.js';
 import { rejectUnstorableCharacters } from './http/input-guard.js';
-import { declareAccess } from './http/route.js';
+import { accessKey, declareAccess, describeGuard, routeGuards } from './http/route.js';
 import { DOCS_CSS, renderDocsPage } from './http/docs-page.js';
 import { MODULES } from './modules/index.js';
+import { PermissionCatalogue } from './platform/permissions.js';
 
 z.config(z.locales.ja());
 
@@ -25,6 +26,23 @@ export const OPENAPI_INFO = {
   version: '0.1.0',
   description: 'すべての要求と応答はスキーマで検証されます。各操作に必要な権限を記載しています。',
 };
+
+/**
+ * The OpenAPI document of the app (served at /api/openapi.json, rendered at /api/docs, the source of
+ * `npm run gen:api`): each operation's description ends with what it needs (permission and its label,
+ * step-up), read from the route declarations and the modules' permissions now.
+ */
+export function apiDocument(app: OpenAPIHono<AppEnv>) {
+  const doc = app.getOpenAPI31Document({ openapi: '3.1.0', info: OPENAPI_INFO });
+  const permissions = new PermissionCatalogue(MODULES);
+  for (const [p, item] of Object.entries(doc.paths ?? {})) {
+    for (const [method, op] of Object.entries(item ?? {}) as [string, { description?: string }][]) {
+      const guard = routeGuards.get(accessKey(method, p.replace(/\{(\w+)\}/g, ':$1')));
+      if (guard) op.description = `${op.description ?? ''}\n\n${describeGuard(guard, permissions)}`.trim();
+    }
+  }
+  return doc;
+}
 
 /** The composition root of the HTTP side: middleware in order, then every module's routes. */
 export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
@@ -57,12 +75,9 @@ export function createApp(deps: Deps): OpenAPIHono<AppEnv> {
   for (const m of MODULES) m.routes?.(app);
 
   declareAccess('GET', '/api/openapi.json', 'public');
-  app.doc31('/api/openapi.json', { openapi: '3.1.0', info: OPENAPI_INFO });
+  app.get('/api/openapi.json', (c) => c.json(apiDocument(app)));
   declareAccess('GET', '/api/docs', 'public');
-  app.get('/api/docs', (c) => {
-    const doc = app.getOpenAPI31Document({ openapi: '3.1.0', info: OPENAPI_INFO });
-    return c.html(renderDocsPage(doc as unknown as Record<string, unknown>));
-  });
+  app.get('/api/docs', (c) => c.html(renderDocsPage(apiDocument(app) as unknown as Record<string, unknown>)));
 
   declareAccess('GET', '/api/docs.css', 'public');
   app.get('/api/docs.css', (c) => c.body(DOCS_CSS, 200, { 'Content-Type': 'text/css; charset=utf-8' }));

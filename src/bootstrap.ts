@@ -5,7 +5,6 @@ import { applyOrganization, loadOrganization } from './modules/access/organizati
 import { operatorActor } from './security/actor.js';
 import { seedDemoCity } from './demo/generator.js';
 import { writeDemoHistory } from './demo/history.js';
-import { ALL_PERMISSIONS } from './modules/access/permissions.js';
 import { SEED_JOB } from './demo/generator.js';
 
 /**
@@ -63,8 +62,8 @@ export interface BootstrapResult {
  */
 export async function bootstrap(deps: Deps, opts: { demo: boolean; demoResidents: number; demoSeed: number; onProgress?: (done: number, total: number) => void }): Promise<BootstrapResult> {
   const { db } = deps.database;
-  const op = operatorActor('bootstrap', new Set(ALL_PERMISSIONS));
-  await applyOrganization(db, loadOrganization(), op.id);
+  const op = operatorActor('bootstrap', new Set(deps.permissions.all));
+  await applyOrganization(db, loadOrganization(deps.permissions), op.id);
   const demoLogins: DemoLogin[] = [];
   if (opts.demo && (await isEmpty(db, 'staff'))) {
     for (const s of DEMO_STAFF) {
@@ -74,7 +73,7 @@ export async function bootstrap(deps: Deps, opts: { demo: boolean; demoResidents
   }
   let seeded = false;
   if (opts.demo && opts.demoResidents > 0 && !(await demoCityComplete(db))) {
-    const seedActor = operatorActor('seed', new Set(ALL_PERMISSIONS));
+    const seedActor = operatorActor('seed', new Set(deps.permissions.all));
     const result = await seedDemoCity(deps.database, deps.keyring, {
       residents: opts.demoResidents,
       seed: opts.demoSeed,

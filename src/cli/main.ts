@@ -8,7 +8,6 @@ import { z } from 'zod';
 import { loadConfig } from '../config.js';
 import { buildDeps } from '../server.js';
 import { operatorActor } from '../security/actor.js';
-import { ALL_PERMISSIONS } from '../modules/access/permissions.js';
 import { MODULES } from '../modules/index.js';
 import { intOption, isoDateOption, opts, progressBar, requiredArgument, type Command } from './command.js';
 
@@ -76,7 +75,7 @@ const PLATFORM_COMMANDS: Record<string, Command> = {
       );
       const bar = progressBar('住民');
       let started = false;
-      const actor = operatorActor('seed', new Set(ALL_PERMISSIONS));
+      const actor = operatorActor('seed', new Set(deps.permissions.all));
       const t0 = Date.now();
       const result = await seedDemoCity(deps.database, deps.keyring, {
         residents: o.residents,
@@ -200,7 +199,7 @@ export async function runCli(argv: string[]): Promise<number> {
     logLevel: 'warn',
   });
   try {
-    await applyOrganization(deps.database.db, loadOrganization(), operatorActor(name, new Set()).id);
+    await applyOrganization(deps.database.db, loadOrganization(deps.permissions), operatorActor(name, new Set()).id);
     const { args, positional } = parseArgs(rest);
     return await cmd.run(deps, args, positional);
   } catch (e) {

@@ -4,7 +4,6 @@ import { DEMO_STAFF } from '../bootstrap.js';
 import { fakeMyNumber } from '../lib/mynumber.js';
 import { routeAccess } from './route.js';
 import { operatorActor } from '../security/actor.js';
-import { ALL_PERMISSIONS } from '../modules/access/permissions.js';
 
 /**
  * DV等支援措置 follows the address: suzuki.person is flagged; her unflagged child (same household) and
@@ -45,7 +44,7 @@ beforeAll(async () => {
   for (const s of DEMO_STAFF) sessions.set(s.staffId, await f.login(s.staffId));
   // An approver without dv.read (kakari01, the demo approver, also holds dv.read).
   const password = 'Shunin-Test-Pass-2026!';
-  const op = operatorActor('dv-scan-setup', new Set(ALL_PERMISSIONS));
+  const op = operatorActor('dv-scan-setup', new Set(f.deps.permissions.all));
   const { totpSecret } = await f.deps.staff.createWithKnownCredentials({ staffId: 'shunin01', displayName: '主任 五郎', officeCode: 'kokuho', password, roles: ['kokuho_supervisor'] }, op);
   sessions.set('shunin01', await f.loginWith('shunin01', password, totpSecret));
   const clerk = sessions.get('kokuho01')!;

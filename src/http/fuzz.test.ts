@@ -5,7 +5,6 @@ import { createFixture, type Fixture, type Session } from '../testing/fixture.js
 import { DEMO_STAFF } from '../bootstrap.js';
 import { loadOrganization } from '../modules/access/organization.js';
 import { operatorActor } from '../security/actor.js';
-import { ALL_PERMISSIONS, isPermission } from '../modules/access/permissions.js';
 import { accessKey, routeAccess } from './route.js';
 
 /**
@@ -36,8 +35,6 @@ const PREFERRED: Record<string, string> = {
   'dv.read': 'kakari01',
   audit: 'kansa01',
   'user.admin': 'admin01',
-  collection: 'nozei01',
-  delinquency: 'nozei01',
 };
 
 interface Operation {
@@ -79,11 +76,11 @@ async function sessionFor(access: string, key: string): Promise<Session | null> 
     const demo = PREFERRED[access];
     if (demo) s = await f.login(demo);
     else {
-      const role = loadOrganization().roles.find((r) => (r.permissions as string[]).includes(access));
+      const role = loadOrganization(f.deps.permissions).roles.find((r) => (r.permissions as string[]).includes(access));
       if (!role) throw new Error(`no role grants ${access}`);
       const staffId = `fuzz_${access.replace(/\W/g, '_')}`.slice(0, 32);
       const password = 'Fuzz-Tester-Pass-2026!';
-      const op = operatorActor('fuzz-setup', new Set(ALL_PERMISSIONS));
+      const op = operatorActor('fuzz-setup', new Set(f.deps.permissions.all));
       const { totpSecret } = await f.deps.staff.createWithKnownCredentials({ staffId, displayName: 'ファズ 試験', officeCode: 'kokuho', password, roles: [role.code] }, op);
       s = await f.loginWith(staffId, password, totpSecret);
     }
@@ -248,7 +245,7 @@ afterAll(async () => f?.close());
 describe('API fuzzing: bad input never breaks the server nor changes data', () => {
   it('has operations to fuzz', () => {
     expect(operations.length).toBeGreaterThanOrEqual(20);
-    for (const op of operations) if (op.access !== 'public' && op.access !== 'authenticated') expect(isPermission(op.access), op.key).toBe(true);
+    for (const op of operations) if (op.access !== 'public' && op.access !== 'authenticated') expect(f.deps.permissions.isPermission(op.access), op.key).toBe(true);
   });
 
   it('every operation: < 500, Japanese 400s, (runs per operation from FUZZ_RUNS)', async () => {

@@ -1,7 +1,7 @@
 import openapiTS, { astToString } from 'openapi-typescript';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { createApp, OPENAPI_INFO } from '../app.js';
+import { apiDocument, createApp } from '../app.js';
 import type { Deps } from '../deps.js';
 
 /**
@@ -23,7 +23,7 @@ const noDeps = new Proxy({} as Deps, {
 
 /** The same document /api/openapi.json serves. */
 export function openApiDocument() {
-  return createApp(noDeps).getOpenAPI31Document({ openapi: '3.1.0', info: OPENAPI_INFO });
+  return apiDocument(createApp(noDeps));
 }
 
 export async function generateApiTypesSource(): Promise<string> {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFixture, FIXTURE, type Fixture, type Session } from '../testing/fixture.js';
 import { accessKey, routeAccess } from './route.js';
-import { isPermission, type Permission, type RouteAccess } from '../modules/access/permissions.js';
+import type { Permission, RouteAccess } from '../platform/permissions.js';
 
 /**
  * The authorization matrix gate (security.md §6 / §7.11, 44): every route declares what it needs, and
@@ -71,7 +71,7 @@ const fillPath = (path: string) => path.replace(/:(\w+)/g, (_, name: string) => 
 function businessRoutes(): [string, Permission][] {
   return registered().flatMap((key) => {
     const access = routeAccess.get(key);
-    return access && isPermission(access) ? [[key, access] as [string, Permission]] : [];
+    return access && f.deps.permissions.isPermission(access) ? [[key, access] as [string, Permission]] : [];
   });
 }
 
@@ -125,7 +125,7 @@ describe('every route declares its access', () => {
       for (const [method, op] of Object.entries(ops)) {
         const access = routeAccess.get(accessKey(method, p.replace(/\{(\w+)\}/g, ':$1'))) as RouteAccess;
         expect(op.description ?? '', `${method} ${p}`).toContain('必要な権限');
-        if (isPermission(access)) expect(op.description, `${method} ${p}`).toContain(access);
+        if (f.deps.permissions.isPermission(access)) expect(op.description, `${method} ${p}`).toContain(access);
       }
     }
   });

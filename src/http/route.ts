@@ -1,8 +1,7 @@
 import { createRoute, type RouteConfig } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv } from './context.js';
-import type { RouteAccess } from '../modules/access/permissions.js';
-import { PERMISSIONS, isPermission } from '../modules/access/permissions.js';
+import { isBusinessAccess, type PermissionCatalogue, type RouteAccess } from '../platform/permissions.js';
 import { errorJson } from './errors.js';
 import { stepUpIsRecent } from './step-up.js';
 import { currentRequestTrail, withRequestTrail } from '../platform/request-trail.js';
@@ -67,16 +66,16 @@ export function requireAccess(guard: RouteGuard): MiddlewareHandler<AppEnv> {
     const deps = c.get('deps');
     const refuse = async (reason: string) =>
       deps.audit.appendAlone(deps.database.db, actor, {
-        functionCode: isPermission(access) ? access : 'auth',
+        functionCode: isBusinessAccess(access) ? access : 'auth',
         action: `${c.req.method} ${c.req.routePath}`,
         subjects: subjectOf(c, guard),
         outcome: 'denied',
         detail: { reason },
         correlationId: c.get('correlationId'),
       });
-    if (access !== 'authenticated' && !actor.permissions.has(access)) {
+    if (isBusinessAccess(access) && !actor.permissions.has(access)) {
       await refuse('permission');
-      return errorJson(c, 403, 'forbidden', `この操作には「${PERMISSIONS[access]}」の権限が必要です`);
+      return errorJson(c, 403, 'forbidden', `この操作には「${deps.permissions.label(access)}」の権限が必要です`);
     }
     if (guard.stepUp && !stepUpIsRecent(actor)) {
       await refuse('step_up_required');
@@ -97,17 +96,22 @@ export function requireAccess(guard: RouteGuard): MiddlewareHandler<AppEnv> {
 }
 
 export function requiresAuditRecord(g: RouteGuard): boolean {
-  return g.personalData ?? isPermission(g.access);
+  return g.personalData ?? isBusinessAccess(g.access);
 }
 
-function describeGuard(g: RouteGuard): string {
+/**
+ * What a route needs, for its description in the API document. Added when the document is built
+ * (app.ts apiDocument), not by defineRoute: routes files run defineRoute while MODULES, whose
+ * permissions give the labels, is still being loaded.
+ */
+export function describeGuard(g: RouteGuard, permissions: PermissionCatalogue): string {
   const a = g.access;
-  const perm = a === 'public' ? 'なし(公開)' : a === 'authenticated' ? 'ログインのみ' : `${a} (${PERMISSIONS[a]})`;
+  const perm = a === 'public' ? 'なし(公開)' : a === 'authenticated' ? 'ログインのみ' : `${a} (${permissions.label(a)})`;
   return `必要な権限: ${perm}${g.stepUp ? '\n\n本人再確認(ステップアップ認証)が必要です' : ''}`;
 }
 
 /** createRoute + the access declaration. OpenAPI paths use {param}; Hono's use :param. */
-export function defineRoute<R extends Omit<RouteConfig, 'middleware'>>(config: R & { access: RouteAccess; subject?: string; stepUp?: boolean; personalData?: boolean }) {
+export function defineRoute<R extends Omit<RouteConfig, 'middleware'> & { access: RouteAccess; subject?: string; stepUp?: boolean; personalData?: boolean }>(config: R) {
   const { access, subject, stepUp, personalData, ...rest } = config;
   const honoPath = rest.path.replace(/\{(\w+)\}/g, ':$1');
   // The subject is declared, or is the {atenaNo} of the path by convention.
@@ -117,7 +121,6 @@ export function defineRoute<R extends Omit<RouteConfig, 'middleware'>>(config: R
   routeGuards.set(accessKey(rest.method, honoPath), guard);
   return createRoute({
     ...rest,
-    description: `${rest.description ?? ''}\n\n${describeGuard(guard)}`.trim(),
     middleware: [requireAccess(guard)] as const,
   });
 }

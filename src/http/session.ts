@@ -84,7 +84,7 @@ export const sessionMiddleware: MiddlewareHandler<AppEnv> = async (c, next) => {
             displayName: s.display_name,
             officeCode: s.office_code,
             officeKind: s.office_kind,
-            permissions: s.permissions,
+            permissions: deps.permissions.known(s.permissions), // a stored code no module declares grants nothing
             sessionRef: hash.slice(0, 16),
             stepUpAt: s.step_up_at,
             ip: info.ip,

@@ -7,8 +7,9 @@ import { eligibilityModule } from './eligibility/eligibility.module.js';
 import { auditModule } from './audit/audit.module.js';
 
 /**
- * Every business area, once. Adding an area = a folder with its `<area>.module.ts` + one line here
- * (and its permission codes in access/permissions.ts, the reviewed catalogue that roles are built from).
+ * Every business area, once. Adding an area = a folder with its `<area>.module.ts` (which includes the
+ * permissions of its `<area>.permissions.ts`) + one line here. The permission catalogue roles are
+ * checked against is built from this list (composition.ts).
  */
 export const MODULES = [accessModule, personModule, approvalModule, myNumberModule, eligibilityModule, auditModule] as const;
 

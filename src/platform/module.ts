@@ -6,7 +6,7 @@ import type { Database } from '../db/database.js';
 import type { Keyring } from '../security/keyring.js';
 import type { AuditRepository } from '../modules/audit/audit.repository.js';
 import type { ApprovalService, ChangeKind } from '../modules/approval/approval.service.js';
-import type { Permission } from '../modules/access/permissions.js';
+import type { Permission, PermissionCatalogue, PermissionDeclarations } from './permissions.js';
 import type { Command } from '../cli/command.js';
 
 /** What every module may use: built by the composition root before any module's services. */
@@ -17,6 +17,8 @@ export interface CoreDeps {
   audit: AuditRepository;
   approvals: ApprovalService;
   logger: Logger;
+  /** Every permission the modules declare (code → label, read-only), built from MODULES. */
+  permissions: PermissionCatalogue;
 }
 
 /** One entry of the staff UI's main menu, shown to those holding the permission (any of them, for a list). */
@@ -37,6 +39,11 @@ export interface BusinessModule<Name extends string = string, Services extends o
   name: Name;
   /** Japanese name of the area (業務名). */
   title: string;
+  /**
+   * The business permissions this area brings (from its `<area>.permissions.ts`): roles grant them,
+   * its routes, menu entries and approval kinds name them. No two modules declare the same code.
+   */
+  permissions?: PermissionDeclarations;
   /** The area's services, given the core and the services of the modules listed before it. */
   services?(core: CoreDeps, before: Record<string, unknown>): Services;
   /** Registers the area's HTTP routes (each declared with defineRoute: permission, subject, step-up). */

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import os from 'node:os';
 import { randomUUID } from 'node:crypto';
-import type { Permission } from '../modules/access/permissions.js';
+import type { Permission } from '../platform/permissions.js';
 
 /**
  * Who is acting. Every request and every batch runs inside an actor; no code path touches personal

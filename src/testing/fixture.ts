@@ -8,7 +8,6 @@ import { testTemplates } from './templates.js';
 import { Keyring, newKeyFile } from '../security/keyring.js';
 import { applyOrganization, loadOrganization } from '../modules/access/organization.js';
 import { operatorActor } from '../security/actor.js';
-import { ALL_PERMISSIONS } from '../modules/access/permissions.js';
 import { DEMO_STAFF } from '../bootstrap.js';
 import { kanaSearchKey, kanjiSearchKey } from '../lib/kana.js';
 import { loadConfig } from '../config.js';
@@ -126,8 +125,8 @@ export function fixtureDeps(database: Database, keyring: Keyring, logger: Logger
 
 /** Fill a migrated database with the fixture: organisation, demo staff, FIXTURE's people. Returns the staff's TOTP secrets. */
 export async function populateFixture(deps: Deps): Promise<Record<string, string>> {
-  const op = operatorActor('fixture', new Set(ALL_PERMISSIONS));
-  await applyOrganization(deps.database.db, loadOrganization(), op.id);
+  const op = operatorActor('fixture', new Set(deps.permissions.all));
+  await applyOrganization(deps.database.db, loadOrganization(deps.permissions), op.id);
   const totp: Record<string, string> = {};
   for (const s of DEMO_STAFF) totp[s.staffId] = (await deps.staff.createWithKnownCredentials({ ...s, roles: [...s.roles] }, op)).totpSecret;
   await insertPeople(deps, op.id);

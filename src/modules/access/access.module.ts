@@ -1,4 +1,5 @@
 import { defineModule } from '../../platform/module.js';
+import { accessPermissions } from './access.permissions.js';
 import { accessCommands } from './access.cli.js';
 import { AuthService, authLimitsOf } from './auth.service.js';
 import { StaffService } from './staff.service.js';
@@ -10,6 +11,7 @@ import { staffChangeKinds } from './staff.changes.js';
 export const accessModule = defineModule({
   name: 'access',
   title: '利用者管理・認証',
+  permissions: accessPermissions,
   services: (core) => ({
     auth: new AuthService(core.database.db, core.keyring, core.audit, authLimitsOf(core.config)),
     staff: new StaffService(core.database.db, core.keyring, core.audit, core.approvals),

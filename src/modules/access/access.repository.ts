@@ -1,6 +1,5 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
-import { isPermission, type Permission } from './permissions.js';
 
 /** Staff, roles, sessions and credentials: the only code that touches those tables. */
 export class AccessRepository {
@@ -16,14 +15,15 @@ export class AccessRepository {
       .executeTakeFirst();
   }
 
-  async permissionsOf(staffId: string): Promise<Set<Permission>> {
+  /** The permission codes the staff member's roles grant, as stored (deps.permissions.known keeps the declared ones). */
+  async permissionsOf(staffId: string): Promise<string[]> {
     const rows = await this.db
       .selectFrom('staff_role')
       .innerJoin('role_permission', 'role_permission.role_code', 'staff_role.role_code')
       .select('role_permission.permission')
       .where('staff_role.staff_id', '=', staffId)
       .execute();
-    return new Set(rows.map((r) => r.permission).filter(isPermission));
+    return rows.map((r) => r.permission);
   }
 
   async rolesOf(staffId: string): Promise<string[]> {
@@ -105,10 +105,10 @@ export class AccessRepository {
 
   /**
    * What every request needs, in one round trip: the live session, its staff member with office, and
-   * the permissions granted now (read on every request, so a revoke acts at once).
+   * the permission codes granted now (read on every request, so a revoke acts at once).
    */
-  async findSessionContext(hash: string) {
-    const row = await this.db
+  findSessionContext(hash: string) {
+    return this.db
       .selectFrom('staff_session as s')
       .innerJoin('staff', 'staff.staff_id', 's.staff_id')
       .innerJoin('office', 'office.office_code', 'staff.office_code')
@@ -117,7 +117,6 @@ export class AccessRepository {
       .where('s.session_hash', '=', hash)
       .where('s.ended_at', 'is', null)
       .executeTakeFirst();
-    return row && { ...row, permissions: new Set(row.permissions.filter(isPermission)) };
   }
 
   touchSession(hash: string, now: Date) {

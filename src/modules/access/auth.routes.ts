@@ -189,10 +189,10 @@ const enrolConfirm = defineRoute({
 
 export function registerAuthRoutes(app: OpenAPIHono<AppEnv>): void {
   async function loadMe(c: Parameters<Parameters<typeof app.openapi>[1]>[0], staffId: string, csrfToken: string) {
-    const { auth } = c.get('deps');
+    const { auth, permissions: catalogue } = c.get('deps');
     const staff = await auth.repo.findStaff(staffId);
     if (!staff) throw new AppError(401, 'unauthenticated', 'ログインしてください');
-    const permissions = await auth.repo.permissionsOf(staffId);
+    const permissions = catalogue.known(await auth.repo.permissionsOf(staffId));
     return {
       staffId,
       displayName: staff.display_name,

@@ -3,7 +3,7 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
-import { ALL_PERMISSIONS, type Permission } from './permissions.js';
+import type { Permission, PermissionCatalogue } from '../../platform/permissions.js';
 
 /** Offices (所属) and roles from config/organization.yaml, validated and applied at start-up. */
 const OrganizationSchema = z.object({
@@ -14,20 +14,35 @@ const OrganizationSchema = z.object({
         code: z.string().regex(/^[a-z0-9_]+$/),
         name: z.string().min(1),
         read_only: z.boolean().optional(),
-        permissions: z.array(z.enum(ALL_PERMISSIONS as [Permission, ...Permission[]])).min(1),
+        // Checked against the modules' declarations below (the codes are not known here at import).
+        permissions: z.array(z.string().min(1)).min(1),
       }),
     )
     .min(1),
 });
-export type Organization = z.infer<typeof OrganizationSchema>;
+type Role = z.infer<typeof OrganizationSchema>['roles'][number];
+export type Organization = Omit<z.infer<typeof OrganizationSchema>, 'roles'> & { roles: (Omit<Role, 'permissions'> & { permissions: Permission[] })[] };
 
-export function loadOrganization(file = new URL('../../../config/organization.yaml', import.meta.url)): Organization {
+/** Where the organisation is read from (config/organization.yaml unless a test names another file). */
+export type OrganizationFile = URL | string;
+
+/**
+ * Reads and checks the organisation: every permission of a role must be declared by a module (the
+ * catalogue built from MODULES), and a `read_only` role may hold only permissions declared read-only.
+ */
+export function loadOrganization(permissions: PermissionCatalogue, file: OrganizationFile = new URL('../../../config/organization.yaml', import.meta.url)): Organization {
+  const name = typeof file === 'string' ? file : 'config/organization.yaml';
   const parsed = OrganizationSchema.safeParse(parse(readFileSync(file, 'utf8')));
-  if (!parsed.success) throw new Error(`config/organization.yaml が不正です: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
+  if (!parsed.success) throw new Error(`${name} が不正です: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
+  const problems: string[] = [];
   for (const r of parsed.data.roles) {
-    if (r.read_only && r.permissions.some((p) => p !== 'person.read')) throw new Error(`照会専用ロール ${r.code} に更新系の権限があります`);
+    const undeclared = r.permissions.filter((p) => !permissions.isPermission(p));
+    if (undeclared.length > 0) problems.push(`ロール ${r.code} の権限 ${undeclared.join(', ')} はどのモジュールも宣言していません`);
+    const changing = r.permissions.filter((p) => permissions.isPermission(p) && !permissions.isReadOnly(p));
+    if (r.read_only && changing.length > 0) problems.push(`照会専用ロール ${r.code} に更新系の権限があります(${changing.join(', ')})`);
   }
-  return parsed.data;
+  if (problems.length > 0) throw new Error(`${name} が不正です: ${problems.join('; ')}(宣言されている権限: ${permissions.all.join(', ')})`);
+  return parsed.data as Organization;
 }
 
 export async function applyOrganization(db: Kysely<DB>, org: Organization, actorLabel: string): Promise<void> {

@@ -3,7 +3,7 @@ import type { ZodType } from 'zod';
 import type { DB } from '../../db/schema.js';
 import { actorLabel, type Actor } from '../../security/actor.js';
 import type { AuditRepository } from '../audit/audit.repository.js';
-import { PERMISSIONS, type Permission } from '../access/permissions.js';
+import type { Permission, PermissionCatalogue } from '../../platform/permissions.js';
 import { AppError } from '../../http/errors.js';
 import { requireStepUp } from '../../http/step-up.js';
 import { whoLabels } from '../access/who.js';
@@ -162,6 +162,8 @@ export class ApprovalService {
   constructor(
     private readonly db: Kysely<DB>,
     private readonly audit: AuditRepository,
+    /** The modules' permissions: names the missing ones in a refusal. */
+    private readonly permissions: PermissionCatalogue,
   ) {}
 
   registerKind(k: ChangeKind): void {
@@ -315,7 +317,7 @@ export class ApprovalService {
         // The checker must be entitled to make the change themselves (e.g. 個人番号登録・訂正), not only to approve.
         const missing = approverPermissionsOf(k).filter((p) => actor.kind === 'anonymous' || !actor.permissions.has(p));
         if (missing.length > 0) {
-          throw new AppError(403, 'forbidden', `この変更を${decision === 'approved' ? '承認' : '却下'}するには「${missing.map((p) => PERMISSIONS[p]).join('」「')}」の権限が必要です`);
+          throw new AppError(403, 'forbidden', `この変更を${decision === 'approved' ? '承認' : '却下'}するには「${missing.map((p) => this.permissions.label(p)).join('」「')}」の権限が必要です`);
         }
         // Out of the checker's record scope: answered like an unknown change.
         if (change.atenaNo !== null && !(await new RecordScope(tx, actor).allows(change.atenaNo))) {

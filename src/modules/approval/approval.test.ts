@@ -135,11 +135,11 @@ describe('generic four-eyes workflow', () => {
   });
 
   it('the checker must also hold the permission of the change itself', async () => {
-    f.deps.approvals.registerKind({ kind: 'test.collection', label: '収納の変更', functionCode: 'collection', payload: anyPayload, apply: async (_tx, c) => void applied.push(c) });
-    const id = await submit('test.collection', 'nozei01');
-    const r = await chief.request('POST', `/api/approvals/${id}/approve`, {}); // kakari01 has approval, not collection
+    f.deps.approvals.registerKind({ kind: 'test.audited', label: '試験の変更', functionCode: 'audit', payload: anyPayload, apply: async (_tx, c) => void applied.push(c) });
+    const id = await submit('test.audited', 'nozei01');
+    const r = await chief.request('POST', `/api/approvals/${id}/approve`, {}); // kakari01 has approval, not audit
     expect(r.status).toBe(403);
-    expect(((await r.json()) as { error: { message: string } }).error.message).toMatch(/収納/);
+    expect(((await r.json()) as { error: { message: string } }).error.message).toMatch(/「監査」/);
     expect(applied.some((c) => c.changeId === id)).toBe(false);
   });
 

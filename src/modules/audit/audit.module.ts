@@ -1,4 +1,5 @@
 import { defineModule } from '../../platform/module.js';
+import { auditPermissions } from './audit.permissions.js';
 import { auditCommands } from './audit.cli.js';
 import { registerAuditRoutes } from './audit.routes.js';
 
@@ -6,6 +7,7 @@ import { registerAuditRoutes } from './audit.routes.js';
 export const auditModule = defineModule({
   name: 'audit',
   title: '監査',
+  permissions: auditPermissions,
   routes: registerAuditRoutes,
   nav: [{ path: '/audit', label: '監査', permission: 'audit', order: 80 }],
   cli: auditCommands,

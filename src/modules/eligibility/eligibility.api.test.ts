@@ -4,7 +4,6 @@ import type { DB } from '../../db/schema.js';
 import { createFixture, FIXTURE, type Fixture, type Session } from '../../testing/fixture.js';
 import { sha256 } from '../access/auth.service.js';
 import { operatorActor } from '../../security/actor.js';
-import { ALL_PERMISSIONS } from '../access/permissions.js';
 import { kanaSearchKey, kanjiSearchKey } from '../../lib/kana.js';
 
 const F = FIXTURE;
@@ -48,7 +47,7 @@ beforeAll(async () => {
   f = await createFixture();
   clerk = await f.login('kokuho01');
   chief = await f.login('kakari01');
-  const op = operatorActor('eligibility-test', new Set(ALL_PERMISSIONS));
+  const op = operatorActor('eligibility-test', new Set(f.deps.permissions.all));
   const password = 'Kakari-Second-2026!';
   chief2Totp = (await f.deps.staff.createWithKnownCredentials({ staffId: 'kakari02', displayName: '係長 次郎', officeCode: 'kokuho', password, roles: ['kokuho_supervisor'] }, op)).totpSecret;
   chief2 = await f.loginWith('kakari02', password, chief2Totp);

@@ -1,4 +1,5 @@
 import { defineModule } from '../../platform/module.js';
+import { eligibilityPermissions } from './eligibility.permissions.js';
 import { EligibilityService } from './eligibility.service.js';
 import { registerEligibilityRoutes } from './eligibility.routes.js';
 
@@ -6,6 +7,7 @@ import { registerEligibilityRoutes } from './eligibility.routes.js';
 export const eligibilityModule = defineModule({
   name: 'eligibility',
   title: '資格管理',
+  permissions: eligibilityPermissions,
   services: (core) => ({ eligibility: new EligibilityService(core.database.db, core.audit, core.approvals) }),
   routes: registerEligibilityRoutes,
   approvalKinds: (s) => s.eligibility.approvalKinds(),

@@ -6,7 +6,6 @@ import { myNumberAad } from './mynumber.rules.js';
 import { sha256 } from '../access/auth.service.js';
 import { applyOrganization, type Organization } from '../access/organization.js';
 import { operatorActor } from '../../security/actor.js';
-import { ALL_PERMISSIONS } from '../access/permissions.js';
 
 let f: Fixture;
 beforeAll(async () => {
@@ -227,7 +226,7 @@ describe('reject and 関連性・整合性チェック', () => {
     expect(w).toContain('関連性・整合性チェック');
     expect(w).toContain(String(F.yamada.head));
     // An approver without mynumber.read (a role of approval + mynumber.write) is not shown who holds it.
-    const op = operatorActor('test', new Set(ALL_PERMISSIONS));
+    const op = operatorActor('test', new Set(f.deps.permissions.all));
     await applyOrganization(db(), { offices: [], roles: [{ code: 'test_approver', name: '試験 承認者', permissions: ['approval', 'mynumber.write'] }] } as unknown as Organization, op.id);
     const password = 'Approver-Test-Pass-2026!';
     const { totpSecret } = await f.deps.staff.createWithKnownCredentials({ staffId: 'shonin01', displayName: '承認 六郎', officeCode: 'kokuho', password, roles: ['test_approver'] }, op);

@@ -1,4 +1,5 @@
 import { defineModule } from '../../platform/module.js';
+import { personPermissions } from './person.permissions.js';
 import { PersonService } from './person.service.js';
 import { registerPersonRoutes } from './person.routes.js';
 
@@ -6,6 +7,7 @@ import { registerPersonRoutes } from './person.routes.js';
 export const personModule = defineModule({
   name: 'person',
   title: '宛名・世帯照会',
+  permissions: personPermissions,
   services: (core) => ({ persons: new PersonService(core.database.db, core.audit) }),
   routes: registerPersonRoutes,
   nav: [{ path: '/search', label: '検索', permission: 'person.read', order: 10 }],

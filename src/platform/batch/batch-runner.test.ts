@@ -41,7 +41,7 @@ afterAll(async () => {
 });
 
 const deps = () => ({ database, audit });
-const actor = () => operatorActor('test-income-import', new Set(['exchange.file']));
+const actor = () => operatorActor('test-income-import', new Set());
 
 /** A CSV of `n` income rows (each person × fiscal years × types), with amounts from a seed. */
 function inputFile(n: number, seed: number): string {

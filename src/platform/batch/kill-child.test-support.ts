@@ -23,7 +23,7 @@ await database.db.transaction().execute(async (tx) => {
     .execute();
 });
 await runBatch({ database, audit: new AuditRepository(new Keyring(newKeyFile())) }, incomeImportJob(), { file: file! }, {
-  actor: operatorActor('test-income-import', new Set(['exchange.file'])),
+  actor: operatorActor('test-income-import', new Set()),
   chunkSize: Number(chunkSize),
   inputFile: file!,
   onProgress: async ({ chunkNo }) => {
