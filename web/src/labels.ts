@@ -1,4 +1,5 @@
 /** Japanese display labels for codes sent by the API. Unknown codes are shown as they are. */
+import type { Permission } from '../../src/platform/permissions.js';
 
 export const APP_NAME = '国民健康保険 資格管理システム';
 
@@ -95,6 +96,7 @@ export function outcomeLabel(o: string): string {
   }
 }
 
+/** The permission codes the screens check (typed against what the server's modules declare: a typo fails typecheck). */
 export const PERMISSION = {
   personRead: 'person.read',
   myNumberRead: 'mynumber.read',
@@ -103,7 +105,7 @@ export const PERMISSION = {
   approval: 'approval',
   audit: 'audit',
   userAdmin: 'user.admin',
-} as const;
+} as const satisfies Record<string, Permission>;
 
 export function changeStatusLabel(s: string): string {
   switch (s) {
