@@ -5,12 +5,13 @@ import type { Keyring } from '../../security/keyring.js';
 import type { Actor } from '../../security/actor.js';
 import { actorLabel } from '../../security/actor.js';
 import type { AuditRepository } from '../audit/audit.repository.js';
+import { runUseCase, type UseCaseContext } from '../../platform/use-case.js';
 import { AppError } from '../../http/errors.js';
 import { AuthService, totpAad } from './auth.service.js';
 import { AccessRepository } from './access.repository.js';
 import { requireStepUp } from '../../http/step-up.js';
 import type { ApprovalService } from '../approval/approval.service.js';
-import { awaitingActivation, issueActivation, setActor, STAFF_KINDS, staffSubject, type CreatePayload, type GrantPayload, type ReissuePayload } from './staff.changes.js';
+import { awaitingActivation, issueActivation, STAFF_KINDS, staffSubject, type CreatePayload, type GrantPayload, type ReissuePayload } from './staff.changes.js';
 
 export interface NewStaff {
   staffId: string;
@@ -35,26 +36,21 @@ export class StaffService {
     private readonly approvals: ApprovalService,
   ) {}
 
-  /** Run a user-administration act; a refusal (AppError) leaves a 'denied' record naming the reason. */
-  private async refusalAudited<T>(actor: Actor, action: string, detail: Record<string, unknown>, correlationId: string | null, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (e) {
-      if (e instanceof AppError) {
-        await this.audit.appendAlone(this.db, actor, { functionCode: 'user.admin', action, outcome: 'denied', detail: { ...detail, reason: e.code }, correlationId });
-      }
-      throw e;
-    }
+  /**
+   * A user-administration act as one use case (src/platform/use-case.ts): one transaction with the actor
+   * set, the success record appended in it, and a refusal (AppError) recorded as 'denied' with its reason.
+   */
+  private useCase<T>(actor: Actor, action: string, detail: Record<string, unknown>, correlationId: string | null, fn: (ctx: UseCaseContext) => Promise<T>): Promise<T> {
+    return runUseCase(this.db, this.audit, actor, { functionCode: 'user.admin', action, detail, correlationId }, fn);
   }
 
   /** 職員の登録 (request): held until a second administrator approves; the approver receives the activation code. */
   async requestCreate(s: NewStaff, actor: Actor, correlationId: string | null = null): Promise<{ changeId: number }> {
     s = { ...s, roles: [...new Set(s.roles)] };
-    return this.refusalAudited(actor, `${STAFF_KINDS.create}.request`, { staffId: s.staffId, roles: s.roles }, correlationId, async () => {
+    return this.useCase(actor, `${STAFF_KINDS.create}.request`, { staffId: s.staffId, roles: s.roles }, correlationId, async ({ tx, skipSuccessRecord }) => {
       requireStepUp(actor);
-      await this.assertOfficeAndRoles(s.officeCode, s.roles);
-      return this.db.transaction().execute(async (tx) => {
-        await setActor(tx, actor);
+      await this.assertOfficeAndRoles(tx, s.officeCode, s.roles);
+      {
         if (await tx.selectFrom('staff').select('staff_id').where('staff_id', '=', s.staffId).executeTakeFirst()) throw new AppError(409, 'exists', `職員ID ${s.staffId} は既に存在します`);
         await this.assertNothingPending(tx, s.staffId, [STAFF_KINDS.create]);
         const office = await tx.selectFrom('office').select('name').where('office_code', '=', s.officeCode).executeTakeFirstOrThrow();
@@ -78,19 +74,19 @@ export class StaffService {
           auditDetail: { staffId: s.staffId, officeCode: s.officeCode, roles: s.roles },
           correlationId,
         });
+        skipSuccessRecord(); // approvals.submit appended the request's record
         return { changeId };
-      });
+      }
     });
   }
 
   /** ロールの付与 (request): never to oneself; held until a second administrator approves. */
   async requestGrant(staffId: string, roleCode: string, actor: Actor, correlationId: string | null = null): Promise<{ changeId: number }> {
-    return this.refusalAudited(actor, `${STAFF_KINDS.grant}.request`, { staffId, roleCode }, correlationId, async () => {
+    return this.useCase(actor, `${STAFF_KINDS.grant}.request`, { staffId, roleCode }, correlationId, async ({ tx, skipSuccessRecord }) => {
       if (actor.kind === 'staff' && actor.id === staffId) throw new AppError(403, 'self_grant', '自分自身に権限(ロール)を付与することはできません。別の利用者管理者に依頼してください');
       requireStepUp(actor);
-      await this.assertOfficeAndRoles(null, [roleCode]);
-      return this.db.transaction().execute(async (tx) => {
-        await setActor(tx, actor);
+      await this.assertOfficeAndRoles(tx, null, [roleCode]);
+      {
         const target = await this.targetStaff(tx, staffId);
         if (target.disabled_at) throw new AppError(409, 'disabled', `職員ID ${staffId} は無効化されています`);
         const current = (await tx.selectFrom('staff_role').select('role_code').where('staff_id', '=', staffId).execute()).map((r) => r.role_code);
@@ -112,61 +108,50 @@ export class StaffService {
           auditDetail: { staffId, roleCode },
           correlationId,
         });
+        skipSuccessRecord(); // approvals.submit appended the request's record
         return { changeId };
-      });
+      }
     });
   }
 
   async revoke(staffId: string, roleCode: string, actor: Actor, correlationId: string | null = null): Promise<void> {
-    const label = actorLabel(actor);
-    await this.refusalAudited(actor, 'role.revoke', { staffId, roleCode }, correlationId, async () => {
+    await this.useCase(actor, 'role.revoke', { staffId, roleCode }, correlationId, async ({ tx }) => {
       requireStepUp(actor);
-      await this.db.transaction().execute(async (tx) => {
-      await setActor(tx, actor);
       await this.targetStaff(tx, staffId);
       const r = await tx.deleteFrom('staff_role').where('staff_id', '=', staffId).where('role_code', '=', roleCode).returning('role_code').execute();
       if (r.length === 0) throw new AppError(404, 'not_granted', `職員ID ${staffId} にロール ${roleCode} は付与されていません`);
-      await tx.insertInto('grant_log').values({ staff_id: staffId, role_code: roleCode, action: 'revoke', by_actor: label }).execute();
-      await this.audit.append(tx, actor, { functionCode: 'user.admin', action: 'role.revoke', detail: { staffId, roleCode }, correlationId });
-      });
+      await tx.insertInto('grant_log').values({ staff_id: staffId, role_code: roleCode, action: 'revoke', by_actor: actorLabel(actor) }).execute();
     });
   }
 
   /** One step for a departing user: disabled and every session ended at once. */
   async disable(staffId: string, reason: string, actor: Actor, correlationId: string | null = null): Promise<{ sessionsEnded: number }> {
-    const label = actorLabel(actor);
-    return this.refusalAudited(actor, 'staff.disable', { staffId }, correlationId, async () => {
-    if (actor.kind === 'staff' && actor.id === staffId) throw new AppError(403, 'self_disable', '自分自身を無効化することはできません');
-    requireStepUp(actor);
-    return this.db.transaction().execute(async (tx) => {
-      await sql`SELECT set_config('nhi.actor', ${label}, true)`.execute(tx);
+    return this.useCase(actor, 'staff.disable', { staffId }, correlationId, async ({ tx, detail }) => {
+      if (actor.kind === 'staff' && actor.id === staffId) throw new AppError(403, 'self_disable', '自分自身を無効化することはできません');
+      requireStepUp(actor);
       const r = await tx.updateTable('staff').set({ disabled_at: new Date(), disabled_reason: reason }).where('staff_id', '=', staffId).returning('staff_id').executeTakeFirst();
       if (!r) throw new AppError(404, 'not_found', `職員ID ${staffId} は存在しません`);
       const sessionsEnded = await new AccessRepository(tx).endAllSessions(staffId, 'disabled');
-      await tx.insertInto('grant_log').values({ staff_id: staffId, role_code: null, action: 'disable', by_actor: label }).execute();
-      await this.audit.append(tx, actor, { functionCode: 'user.admin', action: 'staff.disable', detail: { staffId, reason, sessionsEnded }, correlationId });
+      await tx.insertInto('grant_log').values({ staff_id: staffId, role_code: null, action: 'disable', by_actor: actorLabel(actor) }).execute();
+      detail({ reason, sessionsEnded });
       return { sessionsEnded };
-    });
     });
   }
 
   async unlock(staffId: string, actor: Actor, correlationId: string | null = null): Promise<void> {
-    const label = actorLabel(actor);
-    await this.refusalAudited(actor, 'staff.unlock', { staffId }, correlationId, () => this.db.transaction().execute(async (tx) => {
-      await sql`SELECT set_config('nhi.actor', ${label}, true)`.execute(tx);
+    await this.useCase(actor, 'staff.unlock', { staffId }, correlationId, async ({ tx }) => {
       const r = await tx.updateTable('staff').set({ failed_logins: 0, locked_until: null }).where('staff_id', '=', staffId).returning('staff_id').executeTakeFirst();
       if (!r) throw new AppError(404, 'not_found', `職員ID ${staffId} は存在しません`);
-      await this.audit.append(tx, actor, { functionCode: 'user.admin', action: 'staff.unlock', detail: { staffId }, correlationId });
-    }));
+    });
   }
 
   /** 400 naming the field when the office or a role is not in config/organization.yaml. */
-  private async assertOfficeAndRoles(officeCode: string | null, roles: readonly string[]): Promise<void> {
-    if (officeCode !== null && !(await this.db.selectFrom('office').select('office_code').where('office_code', '=', officeCode).executeTakeFirst())) {
+  private async assertOfficeAndRoles(tx: Kysely<DB>, officeCode: string | null, roles: readonly string[]): Promise<void> {
+    if (officeCode !== null && !(await tx.selectFrom('office').select('office_code').where('office_code', '=', officeCode).executeTakeFirst())) {
       throw new AppError(400, 'unknown_office', `所属 ${officeCode} は登録されていません`, [{ field: 'officeCode', label: '所属', message: `所属: ${officeCode} は登録されていません` }]);
     }
     if (roles.length === 0) return;
-    const known = new Set((await this.db.selectFrom('role').select('role_code').where('role_code', 'in', [...roles]).execute()).map((r) => r.role_code));
+    const known = new Set((await tx.selectFrom('role').select('role_code').where('role_code', 'in', [...roles]).execute()).map((r) => r.role_code));
     const unknown = roles.filter((r) => !known.has(r));
     if (unknown.length) {
       throw new AppError(400, 'unknown_role', `ロール ${unknown.join(', ')} は登録されていません`, [{ field: 'roleCode', label: 'ロール', message: `ロール: ${unknown.join(', ')} は登録されていません` }]);
@@ -210,11 +195,10 @@ export class StaffService {
    * the approver a new one-time activation code for the owner.
    */
   async requestCredentialReissue(staffId: string, actor: Actor, correlationId: string | null = null): Promise<{ changeId: number }> {
-    return this.refusalAudited(actor, `${STAFF_KINDS.reissue}.request`, { staffId }, correlationId, async () => {
+    return this.useCase(actor, `${STAFF_KINDS.reissue}.request`, { staffId }, correlationId, async ({ tx, skipSuccessRecord }) => {
       if (actor.kind === 'staff' && actor.id === staffId) throw new AppError(403, 'self_reset', '自分自身の認証情報は再発行できません。パスワードは「パスワードの変更」から変更してください');
       requireStepUp(actor);
-      return this.db.transaction().execute(async (tx) => {
-        await setActor(tx, actor);
+      {
         const target = await this.targetStaff(tx, staffId);
         if (target.disabled_at) throw new AppError(409, 'disabled', `職員ID ${staffId} は無効化されています`);
         await this.assertNothingPending(tx, staffId, [STAFF_KINDS.reissue]);
@@ -233,8 +217,9 @@ export class StaffService {
           auditDetail: { staffId },
           correlationId,
         });
+        skipSuccessRecord(); // approvals.submit appended the request's record
         return { changeId };
-      });
+      }
     });
   }
 
@@ -244,8 +229,8 @@ export class StaffService {
    * administrator role and a one-time activation code, returned to the operator once.
    */
   async initAdministrator(s: Omit<NewStaff, 'roles'>, operator: Actor): Promise<{ code: string; expiresAt: Date; roleCode: string }> {
-    return this.refusalAudited(operator, 'staff.admin_init', { staffId: s.staffId }, null, async () => {
-      const roleRow = await this.db
+    return this.useCase(operator, 'staff.admin_init', { staffId: s.staffId }, null, async ({ tx, detail }) => {
+      const roleRow = await tx
         .selectFrom('role_permission')
         .select('role_code')
         .where('permission', '=', ADMIN_PERMISSION)
@@ -253,29 +238,22 @@ export class StaffService {
         .orderBy('role_code')
         .executeTakeFirst();
       if (!roleRow) throw new AppError(409, 'no_admin_role', '利用者管理(user.admin)の権限を持つロールが config/organization.yaml にありません');
-      await this.assertOfficeAndRoles(s.officeCode, []);
-      return this.db.transaction().execute(async (tx) => {
-        await setActor(tx, operator);
-        // Serialize concurrent admin-init runs: the count below must not race.
-        await sql`SELECT pg_advisory_xact_lock(hashtext('staff.admin_init'))`.execute(tx);
-        const admins = await this.activeAdministrators(tx);
-        if (admins.length >= 2) {
-          throw new AppError(409, 'admins_exist', `有効な利用者管理者が既に${admins.length}名います(${admins.join(', ')})。追加の管理者は画面から登録し、別の管理者が承認してください`);
-        }
-        if (await tx.selectFrom('staff').select('staff_id').where('staff_id', '=', s.staffId).executeTakeFirst()) throw new AppError(409, 'exists', `職員ID ${s.staffId} は既に存在します`);
-        const a = issueActivation(s.staffId);
-        const label = actorLabel(operator);
-        await tx.insertInto('staff').values({ staff_id: s.staffId, display_name: s.displayName, office_code: s.officeCode, ...awaitingActivation(a.hash, a.expiresAt), updated_by: label }).execute();
-        await tx.insertInto('staff_role').values({ staff_id: s.staffId, role_code: roleRow.role_code, granted_by: label }).execute();
-        await tx.insertInto('grant_log').values({ staff_id: s.staffId, role_code: null, action: 'create', by_actor: label }).execute();
-        await tx.insertInto('grant_log').values({ staff_id: s.staffId, role_code: roleRow.role_code, action: 'grant', by_actor: label }).execute();
-        await this.audit.append(tx, operator, {
-          functionCode: 'user.admin',
-          action: 'staff.admin_init',
-          detail: { staffId: s.staffId, officeCode: s.officeCode, roleCode: roleRow.role_code, administratorsBefore: admins.length, activationExpiresAt: a.expiresAt.toISOString() },
-        });
-        return { code: a.code, expiresAt: a.expiresAt, roleCode: roleRow.role_code };
-      });
+      await this.assertOfficeAndRoles(tx, s.officeCode, []);
+      // Serialize concurrent admin-init runs: the count below must not race.
+      await sql`SELECT pg_advisory_xact_lock(hashtext('staff.admin_init'))`.execute(tx);
+      const admins = await this.activeAdministrators(tx);
+      if (admins.length >= 2) {
+        throw new AppError(409, 'admins_exist', `有効な利用者管理者が既に${admins.length}名います(${admins.join(', ')})。追加の管理者は画面から登録し、別の管理者が承認してください`);
+      }
+      if (await tx.selectFrom('staff').select('staff_id').where('staff_id', '=', s.staffId).executeTakeFirst()) throw new AppError(409, 'exists', `職員ID ${s.staffId} は既に存在します`);
+      const a = issueActivation(s.staffId);
+      const label = actorLabel(operator);
+      await tx.insertInto('staff').values({ staff_id: s.staffId, display_name: s.displayName, office_code: s.officeCode, ...awaitingActivation(a.hash, a.expiresAt), updated_by: label }).execute();
+      await tx.insertInto('staff_role').values({ staff_id: s.staffId, role_code: roleRow.role_code, granted_by: label }).execute();
+      await tx.insertInto('grant_log').values({ staff_id: s.staffId, role_code: null, action: 'create', by_actor: label }).execute();
+      await tx.insertInto('grant_log').values({ staff_id: s.staffId, role_code: roleRow.role_code, action: 'grant', by_actor: label }).execute();
+      detail({ officeCode: s.officeCode, roleCode: roleRow.role_code, administratorsBefore: admins.length, activationExpiresAt: a.expiresAt.toISOString() });
+      return { code: a.code, expiresAt: a.expiresAt, roleCode: roleRow.role_code };
     });
   }
 
@@ -302,8 +280,7 @@ export class StaffService {
     const totpSecret = authenticator.generateSecret(20);
     const hash = await AuthService.hashPassword(s.password);
     const label = actorLabel(actor);
-    await this.db.transaction().execute(async (tx) => {
-      await setActor(tx, actor);
+    await this.useCase(actor, 'staff.create_demo', { staffId: s.staffId, officeCode: s.officeCode, roles: s.roles }, null, async ({ tx }) => {
       await tx
         .insertInto('staff')
         .values({ staff_id: s.staffId, display_name: s.displayName, office_code: s.officeCode, password_hash: hash, totp_secret_enc: `${this.keyring.activeKeyId}:${this.keyring.encrypt(totpSecret, totpAad(s.staffId))}`, updated_by: label })
@@ -313,7 +290,6 @@ export class StaffService {
         await tx.insertInto('staff_role').values({ staff_id: s.staffId, role_code: role, granted_by: label }).execute();
         await tx.insertInto('grant_log').values({ staff_id: s.staffId, role_code: role, action: 'grant', by_actor: label }).execute();
       }
-      await this.audit.append(tx, actor, { functionCode: 'user.admin', action: 'staff.create_demo', detail: { staffId: s.staffId, officeCode: s.officeCode, roles: s.roles } });
     });
     return { totpSecret };
   }
