@@ -8,7 +8,7 @@ import { RecordScope } from '../modules/access/record-scope.js';
 export type Tx = Transaction<DB>;
 
 /** How a refused or failed use case is recorded; undefined: not a refusal this use case knows (rethrown unrecorded). */
-export type RefusalRecord = { outcome: 'denied' | 'failure'; reason: string; detail?: Record<string, unknown> } | undefined;
+export type RefusalRecord = { outcome: 'denied' | 'failure' | 'error'; reason: string; detail?: Record<string, unknown> } | undefined;
 
 /** What a use case is, for the audit trail: the business function it serves and the action. */
 export interface UseCaseSpec {
@@ -37,6 +37,8 @@ export interface UseCaseContext {
   detail(d: Record<string, unknown>): void;
   /** Leave the success record out: the use case appended its own record (e.g. approvals.submit does). */
   skipSuccessRecord(): void;
+  /** Name the action once the use case knows what it acts on (e.g. the kind of change decided); refusals use it too. */
+  setAction(action: string): void;
 }
 
 function defaultRefusal(e: unknown): RefusalRecord {
@@ -56,6 +58,7 @@ export async function runUseCase<T>(db: Kysely<DB>, audit: AuditRepository, acto
   const subjects = () => [...new Set([...(spec.subjects ?? []), ...added])];
   let detail: Record<string, unknown> = { ...(spec.detail ?? {}) };
   let skip = false;
+  let action = spec.action;
   try {
     return await db.transaction().execute(async (tx) => {
       await sql`SELECT set_config('nhi.actor', ${actorLabel(actor)}, true)`.execute(tx);
@@ -72,9 +75,12 @@ export async function runUseCase<T>(db: Kysely<DB>, audit: AuditRepository, acto
         skipSuccessRecord: () => {
           skip = true;
         },
+        setAction: (a) => {
+          action = a;
+        },
       };
       const result = await fn(ctx);
-      if (!skip) await audit.append(tx, actor, { functionCode: spec.functionCode, action: spec.action, subjects: subjects(), detail, correlationId: spec.correlationId ?? null });
+      if (!skip) await audit.append(tx, actor, { functionCode: spec.functionCode, action, subjects: subjects(), detail, correlationId: spec.correlationId ?? null });
       return result;
     });
   } catch (e) {
@@ -82,7 +88,7 @@ export async function runUseCase<T>(db: Kysely<DB>, audit: AuditRepository, acto
     if (refusal) {
       await audit.appendAlone(db, actor, {
         functionCode: spec.functionCode,
-        action: spec.action,
+        action,
         subjects: subjects(),
         outcome: refusal.outcome,
         detail: { ...detail, reason: refusal.reason, ...(refusal.detail ?? {}) },

@@ -4,10 +4,11 @@ import type { DB } from '../../db/schema.js';
 import { actorLabel, type Actor } from '../../security/actor.js';
 import type { AuditRepository } from '../audit/audit.repository.js';
 import type { Permission, PermissionCatalogue } from '../../platform/permissions.js';
+import { runUseCase } from '../../platform/use-case.js';
 import { AppError } from '../../http/errors.js';
 import { requireStepUp } from '../../http/step-up.js';
 import { whoLabels } from '../access/who.js';
-import { nhiFileScopeWhere, RecordScope, scopeKindOf } from '../access/record-scope.js';
+import { nhiFileScopeWhere, scopeKindOf } from '../access/record-scope.js';
 
 /**
  * 入力者以外の者による確認 (four-eyes / maker–checker), generic over the kind of change.
@@ -231,12 +232,10 @@ export class ApprovalService {
    */
   async list(actor: Actor, opts: { status: 'pending' | 'approved' | 'rejected'; page: number; pageSize: number }, correlationId: string) {
     const kinds = this.decidableKinds(actor).map((k) => k.kind);
-    if (kinds.length === 0) {
-      await this.audit.appendAlone(this.db, actor, { functionCode: 'approval', action: 'approval.list', outcome: 'denied', detail: { reason: 'no_kind' }, correlationId });
-      throw new AppError(403, 'forbidden', '承認の一覧を見るには「承認」または「利用者管理」の権限が必要です');
-    }
     const scope = scopeKindOf(actor);
-    return this.db.transaction().execute(async (tx) => {
+    const refusal = (e: unknown) => (e instanceof AppError && e.code === 'forbidden' ? { outcome: 'denied' as const, reason: 'no_kind' } : undefined);
+    return runUseCase(this.db, this.audit, actor, { functionCode: 'approval', action: 'approval.list', correlationId, refusal }, async ({ tx, subjects, detail }) => {
+      if (kinds.length === 0) throw new AppError(403, 'forbidden', '承認の一覧を見るには「承認」または「利用者管理」の権限が必要です');
       let base = tx.selectFrom('pending_change as c').where('c.status', '=', opts.status).where('c.kind', 'in', kinds);
       if (scope === 'nhi_file') base = base.where((eb) => eb.or([eb('c.atena_no', 'is', null), nhiFileScopeWhere(sql.ref('c.atena_no'))]));
       const total = Number((await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
@@ -279,13 +278,8 @@ export class ApprovalService {
           needsStepUp: !!k?.stepUpToApprove,
         };
       });
-      await this.audit.append(tx, actor, {
-        functionCode: 'approval',
-        action: 'approval.list',
-        subjects: [...new Set(items.flatMap((i) => (i.atenaNo === null ? [] : [i.atenaNo])))],
-        detail: { status: opts.status, page: opts.page, total, returned: items.length, ...(scope === 'all' ? {} : { scope }) },
-        correlationId,
-      });
+      subjects(items.flatMap((i) => (i.atenaNo === null ? [] : [i.atenaNo])));
+      detail({ status: opts.status, page: opts.page, total, returned: items.length, ...(scope === 'all' ? {} : { scope }) });
       return { total, page: opts.page, pageSize: opts.pageSize, items };
     });
   }
@@ -300,72 +294,57 @@ export class ApprovalService {
 
   private async decide(actor: Actor, changeId: number, decision: 'approved' | 'rejected', note: string | null, correlationId: string) {
     const verb = decision === 'approved' ? 'approve' : 'reject';
-    let seen: PendingChangeRow | undefined;
-    try {
-      return await this.db.transaction().execute(async (tx) => {
-        await sql`SELECT set_config('nhi.actor', ${actorLabel(actor)}, true)`.execute(tx);
-        const raw = await tx.selectFrom('pending_change').selectAll().where('change_id', '=', changeId).forUpdate().executeTakeFirst();
-        if (!raw) throw new AppError(404, 'not_found', `承認待ちの変更 ${changeId} はありません`);
-        const change = toRow(raw);
-        seen = change;
-        if (change.status !== 'pending') throw new AppError(409, 'already_decided', `この変更は既に${change.status === 'approved' ? '承認' : '却下'}されています`);
-        if (change.requestedBy === actorLabel(actor)) {
-          throw new AppError(403, 'self_approval', '自分が入力した変更は承認・却下できません。入力者以外の承認者が確認してください');
-        }
-        const k = this.kinds.get(change.kind);
-        if (!k) throw new AppError(409, 'unknown_kind', `この種類の変更(${change.kind})を処理できません`);
-        // The checker must be entitled to make the change themselves (e.g. 個人番号登録・訂正), not only to approve.
-        const missing = approverPermissionsOf(k).filter((p) => actor.kind === 'anonymous' || !actor.permissions.has(p));
-        if (missing.length > 0) {
-          throw new AppError(403, 'forbidden', `この変更を${decision === 'approved' ? '承認' : '却下'}するには「${missing.map((p) => this.permissions.label(p)).join('」「')}」の権限が必要です`);
-        }
-        // Out of the checker's record scope: answered like an unknown change.
-        if (change.atenaNo !== null && !(await new RecordScope(tx, actor).allows(change.atenaNo))) {
-          throw new AppError(404, 'not_found', `承認待ちの変更 ${changeId} はありません`);
-        }
-        if (decision === 'approved' && k.stepUpToApprove) requireStepUp(actor);
-        if (decision === 'approved' && !k.payload.safeParse(change.payload).success) {
-          throw new AppError(409, 'payload_shape', `この変更(${k.label})の保存内容が現在の形式に合わないため適用できません。却下して入力し直してください`);
-        }
-        const { activation, ...applied } = decision === 'approved' ? ((await k.apply(tx, change, actor)) ?? {}) : {};
-        await tx
-          .updateTable('pending_change')
-          .set({
-            status: decision,
-            decided_by: actorLabel(actor),
-            decided_at: sql<Date>`clock_timestamp()`,
-            decision_note: note,
-            ...(k.clearPayloadOnDecision ? { payload: JSON.stringify(CLEARED_PAYLOAD) } : {}),
-          })
-          .where('change_id', '=', changeId)
-          .where('status', '=', 'pending')
-          .execute();
-        await this.audit.append(tx, actor, {
-          functionCode: k.functionCode,
-          action: `${change.kind}.${verb}`,
-          subjects: change.atenaNo === null ? [] : [change.atenaNo],
-          detail: { changeId, kind: change.kind, requestedBy: change.requestedBy, note, warnings: change.warnings.length, ...(change.subjectKey ? { subjectKey: change.subjectKey } : {}), ...applied },
-          correlationId,
-        });
-        return { changeId, status: decision, kind: change.kind, atenaNo: change.atenaNo, subjectKey: change.subjectKey, ...(activation ? { activation } : {}) };
-      });
-    } catch (e) {
-      if (e instanceof AppError) {
-        await this.audit.appendAlone(this.db, actor, {
-          functionCode: 'approval',
-          action: `${seen?.kind ?? 'change'}.${verb}`,
-          subjects: seen?.atenaNo ? [seen.atenaNo] : [],
-          outcome: 'denied',
-          detail: { changeId, reason: e.code },
-          correlationId,
-        });
-      } else {
-        // An apply step that failed unexpectedly (e.g. a ciphertext that does not open): on the trail too.
-        await this.audit
-          .appendAlone(this.db, actor, { functionCode: 'approval', action: `${seen?.kind ?? 'change'}.${verb}`, subjects: seen?.atenaNo ? [seen.atenaNo] : [], outcome: 'error', detail: { changeId, reason: 'apply_failed' }, correlationId })
-          .catch(() => undefined);
+    // Refusals are recorded as 'denied' (default); an apply step that failed unexpectedly (e.g. a
+    // ciphertext that does not open) as 'error', so it is on the trail too.
+    const refusal = (e: unknown) => (e instanceof AppError ? undefined : { outcome: 'error' as const, reason: 'apply_failed' });
+    return runUseCase(this.db, this.audit, actor, { functionCode: 'approval', action: `change.${verb}`, correlationId, detail: { changeId }, refusal }, async ({ tx, subjects, setAction, skipSuccessRecord, scope }) => {
+      const raw = await tx.selectFrom('pending_change').selectAll().where('change_id', '=', changeId).forUpdate().executeTakeFirst();
+      if (!raw) throw new AppError(404, 'not_found', `承認待ちの変更 ${changeId} はありません`);
+      const change = toRow(raw);
+      setAction(`${change.kind}.${verb}`);
+      if (change.atenaNo !== null) subjects([change.atenaNo]);
+      if (change.status !== 'pending') throw new AppError(409, 'already_decided', `この変更は既に${change.status === 'approved' ? '承認' : '却下'}されています`);
+      if (change.requestedBy === actorLabel(actor)) {
+        throw new AppError(403, 'self_approval', '自分が入力した変更は承認・却下できません。入力者以外の承認者が確認してください');
       }
-      throw e;
-    }
+      const k = this.kinds.get(change.kind);
+      if (!k) throw new AppError(409, 'unknown_kind', `この種類の変更(${change.kind})を処理できません`);
+      // The checker must be entitled to make the change themselves (e.g. 個人番号登録・訂正), not only to approve.
+      const missing = approverPermissionsOf(k).filter((p) => actor.kind === 'anonymous' || !actor.permissions.has(p));
+      if (missing.length > 0) {
+        throw new AppError(403, 'forbidden', `この変更を${decision === 'approved' ? '承認' : '却下'}するには「${missing.map((p) => this.permissions.label(p)).join('」「')}」の権限が必要です`);
+      }
+      // Out of the checker's record scope: answered like an unknown change.
+      if (change.atenaNo !== null && !(await scope.allows(change.atenaNo))) {
+        throw new AppError(404, 'not_found', `承認待ちの変更 ${changeId} はありません`);
+      }
+      if (decision === 'approved' && k.stepUpToApprove) requireStepUp(actor);
+      if (decision === 'approved' && !k.payload.safeParse(change.payload).success) {
+        throw new AppError(409, 'payload_shape', `この変更(${k.label})の保存内容が現在の形式に合わないため適用できません。却下して入力し直してください`);
+      }
+      const { activation, ...applied } = decision === 'approved' ? ((await k.apply(tx, change, actor)) ?? {}) : {};
+      await tx
+        .updateTable('pending_change')
+        .set({
+          status: decision,
+          decided_by: actorLabel(actor),
+          decided_at: sql<Date>`clock_timestamp()`,
+          decision_note: note,
+          ...(k.clearPayloadOnDecision ? { payload: JSON.stringify(CLEARED_PAYLOAD) } : {}),
+        })
+        .where('change_id', '=', changeId)
+        .where('status', '=', 'pending')
+        .execute();
+      // The success record is the kind's own (its business function), written here in the same transaction.
+      await this.audit.append(tx, actor, {
+        functionCode: k.functionCode,
+        action: `${change.kind}.${verb}`,
+        subjects: change.atenaNo === null ? [] : [change.atenaNo],
+        detail: { changeId, kind: change.kind, requestedBy: change.requestedBy, note, warnings: change.warnings.length, ...(change.subjectKey ? { subjectKey: change.subjectKey } : {}), ...applied },
+        correlationId,
+      });
+      skipSuccessRecord();
+      return { changeId, status: decision, kind: change.kind, atenaNo: change.atenaNo, subjectKey: change.subjectKey, ...(activation ? { activation } : {}) };
+    });
   }
 }
