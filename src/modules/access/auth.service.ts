@@ -1,7 +1,7 @@
 import argon2 from 'argon2';
 import { authenticator } from 'otplib';
 import { createHash, randomBytes } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import {
   generateAuthenticationOptions,
   generateRegistrationOptions,
@@ -14,6 +14,7 @@ import type { DB } from '../../db/schema.js';
 import type { Keyring } from '../../security/keyring.js';
 import type { Actor } from '../../security/actor.js';
 import type { AuditRepository } from '../audit/audit.repository.js';
+import { runUseCase } from '../../platform/use-case.js';
 import { AppError, RetryLaterError } from '../../http/errors.js';
 import { AccessRepository } from './access.repository.js';
 import { LOCKOUT_MINUTES, lockUntilAfterFailure, lockUntilAfterSecondFactorFailure, passwordProblems, STEP_UP_FAILURES_PER_SESSION } from './password.rules.js';
@@ -325,9 +326,8 @@ export class AuthService {
     await this.repo.setChallenge(sessionHash, null);
     if (!result?.verified || !result.registrationInfo) throw new AppError(400, 'registration_failed', 'セキュリティキーを登録できませんでした');
     const c = result.registrationInfo.credential;
-    await this.db.transaction().execute(async (tx) => {
+    await runUseCase(this.db, this.audit, actor, { functionCode: 'auth', action: 'webauthn.register', detail: { staffId } }, async ({ tx }) => {
       await new AccessRepository(tx).addCredential({ credential_id: c.id, staff_id: staffId, public_key: c.publicKey, sign_count: c.counter, transports: c.transports ?? [] });
-      await this.audit.append(tx, actor, { functionCode: 'auth', action: 'webauthn.register', detail: { staffId } });
     });
   }
 
@@ -379,8 +379,7 @@ export class AuthService {
       throw new AppError(400, 'weak_password', problems.join('。'), [{ field: 'newPassword', label: '新しいパスワード', message: `新しいパスワード: ${problems.join('。')}` }]);
     }
     const hash = await this.hashNewPassword(next);
-    await this.db.transaction().execute(async (tx) => {
-      await sql`SELECT set_config('nhi.actor', ${`staff:${staffId}`}, true)`.execute(tx);
+    await runUseCase(this.db, this.audit, actor, { functionCode: 'auth', action: 'password.change' }, async ({ tx, detail }) => {
       await tx.updateTable('staff').set({ password_hash: hash }).where('staff_id', '=', staffId).execute();
       const ended = await tx
         .updateTable('staff_session')
@@ -390,7 +389,7 @@ export class AuthService {
         .where('session_hash', '<>', sessionHash)
         .returning('session_hash')
         .execute();
-      await this.audit.append(tx, actor, { functionCode: 'auth', action: 'password.change', detail: { otherSessionsEnded: ended.length } });
+      detail({ otherSessionsEnded: ended.length });
     });
   }
 
