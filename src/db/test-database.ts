@@ -1,6 +1,9 @@
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { Kysely, PostgresDialect } from 'kysely';
+import { PGlite } from '@electric-sql/pglite';
+import { KyselyPGlite } from 'kysely-pglite';
 import { openDatabase, type Database } from './database.js';
 import { testTemplates } from '../testing/templates.js';
 
@@ -32,6 +35,34 @@ export async function openTestDatabase(template: string | undefined = testTempla
     url: u.toString(),
     async drop() {
       await database.close();
+      await dropPostgresDatabase(url, name);
+    },
+  };
+}
+
+/**
+ * An empty database with no migration applied, as its owner: for a migration's own test, which
+ * migrates it up to the migration before (migrateTo), writes rows as they were then, and runs the rest.
+ * PGlite in memory, or a new PostgreSQL database when DATABASE_URL is set. Dates, int8 and time stamps
+ * come back as the driver gives them (this is not the application's connection).
+ */
+export async function openEmptyTestDatabase(): Promise<{ db: Kysely<object>; drop(): Promise<void> }> {
+  const url = process.env.DATABASE_URL;
+  if (!url) {
+    const client = new PGlite();
+    await client.waitReady;
+    const db = new Kysely<object>({ dialect: new KyselyPGlite(client).dialect });
+    return { db, drop: () => db.destroy().then(() => (client.closed ? undefined : client.close())) };
+  }
+  const name = `t_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+  await createPostgresDatabase(url, name);
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  const db = new Kysely<object>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: u.toString(), max: 1 }) }) });
+  return {
+    db,
+    async drop() {
+      await db.destroy();
       await dropPostgresDatabase(url, name);
     },
   };
