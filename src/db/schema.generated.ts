@@ -6,7 +6,7 @@ export interface AddressAreaTable {
   town_name: string;
   chome: number | null;
   postal_code: string;
-  branch_office: string;
+  branch_office_code: string;
 }
 
 export interface AuditCheckpointTable {
@@ -64,7 +64,7 @@ export interface HouseholdTable {
   formed_on: string;
   dissolved_on: string | null;
   valid_from: string;
-  change_reason: string;
+  change_reason: 'moved_in' | 'moved_in_from_abroad' | 'moved_within' | 'moved_out' | 'moved_out_abroad' | 'birth' | 'death' | 'household_split' | 'household_merged' | 'household_changed' | 'recorded_ex_officio' | 'removed_ex_officio' | 'naturalized' | 'corrected' | 'other';
   updated_at: Generated<Date>;
   updated_by: string;
 }
@@ -83,11 +83,11 @@ export interface HouseholdMemberTable {
   member_id: Generated<number>;
   household_no: number;
   atena_no: number;
-  relationship: string;
+  relationship: 'head' | 'wife' | 'husband' | 'child' | 'father' | 'mother' | 'child_wife' | 'child_husband' | 'grandchild' | 'sibling' | 'relative' | 'lodger' | 'other';
   member_order: number;
   valid_from: string;
   valid_to: string | null;
-  change_reason: string;
+  change_reason: 'moved_in' | 'moved_in_from_abroad' | 'moved_within' | 'moved_out' | 'moved_out_abroad' | 'birth' | 'death' | 'household_split' | 'household_merged' | 'household_changed' | 'recorded_ex_officio' | 'removed_ex_officio' | 'naturalized' | 'corrected' | 'other';
   updated_at: Generated<Date>;
   updated_by: string;
 }
@@ -151,9 +151,9 @@ export interface NhiEligibilityTable {
   insured_number: string;
   branch_no: string;
   acquired_on: string;
-  acquisition_reason: string;
+  acquisition_reason: 'moved_in' | 'left_employee_insurance' | 'birth' | 'welfare_ended' | 'foreigner_moved_in' | 'other';
   lost_on: string | null;
-  loss_reason: string | null;
+  loss_reason: 'moved_out' | 'death' | 'joined_employee_insurance' | 'late_elderly' | 'welfare_started' | 'other' | null;
   recorded_at: Generated<Date>;
   superseded_at: Date | null;
   updated_at: Generated<Date>;
@@ -221,7 +221,7 @@ export interface PersonTable {
   phone: string | null;
   dv_support: Generated<boolean>;
   valid_from: string;
-  change_reason: string;
+  change_reason: 'moved_in' | 'moved_in_from_abroad' | 'moved_within' | 'moved_out' | 'moved_out_abroad' | 'birth' | 'death' | 'household_split' | 'household_merged' | 'household_changed' | 'recorded_ex_officio' | 'removed_ex_officio' | 'naturalized' | 'corrected' | 'other';
   reported_on: string | null;
   updated_at: Generated<Date>;
   updated_by: string;
@@ -294,7 +294,7 @@ export interface StaffSessionTable {
   last_seen_at: Generated<Date>;
   step_up_at: Date | null;
   ended_at: Date | null;
-  end_reason: string | null;
+  end_reason: 'logout' | 'idle_timeout' | 'absolute_timeout' | 'disabled' | 'credentials_reset' | 'password_changed' | 'second_factor_timeout' | 'second_factor_lockout' | 'locked' | 'step_up_failures' | 'replaced_by_login' | 'replaced_by_activation' | 'enrolment_timeout' | 'enrolment_invalid' | null;
   ip: string | null;
   terminal: string | null;
   step_up_failures: Generated<number>;

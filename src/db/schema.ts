@@ -4,7 +4,7 @@
  * timestamps are Date, bigint ids are numbers; a column with `CHECK (col IN (…))` is that union.
  * The names below are the shorthands other code imports.
  */
-import type { AuditEventTable, IncomeTable, PersonTable } from './schema.generated.js';
+import type { AuditEventTable, IncomeTable, PersonTable, StaffSessionTable } from './schema.generated.js';
 
 export type * from './schema.generated.js';
 
@@ -13,3 +13,4 @@ export type ResidentKind = PersonTable['resident_kind'];
 export type ResidentStatus = PersonTable['resident_status'];
 export type IncomeType = IncomeTable['income_type'];
 export type AuditOutcome = AuditEventTable['outcome'];
+export type SessionEndReason = NonNullable<StaffSessionTable['end_reason']>;

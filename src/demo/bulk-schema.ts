@@ -28,6 +28,7 @@ import { PERSON_SEARCH_INDEX_DDL } from './search-indexes.js';
 export const MIGRATION_0200 = '2026-11-25T0200_atena_household.ts';
 export const MIGRATION_0300 = '2026-11-25T0300_access_audit_mynumber.ts';
 export const MIGRATION_DV_ADDRESS = '2026-11-30T0400_dv_protected_address.ts';
+export const MIGRATION_STORED_CODES = '2026-12-01T0100_stored_codes.ts';
 
 export interface BulkIndex {
   table: SeedTable;
@@ -40,7 +41,7 @@ export interface BulkIndex {
 export const BULK_INDEXES: readonly BulkIndex[] = [
   ...PERSON_SEARCH_INDEX_DDL.map((i) => ({ table: 'person' as const, ...i, migration: MIGRATION_0200 })),
   { table: 'household_member', name: 'household_member_current', ddl: `CREATE UNIQUE INDEX household_member_current ON household_member (atena_no) WHERE valid_to IS NULL`, migration: MIGRATION_0200 },
-  { table: 'household_member', name: 'household_head_current', ddl: `CREATE UNIQUE INDEX household_head_current ON household_member (household_no) WHERE valid_to IS NULL AND relationship = '世帯主'`, migration: MIGRATION_0200 },
+  { table: 'household_member', name: 'household_head_current', ddl: `CREATE UNIQUE INDEX household_head_current ON household_member (household_no) WHERE valid_to IS NULL AND relationship = 'head'`, migration: MIGRATION_STORED_CODES },
   { table: 'household_member', name: 'household_member_household', ddl: `CREATE INDEX household_member_household ON household_member (household_no)`, migration: MIGRATION_0200 },
   { table: 'household_member', name: 'household_member_person', ddl: `CREATE INDEX household_member_person ON household_member (atena_no)`, migration: MIGRATION_0200 },
   { table: 'nhi_eligibility', name: 'nhi_eligibility_person', ddl: `CREATE INDEX nhi_eligibility_person ON nhi_eligibility (atena_no)`, migration: MIGRATION_0200 },

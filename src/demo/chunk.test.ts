@@ -4,6 +4,7 @@ import { kanaSearchKey, toHalfWidthKatakana } from '../lib/kana.js';
 import { generateChunk, insuredNumberOf, myNumberSerialOf, normaliseKanaInput, TABLE_COLUMNS, type ChunkSpec } from './chunk.js';
 import { GIVEN_NAMES, NATIONALITIES, SURNAMES } from './names.js';
 import { AREAS, BRANCH_OFFICES } from './areas.js';
+import { loadOffices } from '../modules/access/organization.js';
 import { pensionIncome, salaryIncome } from './income.js';
 import { Rng, mixSeed } from './prng.js';
 
@@ -85,14 +86,16 @@ describe('numbers', () => {
 });
 
 describe('address master', () => {
-  it('has 40 fictional towns with 333 postal codes and known branch offices', () => {
+  it('has 40 fictional towns with 333 postal codes, each served by an office of config/organization.yaml', () => {
     expect(new Set(AREAS.map((a) => a.town_name)).size).toBe(40);
     for (const a of AREAS) {
       expect(a.postal_code).toMatch(/^333\d{4}$/);
-      expect(BRANCH_OFFICES).toContain(a.branch_office);
+      expect(BRANCH_OFFICES).toContain(a.branch_office_code);
       expect(a.chome === null || (a.chome >= 1 && a.chome <= 5)).toBe(true);
     }
     expect(new Set(AREAS.map((a) => a.area_code)).size).toBe(AREAS.length);
+    const offices = new Set(loadOffices().map((o) => o.code));
+    for (const code of BRANCH_OFFICES) expect(offices, code).toContain(code);
   });
 });
 

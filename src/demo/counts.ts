@@ -94,7 +94,7 @@ function nhiHouseholdCounts(db: Kysely<DB>, r: SeedRange) {
     WITH nh AS (${nhiHouseholds})
     SELECT (SELECT count(*) FROM household_member hm JOIN nh USING (household_no) WHERE hm.valid_to IS NULL) AS residents_in_nhi,
            (SELECT count(*) FROM household_member hm JOIN nh USING (household_no)
-             WHERE hm.valid_to IS NULL AND hm.relationship = '世帯主'
+             WHERE hm.valid_to IS NULL AND hm.relationship = 'head'
                AND NOT EXISTS (SELECT 1 FROM nhi_eligibility e
                                 WHERE e.atena_no = hm.atena_no AND e.household_no = hm.household_no AND e.lost_on IS NULL)) AS pseudo`.execute(db);
 }

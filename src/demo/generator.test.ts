@@ -67,19 +67,19 @@ describe('the demo city', () => {
   it('gives every household exactly one current 世帯主 (dissolved ones have no current members)', async () => {
     const bad = await rows(sql<{ household_no: number; heads: number; current: number; dissolved: boolean }>`
       SELECT h.household_no, h.dissolved_on IS NOT NULL AS dissolved,
-             count(m.*) FILTER (WHERE m.valid_to IS NULL AND m.relationship = '世帯主')::int AS heads,
+             count(m.*) FILTER (WHERE m.valid_to IS NULL AND m.relationship = 'head')::int AS heads,
              count(m.*) FILTER (WHERE m.valid_to IS NULL)::int AS current
         FROM household h JOIN household_member m USING (household_no)
        GROUP BY h.household_no, h.dissolved_on
-      HAVING (h.dissolved_on IS NULL AND count(m.*) FILTER (WHERE m.valid_to IS NULL AND m.relationship = '世帯主') <> 1)
+      HAVING (h.dissolved_on IS NULL AND count(m.*) FILTER (WHERE m.valid_to IS NULL AND m.relationship = 'head') <> 1)
           OR (h.dissolved_on IS NOT NULL AND count(m.*) FILTER (WHERE m.valid_to IS NULL) <> 0)`);
     expect(bad).toEqual([]);
     expect(clean.dissolvedHouseholds).toBeGreaterThan(0);
   });
 
-  it('uses only the 続柄 of the 住基 list', async () => {
+  it('uses only the 続柄 of the 住基 list (世帯主, 妻, 夫, 子, 父, 母, 子の妻, 子の子, 同居人), stored as codes', async () => {
     const rels = await rows(sql<{ relationship: string }>`SELECT DISTINCT relationship FROM household_member`);
-    const allowed = ['世帯主', '妻', '夫', '子', '父', '母', '子の妻', '子の子', '同居人'];
+    const allowed = ['head', 'wife', 'husband', 'child', 'father', 'mother', 'child_wife', 'grandchild', 'lodger'];
     for (const r of rels) expect(allowed).toContain(r.relationship);
     expect(rels.length).toBeGreaterThanOrEqual(7);
   });
@@ -100,7 +100,7 @@ describe('the demo city', () => {
       SELECT count(*)::int AS n FROM (SELECT insured_number FROM nhi_eligibility GROUP BY insured_number HAVING count(DISTINCT household_no) > 1) x`);
     expect(shared[0]!.n).toBe(0);
     const reasons = await rows(sql<{ acquisition_reason: string }>`SELECT DISTINCT acquisition_reason FROM nhi_eligibility`);
-    expect(reasons.map((r) => r.acquisition_reason)).toEqual(expect.arrayContaining(['転入', '社保離脱', '出生']));
+    expect(reasons.map((r) => r.acquisition_reason)).toEqual(expect.arrayContaining(['moved_in', 'left_employee_insurance', 'birth']));
   });
 
   it('stores kana full-width with search keys from src/lib/kana.ts, keeping variation selectors in the name', async () => {
@@ -141,8 +141,8 @@ describe('the demo city', () => {
     expect(gone).toBeLessThan(0.04);
     const bad = await rows(sql<{ n: number }>`
       SELECT count(*)::int AS n FROM person
-       WHERE (resident_status = 'deceased' AND (death_date IS NULL OR change_reason <> '死亡' OR valid_from <> death_date))
-          OR (resident_status = 'moved_out' AND (moved_out_on IS NULL OR moved_out_to IS NULL OR change_reason NOT IN ('国内転出', '国外転出')))
+       WHERE (resident_status = 'deceased' AND (death_date IS NULL OR change_reason <> 'death' OR valid_from <> death_date))
+          OR (resident_status = 'moved_out' AND (moved_out_on IS NULL OR moved_out_to IS NULL OR change_reason NOT IN ('moved_out', 'moved_out_abroad')))
           OR (resident_status = 'resident' AND (death_date IS NOT NULL OR moved_out_on IS NOT NULL))
           OR valid_from > ${AS_OF_ISO}::date OR birth_date > valid_from`);
     expect(bad[0]!.n).toBe(0);

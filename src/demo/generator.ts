@@ -3,7 +3,8 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { DB } from '../db/schema.js';
 import type { Keyring } from '../security/keyring.js';
-import { AREAS } from './areas.js';
+import { AREAS, BRANCH_OFFICES } from './areas.js';
+import { loadOffices } from '../modules/access/organization.js';
 import { SEED_TABLES, generateChunk, generateMyNumberTable, type ChunkData, type ChunkSpec, type PlainChunkData, type SeedTable } from './chunk.js';
 import { WorkerChunkSource } from './chunk-source.js';
 import { BULK_COPY_STAGES, ChunkLoader } from './loader.js';
@@ -163,10 +164,22 @@ async function withSeedLock<T>(database: Database, fn: () => Promise<T>): Promis
   });
 }
 
+/**
+ * The demo city's 住所コード master, and before it the offices that serve its towns (address_area
+ * references office): start-up applies config/organization.yaml before seeding, but a database seeded
+ * from the CLI or a test may not have it yet. Offices already there are left as they are.
+ */
 async function ensureAreaMaster(db: Kysely<DB>): Promise<void> {
+  const offices = loadOffices();
+  const needed = BRANCH_OFFICES.map((code) => {
+    const o = offices.find((x) => x.code === code);
+    if (!o) throw new Error(`デモ市の住所を担当する所属 ${code} が config/organization.yaml にありません`);
+    return { office_code: o.code, name: o.name, kind: o.kind };
+  });
+  await db.insertInto('office').values(needed).onConflict((oc) => oc.column('office_code').doNothing()).execute();
   await db
     .insertInto('address_area')
-    .values(AREAS.map((a) => ({ area_code: a.area_code, town_name: a.town_name, chome: a.chome, postal_code: a.postal_code, branch_office: a.branch_office })))
+    .values(AREAS.map((a) => ({ area_code: a.area_code, town_name: a.town_name, chome: a.chome, postal_code: a.postal_code, branch_office_code: a.branch_office_code })))
     .onConflict((oc) => oc.column('area_code').doNothing())
     .execute();
 }

@@ -16,7 +16,7 @@ afterAll(async () => drop?.());
 
 describe('demo history', () => {
   it('gives every resident who moved within the city the version before the move, once', async () => {
-    const moved = await database.db.selectFrom('person').select('atena_no').where('change_reason', '=', '転居').execute();
+    const moved = await database.db.selectFrom('person').select('atena_no').where('change_reason', '=', 'moved_within').execute();
     expect(moved.length).toBeGreaterThan(0);
     const n = await writeDemoHistory(database.db, 'operator:test/seed/1');
     expect(n).toBe(moved.length);
@@ -28,7 +28,7 @@ describe('demo history', () => {
     for (const r of rows.rows) {
       expect(r.old_area).not.toBe(r.new_area);
       expect(r.old_from < r.new_from).toBe(true);
-      expect(r.reason).toBe('転入');
+      expect(r.reason).toBe('moved_in');
     }
   });
 });

@@ -18,7 +18,7 @@ export async function writeDemoHistory(db: Kysely<DB>, actorLabel: string): Prom
     ), moved AS (
       SELECT p.*, a.old_area
       FROM person p JOIN areas a ON a.area_code = p.area_code
-      WHERE p.change_reason = '転居' AND p.became_resident_on IS NOT NULL AND p.became_resident_on < p.valid_from
+      WHERE p.change_reason = 'moved_within' AND p.became_resident_on IS NOT NULL AND p.became_resident_on < p.valid_from
         AND NOT EXISTS (SELECT 1 FROM person_history h WHERE h.row_key = p.atena_no::text)
     ), ins AS (
       INSERT INTO person_history (row_key, op, changed_fields, row_data, superseded_at, superseded_by)
@@ -31,7 +31,7 @@ export async function writeDemoHistory(db: Kysely<DB>, actorLabel: string): Prom
                'address_set_on', m.became_resident_on,
                'valid_from', m.became_resident_on,
                'reported_on', m.became_resident_on,
-               'change_reason', '転入',
+               'change_reason', 'moved_in',
                'updated_at', (m.became_resident_on::timestamp + interval '10 hours') AT TIME ZONE 'Asia/Tokyo',
                'updated_by', ${actorLabel}::text),
              (m.valid_from::timestamp + interval '10 hours') AT TIME ZONE 'Asia/Tokyo',

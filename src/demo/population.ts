@@ -1,4 +1,6 @@
 import type { ResidentStatus, Sex } from '../db/schema.js';
+import type { ChangeReason, Relationship } from '../modules/person/person.rules.js';
+import type { AcquisitionReason, LossReason } from '../modules/eligibility/eligibility.rules.js';
 import { AS_OF, addYears, ageOn, dayNumber, yearOf } from './dates.js';
 import { AREAS, AREA_WEIGHTS, type Area } from './areas.js';
 import { BUILDINGS, GIVEN_NAMES, NATIONALITIES, OTHER_MUNICIPALITIES, SURNAMES, generationOf, type ForeignNamePart, type NamePart, type Nationality } from './names.js';
@@ -11,7 +13,8 @@ import { pensionIncome, roundYen, salaryIncome } from './income.js';
  * Serialising to table rows is chunk.ts's job.
  */
 
-export type Relationship = '世帯主' | '妻' | '夫' | '子' | '父' | '母' | '子の妻' | '子の子' | '同居人';
+/** The 続柄 the demo city uses (codes of RELATIONSHIPS: 世帯主, 妻, 夫, 子, 父, 母, 子の妻, 子の子, 同居人). */
+export type DemoRelationship = Extract<Relationship, 'head' | 'wife' | 'husband' | 'child' | 'father' | 'mother' | 'child_wife' | 'grandchild' | 'lodger'>;
 
 /** What the member does; decides health insurance and income. */
 export type Work =
@@ -28,9 +31,9 @@ export type Insurance = 'nhi' | 'shaho' | 'kouki';
 
 export interface Eligibility {
   acquiredDay: number;
-  reason: string;
+  reason: AcquisitionReason;
   lostDay: number | null;
-  lossReason: string | null;
+  lossReason: LossReason | null;
 }
 
 export interface IncomeRow {
@@ -41,7 +44,7 @@ export interface IncomeRow {
 }
 
 export interface Member {
-  relationship: Relationship;
+  relationship: DemoRelationship;
   sex: Sex;
   birthDay: number;
   /** Age on AS_OF. */
@@ -57,7 +60,7 @@ export interface Member {
   /** 住民となった年月日 (day number). */
   becameDay: number;
   addressSetDay: number;
-  changeReason: string;
+  changeReason: ChangeReason;
   validFromDay: number;
   reportedDay: number;
   previousAddress: string | null;
@@ -66,7 +69,7 @@ export interface Member {
   eventDay: number;
   movedOutTo: string | null;
   memberFromDay: number;
-  memberReason: string;
+  memberReason: ChangeReason;
   dvSupport: boolean;
   eligibility: Eligibility | null;
   incomes: IncomeRow[];
@@ -81,10 +84,10 @@ export interface Household {
   banchi: string;
   katagaki: string | null;
   formedDay: number;
-  formedReason: string;
+  formedReason: ChangeReason;
   /** Day the last member left (single-person households whose member died or moved out), else −1. */
   dissolvedDay: number;
-  dissolvedReason: string | null;
+  dissolvedReason: ChangeReason | null;
 }
 
 export const FISCAL_YEARS = [2025, 2026] as const;
@@ -111,7 +114,7 @@ const SURNAME_WEIGHTS = cumulative(SURNAMES.map((_, i) => 1 / (i + 8)));
 
 /** Members of a household before names and dates: relationship, sex, age, supporter. */
 interface Draft {
-  relationship: Relationship;
+  relationship: DemoRelationship;
   sex: Sex;
   age: number;
   supporter: number;
@@ -124,11 +127,11 @@ function spouseOf(rng: Rng, head: Draft): Draft {
   const sex = other(head.sex);
   const gap = rng.int(-2, 6);
   const age = Math.max(18, clampAge(head.sex === 'male' ? head.age - gap : head.age + gap));
-  return { relationship: sex === 'female' ? '妻' : '夫', sex, age, supporter: 0 };
+  return { relationship: sex === 'female' ? 'wife' : 'husband', sex, age, supporter: 0 };
 }
 
 /** Children of the member at index `parent`, eldest first (born when the parent was 25–38). */
-function childrenOf(rng: Rng, parentAge: number, n: number, parent: number, rel: Relationship): Draft[] {
+function childrenOf(rng: Rng, parentAge: number, n: number, parent: number, rel: DemoRelationship): Draft[] {
   const out: Draft[] = [];
   let age = parentAge - rng.int(25, 38);
   if (age < 2 * (n - 1)) age = 2 * (n - 1) + rng.int(0, 6);
@@ -143,15 +146,15 @@ function parentsOf(rng: Rng, headAge: number, n: number): Draft[] {
   const age = Math.min(100, headAge + rng.int(25, 35));
   if (n >= 2) {
     return [
-      { relationship: '父', sex: 'male', age: Math.min(102, age + rng.int(0, 4)), supporter: 0 },
-      { relationship: '母', sex: 'female', age, supporter: 0 },
+      { relationship: 'father', sex: 'male', age: Math.min(102, age + rng.int(0, 4)), supporter: 0 },
+      { relationship: 'mother', sex: 'female', age, supporter: 0 },
     ];
   }
-  return rng.chance(0.72) ? [{ relationship: '母', sex: 'female', age, supporter: 0 }] : [{ relationship: '父', sex: 'male', age, supporter: 0 }];
+  return rng.chance(0.72) ? [{ relationship: 'mother', sex: 'female', age, supporter: 0 }] : [{ relationship: 'father', sex: 'male', age, supporter: 0 }];
 }
 
 function head(rng: Rng, age: number, maleShare: number): Draft {
-  return { relationship: '世帯主', sex: rng.chance(maleShare) ? 'male' : 'female', age, supporter: -1 };
+  return { relationship: 'head', sex: rng.chance(maleShare) ? 'male' : 'female', age, supporter: -1 };
 }
 
 function drawAge(rng: Rng, table: WeightedTable<Band>): number {
@@ -163,7 +166,7 @@ function drawAge(rng: Rng, table: WeightedTable<Band>): number {
 function family(rng: Rng, headAge: number, kids: number, parents: number): Draft[] {
   const h = head(rng, headAge, 0.9);
   const out: Draft[] = [h, spouseOf(rng, h)];
-  out.push(...childrenOf(rng, Math.min(h.age, out[1]!.age), kids, 0, '子'));
+  out.push(...childrenOf(rng, Math.min(h.age, out[1]!.age), kids, 0, 'child'));
   if (parents > 0) out.push(...parentsOf(rng, h.age, parents));
   return out;
 }
@@ -174,14 +177,14 @@ function threeGenerations(rng: Rng, withSpouse: boolean, grandchildren: number):
   const out: Draft[] = [h];
   if (withSpouse) out.push(spouseOf(rng, h));
   const sonAge = Math.max(18, h.age - rng.int(24, 36));
-  const son: Draft = { relationship: '子', sex: withSpouse ? 'male' : rng.chance(0.6) ? 'male' : 'female', age: sonAge, supporter: 0 };
+  const son: Draft = { relationship: 'child', sex: withSpouse ? 'male' : rng.chance(0.6) ? 'male' : 'female', age: sonAge, supporter: 0 };
   out.push(son);
   const sonIndex = out.length - 1;
   if (withSpouse) {
     const wifeAge = Math.max(18, sonAge - rng.int(-3, 5));
-    out.push({ relationship: '子の妻', sex: 'female', age: wifeAge, supporter: sonIndex });
+    out.push({ relationship: 'child_wife', sex: 'female', age: wifeAge, supporter: sonIndex });
   }
-  out.push(...childrenOf(rng, sonAge, grandchildren, sonIndex, '子の子'));
+  out.push(...childrenOf(rng, sonAge, grandchildren, sonIndex, 'grandchild'));
   return out;
 }
 
@@ -201,21 +204,21 @@ function compose(rng: Rng, size: number, foreign: boolean): Draft[] {
       if (x < 0.8) {
         // 一人親 + 子 (young child, or an adult child living with an elderly parent)
         const h = head(rng, foreign ? adultAge() + 8 : rng.int(28, 88), 0.3);
-        return [h, ...childrenOf(rng, h.age, 1, 0, '子')];
+        return [h, ...childrenOf(rng, h.age, 1, 0, 'child')];
       }
       if (x < 0.94 && !foreign) {
         const h = head(rng, rng.int(28, 66), 0.6);
         return [h, ...parentsOf(rng, h.age, 1)];
       }
       const h = head(rng, foreign ? adultAge() : rng.int(20, 70), 0.6);
-      return [h, { relationship: '同居人', sex: rng.chance(0.5) ? 'male' : 'female', age: Math.max(18, h.age + rng.int(-10, 10)), supporter: -1 }];
+      return [h, { relationship: 'lodger', sex: rng.chance(0.5) ? 'male' : 'female', age: Math.max(18, h.age + rng.int(-10, 10)), supporter: -1 }];
     }
     case 3: {
       const x = rng.next();
       if (x < 0.7 || foreign) return family(rng, foreign ? adultAge() + 10 : drawAge(rng, FAMILY_AGE), 1, 0);
       if (x < 0.82) {
         const h = head(rng, rng.int(28, 60), 0.2);
-        return [h, ...childrenOf(rng, h.age, 2, 0, '子')];
+        return [h, ...childrenOf(rng, h.age, 2, 0, 'child')];
       }
       if (x < 0.92) return family(rng, rng.int(35, 62), 0, 1);
       return threeGenerations(rng, false, 1);
@@ -226,7 +229,7 @@ function compose(rng: Rng, size: number, foreign: boolean): Draft[] {
       if (x < 0.86) return family(rng, rng.int(35, 60), 1, 1);
       if (x < 0.94) return threeGenerations(rng, true, 0);
       const h = head(rng, rng.int(33, 60), 0.2);
-      return [h, ...childrenOf(rng, h.age, 3, 0, '子')];
+      return [h, ...childrenOf(rng, h.age, 3, 0, 'child')];
     }
     case 5: {
       const x = rng.next();
@@ -262,25 +265,25 @@ function ownWork(rng: Rng, age: number): Work {
 
 function workOf(rng: Rng, d: Draft, headW: Work): Work {
   if (d.age >= 75) return 'elderly';
-  if (d.relationship === '世帯主') return headW;
+  if (d.relationship === 'head') return headW;
   if (d.age < 18) return 'child';
-  if (d.age <= 22 && (d.relationship === '子' || d.relationship === '子の子') && rng.chance(0.55)) return 'student';
+  if (d.age <= 22 && (d.relationship === 'child' || d.relationship === 'grandchild') && rng.chance(0.55)) return 'student';
   switch (d.relationship) {
-    case '妻':
-    case '夫': {
+    case 'wife':
+    case 'husband': {
       if (headW === 'employee') return rng.chance(0.6) ? 'dependent' : d.age >= 60 && rng.chance(0.1) ? 'retired' : 'employee';
       if (headW === 'self') return rng.chance(0.75) ? 'self' : 'employee';
       if (headW === 'elderly' || headW === 'retired') return d.age >= 60 ? (rng.chance(0.8) ? 'retired' : 'employee') : rng.chance(0.5) ? 'employee' : 'irregular';
       return rng.chance(0.6) ? 'irregular' : 'employee';
     }
-    case '父':
-    case '母':
+    case 'father':
+    case 'mother':
       if (d.age >= 60) return headW === 'employee' && rng.chance(0.92) ? 'dependent' : 'retired';
       return 'employee';
-    case '子の妻':
+    case 'child_wife':
       return rng.chance(0.5) ? 'dependent' : rng.chance(0.85) ? 'employee' : 'irregular';
     default:
-      // 子, 子の子 (adults), 同居人
+      // child, grandchild (adults), lodger
       return ownWork(rng, d.age);
   }
 }
@@ -355,7 +358,7 @@ export function drawHousehold(rng: Rng, maxSize: number): Household {
   const localOrigin = !foreign && rng.chance(0.2);
   const earliest = Math.max(addYears(headBirth, 18), foreign ? addYears(AS_OF, -15) : DAY_1970);
   const formedDay = recentDay(rng, Math.min(earliest, AS_OF - 30), AS_OF - 1, 1.6);
-  const formedReason = localOrigin ? '世帯分離' : '転入';
+  const formedReason: ChangeReason = localOrigin ? 'household_split' : 'moved_in';
   const moveDay = rng.chance(0.25) && formedDay < AS_OF - 60 ? rng.int(formedDay + 30, AS_OF - 1) : -1;
   const fromAbroad = foreign && rng.chance(0.6);
   const previousAddress = fromAbroad ? nationality!.country : domesticAddress(rng);
@@ -372,12 +375,12 @@ export function drawHousehold(rng: Rng, maxSize: number): Household {
     const becameDay = bornHere ? birthDay : formedDay;
     const memberFromDay = Math.max(formedDay, birthDay);
     let addressSetDay = memberFromDay;
-    let changeReason = bornHere && i !== 0 ? '出生' : i === 0 && localOrigin ? '世帯分離' : fromAbroad ? '国外転入' : '転入';
+    let changeReason: ChangeReason = bornHere && i !== 0 ? 'birth' : i === 0 && localOrigin ? 'household_split' : fromAbroad ? 'moved_in_from_abroad' : 'moved_in';
     if (moveDay > 0 && moveDay > memberFromDay) {
       addressSetDay = moveDay;
-      changeReason = '転居';
+      changeReason = 'moved_within';
     }
-    const lodger = d.relationship === '同居人'; // unrelated: own surname
+    const lodger = d.relationship === 'lodger'; // unrelated: own surname
     const fam = lodger && nationality ? rng.pick(nationality.families) : foreignFamily;
     members.push({
       relationship: d.relationship,
@@ -401,7 +404,7 @@ export function drawHousehold(rng: Rng, maxSize: number): Household {
       eventDay: -1,
       movedOutTo: null,
       memberFromDay,
-      memberReason: i === 0 && localOrigin ? '世帯分離' : bornHere ? '出生' : fromAbroad ? '国外転入' : '転入',
+      memberReason: i === 0 && localOrigin ? 'household_split' : bornHere ? 'birth' : fromAbroad ? 'moved_in_from_abroad' : 'moved_in',
       dvSupport: d.age >= 18 && rng.chance(d.sex === 'female' ? 0.003 : 0.0006),
       eligibility: null,
       incomes: [],
@@ -446,10 +449,10 @@ function applyDeparturesAndDeaths(rng: Rng, h: Household): void {
     m.validFromDay = day;
     m.reportedDay = Math.min(AS_OF, day + rng.int(0, 7));
     if (kind === 'deceased') {
-      m.changeReason = '死亡';
+      m.changeReason = 'death';
     } else {
       const abroad = h.nationality !== null && rng.chance(0.5);
-      m.changeReason = abroad ? '国外転出' : '国内転出';
+      m.changeReason = abroad ? 'moved_out_abroad' : 'moved_out';
       m.movedOutTo = abroad ? h.nationality!.country : domesticAddress(rng);
     }
     if (single) {
@@ -462,40 +465,42 @@ function applyDeparturesAndDeaths(rng: Rng, h: Household): void {
 // ---------------------------------------------------------------------------------------------------
 // 国保資格
 
+type Acquired = { day: number; reason: AcquisitionReason };
+
 /** 資格取得 of a member who is in 国保 on their own account. */
-function ownAcquisition(rng: Rng, m: Member): { day: number; reason: string } {
+function ownAcquisition(rng: Rng, m: Member): Acquired {
   const adult = addYears(m.birthDay, 18);
   switch (m.work) {
     case 'self':
-      if (m.becameDay >= adult) return { day: m.becameDay, reason: '転入' };
-      return { day: Math.max(m.becameDay, addYears(m.birthDay, rng.int(18, 30))), reason: '社保離脱' };
+      if (m.becameDay >= adult) return { day: m.becameDay, reason: 'moved_in' };
+      return { day: Math.max(m.becameDay, addYears(m.birthDay, rng.int(18, 30))), reason: 'left_employee_insurance' };
     case 'retired': {
       const retire = addYears(m.birthDay, rng.int(60, 65)) + rng.int(0, 364);
-      if (retire <= AS_OF && retire >= m.becameDay) return { day: retire, reason: '社保離脱' };
-      if (retire < m.becameDay) return { day: m.becameDay, reason: '転入' };
-      return { day: Math.max(m.becameDay, AS_OF - rng.int(30, 900)), reason: '社保離脱' };
+      if (retire <= AS_OF && retire >= m.becameDay) return { day: retire, reason: 'left_employee_insurance' };
+      if (retire < m.becameDay) return { day: m.becameDay, reason: 'moved_in' };
+      return { day: Math.max(m.becameDay, AS_OF - rng.int(30, 900)), reason: 'left_employee_insurance' };
     }
     default: {
-      if (m.becameDay >= adult && rng.chance(0.5)) return { day: m.becameDay, reason: '転入' };
-      return { day: Math.max(m.becameDay, adult, AS_OF - rng.int(30, 8 * 365)), reason: '社保離脱' };
+      if (m.becameDay >= adult && rng.chance(0.5)) return { day: m.becameDay, reason: 'moved_in' };
+      return { day: Math.max(m.becameDay, adult, AS_OF - rng.int(30, 8 * 365)), reason: 'left_employee_insurance' };
     }
   }
 }
 
 function applyEligibility(rng: Rng, h: Household): void {
-  const acquired: ({ day: number; reason: string } | null)[] = [];
+  const acquired: (Acquired | null)[] = [];
   for (const m of h.members) {
-    let a: { day: number; reason: string } | null = null;
+    let a: Acquired | null = null;
     if (m.insurance === 'nhi') {
       const sup = m.supporter >= 0 ? h.members[m.supporter] : undefined;
       const supAcq = m.supporter >= 0 ? acquired[m.supporter] : null;
       const followsSupporter = m.work === 'dependent' || m.work === 'student' || m.work === 'child';
       if (followsSupporter && sup && sup.insurance === 'kouki') {
         // The supporter moved to 後期高齢者医療 at 75: the dependant had to leave 被扶養者 status.
-        a = { day: Math.max(m.becameDay, addYears(sup.birthDay, 75)), reason: '社保離脱' };
+        a = { day: Math.max(m.becameDay, addYears(sup.birthDay, 75)), reason: 'left_employee_insurance' };
       } else if (followsSupporter && supAcq) {
-        if (m.becameDay === m.birthDay && m.birthDay >= supAcq.day) a = { day: m.birthDay, reason: '出生' };
-        else if (m.becameDay > supAcq.day) a = { day: m.becameDay, reason: '転入' };
+        if (m.becameDay === m.birthDay && m.birthDay >= supAcq.day) a = { day: m.birthDay, reason: 'birth' };
+        else if (m.becameDay > supAcq.day) a = { day: m.becameDay, reason: 'moved_in' };
         else a = { ...supAcq };
       } else {
         a = ownAcquisition(rng, m);
@@ -514,7 +519,7 @@ function applyEligibility(rng: Rng, h: Household): void {
       m.eligibility =
         m.status === 'resident'
           ? { acquiredDay: a.day, reason: a.reason, lostDay: null, lossReason: null }
-          : { acquiredDay: a.day, reason: a.reason, lostDay: m.eventDay + 1, lossReason: m.status === 'deceased' ? '死亡' : '転出' };
+          : { acquiredDay: a.day, reason: a.reason, lostDay: m.eventDay + 1, lossReason: m.status === 'deceased' ? 'death' : 'moved_out' };
       return;
     }
     // Members who turned 75 in the last two years usually left 国保 for 後期高齢者医療 on the birthday.
@@ -523,7 +528,7 @@ function applyEligibility(rng: Rng, h: Household): void {
       const from = Math.max(m.becameDay, addYears(m.birthDay, rng.int(60, 65)));
       const end = m.status === 'resident' ? AS_OF : m.eventDay;
       if (from < seventyFifth && seventyFifth <= end) {
-        m.eligibility = { acquiredDay: from, reason: from === m.becameDay ? '転入' : '社保離脱', lostDay: seventyFifth, lossReason: '後期高齢者医療' };
+        m.eligibility = { acquiredDay: from, reason: from === m.becameDay ? 'moved_in' : 'left_employee_insurance', lostDay: seventyFifth, lossReason: 'late_elderly' };
       }
     }
   });

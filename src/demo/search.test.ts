@@ -30,7 +30,7 @@ beforeAll(async () => {
   const r = await sql<P>`
     SELECT p.atena_no, p.name_kana_key, p.name_kanji_key, p.alias_kana_key, p.alias_kanji_key, p.birth_date, m.household_no,
            (EXISTS (SELECT 1 FROM nhi_eligibility e WHERE e.atena_no = p.atena_no)
-            OR (m.relationship = '世帯主' AND EXISTS (SELECT 1 FROM nhi_eligibility e2 WHERE e2.household_no = m.household_no AND e2.lost_on IS NULL))) AS in_nhi_file
+            OR (m.relationship = 'head' AND EXISTS (SELECT 1 FROM nhi_eligibility e2 WHERE e2.household_no = m.household_no AND e2.lost_on IS NULL))) AS in_nhi_file
       FROM person p LEFT JOIN household_member m ON m.atena_no = p.atena_no AND m.valid_to IS NULL`.execute(t.database.db);
   people = r.rows.map((p) => ({ ...p, atena_no: Number(p.atena_no), household_no: p.household_no === null ? null : Number(p.household_no) }));
 });

@@ -14,6 +14,7 @@ import { loadConfig } from '../config.js';
 import { createApp } from '../app.js';
 import { compose } from '../composition.js';
 import type { Deps } from '../deps.js';
+import type { Relationship } from '../modules/person/person.rules.js';
 
 /** Hand-made municipality for API tests: four households covering the cases the screens must show. */
 export const FIXTURE = {
@@ -144,8 +145,8 @@ async function insertPeople(deps: Deps, actor: string): Promise<void> {
   await db.transaction().execute(async (tx) => {
     await sql`SELECT set_config('nhi.actor', ${actor}, true)`.execute(tx);
     await tx.insertInto('address_area').values([
-      { area_code: '0101', town_name: 'みどり町', chome: 1, postal_code: '3330001', branch_office: '本庁' },
-      { area_code: '0102', town_name: 'さくら台', chome: 2, postal_code: '3330002', branch_office: '新郷支所' },
+      { area_code: '0101', town_name: 'みどり町', chome: 1, postal_code: '3330001', branch_office_code: 'kokuho' },
+      { area_code: '0102', town_name: 'さくら台', chome: 2, postal_code: '3330002', branch_office_code: 'shingo' },
     ]).execute();
     const person = (atena: number, kanji: string, kana: string, birth: string, sex: 'male' | 'female', extra: Record<string, unknown> = {}) => ({
       atena_no: atena,
@@ -162,7 +163,7 @@ async function insertPeople(deps: Deps, actor: string): Promise<void> {
       banchi: '1-2-3',
       address_set_on: '2010-04-01',
       valid_from: '2010-04-01',
-      change_reason: '転入',
+      change_reason: 'moved_in' as const,
       updated_by: actor,
       ...extra,
     });
@@ -170,7 +171,7 @@ async function insertPeople(deps: Deps, actor: string): Promise<void> {
     await tx.insertInto('person').values([
       person(F.yamada.head, '山田　太郎', 'ヤマダ　タロウ', '1975-06-15', 'male'),
       person(F.yamada.wife, '山田　花子', 'ヤマダ　ハナコ', '1978-02-03', 'female'),
-      person(F.yamada.child, '山田　一郎', 'ヤマダ　イチロウ', '2019-05-01', 'male', { valid_from: '2019-05-01', change_reason: '出生' }),
+      person(F.yamada.child, '山田　一郎', 'ヤマダ　イチロウ', '2019-05-01', 'male', { valid_from: '2019-05-01', change_reason: 'birth' as const }),
       person(F.sato.head, '佐藤　健', 'サトウ　ケン', '1980-11-20', 'male', { area_code: '0102' }),
       person(F.sato.mother, '佐藤　ハナ', 'サトウ　ハナ', '1956-01-08', 'female', { area_code: '0102' }),
       person(F.suzuki.person, '鈴木　美咲', 'スズキ　ミサキ', '1990-07-07', 'female', { dv_support: true, katagaki: 'みどりハイツ101' }),
@@ -181,17 +182,17 @@ async function insertPeople(deps: Deps, actor: string): Promise<void> {
         alias_kanji: '中村　安', alias_kana: 'ナカムラ　ヤス', alias_kana_key: kanaSearchKey('ナカムラ　ヤス'), alias_kanji_key: kanjiSearchKey('中村　安'),
       }),
     ]).execute();
-    const hh = (no: number) => ({ household_no: no, formed_on: '2010-04-01', valid_from: '2010-04-01', change_reason: '転入', updated_by: actor });
+    const hh = (no: number) => ({ household_no: no, formed_on: '2010-04-01', valid_from: '2010-04-01', change_reason: 'moved_in' as const, updated_by: actor });
     await tx.insertInto('household').values([hh(F.yamada.household), hh(F.sato.household), hh(F.suzuki.household), hh(F.nguyen.household), hh(F.tanaka.household)]).execute();
-    const m = (household_no: number, atena_no: number, relationship: string, member_order: number, valid_from = '2010-04-01') => ({ household_no, atena_no, relationship, member_order, valid_from, change_reason: '転入', updated_by: actor });
+    const m = (household_no: number, atena_no: number, relationship: Relationship, member_order: number, valid_from = '2010-04-01') => ({ household_no, atena_no, relationship, member_order, valid_from, change_reason: 'moved_in' as const, updated_by: actor });
     await tx.insertInto('household_member').values([
-      m(F.yamada.household, F.yamada.head, '世帯主', 1), m(F.yamada.household, F.yamada.wife, '妻', 2), m(F.yamada.household, F.yamada.child, '子', 3, '2019-05-01'),
-      m(F.sato.household, F.sato.head, '世帯主', 1), m(F.sato.household, F.sato.mother, '母', 2),
-      m(F.suzuki.household, F.suzuki.person, '世帯主', 1), m(F.suzuki.household, F.suzuki.child, '子', 2),
-      m(F.tanaka.household, F.tanaka.person, '世帯主', 1),
-      m(F.nguyen.household, F.nguyen.person, '世帯主', 1),
+      m(F.yamada.household, F.yamada.head, 'head', 1), m(F.yamada.household, F.yamada.wife, 'wife', 2), m(F.yamada.household, F.yamada.child, 'child', 3, '2019-05-01'),
+      m(F.sato.household, F.sato.head, 'head', 1), m(F.sato.household, F.sato.mother, 'mother', 2),
+      m(F.suzuki.household, F.suzuki.person, 'head', 1), m(F.suzuki.household, F.suzuki.child, 'child', 2),
+      m(F.tanaka.household, F.tanaka.person, 'head', 1),
+      m(F.nguyen.household, F.nguyen.person, 'head', 1),
     ]).execute();
-    const e = (atena_no: number, household_no: number, branch_no: string) => ({ atena_no, household_no, insured_symbol: '川1', insured_number: String(household_no).slice(-8), branch_no, acquired_on: '2010-04-01', acquisition_reason: '転入', updated_by: actor });
+    const e = (atena_no: number, household_no: number, branch_no: string) => ({ atena_no, household_no, insured_symbol: '川1', insured_number: String(household_no).slice(-8), branch_no, acquired_on: '2010-04-01', acquisition_reason: 'moved_in' as const, updated_by: actor });
     await tx.insertInto('nhi_eligibility').values([
       e(F.yamada.head, F.yamada.household, '01'), e(F.yamada.wife, F.yamada.household, '02'), e(F.yamada.child, F.yamada.household, '03'),
       e(F.sato.mother, F.sato.household, '01'),
@@ -201,6 +202,6 @@ async function insertPeople(deps: Deps, actor: string): Promise<void> {
   // A later change, so the history shows who changed what when: the Yamadas moved within the city.
   await db.transaction().execute(async (tx) => {
     await sql`SELECT set_config('nhi.actor', ${'staff:kokuho01'}, true)`.execute(tx);
-    await tx.updateTable('person').set({ area_code: '0102', banchi: '4-5-6', address_set_on: '2024-10-01', valid_from: '2024-10-01', change_reason: '転居' }).where('atena_no', 'in', [FIXTURE.yamada.head, FIXTURE.yamada.wife, FIXTURE.yamada.child]).execute();
+    await tx.updateTable('person').set({ area_code: '0102', banchi: '4-5-6', address_set_on: '2024-10-01', valid_from: '2024-10-01', change_reason: 'moved_within' }).where('atena_no', 'in', [FIXTURE.yamada.head, FIXTURE.yamada.wife, FIXTURE.yamada.child]).execute();
   });
 }

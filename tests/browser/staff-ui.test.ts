@@ -30,7 +30,7 @@ async function recordMove(atenaNo: number): Promise<void> {
     await sql`SELECT set_config('nhi.actor', ${'staff:kokuho01'}, true)`.execute(tx);
     await tx
       .updateTable('person')
-      .set({ banchi: '9-9-9', address_set_on: '2025-04-01', valid_from: '2025-04-01', change_reason: '転居' })
+      .set({ banchi: '9-9-9', address_set_on: '2025-04-01', valid_from: '2025-04-01', change_reason: 'moved_within' })
       .where('atena_no', '=', atenaNo)
       .execute();
   });
@@ -257,7 +257,7 @@ describe('search, household and person screens', () => {
     const text = await members.innerText();
     for (const m of household.members.filter((x) => !x.validTo)) {
       expect(text).toContain(m.nameKanji);
-      expect(text).toContain(m.relationship);
+      expect(text).toContain(m.relationshipLabel);
       expect(text).toContain(formatWareki(m.birthDate));
     }
     const heading = await page.getByRole('heading', { level: 1 }).innerText();

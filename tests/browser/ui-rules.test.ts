@@ -234,7 +234,7 @@ describe('search, household and person screens (kokuho01)', () => {
     const text = await members.innerText();
     for (const m of h.members.filter((x) => !x.validTo)) {
       expect(text).toContain(m.nameKanji);
-      expect(text).toContain(m.relationship);
+      expect(text).toContain(m.relationshipLabel);
       expect(text).toContain(formatWareki(m.birthDate));
     }
     expect((await page.getByRole('heading', { level: 1 }).innerText()).includes('擬制世帯主')).toBe(h.isPseudoHead);

@@ -4013,8 +4013,8 @@ export interface components {
         };
         EligibilityVersion: {
             acquiredOn: string;
-            /** @enum {string|null} */
-            acquisitionReason: "moved_in" | "left_employee_insurance" | "birth" | "welfare_ended" | "foreigner_moved_in" | "other" | null;
+            /** @enum {string} */
+            acquisitionReason: "moved_in" | "left_employee_insurance" | "birth" | "welfare_ended" | "foreigner_moved_in" | "other";
             acquisitionReasonLabel: string;
             branchNo: string;
             eligibilityId: number;
@@ -4072,7 +4072,12 @@ export interface components {
                 by: string;
                 byLabel: string;
                 changedFields: string[];
-                changeReason: string | null;
+                /**
+                 * @description 異動事由のコード(表示は changeReasonLabel)
+                 * @enum {string|null}
+                 */
+                changeReason: "moved_in" | "moved_in_from_abroad" | "moved_within" | "moved_out" | "moved_out_abroad" | "birth" | "death" | "household_split" | "household_merged" | "household_changed" | "recorded_ex_officio" | "removed_ex_officio" | "naturalized" | "corrected" | "other" | null;
+                changeReasonLabel: string | null;
                 /** @enum {string} */
                 table: "person" | "household" | "household_member" | "nhi_eligibility";
                 validFrom: string | null;
@@ -4093,7 +4098,12 @@ export interface components {
                     number: string;
                     symbol: string;
                 } | null;
-                relationship: string;
+                /**
+                 * @description 続柄のコード(表示は relationshipLabel)
+                 * @enum {string}
+                 */
+                relationship: "head" | "wife" | "husband" | "child" | "father" | "mother" | "child_wife" | "child_husband" | "grandchild" | "sibling" | "relative" | "lodger" | "other";
+                relationshipLabel: string;
                 /** @enum {string} */
                 residentStatus: "resident" | "moved_out" | "deceased";
                 /** @enum {string} */
@@ -4175,7 +4185,12 @@ export interface components {
             nameKanji: string;
             previousAddress: string | null;
             realName: string | null;
-            relationship: string | null;
+            /**
+             * @description 続柄のコード(表示は relationshipLabel)
+             * @enum {string|null}
+             */
+            relationship: "head" | "wife" | "husband" | "child" | "father" | "mother" | "child_wife" | "child_husband" | "grandchild" | "sibling" | "relative" | "lodger" | "other" | null;
+            relationshipLabel: string | null;
             /** @enum {string} */
             residentKind: "japanese" | "foreign";
             /** @enum {string} */
@@ -4184,7 +4199,12 @@ export interface components {
             sex: "male" | "female";
             versions: {
                 changedFields: string[];
-                changeReason: string | null;
+                /**
+                 * @description 異動事由のコード(表示は changeReasonLabel)
+                 * @enum {string|null}
+                 */
+                changeReason: "moved_in" | "moved_in_from_abroad" | "moved_within" | "moved_out" | "moved_out_abroad" | "birth" | "death" | "household_split" | "household_merged" | "household_changed" | "recorded_ex_officio" | "removed_ex_officio" | "naturalized" | "corrected" | "other" | null;
+                changeReasonLabel: string | null;
                 recordedAt: string;
                 recordedBy: string;
                 recordedByLabel: string;
@@ -4199,7 +4219,12 @@ export interface components {
             householdNo: number | null;
             nameKana: string;
             nameKanji: string;
-            relationship: string | null;
+            /**
+             * @description 続柄のコード(表示は relationshipLabel)
+             * @enum {string|null}
+             */
+            relationship: "head" | "wife" | "husband" | "child" | "father" | "mother" | "child_wife" | "child_husband" | "grandchild" | "sibling" | "relative" | "lodger" | "other" | null;
+            relationshipLabel: string | null;
             /** @enum {string} */
             residentStatus: "resident" | "moved_out" | "deceased";
             /** @enum {string} */

@@ -9,6 +9,7 @@ import * as m1130_0300 from './2026-11-30T0300_grant_log_approver.js';
 import * as m1130_0400 from './2026-11-30T0400_dv_protected_address.js';
 import * as m1130_0500 from './2026-11-30T0500_audit_sealing.js';
 import * as m1130_0600 from './2026-11-30T0600_batch_runs.js';
+import * as m1201_0100 from './2026-12-01T0100_stored_codes.js';
 
 /** Every migration, in order. Forward-only: a migration, once landed, is never edited. */
 export const migrations: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-30T0400_dv_protected_address': m1130_0400,
   '2026-11-30T0500_audit_sealing': m1130_0500,
   '2026-11-30T0600_batch_runs': m1130_0600,
+  '2026-12-01T0100_stored_codes': m1201_0100,
 };

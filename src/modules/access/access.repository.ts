@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { DB } from '../../db/schema.js';
+import type { DB, SessionEndReason } from '../../db/schema.js';
 
 /** Staff, roles, sessions and credentials: the only code that touches those tables. */
 export class AccessRepository {
@@ -123,12 +123,12 @@ export class AccessRepository {
     return this.db.updateTable('staff_session').set({ last_seen_at: now }).where('session_hash', '=', hash).execute();
   }
 
-  endSession(hash: string, reason: string) {
+  endSession(hash: string, reason: SessionEndReason) {
     return this.db.updateTable('staff_session').set({ ended_at: new Date(), end_reason: reason }).where('session_hash', '=', hash).where('ended_at', 'is', null).execute();
   }
 
   /** Ends every live session of a staff member at once (disable, 人事異動). */
-  async endAllSessions(staffId: string, reason: string): Promise<number> {
+  async endAllSessions(staffId: string, reason: SessionEndReason): Promise<number> {
     const r = await this.db
       .updateTable('staff_session')
       .set({ ended_at: new Date(), end_reason: reason })
@@ -197,7 +197,7 @@ export class AccessRepository {
   }
 
   /** Other live enrolment sessions of this staff member (a second use of the code replaces the first). */
-  endEnrolmentSessions(staffId: string, reason: string) {
+  endEnrolmentSessions(staffId: string, reason: SessionEndReason) {
     return this.db.updateTable('staff_session').set({ ended_at: new Date(), end_reason: reason }).where('staff_id', '=', staffId).where('stage', '=', 'enrolment').where('ended_at', 'is', null).execute();
   }
 

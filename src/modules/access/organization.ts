@@ -25,24 +25,35 @@ export type Organization = Omit<z.infer<typeof OrganizationSchema>, 'roles'> & {
 
 /** Where the organisation is read from (config/organization.yaml unless a test names another file). */
 export type OrganizationFile = URL | string;
+const ORGANIZATION_FILE = new URL('../../../config/organization.yaml', import.meta.url);
 
 /**
  * Reads and checks the organisation: every permission of a role must be declared by a module (the
  * catalogue built from MODULES), and a `read_only` role may hold only permissions declared read-only.
  */
-export function loadOrganization(permissions: PermissionCatalogue, file: OrganizationFile = new URL('../../../config/organization.yaml', import.meta.url)): Organization {
-  const name = typeof file === 'string' ? file : 'config/organization.yaml';
-  const parsed = OrganizationSchema.safeParse(parse(readFileSync(file, 'utf8')));
-  if (!parsed.success) throw new Error(`${name} が不正です: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
+export function loadOrganization(permissions: PermissionCatalogue, file: OrganizationFile = ORGANIZATION_FILE): Organization {
+  const { name, data } = readOrganization(file);
   const problems: string[] = [];
-  for (const r of parsed.data.roles) {
+  for (const r of data.roles) {
     const undeclared = r.permissions.filter((p) => !permissions.isPermission(p));
     if (undeclared.length > 0) problems.push(`ロール ${r.code} の権限 ${undeclared.join(', ')} はどのモジュールも宣言していません`);
     const changing = r.permissions.filter((p) => permissions.isPermission(p) && !permissions.isReadOnly(p));
     if (r.read_only && changing.length > 0) problems.push(`照会専用ロール ${r.code} に更新系の権限があります(${changing.join(', ')})`);
   }
   if (problems.length > 0) throw new Error(`${name} が不正です: ${problems.join('; ')}(宣言されている権限: ${permissions.all.join(', ')})`);
-  return parsed.data as Organization;
+  return data as Organization;
+}
+
+/** The offices alone (nothing about roles is checked): what the demo seed needs for the towns it serves. */
+export function loadOffices(file: OrganizationFile = ORGANIZATION_FILE): Organization['offices'] {
+  return readOrganization(file).data.offices;
+}
+
+function readOrganization(file: OrganizationFile): { name: string; data: z.infer<typeof OrganizationSchema> } {
+  const name = typeof file === 'string' ? file : 'config/organization.yaml';
+  const parsed = OrganizationSchema.safeParse(parse(readFileSync(file, 'utf8')));
+  if (!parsed.success) throw new Error(`${name} が不正です: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
+  return { name, data: parsed.data };
 }
 
 export async function applyOrganization(db: Kysely<DB>, org: Organization, actorLabel: string): Promise<void> {

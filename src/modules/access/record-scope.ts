@@ -48,7 +48,7 @@ export async function nhiFileScope(db: Kysely<DB>, atenaNos: readonly number[]):
     SELECT e.atena_no FROM nhi_eligibility e WHERE e.atena_no IN (${ids})
     UNION
     SELECT h.atena_no FROM household_member h
-      WHERE h.atena_no IN (${ids}) AND h.valid_to IS NULL AND h.relationship = '世帯主'
+      WHERE h.atena_no IN (${ids}) AND h.valid_to IS NULL AND h.relationship = 'head'
         AND EXISTS (SELECT 1 FROM nhi_eligibility e2 WHERE e2.household_no = h.household_no AND e2.lost_on IS NULL)
   `.execute(db);
   return new Set(r.rows.map((x) => Number(x.atena_no)));
@@ -59,6 +59,6 @@ export function nhiFileScopeWhere(atenaNo: RawBuilder<unknown>): RawBuilder<bool
   return sql<boolean>`(
     EXISTS (SELECT 1 FROM nhi_eligibility e WHERE e.atena_no = ${atenaNo})
     OR EXISTS (SELECT 1 FROM household_member h
-      WHERE h.atena_no = ${atenaNo} AND h.valid_to IS NULL AND h.relationship = '世帯主'
+      WHERE h.atena_no = ${atenaNo} AND h.valid_to IS NULL AND h.relationship = 'head'
         AND EXISTS (SELECT 1 FROM nhi_eligibility e2 WHERE e2.household_no = h.household_no AND e2.lost_on IS NULL)))`;
 }

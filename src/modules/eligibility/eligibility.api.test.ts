@@ -57,10 +57,10 @@ beforeAll(async () => {
       .values({
         atena_no: UME, name_kanji: '佐藤　ウメ', name_kana: 'サトウ　ウメ', name_kana_key: kanaSearchKey('サトウ　ウメ'), name_kanji_key: kanjiSearchKey('佐藤　ウメ'),
         birth_date: '1945-03-03', sex: 'female', resident_kind: 'japanese', resident_status: 'resident', became_resident_on: '2010-04-01',
-        area_code: '0102', banchi: '1-2-3', address_set_on: '2010-04-01', valid_from: '2010-04-01', change_reason: '転入', updated_by: 'operator:test-batch',
+        area_code: '0102', banchi: '1-2-3', address_set_on: '2010-04-01', valid_from: '2010-04-01', change_reason: 'moved_in', updated_by: 'operator:test-batch',
       })
       .execute();
-    await tx.insertInto('household_member').values({ household_no: F.sato.household, atena_no: UME, relationship: '祖母', member_order: 3, valid_from: '2010-04-01', change_reason: '転入', updated_by: 'operator:test-batch' }).execute();
+    await tx.insertInto('household_member').values({ household_no: F.sato.household, atena_no: UME, relationship: 'other', member_order: 3, valid_from: '2010-04-01', change_reason: 'moved_in', updated_by: 'operator:test-batch' }).execute();
     // The number the Nguyens' household would get first is taken by another household: allocation skips it.
     await tx.updateTable('nhi_eligibility').set({ insured_number: '00000004' }).where('atena_no', '=', F.suzuki.person).execute();
   });
@@ -209,7 +209,7 @@ describe('acquisition through four-eyes', () => {
     const rows = await rowsOf(F.sato.head);
     expect(rows).toHaveLength(1);
     // The Satos already hold 川1 00000002 (the mother, 枝番 01; 祖母 got 02 above): the head gets the next one.
-    expect(rows[0]).toMatchObject({ household_no: F.sato.household, insured_symbol: '川1', insured_number: '00000002', branch_no: '03', acquired_on: '2026-04-01', acquisition_reason: '社保離脱', lost_on: null, superseded_at: null, updated_by: 'staff:kakari01' });
+    expect(rows[0]).toMatchObject({ household_no: F.sato.household, insured_symbol: '川1', insured_number: '00000002', branch_no: '03', acquired_on: '2026-04-01', acquisition_reason: 'left_employee_insurance', lost_on: null, superseded_at: null, updated_by: 'staff:kakari01' });
 
     const req = await db().selectFrom('audit_event').selectAll().where('action', '=', 'eligibility.acquire.request').where(sql<string>`detail->>'changeId'`, '=', String(changeId)).executeTakeFirstOrThrow();
     expect(req).toMatchObject({ actor_id: 'kokuho01', function_code: 'eligibility.update', outcome: 'success' });
@@ -217,9 +217,9 @@ describe('acquisition through four-eyes', () => {
     expect(ok).toMatchObject({ actor_id: 'kakari01', outcome: 'success' });
     expect(ok.detail).toMatchObject({ changeId, requestedBy: 'staff:kokuho01', eligibilityId: rows[0]!.eligibility_id, branchNo: '03' });
 
-    const view = (await (await clerk.request('GET', `/api/persons/${F.sato.head}/eligibility`)).json()) as { current: { recordedBy: string; recordedByChange: unknown; acquisitionReason: string }[]; pending: unknown[] };
+    const view = (await (await clerk.request('GET', `/api/persons/${F.sato.head}/eligibility`)).json()) as { current: { recordedBy: string; recordedByChange: unknown; acquisitionReason: string; acquisitionReasonLabel: string }[]; pending: unknown[] };
     expect(view.pending).toEqual([]);
-    expect(view.current[0]).toMatchObject({ acquisitionReason: 'left_employee_insurance', recordedBy: 'staff:kakari01', recordedByChange: { changeId, kind: 'eligibility.acquire', requestedBy: 'staff:kokuho01', approvedBy: 'staff:kakari01' } });
+    expect(view.current[0]).toMatchObject({ acquisitionReason: 'left_employee_insurance', acquisitionReasonLabel: '社保離脱', recordedBy: 'staff:kakari01', recordedByChange: { changeId, kind: 'eligibility.acquire', requestedBy: 'staff:kokuho01', approvedBy: 'staff:kakari01' } });
   });
 
   it('a reject leaves nhi_eligibility exactly as it was; only the audit trail has it', async () => {
@@ -243,7 +243,7 @@ describe('acquisition through four-eyes', () => {
     expect((await approve(chief, ((await r.json()) as { changeId: number }).changeId)).status).toBe(200);
     const [row] = await currentOf(F.nguyen.person);
     // 00000004 (the household's own candidate) is used by the Suzukis: the next free number.
-    expect(row).toMatchObject({ insured_symbol: '川1', insured_number: '00000005', branch_no: '01', acquisition_reason: '外国人転入' });
+    expect(row).toMatchObject({ insured_symbol: '川1', insured_number: '00000005', branch_no: '01', acquisition_reason: 'foreigner_moved_in' });
   });
 });
 
@@ -254,6 +254,9 @@ describe('loss, correction and deletion are bitemporal', () => {
     expect(r.status).toBe(202);
     const { changeId, kind } = (await r.json()) as { changeId: number; kind: string };
     expect(kind).toBe('eligibility.loss');
+    // The stored change speaks codes; only its summary (what the approver reads) carries labels.
+    expect((await change(changeId)).payload).toMatchObject({ before: { acquisitionReason: 'moved_in', lossReason: null }, after: { lostOn: '2026-05-01', lossReason: 'joined_employee_insurance' } });
+    expect((await change(changeId)).summary).toMatchObject({ fields: [{ label: '資格喪失日' }, { label: '資格喪失事由', before: null, after: '社保加入' }] });
     expect((await clerk.request('POST', `/api/eligibility/${wife!.eligibility_id}/loss`, { lostOn: '2026-05-02', lossReason: 'other' })).status).toBe(409);
     expect(await currentOf(F.yamada.wife)).toEqual([wife]);
     expect((await approve(chief, changeId)).status).toBe(200);
@@ -263,7 +266,7 @@ describe('loss, correction and deletion are bitemporal', () => {
     const [old, now] = rows as [(typeof rows)[number], (typeof rows)[number]];
     expect(old).toMatchObject({ eligibility_id: wife!.eligibility_id, acquired_on: '2010-04-01', lost_on: null, updated_by: 'staff:kakari01' });
     expect(old.superseded_at).not.toBeNull();
-    expect(now).toMatchObject({ acquired_on: '2010-04-01', lost_on: '2026-05-01', loss_reason: '社保加入', superseded_at: null, insured_number: wife!.insured_number, branch_no: wife!.branch_no });
+    expect(now).toMatchObject({ acquired_on: '2010-04-01', lost_on: '2026-05-01', loss_reason: 'joined_employee_insurance', superseded_at: null, insured_number: wife!.insured_number, branch_no: wife!.branch_no });
     expect(new Date(now.recorded_at).getTime()).toBe(new Date(old.superseded_at!).getTime());
     const hist = await db().selectFrom('nhi_eligibility_history').selectAll().where('row_key', '=', String(old.eligibility_id)).execute();
     expect(hist).toHaveLength(1);
@@ -271,10 +274,10 @@ describe('loss, correction and deletion are bitemporal', () => {
     expect(hist[0]!.changed_fields).toContain('superseded_at');
 
     const view = (await (await clerk.request('GET', `/api/persons/${F.yamada.wife}/eligibility`)).json()) as {
-      current: { eligibilityId: number; lossReason: string; recordedByChange: { requestedBy: string } }[];
+      current: { eligibilityId: number; lossReason: string; lossReasonLabel: string; recordedByChange: { requestedBy: string } }[];
       history: { eligibilityId: number; recordedBy: string; supersededBy: string; supersededByChange: { kind: string; requestedBy: string; approvedBy: string } }[];
     };
-    expect(view.current).toEqual([expect.objectContaining({ eligibilityId: now.eligibility_id, lossReason: 'joined_employee_insurance', recordedByChange: expect.objectContaining({ requestedBy: 'staff:kokuho01' }) })]);
+    expect(view.current).toEqual([expect.objectContaining({ eligibilityId: now.eligibility_id, lossReason: 'joined_employee_insurance', lossReasonLabel: '社保加入', recordedByChange: expect.objectContaining({ requestedBy: 'staff:kokuho01' }) })]);
     expect(view.history[0]).toMatchObject({ eligibilityId: old.eligibility_id, recordedBy: expect.stringMatching(/^operator:.*fixture/), supersededBy: 'staff:kakari01', supersededByChange: { kind: 'eligibility.loss', requestedBy: 'staff:kokuho01', approvedBy: 'staff:kakari01' } });
 
     // What the system held before the loss was approved (system time).
@@ -311,7 +314,7 @@ describe('loss, correction and deletion are bitemporal', () => {
     expect(rows).toHaveLength(2);
     expect(rows[0]).toMatchObject({ eligibility_id: child!.eligibility_id, acquired_on: '2010-04-01' }); // legal dates of the old version untouched
     expect(rows[0]!.superseded_at).not.toBeNull();
-    expect(rows[1]).toMatchObject({ acquired_on: '2019-05-01', acquisition_reason: '出生', superseded_at: null, branch_no: child!.branch_no });
+    expect(rows[1]).toMatchObject({ acquired_on: '2019-05-01', acquisition_reason: 'birth', superseded_at: null, branch_no: child!.branch_no });
   });
 
   it('correction can cancel a loss (喪失日 null)', async () => {
@@ -331,7 +334,7 @@ describe('loss, correction and deletion are bitemporal', () => {
   });
 
   it('death: the loss must be the day after the death date', async () => {
-    await asBatch((tx) => tx.updateTable('person').set({ death_date: '2026-03-10', resident_status: 'deceased', valid_from: '2026-03-10', change_reason: '死亡' }).where('atena_no', '=', F.suzuki.person).execute());
+    await asBatch((tx) => tx.updateTable('person').set({ death_date: '2026-03-10', resident_status: 'deceased', valid_from: '2026-03-10', change_reason: 'death' }).where('atena_no', '=', F.suzuki.person).execute());
     const [row] = await currentOf(F.suzuki.person);
     const wrong = await clerk.request('POST', `/api/eligibility/${row!.eligibility_id}/loss`, { lostOn: '2026-03-10', lossReason: 'death' });
     expect(wrong.status).toBe(422);
@@ -339,7 +342,7 @@ describe('loss, correction and deletion are bitemporal', () => {
     const ok = await clerk.request('POST', `/api/eligibility/${row!.eligibility_id}/loss`, { lostOn: '2026-03-11', lossReason: 'death' });
     expect(ok.status).toBe(202);
     expect((await approve(chief, ((await ok.json()) as { changeId: number }).changeId)).status).toBe(200);
-    expect(await currentOf(F.suzuki.person)).toEqual([expect.objectContaining({ lost_on: '2026-03-11', loss_reason: '死亡' })]);
+    expect(await currentOf(F.suzuki.person)).toEqual([expect.objectContaining({ lost_on: '2026-03-11', loss_reason: 'death' })]);
   });
 
   it('deletion needs a step-up to request and to approve; the version is superseded, no new one', async () => {

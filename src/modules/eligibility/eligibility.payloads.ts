@@ -1,5 +1,8 @@
 import { z } from 'zod';
-import { ACQUISITION_REASON_CODES } from './eligibility.rules.js';
+import { ACQUISITION_REASON_CODES, LOSS_REASON_CODES } from './eligibility.rules.js';
+
+const AcquisitionReasonSchema = z.enum(ACQUISITION_REASON_CODES);
+const LossReasonSchema = z.enum(LOSS_REASON_CODES);
 
 /**
  * What a pending 資格 change stores for the apply step (pending_change.payload), declared once: the
@@ -16,19 +19,19 @@ export const PersonSeenSchema = z.object({
 });
 export type PersonSeen = z.infer<typeof PersonSeenSchema>;
 
-/** A period's legal content as stored (reasons as stored). */
+/** A period's legal content as stored (reasons as their codes). */
 export const PeriodStateSchema = z.object({
   acquiredOn: z.string(),
-  acquisitionReason: z.string(),
+  acquisitionReason: AcquisitionReasonSchema,
   lostOn: z.string().nullable(),
-  lossReason: z.string().nullable(),
+  lossReason: LossReasonSchema.nullable(),
 });
 export type PeriodState = z.infer<typeof PeriodStateSchema>;
 
 export const AcquirePayloadSchema = z.object({
   householdNo: z.number().int(),
   acquiredOn: z.string(),
-  acquisitionReason: z.enum(ACQUISITION_REASON_CODES),
+  acquisitionReason: AcquisitionReasonSchema,
   reportedOn: z.string().nullable(),
   person: PersonSeenSchema,
   /** Set by the apply step: the version it recorded. */

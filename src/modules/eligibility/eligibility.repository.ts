@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { DB, NhiEligibilityTable } from '../../db/schema.js';
-import type { PersonFacts } from './eligibility.rules.js';
+import type { AcquisitionReason, LossReason, PersonFacts } from './eligibility.rules.js';
 
 type Q = Kysely<DB> | Transaction<DB>;
 
@@ -20,9 +20,9 @@ const toRow = (r: Record<(typeof ROW_COLUMNS)[number], unknown>): EligibilityRow
   insured_number: String(r.insured_number),
   branch_no: String(r.branch_no),
   acquired_on: String(r.acquired_on),
-  acquisition_reason: String(r.acquisition_reason),
+  acquisition_reason: r.acquisition_reason as AcquisitionReason,
   lost_on: (r.lost_on as string | null) ?? null,
-  loss_reason: (r.loss_reason as string | null) ?? null,
+  loss_reason: (r.loss_reason as LossReason | null) ?? null,
   recorded_at: new Date(r.recorded_at as string | Date),
   superseded_at: r.superseded_at ? new Date(r.superseded_at as string | Date) : null,
   updated_at: new Date(r.updated_at as string | Date),
@@ -37,9 +37,9 @@ export interface NewVersion {
   insuredNumber: string;
   branchNo: string;
   acquiredOn: string;
-  acquisitionReason: string; // the stored label
+  acquisitionReason: AcquisitionReason;
   lostOn: string | null;
-  lossReason: string | null; // the stored label
+  lossReason: LossReason | null;
 }
 
 /** Reads and bitemporal writes of nhi_eligibility. Writes never edit legal dates in place. */

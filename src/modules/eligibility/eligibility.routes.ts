@@ -3,7 +3,7 @@ import type { AppEnv } from '../../http/context.js';
 import { defineRoute } from '../../http/route.js';
 import { ErrorBodySchema, ErrorResponses } from '../../http/schemas.js';
 import { looksLikeMyNumber } from '../mynumber/mynumber.rules.js';
-import { ACQUISITION_REASONS, ACQUISITION_REASON_CODES, LOSS_REASONS, LOSS_REASON_CODES, isIsoDate, type ReasonDef } from './eligibility.rules.js';
+import { ACQUISITION_REASONS, ACQUISITION_REASON_CODES, LOSS_REASONS, LOSS_REASON_CODES, isIsoDate, reasonList } from './eligibility.rules.js';
 import { atenaNoParam, recordNoBody, serialNoParam } from '../../http/fields.js';
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
@@ -24,12 +24,14 @@ const isoDate = z
   .refine((s) => s.length <= 10 && isIsoDate(s), ISO_DATE_RULE)
   .openapi({ example: '2026-04-01', format: 'date' });
 
+const acquisitionReasons = reasonList(ACQUISITION_REASONS);
+const lossReasons = reasonList(LOSS_REASONS);
 const acquisitionReason = z
-  .enum(ACQUISITION_REASON_CODES, { error: `次から選んでください: ${ACQUISITION_REASONS.map((r) => `${r.code}(${r.label})`).join('、')}` })
-  .openapi({ description: ACQUISITION_REASONS.map((r) => `${r.code}: ${r.label}`).join(' / ') });
+  .enum(ACQUISITION_REASON_CODES, { error: `次から選んでください: ${acquisitionReasons.map((r) => `${r.code}(${r.label})`).join('、')}` })
+  .openapi({ description: acquisitionReasons.map((r) => `${r.code}: ${r.label}`).join(' / ') });
 const lossReason = z
-  .enum(LOSS_REASON_CODES, { error: `次から選んでください: ${LOSS_REASONS.map((r) => `${r.code}(${r.label})`).join('、')}` })
-  .openapi({ description: LOSS_REASONS.map((r) => `${r.code}: ${r.label}`).join(' / ') });
+  .enum(LOSS_REASON_CODES, { error: `次から選んでください: ${lossReasons.map((r) => `${r.code}(${r.label})`).join('、')}` })
+  .openapi({ description: lossReasons.map((r) => `${r.code}: ${r.label}`).join(' / ') });
 
 /** Free text that goes to the audit trail and the approver: never a My Number. */
 const reasonText = z
@@ -58,7 +60,7 @@ const Version = z
     insuredNumber: z.string(),
     branchNo: z.string(),
     acquiredOn: z.string(),
-    acquisitionReason: z.enum(ACQUISITION_REASON_CODES).nullable(),
+    acquisitionReason: z.enum(ACQUISITION_REASON_CODES),
     acquisitionReasonLabel: z.string(),
     lostOn: z.string().nullable(),
     lossReason: z.enum(LOSS_REASON_CODES).nullable(),
@@ -194,8 +196,7 @@ const accepted = (what: string, changeId: number) => `${what}を受け付けま�
 
 export function registerEligibilityRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(reasons, async (c) => {
-    const strip = <C extends string>(r: ReasonDef<C>) => ({ code: r.code, label: r.label, basis: r.basis });
-    return c.json({ acquisition: ACQUISITION_REASONS.map(strip), loss: LOSS_REASONS.map(strip) }, 200);
+    return c.json({ acquisition: acquisitionReasons, loss: lossReasons }, 200);
   });
 
   app.openapi(view, async (c) => {

@@ -8,7 +8,7 @@ import {
   ACQUISITION_REASON_CODES,
   LOSS_REASONS,
   LOSS_REASON_CODES,
-  acquisitionReasonOf,
+  acquisitionReasonLabel,
   addDays,
   checkPeriod,
   daysBetween,
@@ -17,7 +17,8 @@ import {
   lateElderlyBirthday,
   isIsoDate,
   knownAt,
-  lossReasonOf,
+  lossReasonLabel,
+  reasonList,
   nextBranchNo,
   periodsOverlap,
   type PeriodInput,
@@ -33,15 +34,13 @@ const fieldsOf = (r: { errors: { field: string }[] }) => r.errors.map((e) => e.f
 const dayArb = fc.integer({ min: 0, max: 73_000 }).map((n) => addDays('1900-01-01', n));
 
 describe('reason lists', () => {
-  it('are data with Japanese labels, codes unique, and map back from the stored label', () => {
-    expect(ACQUISITION_REASONS.map((r) => r.label)).toEqual(['転入', '社保離脱', '出生', '生保廃止', '外国人転入', 'その他']);
-    expect(LOSS_REASONS.map((r) => r.label)).toEqual(['転出', '死亡', '社保加入', '後期高齢者医療', '生保開始', 'その他']);
-    expect(new Set(ACQUISITION_REASON_CODES).size).toBe(ACQUISITION_REASON_CODES.length);
-    expect(new Set(LOSS_REASON_CODES).size).toBe(LOSS_REASON_CODES.length);
-    for (const r of ACQUISITION_REASONS) expect(acquisitionReasonOf(r.label)).toBe(r.code);
-    for (const r of LOSS_REASONS) expect(lossReasonOf(r.label)).toBe(r.code);
-    expect(acquisitionReasonOf('職権')).toBeNull();
-    for (const r of [...ACQUISITION_REASONS, ...LOSS_REASONS]) expect(r.basis).toMatch(/国保法 §[678]/);
+  it('are codes (what nhi_eligibility stores) with Japanese labels and a legal basis, in order', () => {
+    expect(ACQUISITION_REASON_CODES).toEqual(['moved_in', 'left_employee_insurance', 'birth', 'welfare_ended', 'foreigner_moved_in', 'other']);
+    expect(LOSS_REASON_CODES).toEqual(['moved_out', 'death', 'joined_employee_insurance', 'late_elderly', 'welfare_started', 'other']);
+    expect(ACQUISITION_REASON_CODES.map(acquisitionReasonLabel)).toEqual(['転入', '社保離脱', '出生', '生保廃止', '外国人転入', 'その他']);
+    expect(LOSS_REASON_CODES.map(lossReasonLabel)).toEqual(['転出', '死亡', '社保加入', '後期高齢者医療', '生保開始', 'その他']);
+    expect(reasonList(LOSS_REASONS)[1]).toEqual({ code: 'death', label: '死亡', basis: '国保法 §8: 死亡日の翌日' });
+    for (const r of [...reasonList(ACQUISITION_REASONS), ...reasonList(LOSS_REASONS)]) expect(r.basis).toMatch(/国保法 §[678]/);
   });
 });
 

@@ -19,51 +19,48 @@ import { formatDateForClerk as d } from '../../lib/wareki.js';
  * insured, so a period lost on D and another acquired on D do not overlap.
  */
 
-export interface ReasonDef<C extends string = string> {
-  code: C;
-  /** The Japanese label, also the value stored in nhi_eligibility (as the demo data and imports do). */
+/** A reason of 資格取得・資格喪失: its Japanese label (what screens show) and its legal basis. */
+export interface ReasonInfo {
   label: string;
   /** What the date must be, and why. */
   basis: string;
 }
 
-/** 資格取得事由. */
-export const ACQUISITION_REASONS = [
-  { code: 'moved_in', label: '転入', basis: '国保法 §7: 住所を有するに至った日(転入日)' },
-  { code: 'left_employee_insurance', label: '社保離脱', basis: '国保法 §7: 第6条各号に該当しなくなった日(退職日の翌日)' },
-  { code: 'birth', label: '出生', basis: '国保法 §7: 出生日' },
-  { code: 'welfare_ended', label: '生保廃止', basis: '国保法 §7: 第6条第9号に該当しなくなった日(保護を受けなくなった日)' },
-  { code: 'foreigner_moved_in', label: '外国人転入', basis: '国保法 §7, 施行規則 §1: 住民基本台帳の住民となった日' },
-  { code: 'other', label: 'その他', basis: '国保法 §7' },
-] as const satisfies readonly ReasonDef[];
+/** 資格取得事由: the code is what nhi_eligibility.acquisition_reason stores (CHECK), the label what screens show. */
+export const ACQUISITION_REASONS = {
+  moved_in: { label: '転入', basis: '国保法 §7: 住所を有するに至った日(転入日)' },
+  left_employee_insurance: { label: '社保離脱', basis: '国保法 §7: 第6条各号に該当しなくなった日(退職日の翌日)' },
+  birth: { label: '出生', basis: '国保法 §7: 出生日' },
+  welfare_ended: { label: '生保廃止', basis: '国保法 §7: 第6条第9号に該当しなくなった日(保護を受けなくなった日)' },
+  foreigner_moved_in: { label: '外国人転入', basis: '国保法 §7, 施行規則 §1: 住民基本台帳の住民となった日' },
+  other: { label: 'その他', basis: '国保法 §7' },
+} as const satisfies Record<string, ReasonInfo>;
 
-/** 資格喪失事由. */
-export const LOSS_REASONS = [
-  { code: 'moved_out', label: '転出', basis: '国保法 §8: 住所を有しなくなった日の翌日(同日に他の都道府県に住所を有するに至ったときはその日)' },
-  { code: 'death', label: '死亡', basis: '国保法 §8: 死亡日の翌日' },
-  { code: 'joined_employee_insurance', label: '社保加入', basis: '国保法 §6第1〜7号, §8: 該当するに至った日の翌日' },
-  { code: 'late_elderly', label: '後期高齢者医療', basis: '国保法 §6第8号, §8: 75歳到達(後期高齢者医療の資格取得)' },
-  { code: 'welfare_started', label: '生保開始', basis: '国保法 §6第9号, §8ただし書: 保護を受け始めた日' },
-  { code: 'other', label: 'その他', basis: '国保法 §8' },
-] as const satisfies readonly ReasonDef[];
+/** 資格喪失事由: the code is what nhi_eligibility.loss_reason stores (CHECK), the label what screens show. */
+export const LOSS_REASONS = {
+  moved_out: { label: '転出', basis: '国保法 §8: 住所を有しなくなった日の翌日(同日に他の都道府県に住所を有するに至ったときはその日)' },
+  death: { label: '死亡', basis: '国保法 §8: 死亡日の翌日' },
+  joined_employee_insurance: { label: '社保加入', basis: '国保法 §6第1〜7号, §8: 該当するに至った日の翌日' },
+  late_elderly: { label: '後期高齢者医療', basis: '国保法 §6第8号, §8: 75歳到達(後期高齢者医療の資格取得)' },
+  welfare_started: { label: '生保開始', basis: '国保法 §6第9号, §8ただし書: 保護を受け始めた日' },
+  other: { label: 'その他', basis: '国保法 §8' },
+} as const satisfies Record<string, ReasonInfo>;
 
-export type AcquisitionReason = (typeof ACQUISITION_REASONS)[number]['code'];
-export type LossReason = (typeof LOSS_REASONS)[number]['code'];
-export const ACQUISITION_REASON_CODES = ACQUISITION_REASONS.map((r) => r.code) as [AcquisitionReason, ...AcquisitionReason[]];
-export const LOSS_REASON_CODES = LOSS_REASONS.map((r) => r.code) as [LossReason, ...LossReason[]];
+export type AcquisitionReason = keyof typeof ACQUISITION_REASONS;
+export type LossReason = keyof typeof LOSS_REASONS;
+export const ACQUISITION_REASON_CODES = Object.keys(ACQUISITION_REASONS) as [AcquisitionReason, ...AcquisitionReason[]];
+export const LOSS_REASON_CODES = Object.keys(LOSS_REASONS) as [LossReason, ...LossReason[]];
+
+/** The reasons as a list in their order (the reasons endpoint, the screens' choices). */
+export function reasonList<C extends string>(reasons: Record<C, ReasonInfo>): { code: C; label: string; basis: string }[] {
+  return (Object.keys(reasons) as C[]).map((code) => ({ code, label: reasons[code].label, basis: reasons[code].basis }));
+}
 
 export function acquisitionReasonLabel(code: AcquisitionReason): string {
-  return ACQUISITION_REASONS.find((r) => r.code === code)!.label;
+  return ACQUISITION_REASONS[code].label;
 }
 export function lossReasonLabel(code: LossReason): string {
-  return LOSS_REASONS.find((r) => r.code === code)!.label;
-}
-/** The code of a stored label (null for a label from elsewhere, e.g. an older import). */
-export function acquisitionReasonOf(label: string | null): AcquisitionReason | null {
-  return ACQUISITION_REASONS.find((r) => r.label === label)?.code ?? null;
-}
-export function lossReasonOf(label: string | null): LossReason | null {
-  return LOSS_REASONS.find((r) => r.label === label)?.code ?? null;
+  return LOSS_REASONS[code].label;
 }
 
 /** Japanese labels of the fields these rules name (the API's field names). */

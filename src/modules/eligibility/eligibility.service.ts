@@ -19,13 +19,11 @@ import {
   insuredSymbolOn,
   LOSS_REASONS,
   acquisitionReasonLabel,
-  acquisitionReasonOf,
   checkPeriod,
   errorsMessage,
   firstInsuredNumberCandidate,
   knownAt,
   lossReasonLabel,
-  lossReasonOf,
   nextBranchNo,
   nextInsuredNumber,
   todayInJapan,
@@ -75,13 +73,9 @@ const sameSeen = (a: PersonSeen, b: PersonSeen) =>
 
 const stateOf = (r: EligibilityRow): PeriodState => ({ acquiredOn: r.acquired_on, acquisitionReason: r.acquisition_reason, lostOn: r.lost_on, lossReason: r.loss_reason });
 
-/** Rule input from a stored state: a label from elsewhere (older data) counts as その他. */
-const ruleInput = (s: PeriodState) => ({
-  acquiredOn: s.acquiredOn,
-  acquisitionReason: acquisitionReasonOf(s.acquisitionReason) ?? ('other' as const),
-  lostOn: s.lostOn,
-  lossReason: s.lossReason === null ? null : (lossReasonOf(s.lossReason) ?? ('other' as const)),
-});
+/** A state's field as the approver reads it: the reasons by their labels. */
+const shownValue = (s: PeriodState, k: keyof PeriodState): string | null =>
+  k === 'acquisitionReason' ? acquisitionReasonLabel(s.acquisitionReason) : k === 'lossReason' ? (s.lossReason === null ? null : lossReasonLabel(s.lossReason)) : s[k];
 
 const others = (rows: EligibilityRow[], exceptId: number | null) =>
   rows.filter((r) => r.eligibility_id !== exceptId).map((r) => ({ eligibilityId: r.eligibility_id, acquiredOn: r.acquired_on, lostOn: r.lost_on }));
@@ -217,7 +211,7 @@ export class EligibilityService {
       });
       this.refuseOnErrors(check);
       const number = await repo.householdNumber(input.householdNo);
-      const reason = ACQUISITION_REASONS.find((r) => r.code === input.acquisitionReason)!;
+      const reason = ACQUISITION_REASONS[input.acquisitionReason];
       const summary: ChangeSummary = {
         fields: [
           { label: '世帯番号', before: null, after: String(input.householdNo) },
@@ -251,11 +245,11 @@ export class EligibilityService {
     const kind = ELIGIBILITY_KINDS.loss;
     return this.auditedPeriod(actor, kind, eligibilityId, correlationId, async (_tx, row) => {
       if (row.lost_on !== null) {
-        throw new AppError(409, 'already_lost', `この資格は既に喪失しています(資格喪失日 ${d(row.lost_on)}、事由 ${row.loss_reason ?? '-'})。誤りのときは訂正してください`);
+        throw new AppError(409, 'already_lost', `この資格は既に喪失しています(資格喪失日 ${d(row.lost_on)}、事由 ${row.loss_reason ? lossReasonLabel(row.loss_reason) : '-'})。誤りのときは訂正してください`);
       }
       const before = stateOf(row);
-      const after: PeriodState = { ...before, lostOn: input.lostOn, lossReason: lossReasonLabel(input.lossReason) };
-      const reason = LOSS_REASONS.find((r) => r.code === input.lossReason)!;
+      const after: PeriodState = { ...before, lostOn: input.lostOn, lossReason: input.lossReason };
+      const reason = LOSS_REASONS[input.lossReason];
       return {
         after,
         fields: [
@@ -274,11 +268,10 @@ export class EligibilityService {
     return this.auditedPeriod(actor, kind, eligibilityId, correlationId, async (_tx, row) => {
       const before = stateOf(row);
       const lostOn = input.lostOn !== undefined ? input.lostOn : before.lostOn;
-      const lossReason =
-        input.lossReason !== undefined ? (input.lossReason === null ? null : lossReasonLabel(input.lossReason)) : input.lostOn === null ? null : before.lossReason;
+      const lossReason = input.lossReason !== undefined ? input.lossReason : input.lostOn === null ? null : before.lossReason;
       const after: PeriodState = {
         acquiredOn: input.acquiredOn ?? before.acquiredOn,
-        acquisitionReason: input.acquisitionReason ? acquisitionReasonLabel(input.acquisitionReason) : before.acquisitionReason,
+        acquisitionReason: input.acquisitionReason ?? before.acquisitionReason,
         lostOn,
         lossReason,
       };
@@ -288,7 +281,7 @@ export class EligibilityService {
         ['lostOn', '資格喪失日'],
         ['lossReason', '資格喪失事由'],
       ];
-      const fields = labels.filter(([k]) => before[k] !== after[k]).map(([k, label]) => ({ label, before: before[k], after: after[k] }));
+      const fields = labels.filter(([k]) => before[k] !== after[k]).map(([k, label]) => ({ label, before: shownValue(before, k), after: shownValue(after, k) }));
       if (fields.length === 0) throw new AppError(409, 'unchanged', '登録されている内容と同じです。訂正の必要はありません');
       return { after, fields, notes: [], auditDetail: { fields: labels.filter(([k]) => before[k] !== after[k]).map(([k]) => k) } };
     });
@@ -304,9 +297,9 @@ export class EligibilityService {
         after: null,
         fields: [
           { label: '資格取得日', before: before.acquiredOn, after: null },
-          { label: '資格取得事由', before: before.acquisitionReason, after: null },
+          { label: '資格取得事由', before: shownValue(before, 'acquisitionReason'), after: null },
           { label: '資格喪失日', before: before.lostOn, after: null },
-          { label: '資格喪失事由', before: before.lossReason, after: null },
+          { label: '資格喪失事由', before: shownValue(before, 'lossReason'), after: null },
         ],
         notes: [{ label: '削除の理由', value: reason }],
         auditDetail: { reason },
@@ -346,7 +339,7 @@ export class EligibilityService {
       let warnings = b.extraWarnings ?? [];
       if (b.after) {
         const current = await new EligibilityRepository(tx).currentRows(row.atena_no);
-        const check = checkPeriod(ruleInput(b.after), person, others(current, eligibilityId), { today: todayInJapan() });
+        const check = checkPeriod(b.after, person, others(current, eligibilityId), { today: todayInJapan() });
         this.refuseOnErrors(check);
         warnings = [...warnings, ...check.warnings];
       }
@@ -433,7 +426,7 @@ export class EligibilityService {
         insuredNumber: number.number,
         branchNo,
         acquiredOn: p.acquiredOn,
-        acquisitionReason: acquisitionReasonLabel(p.acquisitionReason),
+        acquisitionReason: p.acquisitionReason,
         lostOn: null,
         lossReason: null,
       },
@@ -454,7 +447,7 @@ export class EligibilityService {
     }
     if (p.after) {
       const current = await repo.currentRows(personOf(change), true);
-      const check = checkPeriod(ruleInput(p.after), person, others(current, p.eligibilityId), { today: todayInJapan() });
+      const check = checkPeriod(p.after, person, others(current, p.eligibilityId), { today: todayInJapan() });
       if (check.errors.length > 0) throw new AppError(409, 'changed_since_request', `${CHANGED_SINCE_REQUEST}: ${check.errors.map((e) => e.message).join(' / ')}`, check.errors);
     }
     const at = await repo.now();
@@ -517,11 +510,11 @@ export class EligibilityService {
           insuredNumber: r.insured_number,
           branchNo: r.branch_no,
           acquiredOn: r.acquired_on,
-          acquisitionReason: acquisitionReasonOf(r.acquisition_reason),
-          acquisitionReasonLabel: r.acquisition_reason,
+          acquisitionReason: r.acquisition_reason,
+          acquisitionReasonLabel: acquisitionReasonLabel(r.acquisition_reason),
           lostOn: r.lost_on,
-          lossReason: lossReasonOf(r.loss_reason),
-          lossReasonLabel: r.loss_reason,
+          lossReason: r.loss_reason,
+          lossReasonLabel: r.loss_reason === null ? null : lossReasonLabel(r.loss_reason),
           recordedAt: r.recorded_at.toISOString(),
           recordedBy: recorders.get(r.eligibility_id) ?? r.updated_by,
           recordedByLabel: who(recorders.get(r.eligibility_id) ?? r.updated_by),

@@ -303,7 +303,7 @@ describe('reveal (番号表示)', () => {
     await registerAndApprove(F.suzuki.person, N4);
     await db().transaction().execute(async (tx) => {
       await sql`SELECT set_config('nhi.actor', 'test:fixture', true)`.execute(tx);
-      await tx.updateTable('person').set({ resident_status: 'deceased', death_date: '2026-10-01', valid_from: '2026-10-01', change_reason: '死亡' }).where('atena_no', '=', F.suzuki.person).execute();
+      await tx.updateTable('person').set({ resident_status: 'deceased', death_date: '2026-10-01', valid_from: '2026-10-01', change_reason: 'death' }).where('atena_no', '=', F.suzuki.person).execute();
     });
     expect((await clerk.request('POST', `/api/persons/${F.suzuki.person}/my-number/reveal`, { purpose: '葬祭費の支給', jimu: 'nhi.benefit' })).status).toBe(403);
     const s = await login('kakari01');

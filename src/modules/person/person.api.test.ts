@@ -9,7 +9,7 @@ beforeAll(async () => {
 });
 afterAll(async () => f?.close());
 
-type SearchBody = { total: number; items: { atenaNo: number; nameKanji: string; address: string | null; householdNo: number | null; relationship: string | null }[] };
+type SearchBody = { total: number; items: { atenaNo: number; nameKanji: string; address: string | null; householdNo: number | null; relationship: string | null; relationshipLabel: string | null }[] };
 const search = async (s: Session, query: string) => {
   const r = await s.request('GET', `/api/persons?${query}`);
   return { status: r.status, body: (await r.json()) as SearchBody & { error?: { message: string; fields?: { field: string; message: string }[] } } };
@@ -40,7 +40,10 @@ describe('person search', () => {
 
   it('finds by 宛名番号 and by 世帯番号', async () => {
     expect(ids((await search(kokuho, `atenaNo=${FIXTURE.sato.mother}`)).body)).toEqual([FIXTURE.sato.mother]);
-    expect(ids((await search(kokuho, `householdNo=${FIXTURE.sato.household}`)).body)).toEqual([FIXTURE.sato.head, FIXTURE.sato.mother].sort());
+    const sato = (await search(kokuho, `householdNo=${FIXTURE.sato.household}`)).body;
+    expect(ids(sato)).toEqual([FIXTURE.sato.head, FIXTURE.sato.mother].sort());
+    // 続柄 as its code, with the label the screens show.
+    expect(sato.items.map((i) => [i.relationship, i.relationshipLabel]).sort()).toEqual([['head', '世帯主'], ['mother', '母']]);
   });
 
   it('pages the results', async () => {
@@ -82,19 +85,19 @@ describe('household page', () => {
     expect(r.status).toBe(200);
     const h = (await r.json()) as {
       headAtenaNo: number; isPseudoHead: boolean; address: string;
-      members: { atenaNo: number; relationship: string; nhi: { insured: boolean } | null }[];
-      history: { by: string; atenaNo: number; changedFields: string[]; validFrom: string; changeReason: string }[];
+      members: { atenaNo: number; relationship: string; relationshipLabel: string; nhi: { insured: boolean } | null }[];
+      history: { by: string; atenaNo: number; changedFields: string[]; validFrom: string; changeReason: string; changeReasonLabel: string }[];
     };
     expect(h.headAtenaNo).toBe(FIXTURE.yamada.head);
     expect(h.isPseudoHead).toBe(false);
-    expect(h.members.map((m) => m.relationship)).toEqual(['世帯主', '妻', '子']);
+    expect(h.members.map((m) => [m.relationship, m.relationshipLabel])).toEqual([['head', '世帯主'], ['wife', '妻'], ['child', '子']]);
     expect(h.members.every((m) => m.nhi?.insured)).toBe(true);
     expect(h.address).toBe('さくら台2丁目4-5-6');
     const moved = h.history.filter((x) => x.atenaNo === FIXTURE.yamada.head);
     expect(moved).toHaveLength(1);
     expect(moved[0]!.by).toBe('staff:kokuho01');
     expect(moved[0]!.changedFields).toEqual(expect.arrayContaining(['area_code', 'banchi', 'valid_from', 'change_reason']));
-    expect(moved[0]!.changeReason).toBe('転居'); // the change's own 異動事由
+    expect([moved[0]!.changeReason, moved[0]!.changeReasonLabel]).toEqual(['moved_within', '転居']); // the change's own 異動事由
     expect(moved[0]!.validFrom).toBe('2024-10-01');
   });
 
@@ -113,8 +116,10 @@ describe('household page', () => {
 describe('person page', () => {
   it('shows the versions of a person: who changed what when', async () => {
     const r = await kokuho.request('GET', `/api/persons/${FIXTURE.yamada.wife}`);
-    const p = (await r.json()) as { versions: { changeReason: string; recordedBy: string; changedFields: string[] }[]; hasMyNumber: boolean };
-    expect(p.versions.map((v) => v.changeReason)).toEqual(['転入', '転居']);
+    const p = (await r.json()) as { relationship: string; relationshipLabel: string; versions: { changeReason: string; changeReasonLabel: string; recordedBy: string; changedFields: string[] }[]; hasMyNumber: boolean };
+    expect([p.relationship, p.relationshipLabel]).toEqual(['wife', '妻']);
+    expect(p.versions.map((v) => v.changeReason)).toEqual(['moved_in', 'moved_within']);
+    expect(p.versions.map((v) => v.changeReasonLabel)).toEqual(['転入', '転居']);
     expect(p.versions[1]!.recordedBy).toBe('staff:kokuho01');
     expect(p.versions[1]!.changedFields).toContain('banchi');
   });

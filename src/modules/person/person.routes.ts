@@ -5,6 +5,14 @@ import { ErrorResponses } from '../../http/schemas.js';
 import { parseDateInput } from '../../lib/wareki.js';
 import { isKanaText, kanaSearchKey, kanjiSearchKey } from '../../lib/kana.js';
 import { atenaNoParam, intParam } from '../../http/fields.js';
+import { CHANGE_REASON_CODES, RELATIONSHIP_CODES } from './person.rules.js';
+
+/**
+ * Codes with their Japanese labels beside them (`relationship: 'head', relationshipLabel: '世帯主'`).
+ * Built here with @hono/zod-openapi's z (a schema made before that import patches zod has no .openapi).
+ */
+const Relationship = z.enum(RELATIONSHIP_CODES).openapi({ description: '続柄のコード(表示は relationshipLabel)' });
+const ChangeReason = z.enum(CHANGE_REASON_CODES).openapi({ description: '異動事由のコード(表示は changeReasonLabel)' });
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
 
@@ -45,7 +53,8 @@ const PersonRow = z
     sex: z.enum(['male', 'female']),
     residentStatus: z.enum(['resident', 'moved_out', 'deceased']),
     householdNo: z.number().nullable(),
-    relationship: z.string().nullable(),
+    relationship: Relationship.nullable(),
+    relationshipLabel: z.string().nullable(),
     address: z.string().nullable(),
   })
   .openapi('PersonSearchRow');
@@ -63,7 +72,7 @@ const search = defineRoute({
   },
 });
 
-const Version = z.object({ validFrom: z.string().nullable(), changeReason: z.string().nullable(), changedFields: z.array(z.string()), recordedAt: z.string(), recordedBy: z.string(), recordedByLabel: z.string() });
+const Version = z.object({ validFrom: z.string().nullable(), changeReason: ChangeReason.nullable(), changeReasonLabel: z.string().nullable(), changedFields: z.array(z.string()), recordedAt: z.string(), recordedBy: z.string(), recordedByLabel: z.string() });
 
 const getPerson = defineRoute({
   method: 'get',
@@ -92,7 +101,8 @@ const getPerson = defineRoute({
           addressHidden: z.boolean(),
           dvSupport: z.boolean(),
           householdNo: z.number().nullable(),
-          relationship: z.string().nullable(),
+          relationship: Relationship.nullable(),
+          relationshipLabel: z.string().nullable(),
           deathDate: z.string().nullable(),
           versions: z.array(Version),
           hasMyNumber: z.boolean(),
@@ -132,7 +142,8 @@ const getHousehold = defineRoute({
               aliasKanji: z.string().nullable(),
               birthDate: z.string(),
               sex: z.enum(['male', 'female']),
-              relationship: z.string(),
+              relationship: Relationship,
+              relationshipLabel: z.string(),
               validFrom: z.string(),
               validTo: z.string().nullable(),
               residentStatus: z.enum(['resident', 'moved_out', 'deceased']),
@@ -148,7 +159,8 @@ const getHousehold = defineRoute({
               table: z.enum(['person', 'household', 'household_member', 'nhi_eligibility']),
               changedFields: z.array(z.string()),
               validFrom: z.string().nullable(),
-              changeReason: z.string().nullable(),
+              changeReason: ChangeReason.nullable(),
+              changeReasonLabel: z.string().nullable(),
             }),
           ),
         })

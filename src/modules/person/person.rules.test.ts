@@ -54,11 +54,11 @@ describe('DV等支援措置 protects an address, not only the flagged person', (
 
 describe('what tax-department staff see of a household', () => {
   const members = [
-    { atenaNo: 1, relationship: '世帯主', current: true },
-    { atenaNo: 2, relationship: '妻', current: true },
-    { atenaNo: 3, relationship: '子', current: true },
-    { atenaNo: 4, relationship: '世帯主', current: false },
-  ];
+    { atenaNo: 1, relationship: 'head', current: true },
+    { atenaNo: 2, relationship: 'wife', current: true },
+    { atenaNo: 3, relationship: 'child', current: true },
+    { atenaNo: 4, relationship: 'head', current: false },
+  ] as const;
   it('its NHI members and the current 世帯主 in scope (the taxpayer), not members outside NHI', () => {
     expect(householdMembersInNhiScope(members, new Set([2]), true)).toEqual(new Set([1, 2]));
     expect(householdMembersInNhiScope(members, new Set([2]), false)).toEqual(new Set([2]));

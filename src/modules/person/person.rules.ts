@@ -2,6 +2,53 @@ import type { Actor } from '../../security/actor.js';
 
 /** Pure rules of the 宛名 area. No I/O. */
 
+// ---- stored codes and their labels (the database stores the code; screens show the label) ----
+
+/** 続柄 (household_member.relationship). */
+export const RELATIONSHIPS = {
+  head: '世帯主',
+  wife: '妻',
+  husband: '夫',
+  child: '子',
+  father: '父',
+  mother: '母',
+  child_wife: '子の妻',
+  child_husband: '子の夫',
+  grandchild: '子の子',
+  sibling: '兄弟姉妹',
+  relative: '縁故者',
+  lodger: '同居人',
+  other: 'その他',
+} as const;
+export type Relationship = keyof typeof RELATIONSHIPS;
+/** The codes, in order (a zod enum is `z.enum(RELATIONSHIP_CODES)`). */
+export const RELATIONSHIP_CODES = Object.keys(RELATIONSHIPS) as [Relationship, ...Relationship[]];
+
+/** 異動事由 (person / household / household_member.change_reason). */
+export const CHANGE_REASONS = {
+  moved_in: '転入',
+  moved_in_from_abroad: '国外転入',
+  moved_within: '転居',
+  moved_out: '国内転出',
+  moved_out_abroad: '国外転出',
+  birth: '出生',
+  death: '死亡',
+  household_split: '世帯分離',
+  household_merged: '世帯合併',
+  household_changed: '世帯変更',
+  recorded_ex_officio: '職権記載',
+  removed_ex_officio: '職権消除',
+  naturalized: '帰化・国籍取得',
+  corrected: '修正',
+  other: 'その他',
+} as const;
+export type ChangeReason = keyof typeof CHANGE_REASONS;
+/** The codes, in order (a zod enum is `z.enum(CHANGE_REASON_CODES)`). */
+export const CHANGE_REASON_CODES = Object.keys(CHANGE_REASONS) as [ChangeReason, ...ChangeReason[]];
+
+export const relationshipLabel = (code: Relationship): string => RELATIONSHIPS[code];
+export const changeReasonLabel = (code: ChangeReason): string => CHANGE_REASONS[code];
+
 /** Who lives where, for the DV等支援措置 rule: current household and address (町字 + 番地 + 方書). */
 export interface AddressHolder {
   atenaNo: number;
@@ -50,12 +97,12 @@ export { scopeKindOf as scopeOf } from '../access/record-scope.js';
  * other members. An empty set: the household is out of scope altogether.
  */
 export function householdMembersInNhiScope(
-  members: readonly { atenaNo: number; relationship: string; current: boolean }[],
+  members: readonly { atenaNo: number; relationship: Relationship; current: boolean }[],
   nhiMembers: ReadonlySet<number>,
   headInScope: boolean,
 ): Set<number> {
   if (nhiMembers.size === 0) return new Set();
-  return new Set(members.filter((m) => nhiMembers.has(m.atenaNo) || (headInScope && m.current && m.relationship === '世帯主')).map((m) => m.atenaNo));
+  return new Set(members.filter((m) => nhiMembers.has(m.atenaNo) || (headInScope && m.current && m.relationship === 'head')).map((m) => m.atenaNo));
 }
 
 export function formatAddress(a: { town_name: string | null; chome: number | null; banchi: string | null; katagaki: string | null }): string | null {

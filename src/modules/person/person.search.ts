@@ -1,5 +1,6 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { DB, ResidentKind, ResidentStatus, Sex } from '../../db/schema.js';
+import type { Relationship } from './person.rules.js';
 
 /**
  * 住民検索: kana prefix (氏名カナ or 通称カナ), kanji prefix (氏名 or 通称), birth date, 宛名番号 and
@@ -46,7 +47,7 @@ export interface PersonSearchRow {
   resident_status: ResidentStatus;
   dv_support: boolean;
   household_no: number | null;
-  relationship: string | null;
+  relationship: Relationship | null;
   area_code: string | null;
   town_name: string | null;
   chome: number | null;
@@ -142,7 +143,7 @@ function otherFilters(c: SearchCriteria, scope: SearchScope): Condition[] {
   if (scope === 'nhi_file') {
     f.push(sql`(EXISTS (SELECT 1 FROM nhi_eligibility e WHERE e.atena_no = p.atena_no)
       OR EXISTS (SELECT 1 FROM household_member hh JOIN nhi_eligibility e2 ON e2.household_no = hh.household_no AND e2.lost_on IS NULL
-                  WHERE hh.atena_no = p.atena_no AND hh.valid_to IS NULL AND hh.relationship = '世帯主'))`);
+                  WHERE hh.atena_no = p.atena_no AND hh.valid_to IS NULL AND hh.relationship = 'head'))`);
   }
   return f;
 }

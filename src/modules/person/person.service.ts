@@ -6,13 +6,14 @@ import { AppError } from '../../http/errors.js';
 import { runUseCase, type RefusalRecord } from '../../platform/use-case.js';
 import type { RecordScope } from '../access/record-scope.js';
 import { PersonRepository } from './person.repository.js';
-import { addressVisible, formatAddress, householdMembersInNhiScope, maskAddressFields, scopeOf } from './person.rules.js';
+import { addressVisible, changeReasonLabel, formatAddress, householdMembersInNhiScope, maskAddressFields, relationshipLabel, scopeOf, type ChangeReason } from './person.rules.js';
 import { searchPersons, type SearchCriteria } from './person.search.js';
 import { whoLabels } from '../access/who.js';
 
 export interface Version {
   validFrom: string | null;
-  changeReason: string | null;
+  changeReason: ChangeReason | null;
+  changeReasonLabel: string | null;
   changedFields: string[];
   recordedAt: string;
   recordedBy: string;
@@ -24,13 +25,17 @@ type Row = Record<string, unknown>;
 export function versionsOf(history: { row_data: unknown; changed_fields: string[] }[], live: Row | undefined): Version[] {
   const rows: Row[] = history.map((h) => h.row_data as Row);
   if (live) rows.push(live);
-  return rows.map((r, i) => ({
-    validFrom: (r.valid_from as string | undefined) ?? null,
-    changeReason: (r.change_reason as string | undefined) ?? null,
-    changedFields: i === 0 ? [] : history[i - 1]!.changed_fields,
-    recordedAt: new Date(r.updated_at as string | Date).toISOString(),
-    recordedBy: String(r.updated_by),
-  }));
+  return rows.map((r, i) => {
+    const changeReason = (r.change_reason as ChangeReason | undefined) ?? null;
+    return {
+      validFrom: (r.valid_from as string | undefined) ?? null,
+      changeReason,
+      changeReasonLabel: changeReason === null ? null : changeReasonLabel(changeReason),
+      changedFields: i === 0 ? [] : history[i - 1]!.changed_fields,
+      recordedAt: new Date(r.updated_at as string | Date).toISOString(),
+      recordedBy: String(r.updated_by),
+    };
+  });
 }
 
 /** Unknown and out of scope answer alike: same status, same code, same message. */
@@ -59,6 +64,7 @@ export class PersonService {
         residentStatus: r.resident_status,
         householdNo: r.household_no,
         relationship: r.relationship,
+        relationshipLabel: r.relationship === null ? null : relationshipLabel(r.relationship),
         address: addressVisible(actor, protectedAddresses.has(r.atena_no)) ? formatAddress(r) : null,
       }));
       subjects(items.map((i) => i.atenaNo));
@@ -102,6 +108,7 @@ export class PersonService {
         dvSupport: p.dv_support,
         householdNo: p.household_no ?? null,
         relationship: p.relationship ?? null,
+        relationshipLabel: p.relationship ? relationshipLabel(p.relationship) : null,
         deathDate: p.death_date,
         versions: versions.map((v) => ({ ...v, recordedByLabel: who(v.recordedBy) })),
         hasMyNumber: await repo.hasMyNumber(atenaNo),
@@ -118,7 +125,7 @@ export class PersonService {
       const h = await repo.getHousehold(householdNo);
       if (!h) throw householdNotFound(householdNo);
       const allRows = await repo.householdMembers(householdNo);
-      const head = allRows.find((r) => r.valid_to === null && r.relationship === '世帯主');
+      const head = allRows.find((r) => r.valid_to === null && r.relationship === 'head');
       const allAtenaNos = [...new Set(allRows.map((r) => r.atena_no))];
       const elig = await repo.eligibilityOf(allAtenaNos);
       // Tax-department staff see an NHI household only, and of it only its NHI members and the
@@ -143,6 +150,7 @@ export class PersonService {
           birthDate: r.birth_date,
           sex: r.sex,
           relationship: r.relationship,
+          relationshipLabel: relationshipLabel(r.relationship),
           validFrom: r.valid_from,
           validTo: r.valid_to,
           residentStatus: r.resident_status,
@@ -165,7 +173,7 @@ export class PersonService {
       const hist = await repo.householdHistory(householdNo, atenaNos, rows.map((r) => r.member_id));
       // Each history row is the version a change replaced; the change itself brought the next version
       // (the next history row of the same key, or the live row), whose 異動日/異動事由 the entry shows.
-      type Live = { valid_from: string; change_reason: string };
+      type Live = { valid_from: string; change_reason: ChangeReason };
       const livePerson = new Map(rows.map((r) => [String(r.atena_no), { valid_from: r.person_valid_from, change_reason: r.person_change_reason }]));
       const liveMember = new Map(rows.map((r) => [String(r.member_id), { valid_from: r.valid_from, change_reason: r.change_reason }]));
       const liveHousehold = new Map([[String(householdNo), { valid_from: h.valid_from, change_reason: h.change_reason }]]);
@@ -184,6 +192,7 @@ export class PersonService {
               changedFields: showAddress ? x.changed_fields : maskAddressFields(x.changed_fields),
               validFrom: next?.valid_from ?? null,
               changeReason: next?.change_reason ?? null,
+              changeReasonLabel: next ? changeReasonLabel(next.change_reason) : null,
             };
           });
         });

@@ -71,7 +71,7 @@ export function testPersons(firstAtena: number, count: number) {
     resident_kind: 'japanese' as const,
     resident_status: 'resident' as const,
     valid_from: '1980-01-01',
-    change_reason: '出生',
+    change_reason: 'birth' as const,
     updated_by: 'test:seed',
   }));
 }

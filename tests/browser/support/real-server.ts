@@ -4,6 +4,7 @@ import { authenticator } from 'otplib';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 import type { RunningServer } from '../../../src/server.js';
+import type { SessionEndReason } from '../../../src/db/schema.js';
 import { launchBrowser, watchPage } from './browser.js';
 
 export interface DemoLogin {
@@ -149,7 +150,7 @@ export async function answerStepUp(page: Page, login: DemoLogin, submit: string 
  * Ends this browser context's session on the server, the way an idle timeout or a revocation does
  * (the session row is closed; the cookie stays in the browser).
  */
-export async function endBrowserSession(server: RunningServer, context: BrowserContext, reason = 'idle_timeout'): Promise<void> {
+export async function endBrowserSession(server: RunningServer, context: BrowserContext, reason: SessionEndReason = 'idle_timeout'): Promise<void> {
   await server.deps.auth.repo.endSession(await sessionHashOf(context), reason);
 }
 

@@ -133,7 +133,7 @@ export function HouseholdPage({ householdNo }: { householdNo: string; me: Me }):
                     <td>
                       <DateText value={e.validFrom} />
                     </td>
-                    <td>{e.changeReason ?? <span className="muted">—</span>}</td>
+                    <td>{e.changeReasonLabel ?? <span className="muted">—</span>}</td>
                     <td>{e.byLabel}</td>
                   </tr>
                 ))}
@@ -185,7 +185,7 @@ function MembersTable({
             return (
               <tr key={`${m.atenaNo}-${m.validFrom}`}>
                 <td>
-                  {m.relationship}
+                  {m.relationshipLabel}
                   {isHead && pseudo ? (
                     <>
                       {' '}

@@ -128,7 +128,7 @@ export function PersonPage({ atenaNo, me }: { atenaNo: string; me: Me }): ReactN
                   <Link to={`/households/${p.householdNo}`}>
                     世帯番号 <span className="num">{String(p.householdNo)}</span>
                   </Link>
-                  {p.relationship ? `（続柄：${p.relationship}）` : null}
+                  {p.relationshipLabel ? `（続柄：${p.relationshipLabel}）` : null}
                 </>
               ) : (
                 <span className="muted">—</span>
@@ -167,7 +167,7 @@ export function PersonPage({ atenaNo, me }: { atenaNo: string; me: Me }): ReactN
                     <td>
                       <DateText value={v.validFrom} />
                     </td>
-                    <td>{v.changeReason ?? <span className="muted">—</span>}</td>
+                    <td>{v.changeReasonLabel ?? <span className="muted">—</span>}</td>
                     <td>{v.changedFields.length > 0 ? v.changedFields.map(fieldLabel).join('、') : <span className="muted">—</span>}</td>
                     <td>
                       <DateText value={v.recordedAt} />

@@ -243,7 +243,7 @@ export function SearchPage({ me: _me }: { me: Me }): ReactNode {
                             <span className="muted">—</span>
                           )}
                         </td>
-                        <td>{p.relationship ?? <span className="muted">—</span>}</td>
+                        <td>{p.relationshipLabel ?? <span className="muted">—</span>}</td>
                         <td>{p.address ?? <span className="muted">（非表示）</span>}</td>
                       </tr>
                     ))}
