@@ -29,6 +29,8 @@ const EnvSchema = z.object({
   /** Failed login / second-factor attempts allowed per client IP and per staff ID: a burst of this many, refilled at this many a minute. */
   LOGIN_ATTEMPTS_PER_IP: z.coerce.number().int().min(1).max(100_000).default(30),
   LOGIN_ATTEMPTS_PER_STAFF: z.coerce.number().int().min(1).max(1000).default(10),
+  /** JIS X 0401 code of the city's prefecture (埼玉県 = 11): the insurer since 2018, so moves within it keep 資格. */
+  PREFECTURE_CODE: z.string().regex(/^(0[1-9]|[1-3][0-9]|4[0-7])$/, '01〜47の都道府県コードです').default('11'),
 });
 
 export type Config = {
@@ -50,6 +52,7 @@ export type Config = {
   loginHashQueue: number;
   loginAttemptsPerIp: number;
   loginAttemptsPerStaff: number;
+  prefectureCode: string;
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -78,6 +81,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginHashConcurrency: e.LOGIN_HASH_CONCURRENCY,
     loginHashQueue: e.LOGIN_HASH_QUEUE,
     loginAttemptsPerIp: e.LOGIN_ATTEMPTS_PER_IP,
+    prefectureCode: e.PREFECTURE_CODE,
     loginAttemptsPerStaff: e.LOGIN_ATTEMPTS_PER_STAFF,
   };
 }

@@ -19,7 +19,7 @@ export interface AuditCheckpointTable {
 export interface AuditEventTable {
   seq: number;
   occurred_at: Date;
-  actor_kind: 'staff' | 'operator' | 'anonymous';
+  actor_kind: 'staff' | 'operator' | 'anonymous' | 'system';
   actor_id: string;
   session_ref: string | null;
   terminal: string | null;
@@ -64,7 +64,7 @@ export interface HouseholdTable {
   formed_on: string;
   dissolved_on: string | null;
   valid_from: string;
-  change_reason: 'moved_in' | 'moved_in_from_abroad' | 'moved_within' | 'moved_out' | 'moved_out_abroad' | 'birth' | 'death' | 'household_split' | 'household_merged' | 'household_changed' | 'recorded_ex_officio' | 'removed_ex_officio' | 'naturalized' | 'corrected' | 'other';
+  change_reason: 'moved_in' | 'moved_in_from_abroad' | 'moved_within' | 'moved_out' | 'moved_out_abroad' | 'birth' | 'death' | 'household_split' | 'household_merged' | 'household_changed' | 'recorded_ex_officio' | 'removed_ex_officio' | 'moved_out_planned' | 'head_changed' | 'name_changed' | 'alias_changed' | 'residence_changed' | 'support_started' | 'support_ended' | 'naturalized' | 'corrected' | 'other';
   updated_at: Generated<Date>;
   updated_by: string;
 }
@@ -87,7 +87,7 @@ export interface HouseholdMemberTable {
   member_order: number;
   valid_from: string;
   valid_to: string | null;
-  change_reason: 'moved_in' | 'moved_in_from_abroad' | 'moved_within' | 'moved_out' | 'moved_out_abroad' | 'birth' | 'death' | 'household_split' | 'household_merged' | 'household_changed' | 'recorded_ex_officio' | 'removed_ex_officio' | 'naturalized' | 'corrected' | 'other';
+  change_reason: 'moved_in' | 'moved_in_from_abroad' | 'moved_within' | 'moved_out' | 'moved_out_abroad' | 'birth' | 'death' | 'household_split' | 'household_merged' | 'household_changed' | 'recorded_ex_officio' | 'removed_ex_officio' | 'moved_out_planned' | 'head_changed' | 'name_changed' | 'alias_changed' | 'residence_changed' | 'support_started' | 'support_ended' | 'naturalized' | 'corrected' | 'other';
   updated_at: Generated<Date>;
   updated_by: string;
 }
@@ -221,10 +221,12 @@ export interface PersonTable {
   phone: string | null;
   dv_support: Generated<boolean>;
   valid_from: string;
-  change_reason: 'moved_in' | 'moved_in_from_abroad' | 'moved_within' | 'moved_out' | 'moved_out_abroad' | 'birth' | 'death' | 'household_split' | 'household_merged' | 'household_changed' | 'recorded_ex_officio' | 'removed_ex_officio' | 'naturalized' | 'corrected' | 'other';
+  change_reason: 'moved_in' | 'moved_in_from_abroad' | 'moved_within' | 'moved_out' | 'moved_out_abroad' | 'birth' | 'death' | 'household_split' | 'household_merged' | 'household_changed' | 'recorded_ex_officio' | 'removed_ex_officio' | 'moved_out_planned' | 'head_changed' | 'name_changed' | 'alias_changed' | 'residence_changed' | 'support_started' | 'support_ended' | 'naturalized' | 'corrected' | 'other';
   reported_on: string | null;
   updated_at: Generated<Date>;
   updated_by: string;
+  residence_status: string | null;
+  residence_expires_on: string | null;
 }
 
 export interface PersonHistoryTable {
@@ -244,6 +246,20 @@ export interface PersonMyNumberTable {
   blind_index: string;
   updated_at: Generated<Date>;
   updated_by: string;
+}
+
+export interface RegistryEventTable {
+  event_id: string;
+  event_code: '11' | '12' | '13' | '14' | '15' | '21' | '22' | '23' | '24' | '25' | '26' | '31' | '32' | '33' | '34' | '35' | '36' | '37' | '38' | '41' | '42';
+  occurred_on: string;
+  reported_on: string | null;
+  atena_no: number;
+  content: unknown;
+  content_sha256: string;
+  source: 'file' | 'api';
+  job_run_id: string | null;
+  received_at: Generated<Date>;
+  received_by: string;
 }
 
 export interface RoleTable {
@@ -302,6 +318,16 @@ export interface StaffSessionTable {
   enrol_totp_secret_enc: string | null;
 }
 
+export interface SystemClientTable {
+  client_id: string;
+  name: string;
+  purpose: 'registry';
+  token_sha256: string;
+  created_at: Generated<Date>;
+  created_by: string;
+  disabled_at: Date | null;
+}
+
 export interface WebauthnCredentialTable {
   credential_id: string;
   staff_id: string;
@@ -309,6 +335,24 @@ export interface WebauthnCredentialTable {
   sign_count: Generated<number>;
   transports: Generated<string[]>;
   created_at: Generated<Date>;
+}
+
+export interface WorkItemTable {
+  work_item_id: Generated<number>;
+  kind: 'acquisition_candidate' | 'application_start_in_prefecture' | 'loss_candidate' | 'application_end_in_prefecture' | 'household_review' | 'certificate_reissue' | 'residence_review' | 'automatic_loss';
+  atena_no: number;
+  household_no: number | null;
+  event_id: string | null;
+  origin_key: string | null;
+  suggested_date: string | null;
+  basis: string;
+  eligibility_id: number | null;
+  status: Generated<'open' | 'done' | 'dismissed'>;
+  created_at: Generated<Date>;
+  created_by: string;
+  resolved_at: Date | null;
+  resolved_by: string | null;
+  resolution_note: string | null;
 }
 
 export interface DB {
@@ -332,10 +376,13 @@ export interface DB {
   person: PersonTable;
   person_history: PersonHistoryTable;
   person_my_number: PersonMyNumberTable;
+  registry_event: RegistryEventTable;
   role: RoleTable;
   role_permission: RolePermissionTable;
   staff: StaffTable;
   staff_role: StaffRoleTable;
   staff_session: StaffSessionTable;
+  system_client: SystemClientTable;
   webauthn_credential: WebauthnCredentialTable;
+  work_item: WorkItemTable;
 }

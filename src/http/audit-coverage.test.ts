@@ -32,6 +32,13 @@ const SAMPLES: Record<string, () => Sample> = {
   'POST /api/persons/:atenaNo/my-number/delete': () => ({ path: `/api/persons/${F.sato.mother}/my-number/delete`, body: { reason: '誤登録のため', jimu: 'nhi.eligibility' }, subjects: [F.sato.mother], status: [404, 409, 422] }),
   'POST /api/persons/:atenaNo/my-number/reveal': () => ({ path: `/api/persons/${F.yamada.wife}/my-number/reveal`, body: { jimu: 'nhi.eligibility', purpose: '資格確認のため' }, subjects: [F.yamada.wife], status: [404, 409] }),
   'POST /api/my-number/lookup': () => ({ path: '/api/my-number/lookup', body: { myNumber: fakeMyNumber(777), jimu: 'nhi.eligibility' } }),
+  'POST /api/registry/events': () => ({
+    path: '/api/registry/events',
+    body: { events: [{ event_id: 'COV-1', event_code: '31', occurred_on: '2026-11-01', atena_no: String(F.tanaka.person), area_code: '0101', banchi: '2-2' }] },
+    subjects: [F.tanaka.person],
+  }),
+  'GET /api/work-items': () => ({ path: '/api/work-items?status=open' }),
+  'POST /api/work-items/:workItemId/resolve': () => ({ path: '/api/work-items/999999/resolve', body: { status: 'done' }, status: [404] }),
   'GET /api/approvals': () => ({ path: '/api/approvals?status=pending' }),
   'POST /api/approvals/:changeId/approve': () => ({ path: `/api/approvals/${pendingIds.shift()}/approve`, body: {} }),
   'POST /api/approvals/:changeId/reject': () => ({ path: `/api/approvals/${pendingIds.shift()}/reject`, body: { note: '書類不備のため' } }),
@@ -80,9 +87,12 @@ describe('every business route answers only with an audit record naming its subj
       // The clerk enters, the supervisor decides: pick a holder of the permission, preferring kokuho01.
       const needed = guard.access === 'authenticated' ? 'approval' : guard.access; // approvals: the 係長 decides
       const holders = [...sessions.values()].filter((s) => s.permissions.has(needed as string));
-      expect(holders.length, key).toBeGreaterThan(0);
-      const { session } = holders[0]!;
-      await stepUp(session);
+      // A permission no staff member holds is a system client's (住基連携): it has no step-up to give.
+      const system = holders.length === 0 ? await f.systemSession() : undefined;
+      if (system) expect(system.permissions.has(needed as string), key).toBe(true);
+      else expect(holders.length, key).toBeGreaterThan(0);
+      const session = system ?? holders[0]!.session;
+      if (!system) await stepUp(session);
       const s = sample();
       const r = await session.request(method, s.path, method === 'GET' ? undefined : (s.body ?? {}));
       const text = await r.text();
@@ -104,7 +114,7 @@ describe('every business route answers only with an audit record naming its subj
     }
     // Every driven route answered 2xx, except the few whose sample is a known, recorded refusal.
     expect(successes + expectedRefusals).toBe(routes.size);
-    expect(expectedRefusals).toBeLessThanOrEqual(2);
+    expect(expectedRefusals).toBeLessThanOrEqual(3);
   });
 
   it('has no sample for a route that no longer exists', () => {

@@ -62,7 +62,8 @@ export function requireAccess(guard: RouteGuard): MiddlewareHandler<AppEnv> {
   async function guarded(c: Context<AppEnv>, next: () => Promise<void>) {
     if (access === 'public') return next();
     const actor = c.get('actor');
-    if (actor.kind !== 'staff') return errorJson(c, 401, 'unauthenticated', 'ログインしてください');
+    // A system client (住基) reaches only the business routes its permissions name; staff routes need a login.
+    if (actor.kind !== 'staff' && !(actor.kind === 'system' && isBusinessAccess(access))) return errorJson(c, 401, 'unauthenticated', 'ログインしてください');
     const deps = c.get('deps');
     const refuse = async (reason: string) =>
       deps.audit.appendAlone(deps.database.db, actor, {

@@ -95,6 +95,17 @@ export const sessionMiddleware: MiddlewareHandler<AppEnv> = async (c, next) => {
       }
     }
   }
+  // Another municipal system (住基) authenticates with its client token, never with a staff session.
+  const bearer = c.req.header('authorization');
+  if (bearer !== undefined && c.req.path.startsWith('/api/')) {
+    const m = /^Bearer ([A-Za-z0-9_-]{20,128})$/.exec(bearer);
+    const system = m ? await deps.registry.systemActor(m[1]!, info.ip) : null;
+    if (!system || actor.kind !== 'anonymous') {
+      await deps.audit.appendAlone(deps.database.db, actor, { functionCode: 'auth', action: 'system.token', outcome: 'denied', detail: { reason: system ? 'token_with_session' : 'invalid_token' }, correlationId: c.get('correlationId') });
+      return errorJson(c, 401, 'unauthenticated', 'システム利用者のトークンが正しくありません');
+    }
+    actor = system;
+  }
   c.set('actor', actor);
 
   if (UNSAFE.has(c.req.method) && c.req.path.startsWith('/api/')) {

@@ -5,7 +5,8 @@ import { AppError } from './errors.js';
 export const STEP_UP_WINDOW_MS = 5 * 60_000;
 
 export function stepUpIsRecent(actor: Actor, now = Date.now()): boolean {
-  if (actor.kind !== 'staff') return true; // operators act through audited CLI jobs
+  if (actor.kind === 'operator') return true; // operators act through audited CLI jobs
+  if (actor.kind !== 'staff') return false; // a system client has no second factor to give again
   return !!actor.stepUpAt && now - actor.stepUpAt.getTime() <= STEP_UP_WINDOW_MS;
 }
 

@@ -29,6 +29,14 @@ export type Actor =
       ip: null;
       terminal: string;
     }
+  | {
+      kind: 'system'; // another municipal system pushing data (住基), authenticated by its client token
+      id: string; // system:<client_id>
+      clientId: string;
+      permissions: ReadonlySet<Permission>;
+      ip: string | null;
+      terminal: null;
+    }
   | { kind: 'anonymous'; id: 'anonymous'; ip: string | null; terminal: string | null };
 
 const store = new AsyncLocalStorage<Actor>();
@@ -44,7 +52,7 @@ export function currentActor(): Actor {
 }
 
 export function actorLabel(a: Actor): string {
-  return a.kind === 'staff' ? `staff:${a.id}` : a.kind === 'operator' ? a.id : 'anonymous';
+  return a.kind === 'staff' ? `staff:${a.id}` : a.kind === 'operator' || a.kind === 'system' ? a.id : 'anonymous';
 }
 
 /** The identity a CLI command runs under; recorded in the audit trail like any staff member. */

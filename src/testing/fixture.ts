@@ -43,6 +43,8 @@ export interface Fixture {
   loginAll(): Promise<Map<string, { session: Session; permissions: Set<string> }>>;
   /** Log in any account (e.g. one a test created) with its password and TOTP secret. */
   loginWith(staffId: string, password: string, secret: string): Promise<Session>;
+  /** The resident registry's system client (住基連携): requests carry its bearer token, no cookie. Made once. */
+  systemSession(): Promise<Session & { permissions: Set<string> }>;
   close(): Promise<void>;
 }
 
@@ -116,7 +118,24 @@ export async function createFixture(): Promise<Fixture> {
     return sessions;
   }
 
-  return { deps, app, logs, totp, totpCode, login, loginAll, loginWith, close: drop };
+  let system: (Session & { permissions: Set<string> }) | undefined;
+  async function systemSession() {
+    if (system) return system;
+    const token = await deps.registry.addClient(operatorActor('fixture', new Set(['user.admin'])), 'juki-test', '住民記録システム(試験)');
+    const actor = (await deps.registry.systemActor(token, null))!;
+    const request = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
+      Promise.resolve(
+        app.request(path, {
+          method,
+          headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+          ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+        }),
+      );
+    system = { staffId: actor.id, cookie: '', csrf: '', request, permissions: new Set(actor.permissions) };
+    return system;
+  }
+
+  return { deps, app, logs, totp, totpCode, login, loginAll, loginWith, systemSession, close: drop };
 }
 
 /** The services of the composition root over `database`, as the server wires them. */

@@ -12,6 +12,7 @@ import { AuditPage } from './pages/AuditPage.js';
 import { SecurityKeyPage } from './pages/SecurityKeyPage.js';
 import { ApprovalsPage } from './pages/ApprovalsPage.js';
 import { AdminPage } from './pages/AdminPage.js';
+import { WorkItemsPage } from './pages/WorkItemsPage.js';
 
 type AuthState =
   | { status: 'loading' }
@@ -213,6 +214,8 @@ function renderRoute(route: Route, me: Me, key: number, updateMe: (patch: Partia
       return can(me, PERMISSION.audit) ? <AuditPage key={key} /> : <Forbidden />;
     case 'approvals':
       return decidesChanges(me) ? <ApprovalsPage key={key} me={me} /> : <Forbidden />;
+    case 'workItems':
+      return can(me, PERMISSION.eligibilityUpdate) ? <WorkItemsPage key={key} /> : <Forbidden />;
     case 'admin':
       return can(me, PERMISSION.userAdmin) ? <AdminPage key={key} me={me} /> : <Forbidden />;
     case 'securityKey':

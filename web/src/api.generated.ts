@@ -3937,6 +3937,263 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/registry/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 住基の異動を取り込む(住民記録システムのシステム利用者のみ。Authorization: Bearer <トークン>)
+         * @description 列は住基異動ファイルと同じ(docs/interfaces/registry-intake.md)。1回に1〜1,000件。1件でも誤りがあれば全件を取り込まず、誤りを件番号つきで返します。取込み済みの異動連番は同じ内容なら何もしません。
+         *
+         *     必要な権限: registry.intake (住基異動の取込み)
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        events: components["schemas"]["RegistryEventRecord"][];
+                    };
+                };
+            };
+            responses: {
+                /** @description 取り込みました(取込み済みの異動は skipped) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RegistryIntakeSummary"];
+                    };
+                };
+                /** @description 入力が不正です(項目ごとのメッセージ付き) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description ログインしていません */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 権限がありません */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 見つかりません */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/work-items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 作業項目の一覧(住基異動から生じた資格取得・喪失の候補、自動喪失の確認 等)
+         * @description 必要な権限: eligibility.update (資格更新)
+         */
+        get: {
+            parameters: {
+                query?: {
+                    kind?: "acquisition_candidate" | "application_start_in_prefecture" | "loss_candidate" | "application_end_in_prefecture" | "household_review" | "certificate_reissue" | "residence_review" | "automatic_loss";
+                    page?: number;
+                    pageSize?: number;
+                    status?: "open" | "done" | "dismissed";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description 作業項目 */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["WorkItem"][];
+                            page: number;
+                            pageSize: number;
+                            total: number;
+                        };
+                    };
+                };
+                /** @description 入力が不正です(項目ごとのメッセージ付き) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description ログインしていません */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 権限がありません */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 見つかりません */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/work-items/{workItemId}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 作業項目を閉じる(処理済み、または対象外。対象外は理由が必要)
+         * @description 必要な権限: eligibility.update (資格更新)
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    workItemId: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        note?: string | null;
+                        /** @enum {string} */
+                        status: "done" | "dismissed";
+                    };
+                };
+            };
+            responses: {
+                /** @description 閉じました */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            status: "done" | "dismissed";
+                            workItemId: number;
+                        };
+                    };
+                };
+                /** @description 入力が不正です(項目ごとのメッセージ付き) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description ログインしていません */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 権限がありません */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 見つかりません */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3945,7 +4202,7 @@ export interface components {
             action: string;
             actorId: string;
             /** @enum {string} */
-            actorKind: "staff" | "operator" | "anonymous";
+            actorKind: "staff" | "operator" | "system" | "anonymous";
             actorLabel: string;
             correlationId: string | null;
             detail: {
@@ -4076,7 +4333,7 @@ export interface components {
                  * @description 異動事由のコード(表示は changeReasonLabel)
                  * @enum {string|null}
                  */
-                changeReason: "moved_in" | "moved_in_from_abroad" | "moved_within" | "moved_out" | "moved_out_abroad" | "birth" | "death" | "household_split" | "household_merged" | "household_changed" | "recorded_ex_officio" | "removed_ex_officio" | "naturalized" | "corrected" | "other" | null;
+                changeReason: "moved_in" | "moved_in_from_abroad" | "moved_within" | "moved_out" | "moved_out_abroad" | "birth" | "death" | "household_split" | "household_merged" | "household_changed" | "recorded_ex_officio" | "removed_ex_officio" | "moved_out_planned" | "head_changed" | "name_changed" | "alias_changed" | "residence_changed" | "support_started" | "support_ended" | "naturalized" | "corrected" | "other" | null;
                 changeReasonLabel: string | null;
                 /** @enum {string} */
                 table: "person" | "household" | "household_member" | "nhi_eligibility";
@@ -4203,7 +4460,7 @@ export interface components {
                  * @description 異動事由のコード(表示は changeReasonLabel)
                  * @enum {string|null}
                  */
-                changeReason: "moved_in" | "moved_in_from_abroad" | "moved_within" | "moved_out" | "moved_out_abroad" | "birth" | "death" | "household_split" | "household_merged" | "household_changed" | "recorded_ex_officio" | "removed_ex_officio" | "naturalized" | "corrected" | "other" | null;
+                changeReason: "moved_in" | "moved_in_from_abroad" | "moved_within" | "moved_out" | "moved_out_abroad" | "birth" | "death" | "household_split" | "household_merged" | "household_changed" | "recorded_ex_officio" | "removed_ex_officio" | "moved_out_planned" | "head_changed" | "name_changed" | "alias_changed" | "residence_changed" | "support_started" | "support_ended" | "naturalized" | "corrected" | "other" | null;
                 changeReasonLabel: string | null;
                 recordedAt: string;
                 recordedBy: string;
@@ -4230,6 +4487,36 @@ export interface components {
             /** @enum {string} */
             sex: "male" | "female";
         };
+        RegistryEventRecord: {
+            alias_kana?: string | null;
+            alias_kanji?: string | null;
+            area_code?: string | null;
+            atena_no?: string | null;
+            banchi?: string | null;
+            birth_date?: string | null;
+            event_code?: string | null;
+            event_id?: string | null;
+            household_no?: string | null;
+            katagaki?: string | null;
+            name_kana?: string | null;
+            name_kanji?: string | null;
+            occurred_on?: string | null;
+            other_address?: string | null;
+            other_prefecture_code?: string | null;
+            relationship?: string | null;
+            reported_on?: string | null;
+            residence_expires_on?: string | null;
+            residence_status?: string | null;
+            resident_kind?: string | null;
+            sex?: string | null;
+        };
+        RegistryIntakeSummary: {
+            automatic: number;
+            events: number;
+            skipped: number;
+            taken: number;
+            workItems: number;
+        };
         StaffAccount: {
             activationExpiresAt: string | null;
             /** @description 初回登録コードでの本人登録(パスワード設定・ワンタイムパスワード登録)待ち */
@@ -4254,6 +4541,31 @@ export interface components {
             staffId: string;
             /** @enum {string} */
             status: "pending";
+        };
+        WorkItem: {
+            atenaNo: number;
+            basis: string;
+            birthDate: string;
+            createdAt: string;
+            createdByLabel: string;
+            eligibilityId: number | null;
+            eventId: string | null;
+            eventLabel: string | null;
+            householdNo: number | null;
+            /** @enum {string} */
+            kind: "acquisition_candidate" | "application_start_in_prefecture" | "loss_candidate" | "application_end_in_prefecture" | "household_review" | "certificate_reissue" | "residence_review" | "automatic_loss";
+            kindLabel: string;
+            nameKana: string;
+            nameKanji: string;
+            occurredOn: string | null;
+            reportedOn: string | null;
+            resolutionNote: string | null;
+            resolvedAt: string | null;
+            resolvedByLabel: string | null;
+            /** @enum {string} */
+            status: "open" | "done" | "dismissed";
+            suggestedDate: string | null;
+            workItemId: number;
         };
     };
     responses: never;

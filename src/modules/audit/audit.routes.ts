@@ -102,7 +102,7 @@ const AuditEvent = z
   .object({
     seq: z.number(),
     occurredAt: z.string(),
-    actorKind: z.enum(['staff', 'operator', 'anonymous']),
+    actorKind: z.enum(['staff', 'operator', 'system', 'anonymous']),
     actorId: z.string(),
     actorLabel: z.string(),
     functionCode: z.string(),

@@ -8,7 +8,7 @@ export const GENESIS_HASH = '0'.repeat(64);
 export interface AuditRecord {
   seq: number;
   occurredAt: string; // ISO-8601 UTC with milliseconds
-  actorKind: 'staff' | 'operator' | 'anonymous';
+  actorKind: 'staff' | 'operator' | 'system' | 'anonymous';
   actorId: string;
   sessionRef: string | null;
   terminal: string | null;

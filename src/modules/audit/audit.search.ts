@@ -30,7 +30,7 @@ export interface AuditFilters {
 export interface AuditEventItem {
   seq: number;
   occurredAt: string;
-  actorKind: 'staff' | 'operator' | 'anonymous';
+  actorKind: 'staff' | 'operator' | 'system' | 'anonymous';
   actorId: string;
   /** 「国保 太郎(kokuho01)」, 「一括処理: seed(root@host)」 (see access/who.ts). */
   actorLabel: string;

@@ -469,6 +469,33 @@ export class EligibilityService {
     return { eligibilityId: p.eligibilityId, newEligibilityId: newId, what };
   }
 
+  // ---- changes the law makes by itself (住基連携: death, 転出 out of the prefecture, 75歳到達) ----
+
+  /**
+   * A loss the law makes without a notification, applied by the system actor inside the caller's
+   * transaction through the same rules as a clerk's loss (checkPeriod): the current version is
+   * superseded by one with the 喪失日 and 事由. Refused (AppError 422) when the rules refuse it; the
+   * caller then leaves it to staff. Returns the new version's id.
+   */
+  async applyAutomaticLoss(tx: Kysely<DB>, input: { eligibilityId: number; lostOn: string; lossReason: LossReason; by: string }): Promise<number> {
+    const repo = new EligibilityRepository(tx);
+    const row = await repo.row(input.eligibilityId, true);
+    if (!row || row.superseded_at !== null) throw new AppError(409, 'changed_since_request', `資格履歴番号 ${input.eligibilityId} は既に置き換えられています`);
+    const person = await repo.person(Number(row.atena_no), true);
+    if (!person) throw new AppError(404, 'not_found', `宛名番号 ${row.atena_no} はありません`);
+    const current = await repo.currentRows(Number(row.atena_no), true);
+    const after = { acquiredOn: row.acquired_on, acquisitionReason: row.acquisition_reason, lostOn: input.lostOn, lossReason: input.lossReason };
+    const check = checkPeriod(after, person, others(current, input.eligibilityId), { today: todayInJapan() });
+    if (check.errors.length > 0) throw new AppError(422, 'rule_violation', errorsMessage(check.errors), check.errors);
+    const at = await repo.now();
+    await repo.supersede(input.eligibilityId, at);
+    return repo.insertVersion(
+      { atenaNo: Number(row.atena_no), householdNo: Number(row.household_no), insuredSymbol: row.insured_symbol, insuredNumber: row.insured_number, branchNo: row.branch_no, ...after },
+      at,
+      input.by,
+    );
+  }
+
   // ---- reading ----
 
   /**

@@ -106,6 +106,8 @@ export const MAX_LISTED_ERRORS = 200;
 
 export interface IntakeResult {
   events: RegistryEvent[];
+  /** The file line of each event (same index). */
+  lines: number[];
   errors: IntakeError[];
   /** All errors found (errors holds the first MAX_LISTED_ERRORS). */
   errorCount: number;
@@ -115,18 +117,19 @@ export interface IntakeResult {
 /** Decode, read and validate a whole file. Any error → the file must be rejected whole. */
 export function readIntakeFile(bytes: Uint8Array, opts: IntakeOptions): IntakeResult {
   const decoded = decodeIntakeFile(bytes);
-  if ('error' in decoded) return { events: [], errors: [decoded.error], errorCount: 1 };
+  if ('error' in decoded) return { events: [], lines: [], errors: [decoded.error], errorCount: 1 };
   const csv = readCsv(decoded.text);
-  if (csv.error) return { events: [], errors: [csv.error], errorCount: 1, encoding: decoded.encoding };
+  if (csv.error) return { events: [], lines: [], errors: [csv.error], errorCount: 1, encoding: decoded.encoding };
   const [header, ...lines] = csv.rows;
-  if (!header) return { events: [], errors: [{ line: 0, message: 'ファイルが空です(見出し行がありません)' }], errorCount: 1, encoding: decoded.encoding };
+  if (!header) return { events: [], lines: [], errors: [{ line: 0, message: 'ファイルが空です(見出し行がありません)' }], errorCount: 1, encoding: decoded.encoding };
   const expected = INTAKE_COLUMNS.join(',');
   if (header.fields.map((f) => f.trim()).join(',') !== expected) {
-    return { events: [], errors: [{ line: header.line, message: `見出し行が定義と一致しません。次の${INTAKE_COLUMNS.length}項目をこの順で記載してください: ${expected}` }], errorCount: 1, encoding: decoded.encoding };
+    return { events: [], lines: [], errors: [{ line: header.line, message: `見出し行が定義と一致しません。次の${INTAKE_COLUMNS.length}項目をこの順で記載してください: ${expected}` }], errorCount: 1, encoding: decoded.encoding };
   }
-  if (lines.length === 0) return { events: [], errors: [{ line: 0, message: '異動データが1件もありません' }], errorCount: 1, encoding: decoded.encoding };
+  if (lines.length === 0) return { events: [], lines: [], errors: [{ line: 0, message: '異動データが1件もありません' }], errorCount: 1, encoding: decoded.encoding };
   const all: IntakeError[] = [];
   const events: RegistryEvent[] = [];
+  const eventLines: number[] = [];
   const seen = new Map<string, number>();
   for (const row of lines) {
     if (row.fields.length !== INTAKE_COLUMNS.length) {
@@ -146,8 +149,9 @@ export function readIntakeFile(bytes: Uint8Array, opts: IntakeOptions): IntakeRe
     }
     seen.set(r.event.eventId, row.line);
     events.push(r.event);
+    eventLines.push(row.line);
   }
-  return { events: all.length ? [] : events, errors: all.slice(0, MAX_LISTED_ERRORS), errorCount: all.length, encoding: decoded.encoding };
+  return { events: all.length ? [] : events, lines: all.length ? [] : eventLines, errors: all.slice(0, MAX_LISTED_ERRORS), errorCount: all.length, encoding: decoded.encoding };
 }
 
 type FieldError = { column: string; message: string };

@@ -1,0 +1,208 @@
+/**
+ * 作業項目: what the resident registry's events opened for staff (資格取得・喪失の候補, 県内転入・転出,
+ * 世帯の見直し …) and the changes the law made by itself (死亡・県外転出・75歳到達 による自動喪失), listed
+ * for review. Each item shows the suggested action, its date and its legal basis; the clerk enters the
+ * 届 from the person's page and closes the item as 処理済み, or as 対象外 with the reason.
+ */
+import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from 'react';
+import { query, request, type ApiOk } from '../api.js';
+import { DateText } from '../dates.js';
+import { Link } from '../router.js';
+import { Badge, DoneNotice, ErrorMessage, PageHeading, SelectField, Spinner, TextField } from '../components/ui.js';
+import { Pager } from '../components/Pager.js';
+
+type WorkItemList = ApiOk<'/api/work-items'>;
+type WorkItem = WorkItemList['items'][number];
+type Status = WorkItem['status'];
+
+const PAGE_SIZE = 20;
+const STATUS_LABELS: Record<Status, string> = { open: '未処理', done: '処理済み', dismissed: '対象外' };
+
+export function WorkItemsPage(): ReactNode {
+  const [filter, setFilter] = useState<Status>('open');
+  const [shown, setShown] = useState<{ status: Status; page: number }>({ status: 'open', page: 1 });
+  const [data, setData] = useState<WorkItemList | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(true);
+  const [done, setDone] = useState<string | null>(null);
+
+  const load = useCallback(async (status: Status, page: number, signal?: AbortSignal): Promise<void> => {
+    setBusy(true);
+    try {
+      const r = await request<WorkItemList>('/api/work-items' + query({ status, page, pageSize: PAGE_SIZE }), signal ? { signal } : {});
+      setData(r);
+      setShown({ status, page: r.page });
+      setError(null);
+    } catch (e) {
+      if (e instanceof DOMException && e.name === 'AbortError') return;
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  }, []);
+
+  useEffect(() => {
+    const ac = new AbortController();
+    void load('open', 1, ac.signal);
+    return () => ac.abort();
+  }, [load]);
+
+  function submitFilter(e: FormEvent): void {
+    e.preventDefault();
+    setDone(null);
+    void load(filter, 1);
+  }
+
+  return (
+    <>
+      <PageHeading title="作業項目">作業項目（住基異動から）</PageHeading>
+      <form className="card form" onSubmit={submitFilter} noValidate aria-label="表示する作業項目">
+        <div className="form-grid">
+          <SelectField id="work-status" label="状態" value={filter} onChange={(v) => setFilter(v as Status)} options={(Object.keys(STATUS_LABELS) as Status[]).map((s) => ({ value: s, label: STATUS_LABELS[s] }))} />
+        </div>
+        <div className="form__actions">
+          <button type="submit" className="button button--secondary" disabled={busy}>
+            表示
+          </button>
+        </div>
+      </form>
+      <DoneNotice message={done} />
+      <ErrorMessage error={error} />
+      {data === null ? (
+        busy ? <Spinner /> : null
+      ) : (
+        <section aria-labelledby="work-list-heading" aria-busy={busy}>
+          <h2 id="work-list-heading">
+            {STATUS_LABELS[shown.status]}の作業項目<span className="subtitle">（{data.total.toLocaleString('ja-JP')}件）</span>
+          </h2>
+          {data.items.length === 0 ? (
+            <p data-testid="work-items-empty">{shown.status === 'open' ? '未処理の作業項目はありません。' : '該当する作業項目はありません。'}</p>
+          ) : (
+            <>
+              <ul className="change-list">
+                {data.items.map((w) => (
+                  <li key={w.workItemId}>
+                    <WorkItemCard
+                      item={w}
+                      onResolved={(status) => {
+                        setDone(`作業項目 ${w.workItemId} を${STATUS_LABELS[status]}にしました。`);
+                        void load(shown.status, shown.page);
+                      }}
+                    />
+                  </li>
+                ))}
+              </ul>
+              {data.total > data.pageSize ? (
+                <Pager page={shown.page} pageCount={Math.max(1, Math.ceil(data.total / data.pageSize))} hasNext={shown.page * data.pageSize < data.total} busy={busy} onPage={(p) => void load(shown.status, p)} label="作業項目のページ送り" />
+              ) : null}
+            </>
+          )}
+        </section>
+      )}
+    </>
+  );
+}
+
+function WorkItemCard({ item: w, onResolved }: { item: WorkItem; onResolved: (status: 'done' | 'dismissed') => void }): ReactNode {
+  const [note, setNote] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const id = `work-${w.workItemId}`;
+
+  async function resolve(status: 'done' | 'dismissed'): Promise<void> {
+    setBusy(true);
+    try {
+      await request(`/api/work-items/${w.workItemId}/resolve`, { method: 'POST', body: { status, note: note.trim() || null } });
+      onResolved(status);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <article className="card change" aria-labelledby={`${id}-heading`} data-testid="work-item" data-work-item-id={w.workItemId}>
+      <h3 id={`${id}-heading`} className="change__title">
+        作業項目 <span className="num">{w.workItemId}</span>：{w.kindLabel}{' '}
+        <Badge kind={w.status === 'open' ? 'warning' : w.status === 'done' ? 'ok' : 'muted'}>{STATUS_LABELS[w.status]}</Badge>
+      </h3>
+      <dl className="summary">
+        <div>
+          <dt>対象者</dt>
+          <dd>
+            <Link to={`/persons/${w.atenaNo}`}>
+              宛名番号 <span className="num">{w.atenaNo}</span>
+            </Link>{' '}
+            {w.nameKanji}（{w.nameKana}） 生年月日 <DateText value={w.birthDate} />
+          </dd>
+        </div>
+        {w.householdNo !== null ? (
+          <div>
+            <dt>世帯</dt>
+            <dd>
+              <Link to={`/households/${w.householdNo}`}>
+                世帯番号 <span className="num">{w.householdNo}</span>
+              </Link>
+            </dd>
+          </div>
+        ) : null}
+        <div>
+          <dt>きっかけ</dt>
+          <dd>
+            {w.eventLabel ?? '—'}
+            {w.occurredOn ? (
+              <>
+                （異動日 <DateText value={w.occurredOn} />
+                {w.reportedOn ? (
+                  <>
+                    、届出日 <DateText value={w.reportedOn} />
+                  </>
+                ) : null}
+                ）
+              </>
+            ) : null}
+          </dd>
+        </div>
+        <div>
+          <dt>{w.kind === 'automatic_loss' ? '適用した喪失日' : '候補日'}</dt>
+          <dd>
+            <DateText value={w.suggestedDate} />
+          </dd>
+        </div>
+        <div>
+          <dt>法的根拠</dt>
+          <dd>{w.basis}</dd>
+        </div>
+        <div>
+          <dt>作成</dt>
+          <dd>
+            {w.createdByLabel}（<DateText value={w.createdAt} />）
+          </dd>
+        </div>
+        {w.status !== 'open' ? (
+          <div>
+            <dt>処理</dt>
+            <dd>
+              {w.resolvedByLabel}（<DateText value={w.resolvedAt} />）{w.resolutionNote ? `：${w.resolutionNote}` : ''}
+            </dd>
+          </div>
+        ) : null}
+      </dl>
+      {w.status === 'open' ? (
+        <div className="change__decision">
+          <TextField id={`${id}-note`} label="メモ（対象外のときは理由）" value={note} onChange={setNote} maxLength={200} />
+          <ErrorMessage error={error} />
+          <div className="form__actions">
+            <button type="button" className="button" disabled={busy} onClick={() => void resolve('done')}>
+              処理済みにする
+            </button>
+            <button type="button" className="button button--secondary" disabled={busy} onClick={() => void resolve('dismissed')}>
+              対象外にする
+            </button>
+          </div>
+        </div>
+      ) : null}
+    </article>
+  );
+}
