@@ -337,9 +337,14 @@ async function factsOn(tx: Kysely<DB>, e: RegistryEvent): Promise<EventFacts> {
 }
 
 async function addWorkItem(ctx: ApplyContext, e: RegistryEvent, w: { kind: string; suggestedDate: string | null; basis: string; eligibilityId: number | null }): Promise<number> {
+  // The household the item concerns: the event's, or the one the person was last a member of.
+  const householdNo =
+    e.householdNo ??
+    (await ctx.tx.selectFrom('household_member').select('household_no').where('atena_no', '=', e.atenaNo).orderBy('valid_from', 'desc').executeTakeFirst())?.household_no ??
+    null;
   const r = await ctx.tx
     .insertInto('work_item')
-    .values({ kind: w.kind as never, atena_no: e.atenaNo, household_no: e.householdNo, event_id: e.eventId, suggested_date: w.suggestedDate, basis: w.basis, eligibility_id: w.eligibilityId, created_by: ctx.by })
+    .values({ kind: w.kind as never, atena_no: e.atenaNo, household_no: householdNo, event_id: e.eventId, suggested_date: w.suggestedDate, basis: w.basis, eligibility_id: w.eligibilityId, created_by: ctx.by })
     .returning('work_item_id')
     .executeTakeFirstOrThrow();
   return Number(r.work_item_id);
