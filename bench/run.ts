@@ -1,5 +1,7 @@
 /**
- * Benchmark runner: `tsx bench/run.ts [seed] [search] [login-flood] [http]` (default: all, in that order).
+ * Benchmark runner: `tsx bench/run.ts [seed] [search] [login-flood] [http] [registry]` (default: all, in that order).
+ *
+ * registry: 住基 intake, a day event by event and a year as files (see registry.bench.ts).
  *
  * http: audited searches over HTTP against the server in its own process (see http.bench.ts).
  *
@@ -31,6 +33,7 @@ import { seedBench } from './seed.bench.js';
 import { searchBench } from './search.bench.js';
 import { loginFloodBench } from './login-flood.bench.js';
 import { httpBench } from './http.bench.js';
+import { registryBench } from './registry.bench.js';
 import { PgCpuSampler, type PgCpu } from './pg-cpu.js';
 
 export interface BenchMetric {
@@ -77,7 +80,7 @@ export interface Bench {
   run(ctx: BenchContext): Promise<BenchOutcome>;
 }
 
-const BENCHES: readonly Bench[] = [seedBench, searchBench, loginFloodBench, httpBench];
+const BENCHES: readonly Bench[] = [seedBench, searchBench, loginFloodBench, httpBench, registryBench];
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const envInt = (name: string, fallback: number) => {
