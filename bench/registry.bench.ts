@@ -25,6 +25,8 @@ interface Candidate {
   atenaNo: number;
   householdNo: number;
   head: boolean;
+  /** Recorded by an event of the bench on the events' day: not removed or moved again that day. */
+  fresh?: boolean;
 }
 
 class EventMaker {
@@ -50,6 +52,7 @@ class EventMaker {
       const i = this.rng.int(0, this.pool.length - 1);
       const c = this.pool[i]!;
       if (nonHead && c.head) continue;
+      if ((remove || nonHead) && c.fresh) continue;
       if (remove) {
         this.pool[i] = this.pool[this.pool.length - 1]!;
         this.pool.pop();
@@ -76,7 +79,7 @@ class EventMaker {
       const kind = this.rng.int(0, 9);
       const code = kind < 5 ? '11' : kind < 9 ? '12' : '13';
       const pref = code === '11' ? '13' : code === '12' ? '11' : '';
-      this.pool.push({ atenaNo: a, householdNo: h, head: true });
+      this.pool.push({ atenaNo: a, householdNo: h, head: true, fresh: true });
       return { ...base, ...person(a, h, '世帯主', '1990-04-01'), event_code: code, other_address: '前住所', other_prefecture_code: pref };
     }
     if (r < 60) {
@@ -88,7 +91,7 @@ class EventMaker {
     if (r < 66) {
       const parent = this.take(false);
       const a = this.nextAtena++;
-      this.pool.push({ atenaNo: a, householdNo: parent.householdNo, head: false });
+      this.pool.push({ atenaNo: a, householdNo: parent.householdNo, head: false, fresh: true });
       return { ...base, ...person(a, parent.householdNo, '子', this.day), event_code: '14' };
     }
     if (r < 72) {
@@ -98,7 +101,7 @@ class EventMaker {
     if (r < 82) {
       const c = this.take(true, true);
       const h = this.nextHousehold++;
-      this.pool.push({ atenaNo: c.atenaNo, householdNo: h, head: true });
+      this.pool.push({ atenaNo: c.atenaNo, householdNo: h, head: true, fresh: true });
       return { ...base, event_code: '32', atena_no: String(c.atenaNo), household_no: String(h), relationship: '世帯主' };
     }
     const c = this.take(false);

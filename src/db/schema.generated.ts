@@ -49,6 +49,12 @@ export interface AuditSealCheckpointTable {
   signature: string;
 }
 
+export interface ExportLineTable {
+  run_id: string;
+  seq: number;
+  line: string;
+}
+
 export interface GrantLogTable {
   grant_log_id: Generated<number>;
   staff_id: string;
@@ -361,6 +367,7 @@ export interface DB {
   audit_event: AuditEventTable;
   audit_seal: AuditSealTable;
   audit_seal_checkpoint: AuditSealCheckpointTable;
+  export_line: ExportLineTable;
   grant_log: GrantLogTable;
   household: HouseholdTable;
   household_history: HouseholdHistoryTable;

@@ -2,6 +2,7 @@ import { defineModule } from '../../platform/module.js';
 import { eligibilityPermissions } from './eligibility.permissions.js';
 import { EligibilityService } from './eligibility.service.js';
 import { registerEligibilityRoutes } from './eligibility.routes.js';
+import { eligibilityCommands } from './eligibility.cli.js';
 
 /** 資格管理: NHI acquisition, loss, correction and deletion with legal dates, through four-eyes. */
 export const eligibilityModule = defineModule({
@@ -10,6 +11,7 @@ export const eligibilityModule = defineModule({
   permissions: eligibilityPermissions,
   services: (core) => ({ eligibility: new EligibilityService(core.database.db, core.audit, core.approvals) }),
   routes: registerEligibilityRoutes,
+  cli: eligibilityCommands,
   approvalKinds: (s) => s.eligibility.approvalKinds(),
   fieldLabels: {
     eligibilityId: '資格履歴番号',

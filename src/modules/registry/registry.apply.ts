@@ -289,7 +289,9 @@ async function joinHousehold(ctx: ApplyContext, e: RegistryEvent, reason: Change
 async function leaveHousehold(ctx: ApplyContext, e: RegistryEvent, from: string, reason: ChangeReason) {
   const current = await ctx.tx.selectFrom('household_member').selectAll().where('atena_no', '=', e.atenaNo).where('valid_to', 'is', null).forUpdate().executeTakeFirst();
   if (!current) return;
-  if (current.valid_from >= from) throw new EventRejection(e.eventId, `異動日(${d(e.occurredOn)})が世帯への記載日(${d(current.valid_from)})より前です`);
+  if (current.valid_from >= from) {
+    throw new EventRejection(e.eventId, `異動日(${d(e.occurredOn)})の時点で世帯に記載されていません(世帯への記載日 ${d(current.valid_from)})。記載と同じ日の消除は、記載の異動を取り消してから記載してください`);
+  }
   await ctx.tx.updateTable('household_member').set({ valid_to: from, change_reason: reason, updated_by: ctx.by }).where('member_id', '=', current.member_id).execute();
   await dissolveIfEmpty(ctx, Number(current.household_no), from, reason);
 }

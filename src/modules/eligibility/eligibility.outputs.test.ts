@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createFixture, FIXTURE, type Fixture } from '../../testing/fixture.js';
+import { operatorActor } from '../../security/actor.js';
+import { INTAKE_COLUMNS, type IntakeColumn } from '../registry/registry-events.js';
+import { FEEDBACK_HEADER, HOUSEHOLDS_HEADER, runOutput } from './eligibility.outputs.js';
+
+const F = FIXTURE;
+let f: Fixture;
+const dir = mkdtempSync(path.join(tmpdir(), 'kokuho-outputs-'));
+const actor = (job: string) => operatorActor(job, new Set(['eligibility.update']));
+const lines = (file: string) => readFileSync(file, 'utf8').trimEnd().split('\r\n');
+
+beforeAll(async () => {
+  f = await createFixture();
+});
+afterAll(async () => f?.close());
+
+describe('資格管理 outputs (registry feedback, 国保連合会 extract)', () => {
+  it('the first run lists every person with 資格, each with the household members and the 擬制世帯主', async () => {
+    const out = path.join(dir, 'households-1.csv');
+    const r = await runOutput(f.deps, 'rengokai-households', { actor: actor('rengokai-households'), outputFile: out });
+    const [header, ...rows] = lines(out);
+    expect(header).toBe(HOUSEHOLDS_HEADER);
+    // The Satos: the mother is insured, the head is not (擬制世帯主, head = 2, no 資格).
+    const sato = rows.filter((l) => l.startsWith(`${F.sato.household},`));
+    expect(sato).toEqual([expect.stringMatching(new RegExp(`^${F.sato.household},${F.sato.mother},川1,.*,2010-04-01,,,0,1$`)), expect.stringMatching(new RegExp(`^${F.sato.household},${F.sato.head},,,,サトウ　ケン,1980-11-20,1,,,,2,0$`))]);
+    expect(rows.filter((l) => l.startsWith(`${F.yamada.household},`)).length).toBe(3);
+    expect(r.counts).toMatchObject({ pseudo_heads: 1 });
+    // No address leaves through the extract.
+    expect(readFileSync(out, 'utf8')).not.toMatch(/みどり町|さくら台|1-2-3|4-5-6/);
+    expect(await f.deps.database.db.selectFrom('export_line').selectAll().execute()).toEqual([]);
+  });
+
+  it('the next run lists only what changed since: a death from the registry, with the rest of that household', async () => {
+    const row = (v: Partial<Record<IntakeColumn, string>>) => INTAKE_COLUMNS.map((c) => v[c] ?? '').join(',');
+    const file = new TextEncoder().encode([INTAKE_COLUMNS.join(','), row({ event_id: 'OUT-1', event_code: '25', occurred_on: '2026-11-20', atena_no: String(F.yamada.wife) })].join('\n'));
+    const beforeImport = new Date().toISOString();
+    await f.deps.registry.importFile(operatorActor('registry-import', new Set(['registry.intake'])), file, { fileName: 'd.csv' });
+
+    const out = path.join(dir, 'households-2.csv');
+    await runOutput(f.deps, 'rengokai-households', { actor: actor('rengokai-households'), outputFile: out });
+    const rows = lines(out).slice(1);
+    expect(rows.map((l) => l.split(',').slice(0, 2).join(','))).toEqual([`${F.yamada.household},${F.yamada.head}`, `${F.yamada.household},${F.yamada.wife}`, `${F.yamada.household},${F.yamada.child}`]);
+    const wife = rows.find((l) => l.split(',')[1] === String(F.yamada.wife))!.split(',');
+    expect([wife[9], wife[10], wife[12]]).toEqual(['2026-11-21', 'death', '1']);
+
+    const fb = path.join(dir, 'feedback.csv');
+    await runOutput(f.deps, 'registry-feedback', { actor: actor('registry-feedback'), outputFile: fb, since: beforeImport });
+    expect(lines(fb)).toEqual([FEEDBACK_HEADER, `${F.yamada.wife},0,2010-04-01,2026-11-21`]);
+  });
+
+  it('a run killed after its first chunk resumes to the same file as an uninterrupted run', async () => {
+    const since = '2000-01-01T00:00:00.000Z';
+    const whole = path.join(dir, 'whole.csv');
+    await runOutput(f.deps, 'registry-feedback', { actor: actor('registry-feedback'), outputFile: whole, since, chunkSize: 1 });
+    const killed = path.join(dir, 'killed.csv');
+    const first = runOutput(f.deps, 'registry-feedback', {
+      actor: actor('registry-feedback'),
+      outputFile: killed,
+      since,
+      chunkSize: 1,
+      onProgress: ({ done }) => {
+        if (done === 1) throw new Error('killed');
+      },
+    });
+    await expect(first).rejects.toThrow('killed');
+    const resumed = await runOutput(f.deps, 'registry-feedback', { actor: actor('registry-feedback'), outputFile: killed, since, chunkSize: 1 });
+    expect(resumed.resumed).toBe(true);
+    expect(readFileSync(killed, 'utf8')).toBe(readFileSync(whole, 'utf8'));
+    const audit = await f.deps.database.db.selectFrom('audit_event').select('action').where('action', '=', 'registry_feedback.write').execute();
+    expect(audit.length).toBeGreaterThan(0);
+  });
+});
