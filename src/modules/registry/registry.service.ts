@@ -8,7 +8,8 @@ import type { AuditRepository } from '../audit/audit.repository.js';
 import { birthdayAtAge, lateElderlyAge, todayInJapan } from '../eligibility/eligibility.rules.js';
 import { lateElderlyLoss, type WorkItemKind } from './intake-effects.rules.js';
 import { readIntakeFile, validateEventRecord, type IntakeError, type IntakeOptions } from './intake-file.js';
-import { applyEvent, applyLossOrRefer, EventRejection, type AutomaticLossPort } from './registry.apply.js';
+import { applyLossOrRefer, type AutomaticLossPort } from './registry.apply.js';
+import { applyBatch } from './registry.bulk.js';
 import type { IntakeColumn, RegistryEvent } from './registry-events.js';
 
 /** The answer of a whole intake (file or API batch). */
@@ -115,48 +116,17 @@ export class RegistryService {
   }
 
   private async applyAll(ctx: UseCaseContext, events: readonly RegistryEvent[], lineOf: (i: number) => number, source: 'file' | 'api'): Promise<IntakeSummary> {
-    const by = actorLabel(ctx.actor);
-    const errors: IntakeError[] = [];
-    const rejectedPersons = new Set<number>();
-    let taken = 0;
-    let skipped = 0;
-    let automatic = 0;
-    let workItems = 0;
-    let pending: number[] = [];
-    let part = 0;
-    const flushAudit = async () => {
-      if (pending.length === 0) return;
-      part++;
-      await this.audit.append(ctx.tx, ctx.actor, { functionCode: 'registry.intake', action: `registry.${source === 'file' ? 'import_file' : 'push'}`, subjects: [...new Set(pending)], detail: { part }, correlationId: null });
-      pending = [];
-    };
-    for (let i = 0; i < events.length; i++) {
-      const e = events[i]!;
-      // After a rejected event, later events of the same person are not tried (they would fail for its sake).
-      if (rejectedPersons.has(e.atenaNo)) continue;
-      try {
-        const r = await applyEvent({ tx: ctx.tx, by, source, jobRunId: null, eligibility: this.eligibility }, e);
-        if (r.status === 'skipped') skipped++;
-        else {
-          taken++;
-          automatic += r.effects.filter((x) => x.kind === 'automatic_loss').length;
-          workItems += r.workItemIds.length;
-          pending.push(...r.subjects);
-          if (pending.length >= SUBJECTS_PER_RECORD) await flushAudit();
-        }
-      } catch (err) {
-        if (!(err instanceof EventRejection)) throw err;
-        rejectedPersons.add(e.atenaNo);
-        errors.push({ line: lineOf(i), message: err.problem });
-        if (errors.length >= 200) break;
-      }
+    const r = await applyBatch(ctx.tx, events, { by: actorLabel(ctx.actor), source, jobRunId: null, ...(this.opts.today ? { today: this.opts.today() } : {}) });
+    if (r.errors.length > 0) throw new IntakeRejected(r.errors.map((e) => ({ line: lineOf(e.index), message: e.message })), r.errors.length);
+    // One audit record per SUBJECTS_PER_RECORD persons (a year's file names ~800,000).
+    for (let i = 0, part = 1; i < r.subjects.length; i += SUBJECTS_PER_RECORD, part++) {
+      await this.audit.append(ctx.tx, ctx.actor, { functionCode: 'registry.intake', action: `registry.${source === 'file' ? 'import_file' : 'push'}`, subjects: r.subjects.slice(i, i + SUBJECTS_PER_RECORD), detail: { part }, correlationId: null });
     }
-    if (errors.length > 0) throw new IntakeRejected(errors, errors.length);
-    await flushAudit();
-    if (part > 0) ctx.skipSuccessRecord();
-    else ctx.detail({ taken: 0, skipped });
-    return { events: events.length, taken, skipped, automatic, workItems };
+    if (r.subjects.length > 0) ctx.skipSuccessRecord();
+    else ctx.detail({ taken: 0, skipped: r.skipped });
+    return { events: events.length, taken: r.taken, skipped: r.skipped, automatic: r.automatic, workItems: r.workItems };
   }
+
 }
 
 export interface AgeJobSummary {

@@ -1,0 +1,435 @@
+import { sql, type Kysely } from 'kysely';
+import type { DB } from '../../db/schema.js';
+import { kanaSearchKey, kanjiSearchKey } from '../../lib/kana.js';
+import { formatDateForClerk as d } from '../../lib/wareki.js';
+import { addDays, checkPeriod, errorsMessage, todayInJapan, type AcquisitionReason, type LossReason } from '../eligibility/eligibility.rules.js';
+import type { ChangeReason, Relationship } from '../person/person.rules.js';
+import { effectsOf, type Effect, type EventFacts } from './intake-effects.rules.js';
+import { CHANGE_REASON_OF, contentSha256, EventRejection, lossReasonOf, relationshipOf } from './registry.apply.js';
+import { REGISTRY_EVENT_KINDS, type RegistryEvent } from './registry-events.js';
+
+/**
+ * The registry intake as a whole batch: the events are applied in order to an in-memory image of the
+ * persons, households, memberships and 資格 periods they touch (read in a few queries), with the same
+ * checks and rules as one event at a time; the changes are then written with a few set-based statements
+ * per kind of row. A person changed by several events of the batch gets one UPDATE per event, in order
+ * ("waves"), so the history triggers keep every version. A 世帯主 set into a household that already has
+ * members forces the writes so far out first (the one-head index must see the old head leave first).
+ */
+
+/** The person columns the registry writes. */
+const PERSON_COLS = {
+  name_kanji: 'text', name_kana: 'text', name_kanji_key: 'text', name_kana_key: 'text', alias_kanji: 'text', alias_kana: 'text', alias_kanji_key: 'text', alias_kana_key: 'text',
+  birth_date: 'date', sex: 'text', resident_kind: 'text', resident_status: 'text', became_resident_on: 'date', area_code: 'text', banchi: 'text', katagaki: 'text', address_set_on: 'date',
+  previous_address: 'text', moved_out_to: 'text', moved_out_on: 'date', death_date: 'date', residence_status: 'text', residence_expires_on: 'date', dv_support: 'boolean',
+  valid_from: 'date', change_reason: 'text', reported_on: 'date', updated_by: 'text',
+} as const;
+type PersonCol = keyof typeof PERSON_COLS;
+type PersonRow = { atena_no: number } & { [K in PersonCol]: string | boolean | null };
+
+interface Member {
+  key: number; // member_id, or a negative temporary key until inserted
+  household_no: number;
+  atena_no: number;
+  relationship: Relationship;
+  member_order: number;
+  valid_from: string;
+  valid_to: string | null;
+  change_reason: ChangeReason;
+}
+type MemberOp = { kind: 'insert'; m: Member } | { kind: 'update'; m: Member };
+
+interface Period {
+  key: number; // eligibility_id, or negative until inserted
+  atena_no: number;
+  household_no: number;
+  insured_symbol: string;
+  insured_number: string;
+  branch_no: string;
+  acquired_on: string;
+  acquisition_reason: AcquisitionReason;
+  lost_on: string | null;
+  loss_reason: LossReason | null;
+  superseded: boolean;
+}
+
+export interface BulkResult {
+  taken: number;
+  skipped: number;
+  automatic: number;
+  workItems: number;
+  subjects: number[];
+  /** Rejected events by their index in the batch. */
+  errors: { index: number; message: string }[];
+}
+
+const jsonb = (rows: unknown[]) => sql`${JSON.stringify(rows)}::jsonb`;
+const recordset = (cols: Record<string, string>) => sql.raw(Object.entries(cols).map(([c, t]) => `${c} ${t}`).join(', '));
+
+export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[], opts: { by: string; source: 'file' | 'api'; jobRunId: string | null; today?: string }): Promise<BulkResult> {
+  const today = opts.today ?? todayInJapan();
+  const by = opts.by;
+  const errors: BulkResult['errors'] = [];
+  if (events.length === 0) return { taken: 0, skipped: 0, automatic: 0, workItems: 0, subjects: [], errors };
+
+  // ---- read what the batch touches ----
+  const ids = events.map((e) => e.eventId);
+  const seen = new Map((await tx.selectFrom('registry_event').select(['event_id', 'content_sha256']).where('event_id', 'in', ids).execute()).map((r) => [r.event_id, r.content_sha256]));
+  const atenas = [...new Set(events.map((e) => e.atenaNo))];
+  await sql`SELECT 1 FROM person WHERE atena_no = ANY(${atenas}::bigint[]) FOR UPDATE`.execute(tx);
+  const persons = new Map<number, PersonRow>();
+  for (const r of await tx.selectFrom('person').select(['atena_no', ...(Object.keys(PERSON_COLS) as PersonCol[])]).where('atena_no', 'in', atenas).execute()) {
+    persons.set(Number(r.atena_no), { ...(r as unknown as PersonRow), atena_no: Number(r.atena_no) });
+  }
+  const existedBefore = new Set(persons.keys());
+  const minDay = events.reduce((m, e) => (e.occurredOn < m ? e.occurredOn : m), events[0]!.occurredOn);
+  const householdsNamed = new Set<number>(events.flatMap((e) => (e.householdNo ? [e.householdNo] : [])));
+  const ownMembers = await tx.selectFrom('household_member').select('household_no').where('atena_no', 'in', atenas).where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>', minDay)])).execute();
+  for (const m of ownMembers) householdsNamed.add(Number(m.household_no));
+  const hhList = [...householdsNamed];
+  const members: Member[] = hhList.length
+    ? (await tx.selectFrom('household_member').selectAll().where('household_no', 'in', hhList).where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>', minDay)])).forUpdate().execute()).map((m) => ({
+        key: Number(m.member_id), household_no: Number(m.household_no), atena_no: Number(m.atena_no), relationship: m.relationship, member_order: m.member_order, valid_from: m.valid_from, valid_to: m.valid_to, change_reason: m.change_reason,
+      }))
+    : [];
+  const households = new Map<number, { dissolved_on: string | null }>();
+  if (hhList.length) for (const h of await tx.selectFrom('household').select(['household_no', 'dissolved_on']).where('household_no', 'in', hhList).forUpdate().execute()) households.set(Number(h.household_no), { dissolved_on: h.dissolved_on });
+  const areas = new Set<string>();
+  const areaCodes = [...new Set(events.flatMap((e) => (e.areaCode ? [e.areaCode] : [])))];
+  if (areaCodes.length) for (const a of await tx.selectFrom('address_area').select('area_code').where('area_code', 'in', areaCodes).execute()) areas.add(a.area_code);
+  const periodPersons = [...new Set([...atenas, ...members.map((m) => m.atena_no)])];
+  const periods: Period[] = (
+    await tx.selectFrom('nhi_eligibility').select(['eligibility_id', 'atena_no', 'household_no', 'insured_symbol', 'insured_number', 'branch_no', 'acquired_on', 'acquisition_reason', 'lost_on', 'loss_reason']).where('atena_no', 'in', periodPersons).where('superseded_at', 'is', null).execute()
+  ).map((p) => ({ ...p, key: Number(p.eligibility_id), atena_no: Number(p.atena_no), household_no: Number(p.household_no), superseded: false }));
+
+  // ---- pending writes ----
+  let tempKey = -1;
+  const personWrites: { row: PersonRow; insert: boolean }[] = [];
+  const householdInserts: { household_no: number; formed_on: string; valid_from: string; change_reason: ChangeReason; updated_by: string }[] = [];
+  const householdUpdates: { household_no: number; dissolved_on: string | null; valid_from: string; change_reason: ChangeReason }[] = [];
+  const memberOps: MemberOp[] = [];
+  const newEvents: RegistryEvent[] = [];
+  const workItems: { kind: string; atena_no: number; household_no: number | null; event_id: string; suggested_date: string | null; basis: string; eligibility_key: number | null }[] = [];
+  const supersede: number[] = [];
+  const newPeriods: Period[] = [];
+  const subjects = new Set<number>();
+  let skipped = 0;
+  let automatic = 0;
+  const realKeys = new Map<number, number>(); // temporary member key → member_id
+
+  const flushPersonsAndMembers = async () => {
+    await writePersons(tx, personWrites.splice(0));
+    if (householdInserts.length) await tx.insertInto('household').values(householdInserts.splice(0)).execute();
+    await writeMembers(tx, memberOps.splice(0), realKeys, by);
+  };
+
+  // After a rejected event, later events of the same person are not tried (they would fail for its sake).
+  const rejectedPersons = new Set<number>();
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i]!;
+    if (rejectedPersons.has(e.atenaNo)) continue;
+    const sha = contentSha256(e);
+    const prior = seen.get(e.eventId);
+    if (prior !== undefined) {
+      if (prior === sha) skipped++;
+      else errors.push({ index: i, message: `異動連番「${e.eventId}」は取込み済みですが、内容が異なります(同じ異動連番で別の内容は受け付けません)` });
+      continue;
+    }
+    try {
+      const reason = CHANGE_REASON_OF[e.eventCode];
+      const kind = REGISTRY_EVENT_KINDS[e.eventCode];
+      const person = persons.get(e.atenaNo);
+      const reject = (message: string): never => {
+        throw new EventRejection(e.eventId, message);
+      };
+      const requireArea = () => {
+        if (e.areaCode && !areas.has(e.areaCode)) reject(`町丁目コード ${e.areaCode} は住所コードの一覧にありません`);
+      };
+      const base = { valid_from: e.occurredOn, change_reason: reason, reported_on: e.reportedOn, updated_by: by };
+      const write = (changes: Partial<PersonRow>) => {
+        const row = { ...persons.get(e.atenaNo)!, ...changes, ...base } as PersonRow;
+        persons.set(e.atenaNo, row);
+        personWrites.push({ row, insert: false });
+      };
+      // Membership: what joinHousehold / leaveHousehold do, on the image.
+      const currentOf = (atena: number) => members.find((m) => m.atena_no === atena && m.valid_to === null);
+      const dissolveIfEmpty = (hh: number, on: string) => {
+        if (!members.some((m) => m.household_no === hh && m.valid_to === null)) {
+          households.set(hh, { dissolved_on: on });
+          householdUpdates.push({ household_no: hh, dissolved_on: on, valid_from: on, change_reason: reason });
+        }
+      };
+      const join = async () => {
+        const hh = e.householdNo!;
+        const relationship = relationshipOf(e.relationship!);
+        const h = households.get(hh);
+        if (!h) {
+          households.set(hh, { dissolved_on: null });
+          householdInserts.push({ household_no: hh, formed_on: e.occurredOn, valid_from: e.occurredOn, change_reason: reason, updated_by: by });
+        } else if (h.dissolved_on !== null) {
+          households.set(hh, { dissolved_on: null });
+          householdUpdates.push({ household_no: hh, dissolved_on: null, valid_from: e.occurredOn, change_reason: reason });
+        }
+        if (relationship === 'head') {
+          const head = members.find((m) => m.household_no === hh && m.valid_to === null && m.relationship === 'head');
+          if (head && head.atena_no !== e.atenaNo) reject(`世帯番号 ${hh} には世帯主(宛名番号 ${head.atena_no})がいます。先に元の世帯主の続柄を変更する異動を記載してください`);
+          // The one-head index must see earlier changes of this household (a head leaving) first.
+          if (members.some((m) => m.household_no === hh)) await flushPersonsAndMembers();
+        }
+        const current = currentOf(e.atenaNo);
+        if (current && current.household_no === hh && current.relationship === relationship) return;
+        if (current) {
+          if (current.valid_from > e.occurredOn) reject(`異動日(${d(e.occurredOn)})が現在の世帯への記載日(${d(current.valid_from)})より前です`);
+          const from = current.household_no;
+          if (current.valid_from === e.occurredOn) {
+            Object.assign(current, { household_no: hh, relationship, change_reason: reason });
+            memberOps.push({ kind: 'update', m: { ...current } });
+            if (from !== hh) dissolveIfEmpty(from, e.occurredOn);
+            return;
+          }
+          Object.assign(current, { valid_to: e.occurredOn, change_reason: reason });
+          memberOps.push({ kind: 'update', m: { ...current } });
+        }
+        const order = Math.max(0, ...members.filter((m) => m.household_no === hh && m.valid_to === null).map((m) => m.member_order));
+        const m: Member = { key: tempKey--, household_no: hh, atena_no: e.atenaNo, relationship, member_order: relationship === 'head' ? 1 : order + 1, valid_from: e.occurredOn, valid_to: null, change_reason: reason };
+        members.push(m);
+        memberOps.push({ kind: 'insert', m: { ...m } });
+        if (current && current.household_no !== hh) dissolveIfEmpty(current.household_no, e.occurredOn);
+      };
+      const leave = (from: string) => {
+        const current = currentOf(e.atenaNo);
+        if (!current) return;
+        if (current.valid_from >= from) reject(`異動日(${d(e.occurredOn)})の時点で世帯に記載されていません(世帯への記載日 ${d(current.valid_from)})。記載と同じ日の消除は、記載の異動を取り消してから記載してください`);
+        Object.assign(current, { valid_to: from, change_reason: reason });
+        memberOps.push({ kind: 'update', m: { ...current } });
+        dissolveIfEmpty(current.household_no, from);
+      };
+
+      if (kind.group === 'record') {
+        if (person && person.resident_status === 'resident') reject(`宛名番号 ${e.atenaNo} は既に住民として記載されています(${kind.label}できません)`);
+        if (person && person.resident_status === 'deceased') reject(`宛名番号 ${e.atenaNo} は死亡により消除されています`);
+        requireArea();
+        const row: PersonRow = {
+          atena_no: e.atenaNo,
+          name_kanji: e.nameKanji, name_kana: e.nameKana, name_kanji_key: kanjiSearchKey(e.nameKanji!), name_kana_key: kanaSearchKey(e.nameKana!),
+          alias_kanji: e.aliasKanji, alias_kana: e.aliasKana, alias_kanji_key: e.aliasKanji ? kanjiSearchKey(e.aliasKanji) : null, alias_kana_key: e.aliasKana ? kanaSearchKey(e.aliasKana) : null,
+          birth_date: e.birthDate, sex: e.sex, resident_kind: e.residentKind, resident_status: 'resident', became_resident_on: e.occurredOn, area_code: e.areaCode, banchi: e.banchi, katagaki: e.katagaki,
+          address_set_on: e.occurredOn, previous_address: e.otherAddress, moved_out_to: null, moved_out_on: null, death_date: person?.death_date ?? null, residence_status: e.residenceStatus, residence_expires_on: e.residenceExpiresOn,
+          dv_support: person?.dv_support ?? false, ...base,
+        };
+        persons.set(e.atenaNo, row);
+        personWrites.push({ row, insert: !person && !existedBefore.has(e.atenaNo) && !personWrites.some((w) => w.insert && w.row.atena_no === e.atenaNo) });
+        await join();
+      } else {
+        if (!person) reject(`宛名番号 ${e.atenaNo} の住民は記載されていません(先に記載の異動が必要です)`);
+        if (person!.resident_status !== 'resident') reject(`宛名番号 ${e.atenaNo} は住民ではありません(${person!.resident_status === 'deceased' ? '死亡' : '転出'}により消除済み)`);
+        switch (e.eventCode) {
+          case '21':
+          case '22':
+          case '24':
+          case '26':
+            write({ resident_status: 'moved_out', moved_out_on: e.occurredOn, moved_out_to: e.otherAddress });
+            leave(e.occurredOn);
+            break;
+          case '25':
+            write({ resident_status: 'deceased', death_date: e.occurredOn });
+            leave(addDays(e.occurredOn, 1));
+            break;
+          case '23':
+            write({ moved_out_on: e.occurredOn, moved_out_to: e.otherAddress });
+            break;
+          case '31':
+            requireArea();
+            write({ area_code: e.areaCode, banchi: e.banchi, katagaki: e.katagaki, address_set_on: e.occurredOn });
+            break;
+          case '32':
+          case '33':
+          case '34':
+          case '35':
+            write({});
+            await join();
+            break;
+          case '36':
+            write({ name_kanji: e.nameKanji, name_kana: e.nameKana, name_kanji_key: kanjiSearchKey(e.nameKanji!), name_kana_key: kanaSearchKey(e.nameKana!) });
+            break;
+          case '37':
+            write({ alias_kanji: e.aliasKanji, alias_kana: e.aliasKana, alias_kanji_key: e.aliasKanji ? kanjiSearchKey(e.aliasKanji) : null, alias_kana_key: e.aliasKana ? kanaSearchKey(e.aliasKana) : null });
+            break;
+          case '38':
+            write({ residence_status: e.residenceStatus, residence_expires_on: e.residenceExpiresOn });
+            break;
+          case '41':
+          case '42':
+            write({ dv_support: e.eventCode === '41' });
+            break;
+          default:
+            reject(`異動事由 ${e.eventCode} は記載の事由です`);
+        }
+      }
+
+      // 国保: the facts as of the event's day on the image, then the rules.
+      const day = e.occurredOn;
+      const live = (p: Period) => !p.superseded && p.acquired_on <= day && (p.lost_on === null || p.lost_on > day);
+      const period = periods.filter((p) => p.atena_no === e.atenaNo && live(p)).sort((a, b) => (a.acquired_on < b.acquired_on ? 1 : -1))[0] ?? null;
+      const hhOfDay =
+        e.householdNo ??
+        members.filter((m) => m.atena_no === e.atenaNo && m.valid_from <= day).sort((a, b) => (a.valid_from < b.valid_from ? 1 : -1))[0]?.household_no ??
+        null;
+      const householdInsured =
+        hhOfDay !== null && members.some((m) => m.household_no === hhOfDay && m.atena_no !== e.atenaNo && m.valid_from <= day && (m.valid_to === null || m.valid_to > day) && periods.some((p) => p.atena_no === m.atena_no && live(p)));
+      const facts: EventFacts = { period: period ? { eligibilityId: period.key, acquiredOn: period.acquired_on, lostOn: period.lost_on } : null, householdInsured, birthDate: (persons.get(e.atenaNo)?.birth_date as string | null) ?? null };
+      const lastHousehold = hhOfDay ?? members.filter((m) => m.atena_no === e.atenaNo).sort((a, b) => (a.valid_from < b.valid_from ? 1 : -1))[0]?.household_no ?? null;
+      for (const effect of effectsOf(e, facts) as Effect[]) {
+        if (effect.kind === 'automatic_loss') {
+          const p = period!;
+          const after = { acquiredOn: p.acquired_on, acquisitionReason: p.acquisition_reason, lostOn: effect.lostOn, lossReason: lossReasonOf(effect.lossReason) };
+          const pr = persons.get(e.atenaNo)!;
+          const others = periods.filter((o) => o.atena_no === e.atenaNo && !o.superseded && o !== p).map((o) => ({ eligibilityId: o.key, acquiredOn: o.acquired_on, lostOn: o.lost_on }));
+          const check = checkPeriod(after, { birthDate: pr.birth_date as string, deathDate: pr.death_date as string | null, movedOutOn: pr.moved_out_on as string | null, becameResidentOn: pr.became_resident_on as string | null }, others, { today });
+          if (check.errors.length === 0) {
+            p.superseded = true;
+            if (p.key > 0) supersede.push(p.key);
+            else newPeriods.splice(newPeriods.indexOf(p), 1);
+            const version: Period = { ...p, key: tempKey--, lost_on: effect.lostOn, loss_reason: after.lossReason, superseded: false };
+            periods.push(version);
+            newPeriods.push(version);
+            automatic++;
+            workItems.push({ kind: 'automatic_loss', atena_no: e.atenaNo, household_no: lastHousehold, event_id: e.eventId, suggested_date: effect.lostOn, basis: effect.basis, eligibility_key: version.key });
+          } else {
+            workItems.push({ kind: 'loss_candidate', atena_no: e.atenaNo, household_no: lastHousehold, event_id: e.eventId, suggested_date: effect.lostOn, basis: `${effect.basis}。自動では適用できませんでした: ${errorsMessage(check.errors)}`, eligibility_key: p.key });
+          }
+        } else {
+          workItems.push({ kind: effect.item, atena_no: e.atenaNo, household_no: lastHousehold, event_id: e.eventId, suggested_date: effect.suggestedDate, basis: effect.basis, eligibility_key: period?.key ?? null });
+        }
+      }
+      newEvents.push(e);
+      subjects.add(e.atenaNo);
+    } catch (err) {
+      if (!(err instanceof EventRejection)) throw err;
+      rejectedPersons.add(e.atenaNo);
+      errors.push({ index: i, message: err.problem });
+      if (errors.length >= 200) break;
+    }
+  }
+  if (errors.length > 0) return { taken: 0, skipped, automatic: 0, workItems: 0, subjects: [], errors };
+
+  // ---- write ----
+  for (let i = 0; i < newEvents.length; i += 2000) {
+    const part = newEvents.slice(i, i + 2000);
+    await tx
+      .insertInto('registry_event')
+      .values(part.map((e) => ({ event_id: e.eventId, event_code: e.eventCode, occurred_on: e.occurredOn, reported_on: e.reportedOn, atena_no: e.atenaNo, content: JSON.stringify(e), content_sha256: contentSha256(e), source: opts.source, job_run_id: opts.jobRunId, received_by: by })))
+      .execute();
+  }
+  await flushPersonsAndMembers();
+  await writeHouseholds(tx, householdUpdates, by);
+  const periodIds = new Map<number, number>();
+  if (supersede.length || newPeriods.length) {
+    const at = new Date(String((await sql<{ now: string }>`SELECT clock_timestamp() AS now`.execute(tx)).rows[0]!.now));
+    if (supersede.length) await tx.updateTable('nhi_eligibility').set({ superseded_at: at }).where('eligibility_id', 'in', supersede).where('superseded_at', 'is', null).execute();
+    for (const p of newPeriods) {
+      const r = await tx
+        .insertInto('nhi_eligibility')
+        .values({ atena_no: p.atena_no, household_no: p.household_no, insured_symbol: p.insured_symbol, insured_number: p.insured_number, branch_no: p.branch_no, acquired_on: p.acquired_on, acquisition_reason: p.acquisition_reason, lost_on: p.lost_on, loss_reason: p.loss_reason, recorded_at: at, updated_by: by })
+        .returning('eligibility_id')
+        .executeTakeFirstOrThrow();
+      periodIds.set(p.key, Number(r.eligibility_id));
+    }
+  }
+  for (let i = 0; i < workItems.length; i += 2000) {
+    await tx
+      .insertInto('work_item')
+      .values(workItems.slice(i, i + 2000).map(({ eligibility_key, ...w }) => ({ ...w, kind: w.kind as never, eligibility_id: eligibility_key === null ? null : eligibility_key > 0 ? eligibility_key : (periodIds.get(eligibility_key) ?? null), created_by: by })))
+      .execute();
+  }
+  return { taken: newEvents.length, skipped, automatic, workItems: workItems.length, subjects: [...subjects], errors };
+}
+
+/** Person versions in waves: the k-th version of each person in wave k (inserts for new persons). */
+async function writePersons(tx: Kysely<DB>, writes: { row: PersonRow; insert: boolean }[]) {
+  while (writes.length > 0) {
+    const wave: typeof writes = [];
+    const rest: typeof writes = [];
+    const inWave = new Set<number>();
+    for (const w of writes) {
+      if (inWave.has(w.row.atena_no)) rest.push(w);
+      else {
+        inWave.add(w.row.atena_no);
+        wave.push(w);
+      }
+    }
+    const cols = { atena_no: 'bigint', ...PERSON_COLS };
+    const names = sql.raw(Object.keys(cols).join(', '));
+    const inserts = wave.filter((w) => w.insert).map((w) => w.row);
+    const updates = wave.filter((w) => !w.insert).map((w) => w.row);
+    for (let i = 0; i < inserts.length; i += 2000) {
+      await sql`INSERT INTO person (${names}) SELECT ${names} FROM jsonb_to_recordset(${jsonb(inserts.slice(i, i + 2000))}) AS v(${recordset(cols)})`.execute(tx);
+    }
+    const set = sql.raw((Object.keys(PERSON_COLS) as PersonCol[]).map((c) => `${c} = v.${c}`).join(', '));
+    for (let i = 0; i < updates.length; i += 2000) {
+      await sql`UPDATE person p SET ${set} FROM jsonb_to_recordset(${jsonb(updates.slice(i, i + 2000))}) AS v(${recordset(cols)}) WHERE p.atena_no = v.atena_no`.execute(tx);
+    }
+    writes = rest;
+  }
+}
+
+/** Membership changes in waves (each row at most once per wave); inserted rows get their member_id for later waves. */
+async function writeMembers(tx: Kysely<DB>, ops: MemberOp[], realKeys: Map<number, number>, by: string) {
+  const cols = { member_id: 'bigint', household_no: 'bigint', atena_no: 'bigint', relationship: 'text', member_order: 'integer', valid_from: 'date', valid_to: 'date', change_reason: 'text', updated_by: 'text' };
+  while (ops.length > 0) {
+    const wave: MemberOp[] = [];
+    const rest: MemberOp[] = [];
+    const inWave = new Set<number>();
+    // A person's changes keep their order: once one waits for the next wave, the later ones wait too.
+    const waiting = new Set<number>();
+    for (const op of ops) {
+      if (inWave.has(op.m.key) || waiting.has(op.m.atena_no)) {
+        rest.push(op);
+        waiting.add(op.m.atena_no);
+      } else {
+        inWave.add(op.m.key);
+        wave.push(op);
+      }
+    }
+    const updates = wave.filter((o) => o.kind === 'update').map((o) => ({ ...o.m, member_id: o.m.key > 0 ? o.m.key : realKeys.get(o.m.key)!, updated_by: by }));
+    // Updates first: a membership ending makes room (one current membership per person, one head per household).
+    for (let i = 0; i < updates.length; i += 2000) {
+      await sql`UPDATE household_member hm SET household_no = v.household_no, relationship = v.relationship, valid_to = v.valid_to, change_reason = v.change_reason, updated_by = v.updated_by
+                 FROM jsonb_to_recordset(${jsonb(updates.slice(i, i + 2000))}) AS v(${recordset(cols)}) WHERE hm.member_id = v.member_id`.execute(tx);
+    }
+    const inserts = wave.filter((o) => o.kind === 'insert').map((o) => ({ ...o.m, updated_by: by }));
+    for (let i = 0; i < inserts.length; i += 2000) {
+      const part = inserts.slice(i, i + 2000);
+      const r = await sql<{ member_id: string; atena_no: string; valid_from: string }>`
+        INSERT INTO household_member (household_no, atena_no, relationship, member_order, valid_from, valid_to, change_reason, updated_by)
+        SELECT household_no, atena_no, relationship, member_order, valid_from, valid_to, change_reason, updated_by FROM jsonb_to_recordset(${jsonb(part)}) AS v(${recordset(cols)})
+        RETURNING member_id, atena_no, valid_from::text AS valid_from`.execute(tx);
+      const byKey = new Map(r.rows.map((x) => [`${x.atena_no}:${x.valid_from}`, Number(x.member_id)]));
+      for (const m of part) realKeys.set(m.key, byKey.get(`${m.atena_no}:${m.valid_from}`)!);
+    }
+    ops = rest;
+  }
+}
+
+/** Household dissolutions and revivals in waves (each household at most once per wave, in order). */
+async function writeHouseholds(tx: Kysely<DB>, updates: { household_no: number; dissolved_on: string | null; valid_from: string; change_reason: ChangeReason }[], by: string) {
+  const cols = { household_no: 'bigint', dissolved_on: 'date', valid_from: 'date', change_reason: 'text', updated_by: 'text' };
+  while (updates.length > 0) {
+    const wave: typeof updates = [];
+    const rest: typeof updates = [];
+    const inWave = new Set<number>();
+    for (const u of updates) {
+      if (inWave.has(u.household_no)) rest.push(u);
+      else {
+        inWave.add(u.household_no);
+        wave.push(u);
+      }
+    }
+    for (let i = 0; i < wave.length; i += 2000) {
+      const part = wave.slice(i, i + 2000).map((u) => ({ ...u, updated_by: by }));
+      await sql`UPDATE household h SET dissolved_on = v.dissolved_on, valid_from = v.valid_from, change_reason = v.change_reason, updated_by = v.updated_by
+                 FROM jsonb_to_recordset(${jsonb(part)}) AS v(${recordset(cols)}) WHERE h.household_no = v.household_no`.execute(tx);
+    }
+    updates = rest;
+  }
+}
