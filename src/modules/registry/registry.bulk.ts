@@ -97,10 +97,29 @@ export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[
   const areas = new Set<string>();
   const areaCodes = [...new Set(events.flatMap((e) => (e.areaCode ? [e.areaCode] : [])))];
   if (areaCodes.length) for (const a of await tx.selectFrom('address_area').select('area_code').where('area_code', 'in', areaCodes).execute()) areas.add(a.area_code);
+  // Indexes of the image (the batch may name tens of thousands of persons).
+  const byAtena = new Map<number, Member[]>();
+  const byHousehold = new Map<number, Member[]>();
+  const push = <K, V>(map: Map<K, V[]>, k: K, v: V) => {
+    const list = map.get(k);
+    if (list) list.push(v);
+    else map.set(k, [v]);
+  };
+  const index = (m: Member) => {
+    push(byAtena, m.atena_no, m);
+    push(byHousehold, m.household_no, m);
+  };
+  for (const m of members) index(m);
+  const ofAtena = (a: number) => byAtena.get(a) ?? [];
+  const ofHousehold = (h: number) => byHousehold.get(h) ?? [];
   const periodPersons = [...new Set([...atenas, ...members.map((m) => m.atena_no)])];
   const periods: Period[] = (
     await tx.selectFrom('nhi_eligibility').select(['eligibility_id', 'atena_no', 'household_no', 'insured_symbol', 'insured_number', 'branch_no', 'acquired_on', 'acquisition_reason', 'lost_on', 'loss_reason']).where('atena_no', 'in', periodPersons).where('superseded_at', 'is', null).execute()
   ).map((p) => ({ ...p, key: Number(p.eligibility_id), atena_no: Number(p.atena_no), household_no: Number(p.household_no), superseded: false }));
+  const periodsBy = new Map<number, Period[]>();
+  for (const p of periods) push(periodsBy, p.atena_no, p);
+  const periodsOf = (a: number) => periodsBy.get(a) ?? [];
+  const insertedHere = new Set<number>();
 
   // ---- pending writes ----
   let tempKey = -1;
@@ -152,9 +171,9 @@ export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[
         personWrites.push({ row, insert: false });
       };
       // Membership: what joinHousehold / leaveHousehold do, on the image.
-      const currentOf = (atena: number) => members.find((m) => m.atena_no === atena && m.valid_to === null);
+      const currentOf = (atena: number) => ofAtena(atena).find((m) => m.valid_to === null);
       const dissolveIfEmpty = (hh: number, on: string) => {
-        if (!members.some((m) => m.household_no === hh && m.valid_to === null)) {
+        if (!ofHousehold(hh).some((m) => m.valid_to === null)) {
           households.set(hh, { dissolved_on: on });
           householdUpdates.push({ household_no: hh, dissolved_on: on, valid_from: on, change_reason: reason });
         }
@@ -171,10 +190,10 @@ export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[
           householdUpdates.push({ household_no: hh, dissolved_on: null, valid_from: e.occurredOn, change_reason: reason });
         }
         if (relationship === 'head') {
-          const head = members.find((m) => m.household_no === hh && m.valid_to === null && m.relationship === 'head');
+          const head = ofHousehold(hh).find((m) => m.valid_to === null && m.relationship === 'head');
           if (head && head.atena_no !== e.atenaNo) reject(`世帯番号 ${hh} には世帯主(宛名番号 ${head.atena_no})がいます。先に元の世帯主の続柄を変更する異動を記載してください`);
           // The one-head index must see earlier changes of this household (a head leaving) first.
-          if (members.some((m) => m.household_no === hh)) await flushPersonsAndMembers();
+          if (ofHousehold(hh).length > 0) await flushPersonsAndMembers();
         }
         const current = currentOf(e.atenaNo);
         if (current && current.household_no === hh && current.relationship === relationship) return;
@@ -182,6 +201,10 @@ export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[
           if (current.valid_from > e.occurredOn) reject(`異動日(${d(e.occurredOn)})が現在の世帯への記載日(${d(current.valid_from)})より前です`);
           const from = current.household_no;
           if (current.valid_from === e.occurredOn) {
+            if (from !== hh) {
+              byHousehold.set(from, ofHousehold(from).filter((m) => m !== current));
+              push(byHousehold, hh, current);
+            }
             Object.assign(current, { household_no: hh, relationship, change_reason: reason });
             memberOps.push({ kind: 'update', m: { ...current } });
             if (from !== hh) dissolveIfEmpty(from, e.occurredOn);
@@ -190,9 +213,9 @@ export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[
           Object.assign(current, { valid_to: e.occurredOn, change_reason: reason });
           memberOps.push({ kind: 'update', m: { ...current } });
         }
-        const order = Math.max(0, ...members.filter((m) => m.household_no === hh && m.valid_to === null).map((m) => m.member_order));
+        const order = Math.max(0, ...ofHousehold(hh).filter((m) => m.valid_to === null).map((m) => m.member_order));
         const m: Member = { key: tempKey--, household_no: hh, atena_no: e.atenaNo, relationship, member_order: relationship === 'head' ? 1 : order + 1, valid_from: e.occurredOn, valid_to: null, change_reason: reason };
-        members.push(m);
+        index(m);
         memberOps.push({ kind: 'insert', m: { ...m } });
         if (current && current.household_no !== hh) dissolveIfEmpty(current.household_no, e.occurredOn);
       };
@@ -218,7 +241,9 @@ export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[
           dv_support: person?.dv_support ?? false, ...base,
         };
         persons.set(e.atenaNo, row);
-        personWrites.push({ row, insert: !person && !existedBefore.has(e.atenaNo) && !personWrites.some((w) => w.insert && w.row.atena_no === e.atenaNo) });
+        const insert = !person && !existedBefore.has(e.atenaNo) && !insertedHere.has(e.atenaNo);
+        if (insert) insertedHere.add(e.atenaNo);
+        personWrites.push({ row, insert });
         await join();
       } else {
         if (!person) reject(`宛名番号 ${e.atenaNo} の住民は記載されていません(先に記載の異動が必要です)`);
@@ -270,28 +295,28 @@ export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[
       // 国保: the facts as of the event's day on the image, then the rules.
       const day = e.occurredOn;
       const live = (p: Period) => !p.superseded && p.acquired_on <= day && (p.lost_on === null || p.lost_on > day);
-      const period = periods.filter((p) => p.atena_no === e.atenaNo && live(p)).sort((a, b) => (a.acquired_on < b.acquired_on ? 1 : -1))[0] ?? null;
+      const period = periodsOf(e.atenaNo).filter(live).sort((a, b) => (a.acquired_on < b.acquired_on ? 1 : -1))[0] ?? null;
       const hhOfDay =
         e.householdNo ??
-        members.filter((m) => m.atena_no === e.atenaNo && m.valid_from <= day).sort((a, b) => (a.valid_from < b.valid_from ? 1 : -1))[0]?.household_no ??
+        ofAtena(e.atenaNo).filter((m) => m.valid_from <= day).sort((a, b) => (a.valid_from < b.valid_from ? 1 : -1))[0]?.household_no ??
         null;
       const householdInsured =
-        hhOfDay !== null && members.some((m) => m.household_no === hhOfDay && m.atena_no !== e.atenaNo && m.valid_from <= day && (m.valid_to === null || m.valid_to > day) && periods.some((p) => p.atena_no === m.atena_no && live(p)));
+        hhOfDay !== null && ofHousehold(hhOfDay).some((m) => m.atena_no !== e.atenaNo && m.valid_from <= day && (m.valid_to === null || m.valid_to > day) && periodsOf(m.atena_no).some(live));
       const facts: EventFacts = { period: period ? { eligibilityId: period.key, acquiredOn: period.acquired_on, lostOn: period.lost_on } : null, householdInsured, birthDate: (persons.get(e.atenaNo)?.birth_date as string | null) ?? null };
-      const lastHousehold = hhOfDay ?? members.filter((m) => m.atena_no === e.atenaNo).sort((a, b) => (a.valid_from < b.valid_from ? 1 : -1))[0]?.household_no ?? null;
+      const lastHousehold = hhOfDay ?? [...ofAtena(e.atenaNo)].sort((a, b) => (a.valid_from < b.valid_from ? 1 : -1))[0]?.household_no ?? null;
       for (const effect of effectsOf(e, facts) as Effect[]) {
         if (effect.kind === 'automatic_loss') {
           const p = period!;
           const after = { acquiredOn: p.acquired_on, acquisitionReason: p.acquisition_reason, lostOn: effect.lostOn, lossReason: lossReasonOf(effect.lossReason) };
           const pr = persons.get(e.atenaNo)!;
-          const others = periods.filter((o) => o.atena_no === e.atenaNo && !o.superseded && o !== p).map((o) => ({ eligibilityId: o.key, acquiredOn: o.acquired_on, lostOn: o.lost_on }));
+          const others = periodsOf(e.atenaNo).filter((o) => !o.superseded && o !== p).map((o) => ({ eligibilityId: o.key, acquiredOn: o.acquired_on, lostOn: o.lost_on }));
           const check = checkPeriod(after, { birthDate: pr.birth_date as string, deathDate: pr.death_date as string | null, movedOutOn: pr.moved_out_on as string | null, becameResidentOn: pr.became_resident_on as string | null }, others, { today });
           if (check.errors.length === 0) {
             p.superseded = true;
             if (p.key > 0) supersede.push(p.key);
             else newPeriods.splice(newPeriods.indexOf(p), 1);
             const version: Period = { ...p, key: tempKey--, lost_on: effect.lostOn, loss_reason: after.lossReason, superseded: false };
-            periods.push(version);
+            push(periodsBy, version.atena_no, version);
             newPeriods.push(version);
             automatic++;
             workItems.push({ kind: 'automatic_loss', atena_no: e.atenaNo, household_no: lastHousehold, event_id: e.eventId, suggested_date: effect.lostOn, basis: effect.basis, eligibility_key: version.key });
