@@ -339,12 +339,12 @@ export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[
   if (errors.length > 0) return { taken: 0, skipped, automatic: 0, workItems: 0, subjects: [], errors };
 
   // ---- write ----
-  for (let i = 0; i < newEvents.length; i += 2000) {
-    const part = newEvents.slice(i, i + 2000);
-    await tx
-      .insertInto('registry_event')
-      .values(part.map((e) => ({ event_id: e.eventId, event_code: e.eventCode, occurred_on: e.occurredOn, reported_on: e.reportedOn, atena_no: e.atenaNo, content: JSON.stringify(e), content_sha256: contentSha256(e), source: opts.source, job_run_id: opts.jobRunId, received_by: by })))
-      .execute();
+  const eventCols = { event_id: 'text', event_code: 'text', occurred_on: 'date', reported_on: 'date', atena_no: 'bigint', content: 'jsonb', content_sha256: 'text' };
+  for (let i = 0; i < newEvents.length; i += 5000) {
+    const part = newEvents.slice(i, i + 5000).map((e) => ({ event_id: e.eventId, event_code: e.eventCode, occurred_on: e.occurredOn, reported_on: e.reportedOn, atena_no: e.atenaNo, content: e, content_sha256: contentSha256(e) }));
+    await sql`INSERT INTO registry_event (event_id, event_code, occurred_on, reported_on, atena_no, content, content_sha256, source, job_run_id, received_by)
+              SELECT event_id, event_code, occurred_on, reported_on, atena_no, content, content_sha256, ${opts.source}, ${opts.jobRunId}, ${by}
+                FROM jsonb_to_recordset(${jsonb(part)}) AS v(${recordset(eventCols)})`.execute(tx);
   }
   await flushPersonsAndMembers();
   await writeHouseholds(tx, householdUpdates, by);
