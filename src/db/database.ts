@@ -1,6 +1,7 @@
 import { Kysely, Migrator, PostgresDialect, sql, type DatabaseConnection, type Dialect, type Driver, type MigrationProvider, type TransactionSettings } from 'kysely';
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
 import { KyselyPGlite } from 'kysely-pglite';
+import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { pipeline } from 'node:stream/promises';
@@ -188,12 +189,20 @@ function lockDataDir(dataDir: string): () => void {
   return () => rmSync(lock, { force: true });
 }
 
+/**
+ * The PostgreSQL extensions the schema uses, built into PGlite's WebAssembly (every PGlite the system
+ * opens passes them, or a data directory with the extension cannot be read): btree_gist for the
+ * exclusion constraint of nhi_eligibility (no two current periods of one person overlap).
+ */
+export const PGLITE_EXTENSIONS = { btree_gist };
+
 async function openPglite(opts: OpenOptions): Promise<Database> {
   if (opts.dataDir) mkdirSync(opts.dataDir, { recursive: true });
   const unlock = opts.dataDir ? lockDataDir(opts.dataDir) : () => undefined;
   const client = new PGlite({
     ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
     ...(opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {}),
+    extensions: PGLITE_EXTENSIONS,
     parsers: {
       [DATE_OID]: (v: string) => v,
       [INT8_OID]: (v: string) => Number(v),

@@ -49,6 +49,14 @@ export interface AuditSealCheckpointTable {
   signature: string;
 }
 
+export interface BranchNoAssignmentTable {
+  insured_symbol: string;
+  insured_number: string;
+  branch_no: string;
+  atena_no: number;
+  assigned_at: Generated<Date>;
+}
+
 export interface ExportLineTable {
   run_id: string;
   seq: number;
@@ -157,13 +165,17 @@ export interface NhiEligibilityTable {
   insured_number: string;
   branch_no: string;
   acquired_on: string;
-  acquisition_reason: 'moved_in' | 'left_employee_insurance' | 'birth' | 'welfare_ended' | 'foreigner_moved_in' | 'other';
+  acquisition_reason: 'moved_in' | 'moved_in_within_prefecture' | 'left_employee_insurance' | 'left_national_health_union' | 'birth' | 'welfare_ended' | 'late_elderly_withdrawn' | 'foreigner_moved_in' | 'residence_status_gained' | 'other';
   lost_on: string | null;
-  loss_reason: 'moved_out' | 'death' | 'joined_employee_insurance' | 'late_elderly' | 'welfare_started' | 'other' | null;
+  loss_reason: 'moved_out' | 'moved_out_within_prefecture' | 'death' | 'joined_employee_insurance' | 'joined_national_health_union' | 'late_elderly' | 'late_elderly_disability' | 'welfare_started' | 'residence_status_excluded' | 'ex_officio' | 'other' | null;
   recorded_at: Generated<Date>;
   superseded_at: Date | null;
   updated_at: Generated<Date>;
   updated_by: string;
+  acquisition_reported_on: string | null;
+  loss_reported_on: string | null;
+  acquisition_retroactive: Generated<boolean>;
+  loss_retroactive: Generated<boolean>;
 }
 
 export interface NhiEligibilityHistoryTable {
@@ -233,6 +245,7 @@ export interface PersonTable {
   updated_by: string;
   residence_status: string | null;
   residence_expires_on: string | null;
+  moved_out_destination: 'other_prefecture' | 'within_prefecture' | 'abroad' | null;
 }
 
 export interface PersonHistoryTable {
@@ -367,6 +380,7 @@ export interface DB {
   audit_event: AuditEventTable;
   audit_seal: AuditSealTable;
   audit_seal_checkpoint: AuditSealCheckpointTable;
+  branch_no_assignment: BranchNoAssignmentTable;
   export_line: ExportLineTable;
   grant_log: GrantLogTable;
   household: HouseholdTable;

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { Kysely, PostgresDialect } from 'kysely';
 import { PGlite } from '@electric-sql/pglite';
 import { KyselyPGlite } from 'kysely-pglite';
-import { openDatabase, type Database } from './database.js';
+import { openDatabase, PGLITE_EXTENSIONS, type Database } from './database.js';
 import { testTemplates } from '../testing/templates.js';
 
 export interface TestDatabase {
@@ -49,7 +49,7 @@ export async function openTestDatabase(template: string | undefined = testTempla
 export async function openEmptyTestDatabase(): Promise<{ db: Kysely<object>; drop(): Promise<void> }> {
   const url = process.env.DATABASE_URL;
   if (!url) {
-    const client = new PGlite();
+    const client = new PGlite({ extensions: PGLITE_EXTENSIONS });
     await client.waitReady;
     const db = new Kysely<object>({ dialect: new KyselyPGlite(client).dialect });
     return { db, drop: () => db.destroy().then(() => (client.closed ? undefined : client.close())) };

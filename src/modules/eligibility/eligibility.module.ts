@@ -20,6 +20,7 @@ export const eligibilityModule = defineModule({
     lostOn: '資格喪失日',
     lossReason: '資格喪失事由',
     reportedOn: '届出日',
+    occurredOn: '事由発生日',
     asOf: '時点',
   },
 });

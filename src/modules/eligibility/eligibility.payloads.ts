@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ACQUISITION_REASON_CODES, LOSS_REASON_CODES } from './eligibility.rules.js';
+import { ACQUISITION_REASON_CODES, LOSS_REASON_CODES, MOVED_OUT_DESTINATIONS, type MovedOutDestination } from './eligibility.rules.js';
 
 const AcquisitionReasonSchema = z.enum(ACQUISITION_REASON_CODES);
 const LossReasonSchema = z.enum(LOSS_REASON_CODES);
@@ -14,6 +14,8 @@ export const PersonSeenSchema = z.object({
   birthDate: z.string(),
   deathDate: z.string().nullable(),
   movedOutOn: z.string().nullable(),
+  /** Absent in changes entered before the registry said where a 転出 went (read as null). */
+  movedOutDestination: z.enum(Object.keys(MOVED_OUT_DESTINATIONS) as [MovedOutDestination, ...MovedOutDestination[]]).nullable().optional(),
   becameResidentOn: z.string().nullable(),
   residentStatus: z.string(),
 });
@@ -33,6 +35,8 @@ export const AcquirePayloadSchema = z.object({
   acquiredOn: z.string(),
   acquisitionReason: AcquisitionReasonSchema,
   reportedOn: z.string().nullable(),
+  /** 事由発生日 (退職日, 保護廃止日 …), when entered. */
+  occurredOn: z.string().nullable().optional(),
   person: PersonSeenSchema,
   /** Set by the apply step: the version it recorded. */
   appliedEligibilityId: z.number().int().optional(),
@@ -48,6 +52,9 @@ export const PeriodPayloadSchema = z.object({
   /** null for a deletion. */
   after: PeriodStateSchema.nullable(),
   reason: z.string().optional(),
+  /** A loss: its 届出日 and 事由発生日 (社保の資格取得日, 保護開始日 …), when entered. */
+  reportedOn: z.string().nullable().optional(),
+  occurredOn: z.string().nullable().optional(),
   appliedEligibilityId: z.number().int().optional(),
 });
 export type PeriodPayload = z.infer<typeof PeriodPayloadSchema>;

@@ -1,12 +1,12 @@
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { DB, NhiEligibilityTable } from '../../db/schema.js';
-import type { AcquisitionReason, LossReason, PersonFacts } from './eligibility.rules.js';
+import type { AcquisitionReason, LossReason, MovedOutDestination, PersonFacts } from './eligibility.rules.js';
 
 type Q = Kysely<DB> | Transaction<DB>;
 
 const ROW_COLUMNS = [
   'eligibility_id', 'atena_no', 'household_no', 'insured_symbol', 'insured_number', 'branch_no', 'acquired_on', 'acquisition_reason',
-  'lost_on', 'loss_reason', 'recorded_at', 'superseded_at', 'updated_at', 'updated_by',
+  'lost_on', 'loss_reason', 'acquisition_reported_on', 'loss_reported_on', 'acquisition_retroactive', 'loss_retroactive', 'recorded_at', 'superseded_at', 'updated_at', 'updated_by',
 ] as const;
 
 /** A stored version of a 資格 period, as read. */
@@ -23,6 +23,10 @@ const toRow = (r: Record<(typeof ROW_COLUMNS)[number], unknown>): EligibilityRow
   acquisition_reason: r.acquisition_reason as AcquisitionReason,
   lost_on: (r.lost_on as string | null) ?? null,
   loss_reason: (r.loss_reason as LossReason | null) ?? null,
+  acquisition_reported_on: (r.acquisition_reported_on as string | null) ?? null,
+  loss_reported_on: (r.loss_reported_on as string | null) ?? null,
+  acquisition_retroactive: r.acquisition_retroactive === true,
+  loss_retroactive: r.loss_retroactive === true,
   recorded_at: new Date(r.recorded_at as string | Date),
   superseded_at: r.superseded_at ? new Date(r.superseded_at as string | Date) : null,
   updated_at: new Date(r.updated_at as string | Date),
@@ -40,6 +44,11 @@ export interface NewVersion {
   acquisitionReason: AcquisitionReason;
   lostOn: string | null;
   lossReason: LossReason | null;
+  /** 届出日 of the acquisition / the loss, and whether each came after the deadline (遡及). */
+  acquisitionReportedOn: string | null;
+  lossReportedOn: string | null;
+  acquisitionRetroactive: boolean;
+  lossRetroactive: boolean;
 }
 
 /** Reads and bitemporal writes of nhi_eligibility. Writes never edit legal dates in place. */
@@ -49,7 +58,7 @@ export class EligibilityRepository {
   async person(atenaNo: number, lock = false): Promise<(PersonFacts & { atenaNo: number; nameKanji: string; residentStatus: string }) | undefined> {
     let q = this.db
       .selectFrom('person')
-      .select(['atena_no', 'name_kanji', 'birth_date', 'death_date', 'moved_out_on', 'became_resident_on', 'resident_status'])
+      .select(['atena_no', 'name_kanji', 'birth_date', 'death_date', 'moved_out_on', 'moved_out_destination', 'became_resident_on', 'resident_status'])
       .where('atena_no', '=', atenaNo);
     if (lock) q = q.forUpdate();
     const p = await q.executeTakeFirst();
@@ -60,6 +69,7 @@ export class EligibilityRepository {
       birthDate: p.birth_date,
       deathDate: p.death_date,
       movedOutOn: p.moved_out_on,
+      movedOutDestination: (p.moved_out_destination as MovedOutDestination | null) ?? null,
       becameResidentOn: p.became_resident_on,
       residentStatus: p.resident_status,
     };
@@ -169,6 +179,10 @@ export class EligibilityRepository {
         acquisition_reason: v.acquisitionReason,
         lost_on: v.lostOn,
         loss_reason: v.lossReason,
+        acquisition_reported_on: v.acquisitionReportedOn,
+        loss_reported_on: v.lossReportedOn,
+        acquisition_retroactive: v.acquisitionRetroactive,
+        loss_retroactive: v.lossRetroactive,
         recorded_at: at,
         updated_by: by,
       })

@@ -65,6 +65,10 @@ const Version = z
     lostOn: z.string().nullable(),
     lossReason: z.enum(LOSS_REASON_CODES).nullable(),
     lossReasonLabel: z.string().nullable(),
+    acquisitionReportedOn: z.string().nullable().openapi({ description: '資格取得の届出日' }),
+    lossReportedOn: z.string().nullable().openapi({ description: '資格喪失の届出日' }),
+    acquisitionRetroactive: z.boolean().openapi({ description: '遡及: 資格取得の届出が期限(14日)を過ぎていた(賦課が見直す)' }),
+    lossRetroactive: z.boolean().openapi({ description: '遡及: 資格喪失の届出が期限(14日)を過ぎていた(賦課が見直す)' }),
     recordedAt: z.string(),
     recordedBy: z.string(),
     recordedByLabel: z.string(),
@@ -77,7 +81,14 @@ const Version = z
   .openapi('EligibilityVersion');
 
 const Accepted = z
-  .object({ changeId: z.number(), kind: z.string(), status: z.literal('pending'), warnings: z.array(z.string()), message: z.string() })
+  .object({
+    changeId: z.number(),
+    kind: z.string(),
+    status: z.literal('pending'),
+    warnings: z.array(z.string()),
+    retroactive: z.object({ acquisition: z.boolean(), loss: z.boolean() }).openapi({ description: '遡及: 届出日が届出期限(国保法 §9、14日)を過ぎている' }),
+    message: z.string(),
+  })
   .openapi('EligibilityChangeAccepted');
 
 const reasons = defineRoute({
@@ -147,7 +158,15 @@ const acquire = defineRoute({
   summary: '資格取得を申請する(入力者以外の承認者が確認して反映。被保険者証記号・番号・枝番は承認時に割り当て)',
   request: {
     params: z.object({ atenaNo }),
-    ...body(z.object({ householdNo, acquiredOn: isoDate, acquisitionReason, reportedOn: isoDate.optional() })),
+    ...body(
+      z.object({
+        householdNo,
+        acquiredOn: isoDate,
+        acquisitionReason,
+        reportedOn: isoDate.optional().openapi({ description: '届出日(14日を過ぎると遡及として記録)' }),
+        occurredOn: isoDate.optional().openapi({ description: '事由発生日(退職日・保護廃止日・国保組合の資格喪失日・障害認定の撤回日・在留資格の取得日)。資格取得日と照合します' }),
+      }),
+    ),
   },
   responses: { 202: json(Accepted, '承認待ちとして受け付けました'), 409: Conflict, 422: Unprocessable, ...ErrorResponses },
 });
@@ -158,7 +177,17 @@ const loss = defineRoute({
   access: 'eligibility.update',
   tags: ['資格'],
   summary: '資格喪失を申請する(入力者以外の承認者が確認して反映)',
-  request: { params: z.object({ eligibilityId }), ...body(z.object({ lostOn: isoDate, lossReason })) },
+  request: {
+    params: z.object({ eligibilityId }),
+    ...body(
+      z.object({
+        lostOn: isoDate,
+        lossReason,
+        reportedOn: isoDate.optional().openapi({ description: '資格喪失の届出日(14日を過ぎると遡及として記録)' }),
+        occurredOn: isoDate.optional().openapi({ description: '事由発生日(社保の資格取得日・保護開始日・国保組合の資格取得日・後期の資格取得日・在留資格の変更日)。資格喪失日と照合します' }),
+      }),
+    ),
+  },
   responses: { 202: json(Accepted, '承認待ちとして受け付けました'), 409: Conflict, 422: Unprocessable, ...ErrorResponses },
 });
 
@@ -212,7 +241,7 @@ export function registerEligibilityRoutes(app: OpenAPIHono<AppEnv>): void {
     const r = await c.get('deps').eligibility.requestAcquire(
       c.get('actor'),
       atenaNo,
-      { householdNo: b.householdNo, acquiredOn: b.acquiredOn, acquisitionReason: b.acquisitionReason, reportedOn: b.reportedOn ?? null },
+      { householdNo: b.householdNo, acquiredOn: b.acquiredOn, acquisitionReason: b.acquisitionReason, reportedOn: b.reportedOn ?? null, occurredOn: b.occurredOn ?? null },
       c.get('correlationId'),
     );
     return c.json({ ...r, message: accepted('資格取得', r.changeId) }, 202);
@@ -221,7 +250,12 @@ export function registerEligibilityRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(loss, async (c) => {
     const { eligibilityId } = c.req.valid('param');
     const b = c.req.valid('json');
-    const r = await c.get('deps').eligibility.requestLoss(c.get('actor'), eligibilityId, b, c.get('correlationId'));
+    const r = await c.get('deps').eligibility.requestLoss(
+      c.get('actor'),
+      eligibilityId,
+      { lostOn: b.lostOn, lossReason: b.lossReason, reportedOn: b.reportedOn ?? null, occurredOn: b.occurredOn ?? null },
+      c.get('correlationId'),
+    );
     return c.json({ ...r, message: accepted('資格喪失', r.changeId) }, 202);
   });
 

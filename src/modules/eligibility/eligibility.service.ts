@@ -29,6 +29,8 @@ import {
   todayInJapan,
   type AcquisitionReason,
   type LossReason,
+  type CheckOptions,
+  type PeriodCheck,
   type PersonFacts,
   type RuleResult,
 } from './eligibility.rules.js';
@@ -52,6 +54,17 @@ export interface AcquireInput {
   acquiredOn: string;
   acquisitionReason: AcquisitionReason;
   reportedOn: string | null;
+  /** 事由発生日 (退職日, 保護廃止日 …): the rules check the 資格取得日 against it. */
+  occurredOn?: string | null;
+}
+
+export interface LossInput {
+  lostOn: string;
+  lossReason: LossReason;
+  /** 資格喪失の届出日. */
+  reportedOn?: string | null;
+  /** 事由発生日 (社保の資格取得日, 保護開始日 …). */
+  occurredOn?: string | null;
 }
 
 export interface CorrectInput {
@@ -65,11 +78,17 @@ const seenOf = (p: PersonFacts & { residentStatus: string }): PersonSeen => ({
   birthDate: p.birthDate,
   deathDate: p.deathDate,
   movedOutOn: p.movedOutOn,
+  movedOutDestination: p.movedOutDestination ?? null,
   becameResidentOn: p.becameResidentOn,
   residentStatus: p.residentStatus,
 });
 const sameSeen = (a: PersonSeen, b: PersonSeen) =>
-  a.birthDate === b.birthDate && a.deathDate === b.deathDate && a.movedOutOn === b.movedOutOn && a.becameResidentOn === b.becameResidentOn && a.residentStatus === b.residentStatus;
+  a.birthDate === b.birthDate &&
+  a.deathDate === b.deathDate &&
+  a.movedOutOn === b.movedOutOn &&
+  (a.movedOutDestination ?? null) === (b.movedOutDestination ?? null) &&
+  a.becameResidentOn === b.becameResidentOn &&
+  a.residentStatus === b.residentStatus;
 
 const stateOf = (r: EligibilityRow): PeriodState => ({ acquiredOn: r.acquired_on, acquisitionReason: r.acquisition_reason, lostOn: r.lost_on, lossReason: r.loss_reason });
 
@@ -82,6 +101,30 @@ const others = (rows: EligibilityRow[], exceptId: number | null) =>
 
 const numberText = (r: { insured_symbol: string; insured_number: string; branch_no: string }) => `${r.insured_symbol} ${r.insured_number} 枝番${r.branch_no}`;
 const periodText = (s: PeriodState) => `${d(s.acquiredOn)}〜${s.lostOn ? d(s.lostOn) : ''}`;
+
+/**
+ * What the rules are told of a new version of `row`: the acquisition's 届出日 as stored, and the loss's —
+ * the new one for a loss request, the stored one while the 喪失日 stays, none when the loss is cancelled.
+ */
+function checkOptionsFor(row: EligibilityRow, after: PeriodState, loss: { reportedOn: string | null; occurredOn: string | null } | undefined): CheckOptions {
+  return {
+    today: todayInJapan(),
+    reportedOn: row.acquisition_reported_on,
+    lossReportedOn: loss ? loss.reportedOn : after.lostOn !== null && after.lostOn === row.lost_on ? row.loss_reported_on : null,
+    lossOccurredOn: loss?.occurredOn ?? null,
+  };
+}
+
+/** The 届出日 columns of the new version, and whether each is 遡及 (from the rules' check). */
+function reportedFor(row: EligibilityRow, after: PeriodState, loss: { reportedOn: string | null } | undefined, check: PeriodCheck) {
+  const lossReportedOn = loss ? loss.reportedOn : after.lostOn !== null && after.lostOn === row.lost_on ? row.loss_reported_on : null;
+  return {
+    acquisitionReportedOn: row.acquisition_reported_on,
+    lossReportedOn,
+    acquisitionRetroactive: row.acquisition_reported_on !== null && check.retroactive.acquisition,
+    lossRetroactive: lossReportedOn !== null && check.retroactive.loss,
+  };
+}
 
 const CHANGED_SINCE_REQUEST = 'この変更の入力後に資格または住民記録が変更されています。この変更は却下し、改めて入力してください';
 
@@ -208,6 +251,7 @@ export class EligibilityService {
       const check = checkPeriod({ acquiredOn: input.acquiredOn, acquisitionReason: input.acquisitionReason, lostOn: null, lossReason: null }, person, others(current, null), {
         today: todayInJapan(),
         reportedOn: input.reportedOn,
+        acquisitionOccurredOn: input.occurredOn ?? null,
       });
       this.refuseOnErrors(check);
       const number = await repo.householdNumber(input.householdNo);
@@ -221,27 +265,28 @@ export class EligibilityService {
         notes: [
           { label: '被保険者', value: `${person.nameKanji}(宛名番号 ${atenaNo}、生年月日 ${d(person.birthDate)})` },
           { label: '被保険者証記号・番号', value: number ? `${number.symbol} ${number.number}(世帯の記号・番号。枝番は承認時に割り当て)` : '承認時に新しく割り当て' },
-          ...(input.reportedOn ? [{ label: '届出日', value: d(input.reportedOn) }] : []),
+          ...(input.occurredOn ? [{ label: '事由発生日', value: d(input.occurredOn) }] : []),
+          ...(input.reportedOn ? [{ label: '届出日', value: `${d(input.reportedOn)}${check.retroactive.acquisition ? '(遡及: 届出期限後)' : ''}` }] : []),
           { label: '根拠', value: reason.basis },
         ],
         meta: { householdNo: String(input.householdNo) },
       };
-      const payload: AcquirePayload = { ...input, person: seenOf(person) };
+      const payload: AcquirePayload = { ...input, occurredOn: input.occurredOn ?? null, person: seenOf(person) };
       const changeId = await this.approvals.submit(tx, actor, {
         kind,
         atenaNo,
         payload: payload as unknown as Record<string, unknown>,
         summary,
         warnings: check.warnings,
-        auditDetail: { householdNo: input.householdNo, acquiredOn: input.acquiredOn, acquisitionReason: input.acquisitionReason },
+        auditDetail: { householdNo: input.householdNo, acquiredOn: input.acquiredOn, acquisitionReason: input.acquisitionReason, reportedOn: input.reportedOn, retroactive: check.retroactive.acquisition },
         correlationId,
       });
-      return { changeId, kind, status: 'pending' as const, warnings: check.warnings };
+      return { changeId, kind, status: 'pending' as const, warnings: check.warnings, retroactive: check.retroactive };
     });
   }
 
   /** 資格喪失: the period ends (a new version with 喪失日 and 事由). */
-  async requestLoss(actor: Actor, eligibilityId: number, input: { lostOn: string; lossReason: LossReason }, correlationId: string) {
+  async requestLoss(actor: Actor, eligibilityId: number, input: LossInput, correlationId: string) {
     const kind = ELIGIBILITY_KINDS.loss;
     return this.auditedPeriod(actor, kind, eligibilityId, correlationId, async (_tx, row) => {
       if (row.lost_on !== null) {
@@ -256,8 +301,13 @@ export class EligibilityService {
           { label: '資格喪失日', before: null, after: input.lostOn },
           { label: '資格喪失事由', before: null, after: reason.label },
         ],
-        notes: [{ label: '根拠', value: reason.basis }],
-        auditDetail: { lostOn: input.lostOn, lossReason: input.lossReason },
+        notes: [
+          ...(input.occurredOn ? [{ label: '事由発生日', value: d(input.occurredOn) }] : []),
+          ...(input.reportedOn ? [{ label: '資格喪失の届出日', value: d(input.reportedOn) }] : []),
+          { label: '根拠', value: reason.basis },
+        ],
+        auditDetail: { lostOn: input.lostOn, lossReason: input.lossReason, reportedOn: input.reportedOn ?? null },
+        loss: { reportedOn: input.reportedOn ?? null, occurredOn: input.occurredOn ?? null },
       };
     });
   }
@@ -326,6 +376,8 @@ export class EligibilityService {
       auditDetail: Record<string, unknown>;
       reason?: string;
       extraWarnings?: string[];
+      /** A loss: its 届出日 and 事由発生日. */
+      loss?: { reportedOn: string | null; occurredOn: string | null };
     }>,
     stepUp = false,
   ) {
@@ -337,11 +389,13 @@ export class EligibilityService {
       await this.refuseIfPending(tx, row.atena_no, eligibilityId);
       const b = await build(tx, row, person);
       let warnings = b.extraWarnings ?? [];
+      let retroactive = { acquisition: row.acquisition_retroactive, loss: row.loss_retroactive };
       if (b.after) {
         const current = await new EligibilityRepository(tx).currentRows(row.atena_no);
-        const check = checkPeriod(b.after, person, others(current, eligibilityId), { today: todayInJapan() });
+        const check = checkPeriod(b.after, person, others(current, eligibilityId), checkOptionsFor(row, b.after, b.loss));
         this.refuseOnErrors(check);
         warnings = [...warnings, ...check.warnings];
+        retroactive = check.retroactive;
       }
       const summary: ChangeSummary = {
         fields: b.fields,
@@ -359,6 +413,7 @@ export class EligibilityService {
         before: stateOf(row),
         after: b.after,
         ...(b.reason !== undefined ? { reason: b.reason } : {}),
+        ...(b.loss ? { reportedOn: b.loss.reportedOn, occurredOn: b.loss.occurredOn } : {}),
       };
       const changeId = await this.approvals.submit(tx, actor, {
         kind,
@@ -369,7 +424,7 @@ export class EligibilityService {
         auditDetail: { eligibilityId, ...b.auditDetail },
         correlationId,
       });
-      return { changeId, kind, status: 'pending' as const, warnings };
+      return { changeId, kind, status: 'pending' as const, warnings, retroactive };
     });
   }
 
@@ -396,7 +451,8 @@ export class EligibilityService {
     const today = todayInJapan();
     const check = checkPeriod({ acquiredOn: p.acquiredOn, acquisitionReason: p.acquisitionReason, lostOn: null, lossReason: null }, person, others(current, null), {
       today,
-      reportedOn: null,
+      reportedOn: p.reportedOn,
+      acquisitionOccurredOn: p.occurredOn ?? null,
     });
     if (check.errors.length > 0) throw new AppError(409, 'changed_since_request', `${CHANGED_SINCE_REQUEST}: ${check.errors.map((e) => e.message).join(' / ')}`, check.errors);
 
@@ -429,6 +485,10 @@ export class EligibilityService {
         acquisitionReason: p.acquisitionReason,
         lostOn: null,
         lossReason: null,
+        acquisitionReportedOn: p.reportedOn,
+        lossReportedOn: null,
+        acquisitionRetroactive: check.retroactive.acquisition,
+        lossRetroactive: false,
       },
       at,
       actorLabel(approver),
@@ -445,14 +505,16 @@ export class EligibilityService {
     if (!person || !sameSeen(seenOf(person), p.person) || !row || row.superseded_at !== null || row.updated_at.toISOString() !== p.rowUpdatedAt) {
       throw new AppError(409, 'changed_since_request', CHANGED_SINCE_REQUEST);
     }
+    const lossFacts = what === 'loss' ? { reportedOn: p.reportedOn ?? null, occurredOn: p.occurredOn ?? null } : undefined;
+    let check: PeriodCheck | null = null;
     if (p.after) {
       const current = await repo.currentRows(personOf(change), true);
-      const check = checkPeriod(p.after, person, others(current, p.eligibilityId), { today: todayInJapan() });
+      check = checkPeriod(p.after, person, others(current, p.eligibilityId), checkOptionsFor(row, p.after, lossFacts));
       if (check.errors.length > 0) throw new AppError(409, 'changed_since_request', `${CHANGED_SINCE_REQUEST}: ${check.errors.map((e) => e.message).join(' / ')}`, check.errors);
     }
     const at = await repo.now();
     await repo.supersede(p.eligibilityId, at);
-    if (!p.after) return { eligibilityId: p.eligibilityId, what };
+    if (!p.after || !check) return { eligibilityId: p.eligibilityId, what };
     const newId = await repo.insertVersion(
       {
         atenaNo: row.atena_no,
@@ -461,6 +523,7 @@ export class EligibilityService {
         insuredNumber: row.insured_number,
         branchNo: row.branch_no,
         ...p.after,
+        ...reportedFor(row, p.after, lossFacts, check),
       },
       at,
       actorLabel(approver),
@@ -477,7 +540,7 @@ export class EligibilityService {
    * superseded by one with the 喪失日 and 事由. Refused (AppError 422) when the rules refuse it; the
    * caller then leaves it to staff. Returns the new version's id.
    */
-  async applyAutomaticLoss(tx: Kysely<DB>, input: { eligibilityId: number; lostOn: string; lossReason: LossReason; by: string }): Promise<number> {
+  async applyAutomaticLoss(tx: Kysely<DB>, input: { eligibilityId: number; lostOn: string; lossReason: LossReason; by: string; reportedOn?: string | null }): Promise<number> {
     const repo = new EligibilityRepository(tx);
     const row = await repo.row(input.eligibilityId, true);
     if (!row || row.superseded_at !== null) throw new AppError(409, 'changed_since_request', `資格履歴番号 ${input.eligibilityId} は既に置き換えられています`);
@@ -485,12 +548,21 @@ export class EligibilityService {
     if (!person) throw new AppError(404, 'not_found', `宛名番号 ${row.atena_no} はありません`);
     const current = await repo.currentRows(Number(row.atena_no), true);
     const after = { acquiredOn: row.acquired_on, acquisitionReason: row.acquisition_reason, lostOn: input.lostOn, lossReason: input.lossReason };
-    const check = checkPeriod(after, person, others(current, input.eligibilityId), { today: todayInJapan() });
+    const lossFacts = { reportedOn: input.reportedOn ?? null, occurredOn: null };
+    const check = checkPeriod(after, person, others(current, input.eligibilityId), checkOptionsFor(row, after, lossFacts));
     if (check.errors.length > 0) throw new AppError(422, 'rule_violation', errorsMessage(check.errors), check.errors);
     const at = await repo.now();
     await repo.supersede(input.eligibilityId, at);
     return repo.insertVersion(
-      { atenaNo: Number(row.atena_no), householdNo: Number(row.household_no), insuredSymbol: row.insured_symbol, insuredNumber: row.insured_number, branchNo: row.branch_no, ...after },
+      {
+        atenaNo: Number(row.atena_no),
+        householdNo: Number(row.household_no),
+        insuredSymbol: row.insured_symbol,
+        insuredNumber: row.insured_number,
+        branchNo: row.branch_no,
+        ...after,
+        ...reportedFor(row, after, lossFacts, check),
+      },
       at,
       input.by,
     );
@@ -542,6 +614,10 @@ export class EligibilityService {
           lostOn: r.lost_on,
           lossReason: r.loss_reason,
           lossReasonLabel: r.loss_reason === null ? null : lossReasonLabel(r.loss_reason),
+          acquisitionReportedOn: r.acquisition_reported_on,
+          lossReportedOn: r.loss_reported_on,
+          acquisitionRetroactive: r.acquisition_retroactive,
+          lossRetroactive: r.loss_retroactive,
           recordedAt: r.recorded_at.toISOString(),
           recordedBy: recorders.get(r.eligibility_id) ?? r.updated_by,
           recordedByLabel: who(recorders.get(r.eligibility_id) ?? r.updated_by),

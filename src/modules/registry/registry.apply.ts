@@ -21,7 +21,7 @@ export class EventRejection extends Error {
 
 /** What the intake asks of the eligibility area: a loss the law makes by itself, checked by its rules. */
 export interface AutomaticLossPort {
-  applyAutomaticLoss(tx: Kysely<DB>, input: { eligibilityId: number; lostOn: string; lossReason: LossReason; by: string }): Promise<number>;
+  applyAutomaticLoss(tx: Kysely<DB>, input: { eligibilityId: number; lostOn: string; lossReason: LossReason; by: string; reportedOn?: string | null }): Promise<number>;
 }
 
 /** The stored 資格喪失事由 of an automatic loss (国外転出 is a 転出; its date rule differs, not its reason). */
@@ -33,7 +33,7 @@ export function lossReasonOf(r: AutomaticLossReason): LossReason {
  * Applies an automatic loss; when the eligibility rules refuse it (e.g. a period that does not fit the
  * registry's dates), the loss becomes a staff work item carrying the rule's message instead.
  */
-export async function applyLossOrRefer(port: AutomaticLossPort, tx: Kysely<DB>, input: { eligibilityId: number; lostOn: string; lossReason: AutomaticLossReason; by: string }): Promise<{ applied: true; eligibilityId: number } | { applied: false; why: string }> {
+export async function applyLossOrRefer(port: AutomaticLossPort, tx: Kysely<DB>, input: { eligibilityId: number; lostOn: string; lossReason: AutomaticLossReason; by: string; reportedOn?: string | null }): Promise<{ applied: true; eligibilityId: number } | { applied: false; why: string }> {
   try {
     // The eligibility rules check before anything is written, so a refusal leaves the transaction clean.
     return { applied: true, eligibilityId: await port.applyAutomaticLoss(tx, { ...input, lossReason: lossReasonOf(input.lossReason) }) };
