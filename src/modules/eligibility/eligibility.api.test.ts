@@ -108,7 +108,7 @@ describe('scope and permissions', () => {
   it('lists the reason codes with Japanese labels and legal basis', async () => {
     const r = await clerk.request('GET', '/api/eligibility/reasons');
     const body = (await r.json()) as { acquisition: { code: string; label: string }[]; loss: { code: string; label: string }[] };
-    expect(body.acquisition.map((x) => x.label)).toEqual(['転入', '社保離脱', '出生', '生保廃止', '外国人転入', 'その他']);
+    expect(body.acquisition.map((x) => x.label)).toEqual(['転入', '県内転入', '社保離脱', '国保組合脱退', '出生', '生保廃止', '後期(障害認定)撤回', '外国人転入', '在留資格取得・変更', 'その他']);
     expect(body.loss.find((x) => x.code === 'late_elderly')?.label).toBe('後期高齢者医療');
   });
 });
@@ -191,7 +191,11 @@ describe('acquisition through four-eyes', () => {
 
   it('the requester cannot approve their own change (403 self_approval); a clerk without 承認 cannot approve at all', async () => {
     expect((await approve(clerk, changeId)).status).toBe(403);
-    const own = await chief.request('POST', `/api/persons/${UME}/eligibility`, { householdNo: F.sato.household, acquiredOn: '2019-04-01', acquisitionReason: 'moved_in' });
+    // Open past the 75th birthday (2020-03-03) is refused (国保法 §6第8号); a period already ended is recorded with its loss.
+    const open = await chief.request('POST', `/api/persons/${UME}/eligibility`, { householdNo: F.sato.household, acquiredOn: '2019-04-01', acquisitionReason: 'moved_in' });
+    expect(open.status).toBe(422);
+    expect((await errOf(open)).fields?.map((x) => x.field)).toEqual(['lostOn']);
+    const own = await chief.request('POST', `/api/persons/${UME}/eligibility`, { householdNo: F.sato.household, acquiredOn: '2019-04-01', acquisitionReason: 'moved_in', lostOn: '2020-03-03', lossReason: 'late_elderly' });
     expect(own.status).toBe(202); // aged 74 on that day
     const ownId = ((await own.json()) as { changeId: number }).changeId;
     const self = await approve(chief, ownId);
@@ -414,5 +418,41 @@ describe('stale changes', () => {
     expect(a.status).toBe(409);
     expect((await errOf(a)).message).toMatch(/世帯/);
     expect(await rowsOf(F.sato.head)).toEqual([]);
+  });
+});
+
+describe('届出日 and 遡及 (国保法 §9; 施行規則 §2・§11)', () => {
+  it('a loss reported after 14 days is stored with its 届出日 and flagged 遡及 for 賦課; the GET shows both', async () => {
+    const [row] = await currentOf(F.yamada.wife);
+    const late = await clerk.request('POST', `/api/eligibility/${row!.eligibility_id}/loss`, { lostOn: '2026-01-02', lossReason: 'joined_employee_insurance', occurredOn: '2026-01-01', reportedOn: '2026-02-20' });
+    expect(late.status).toBe(202);
+    const body = (await late.json()) as { changeId: number; warnings: string[]; retroactive: { acquisition: boolean; loss: boolean } };
+    expect(body.retroactive).toEqual({ acquisition: false, loss: true });
+    expect(body.warnings.join()).toMatch(/施行規則 §11\)。遡及/);
+    expect((await approve(chief, body.changeId)).status).toBe(200);
+    const [now] = await currentOf(F.yamada.wife);
+    expect(now).toMatchObject({ lost_on: '2026-01-02', loss_reason: 'joined_employee_insurance', loss_reported_on: '2026-02-20', loss_retroactive: true, acquisition_retroactive: false });
+    const view = (await (await clerk.request('GET', `/api/persons/${F.yamada.wife}/eligibility`)).json()) as { current: { lossReportedOn: string | null; lossRetroactive: boolean }[] };
+    expect(view.current[0]).toMatchObject({ lossReportedOn: '2026-02-20', lossRetroactive: true });
+  });
+
+  it('an acquisition reported in time is not 遡及; 届出日 and 喪失 without its reason are a 400', async () => {
+    const bad = await clerk.request('POST', `/api/persons/${F.tanaka.person}/eligibility`, { householdNo: F.tanaka.household, acquiredOn: '2026-04-01', acquisitionReason: 'moved_in', lostOn: '2026-05-01' });
+    expect(bad.status).toBe(400);
+    const r = await clerk.request('POST', `/api/persons/${F.tanaka.person}/eligibility`, { householdNo: F.tanaka.household, acquiredOn: '2026-04-01', acquisitionReason: 'left_employee_insurance', occurredOn: '2026-03-31', reportedOn: '2026-04-10' });
+    expect(r.status).toBe(202);
+    const body = (await r.json()) as { changeId: number; retroactive: { acquisition: boolean } };
+    expect(body.retroactive.acquisition).toBe(false);
+    expect((await approve(chief, body.changeId)).status).toBe(200);
+    expect((await currentOf(F.tanaka.person))[0]).toMatchObject({ acquisition_reported_on: '2026-04-10', acquisition_retroactive: false });
+  });
+
+  it('the 社保加入 date follows the municipal parameter: the day after the employee insurance 資格取得日 (422 otherwise)', async () => {
+    const [row] = await currentOf(F.tanaka.person);
+    const r = await clerk.request('POST', `/api/eligibility/${row!.eligibility_id}/loss`, { lostOn: '2026-01-01', lossReason: 'joined_employee_insurance', occurredOn: '2026-01-01' });
+    expect(r.status).toBe(422);
+    const e = await errOf(r);
+    expect(e.fields?.[0]).toMatchObject({ field: 'lostOn' });
+    expect(e.message).toMatch(/国保法 §8第1項/);
   });
 });

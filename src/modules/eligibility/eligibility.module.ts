@@ -21,6 +21,7 @@ export const eligibilityModule = defineModule({
     lossReason: '資格喪失事由',
     reportedOn: '届出日',
     occurredOn: '事由発生日',
+    lossReportedOn: '資格喪失の届出日',
     asOf: '時点',
   },
 });

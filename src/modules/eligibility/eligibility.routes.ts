@@ -165,6 +165,12 @@ const acquire = defineRoute({
         acquisitionReason,
         reportedOn: isoDate.optional().openapi({ description: '届出日(14日を過ぎると遡及として記録)' }),
         occurredOn: isoDate.optional().openapi({ description: '事由発生日(退職日・保護廃止日・国保組合の資格喪失日・障害認定の撤回日・在留資格の取得日)。資格取得日と照合します' }),
+        lostOn: isoDate.optional().openapi({ description: '既に終わった期間を記録するとき(死亡・75歳到達の後に届出があった等)の資格喪失日' }),
+        lossReason: lossReason.optional(),
+        lossReportedOn: isoDate.optional().openapi({ description: '資格喪失の届出日' }),
+      }).refine((b) => (b.lostOn === undefined) === (b.lossReason === undefined) && (b.lossReportedOn === undefined || b.lostOn !== undefined), {
+        message: '資格喪失日と資格喪失事由は両方入力してください(資格喪失の届出日は資格喪失日があるときだけ)',
+        path: ['lostOn'],
       }),
     ),
   },
@@ -241,7 +247,14 @@ export function registerEligibilityRoutes(app: OpenAPIHono<AppEnv>): void {
     const r = await c.get('deps').eligibility.requestAcquire(
       c.get('actor'),
       atenaNo,
-      { householdNo: b.householdNo, acquiredOn: b.acquiredOn, acquisitionReason: b.acquisitionReason, reportedOn: b.reportedOn ?? null, occurredOn: b.occurredOn ?? null },
+      {
+        householdNo: b.householdNo,
+        acquiredOn: b.acquiredOn,
+        acquisitionReason: b.acquisitionReason,
+        reportedOn: b.reportedOn ?? null,
+        occurredOn: b.occurredOn ?? null,
+        loss: b.lostOn !== undefined && b.lossReason !== undefined ? { lostOn: b.lostOn, lossReason: b.lossReason, reportedOn: b.lossReportedOn ?? null } : null,
+      },
       c.get('correlationId'),
     );
     return c.json({ ...r, message: accepted('資格取得', r.changeId) }, 202);

@@ -56,6 +56,8 @@ export interface AcquireInput {
   reportedOn: string | null;
   /** 事由発生日 (退職日, 保護廃止日 …): the rules check the 資格取得日 against it. */
   occurredOn?: string | null;
+  /** A period that has already ended (entered late: a dead person, one past 75 …) is recorded with its loss at once. */
+  loss?: LossInput | null;
 }
 
 export interface LossInput {
@@ -101,6 +103,14 @@ const others = (rows: EligibilityRow[], exceptId: number | null) =>
 
 const numberText = (r: { insured_symbol: string; insured_number: string; branch_no: string }) => `${r.insured_symbol} ${r.insured_number} 枝番${r.branch_no}`;
 const periodText = (s: PeriodState) => `${d(s.acquiredOn)}〜${s.lostOn ? d(s.lostOn) : ''}`;
+
+/** The period an acquisition request records: open, or closed at once by its loss. */
+const acquiredPeriod = (a: { acquiredOn: string; acquisitionReason: AcquisitionReason; loss?: LossInput | null }) => ({
+  acquiredOn: a.acquiredOn,
+  acquisitionReason: a.acquisitionReason,
+  lostOn: a.loss?.lostOn ?? null,
+  lossReason: a.loss?.lossReason ?? null,
+});
 
 /**
  * What the rules are told of a new version of `row`: the acquisition's 届出日 as stored, and the loss's —
@@ -248,10 +258,12 @@ export class EligibilityService {
       }
       await this.refuseIfPending(tx, atenaNo, null);
       const current = await repo.currentRows(atenaNo);
-      const check = checkPeriod({ acquiredOn: input.acquiredOn, acquisitionReason: input.acquisitionReason, lostOn: null, lossReason: null }, person, others(current, null), {
+      const check = checkPeriod(acquiredPeriod(input), person, others(current, null), {
         today: todayInJapan(),
         reportedOn: input.reportedOn,
         acquisitionOccurredOn: input.occurredOn ?? null,
+        lossReportedOn: input.loss?.reportedOn ?? null,
+        lossOccurredOn: input.loss?.occurredOn ?? null,
       });
       this.refuseOnErrors(check);
       const number = await repo.householdNumber(input.householdNo);
@@ -261,6 +273,12 @@ export class EligibilityService {
           { label: '世帯番号', before: null, after: String(input.householdNo) },
           { label: '資格取得日', before: null, after: input.acquiredOn },
           { label: '資格取得事由', before: null, after: reason.label },
+          ...(input.loss
+            ? [
+                { label: '資格喪失日', before: null, after: input.loss.lostOn },
+                { label: '資格喪失事由', before: null, after: LOSS_REASONS[input.loss.lossReason].label },
+              ]
+            : []),
         ],
         notes: [
           { label: '被保険者', value: `${person.nameKanji}(宛名番号 ${atenaNo}、生年月日 ${d(person.birthDate)})` },
@@ -271,7 +289,7 @@ export class EligibilityService {
         ],
         meta: { householdNo: String(input.householdNo) },
       };
-      const payload: AcquirePayload = { ...input, occurredOn: input.occurredOn ?? null, person: seenOf(person) };
+      const payload: AcquirePayload = { ...input, occurredOn: input.occurredOn ?? null, loss: input.loss ?? null, person: seenOf(person) };
       const changeId = await this.approvals.submit(tx, actor, {
         kind,
         atenaNo,
@@ -449,10 +467,12 @@ export class EligibilityService {
     }
     const current = await repo.currentRows(personOf(change), true);
     const today = todayInJapan();
-    const check = checkPeriod({ acquiredOn: p.acquiredOn, acquisitionReason: p.acquisitionReason, lostOn: null, lossReason: null }, person, others(current, null), {
+    const check = checkPeriod(acquiredPeriod(p), person, others(current, null), {
       today,
       reportedOn: p.reportedOn,
       acquisitionOccurredOn: p.occurredOn ?? null,
+      lossReportedOn: p.loss?.reportedOn ?? null,
+      lossOccurredOn: p.loss?.occurredOn ?? null,
     });
     if (check.errors.length > 0) throw new AppError(409, 'changed_since_request', `${CHANGED_SINCE_REQUEST}: ${check.errors.map((e) => e.message).join(' / ')}`, check.errors);
 
@@ -483,12 +503,12 @@ export class EligibilityService {
         branchNo,
         acquiredOn: p.acquiredOn,
         acquisitionReason: p.acquisitionReason,
-        lostOn: null,
-        lossReason: null,
+        lostOn: p.loss?.lostOn ?? null,
+        lossReason: p.loss?.lossReason ?? null,
         acquisitionReportedOn: p.reportedOn,
-        lossReportedOn: null,
+        lossReportedOn: p.loss?.reportedOn ?? null,
         acquisitionRetroactive: check.retroactive.acquisition,
-        lossRetroactive: false,
+        lossRetroactive: check.retroactive.loss,
       },
       at,
       actorLabel(approver),
