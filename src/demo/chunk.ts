@@ -16,7 +16,7 @@ export const TABLE_COLUMNS = {
   person: [
     'atena_no', 'name_kanji', 'name_kana', 'name_kana_key', 'name_kanji_key', 'alias_kanji', 'alias_kana', 'alias_kana_key',
     'alias_kanji_key', 'real_name', 'real_name_kana', 'birth_date', 'sex', 'resident_kind', 'resident_status', 'nationality_code',
-    'became_resident_on', 'area_code', 'banchi', 'katagaki', 'address_set_on', 'previous_address', 'moved_out_to', 'moved_out_on',
+    'became_resident_on', 'area_code', 'banchi', 'katagaki', 'address_set_on', 'previous_address', 'moved_out_to', 'moved_out_on', 'moved_out_destination',
     'death_date', 'dv_support', 'valid_from', 'change_reason', 'reported_on', 'updated_by',
   ],
   household: ['household_no', 'formed_on', 'dissolved_on', 'valid_from', 'change_reason', 'updated_by'],
@@ -255,7 +255,7 @@ export async function generatePlainTables(seed: number, actorLabel: string, spec
           `\t${n.aliasKana === null ? N : text(kanaSearchKey(n.aliasKana))}\t${n.aliasKanji === null ? N : text(kanjiSearchKey(n.aliasKanji))}` +
           `\t${text(n.realName)}\t${text(n.realNameKana)}\t${isoDate(m.birthDay)}\t${m.sex}\t${foreign ? 'foreign' : 'japanese'}\t${m.status}` +
           `\t${foreign ? h.nationality!.code : N}\t${isoDate(m.becameDay)}\t${h.area.area_code}\t${banchi}\t${katagaki}\t${isoDate(m.addressSetDay)}` +
-          `\t${text(m.previousAddress)}\t${text(m.movedOutTo)}\t${m.status === 'moved_out' ? isoDate(m.eventDay) : N}` +
+          `\t${text(m.previousAddress)}\t${text(m.movedOutTo)}\t${m.status === 'moved_out' ? isoDate(m.eventDay) : N}\t${m.movedOutDestination ?? N}` +
           `\t${m.status === 'deceased' ? isoDate(m.eventDay) : N}\t${m.dvSupport ? 't' : 'f'}\t${isoDate(m.validFromDay)}\t${m.changeReason}` +
           `\t${isoDate(m.reportedDay)}\t${by}`,
       );

@@ -1,5 +1,10 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
+import { insuredOnSql } from '../modules/eligibility/eligibility.repository.js';
+import { AS_OF_ISO } from './dates.js';
+
+/** The demo city's counts are as of its own day (insured = in force then). */
+const asOf = AS_OF_ISO;
 
 /** Ranges of 宛名番号 and 世帯番号 a seeding run owns. */
 export interface SeedRange {
@@ -55,9 +60,9 @@ export async function countSeeded(db: Kysely<DB>, r: SeedRange): Promise<SeedCou
              (SELECT count(*) FROM income WHERE atena_no BETWEEN ${r.atenaFrom} AND ${r.atenaTo}) AS incomes,
              (SELECT count(*) FROM person_my_number WHERE atena_no BETWEEN ${r.atenaFrom} AND ${r.atenaTo}) AS my_numbers`.execute(db),
     sql<Record<string, string>>`
-      SELECT count(*) AS rows_, count(*) FILTER (WHERE lost_on IS NULL) AS insured,
-             count(DISTINCT household_no) FILTER (WHERE lost_on IS NULL) AS households
-        FROM nhi_eligibility WHERE atena_no BETWEEN ${r.atenaFrom} AND ${r.atenaTo}`.execute(db),
+      SELECT count(*) AS rows_, count(*) FILTER (WHERE ${insuredOnSql('e', asOf)}) AS insured,
+             count(DISTINCT household_no) FILTER (WHERE ${insuredOnSql('e', asOf)}) AS households
+        FROM nhi_eligibility e WHERE atena_no BETWEEN ${r.atenaFrom} AND ${r.atenaTo}`.execute(db),
     nhiHouseholdCounts(db, r),
   ]);
   const P = p.rows[0]!;
@@ -88,13 +93,13 @@ export async function countSeeded(db: Kysely<DB>, r: SeedRange): Promise<SeedCou
 /** Households with an insured member, the current residents in them and their 擬制世帯主. */
 function nhiHouseholdCounts(db: Kysely<DB>, r: SeedRange) {
   const nhiHouseholds = sql`
-    SELECT DISTINCT household_no FROM nhi_eligibility
-     WHERE lost_on IS NULL AND household_no BETWEEN ${r.householdFrom} AND ${r.householdTo}`;
+    SELECT DISTINCT household_no FROM nhi_eligibility e
+     WHERE ${insuredOnSql('e', asOf)} AND household_no BETWEEN ${r.householdFrom} AND ${r.householdTo}`;
   return sql<Record<string, string>>`
     WITH nh AS (${nhiHouseholds})
     SELECT (SELECT count(*) FROM household_member hm JOIN nh USING (household_no) WHERE hm.valid_to IS NULL) AS residents_in_nhi,
            (SELECT count(*) FROM household_member hm JOIN nh USING (household_no)
              WHERE hm.valid_to IS NULL AND hm.relationship = 'head'
                AND NOT EXISTS (SELECT 1 FROM nhi_eligibility e
-                                WHERE e.atena_no = hm.atena_no AND e.household_no = hm.household_no AND e.lost_on IS NULL)) AS pseudo`.execute(db);
+                                WHERE e.atena_no = hm.atena_no AND e.household_no = hm.household_no AND ${insuredOnSql('e', asOf)})) AS pseudo`.execute(db);
 }

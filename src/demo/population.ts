@@ -1,6 +1,6 @@
 import type { ResidentStatus, Sex } from '../db/schema.js';
 import type { ChangeReason, Relationship } from '../modules/person/person.rules.js';
-import type { AcquisitionReason, LossReason } from '../modules/eligibility/eligibility.rules.js';
+import type { AcquisitionReason, LossReason, MovedOutDestination } from '../modules/eligibility/eligibility.rules.js';
 import { AS_OF, addYears, ageOn, dayNumber, yearOf } from './dates.js';
 import { AREAS, AREA_WEIGHTS, type Area } from './areas.js';
 import { BUILDINGS, GIVEN_NAMES, NATIONALITIES, OTHER_MUNICIPALITIES, SURNAMES, generationOf, type ForeignNamePart, type NamePart, type Nationality } from './names.js';
@@ -68,6 +68,8 @@ export interface Member {
   /** 死亡日 or 転出日 when status is not 'resident', else −1. */
   eventDay: number;
   movedOutTo: string | null;
+  /** Where the 転出 went (decides the 資格喪失日, 国保法 §8). */
+  movedOutDestination: MovedOutDestination | null;
   memberFromDay: number;
   memberReason: ChangeReason;
   dvSupport: boolean;
@@ -403,6 +405,7 @@ export function drawHousehold(rng: Rng, maxSize: number): Household {
       status: 'resident',
       eventDay: -1,
       movedOutTo: null,
+      movedOutDestination: null,
       memberFromDay,
       memberReason: i === 0 && localOrigin ? 'household_split' : bornHere ? 'birth' : fromAbroad ? 'moved_in_from_abroad' : 'moved_in',
       dvSupport: d.age >= 18 && rng.chance(d.sex === 'female' ? 0.003 : 0.0006),
@@ -454,6 +457,7 @@ function applyDeparturesAndDeaths(rng: Rng, h: Household): void {
       const abroad = h.nationality !== null && rng.chance(0.5);
       m.changeReason = abroad ? 'moved_out_abroad' : 'moved_out';
       m.movedOutTo = abroad ? h.nationality!.country : domesticAddress(rng);
+      m.movedOutDestination = abroad ? 'abroad' : m.movedOutTo.startsWith(CITY_PREFECTURE) ? 'within_prefecture' : 'other_prefecture';
     }
     if (single) {
       h.dissolvedDay = day;
@@ -487,6 +491,21 @@ function ownAcquisition(rng: Rng, m: Member): Acquired {
   }
 }
 
+/** The demo city's prefecture (埼玉県: the insurer since 2018-04-01; a move within it is no loss). */
+const CITY_PREFECTURE = '埼玉県';
+
+/**
+ * How a period ends by the registry's event, by the eligibility rules: 死亡 → the day after (国保法 §8);
+ * 転出 to another prefecture → the 転出日 itself (§8ただし書: a new 住所 there that day); 国外 → the day after;
+ * within the prefecture → 県内転出 (適用終了) on the 転出日, no loss of 資格 (§5).
+ */
+function endOf(m: Member): { lostDay: number; lossReason: LossReason } {
+  if (m.status === 'deceased') return { lostDay: m.eventDay + 1, lossReason: 'death' };
+  if (m.movedOutDestination === 'within_prefecture') return { lostDay: m.eventDay, lossReason: 'moved_out_within_prefecture' };
+  if (m.movedOutDestination === 'other_prefecture') return { lostDay: m.eventDay, lossReason: 'moved_out' };
+  return { lostDay: m.eventDay + 1, lossReason: 'moved_out' };
+}
+
 function applyEligibility(rng: Rng, h: Household): void {
   const acquired: (Acquired | null)[] = [];
   for (const m of h.members) {
@@ -514,12 +533,11 @@ function applyEligibility(rng: Rng, h: Household): void {
     const a = acquired[i];
     if (a) {
       const end = m.status === 'resident' ? AS_OF : m.eventDay;
-      if (a.day > end) return;
-      // 資格喪失 is the day after 死亡 / 転出.
+      if (a.day > end || (m.status !== 'resident' && a.day >= endOf(m).lostDay)) return;
       m.eligibility =
         m.status === 'resident'
           ? { acquiredDay: a.day, reason: a.reason, lostDay: null, lossReason: null }
-          : { acquiredDay: a.day, reason: a.reason, lostDay: m.eventDay + 1, lossReason: m.status === 'deceased' ? 'death' : 'moved_out' };
+          : { acquiredDay: a.day, reason: a.reason, ...endOf(m) };
       return;
     }
     // Members who turned 75 in the last two years usually left 国保 for 後期高齢者医療 on the birthday.

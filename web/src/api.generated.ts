@@ -2616,15 +2616,15 @@ export interface paths {
                          */
                         acquiredOn?: string;
                         /**
-                         * @description moved_in: 転入 / left_employee_insurance: 社保離脱 / birth: 出生 / welfare_ended: 生保廃止 / foreigner_moved_in: 外国人転入 / other: その他
+                         * @description moved_in: 転入 / moved_in_within_prefecture: 県内転入 / left_employee_insurance: 社保離脱 / left_national_health_union: 国保組合脱退 / birth: 出生 / welfare_ended: 生保廃止 / late_elderly_withdrawn: 後期(障害認定)撤回 / foreigner_moved_in: 外国人転入 / residence_status_gained: 在留資格取得・変更 / other: その他
                          * @enum {string}
                          */
-                        acquisitionReason?: "moved_in" | "left_employee_insurance" | "birth" | "welfare_ended" | "foreigner_moved_in" | "other";
+                        acquisitionReason?: "moved_in" | "moved_in_within_prefecture" | "left_employee_insurance" | "left_national_health_union" | "birth" | "welfare_ended" | "late_elderly_withdrawn" | "foreigner_moved_in" | "residence_status_gained" | "other";
                         /**
-                         * @description moved_out: 転出 / death: 死亡 / joined_employee_insurance: 社保加入 / late_elderly: 後期高齢者医療 / welfare_started: 生保開始 / other: その他
+                         * @description moved_out: 転出 / moved_out_within_prefecture: 県内転出 / death: 死亡 / joined_employee_insurance: 社保加入 / joined_national_health_union: 国保組合加入 / late_elderly: 後期高齢者医療 / late_elderly_disability: 後期(障害認定) / welfare_started: 生保開始 / residence_status_excluded: 在留資格(適用除外) / ex_officio: 職権喪失 / other: その他
                          * @enum {string|null}
                          */
-                        lossReason?: "moved_out" | "death" | "joined_employee_insurance" | "late_elderly" | "welfare_started" | "other" | null;
+                        lossReason?: "moved_out" | "moved_out_within_prefecture" | "death" | "joined_employee_insurance" | "joined_national_health_union" | "late_elderly" | "late_elderly_disability" | "welfare_started" | "residence_status_excluded" | "ex_officio" | "other" | null;
                         /**
                          * Format: date
                          * @example 2026-04-01
@@ -2823,15 +2823,27 @@ export interface paths {
                 content: {
                     "application/json": {
                         /**
-                         * @description moved_out: 転出 / death: 死亡 / joined_employee_insurance: 社保加入 / late_elderly: 後期高齢者医療 / welfare_started: 生保開始 / other: その他
+                         * @description moved_out: 転出 / moved_out_within_prefecture: 県内転出 / death: 死亡 / joined_employee_insurance: 社保加入 / joined_national_health_union: 国保組合加入 / late_elderly: 後期高齢者医療 / late_elderly_disability: 後期(障害認定) / welfare_started: 生保開始 / residence_status_excluded: 在留資格(適用除外) / ex_officio: 職権喪失 / other: その他
                          * @enum {string}
                          */
-                        lossReason: "moved_out" | "death" | "joined_employee_insurance" | "late_elderly" | "welfare_started" | "other";
+                        lossReason: "moved_out" | "moved_out_within_prefecture" | "death" | "joined_employee_insurance" | "joined_national_health_union" | "late_elderly" | "late_elderly_disability" | "welfare_started" | "residence_status_excluded" | "ex_officio" | "other";
                         /**
                          * Format: date
                          * @example 2026-04-01
                          */
                         lostOn: string;
+                        /**
+                         * Format: date
+                         * @description 事由発生日(社保の資格取得日・保護開始日・国保組合の資格取得日・後期の資格取得日・在留資格の変更日)。資格喪失日と照合します
+                         * @example 2026-04-01
+                         */
+                        occurredOn?: string;
+                        /**
+                         * Format: date
+                         * @description 資格喪失の届出日(14日を過ぎると遡及として記録)
+                         * @example 2026-04-01
+                         */
+                        reportedOn?: string;
                     };
                 };
             };
@@ -2937,13 +2949,13 @@ export interface paths {
                             acquisition: {
                                 basis: string;
                                 /** @enum {string} */
-                                code: "moved_in" | "left_employee_insurance" | "birth" | "welfare_ended" | "foreigner_moved_in" | "other";
+                                code: "moved_in" | "moved_in_within_prefecture" | "left_employee_insurance" | "left_national_health_union" | "birth" | "welfare_ended" | "late_elderly_withdrawn" | "foreigner_moved_in" | "residence_status_gained" | "other";
                                 label: string;
                             }[];
                             loss: {
                                 basis: string;
                                 /** @enum {string} */
-                                code: "moved_out" | "death" | "joined_employee_insurance" | "late_elderly" | "welfare_started" | "other";
+                                code: "moved_out" | "moved_out_within_prefecture" | "death" | "joined_employee_insurance" | "joined_national_health_union" | "late_elderly" | "late_elderly_disability" | "welfare_started" | "residence_status_excluded" | "ex_officio" | "other";
                                 label: string;
                             }[];
                         };
@@ -3503,13 +3515,37 @@ export interface paths {
                          */
                         acquiredOn: string;
                         /**
-                         * @description moved_in: 転入 / left_employee_insurance: 社保離脱 / birth: 出生 / welfare_ended: 生保廃止 / foreigner_moved_in: 外国人転入 / other: その他
+                         * @description moved_in: 転入 / moved_in_within_prefecture: 県内転入 / left_employee_insurance: 社保離脱 / left_national_health_union: 国保組合脱退 / birth: 出生 / welfare_ended: 生保廃止 / late_elderly_withdrawn: 後期(障害認定)撤回 / foreigner_moved_in: 外国人転入 / residence_status_gained: 在留資格取得・変更 / other: その他
                          * @enum {string}
                          */
-                        acquisitionReason: "moved_in" | "left_employee_insurance" | "birth" | "welfare_ended" | "foreigner_moved_in" | "other";
+                        acquisitionReason: "moved_in" | "moved_in_within_prefecture" | "left_employee_insurance" | "left_national_health_union" | "birth" | "welfare_ended" | "late_elderly_withdrawn" | "foreigner_moved_in" | "residence_status_gained" | "other";
                         householdNo: number;
                         /**
+                         * @description moved_out: 転出 / moved_out_within_prefecture: 県内転出 / death: 死亡 / joined_employee_insurance: 社保加入 / joined_national_health_union: 国保組合加入 / late_elderly: 後期高齢者医療 / late_elderly_disability: 後期(障害認定) / welfare_started: 生保開始 / residence_status_excluded: 在留資格(適用除外) / ex_officio: 職権喪失 / other: その他
+                         * @enum {string}
+                         */
+                        lossReason?: "moved_out" | "moved_out_within_prefecture" | "death" | "joined_employee_insurance" | "joined_national_health_union" | "late_elderly" | "late_elderly_disability" | "welfare_started" | "residence_status_excluded" | "ex_officio" | "other";
+                        /**
                          * Format: date
+                         * @description 資格喪失の届出日
+                         * @example 2026-04-01
+                         */
+                        lossReportedOn?: string;
+                        /**
+                         * Format: date
+                         * @description 既に終わった期間を記録するとき(死亡・75歳到達の後に届出があった等)の資格喪失日
+                         * @example 2026-04-01
+                         */
+                        lostOn?: string;
+                        /**
+                         * Format: date
+                         * @description 事由発生日(退職日・保護廃止日・国保組合の資格喪失日・障害認定の撤回日・在留資格の取得日)。資格取得日と照合します
+                         * @example 2026-04-01
+                         */
+                        occurredOn?: string;
+                        /**
+                         * Format: date
+                         * @description 届出日(14日を過ぎると遡及として記録)
                          * @example 2026-04-01
                          */
                         reportedOn?: string;
@@ -4264,6 +4300,11 @@ export interface components {
             changeId: number;
             kind: string;
             message: string;
+            /** @description 遡及: 届出日が届出期限(国保法 §9、14日)を過ぎている */
+            retroactive: {
+                acquisition: boolean;
+                loss: boolean;
+            };
             /** @enum {string} */
             status: "pending";
             warnings: string[];
@@ -4271,16 +4312,24 @@ export interface components {
         EligibilityVersion: {
             acquiredOn: string;
             /** @enum {string} */
-            acquisitionReason: "moved_in" | "left_employee_insurance" | "birth" | "welfare_ended" | "foreigner_moved_in" | "other";
+            acquisitionReason: "moved_in" | "moved_in_within_prefecture" | "left_employee_insurance" | "left_national_health_union" | "birth" | "welfare_ended" | "late_elderly_withdrawn" | "foreigner_moved_in" | "residence_status_gained" | "other";
             acquisitionReasonLabel: string;
+            /** @description 資格取得の届出日 */
+            acquisitionReportedOn: string | null;
+            /** @description 遡及: 資格取得の届出が期限(14日)を過ぎていた(賦課が見直す) */
+            acquisitionRetroactive: boolean;
             branchNo: string;
             eligibilityId: number;
             householdNo: number;
             insuredNumber: string;
             insuredSymbol: string;
             /** @enum {string|null} */
-            lossReason: "moved_out" | "death" | "joined_employee_insurance" | "late_elderly" | "welfare_started" | "other" | null;
+            lossReason: "moved_out" | "moved_out_within_prefecture" | "death" | "joined_employee_insurance" | "joined_national_health_union" | "late_elderly" | "late_elderly_disability" | "welfare_started" | "residence_status_excluded" | "ex_officio" | "other" | null;
             lossReasonLabel: string | null;
+            /** @description 資格喪失の届出日 */
+            lossReportedOn: string | null;
+            /** @description 遡及: 資格喪失の届出が期限(14日)を過ぎていた(賦課が見直す) */
+            lossRetroactive: boolean;
             lostOn: string | null;
             recordedAt: string;
             recordedBy: string;

@@ -1,6 +1,8 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import type { Actor } from '../../security/actor.js';
+import { insuredOnSql } from '../eligibility/eligibility.repository.js';
+import { todayInJapan } from '../eligibility/eligibility.rules.js';
 
 export type ScopeKind = 'all' | 'nhi_file';
 
@@ -45,11 +47,11 @@ export async function nhiFileScope(db: Kysely<DB>, atenaNos: readonly number[]):
   if (atenaNos.length === 0) return new Set();
   const ids = sql.join(atenaNos.map((n) => sql`${n}::bigint`));
   const r = await sql<{ atena_no: number }>`
-    SELECT e.atena_no FROM nhi_eligibility e WHERE e.atena_no IN (${ids})
+    SELECT e.atena_no FROM nhi_eligibility e WHERE e.atena_no IN (${ids}) AND e.superseded_at IS NULL
     UNION
     SELECT h.atena_no FROM household_member h
       WHERE h.atena_no IN (${ids}) AND h.valid_to IS NULL AND h.relationship = 'head'
-        AND EXISTS (SELECT 1 FROM nhi_eligibility e2 WHERE e2.household_no = h.household_no AND e2.lost_on IS NULL)
+        AND EXISTS (SELECT 1 FROM nhi_eligibility e2 WHERE e2.household_no = h.household_no AND ${insuredOnSql('e2', todayInJapan())})
   `.execute(db);
   return new Set(r.rows.map((x) => Number(x.atena_no)));
 }
@@ -57,8 +59,8 @@ export async function nhiFileScope(db: Kysely<DB>, atenaNos: readonly number[]):
 /** The NHI file scope as a condition on a 宛名番号 column (the same rule as nhiFileScope, for a list filtered in SQL). */
 export function nhiFileScopeWhere(atenaNo: RawBuilder<unknown>): RawBuilder<boolean> {
   return sql<boolean>`(
-    EXISTS (SELECT 1 FROM nhi_eligibility e WHERE e.atena_no = ${atenaNo})
+    EXISTS (SELECT 1 FROM nhi_eligibility e WHERE e.atena_no = ${atenaNo} AND e.superseded_at IS NULL)
     OR EXISTS (SELECT 1 FROM household_member h
       WHERE h.atena_no = ${atenaNo} AND h.valid_to IS NULL AND h.relationship = 'head'
-        AND EXISTS (SELECT 1 FROM nhi_eligibility e2 WHERE e2.household_no = h.household_no AND e2.lost_on IS NULL)))`;
+        AND EXISTS (SELECT 1 FROM nhi_eligibility e2 WHERE e2.household_no = h.household_no AND ${insuredOnSql('e2', todayInJapan())})))`;
 }

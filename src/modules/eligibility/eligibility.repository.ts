@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Selectable, type Transaction } from 'kysely';
 import type { DB, NhiEligibilityTable } from '../../db/schema.js';
 import type { AcquisitionReason, LossReason, MovedOutDestination, PersonFacts } from './eligibility.rules.js';
 
@@ -190,4 +190,14 @@ export class EligibilityRepository {
       .executeTakeFirstOrThrow();
     return Number(r.eligibility_id);
   }
+}
+
+/**
+ * "Insured" as of a day, as SQL over nhi_eligibility under `alias`: a current version (superseded_at IS
+ * NULL: a superseded open row is what was believed before, not the record) whose [acquired_on, lost_on)
+ * contains the day. Every query asking whether someone is insured uses this (today by default).
+ */
+export function insuredOnSql(alias: string, day: string): RawBuilder<boolean> {
+  const c = (col: string) => sql.ref(`${alias}.${col}`);
+  return sql<boolean>`(${c('superseded_at')} IS NULL AND ${c('acquired_on')} <= ${day}::date AND (${c('lost_on')} IS NULL OR ${c('lost_on')} > ${day}::date))`;
 }

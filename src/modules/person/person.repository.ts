@@ -40,7 +40,6 @@ export class PersonRepository {
     return old;
   }
 
-  /** Which of these persons lie inside the NHI file scope (insured now or before, or head of an NHI household). */
   /**
    * The persons among these whose address DV等支援措置 protects (addressProtected): one query for them
    * and the candidate flagged persons — current members of their households (by household index), and

@@ -1,6 +1,8 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { DB, ResidentKind, ResidentStatus, Sex } from '../../db/schema.js';
 import type { Relationship } from './person.rules.js';
+import { insuredOnSql } from '../eligibility/eligibility.repository.js';
+import { todayInJapan } from '../eligibility/eligibility.rules.js';
 
 /**
  * 住民検索: kana prefix (氏名カナ or 通称カナ), kanji prefix (氏名 or 通称), birth date, 宛名番号 and
@@ -141,8 +143,8 @@ function otherFilters(c: SearchCriteria, scope: SearchScope): Condition[] {
     f.push(sql`p.atena_no IN (SELECT hm.atena_no FROM household_member hm WHERE hm.household_no = ${c.householdNo}::bigint AND hm.valid_to IS NULL)`);
   }
   if (scope === 'nhi_file') {
-    f.push(sql`(EXISTS (SELECT 1 FROM nhi_eligibility e WHERE e.atena_no = p.atena_no)
-      OR EXISTS (SELECT 1 FROM household_member hh JOIN nhi_eligibility e2 ON e2.household_no = hh.household_no AND e2.lost_on IS NULL
+    f.push(sql`(EXISTS (SELECT 1 FROM nhi_eligibility e WHERE e.atena_no = p.atena_no AND e.superseded_at IS NULL)
+      OR EXISTS (SELECT 1 FROM household_member hh JOIN nhi_eligibility e2 ON e2.household_no = hh.household_no AND ${insuredOnSql('e2', todayInJapan())}
                   WHERE hh.atena_no = p.atena_no AND hh.valid_to IS NULL AND hh.relationship = 'head'))`);
   }
   return f;

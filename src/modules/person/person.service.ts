@@ -8,6 +8,7 @@ import type { RecordScope } from '../access/record-scope.js';
 import { PersonRepository } from './person.repository.js';
 import { addressVisible, changeReasonLabel, formatAddress, householdMembersInNhiScope, maskAddressFields, relationshipLabel, scopeOf, type ChangeReason } from './person.rules.js';
 import { searchPersons, type SearchCriteria } from './person.search.js';
+import { todayInJapan } from '../eligibility/eligibility.rules.js';
 import { whoLabels } from '../access/who.js';
 
 export interface Version {
@@ -139,7 +140,10 @@ export class PersonService {
       }
       const rows = allRows.filter((r) => shown.has(r.atena_no));
       const atenaNos = [...new Set(rows.map((r) => r.atena_no))];
-      const current = (n: number) => elig.find((e) => e.atena_no === n && e.household_no === householdNo && e.lost_on === null) ?? elig.find((e) => e.atena_no === n);
+      // Insured = a current version in force today ([acquired_on, lost_on) contains it); else the latest period shown.
+      const today = todayInJapan();
+      const inForce = (e: (typeof elig)[number]) => e.acquired_on <= today && (e.lost_on === null || e.lost_on > today);
+      const current = (n: number) => elig.find((e) => e.atena_no === n && e.household_no === householdNo && inForce(e)) ?? elig.find((e) => e.atena_no === n);
       const members = rows.map((r) => {
         const e = current(r.atena_no);
         return {
@@ -155,7 +159,7 @@ export class PersonService {
           validTo: r.valid_to,
           residentStatus: r.resident_status,
           nhi: e
-            ? { insured: e.lost_on === null, symbol: e.insured_symbol, number: e.insured_number, branchNo: e.branch_no, acquiredOn: e.acquired_on, lostOn: e.lost_on }
+            ? { insured: inForce(e), symbol: e.insured_symbol, number: e.insured_number, branchNo: e.branch_no, acquiredOn: e.acquired_on, lostOn: e.lost_on }
             : null,
         };
       });

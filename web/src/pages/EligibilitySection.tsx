@@ -203,7 +203,15 @@ function PeriodTable({ periods, caption, testId, superseded }: { periods: Eligib
               <td>
                 <DateText value={v.lostOn} />
               </td>
-              <td>{v.lossReasonLabel ?? <span className="muted">—</span>}</td>
+              <td>
+                {v.lossReasonLabel ?? <span className="muted">—</span>}
+                {v.acquisitionRetroactive || v.lossRetroactive ? (
+                  <span className="badge" title={`届出日: 取得 ${v.acquisitionReportedOn ?? '—'} / 喪失 ${v.lossReportedOn ?? '—'}(届出期限後: 賦課を遡って見直し)`}>
+                    {' '}
+                    遡及
+                  </span>
+                ) : null}
+              </td>
               <td>
                 <Recorded v={v} superseded={superseded} />
               </td>
@@ -389,6 +397,8 @@ function PeriodRequestForm({
   const [kind, setKind] = useState<PeriodRequest | ''>('');
   const [lostOn, setLostOn] = useState('');
   const [lossReason, setLossReason] = useState('');
+  const [lossReportedOn, setLossReportedOn] = useState('');
+  const [occurredOn, setOccurredOn] = useState('');
   const [acquiredOn, setAcquiredOn] = useState('');
   const [acquisitionReason, setAcquisitionReason] = useState('');
   const [cancelLoss, setCancelLoss] = useState(false);
@@ -400,6 +410,9 @@ function PeriodRequestForm({
     kind: `${p}-kind`,
     lostOn: `${p}-lostOn`,
     lossReason: `${p}-lossReason`,
+    reportedOn: `${p}-reportedOn`,
+    lossReportedOn: `${p}-reportedOn`,
+    occurredOn: `${p}-occurredOn`,
     acquiredOn: `${p}-acquiredOn`,
     acquisitionReason: `${p}-acquisitionReason`,
     reason: `${p}-reason`,
@@ -427,8 +440,12 @@ function PeriodRequestForm({
       const d = readDate(lostOn, '資格喪失日', true);
       if (d.error) fe.lostOn = d.error;
       if (lossReason === '') fe.lossReason = '資格喪失事由を選択してください。';
+      const rep = readDate(lossReportedOn, '届出日', false);
+      if (rep.error) fe.reportedOn = rep.error;
+      const occ = readDate(occurredOn, '事由発生日', false);
+      if (occ.error) fe.occurredOn = occ.error;
       path = 'loss';
-      body = { lostOn: d.iso, lossReason };
+      body = { lostOn: d.iso, lossReason, ...(rep.iso ? { reportedOn: rep.iso } : {}), ...(occ.iso ? { occurredOn: occ.iso } : {}) };
     } else if (kind === 'correct') {
       const a = readDate(acquiredOn, '資格取得日', false);
       if (a.error) fe.acquiredOn = a.error;
@@ -536,6 +553,28 @@ function PeriodRequestForm({
                   required={kind === 'loss'}
                   error={fieldErrors.lossReason}
                 />
+                {kind === 'loss' ? (
+                  <>
+                    <TextField
+                      id={ids.occurredOn!}
+                      label="事由発生日"
+                      hint="社保の資格取得日・保護開始日・国保組合の資格取得日など。資格喪失日と照合します"
+                      value={occurredOn}
+                      onChange={setOccurredOn}
+                      autoComplete="off"
+                      error={fieldErrors.occurredOn}
+                    />
+                    <TextField
+                      id={ids.reportedOn!}
+                      label="届出日"
+                      hint={<DateHint text={lossReportedOn} />}
+                      value={lossReportedOn}
+                      onChange={setLossReportedOn}
+                      autoComplete="off"
+                      error={fieldErrors.reportedOn ?? fieldErrors.lossReportedOn}
+                    />
+                  </>
+                ) : null}
               </>
             ) : null}
             {kind === 'correct' && v.lostOn !== null ? (
