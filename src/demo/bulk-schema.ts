@@ -29,6 +29,14 @@ export const MIGRATION_0200 = '2026-11-25T0200_atena_household.ts';
 export const MIGRATION_0300 = '2026-11-25T0300_access_audit_mynumber.ts';
 export const MIGRATION_DV_ADDRESS = '2026-11-30T0400_dv_protected_address.ts';
 export const MIGRATION_STORED_CODES = '2026-12-01T0100_stored_codes.ts';
+export const MIGRATION_ELIGIBILITY_DATES = '2026-12-01T0400_eligibility_dates.ts';
+
+/**
+ * Indexes of the seeded tables that back a constraint and stay during a bulk load: the exclusion
+ * constraint of nhi_eligibility (no two current periods of one person overlap) checks the loaded rows
+ * as they come, so a load can never leave overlapping periods behind.
+ */
+export const BULK_KEPT_INDEXES: readonly string[] = ['nhi_eligibility_no_overlap'];
 
 export interface BulkIndex {
   table: SeedTable;
@@ -46,6 +54,12 @@ export const BULK_INDEXES: readonly BulkIndex[] = [
   { table: 'household_member', name: 'household_member_person', ddl: `CREATE INDEX household_member_person ON household_member (atena_no)`, migration: MIGRATION_0200 },
   { table: 'nhi_eligibility', name: 'nhi_eligibility_person', ddl: `CREATE INDEX nhi_eligibility_person ON nhi_eligibility (atena_no)`, migration: MIGRATION_0200 },
   { table: 'nhi_eligibility', name: 'nhi_eligibility_household', ddl: `CREATE INDEX nhi_eligibility_household ON nhi_eligibility (household_no)`, migration: MIGRATION_0200 },
+  {
+    table: 'nhi_eligibility',
+    name: 'nhi_eligibility_retroactive',
+    ddl: `CREATE INDEX nhi_eligibility_retroactive ON nhi_eligibility (atena_no) WHERE superseded_at IS NULL AND (acquisition_retroactive OR loss_retroactive)`,
+    migration: MIGRATION_ELIGIBILITY_DATES,
+  },
   { table: 'person_my_number', name: 'person_my_number_blind', ddl: `CREATE INDEX person_my_number_blind ON person_my_number (blind_index)`, migration: MIGRATION_0300 },
   { table: 'person_my_number', name: 'person_my_number_key', ddl: `CREATE INDEX person_my_number_key ON person_my_number (key_id)`, migration: MIGRATION_0300 },
   { table: 'person', name: 'person_dv_address', ddl: `CREATE INDEX person_dv_address ON person (area_code, banchi, katagaki) WHERE dv_support`, migration: MIGRATION_DV_ADDRESS },
