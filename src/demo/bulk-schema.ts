@@ -29,7 +29,7 @@ export const MIGRATION_0200 = '2026-11-25T0200_atena_household.ts';
 export const MIGRATION_0300 = '2026-11-25T0300_access_audit_mynumber.ts';
 export const MIGRATION_DV_ADDRESS = '2026-11-30T0400_dv_protected_address.ts';
 export const MIGRATION_STORED_CODES = '2026-12-01T0100_stored_codes.ts';
-export const MIGRATION_ELIGIBILITY_DATES = '2026-12-01T0400_eligibility_dates.ts';
+export const MIGRATION_ELIGIBILITY_DATES = '2026-12-01T0600_eligibility_dates.ts';
 
 /**
  * Indexes of the seeded tables that back a constraint and stay during a bulk load: the exclusion

@@ -33,7 +33,7 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.drop());
 
-describe('migration 2026-12-01T0400_eligibility_dates', () => {
+describe('migration 2026-12-01T0600_eligibility_dates', () => {
   it('refuses an overlapping current period of the same person (exclusion constraint, btree_gist)', async () => {
     await expect(asActor((tx) => period(12, 1, '01', '2021-04-01', '2021-05-01').execute(tx))).rejects.toThrow(/nhi_eligibility_no_overlap/);
     await expect(asActor((tx) => period(13, 1, '01', '2030-01-01', null).execute(tx))).rejects.toThrow(/nhi_eligibility_no_overlap/);
