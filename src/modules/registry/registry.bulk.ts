@@ -2,11 +2,13 @@ import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { kanaSearchKey, kanjiSearchKey } from '../../lib/kana.js';
 import { formatDateForClerk as d } from '../../lib/wareki.js';
-import { addDays, checkPeriod, errorsMessage, todayInJapan, type AcquisitionReason, type LossReason } from '../eligibility/eligibility.rules.js';
+import { addDays, checkPeriod, errorsMessage, todayInJapan, type AcquisitionReason, type LossReason, type MovedOutDestination } from '../eligibility/eligibility.rules.js';
 import type { ChangeReason, Relationship } from '../person/person.rules.js';
 import { effectsOf, type Effect, type EventFacts } from './intake-effects.rules.js';
 import { CHANGE_REASON_OF, contentSha256, EventRejection, lossReasonOf, relationshipOf } from './registry.apply.js';
-import { REGISTRY_EVENT_KINDS, type RegistryEvent } from './registry-events.js';
+import { REGISTRY_EVENT_KINDS, type RegistryEvent, type RegistryEventCode } from './registry-events.js';
+
+const MOVED_OUT_DESTINATION_OF: Partial<Record<RegistryEventCode, MovedOutDestination>> = { '21': 'other_prefecture', '22': 'within_prefecture', '24': 'abroad' };
 
 /**
  * The registry intake as a whole batch: the events are applied in order to an in-memory image of the
@@ -21,7 +23,7 @@ import { REGISTRY_EVENT_KINDS, type RegistryEvent } from './registry-events.js';
 const PERSON_COLS = {
   name_kanji: 'text', name_kana: 'text', name_kanji_key: 'text', name_kana_key: 'text', alias_kanji: 'text', alias_kana: 'text', alias_kanji_key: 'text', alias_kana_key: 'text',
   birth_date: 'date', sex: 'text', resident_kind: 'text', resident_status: 'text', became_resident_on: 'date', area_code: 'text', banchi: 'text', katagaki: 'text', address_set_on: 'date',
-  previous_address: 'text', moved_out_to: 'text', moved_out_on: 'date', death_date: 'date', residence_status: 'text', residence_expires_on: 'date', dv_support: 'boolean',
+  previous_address: 'text', moved_out_to: 'text', moved_out_on: 'date', moved_out_destination: 'text', death_date: 'date', residence_status: 'text', residence_expires_on: 'date', dv_support: 'boolean',
   valid_from: 'date', change_reason: 'text', reported_on: 'date', updated_by: 'text',
 } as const;
 type PersonCol = keyof typeof PERSON_COLS;
@@ -50,6 +52,10 @@ interface Period {
   acquisition_reason: AcquisitionReason;
   lost_on: string | null;
   loss_reason: LossReason | null;
+  acquisition_reported_on: string | null;
+  loss_reported_on: string | null;
+  acquisition_retroactive: boolean;
+  loss_retroactive: boolean;
   superseded: boolean;
 }
 
@@ -114,7 +120,7 @@ export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[
   const ofHousehold = (h: number) => byHousehold.get(h) ?? [];
   const periodPersons = [...new Set([...atenas, ...members.map((m) => m.atena_no)])];
   const periods: Period[] = (
-    await tx.selectFrom('nhi_eligibility').select(['eligibility_id', 'atena_no', 'household_no', 'insured_symbol', 'insured_number', 'branch_no', 'acquired_on', 'acquisition_reason', 'lost_on', 'loss_reason']).where('atena_no', 'in', periodPersons).where('superseded_at', 'is', null).execute()
+    await tx.selectFrom('nhi_eligibility').select(['eligibility_id', 'atena_no', 'household_no', 'insured_symbol', 'insured_number', 'branch_no', 'acquired_on', 'acquisition_reason', 'lost_on', 'loss_reason', 'acquisition_reported_on', 'loss_reported_on', 'acquisition_retroactive', 'loss_retroactive']).where('atena_no', 'in', periodPersons).where('superseded_at', 'is', null).execute()
   ).map((p) => ({ ...p, key: Number(p.eligibility_id), atena_no: Number(p.atena_no), household_no: Number(p.household_no), superseded: false }));
   const periodsBy = new Map<number, Period[]>();
   for (const p of periods) push(periodsBy, p.atena_no, p);
@@ -237,7 +243,7 @@ export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[
           name_kanji: e.nameKanji, name_kana: e.nameKana, name_kanji_key: kanjiSearchKey(e.nameKanji!), name_kana_key: kanaSearchKey(e.nameKana!),
           alias_kanji: e.aliasKanji, alias_kana: e.aliasKana, alias_kanji_key: e.aliasKanji ? kanjiSearchKey(e.aliasKanji) : null, alias_kana_key: e.aliasKana ? kanaSearchKey(e.aliasKana) : null,
           birth_date: e.birthDate, sex: e.sex, resident_kind: e.residentKind, resident_status: 'resident', became_resident_on: e.occurredOn, area_code: e.areaCode, banchi: e.banchi, katagaki: e.katagaki,
-          address_set_on: e.occurredOn, previous_address: e.otherAddress, moved_out_to: null, moved_out_on: null, death_date: person?.death_date ?? null, residence_status: e.residenceStatus, residence_expires_on: e.residenceExpiresOn,
+          address_set_on: e.occurredOn, previous_address: e.otherAddress, moved_out_to: null, moved_out_on: null, moved_out_destination: null, death_date: person?.death_date ?? null, residence_status: e.residenceStatus, residence_expires_on: e.residenceExpiresOn,
           dv_support: person?.dv_support ?? false, ...base,
         };
         persons.set(e.atenaNo, row);
@@ -253,7 +259,8 @@ export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[
           case '22':
           case '24':
           case '26':
-            write({ resident_status: 'moved_out', moved_out_on: e.occurredOn, moved_out_to: e.otherAddress });
+            // Where the person went decides the 喪失日 (国保法 §8 ただし書): another prefecture, within it, abroad.
+            write({ resident_status: 'moved_out', moved_out_on: e.occurredOn, moved_out_to: e.otherAddress, moved_out_destination: MOVED_OUT_DESTINATION_OF[e.eventCode] ?? null });
             leave(e.occurredOn);
             break;
           case '25':
@@ -310,12 +317,22 @@ export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[
           const after = { acquiredOn: p.acquired_on, acquisitionReason: p.acquisition_reason, lostOn: effect.lostOn, lossReason: lossReasonOf(effect.lossReason) };
           const pr = persons.get(e.atenaNo)!;
           const others = periodsOf(e.atenaNo).filter((o) => !o.superseded && o !== p).map((o) => ({ eligibilityId: o.key, acquiredOn: o.acquired_on, lostOn: o.lost_on }));
-          const check = checkPeriod(after, { birthDate: pr.birth_date as string, deathDate: pr.death_date as string | null, movedOutOn: pr.moved_out_on as string | null, becameResidentOn: pr.became_resident_on as string | null }, others, { today });
+          const facts = { birthDate: pr.birth_date as string, deathDate: pr.death_date as string | null, movedOutOn: pr.moved_out_on as string | null, movedOutDestination: pr.moved_out_destination as MovedOutDestination | null, becameResidentOn: pr.became_resident_on as string | null };
+          const check = checkPeriod(after, facts, others, { today, reportedOn: p.acquisition_reported_on, lossReportedOn: e.reportedOn });
           if (check.errors.length === 0) {
             p.superseded = true;
             if (p.key > 0) supersede.push(p.key);
             else newPeriods.splice(newPeriods.indexOf(p), 1);
-            const version: Period = { ...p, key: tempKey--, lost_on: effect.lostOn, loss_reason: after.lossReason, superseded: false };
+            const version: Period = {
+              ...p,
+              key: tempKey--,
+              lost_on: effect.lostOn,
+              loss_reason: after.lossReason,
+              loss_reported_on: e.reportedOn,
+              acquisition_retroactive: p.acquisition_reported_on !== null && check.retroactive.acquisition,
+              loss_retroactive: e.reportedOn !== null && check.retroactive.loss,
+              superseded: false,
+            };
             push(periodsBy, version.atena_no, version);
             newPeriods.push(version);
             automatic++;
@@ -350,12 +367,16 @@ export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[
   await writeHouseholds(tx, householdUpdates, by);
   const periodIds = new Map<number, number>();
   if (supersede.length || newPeriods.length) {
-    const at = new Date(String((await sql<{ now: string }>`SELECT clock_timestamp() AS now`.execute(tx)).rows[0]!.now));
+    const now = (await sql<{ now: Date | string }>`SELECT clock_timestamp() AS now`.execute(tx)).rows[0]!.now;
+    const at = now instanceof Date ? now : new Date(now);
     if (supersede.length) await tx.updateTable('nhi_eligibility').set({ superseded_at: at }).where('eligibility_id', 'in', supersede).where('superseded_at', 'is', null).execute();
     for (const p of newPeriods) {
       const r = await tx
         .insertInto('nhi_eligibility')
-        .values({ atena_no: p.atena_no, household_no: p.household_no, insured_symbol: p.insured_symbol, insured_number: p.insured_number, branch_no: p.branch_no, acquired_on: p.acquired_on, acquisition_reason: p.acquisition_reason, lost_on: p.lost_on, loss_reason: p.loss_reason, recorded_at: at, updated_by: by })
+        .values({
+          atena_no: p.atena_no, household_no: p.household_no, insured_symbol: p.insured_symbol, insured_number: p.insured_number, branch_no: p.branch_no, acquired_on: p.acquired_on, acquisition_reason: p.acquisition_reason, lost_on: p.lost_on, loss_reason: p.loss_reason,
+          acquisition_reported_on: p.acquisition_reported_on, loss_reported_on: p.loss_reported_on, acquisition_retroactive: p.acquisition_retroactive, loss_retroactive: p.loss_retroactive, recorded_at: at, updated_by: by,
+        })
         .returning('eligibility_id')
         .executeTakeFirstOrThrow();
       periodIds.set(p.key, Number(r.eligibility_id));
