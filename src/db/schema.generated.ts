@@ -201,7 +201,7 @@ export interface PendingChangeTable {
   payload: unknown;
   summary: unknown;
   warnings: Generated<string[]>;
-  status: Generated<'pending' | 'approved' | 'rejected'>;
+  status: Generated<'pending' | 'approved' | 'rejected' | 'withdrawn'>;
   requested_by: string;
   requested_at: Generated<Date>;
   decided_by: string | null;
