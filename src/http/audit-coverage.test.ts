@@ -16,8 +16,10 @@ let f: Fixture;
 let sessions = new Map<string, { session: Session; permissions: Set<string> }>();
 
 /** A valid request per business route (in run order: later ones may use what earlier ones made). */
-type Sample = { path: string; body?: unknown; subjects?: number[]; status?: number[] };
+type Sample = { path: string; body?: unknown; subjects?: number[]; status?: number[]; as?: string };
 const pendingIds: number[] = [];
+/** Who entered each change the samples made (its requester alone may withdraw it). */
+const requesterOf = new Map<number, string>();
 const SAMPLES: Record<string, () => Sample> = {
   'GET /api/persons': () => ({ path: `/api/persons?kana=${encodeURIComponent('ヤマダ')}`, subjects: [F.yamada.head, F.yamada.wife] }),
   'GET /api/persons/:atenaNo': () => ({ path: `/api/persons/${F.yamada.head}`, subjects: [F.yamada.head] }),
@@ -42,6 +44,11 @@ const SAMPLES: Record<string, () => Sample> = {
   'GET /api/approvals': () => ({ path: '/api/approvals?status=pending' }),
   'POST /api/approvals/:changeId/approve': () => ({ path: `/api/approvals/${pendingIds.shift()}/approve`, body: {} }),
   'POST /api/approvals/:changeId/reject': () => ({ path: `/api/approvals/${pendingIds.shift()}/reject`, body: { note: '書類不備のため' } }),
+  'GET /api/approvals/mine': () => ({ path: '/api/approvals/mine?status=pending', as: requesterOf.get(pendingIds[0]!)!, subjects: [F.yamada.child] }),
+  'POST /api/approvals/:changeId/withdraw': () => {
+    const id = pendingIds.shift()!;
+    return { path: `/api/approvals/${id}/withdraw`, body: { note: '入力誤りのため' }, as: requesterOf.get(id)! };
+  },
   'GET /api/audit/events': () => ({ path: '/api/audit/events' }),
   'GET /api/audit/report': () => ({ path: '/api/audit/report' }),
   'POST /api/audit/verify': () => ({ path: '/api/audit/verify', body: {} }),
@@ -91,9 +98,10 @@ describe('every business route answers only with an audit record naming its subj
       const system = holders.length === 0 ? await f.systemSession() : undefined;
       if (system) expect(system.permissions.has(needed as string), key).toBe(true);
       else expect(holders.length, key).toBeGreaterThan(0);
-      const session = system ?? holders[0]!.session;
-      if (!system) await stepUp(session);
       const s = sample();
+      // A sample may name who drives it (the requester withdraws, and lists their own changes).
+      const session = system ?? (s.as ? sessions.get(s.as)!.session : holders[0]!.session);
+      if (!system) await stepUp(session);
       const r = await session.request(method, s.path, method === 'GET' ? undefined : (s.body ?? {}));
       const text = await r.text();
       expect(r.status, `${key}: ${text}`).not.toBe(500);
@@ -103,7 +111,10 @@ describe('every business route answers only with an audit record naming its subj
       if (ok) successes += 1;
       if (ok && r.headers.get('content-type')?.includes('json')) {
         const body = JSON.parse(text) as { changeId?: number; status?: string };
-        if (body.status === 'pending' && typeof body.changeId === 'number') pendingIds.push(body.changeId);
+        if (body.status === 'pending' && typeof body.changeId === 'number') {
+          pendingIds.push(body.changeId);
+          requesterOf.set(body.changeId, session.staffId);
+        }
       }
       const correlationId = r.headers.get('x-correlation-id');
       expect(correlationId, key).toBeTruthy();

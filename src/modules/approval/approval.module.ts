@@ -9,5 +9,9 @@ export const approvalModule = defineModule({
   permissions: approvalPermissions,
   routes: registerApprovalRoutes,
   // 承認 holders decide person changes; user administrators decide each other's account changes.
-  nav: [{ path: '/approvals', label: '承認', permission: ['approval', 'user.admin'], order: 50 }],
+  // Whoever enters changes held for confirmation follows them in 申請状況 (rejected with a reason, withdrawn).
+  nav: [
+    { path: '/approvals', label: '承認', permission: ['approval', 'user.admin'], order: 50 },
+    { path: '/my-requests', label: '申請状況', permission: ['eligibility.update', 'mynumber.write', 'user.admin'], order: 55 },
+  ],
 });

@@ -34,6 +34,11 @@ import { nhiFileScopeWhere, scopeKindOf } from '../access/record-scope.js';
  * no copy of the value outlives the decision in pending_change.
  */
 
+/** 承認待ち, 承認済み, 却下, 取下げ (withdrawn by the requester before anyone decided). */
+export type ChangeStatus = 'pending' | 'approved' | 'rejected' | 'withdrawn';
+
+const STATUS_DONE: Record<Exclude<ChangeStatus, 'pending'>, string> = { approved: '承認されています', rejected: '却下されています', withdrawn: '取り下げられています' };
+
 export interface ChangeSummary {
   /** What changes, as the approver sees it (values masked by the submitting module). */
   fields: { label: string; before: string | null; after: string | null }[];
@@ -51,7 +56,7 @@ export interface PendingChangeRow {
   payload: unknown;
   summary: ChangeSummary;
   warnings: string[];
-  status: 'pending' | 'approved' | 'rejected';
+  status: ChangeStatus;
   requestedBy: string;
   requestedAt: Date;
   decidedBy: string | null;
@@ -122,6 +127,28 @@ export interface SubmitInput {
 
 const CLEARED_PAYLOAD = { cleared: true };
 
+const LIST_COLUMNS = [
+  'c.change_id', 'c.kind', 'c.atena_no', 'c.subject_key', 'c.summary', 'c.warnings', 'c.status', 'c.requested_by', 'c.requested_at',
+  'c.decided_by', 'c.decided_at', 'c.decision_note', 'p.name_kanji', 'p.resident_status',
+] as const;
+
+interface ListRow {
+  change_id: number;
+  kind: string;
+  atena_no: number | null;
+  subject_key: string | null;
+  summary: unknown;
+  warnings: string[];
+  status: ChangeStatus;
+  requested_by: string;
+  requested_at: Date;
+  decided_by: string | null;
+  decided_at: Date | null;
+  decision_note: string | null;
+  name_kanji: string | null;
+  resident_status: 'resident' | 'moved_out' | 'deceased' | null;
+}
+
 type Q = Kysely<DB> | Transaction<DB>;
 
 function toRow(r: {
@@ -132,7 +159,7 @@ function toRow(r: {
   payload: unknown;
   summary: unknown;
   warnings: string[];
-  status: 'pending' | 'approved' | 'rejected';
+  status: ChangeStatus;
   requested_by: string;
   requested_at: Date;
   decided_by: string | null;
@@ -230,7 +257,7 @@ export class ApprovalService {
    * Changes the actor may decide: only kinds whose permissions they hold and, for changes keyed to a
    * person, only persons within their record scope. Someone who may decide no kind at all is refused.
    */
-  async list(actor: Actor, opts: { status: 'pending' | 'approved' | 'rejected'; page: number; pageSize: number }, correlationId: string) {
+  async list(actor: Actor, opts: { status: ChangeStatus; page: number; pageSize: number }, correlationId: string) {
     const kinds = this.decidableKinds(actor).map((k) => k.kind);
     const scope = scopeKindOf(actor);
     const refusal = (e: unknown) => (e instanceof AppError && e.code === 'forbidden' ? { outcome: 'denied' as const, reason: 'no_kind' } : undefined);
@@ -241,46 +268,71 @@ export class ApprovalService {
       const total = Number((await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
       const rows = await base
         .leftJoin('person as p', 'p.atena_no', 'c.atena_no')
-        .select([
-          'c.change_id', 'c.kind', 'c.atena_no', 'c.subject_key', 'c.summary', 'c.warnings', 'c.status', 'c.requested_by', 'c.requested_at',
-          'c.decided_by', 'c.decided_at', 'c.decision_note', 'p.name_kanji', 'p.resident_status',
-        ])
+        .select(LIST_COLUMNS)
         .orderBy('c.change_id', opts.status === 'pending' ? 'asc' : 'desc')
         .limit(opts.pageSize)
         .offset((opts.page - 1) * opts.pageSize)
         .execute();
-      const me = actorLabel(actor);
-      const who = await whoLabels(tx, rows.flatMap((r) => [r.requested_by, r.decided_by]));
-      const items = rows.map((r) => {
-        const summary = (typeof r.summary === 'string' ? JSON.parse(r.summary) : r.summary) as ChangeSummary;
-        const k = this.kinds.get(r.kind);
-        return {
-          changeId: Number(r.change_id),
-          kind: r.kind,
-          kindLabel: k?.label ?? r.kind,
-          atenaNo: r.atena_no === null ? null : Number(r.atena_no),
-          subjectKey: r.subject_key,
-          nameKanji: r.name_kanji ?? '',
-          residentStatus: r.resident_status ?? null,
-          fields: summary.fields ?? [],
-          notes: summary.notes ?? [],
-          warnings: k?.warningsNeed && !(actor.kind !== 'anonymous' && actor.permissions.has(k.warningsNeed)) ? [] : (r.warnings ?? []),
-          status: r.status,
-          requestedBy: r.requested_by,
-          requestedByLabel: who(r.requested_by),
-          requestedAt: new Date(r.requested_at).toISOString(),
-          decidedBy: r.decided_by,
-          decidedByLabel: r.decided_by ? who(r.decided_by) : null,
-          decidedAt: r.decided_at ? new Date(r.decided_at).toISOString() : null,
-          decisionNote: r.decision_note,
-          /** The caller entered this change, so may not decide it. */
-          ownRequest: r.requested_by === me,
-          needsStepUp: !!k?.stepUpToApprove,
-        };
-      });
+      const items = await this.listItems(tx, actor, rows);
       subjects(items.flatMap((i) => (i.atenaNo === null ? [] : [i.atenaNo])));
       detail({ status: opts.status, page: opts.page, total, returned: items.length, ...(scope === 'all' ? {} : { scope }) });
       return { total, page: opts.page, pageSize: opts.pageSize, items };
+    });
+  }
+
+  /**
+   * 申請状況: the changes the actor entered, of any kind (also kinds they may not decide), newest
+   * first, in the list's shape: what was asked for, and for a decided one who decided, when and why.
+   */
+  async mine(actor: Actor, opts: { status: ChangeStatus; page: number; pageSize: number }, correlationId: string) {
+    const me = actorLabel(actor);
+    return runUseCase(this.db, this.audit, actor, { functionCode: 'approval', action: 'approval.mine', correlationId }, async ({ tx, subjects, detail }) => {
+      const base = tx.selectFrom('pending_change as c').where('c.requested_by', '=', me).where('c.status', '=', opts.status);
+      const total = Number((await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+      const rows = await base
+        .leftJoin('person as p', 'p.atena_no', 'c.atena_no')
+        .select(LIST_COLUMNS)
+        .orderBy('c.change_id', 'desc')
+        .limit(opts.pageSize)
+        .offset((opts.page - 1) * opts.pageSize)
+        .execute();
+      const items = await this.listItems(tx, actor, rows);
+      subjects(items.flatMap((i) => (i.atenaNo === null ? [] : [i.atenaNo])));
+      detail({ status: opts.status, page: opts.page, total, returned: items.length });
+      return { total, page: opts.page, pageSize: opts.pageSize, items };
+    });
+  }
+
+  /** The list's items: summary, warnings (only to those the kind allows), who requested and decided (by name). */
+  private async listItems(tx: Q, actor: Actor, rows: ListRow[]) {
+    const me = actorLabel(actor);
+    const who = await whoLabels(tx, rows.flatMap((r) => [r.requested_by, r.decided_by]));
+    return rows.map((r) => {
+      const summary = (typeof r.summary === 'string' ? JSON.parse(r.summary) : r.summary) as ChangeSummary;
+      const k = this.kinds.get(r.kind);
+      return {
+        changeId: Number(r.change_id),
+        kind: r.kind,
+        kindLabel: k?.label ?? r.kind,
+        atenaNo: r.atena_no === null ? null : Number(r.atena_no),
+        subjectKey: r.subject_key,
+        nameKanji: r.name_kanji ?? '',
+        residentStatus: r.resident_status ?? null,
+        fields: summary.fields ?? [],
+        notes: summary.notes ?? [],
+        warnings: k?.warningsNeed && !(actor.kind !== 'anonymous' && actor.permissions.has(k.warningsNeed)) ? [] : (r.warnings ?? []),
+        status: r.status,
+        requestedBy: r.requested_by,
+        requestedByLabel: who(r.requested_by),
+        requestedAt: new Date(r.requested_at).toISOString(),
+        decidedBy: r.decided_by,
+        decidedByLabel: r.decided_by ? who(r.decided_by) : null,
+        decidedAt: r.decided_at ? new Date(r.decided_at).toISOString() : null,
+        decisionNote: r.decision_note,
+        /** The caller entered this change, so may not decide it (and alone may withdraw it). */
+        ownRequest: r.requested_by === me,
+        needsStepUp: !!k?.stepUpToApprove,
+      };
     });
   }
 
@@ -290,6 +342,48 @@ export class ApprovalService {
 
   reject(actor: Actor, changeId: number, note: string, correlationId: string) {
     return this.decide(actor, changeId, 'rejected', note, correlationId);
+  }
+
+  /**
+   * 取下げ: the requester takes back a change nobody has decided yet. Only the staff member who entered
+   * it (403 `not_requester` for anyone else), only while it waits (409). Nothing is applied; the row
+   * records who withdrew it, when and why, and a payload holding a secret is wiped as on a decision.
+   */
+  async withdraw(actor: Actor, changeId: number, note: string | null, correlationId: string) {
+    return runUseCase(this.db, this.audit, actor, { functionCode: 'approval', action: 'change.withdraw', correlationId, detail: { changeId } }, async ({ tx, subjects, setAction, skipSuccessRecord }) => {
+      const raw = await tx.selectFrom('pending_change').selectAll().where('change_id', '=', changeId).forUpdate().executeTakeFirst();
+      if (!raw) throw new AppError(404, 'not_found', `変更 ${changeId} はありません`);
+      const change = toRow(raw);
+      setAction(`${change.kind}.withdraw`);
+      if (change.atenaNo !== null) subjects([change.atenaNo]);
+      if (change.requestedBy !== actorLabel(actor)) {
+        throw new AppError(403, 'not_requester', '取り下げられるのは、その変更を入力した本人だけです');
+      }
+      if (change.status !== 'pending') throw new AppError(409, 'already_decided', `この変更は既に${STATUS_DONE[change.status]}。取り下げられません`);
+      const k = this.kinds.get(change.kind);
+      await tx
+        .updateTable('pending_change')
+        .set({
+          status: 'withdrawn',
+          decided_by: actorLabel(actor),
+          decided_at: sql<Date>`clock_timestamp()`,
+          decision_note: note,
+          ...(k?.clearPayloadOnDecision ? { payload: JSON.stringify(CLEARED_PAYLOAD) } : {}),
+        })
+        .where('change_id', '=', changeId)
+        .where('status', '=', 'pending')
+        .execute();
+      // The success record is the kind's own (its business function), as for a decision.
+      await this.audit.append(tx, actor, {
+        functionCode: k?.functionCode ?? 'approval',
+        action: `${change.kind}.withdraw`,
+        subjects: change.atenaNo === null ? [] : [change.atenaNo],
+        detail: { changeId, kind: change.kind, note, ...(change.subjectKey ? { subjectKey: change.subjectKey } : {}) },
+        correlationId,
+      });
+      skipSuccessRecord();
+      return { changeId, status: 'withdrawn' as const, kind: change.kind, atenaNo: change.atenaNo, subjectKey: change.subjectKey };
+    });
   }
 
   private async decide(actor: Actor, changeId: number, decision: 'approved' | 'rejected', note: string | null, correlationId: string) {
@@ -303,7 +397,7 @@ export class ApprovalService {
       const change = toRow(raw);
       setAction(`${change.kind}.${verb}`);
       if (change.atenaNo !== null) subjects([change.atenaNo]);
-      if (change.status !== 'pending') throw new AppError(409, 'already_decided', `この変更は既に${change.status === 'approved' ? '承認' : '却下'}されています`);
+      if (change.status !== 'pending') throw new AppError(409, 'already_decided', `この変更は既に${STATUS_DONE[change.status]}`);
       if (change.requestedBy === actorLabel(actor)) {
         throw new AppError(403, 'self_approval', '自分が入力した変更は承認・却下できません。入力者以外の承認者が確認してください');
       }

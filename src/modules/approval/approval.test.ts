@@ -188,3 +188,136 @@ describe('generic four-eyes workflow', () => {
     expect(applied.some((c) => c.changeId === id)).toBe(false);
   });
 });
+
+describe('取下げ and 申請状況 (the requester follows their own changes)', () => {
+  type Item = { changeId: number; status: string; kindLabel: string; requestedByLabel: string; decidedByLabel: string | null; decidedAt: string | null; decisionNote: string | null; warnings: string[]; fields: unknown[]; notes: unknown[]; ownRequest: boolean };
+  type Mine = { total: number; items: Item[] };
+  let clerk: Session;
+  const row = (id: number) => f.deps.database.db.selectFrom('pending_change').selectAll().where('change_id', '=', id).executeTakeFirstOrThrow();
+  const lastEvent = (action: string) => f.deps.database.db.selectFrom('audit_event').selectAll().where('action', '=', action).orderBy('seq', 'desc').limit(1).executeTakeFirstOrThrow();
+
+  beforeAll(async () => {
+    clerk = await f.login('kokuho01');
+    f.deps.approvals.registerKind({
+      kind: 'test.secret',
+      label: '秘密を含む変更',
+      functionCode: 'eligibility.update',
+      payload: anyPayload,
+      clearPayloadOnDecision: true,
+      warningsNeed: 'mynumber.read',
+      apply: async (_tx, c) => void applied.push(c),
+    });
+  });
+
+  it('the requester withdraws a pending change with a reason: recorded, audited under the kind, and it can no longer be approved', async () => {
+    const id = await submit('test.noop', 'kokuho01');
+    const r = await clerk.request('POST', `/api/approvals/${id}/withdraw`, { note: '入力誤りのため' });
+    expect(r.status).toBe(200);
+    expect(await r.json()).toMatchObject({ changeId: id, status: 'withdrawn', kind: 'test.noop', atenaNo: FIXTURE.sato.head });
+    expect(await row(id)).toMatchObject({ status: 'withdrawn', decided_by: 'staff:kokuho01', decision_note: '入力誤りのため' });
+    expect((await row(id)).decided_at).not.toBeNull();
+    const ev = await lastEvent('test.noop.withdraw');
+    expect(ev).toMatchObject({ outcome: 'success', function_code: 'eligibility.update', actor_id: 'kokuho01' });
+    expect(ev.subjects.map(Number)).toEqual([FIXTURE.sato.head]);
+    expect(ev.detail).toMatchObject({ changeId: id, note: '入力誤りのため' });
+    // Gone from the approver's list; approving or rejecting it now is refused, and nothing is applied.
+    const pending = (await (await chief.request('GET', '/api/approvals')).json()) as { items: { changeId: number }[] };
+    expect(pending.items.map((i) => i.changeId)).not.toContain(id);
+    const approve = await chief.request('POST', `/api/approvals/${id}/approve`, {});
+    expect(approve.status).toBe(409);
+    expect(((await approve.json()) as { error: { message: string } }).error.message).toMatch(/取り下げられています/);
+    expect((await chief.request('POST', `/api/approvals/${id}/reject`, { note: '却下' })).status).toBe(409);
+    expect(applied.some((c) => c.changeId === id)).toBe(false);
+    expect((await clerk.request('POST', `/api/approvals/${id}/withdraw`, {})).status).toBe(409);
+    // Without a reason too.
+    const other = await submit('test.noop', 'kokuho01');
+    expect((await clerk.request('POST', `/api/approvals/${other}/withdraw`, {})).status).toBe(200);
+    expect((await row(other)).decision_note).toBeNull();
+  });
+
+  it('nobody else may withdraw it (403 not_requester, audited as denied); the change still waits', async () => {
+    const id = await submit('test.noop', 'kokuho01');
+    const r = await chief.request('POST', `/api/approvals/${id}/withdraw`, { note: '代わりに取下げ' });
+    expect(r.status).toBe(403);
+    expect(((await r.json()) as { error: { code: string } }).error.code).toBe('not_requester');
+    expect(await row(id)).toMatchObject({ status: 'pending', decided_by: null });
+    const ev = await f.deps.database.db.selectFrom('audit_event').selectAll().where('action', '=', 'test.noop.withdraw').where('actor_id', '=', 'kakari01').orderBy('seq', 'desc').limit(1).executeTakeFirstOrThrow();
+    expect(ev.outcome).toBe('denied');
+    expect(ev.detail).toMatchObject({ changeId: id, reason: 'not_requester' });
+    expect(ev.subjects.map(Number)).toEqual([FIXTURE.sato.head]);
+    // The table agrees: a withdrawal is the requester's own.
+    await expect(
+      f.deps.database.db.transaction().execute(async (tx) => {
+        await sql`SELECT set_config('nhi.actor', 'test:tamper', true)`.execute(tx);
+        await tx.updateTable('pending_change').set({ status: 'withdrawn', decided_by: 'staff:kakari01' }).where('change_id', '=', id).execute();
+      }),
+    ).rejects.toThrow(/pending_change_four_eyes/);
+    expect((await clerk.request('POST', '/api/approvals/999999/withdraw', {})).status).toBe(404);
+    expect((await clerk.request('POST', `/api/approvals/${id}/withdraw`, { note: '番号 999900000017 の誤り' })).status).toBe(400);
+  });
+
+  it('a decided change cannot be withdrawn (409)', async () => {
+    const id = await submit('test.noop', 'kokuho01');
+    expect((await chief.request('POST', `/api/approvals/${id}/reject`, { note: '添付書類なし' })).status).toBe(200);
+    const r = await clerk.request('POST', `/api/approvals/${id}/withdraw`, {});
+    expect(r.status).toBe(409);
+    expect(((await r.json()) as { error: { message: string } }).error.message).toMatch(/却下されています/);
+    expect(await row(id)).toMatchObject({ status: 'rejected', decided_by: 'staff:kakari01' });
+    const ev = await f.deps.database.db.selectFrom('audit_event').selectAll().where('action', '=', 'test.noop.withdraw').where('actor_id', '=', 'kokuho01').orderBy('seq', 'desc').limit(1).executeTakeFirstOrThrow();
+    expect(ev).toMatchObject({ outcome: 'denied', detail: { changeId: id, reason: 'already_decided' } });
+  });
+
+  it('a withdrawn secret is wiped like a decided one', async () => {
+    const id = await submit('test.secret', 'kokuho01');
+    expect((await clerk.request('POST', `/api/approvals/${id}/withdraw`, {})).status).toBe(200);
+    expect((await row(id)).payload).toEqual({ cleared: true });
+  });
+
+  it('申請状況 lists the caller\'s own changes, newest first: a rejected one with the reason and the approver by name', async () => {
+    const first = await submit('test.noop', 'kokuho01');
+    const rejected = await submit('test.noop', 'kokuho01', ['整合性: 警告の例'], FIXTURE.yamada.head);
+    const someoneElses = await submit('test.noop', 'kakari01');
+    expect((await chief.request('POST', `/api/approvals/${rejected}/reject`, { note: '資格取得日が届出書と異なるため' })).status).toBe(200);
+    const r = await clerk.request('GET', '/api/approvals/mine?status=rejected');
+    expect(r.status).toBe(200);
+    const body = (await r.json()) as Mine;
+    const item = body.items.find((i) => i.changeId === rejected)!;
+    expect(item).toMatchObject({
+      status: 'rejected',
+      kindLabel: 'テスト用の変更',
+      requestedByLabel: '国保 太郎(kokuho01)',
+      decidedByLabel: '係長 花子(kakari01)',
+      decisionNote: '資格取得日が届出書と異なるため',
+      warnings: ['整合性: 警告の例'],
+      fields: [{ label: '資格', before: 'なし', after: 'あり' }],
+      notes: [{ label: '理由', value: '転入' }],
+      ownRequest: true,
+    });
+    expect(item.decidedAt).not.toBeNull();
+    expect(body.items.every((i) => i.status === 'rejected' && i.requestedByLabel.includes('kokuho01'))).toBe(true);
+    const ids = body.items.map((i) => i.changeId);
+    expect(ids).toEqual([...ids].sort((a, b) => b - a));
+    // Pending: the caller's own only (kokuho01 may decide no kind at all, and sees them anyway).
+    const pending = (await (await clerk.request('GET', '/api/approvals/mine')).json()) as Mine;
+    expect(pending.items.map((i) => i.changeId)).toContain(first);
+    expect(pending.items.map((i) => i.changeId)).not.toContain(someoneElses);
+    expect(pending.items.map((i) => i.changeId)).not.toContain(rejected);
+    // Audited, naming the persons listed.
+    const ev = await lastEvent('approval.mine');
+    expect(ev).toMatchObject({ outcome: 'success', actor_id: 'kokuho01', detail: { status: 'pending' } });
+    expect(ev.subjects.map(Number)).toContain(FIXTURE.sato.head);
+    expect((await clerk.request('GET', '/api/approvals/mine?status=unknown')).status).toBe(400);
+  });
+
+  it('申請状況 shows withdrawn changes, and keeps a kind\'s warnings from a requester without the permission they need', async () => {
+    const id = await submit('test.secret', 'kokuho01', ['同じ個人番号が別の住民に登録されています']);
+    const pending = (await (await clerk.request('GET', '/api/approvals/mine')).json()) as Mine;
+    expect(pending.items.find((i) => i.changeId === id)?.warnings).toEqual([]); // kokuho01 lacks mynumber.read
+    expect((await clerk.request('POST', `/api/approvals/${id}/withdraw`, { note: '別の住民でした' })).status).toBe(200);
+    const withdrawn = (await (await clerk.request('GET', '/api/approvals/mine?status=withdrawn')).json()) as Mine;
+    expect(withdrawn.items.find((i) => i.changeId === id)).toMatchObject({ status: 'withdrawn', decidedByLabel: '国保 太郎(kokuho01)', decisionNote: '別の住民でした' });
+    // The approver's list of withdrawn changes shows it too.
+    const listed = (await (await chief.request('GET', '/api/approvals?status=withdrawn')).json()) as Mine;
+    expect(listed.items.map((i) => i.changeId)).toContain(id);
+  });
+});
