@@ -108,16 +108,36 @@ function card(page: Page, changeId: number): Locator {
   return page.locator(`[data-testid="change"][data-change-id="${changeId}"]`);
 }
 
+/** The confirmation 「承認」 opens (nothing is sent before 「承認して反映する」). */
+function approveDialog(page: Page): Locator {
+  return page.getByRole('dialog', { name: /を承認して反映しますか$/ });
+}
+
+/** 「承認」 on a card, then 「承認して反映する」 in its confirmation; returns the dialog as it was shown. */
+async function approve(page: Page, c: Locator): Promise<string> {
+  await c.getByRole('button', { name: '承認', exact: true }).click();
+  const dialog = approveDialog(page);
+  await dialog.waitFor();
+  const shown = await dialog.innerText();
+  await dialog.getByRole('button', { name: '承認して反映する' }).click();
+  await expect.poll(() => dialog.count()).toBe(0);
+  return shown;
+}
+
+function myRequest(page: Page, changeId: number): Locator {
+  return page.locator(`[data-testid="my-request"][data-change-id="${changeId}"]`);
+}
+
 describe('menus and screens follow each role', () => {
   it('shows each demo user only the menus their permissions allow', async () => {
     const expected: Record<(typeof STAFF)[number], { menus: string[]; home: string }> = {
-      kokuho01: { menus: ['検索', '作業項目', 'セキュリティキー登録'], home: '/search' },
-      kakari01: { menus: ['検索', '作業項目', '承認', 'セキュリティキー登録'], home: '/search' },
+      kokuho01: { menus: ['検索', '作業項目', '申請状況', 'セキュリティキー登録'], home: '/search' },
+      kakari01: { menus: ['検索', '作業項目', '承認', '申請状況', 'セキュリティキー登録'], home: '/search' },
       shisho01: { menus: ['検索', 'セキュリティキー登録'], home: '/search' },
       nozei01: { menus: ['検索', 'セキュリティキー登録'], home: '/search' },
       kansa01: { menus: ['監査', 'セキュリティキー登録'], home: '/audit' },
-      admin01: { menus: ['承認', '利用者管理', 'セキュリティキー登録'], home: '/approvals' },
-      admin02: { menus: ['承認', '利用者管理', 'セキュリティキー登録'], home: '/approvals' },
+      admin01: { menus: ['承認', '申請状況', '利用者管理', 'セキュリティキー登録'], home: '/approvals' },
+      admin02: { menus: ['承認', '申請状況', '利用者管理', 'セキュリティキー登録'], home: '/approvals' },
     };
     for (const id of STAFF) {
       expect(await menuItems(s[id].page), id).toEqual(expected[id].menus);
@@ -234,7 +254,8 @@ describe('個人番号: entry, four-eyes confirmation and reveal', () => {
     expect(await d.innerText()).toContain('この変更の承認には本人確認（ワンタイムパスワード）が必要です');
     expect(await d.innerText()).toContain('住民票の記載誤りによる削除(テスト)');
     expect(await d.getByTestId('change-diff').locator('tbody td').nth(1).innerText()).toBe('（削除）');
-    await d.getByRole('button', { name: '承認', exact: true }).click();
+    const confirmed = await approve(page, d);
+    expect(confirmed).toContain('続けて本人確認（ワンタイムパスワード）が必要です');
     await d.getByText('この変更を承認するには、本人確認のため').waitFor();
     await answerStepUp(page, login, '確認して実行');
     await page.getByText(`変更番号 ${deleteY} を承認し、反映しました。`).waitFor();
@@ -279,7 +300,7 @@ describe('個人番号: entry, four-eyes confirmation and reveal', () => {
     expect(cells).toEqual(['（なし）', `********${NEW_Y.slice(-4)}`]);
     // The person is one click away.
     expect(await c.getByRole('link', { name: `宛名番号 ${Y.atenaNo}` }).getAttribute('href')).toBe(`/persons/${Y.atenaNo}`);
-    await c.getByRole('button', { name: '承認', exact: true }).click();
+    await approve(page, c);
     await page.getByText(`変更番号 ${registerY} を承認し、反映しました。`).waitFor();
 
     // Minutes later (the step-up of the deletion approval has lapsed), kakari01 looks the number up.
@@ -317,13 +338,88 @@ describe('個人番号: entry, four-eyes confirmation and reveal', () => {
     expect(await warnings.getAttribute('class')).toContain('alert--warning');
     expect(await warnings.innerText()).toContain('関連性・整合性チェック');
     expect(await warnings.innerText()).toContain(`宛名番号 ${Y.atenaNo}`);
-    await c.getByRole('button', { name: '承認', exact: true }).click();
+    await approve(page, c);
     await expect.poll(() => c.getByRole('alert').innerText()).toContain('自分が入力した変更は承認・却下できません');
     expect(await c.innerText()).toContain('承認待ち');
     await c.getByLabel('備考（却下する場合は理由を入力）').fill('取り下げ');
     await c.getByRole('button', { name: '差戻し（却下）' }).click();
     await expect.poll(() => c.getByRole('alert').innerText()).toContain('自分が入力した変更は承認・却下できません');
     expect(await card(page, own).count()).toBe(1);
+  });
+
+  it('kokuho01 sees in 申請状況 that the correction was rejected, why and by whom (by name, dates in 和暦), and withdraws a change nobody has decided', async () => {
+    const { page } = s.kokuho01;
+    await openMenu(page, '申請状況', /^申請状況/);
+    const nav = page.getByRole('navigation', { name: 'メインメニュー' });
+    expect(await nav.getByRole('link', { name: '申請状況' }).getAttribute('aria-current')).toBe('page');
+    // Nothing of kokuho01's waits now (the deletion and the registration were approved, the correction rejected).
+    expect(await page.getByTestId('my-requests-empty').innerText()).toBe('承認待ちの申請はありません。');
+
+    await page.getByLabel('状態').selectOption('rejected');
+    await page.getByRole('button', { name: '表示', exact: true }).click();
+    const c = myRequest(page, correctW);
+    await c.waitFor();
+    expect(await c.getByRole('heading').innerText()).toContain('個人番号の訂正');
+    expect(await c.getByRole('heading').innerText()).toContain('却下');
+    const rejection = c.getByTestId('rejection');
+    expect(await rejection.getAttribute('class')).toContain('alert--error');
+    expect(await rejection.innerText()).toContain('この申請は却下されました');
+    expect(await c.getByTestId('rejection-reason').innerText()).toBe('本人確認書類の番号と一致しないため');
+    // The approver by name, not a bare id; the requester too.
+    expect(await c.getByTestId('rejected-by').innerText()).toBe('係長 花子(kakari01)');
+    expect(await c.innerText()).toContain('国保 太郎(kokuho01)');
+    expect(await c.innerText()).not.toContain('staff:');
+    // 入力日時 and 却下日時 in 和暦, the 西暦 in the title.
+    const times = await c.locator('time').allInnerTexts();
+    expect(times.length).toBeGreaterThanOrEqual(2);
+    for (const t of times) expect(t).toContain(formatWareki(todayJst()));
+    expect(await c.getByTestId('requested-at').locator('time').getAttribute('title')).toMatch(/^\d{4}年/);
+    // What was asked for, masked as on the 承認 page; the typed number is nowhere.
+    expect(await c.getByTestId('change-diff').locator('tbody td').nth(1).innerText()).toBe(`********${NEW_W.slice(-4)}`);
+    await expectNumberNowhere(page, NEW_W);
+    expect(await c.getByRole('button', { name: '取り下げる' }).count()).toBe(0);
+    expect(await unlabelledControls(page)).toEqual([]);
+    expect(await inlineCode(page)).toEqual({ scripts: 0, styleAttrs: 0, styleTags: 0 });
+    await page.screenshot({ path: '/tmp/requests-shots/my-requests-rejected.png', fullPage: true });
+
+    // Entered again, then withdrawn before anyone decides it.
+    const section = await openPerson(page, W.atenaNo);
+    await section.getByLabel('訂正後の個人番号（12桁）').fill(NEW_W);
+    await section.getByRole('button', { name: '訂正を申請' }).click();
+    const again = await acceptedChangeId(section);
+    await openMenu(page, '申請状況', /^申請状況/);
+    const p = myRequest(page, again);
+    await p.waitFor();
+    expect(await p.innerText()).toContain('承認待ち');
+    await p.getByLabel('取下げの理由（任意）').fill('本人から訂正の申出を取り下げる旨の連絡あり(テスト)');
+    await p.getByRole('button', { name: '取り下げる' }).click();
+    const dialog = page.getByRole('dialog', { name: `変更番号 ${again}（個人番号の訂正）を取り下げますか` });
+    await dialog.waitFor();
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('キャンセル');
+    expect(await dialog.innerText()).toContain(`宛名番号 ${W.atenaNo}`);
+    expect(await dialog.innerText()).toContain('本人から訂正の申出を取り下げる旨の連絡あり(テスト)');
+    await page.screenshot({ path: '/tmp/requests-shots/withdraw-confirm.png' });
+    await page.keyboard.press('Enter'); // on キャンセル: nothing happens
+    await expect.poll(() => dialog.count()).toBe(0);
+    expect(await p.innerText()).toContain('承認待ち');
+    await p.getByRole('button', { name: '取り下げる' }).click();
+    await dialog.getByRole('button', { name: '取り下げる' }).click();
+    await page.getByText(`変更番号 ${again} を取り下げました。`).waitFor();
+    await expect.poll(() => myRequest(page, again).count()).toBe(0);
+    await page.getByLabel('状態').selectOption('withdrawn');
+    await page.getByRole('button', { name: '表示', exact: true }).click();
+    const w = myRequest(page, again);
+    await w.waitFor();
+    expect(await w.getByRole('heading').innerText()).toContain('取下げ');
+    expect(await w.innerText()).toContain('本人から訂正の申出を取り下げる旨の連絡あり(テスト)');
+
+    // The approver no longer sees it, and the person's page offers the correction form again.
+    await openMenu(s.kakari01.page, '承認', /^承認/);
+    await s.kakari01.page.getByRole('heading', { name: /承認待ちの変更/ }).waitFor();
+    expect(await card(s.kakari01.page, again).count()).toBe(0);
+    const after = await openPerson(page, W.atenaNo);
+    await after.getByLabel('訂正後の個人番号（12桁）').waitFor();
+    expect(await after.getByTestId('mynumber-pending').count()).toBe(0);
   });
 });
 
@@ -384,7 +480,28 @@ describe('国保資格: a loss request, its confirmation, and the record it leav
     expect(await c.innerText()).toContain('資格喪失');
     // Dates in the before/after table are shown in 和暦 too.
     expect(await c.getByTestId('change-diff').innerText()).toContain(formatWareki(today));
+    // 「承認」 asks first, repeating what will change; the safe choice has the focus and Esc sends nothing.
     await c.getByRole('button', { name: '承認', exact: true }).click();
+    const dialog = approveDialog(page);
+    await dialog.waitFor();
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('キャンセル');
+    expect(await dialog.getByRole('heading').innerText()).toBe(`変更番号 ${changeId}（資格喪失）を承認して反映しますか`);
+    expect(await dialog.innerText()).toContain(`宛名番号 ${atenaNo}`);
+    expect(await dialog.getByTestId('approve-confirm-diff').innerText()).toContain(formatWareki(today));
+    expect(await dialog.getByTestId('approve-confirm-diff').innerText()).toContain('社保加入');
+    expect(await dialog.innerText()).toContain('国保 太郎');
+    expect(await unlabelledControls(page)).toEqual([]);
+    await page.screenshot({ path: '/tmp/requests-shots/approve-confirm.png', fullPage: false });
+    await page.keyboard.press('Escape');
+    await expect.poll(() => dialog.count()).toBe(0);
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('承認');
+    expect(await c.innerText()).toContain('承認待ち');
+    // Confirmed with the keyboard: Shift+Tab from キャンセル to 「承認して反映する」, Enter.
+    await page.keyboard.press('Enter');
+    await dialog.waitFor();
+    await page.keyboard.press('Shift+Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('承認して反映する');
+    await page.keyboard.press('Enter');
     await page.getByText(`変更番号 ${changeId} を承認し、反映しました。`).waitFor();
 
     await kokuho.page.reload();
@@ -416,7 +533,7 @@ describe('利用者管理 (admin01 requests, admin02 approves)', () => {
     const c = page.getByTestId('change').filter({ hasText: kindLabel }).filter({ hasText: staffId });
     await c.waitFor();
     expect(await c.innerText()).toContain('入力者');
-    await c.getByRole('button', { name: '承認', exact: true }).click();
+    expect(await approve(page, c)).toContain(staffId);
     await answerStepUp(page, login, '確認して実行');
     return page.getByTestId('activation-once');
   }

@@ -13,6 +13,7 @@ import { SecurityKeyPage } from './pages/SecurityKeyPage.js';
 import { ApprovalsPage } from './pages/ApprovalsPage.js';
 import { AdminPage } from './pages/AdminPage.js';
 import { WorkItemsPage } from './pages/WorkItemsPage.js';
+import { MyRequestsPage } from './pages/MyRequestsPage.js';
 
 type AuthState =
   | { status: 'loading' }
@@ -30,6 +31,11 @@ export function can(me: Me, permission: string): boolean {
 /** 承認 holders decide person changes; user administrators decide each other's account changes. */
 function decidesChanges(me: Me): boolean {
   return can(me, PERMISSION.approval) || can(me, PERMISSION.userAdmin);
+}
+
+/** Who enters changes held for a second person's confirmation (資格, 個人番号, 職員アカウント) follows them in 申請状況. */
+function requestsChanges(me: Me): boolean {
+  return can(me, PERMISSION.eligibilityUpdate) || can(me, PERMISSION.myNumberWrite) || can(me, PERMISSION.userAdmin);
 }
 
 /** Where a freshly logged-in user lands: the first screen they may use. */
@@ -181,7 +187,7 @@ export function App(): ReactNode {
 
 function MainNav({ me, route }: { me: Me; route: Route }): ReactNode {
   // The menu comes from the server: each business module declares its entries and the permission they need.
-  const current = `/${route.name === 'household' || route.name === 'person' ? 'search' : route.name === 'securityKey' ? 'security-key' : route.name}`;
+  const current = `/${route.name === 'household' || route.name === 'person' ? 'search' : route.name === 'securityKey' ? 'security-key' : route.name === 'myRequests' ? 'my-requests' : route.name === 'workItems' ? 'work-items' : route.name}`;
   const items = me.nav.map((n) => ({ to: n.path, label: n.label, active: n.path === current, show: true }));
   return (
     <nav className="main-nav" aria-label="メインメニュー">
@@ -214,6 +220,8 @@ function renderRoute(route: Route, me: Me, key: number, updateMe: (patch: Partia
       return can(me, PERMISSION.audit) ? <AuditPage key={key} /> : <Forbidden />;
     case 'approvals':
       return decidesChanges(me) ? <ApprovalsPage key={key} me={me} /> : <Forbidden />;
+    case 'myRequests':
+      return requestsChanges(me) ? <MyRequestsPage key={key} /> : <Forbidden />;
     case 'workItems':
       return can(me, PERMISSION.eligibilityUpdate) ? <WorkItemsPage key={key} /> : <Forbidden />;
     case 'admin':

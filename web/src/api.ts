@@ -199,6 +199,9 @@ export type PendingChange = Schemas['PendingChange'];
 export type ChangeStatus = PendingChange['status'];
 export type ApprovalList = ApiOk<'/api/approvals'>;
 export type ChangeDecided = Schemas['ChangeDecided'];
+/** 申請状況: the changes the caller entered (same items as the approval list). */
+export type MyRequestList = ApiOk<'/api/approvals/mine'>;
+export type ChangeWithdrawn = Schemas['ChangeWithdrawn'];
 /** A new account's one-time activation code, shown once to the approving administrator. */
 export type ActivationHandOver = NonNullable<ChangeDecided['activation']>;
 

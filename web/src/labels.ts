@@ -115,6 +115,8 @@ export function changeStatusLabel(s: string): string {
       return '承認済み';
     case 'rejected':
       return '却下';
+    case 'withdrawn':
+      return '取下げ';
     default:
       return s;
   }

@@ -90,6 +90,7 @@ export type Route =
   | { name: 'person'; atenaNo: string }
   | { name: 'audit' }
   | { name: 'approvals' }
+  | { name: 'myRequests' }
   | { name: 'workItems' }
   | { name: 'admin' }
   | { name: 'securityKey' }
@@ -101,6 +102,7 @@ export function matchRoute(path: string): Route {
   if (p === '/search') return { name: 'search' };
   if (p === '/audit') return { name: 'audit' };
   if (p === '/approvals') return { name: 'approvals' };
+  if (p === '/my-requests') return { name: 'myRequests' };
   if (p === '/work-items') return { name: 'workItems' };
   if (p === '/admin') return { name: 'admin' };
   if (p === '/security-key') return { name: 'securityKey' };

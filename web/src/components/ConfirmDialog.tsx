@@ -11,6 +11,9 @@ export function ConfirmDialog({
   children,
   confirmLabel,
   busy,
+  tone = 'danger',
+  wide = false,
+  testId,
   onConfirm,
   onCancel,
 }: {
@@ -19,6 +22,11 @@ export function ConfirmDialog({
   children: ReactNode;
   confirmLabel: string;
   busy?: boolean;
+  /** `danger` for what cannot be undone (無効化, 取下げ); `primary` for a confirmation of a normal step (承認して反映). */
+  tone?: 'danger' | 'primary';
+  /** Room for a table (e.g. the change's 変更前/変更後). */
+  wide?: boolean;
+  testId?: string;
   onConfirm: () => void;
   onCancel: () => void;
 }): ReactNode {
@@ -55,7 +63,8 @@ export function ConfirmDialog({
   return (
     <dialog
       ref={ref}
-      className="dialog"
+      className={wide ? 'dialog dialog--wide' : 'dialog'}
+      data-testid={testId}
       aria-labelledby={titleId}
       aria-describedby={bodyId}
       onCancel={(e) => {
@@ -71,7 +80,7 @@ export function ConfirmDialog({
         {children}
       </div>
       <div className="form__actions">
-        <button type="button" className="button button--danger" disabled={busy} onClick={onConfirm}>
+        <button type="button" className={tone === 'danger' ? 'button button--danger' : 'button'} disabled={busy} onClick={onConfirm}>
           {confirmLabel}
         </button>
         <button type="button" className="button button--secondary" ref={cancelRef} onClick={onCancel}>

@@ -6,20 +6,22 @@
  * 承認 holders, staff-account changes (登録・ロール付与・認証情報の再発行) to user administrators. When
  * the approval of an account change yields a one-time activation code, it is shown here once to the
  * approver, kept only in this page's memory and dropped when confirmed or when leaving.
+ * 「承認」 first asks for a confirmation that repeats what will change (変更前/変更後, the warnings, the
+ * person); only 「承認して反映する」 sends the approval (and a step-up prompt follows when the server asks).
  */
 import { useCallback, useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { ApiError, query, request, type ActivationHandOver, type ApprovalList, type ChangeDecided, type ChangeStatus, type Me, type PendingChange } from '../api.js';
 import { DateText } from '../dates.js';
 import { changeStatusLabel } from '../labels.js';
-import { Link } from '../router.js';
-import { Badge, DoneNotice, ErrorMessage, PageHeading, SelectField, Spinner, TextField, validationError } from '../components/ui.js';
+import { DoneNotice, ErrorMessage, PageHeading, SelectField, Spinner, TextField, validationError } from '../components/ui.js';
 import { Pager } from '../components/Pager.js';
 import { StepUpPrompt, useStepUp } from '../components/StepUp.js';
-import { ChangeDiff } from '../components/changes.js';
-import { StatusBadge } from './SearchPage.js';
+import { ConfirmDialog } from '../components/ConfirmDialog.js';
+import { ChangeDiff, ChangeStatusBadge, ChangeTarget, ChangeWarnings } from '../components/changes.js';
 
 const PAGE_SIZE = 20;
-const STATUSES: ChangeStatus[] = ['pending', 'approved', 'rejected'];
+const STATUSES: ChangeStatus[] = ['pending', 'approved', 'rejected', 'withdrawn'];
+const DECIDER: Record<Exclude<ChangeStatus, 'pending'>, string> = { approved: '承認者', rejected: '却下した者', withdrawn: '取り下げた者（入力者）' };
 
 export function ApprovalsPage({ me: _me }: { me: Me }): ReactNode {
   const [filter, setFilter] = useState<ChangeStatus>('pending');
@@ -189,6 +191,8 @@ function ChangeCard({ change: c, onDecided, onStale }: { change: PendingChange; 
   const [busy, setBusy] = useState(false);
   const stepUp = useStepUp();
   const approveRef = useRef<HTMLButtonElement>(null);
+  /** The confirmation of 「承認」 is open: nothing is sent until 「承認して反映する」. */
+  const [confirming, setConfirming] = useState(false);
 
   async function decide(decision: 'approve' | 'reject'): Promise<void> {
     const text = note.trim();
@@ -223,24 +227,14 @@ function ChangeCard({ change: c, onDecided, onStale }: { change: PendingChange; 
   return (
     <article className="card change" aria-labelledby={`${id}-heading`} data-testid="change" data-change-id={c.changeId}>
       <h3 id={`${id}-heading`} className="change__title">
-        変更番号 <span className="num">{c.changeId}</span>：{c.kindLabel}{' '}
-        <Badge kind={c.status === 'pending' ? 'warning' : c.status === 'approved' ? 'ok' : 'muted'}>{changeStatusLabel(c.status)}</Badge>
+        変更番号 <span className="num">{c.changeId}</span>：{c.kindLabel} <ChangeStatusBadge status={c.status} />
       </h3>
       <dl className="summary">
         {c.atenaNo !== null ? (
           <div>
             <dt>対象者</dt>
             <dd>
-              <Link to={`/persons/${c.atenaNo}`}>
-                宛名番号 <span className="num">{c.atenaNo}</span>
-              </Link>{' '}
-              {c.nameKanji}
-              {c.residentStatus && c.residentStatus !== 'resident' ? (
-                <>
-                  {' '}
-                  <StatusBadge status={c.residentStatus} />
-                </>
-              ) : null}
+              <ChangeTarget change={c} />
             </dd>
           </div>
         ) : null}
@@ -263,7 +257,7 @@ function ChangeCard({ change: c, onDecided, onStale }: { change: PendingChange; 
         {c.status !== 'pending' ? (
           <>
             <div>
-              <dt>{c.status === 'approved' ? '承認者' : '却下した者'}</dt>
+              <dt>{DECIDER[c.status]}</dt>
               <dd>{c.decidedByLabel ?? '—'}</dd>
             </div>
             <div>
@@ -280,18 +274,7 @@ function ChangeCard({ change: c, onDecided, onStale }: { change: PendingChange; 
         ) : null}
       </dl>
 
-      {c.warnings.length > 0 ? (
-        <div className="alert alert--warning change__warnings" data-testid="change-warnings">
-          <p className="alert__message">
-            <span aria-hidden="true">⚠ </span>確認が必要な事項
-          </p>
-          <ul className="alert__fields">
-            {c.warnings.map((w, i) => (
-              <li key={i}>{w}</li>
-            ))}
-          </ul>
-        </div>
-      ) : null}
+      <ChangeWarnings warnings={c.warnings} />
 
       <ChangeDiff fields={c.fields} caption={`変更番号 ${c.changeId} の変更前と変更後`} testId="change-diff" />
 
@@ -324,7 +307,7 @@ function ChangeCard({ change: c, onDecided, onStale }: { change: PendingChange; 
                   ref={approveRef}
                   disabled={busy}
                   aria-describedby={c.ownRequest ? `${id}-own` : undefined}
-                  onClick={() => void decide('approve')}
+                  onClick={() => setConfirming(true)}
                 >
                   承認
                 </button>
@@ -340,6 +323,43 @@ function ChangeCard({ change: c, onDecided, onStale }: { change: PendingChange; 
               </div>
             </form>
           )}
+          <ConfirmDialog
+            open={confirming}
+            title={`変更番号 ${c.changeId}（${c.kindLabel}）を承認して反映しますか`}
+            confirmLabel="承認して反映する"
+            tone="primary"
+            wide
+            busy={busy}
+            testId="approve-confirm"
+            onConfirm={() => {
+              setConfirming(false);
+              void decide('approve');
+            }}
+            onCancel={() => setConfirming(false)}
+          >
+            <p>承認すると、次の内容がすぐに反映されます。内容を確認してください。</p>
+            <dl className="summary">
+              <div>
+                <dt>{c.atenaNo !== null ? '対象者' : '対象'}</dt>
+                <dd>
+                  <ChangeTarget change={c} link={false} />
+                </dd>
+              </div>
+              <div>
+                <dt>入力者</dt>
+                <dd>{c.requestedByLabel}</dd>
+              </div>
+              {note.trim() ? (
+                <div>
+                  <dt>備考</dt>
+                  <dd>{note.trim()}</dd>
+                </div>
+              ) : null}
+            </dl>
+            <ChangeWarnings warnings={c.warnings} testId="approve-confirm-warnings" />
+            <ChangeDiff fields={c.fields} caption={`変更番号 ${c.changeId} の変更前と変更後（承認の確認）`} testId="approve-confirm-diff" />
+            {c.needsStepUp ? <p className="hint">この変更の承認には、続けて本人確認（ワンタイムパスワード）が必要です。</p> : null}
+          </ConfirmDialog>
         </div>
       ) : null}
     </article>
