@@ -17,6 +17,7 @@ import {
   type EligibilityView,
 } from '../api.js';
 import { DateText } from '../dates.js';
+import { Link } from '../router.js';
 import { Badge, ErrorMessage, SelectField, Spinner, TextField, fieldErrorsOf, validationError } from '../components/ui.js';
 import { StepUpForm, useStepUp, type StepUp } from '../components/StepUp.js';
 import { AcceptedNotice, ChangeDiff, DateHint } from '../components/changes.js';
@@ -115,7 +116,7 @@ export function EligibilitySection({ atenaNo, canUpdate }: { atenaNo: string; ca
 
           {accepted ? <AcceptedNotice ref={acceptedRef} accepted={accepted} /> : null}
 
-          {view.pending.length > 0 ? <PendingList pending={view.pending} /> : null}
+          {view.pending.length > 0 ? <PendingList pending={view.pending} canUpdate={canUpdate} /> : null}
 
           {view.history.length > 0 ? (
             <details className="eligibility__history">
@@ -223,10 +224,15 @@ function PeriodTable({ periods, caption, testId, superseded }: { periods: Eligib
   );
 }
 
-function PendingList({ pending }: { pending: EligibilityPending[] }): ReactNode {
+function PendingList({ pending, canUpdate }: { pending: EligibilityPending[]; canUpdate: boolean }): ReactNode {
   return (
     <div className="eligibility__pending" data-testid="eligibility-pending">
       <h3>承認待ちの変更</h3>
+      {canUpdate ? (
+        <p className="hint">
+          承認・却下・取下げの後に次の変更を入力できます。ご自身が入力した変更の結果の確認と取下げは<Link to="/my-requests">申請状況</Link>から。
+        </p>
+      ) : null}
       <ul className="change-list">
         {pending.map((p) => (
           <li key={p.changeId} className="eligibility__pending-item">

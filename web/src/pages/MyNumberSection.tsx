@@ -11,6 +11,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { request, type ApiBody, type ApiOk, type ChangeAccepted, type Jimu, type MyNumberStatus, type MyNumberUse } from '../api.js';
 import { DateText } from '../dates.js';
+import { Link } from '../router.js';
 import { Badge, ErrorMessage, SelectField, TextField, fieldErrorsOf, validationError } from '../components/ui.js';
 import { AcceptedNotice } from '../components/changes.js';
 import { StepUpPrompt, useStepUp } from '../components/StepUp.js';
@@ -126,7 +127,14 @@ export function MyNumberSection({
       {pending.length > 0 ? (
         <div className="mynumber__pending">
           <h3 id="mynumber-pending-heading">承認待ちの変更</h3>
-          <p className="hint">承認されるまで個人番号は変わりません。承認または却下の後に次の変更を入力できます。</p>
+          <p className="hint">
+            承認されるまで個人番号は変わりません。承認・却下・取下げの後に次の変更を入力できます。
+            {canWrite ? (
+              <>
+                ご自身が入力した変更の結果の確認と取下げは<Link to="/my-requests">申請状況</Link>から。
+              </>
+            ) : null}
+          </p>
           <div className="table-wrap" tabIndex={0} aria-labelledby="mynumber-pending-heading">
             <table className="table table--compact" data-testid="mynumber-pending">
               <thead>
