@@ -22,9 +22,12 @@ import { nhiFileScopeWhere, scopeKindOf } from '../access/record-scope.js';
  *     should see it, already masked by the module) and warnings (関連性・整合性チェック);
  *  3. a different user with the 'approval' permission approves it: `apply(tx, change, approver)` runs in
  *     the same transaction as the status update and the audit record, so the change and its trail
- *     commit together or not at all. A reject touches only the pending_change row and the audit trail.
+ *     commit together or not at all. A reject touches only the pending_change row and the audit trail;
+ *  4. until then, the requester alone may withdraw it (取下げ: status 'withdrawn', nothing applied), and
+ *     follows every change they entered in `mine` (申請状況), whatever its kind.
  *
- * Self-approval is refused here (403) and by the table's CHECK (decided_by <> requested_by). The
+ * Self-approval is refused here (403) and by the table's CHECK (decided_by <> requested_by, except for
+ * a withdrawal, which is the requester's own). The
  * checker needs the kind's `approverPermissions` (by default 'approval' and the kind's own permission
  * `functionCode`, so approving never lets someone make a change they could not enter; user
  * administration kinds need 'user.admin' alone). A change is listed only to those who may decide it,
