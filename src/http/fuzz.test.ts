@@ -279,7 +279,7 @@ describe('API fuzzing: bad input never breaks the server nor changes data', () =
       // The fuzz must reach the input handling, not stop at the guard.
       expect(Object.keys(stats).some((s) => s !== '401' && s !== '403') || op.key === 'POST /api/auth/logout', `${op.key}: ${JSON.stringify(stats)}`).toBe(true);
     }
-  });
+  }, 600_000); // 200 runs for every route (more routes each area): minutes on a loaded 2-core machine
 
   it('changed no business row, and the audit chain is intact', async () => {
     expect(await snapshot()).toEqual(before);

@@ -61,10 +61,11 @@ export class AuditSealer {
   }
 
   /**
-   * Seal every number handed out until now (waiting up to `waitMs` for transactions still open) and
+   * Seal every number handed out until now (waiting up to `waitMs` for transactions still open — a
+   * loaded server may hold one for seconds; a verify can wait) and
    * write a checkpoint of the sealed head if it moved. Returns the checkpoint's number, or null.
    */
-  async sealNow(db: Kysely<DB>, waitMs = 5000): Promise<number | null> {
+  async sealNow(db: Kysely<DB>, waitMs = 30_000): Promise<number | null> {
     const h = await this.horizon(db);
     const until = Date.now() + waitMs;
     while (!(await this.isFinal(db, h))) {
