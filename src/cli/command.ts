@@ -65,6 +65,24 @@ export function warekiDateTime(d: Date): string {
 
 export const progressBar = (label: string) => new cliProgress.SingleBar({ format: `${label} {bar} {percentage}% | {value}/{total} | 残り {eta_formatted}` }, cliProgress.Presets.shades_classic);
 
+/** A batch's progress on the terminal: the bar starts at the first report (when the total is known). */
+export function batchProgress(label: string): { onProgress: (p: { done: number; total: number }) => void; stop: () => void } {
+  const bar = progressBar(label);
+  let started = false;
+  return {
+    onProgress: ({ done, total }) => {
+      if (!started) {
+        bar.start(total, 0);
+        started = true;
+      }
+      bar.update(done);
+    },
+    stop: () => {
+      if (started) bar.stop();
+    },
+  };
+}
+
 const ISO_DATE_OPTION_RULE = 'YYYY-MM-DD 形式の実在する日付で指定してください(例: 2026-04-01)';
 export const isoDateOption = z
   .union([z.string(), z.boolean()], { error: ISO_DATE_OPTION_RULE })

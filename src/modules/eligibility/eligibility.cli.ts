@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Command } from '../../cli/command.js';
-import { opts, progressBar, textOption } from '../../cli/command.js';
+import { batchProgress, opts, textOption } from '../../cli/command.js';
 import { formatDateForClerk } from '../../lib/wareki.js';
 import { operatorActor } from '../../security/actor.js';
 import { runOutput } from './eligibility.outputs.js';
@@ -16,21 +16,14 @@ function output(which: 'registry-feedback' | 'rengokai-households', what: string
     usage: `${which} --out ${which}-20261130.csv [--since 2026-11-01T00:00:00+09:00]`,
     async run(deps, args) {
       const o = opts({ out: textOption(500, '出力ファイル'), since }, args);
-      const bar = progressBar(what);
-      let started = false;
+      const progress = batchProgress(what);
       const r = await runOutput(deps, which, {
         actor: operatorActor(which, new Set(['eligibility.update'])),
         outputFile: o.out,
         ...(o.since ? { since: new Date(o.since).toISOString() } : {}),
-        onProgress: ({ done, total }) => {
-          if (!started) {
-            bar.start(total, 0);
-            started = true;
-          }
-          bar.update(done);
-        },
+        onProgress: progress.onProgress,
       });
-      if (started) bar.stop();
+      progress.stop();
       console.log(`${what}を ${o.out} に出力しました${r.resumed ? '(中断した実行を再開)' : ''}: ${Object.entries(r.counts).map(([k, v]) => `${k} ${v}`).join(', ') || '変更なし'}(${formatDateForClerk(r.window.asOf)}時点、実行ID ${r.runId})`);
       console.log(`SHA-256: ${r.outputSha256}`);
       return 0;

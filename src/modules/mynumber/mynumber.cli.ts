@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Command } from '../../cli/command.js';
-import { intOption, opts, progressBar, textOption } from '../../cli/command.js';
+import { batchProgress, intOption, opts, textOption } from '../../cli/command.js';
 import { operatorActor } from '../../security/actor.js';
 
 /** 個人番号 keys from the command line: a new data key, and re-encryption (a resumable batch). */
@@ -24,22 +24,15 @@ export const myNumberCommands: Record<string, Command> = {
     async run(deps, args) {
       const o = opts({ jimu: textOption(64, '事務コード(例: nhi.eligibility)'), 'batch-size': intOption(1, 10_000).default(500), to: z.string().max(32).optional() }, args);
       const { rotateMyNumberKeys } = await import('./key-rotation.js');
-      const bar = progressBar('再暗号化');
-      let started = false;
+      const progress = batchProgress('再暗号化');
       const r = await rotateMyNumberKeys(deps, {
         jimu: o.jimu,
         batchSize: o['batch-size'],
         ...(o.to ? { toKeyId: o.to } : {}),
         actor: operatorActor('keys-rotate', new Set(['mynumber.write'])),
-        onProgress: ({ done, total }) => {
-          if (!started) {
-            bar.start(total, 0);
-            started = true;
-          }
-          bar.update(done);
-        },
+        onProgress: progress.onProgress,
       });
-      if (started) bar.stop();
+      progress.stop();
       console.log(`鍵 ${r.toKeyId} への再暗号化が完了しました${r.resumed ? '(中断した実行を再開)' : ''}: 登録済み ${r.rotated} 件, 承認待ち ${r.pendingRotated} 件, ${r.batches} バッチ (実行ID ${r.runId})`);
       return 0;
     },

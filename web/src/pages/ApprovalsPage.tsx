@@ -9,8 +9,9 @@
  * 「承認」 first asks for a confirmation that repeats what will change (変更前/変更後, the warnings, the
  * person); only 「承認して反映する」 sends the approval (and a step-up prompt follows when the server asks).
  */
-import { useCallback, useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
-import { ApiError, query, request, type ActivationHandOver, type ApprovalList, type ChangeDecided, type ChangeStatus, type Me, type PendingChange } from '../api.js';
+import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { ApiError, request, type ActivationHandOver, type ApprovalList, type ChangeDecided, type ChangeStatus, type Me, type PendingChange } from '../api.js';
+import { useStatusList } from '../useApi.js';
 import { DateText } from '../dates.js';
 import { changeStatusLabel } from '../labels.js';
 import { DoneNotice, ErrorMessage, PageHeading, SelectField, Spinner, TextField, validationError } from '../components/ui.js';
@@ -25,34 +26,10 @@ const DECIDER: Record<Exclude<ChangeStatus, 'pending'>, string> = { approved: '�
 
 export function ApprovalsPage({ me: _me }: { me: Me }): ReactNode {
   const [filter, setFilter] = useState<ChangeStatus>('pending');
-  const [shown, setShown] = useState<{ status: ChangeStatus; page: number }>({ status: 'pending', page: 1 });
-  const [data, setData] = useState<ApprovalList | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(true);
+  const { shown, data, error, busy, load, reload } = useStatusList<ChangeStatus, ApprovalList>('/api/approvals', 'pending', PAGE_SIZE);
   const [done, setDone] = useState<string | null>(null);
   /** Shown once: dropped when the approver confirms or leaves the page. */
   const [activation, setActivation] = useState<ActivationHandOver | null>(null);
-
-  const load = useCallback(async (status: ChangeStatus, page: number, signal?: AbortSignal): Promise<void> => {
-    setBusy(true);
-    try {
-      const r = await request<ApprovalList>('/api/approvals' + query({ status, page, pageSize: PAGE_SIZE }), signal ? { signal } : {});
-      setData(r);
-      setShown({ status, page: r.page ?? page });
-      setError(null);
-    } catch (e) {
-      if (e instanceof DOMException && e.name === 'AbortError') return;
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  }, []);
-
-  useEffect(() => {
-    const ac = new AbortController();
-    void load('pending', 1, ac.signal);
-    return () => ac.abort();
-  }, [load]);
 
   function submitFilter(e: FormEvent): void {
     e.preventDefault();
@@ -63,7 +40,7 @@ export function ApprovalsPage({ me: _me }: { me: Me }): ReactNode {
   function onDecided(r: ChangeDecided): void {
     setDone(`変更番号 ${r.changeId} を${r.status === 'approved' ? '承認し、反映しました' : '却下しました'}。`);
     setActivation(r.activation ?? null);
-    void load(shown.status, shown.page);
+    reload();
   }
 
   const title = '承認';
@@ -107,7 +84,7 @@ export function ApprovalsPage({ me: _me }: { me: Me }): ReactNode {
               <ul className="change-list">
                 {data.items.map((c) => (
                   <li key={c.changeId}>
-                    <ChangeCard change={c} onDecided={onDecided} onStale={() => void load(shown.status, shown.page)} />
+                    <ChangeCard change={c} onDecided={onDecided} onStale={reload} />
                   </li>
                 ))}
               </ul>

@@ -5,8 +5,9 @@
  * a change still waiting can be withdrawn (取下げ) by its requester, after a confirmation, with an
  * optional reason. Values arrive masked by the server, as on the 承認 page; dates are in 和暦.
  */
-import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from 'react';
-import { ApiError, query, request, type ChangeStatus, type ChangeWithdrawn, type MyRequestList, type PendingChange } from '../api.js';
+import { useState, type FormEvent, type ReactNode } from 'react';
+import { ApiError, request, type ChangeStatus, type ChangeWithdrawn, type MyRequestList, type PendingChange } from '../api.js';
+import { useStatusList } from '../useApi.js';
 import { DateText } from '../dates.js';
 import { changeStatusLabel } from '../labels.js';
 import { DoneNotice, ErrorMessage, PageHeading, SelectField, Spinner, TextField } from '../components/ui.js';
@@ -25,32 +26,8 @@ const EMPTY: Record<ChangeStatus, string> = {
 
 export function MyRequestsPage(): ReactNode {
   const [filter, setFilter] = useState<ChangeStatus>('pending');
-  const [shown, setShown] = useState<{ status: ChangeStatus; page: number }>({ status: 'pending', page: 1 });
-  const [data, setData] = useState<MyRequestList | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(true);
+  const { shown, data, error, busy, load, reload } = useStatusList<ChangeStatus, MyRequestList>('/api/approvals/mine', 'pending', PAGE_SIZE);
   const [done, setDone] = useState<string | null>(null);
-
-  const load = useCallback(async (status: ChangeStatus, page: number, signal?: AbortSignal): Promise<void> => {
-    setBusy(true);
-    try {
-      const r = await request<MyRequestList>('/api/approvals/mine' + query({ status, page, pageSize: PAGE_SIZE }), signal ? { signal } : {});
-      setData(r);
-      setShown({ status, page: r.page });
-      setError(null);
-    } catch (e) {
-      if (e instanceof DOMException && e.name === 'AbortError') return;
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  }, []);
-
-  useEffect(() => {
-    const ac = new AbortController();
-    void load('pending', 1, ac.signal);
-    return () => ac.abort();
-  }, [load]);
 
   function submitFilter(e: FormEvent): void {
     e.preventDefault();
@@ -60,7 +37,7 @@ export function MyRequestsPage(): ReactNode {
 
   function onWithdrawn(r: ChangeWithdrawn): void {
     setDone(`変更番号 ${r.changeId} を取り下げました。この変更は反映されません。`);
-    void load(shown.status, shown.page);
+    reload();
   }
 
   return (
@@ -104,7 +81,7 @@ export function MyRequestsPage(): ReactNode {
               <ul className="change-list">
                 {data.items.map((c) => (
                   <li key={c.changeId}>
-                    <RequestCard change={c} onWithdrawn={onWithdrawn} onStale={() => void load(shown.status, shown.page)} />
+                    <RequestCard change={c} onWithdrawn={onWithdrawn} onStale={reload} />
                   </li>
                 ))}
               </ul>

@@ -4,8 +4,9 @@
  * for review. Each item shows the suggested action, its date and its legal basis; the clerk enters the
  * 届 from the person's page and closes the item as 処理済み, or as 対象外 with the reason.
  */
-import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from 'react';
-import { query, request, type ApiOk } from '../api.js';
+import { useState, type FormEvent, type ReactNode } from 'react';
+import { request, type ApiOk } from '../api.js';
+import { useStatusList } from '../useApi.js';
 import { DateText } from '../dates.js';
 import { Link } from '../router.js';
 import { Badge, DoneNotice, ErrorMessage, PageHeading, SelectField, Spinner, TextField } from '../components/ui.js';
@@ -20,32 +21,8 @@ const STATUS_LABELS: Record<Status, string> = { open: '未処理', done: '処理
 
 export function WorkItemsPage(): ReactNode {
   const [filter, setFilter] = useState<Status>('open');
-  const [shown, setShown] = useState<{ status: Status; page: number }>({ status: 'open', page: 1 });
-  const [data, setData] = useState<WorkItemList | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(true);
+  const { shown, data, error, busy, load, reload } = useStatusList<Status, WorkItemList>('/api/work-items', 'open', PAGE_SIZE);
   const [done, setDone] = useState<string | null>(null);
-
-  const load = useCallback(async (status: Status, page: number, signal?: AbortSignal): Promise<void> => {
-    setBusy(true);
-    try {
-      const r = await request<WorkItemList>('/api/work-items' + query({ status, page, pageSize: PAGE_SIZE }), signal ? { signal } : {});
-      setData(r);
-      setShown({ status, page: r.page });
-      setError(null);
-    } catch (e) {
-      if (e instanceof DOMException && e.name === 'AbortError') return;
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  }, []);
-
-  useEffect(() => {
-    const ac = new AbortController();
-    void load('open', 1, ac.signal);
-    return () => ac.abort();
-  }, [load]);
 
   function submitFilter(e: FormEvent): void {
     e.preventDefault();
@@ -86,7 +63,7 @@ export function WorkItemsPage(): ReactNode {
                       item={w}
                       onResolved={(status) => {
                         setDone(`作業項目 ${w.workItemId} を${STATUS_LABELS[status]}にしました。`);
-                        void load(shown.status, shown.page);
+                        reload();
                       }}
                     />
                   </li>
