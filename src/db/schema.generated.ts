@@ -188,6 +188,32 @@ export interface NhiEligibilityHistoryTable {
   superseded_by: string;
 }
 
+export interface NhiHouseholdStatusTable {
+  status_id: Generated<number>;
+  atena_no: number;
+  household_no: number;
+  kind: 'pseudo_head' | 'head_by_application' | 'specific_same_household' | 'address_exception' | 'student_exception';
+  valid_from: string;
+  valid_to: string | null;
+  facility_name: string | null;
+  facility_kind: 'hospital' | 'disability_support' | 'elderly_home' | 'care_facility' | 'other' | null;
+  school_name: string | null;
+  basis: string | null;
+  reported_on: string | null;
+  updated_at: Generated<Date>;
+  updated_by: string;
+}
+
+export interface NhiHouseholdStatusHistoryTable {
+  history_id: Generated<number>;
+  row_key: string;
+  op: 'UPDATE' | 'DELETE';
+  changed_fields: string[];
+  row_data: unknown;
+  superseded_at: Date;
+  superseded_by: string;
+}
+
 export interface OfficeTable {
   office_code: string;
   name: string;
@@ -392,6 +418,8 @@ export interface DB {
   job_run: JobRunTable;
   nhi_eligibility: NhiEligibilityTable;
   nhi_eligibility_history: NhiEligibilityHistoryTable;
+  nhi_household_status: NhiHouseholdStatusTable;
+  nhi_household_status_history: NhiHouseholdStatusHistoryTable;
   office: OfficeTable;
   pending_change: PendingChangeTable;
   person: PersonTable;

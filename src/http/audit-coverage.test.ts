@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
 import { createFixture, FIXTURE, type Fixture, type Session } from '../testing/fixture.js';
 import { forgetRoute, requiresAuditRecord, routeGuards, type RouteGuard } from './route.js';
 import { fakeMyNumber } from '../lib/mynumber.js';
@@ -20,6 +21,8 @@ type Sample = { path: string; body?: unknown; subjects?: number[]; status?: numb
 const pendingIds: number[] = [];
 /** Who entered each change the samples made (its requester alone may withdraw it). */
 const requesterOf = new Map<number, string>();
+/** A 修学中の特例 period made in beforeAll, for the sample that ends one. */
+let studentStatusId = 0;
 const SAMPLES: Record<string, () => Sample> = {
   'GET /api/persons': () => ({ path: `/api/persons?kana=${encodeURIComponent('ヤマダ')}`, subjects: [F.yamada.head, F.yamada.wife] }),
   'GET /api/persons/:atenaNo': () => ({ path: `/api/persons/${F.yamada.head}`, subjects: [F.yamada.head] }),
@@ -29,6 +32,13 @@ const SAMPLES: Record<string, () => Sample> = {
   'POST /api/eligibility/:eligibilityId/loss': () => ({ path: `/api/eligibility/1/loss`, body: { lostOn: '2026-04-01', lossReason: 'moved_out' }, subjects: [F.yamada.head] }),
   'POST /api/eligibility/:eligibilityId/correct': () => ({ path: `/api/eligibility/2/correct`, body: { acquiredOn: '2010-04-02' }, subjects: [F.yamada.wife] }),
   'POST /api/eligibility/:eligibilityId/delete': () => ({ path: `/api/eligibility/3/delete`, body: { reason: '二重登録のため' }, subjects: [F.yamada.child] }),
+  'GET /api/households/:householdNo/nhi': () => ({ path: `/api/households/${F.sato.household}/nhi?asOf=2026-04-01`, subjects: [F.sato.head, F.sato.mother] }),
+  'POST /api/persons/:atenaNo/nhi-household-status': () => ({
+    path: `/api/persons/${F.sato.mother}/nhi-household-status`,
+    body: { kind: 'head_by_application', householdNo: F.sato.household, validFrom: '2026-05-01' },
+    subjects: [F.sato.mother],
+  }),
+  'POST /api/nhi-household-status/:statusId/end': () => ({ path: `/api/nhi-household-status/${studentStatusId}/end`, body: { validTo: '2026-09-01' }, subjects: [F.yamada.child] }),
   'GET /api/persons/:atenaNo/my-number': () => ({ path: `/api/persons/${F.yamada.head}/my-number`, subjects: [F.yamada.head] }),
   'POST /api/persons/:atenaNo/my-number': () => ({ path: `/api/persons/${F.yamada.head}/my-number`, body: { myNumber: fakeMyNumber(4242), jimu: 'nhi.eligibility' }, subjects: [F.yamada.head] }),
   'POST /api/persons/:atenaNo/my-number/delete': () => ({ path: `/api/persons/${F.sato.mother}/my-number/delete`, body: { reason: '誤登録のため', jimu: 'nhi.eligibility' }, subjects: [F.sato.mother], status: [404, 409, 422] }),
@@ -65,6 +75,15 @@ const SAMPLES: Record<string, () => Sample> = {
 beforeAll(async () => {
   f = await createFixture();
   sessions = await f.loginAll();
+  studentStatusId = await f.deps.database.db.transaction().execute(async (tx) => {
+    await sql`SELECT set_config('nhi.actor', 'operator:test-batch', true)`.execute(tx);
+    const r = await tx
+      .insertInto('nhi_household_status')
+      .values({ atena_no: F.yamada.child, household_no: F.yamada.household, kind: 'student_exception', valid_from: '2026-04-01', school_name: '大学', updated_by: 'operator:test-batch' })
+      .returning('status_id')
+      .executeTakeFirstOrThrow();
+    return Number(r.status_id);
+  });
 });
 afterAll(async () => f?.close());
 

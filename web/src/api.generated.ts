@@ -3260,6 +3260,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/households/{householdNo}/nhi": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 国保世帯(ある日の世帯員・納税義務者・擬制世帯主・特例)。賦課は4月1日、負担割合は8月1日時点で照会します
+         * @description 必要な権限: person.read (宛名・資格照会)
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description 照会する日(省略時は今日)。賦課: その年度の4月1日、一部負担金の割合: 8月1日 */
+                    asOf?: string;
+                };
+                header?: never;
+                path: {
+                    householdNo: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description 国保世帯 */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["NhiHousehold"];
+                    };
+                };
+                /** @description 入力が不正です(項目ごとのメッセージ付き) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description ログインしていません */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 権限がありません */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 見つかりません */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/my-number/jimu": {
         parameters: {
             query?: never;
@@ -3415,6 +3495,111 @@ export interface paths {
                 };
                 /** @description 見つかりません */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/nhi-household-status/{statusId}/end": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 国保世帯の特例・世帯主の期間の終了を申請する(終了日はその期間に含まれない最初の日)
+         * @description 必要な権限: eligibility.update (資格更新)
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    statusId: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date
+                         * @example 2026-04-01
+                         */
+                        validTo: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description 承認待ちとして受け付けました */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["NhiHouseholdChangeAccepted"];
+                    };
+                };
+                /** @description 入力が不正です(項目ごとのメッセージ付き) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description ログインしていません */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 権限がありません */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 見つかりません */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 承認待ちの変更がある、記録が変わった等、現在の状態では受け付けられません */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 国保世帯の規則に合いません(項目ごとのメッセージ付き) */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4149,6 +4334,137 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/persons/{atenaNo}/nhi-household-status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 国保世帯の特例・世帯主(擬制世帯主、世帯主変更申出、特定同一世帯所属者、住所地特例、修学中の特例)の期間を申請する(入力者以外の承認者が確認して反映)
+         * @description 必要な権限: eligibility.update (資格更新)
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    atenaNo: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        basis?: string;
+                        /**
+                         * @description 住所地特例の施設の種類: hospital(病院・診療所)、disability_support(障害者支援施設等)、elderly_home(特別養護老人ホーム・養護老人ホーム)、care_facility(介護保険施設)、other(その他の施設(国保法 §116の2))、child_welfare(児童福祉施設)(児童福祉施設は対象外)
+                         * @enum {string}
+                         */
+                        facilityKind?: "hospital" | "disability_support" | "elderly_home" | "care_facility" | "other" | "child_welfare";
+                        facilityName?: string;
+                        /** @description 国保世帯の元になる世帯の世帯番号(住所地特例: 転出前の世帯、修学中の特例: 親の世帯) */
+                        householdNo: number;
+                        /**
+                         * @description pseudo_head(擬制世帯主)、head_by_application(世帯主変更申出(国保上の世帯主))、specific_same_household(特定同一世帯所属者)、address_exception(住所地特例)、student_exception(修学中の特例)
+                         * @enum {string}
+                         */
+                        kind: "pseudo_head" | "head_by_application" | "specific_same_household" | "address_exception" | "student_exception";
+                        /**
+                         * Format: date
+                         * @description 届出日・申出日
+                         * @example 2026-04-01
+                         */
+                        reportedOn?: string;
+                        schoolName?: string;
+                        /**
+                         * Format: date
+                         * @example 2026-04-01
+                         */
+                        validFrom: string;
+                        /**
+                         * Format: date
+                         * @example 2026-04-01
+                         */
+                        validTo?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description 承認待ちとして受け付けました */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["NhiHouseholdChangeAccepted"];
+                    };
+                };
+                /** @description 入力が不正です(項目ごとのメッセージ付き) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description ログインしていません */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 権限がありません */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 見つかりません */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 承認待ちの変更がある、記録が変わった等、現在の状態では受け付けられません */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 国保世帯の規則に合いません(項目ごとのメッセージ付き) */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/registry/events": {
         parameters: {
             query?: never;
@@ -4625,6 +4941,69 @@ export interface components {
         };
         MyNumberRevealed: {
             myNumber: string;
+        };
+        NhiHousehold: {
+            /** @description 住所地特例で一人の国保世帯となっている世帯員 */
+            addressException: {
+                atenaNo: number;
+                nameKanji: string;
+            }[];
+            asOf: string;
+            /** @description この日に国保の被保険者がいる(国保世帯がある) */
+            exists: boolean;
+            /** @description 納税義務者(国保上の世帯主) */
+            head: {
+                atenaNo: number;
+                /** @description 世帯主変更の申出による国保上の世帯主 */
+                byApplication: boolean;
+                insured: boolean;
+                nameKanji: string;
+            } | null;
+            householdNo: number;
+            members: {
+                atenaNo: number;
+                /** @enum {string} */
+                basis: "registry" | "student_exception";
+                basisLabel: string;
+                nameKanji: string;
+            }[];
+            /** @description 事実から導かれる、記録の開始・終了が必要な期間 */
+            notices: string[];
+            /** @description 擬制世帯主: 納税義務者が住民票上の世帯主で、国保に加入していない */
+            pseudoHead: boolean;
+            /** @description 特定同一世帯所属者 */
+            specificSameHousehold: {
+                atenaNo: number;
+                nameKanji: string;
+            }[];
+            statuses: components["schemas"]["NhiHouseholdStatus"][];
+        };
+        NhiHouseholdChangeAccepted: {
+            changeId: number;
+            kind: string;
+            message: string;
+            /** @enum {string} */
+            status: "pending";
+        };
+        NhiHouseholdStatus: {
+            atenaNo: number;
+            basis: string | null;
+            /** @enum {string|null} */
+            facilityKind: "hospital" | "disability_support" | "elderly_home" | "care_facility" | "other" | "child_welfare" | null;
+            facilityKindLabel: string | null;
+            facilityName: string | null;
+            householdNo: number;
+            /** @description 照会した日に有効な期間 */
+            inForce: boolean;
+            /** @enum {string} */
+            kind: "pseudo_head" | "head_by_application" | "specific_same_household" | "address_exception" | "student_exception";
+            kindLabel: string;
+            nameKanji: string;
+            reportedOn: string | null;
+            schoolName: string | null;
+            statusId: number;
+            validFrom: string;
+            validTo: string | null;
         };
         PendingChange: {
             /** @description 対象者の宛名番号(職員アカウントなど人に紐づかない変更では null) */

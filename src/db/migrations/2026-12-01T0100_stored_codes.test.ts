@@ -5,6 +5,7 @@ import { openEmptyTestDatabase, openTestDatabase } from '../test-database.js';
 import { checkedValues } from '../generate-types.js';
 import { CHANGE_REASONS, RELATIONSHIPS } from '../../modules/person/person.rules.js';
 import { ACQUISITION_REASON_CODES, LOSS_REASON_CODES } from '../../modules/eligibility/eligibility.rules.js';
+import { FACILITY_KIND_CODES, NHI_HOUSEHOLD_STATUS_KIND_CODES } from '../../modules/eligibility/nhi-household.rules.js';
 
 /**
  * The stored-codes migration against a database as it was before it: labels written the old way (live
@@ -219,6 +220,9 @@ describe('the migrated schema', () => {
       expect(allowed('household_member', 'relationship')).toEqual(Object.keys(RELATIONSHIPS));
       expect(allowed('nhi_eligibility', 'acquisition_reason')).toEqual(ACQUISITION_REASON_CODES);
       expect(allowed('nhi_eligibility', 'loss_reason')).toEqual(LOSS_REASON_CODES);
+      expect(allowed('nhi_household_status', 'kind')).toEqual(NHI_HOUSEHOLD_STATUS_KIND_CODES);
+      // 児童福祉施設 is never stored: a child placed there is not 住所地特例 (国保法 §116の2).
+      expect(allowed('nhi_household_status', 'facility_kind')).toEqual(FACILITY_KIND_CODES.filter((k) => k !== 'child_welfare'));
     } finally {
       await t.drop();
     }

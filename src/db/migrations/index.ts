@@ -14,6 +14,7 @@ import * as m1201_0300 from './2026-12-01T0300_registry_intake.js';
 import * as m1201_0500 from './2026-12-01T0500_export_lines.js';
 import * as m1201_0600 from './2026-12-01T0600_eligibility_dates.js';
 import * as m1201_0700 from './2026-12-01T0700_change_withdrawn.js';
+import * as m1201_0800 from './2026-12-01T0800_nhi_household.js';
 
 /** Every migration, in order. Forward-only: a migration, once landed, is never edited. */
 export const migrations: Record<string, Migration> = {
@@ -32,4 +33,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01T0500_export_lines': m1201_0500,
   '2026-12-01T0600_eligibility_dates': m1201_0600,
   '2026-12-01T0700_change_withdrawn': m1201_0700,
+  '2026-12-01T0800_nhi_household': m1201_0800,
 };
