@@ -171,6 +171,8 @@ export type Household = Schemas['Household'];
 export type HouseholdMember = Household['members'][number];
 export type NhiStatus = NonNullable<HouseholdMember['nhi']>;
 export type HistoryEntry = Household['history'][number];
+/** 国保世帯 as of a day (GET /api/households/{householdNo}/nhi). */
+export type NhiHousehold = Schemas['NhiHousehold'];
 
 export type PersonDetail = Schemas['Person'];
 export type PersonVersion = PersonDetail['versions'][number];

@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import type { Household, HouseholdMember, Me } from '../api.js';
+import type { Household, HouseholdMember, Me, NhiHousehold } from '../api.js';
 import { DateText } from '../dates.js';
 import { fieldLabel, sexLabel, tableLabel } from '../labels.js';
 import { Link } from '../router.js';
@@ -95,6 +95,8 @@ export function HouseholdPage({ householdNo }: { householdNo: string; me: Me }):
           </>
         ) : null}
       </section>
+
+      <NhiHouseholdSection householdNo={householdNo} />
 
       <section aria-labelledby="history-heading">
         <h2 id="history-heading">異動履歴</h2>
@@ -234,5 +236,123 @@ function MembersTable({
         </tbody>
       </table>
     </div>
+  );
+}
+
+/** 国保世帯 as of today: the taxpayer (国保上の世帯主), 擬制世帯主, its members and the special statuses with their periods. */
+function NhiHouseholdSection({ householdNo }: { householdNo: string }): ReactNode {
+  const res = useApi<NhiHousehold>(`/api/households/${encodeURIComponent(householdNo)}/nhi`);
+  return (
+    <section className="card" aria-labelledby="nhi-household-heading" data-testid="nhi-household">
+      <h2 id="nhi-household-heading">国保世帯</h2>
+      {res.state === 'loading' ? (
+        <p role="status">読み込み中…</p>
+      ) : res.state === 'error' ? (
+        <p role="alert">国保世帯を表示できません。</p>
+      ) : (
+        <NhiHouseholdBody n={res.data} />
+      )}
+    </section>
+  );
+}
+
+function NhiHouseholdBody({ n }: { n: NhiHousehold }): ReactNode {
+  return (
+    <>
+      <p className="note">
+        <DateText value={n.asOf} /> 現在。賦課は4月1日、一部負担金の割合は8月1日時点の国保世帯で判定します。
+      </p>
+      {!n.exists ? (
+        <p>この日の国保の被保険者はいません。</p>
+      ) : (
+        <dl className="summary">
+          <div>
+            <dt>国保上の世帯主(納税義務者)</dt>
+            <dd>
+              {n.head ? <Link to={`/persons/${n.head.atenaNo}`}>{n.head.nameKanji}</Link> : <span className="muted">—</span>}
+              {n.pseudoHead ? (
+                <>
+                  {' '}
+                  <Badge kind="warning" title={PSEUDO_HEAD_NOTE}>
+                    擬制世帯主
+                  </Badge>
+                </>
+              ) : null}
+              {n.head?.byApplication ? (
+                <>
+                  {' '}
+                  <Badge kind="neutral">世帯主変更申出</Badge>
+                </>
+              ) : null}
+            </dd>
+          </div>
+          <div>
+            <dt>被保険者</dt>
+            <dd>
+              {n.members.map((m, i) => (
+                <span key={m.atenaNo}>
+                  {i > 0 ? '、' : ''}
+                  <Link to={`/persons/${m.atenaNo}`}>{m.nameKanji}</Link>
+                  {m.basis !== 'registry' ? <> <Badge kind="neutral">{m.basisLabel}</Badge></> : null}
+                </span>
+              ))}
+            </dd>
+          </div>
+          {n.specificSameHousehold.length > 0 ? (
+            <div>
+              <dt>特定同一世帯所属者</dt>
+              <dd>{n.specificSameHousehold.map((p) => p.nameKanji).join('、')}</dd>
+            </div>
+          ) : null}
+          {n.addressException.length > 0 ? (
+            <div>
+              <dt>住所地特例(別の国保世帯)</dt>
+              <dd>{n.addressException.map((p) => p.nameKanji).join('、')}</dd>
+            </div>
+          ) : null}
+        </dl>
+      )}
+      {n.notices.length > 0 ? (
+        <ul className="note" aria-label="確認が必要な記録">
+          {n.notices.map((t) => (
+            <li key={t}>{t}</li>
+          ))}
+        </ul>
+      ) : null}
+      <h3>特例・世帯主の記録</h3>
+      {n.statuses.length === 0 ? (
+        <p>記録はありません。</p>
+      ) : (
+        <div className="table-wrap" tabIndex={0} aria-label="国保世帯の特例・世帯主の記録の表">
+          <table className="table" data-testid="nhi-statuses">
+            <caption className="visually-hidden">国保世帯の特例・世帯主の記録</caption>
+            <thead>
+              <tr>
+                <th scope="col">区分</th>
+                <th scope="col">対象者</th>
+                <th scope="col">期間</th>
+                <th scope="col">施設・学校</th>
+                <th scope="col">状態</th>
+              </tr>
+            </thead>
+            <tbody>
+              {n.statuses.map((s) => (
+                <tr key={s.statusId}>
+                  <td>{s.kindLabel}</td>
+                  <th scope="row">
+                    <Link to={`/persons/${s.atenaNo}`}>{s.nameKanji}</Link>
+                  </th>
+                  <td>
+                    <DateText value={s.validFrom} /> 〜 {s.validTo ? <DateText value={s.validTo} /> : null}
+                  </td>
+                  <td>{s.facilityName ? `${s.facilityName}(${s.facilityKindLabel ?? ''})` : (s.schoolName ?? <span className="muted">—</span>)}</td>
+                  <td>{s.inForce ? <Badge kind="ok">有効</Badge> : <Badge kind="muted">期間外</Badge>}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </>
   );
 }
