@@ -238,6 +238,11 @@ describe('search, household and person screens (kokuho01)', () => {
       expect(text).toContain(formatWareki(m.birthDate));
     }
     expect((await page.getByRole('heading', { level: 1 }).innerText()).includes('擬制世帯主')).toBe(h.isPseudoHead);
+    // 国保世帯 as of today: its section, the taxpayer and the 擬制世帯主 badge when so.
+    const nhi = page.getByTestId('nhi-household');
+    await nhi.getByRole('heading', { level: 2, name: '国保世帯' }).waitFor();
+    await expect.poll(() => nhi.innerText()).toMatch(/現在。賦課は4月1日/);
+    if (h.isPseudoHead) expect(await nhi.innerText()).toContain('擬制世帯主');
     for (const m of h.members) for (const part of m.nameKanji.split(/\s/)) expect(await page.title()).not.toContain(part);
 
     const res = await page.goto(server.url + '/households/99999999');
