@@ -3,6 +3,8 @@ import { sql } from 'kysely';
 import { openTestDatabase } from '../db/test-database.js';
 import type { Database } from '../db/database.js';
 import { Keyring, newKeyFile } from '../security/keyring.js';
+import { insuredOnSql } from '../modules/eligibility/eligibility.repository.js';
+import { todayInJapan } from '../modules/eligibility/eligibility.rules.js';
 import { prefixUpperBound, SEARCH_TOTAL_CAP, searchPersons, type SearchCriteria } from '../modules/person/person.search.js';
 import { seedDemoCity } from './generator.js';
 import { Rng } from './prng.js';
@@ -125,8 +127,13 @@ describe('searchPersons on the demo city', () => {
     const r = await searchPersons(t.database.db, { kana: people[0]!.name_kana_key }, { page: 1, pageSize: 5 });
     const item = r.items[0]!;
     expect(Object.keys(item).sort()).toEqual(
-      ['alias_kana', 'alias_kanji', 'area_code', 'atena_no', 'banchi', 'birth_date', 'chome', 'dv_support', 'household_no', 'katagaki', 'name_kana', 'name_kanji', 'relationship', 'resident_kind', 'resident_status', 'sex', 'town_name'].sort(),
+      ['alias_kana', 'alias_kanji', 'area_code', 'atena_no', 'banchi', 'birth_date', 'chome', 'death_date', 'dv_support', 'household_no', 'katagaki', 'name_kana', 'name_kanji', 'nhi_insured', 'nhi_periods', 'relationship', 'resident_kind', 'resident_status', 'sex', 'town_name'].sort(),
     );
+    // 国保 today, as insuredOnSql reads it for each row.
+    for (const it of r.items) {
+      const inForce = await t.database.db.selectFrom('nhi_eligibility as e').select('e.eligibility_id').where('e.atena_no', '=', it.atena_no).where(insuredOnSql('e', todayInJapan())).execute();
+      expect(it.nhi_insured, String(it.atena_no)).toBe(inForce.length > 0);
+    }
     expect(typeof item.atena_no).toBe('number');
     expect(item.birth_date).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     expect(JSON.stringify(r)).not.toMatch(/my_number|ciphertext|blind/i);

@@ -5085,12 +5085,24 @@ export interface components {
         };
         PersonSearchRow: {
             address: string | null;
+            /** @description 本日の年齢(年齢計算ニ関スル法律。死亡者は死亡日の年齢) */
+            age: number;
+            /** @description age が死亡日の年齢である */
+            ageAtDeath: boolean;
             aliasKanji: string | null;
             atenaNo: number;
             birthDate: string;
             householdNo: number | null;
+            /** @description 本日、国保の被保険者である(現在の資格記録で本日が資格期間内) */
+            insured: boolean;
             nameKana: string;
             nameKanji: string;
+            /**
+             * @description 国保: insured(加入中) / lost(喪失: 以前は加入、本日は非加入) / none(加入歴なし)。表示は nhiStatusLabel
+             * @enum {string}
+             */
+            nhiStatus: "insured" | "lost" | "none";
+            nhiStatusLabel: string;
             /**
              * @description 続柄のコード(表示は relationshipLabel)
              * @enum {string|null}

@@ -133,6 +133,19 @@ export function birthdayAtAge(birthDate: string, age: number): string {
 }
 
 /**
+ * 年齢 on `day` (both YYYY-MM-DD, `day` read as a date in Japan): the highest age whose birthday
+ * (birthdayAtAge) is on or before `day`, so it counts as birthdayAtAge does (年齢計算ニ関スル法律 with
+ * 民法 §143: someone born on 29 February turns a year older on 1 March of a common year). 0 before the
+ * first birthday; -1 when `day` is before the birth (not born yet).
+ */
+export function ageOn(birthDate: string, day: string): number {
+  if (day < birthDate) return -1;
+  let age = Number(day.slice(0, 4)) - Number(birthDate.slice(0, 4));
+  while (age > 0 && birthdayAtAge(birthDate, age) > day) age--;
+  return age;
+}
+
+/**
  * The age at which 後期高齢者医療 begins (law parameter `eligibility.age_latter_elderly`, 75: 高齢者医療確保法
  * §50第1号, §52) as in force on `day`; null before the scheme existed (2008-04-01: under 老人保健法 a
  * person of 75 stayed insured by NHI).

@@ -5,7 +5,7 @@ import { ErrorResponses } from '../../http/schemas.js';
 import { parseDateInput } from '../../lib/wareki.js';
 import { isKanaText, kanaSearchKey, kanjiSearchKey } from '../../lib/kana.js';
 import { atenaNoParam, intParam } from '../../http/fields.js';
-import { CHANGE_REASON_CODES, RELATIONSHIP_CODES } from './person.rules.js';
+import { CHANGE_REASON_CODES, NHI_STATUS_CODES, RELATIONSHIP_CODES } from './person.rules.js';
 
 /**
  * Codes with their Japanese labels beside them (`relationship: 'head', relationshipLabel: '世帯主'`).
@@ -56,6 +56,11 @@ const PersonRow = z
     relationship: Relationship.nullable(),
     relationshipLabel: z.string().nullable(),
     address: z.string().nullable(),
+    insured: z.boolean().openapi({ description: '本日、国保の被保険者である(現在の資格記録で本日が資格期間内)' }),
+    nhiStatus: z.enum(NHI_STATUS_CODES).openapi({ description: '国保: insured(加入中) / lost(喪失: 以前は加入、本日は非加入) / none(加入歴なし)。表示は nhiStatusLabel' }),
+    nhiStatusLabel: z.string(),
+    age: z.number().int().openapi({ description: '本日の年齢(年齢計算ニ関スル法律。死亡者は死亡日の年齢)' }),
+    ageAtDeath: z.boolean().openapi({ description: 'age が死亡日の年齢である' }),
   })
   .openapi('PersonSearchRow');
 

@@ -117,3 +117,14 @@ export function formatAddress(a: { town_name: string | null; chome: number | nul
   const chome = a.chome ? `${a.chome}丁目` : '';
   return `${a.town_name}${chome}${a.banchi ? a.banchi : ''}${a.katagaki ? ` ${a.katagaki}` : ''}`;
 }
+
+/** 国保 today as a search row shows it: 加入中 (insured today), 喪失 (insured here before, not today), — (never). */
+export const NHI_STATUSES = { insured: '加入中', lost: '喪失', none: '—' } as const;
+export type NhiStatus = keyof typeof NHI_STATUSES;
+export const NHI_STATUS_CODES = Object.keys(NHI_STATUSES) as [NhiStatus, ...NhiStatus[]];
+
+/** From the search's lookup: insured today, and how many current periods began by today. */
+export function nhiStatusOf(insured: boolean, periodsBegun: number): { insured: boolean; nhiStatus: NhiStatus; nhiStatusLabel: string } {
+  const nhiStatus: NhiStatus = insured ? 'insured' : periodsBegun > 0 ? 'lost' : 'none';
+  return { insured, nhiStatus, nhiStatusLabel: NHI_STATUSES[nhiStatus] };
+}

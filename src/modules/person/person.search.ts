@@ -19,7 +19,9 @@ import { todayInJapan } from '../eligibility/eligibility.rules.js';
  *  - each branch is ordered with `USING ~<~`, the order of the text_pattern_ops indexes, and cut with
  *    FETCH FIRST … WITH TIES, so a kana prefix query walks the index in order and stops after
  *    page × size rows instead of sorting every match; 宛名番号 orders the few rows left;
- *  - with a birth date, 宛名番号 or 世帯番号 the names are mere filters on those few rows.
+ *  - with a birth date, 宛名番号 or 世帯番号 the names are mere filters on those few rows;
+ *  - 国保 today (加入中 / 喪失 / —) is one lookup by nhi_eligibility_person per row of the page, after
+ *    the page is cut (never in the count).
  */
 
 export interface SearchCriteria {
@@ -55,6 +57,11 @@ export interface PersonSearchRow {
   chome: number | null;
   banchi: string | null;
   katagaki: string | null;
+  death_date: string | null;
+  /** Insured today (insuredOnSql: a current version in force today). */
+  nhi_insured: boolean;
+  /** Current versions that began by today (0: never insured here; > 0 and not insured: lost). */
+  nhi_periods: number;
 }
 
 export interface PersonSearchResult {
@@ -175,15 +182,29 @@ export function searchQueries(criteria: SearchCriteria, page: { page: number; pa
     (b) => sql`(SELECT p.atena_no, p.name_kana_key FROM person p WHERE ${where(b)}
                 ORDER BY p.name_kana_key USING ~<~ FETCH FIRST ${top} ROWS WITH TIES)`,
   );
-  const items = sql<PersonSearchRow>`
-    SELECT p.atena_no, p.name_kanji, p.name_kana, p.alias_kanji, p.alias_kana, p.birth_date, p.sex, p.resident_kind,
-           p.resident_status, p.dv_support, m.household_no, m.relationship, p.area_code, a.town_name, a.chome, p.banchi, p.katagaki
-      FROM (${sql.join(pageParts, sql` UNION ALL `)}) h
-      JOIN person p ON p.atena_no = h.atena_no
-      LEFT JOIN household_member m ON m.atena_no = p.atena_no AND m.valid_to IS NULL
-      LEFT JOIN address_area a ON a.area_code = p.area_code
-     ORDER BY h.name_kana_key USING ~<~, h.atena_no
-     LIMIT ${pageSize} OFFSET ${offset}`;
+  // 国保 today: one lookup of the person's current versions (index nhi_eligibility_person) for each row
+  // of the page only — the page is cut first (LIMIT/OFFSET inside), the lookup runs on what is left.
+  const today = todayInJapan();
+  const items = sql<PersonSearchRow & { sort_key: string }>`
+    SELECT pg.*, n.nhi_insured, n.nhi_periods
+      FROM (
+        SELECT p.atena_no, p.name_kanji, p.name_kana, p.alias_kanji, p.alias_kana, p.birth_date, p.death_date, p.sex, p.resident_kind,
+               p.resident_status, p.dv_support, m.household_no, m.relationship, p.area_code, a.town_name, a.chome, p.banchi, p.katagaki,
+               h.name_kana_key AS sort_key
+          FROM (${sql.join(pageParts, sql` UNION ALL `)}) h
+          JOIN person p ON p.atena_no = h.atena_no
+          LEFT JOIN household_member m ON m.atena_no = p.atena_no AND m.valid_to IS NULL
+          LEFT JOIN address_area a ON a.area_code = p.area_code
+         ORDER BY h.name_kana_key USING ~<~, h.atena_no
+         LIMIT ${pageSize} OFFSET ${offset}
+      ) pg
+      CROSS JOIN LATERAL (
+        SELECT coalesce(bool_or(${insuredOnSql('e', today)}), false) AS nhi_insured,
+               count(*) FILTER (WHERE e.acquired_on <= ${today}::date) AS nhi_periods
+          FROM nhi_eligibility e
+         WHERE e.atena_no = pg.atena_no AND e.superseded_at IS NULL
+      ) n
+     ORDER BY pg.sort_key USING ~<~, pg.atena_no`;
   return { count, items, offset };
 }
 
@@ -204,6 +225,6 @@ export async function searchPersons(
   return {
     total,
     totalCapped,
-    items: rows.rows.map((r) => ({ ...r, atena_no: Number(r.atena_no), household_no: r.household_no === null ? null : Number(r.household_no) })),
+    items: rows.rows.map(({ sort_key: _key, ...r }) => ({ ...r, atena_no: Number(r.atena_no), household_no: r.household_no === null ? null : Number(r.household_no), nhi_insured: r.nhi_insured === true, nhi_periods: Number(r.nhi_periods) })),
   };
 }

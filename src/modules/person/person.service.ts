@@ -6,9 +6,9 @@ import { AppError } from '../../http/errors.js';
 import { runUseCase, type RefusalRecord } from '../../platform/use-case.js';
 import type { RecordScope } from '../access/record-scope.js';
 import { PersonRepository } from './person.repository.js';
-import { addressVisible, changeReasonLabel, formatAddress, householdMembersInNhiScope, maskAddressFields, relationshipLabel, scopeOf, type ChangeReason } from './person.rules.js';
+import { addressVisible, changeReasonLabel, nhiStatusOf, formatAddress, householdMembersInNhiScope, maskAddressFields, relationshipLabel, scopeOf, type ChangeReason } from './person.rules.js';
 import { searchPersons, type SearchCriteria } from './person.search.js';
-import { todayInJapan } from '../eligibility/eligibility.rules.js';
+import { ageOn, todayInJapan } from '../eligibility/eligibility.rules.js';
 import { whoLabels } from '../access/who.js';
 
 export interface Version {
@@ -53,6 +53,7 @@ export class PersonService {
   async search(actor: Actor, criteria: SearchCriteria, page: { page: number; pageSize: number }, correlationId: string) {
     return runUseCase(this.db, this.audit, actor, { functionCode: 'person.read', action: 'person.search', correlationId }, async ({ tx, scope: recordScope, subjects, detail }) => {
       const scope = recordScope.kind;
+      const today = todayInJapan();
       const result = await searchPersons(tx, criteria, page, scope);
       const protectedAddresses = await new PersonRepository(tx).protectedAddressesAmong(result.items.map((r) => r.atena_no));
       const items = result.items.map((r) => ({
@@ -67,6 +68,10 @@ export class PersonService {
         relationship: r.relationship,
         relationshipLabel: r.relationship === null ? null : relationshipLabel(r.relationship),
         address: addressVisible(actor, protectedAddresses.has(r.atena_no)) ? formatAddress(r) : null,
+        ...nhiStatusOf(r.nhi_insured, r.nhi_periods),
+        // 年齢 today in Japan; of a deceased person, at death.
+        age: Math.max(0, ageOn(r.birth_date, r.death_date !== null && r.death_date < today ? r.death_date : today)),
+        ageAtDeath: r.death_date !== null && r.death_date < today,
       }));
       subjects(items.map((i) => i.atenaNo));
       detail({ criteria: { ...criteria }, page: page.page, total: result.total, returned: items.length, scope, dvShown: result.items.filter((r) => r.dv_support).map((r) => r.atena_no).length, addressesHidden: items.filter((i) => protectedAddresses.has(i.atenaNo) && i.address === null).length });

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState, type FormEvent, type ReactNode, type RefObject } from 'react';
-import { ApiError, query, request, type Me, type PersonSearchResult } from '../api.js';
+import { ApiError, query, request, type Me, type PersonSearchResult, type PersonSummary } from '../api.js';
 import { DatePreview, DateText } from '../dates.js';
 import { residentStatusLabel, sexLabel } from '../labels.js';
 import { Link, replaceState } from '../router.js';
@@ -202,8 +202,10 @@ export function SearchPage({ me: _me }: { me: Me }): ReactNode {
                       <th scope="col">氏名</th>
                       <th scope="col">カナ氏名</th>
                       <th scope="col">生年月日</th>
+                      <th scope="col">年齢</th>
                       <th scope="col">性別</th>
                       <th scope="col">状態</th>
+                      <th scope="col">国保</th>
                       <th scope="col">世帯番号</th>
                       <th scope="col">続柄</th>
                       <th scope="col">住所</th>
@@ -225,9 +227,15 @@ export function SearchPage({ me: _me }: { me: Me }): ReactNode {
                         <td>
                           <DateText value={p.birthDate} />
                         </td>
+                        <td className="num" data-testid="age">
+                          {p.age}歳{p.ageAtDeath ? <span className="hint">（死亡時）</span> : null}
+                        </td>
                         <td>{sexLabel(p.sex)}</td>
                         <td>
                           <StatusBadge status={p.residentStatus} />
+                        </td>
+                        <td data-testid="nhi-status">
+                          <NhiBadge status={p.nhiStatus} label={p.nhiStatusLabel} />
                         </td>
                         <td>
                           {p.householdNo !== null && p.householdNo !== undefined ? (
@@ -270,6 +278,16 @@ export function StatusBadge({ status }: { status: string }): ReactNode {
   return (
     <Badge kind={status === 'resident' ? 'ok' : 'muted'} title="住民状態">
       {residentStatusLabel(status)}
+    </Badge>
+  );
+}
+
+/** 国保 today: 加入中 / 喪失 / — (never insured here). */
+export function NhiBadge({ status, label }: { status: PersonSummary['nhiStatus']; label: string }): ReactNode {
+  if (status === 'none') return <span className="muted" title="国保の加入歴なし" aria-label="国保の加入歴なし">{label}</span>;
+  return (
+    <Badge kind={status === 'insured' ? 'ok' : 'muted'} title={status === 'insured' ? '本日、国保に加入中' : '以前は国保に加入、本日は加入していない'}>
+      {label}
     </Badge>
   );
 }
