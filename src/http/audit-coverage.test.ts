@@ -28,6 +28,8 @@ const SAMPLES: Record<string, () => Sample> = {
   'GET /api/persons/:atenaNo': () => ({ path: `/api/persons/${F.yamada.head}`, subjects: [F.yamada.head] }),
   'GET /api/households/:householdNo': () => ({ path: `/api/households/${F.yamada.household}`, subjects: [F.yamada.head, F.yamada.child] }),
   'GET /api/persons/:atenaNo/eligibility': () => ({ path: `/api/persons/${F.yamada.wife}/eligibility`, subjects: [F.yamada.wife] }),
+  'POST /api/persons/:atenaNo/eligibility/check': () => ({ path: `/api/persons/${F.sato.head}/eligibility/check`, body: { householdNo: F.sato.household, acquiredOn: '2026-04-01', acquisitionReason: 'moved_in' }, subjects: [F.sato.head] }),
+  'POST /api/eligibility/:eligibilityId/loss/check': () => ({ path: `/api/eligibility/1/loss/check`, body: { lostOn: '2026-04-01', lossReason: 'moved_out' }, subjects: [F.yamada.head] }),
   'POST /api/persons/:atenaNo/eligibility': () => ({ path: `/api/persons/${F.sato.head}/eligibility`, body: { householdNo: F.sato.household, acquiredOn: '2026-04-01', acquisitionReason: 'moved_in' }, subjects: [F.sato.head] }),
   'POST /api/eligibility/:eligibilityId/loss': () => ({ path: `/api/eligibility/1/loss`, body: { lostOn: '2026-04-01', lossReason: 'moved_out' }, subjects: [F.yamada.head] }),
   'POST /api/eligibility/:eligibilityId/correct': () => ({ path: `/api/eligibility/2/correct`, body: { acquiredOn: '2010-04-02' }, subjects: [F.yamada.wife] }),

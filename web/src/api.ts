@@ -223,6 +223,8 @@ export type AccessReview = ApiOk<'/api/admin/access-review'>;
 export type EligibilityVersion = Schemas['EligibilityVersion'];
 export type EligibilityChangeRef = NonNullable<EligibilityVersion['recordedByChange']>;
 export type EligibilityView = Schemas['Eligibility'];
+/** A dry run's answer (確認): the request's rule errors and warnings, nothing saved. */
+export type EligibilityCheck = Schemas['EligibilityCheck'];
 export type EligibilityPending = EligibilityView['pending'][number];
 export type EligibilityReasons = ApiOk<'/api/eligibility/reasons'>;
 export type AcquisitionReason = EligibilityReasons['acquisition'][number];

@@ -51,6 +51,50 @@ const asOf = z
   .optional()
   .openapi({ description: 'この時点でシステムが保持していた記録も返します(システム時刻)' });
 
+const AcquireBody = z
+  .object({
+    householdNo,
+    acquiredOn: isoDate,
+    acquisitionReason,
+    reportedOn: isoDate.optional().openapi({ description: '届出日(14日を過ぎると遡及として記録)' }),
+    occurredOn: isoDate.optional().openapi({ description: '事由発生日(退職日・保護廃止日・国保組合の資格喪失日・障害認定の撤回日・在留資格の取得日)。資格取得日と照合します' }),
+    lostOn: isoDate.optional().openapi({ description: '既に終わった期間を記録するとき(死亡・75歳到達の後に届出があった等)の資格喪失日' }),
+    lossReason: lossReason.optional(),
+    lossReportedOn: isoDate.optional().openapi({ description: '資格喪失の届出日' }),
+  })
+  .refine((b) => (b.lostOn === undefined) === (b.lossReason === undefined) && (b.lossReportedOn === undefined || b.lostOn !== undefined), {
+    message: '資格喪失日と資格喪失事由は両方入力してください(資格喪失の届出日は資格喪失日があるときだけ)',
+    path: ['lostOn'],
+  });
+type AcquireBodyT = z.infer<typeof AcquireBody>;
+const acquireInput = (b: AcquireBodyT) => ({
+  householdNo: b.householdNo,
+  acquiredOn: b.acquiredOn,
+  acquisitionReason: b.acquisitionReason,
+  reportedOn: b.reportedOn ?? null,
+  occurredOn: b.occurredOn ?? null,
+  loss: b.lostOn !== undefined && b.lossReason !== undefined ? { lostOn: b.lostOn, lossReason: b.lossReason, reportedOn: b.lossReportedOn ?? null } : null,
+});
+
+const LossBody = z.object({
+  lostOn: isoDate,
+  lossReason,
+  reportedOn: isoDate.optional().openapi({ description: '資格喪失の届出日(14日を過ぎると遡及として記録)' }),
+  occurredOn: isoDate.optional().openapi({ description: '事由発生日(社保の資格取得日・保護開始日・国保組合の資格取得日・後期の資格取得日・在留資格の変更日)。資格喪失日と照合します' }),
+});
+const lossInput = (b: z.infer<typeof LossBody>) => ({ lostOn: b.lostOn, lossReason: b.lossReason, reportedOn: b.reportedOn ?? null, occurredOn: b.occurredOn ?? null });
+
+const Retroactive = z.object({ acquisition: z.boolean(), loss: z.boolean() }).openapi({ description: '遡及: 届出日が届出期限(国保法 §9、14日)を過ぎている' });
+
+/** A dry run's answer: what the request would refuse (errors) and warn, nothing saved. */
+const CheckResult = z
+  .object({
+    errors: z.array(z.object({ field: z.string(), label: z.string(), message: z.string() })).openapi({ description: '申請すると拒否される項目ごとの誤り(申請の422と同じ内容)' }),
+    warnings: z.array(z.string()).openapi({ description: '申請時に申請者と承認者に示す注意(転入日との相違、遡及など)' }),
+    retroactive: Retroactive,
+  })
+  .openapi('EligibilityCheck');
+
 const ChangeRef = z.object({ changeId: z.number(), kind: z.string(), requestedBy: z.string(), requestedByLabel: z.string(), approvedBy: z.string(), approvedByLabel: z.string() });
 const Version = z
   .object({
@@ -86,7 +130,7 @@ const Accepted = z
     kind: z.string(),
     status: z.literal('pending'),
     warnings: z.array(z.string()),
-    retroactive: z.object({ acquisition: z.boolean(), loss: z.boolean() }).openapi({ description: '遡及: 届出日が届出期限(国保法 §9、14日)を過ぎている' }),
+    retroactive: Retroactive,
     message: z.string(),
   })
   .openapi('EligibilityChangeAccepted');
@@ -158,21 +202,7 @@ const acquire = defineRoute({
   summary: '資格取得を申請する(入力者以外の承認者が確認して反映。被保険者証記号・番号・枝番は承認時に割り当て)',
   request: {
     params: z.object({ atenaNo }),
-    ...body(
-      z.object({
-        householdNo,
-        acquiredOn: isoDate,
-        acquisitionReason,
-        reportedOn: isoDate.optional().openapi({ description: '届出日(14日を過ぎると遡及として記録)' }),
-        occurredOn: isoDate.optional().openapi({ description: '事由発生日(退職日・保護廃止日・国保組合の資格喪失日・障害認定の撤回日・在留資格の取得日)。資格取得日と照合します' }),
-        lostOn: isoDate.optional().openapi({ description: '既に終わった期間を記録するとき(死亡・75歳到達の後に届出があった等)の資格喪失日' }),
-        lossReason: lossReason.optional(),
-        lossReportedOn: isoDate.optional().openapi({ description: '資格喪失の届出日' }),
-      }).refine((b) => (b.lostOn === undefined) === (b.lossReason === undefined) && (b.lossReportedOn === undefined || b.lostOn !== undefined), {
-        message: '資格喪失日と資格喪失事由は両方入力してください(資格喪失の届出日は資格喪失日があるときだけ)',
-        path: ['lostOn'],
-      }),
-    ),
+    ...body(AcquireBody),
   },
   responses: { 202: json(Accepted, '承認待ちとして受け付けました'), 409: Conflict, 422: Unprocessable, ...ErrorResponses },
 });
@@ -185,16 +215,29 @@ const loss = defineRoute({
   summary: '資格喪失を申請する(入力者以外の承認者が確認して反映)',
   request: {
     params: z.object({ eligibilityId }),
-    ...body(
-      z.object({
-        lostOn: isoDate,
-        lossReason,
-        reportedOn: isoDate.optional().openapi({ description: '資格喪失の届出日(14日を過ぎると遡及として記録)' }),
-        occurredOn: isoDate.optional().openapi({ description: '事由発生日(社保の資格取得日・保護開始日・国保組合の資格取得日・後期の資格取得日・在留資格の変更日)。資格喪失日と照合します' }),
-      }),
-    ),
+    ...body(LossBody),
   },
   responses: { 202: json(Accepted, '承認待ちとして受け付けました'), 409: Conflict, 422: Unprocessable, ...ErrorResponses },
+});
+
+const acquireCheck = defineRoute({
+  method: 'post',
+  path: '/api/persons/{atenaNo}/eligibility/check',
+  access: 'eligibility.update',
+  tags: ['資格'],
+  summary: '資格取得の申請内容を確認する(保存しない。申請と同じ規則で誤りと注意を返す)',
+  request: { params: z.object({ atenaNo }), ...body(AcquireBody) },
+  responses: { 200: json(CheckResult, '確認の結果(誤りがあっても200。何も保存しない)'), 409: Conflict, ...ErrorResponses },
+});
+
+const lossCheck = defineRoute({
+  method: 'post',
+  path: '/api/eligibility/{eligibilityId}/loss/check',
+  access: 'eligibility.update',
+  tags: ['資格'],
+  summary: '資格喪失の申請内容を確認する(保存しない。申請と同じ規則で誤りと注意を返す)',
+  request: { params: z.object({ eligibilityId }), ...body(LossBody) },
+  responses: { 200: json(CheckResult, '確認の結果(誤りがあっても200。何も保存しない)'), 409: Conflict, ...ErrorResponses },
 });
 
 const correct = defineRoute({
@@ -244,32 +287,25 @@ export function registerEligibilityRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(acquire, async (c) => {
     const { atenaNo } = c.req.valid('param');
     const b = c.req.valid('json');
-    const r = await c.get('deps').eligibility.requestAcquire(
-      c.get('actor'),
-      atenaNo,
-      {
-        householdNo: b.householdNo,
-        acquiredOn: b.acquiredOn,
-        acquisitionReason: b.acquisitionReason,
-        reportedOn: b.reportedOn ?? null,
-        occurredOn: b.occurredOn ?? null,
-        loss: b.lostOn !== undefined && b.lossReason !== undefined ? { lostOn: b.lostOn, lossReason: b.lossReason, reportedOn: b.lossReportedOn ?? null } : null,
-      },
-      c.get('correlationId'),
-    );
+    const r = await c.get('deps').eligibility.requestAcquire(c.get('actor'), atenaNo, acquireInput(b), c.get('correlationId'));
     return c.json({ ...r, message: accepted('資格取得', r.changeId) }, 202);
   });
 
   app.openapi(loss, async (c) => {
     const { eligibilityId } = c.req.valid('param');
     const b = c.req.valid('json');
-    const r = await c.get('deps').eligibility.requestLoss(
-      c.get('actor'),
-      eligibilityId,
-      { lostOn: b.lostOn, lossReason: b.lossReason, reportedOn: b.reportedOn ?? null, occurredOn: b.occurredOn ?? null },
-      c.get('correlationId'),
-    );
+    const r = await c.get('deps').eligibility.requestLoss(c.get('actor'), eligibilityId, lossInput(b), c.get('correlationId'));
     return c.json({ ...r, message: accepted('資格喪失', r.changeId) }, 202);
+  });
+
+  app.openapi(acquireCheck, async (c) => {
+    const { atenaNo } = c.req.valid('param');
+    return c.json(await c.get('deps').eligibility.checkAcquire(c.get('actor'), atenaNo, acquireInput(c.req.valid('json')), c.get('correlationId')), 200);
+  });
+
+  app.openapi(lossCheck, async (c) => {
+    const { eligibilityId } = c.req.valid('param');
+    return c.json(await c.get('deps').eligibility.checkLoss(c.get('actor'), eligibilityId, lossInput(c.req.valid('json')), c.get('correlationId')), 200);
   });
 
   app.openapi(correct, async (c) => {

@@ -3,7 +3,7 @@ import type { DB } from '../../db/schema.js';
 import { actorLabel, type Actor } from '../../security/actor.js';
 import type { AuditRepository } from '../audit/audit.repository.js';
 import { personOf, type ChangeKind, type ApprovalService, type ChangeSummary, type PendingChangeRow } from '../approval/approval.service.js';
-import { AppError } from '../../http/errors.js';
+import { AppError, type FieldError } from '../../http/errors.js';
 import { runUseCase, type RefusalRecord } from '../../platform/use-case.js';
 import { RecordScope } from '../access/record-scope.js';
 import { requireStepUp } from '../../http/step-up.js';
@@ -136,6 +136,15 @@ function reportedFor(row: EligibilityRow, after: PeriodState, loss: { reportedOn
   };
 }
 
+/** What a dry run (確認) answers: the request's rule errors and warnings, and whether each 届出 is 遡及. */
+export interface CheckAnswer {
+  errors: FieldError[];
+  warnings: string[];
+  retroactive: { acquisition: boolean; loss: boolean };
+}
+
+const notFoundRefusal = (e: unknown): RefusalRecord => (e instanceof AppError && e.status === 404 ? { outcome: 'denied', reason: 'not_found_or_out_of_scope' } : undefined);
+
 const CHANGED_SINCE_REQUEST = 'この変更の入力後に資格または住民記録が変更されています。この変更は却下し、改めて入力してください';
 
 /**
@@ -205,19 +214,19 @@ export class EligibilityService {
   }
 
   /** The current version of a period, with its person locked (serialises requests per person). */
-  private async requireCurrentRow(tx: Tx, actor: Actor, eligibilityId: number) {
+  private async requireCurrentRow(tx: Tx, actor: Actor, eligibilityId: number, lock = true) {
     const repo = new EligibilityRepository(tx);
     const notFound = new AppError(404, 'not_found', `資格履歴番号 ${eligibilityId} の資格記録はありません`);
     const peek = await repo.row(eligibilityId);
     if (!peek) throw notFound;
     let person;
     try {
-      person = await this.requirePerson(tx, actor, peek.atena_no, true);
+      person = await this.requirePerson(tx, actor, peek.atena_no, lock);
     } catch (e) {
       if (e instanceof AppError && e.status === 404) throw notFound;
       throw e;
     }
-    const row = (await repo.row(eligibilityId, true))!;
+    const row = (await repo.row(eligibilityId, lock))!;
     if (row.superseded_at !== null) {
       const current = await repo.currentRows(row.atena_no);
       throw new AppError(
@@ -250,21 +259,8 @@ export class EligibilityService {
     const kind = ELIGIBILITY_KINDS.acquire;
     return this.audited(actor, { action: `${kind}.request`, subjects: [atenaNo], correlationId }, async (tx) => {
       const repo = new EligibilityRepository(tx);
-      const person = await this.requirePerson(tx, actor, atenaNo, true);
-      const member = await repo.currentHousehold(atenaNo);
-      if (member !== input.householdNo) {
-        const message = `宛名番号 ${atenaNo} の住民は世帯番号 ${input.householdNo} の現在の世帯員ではありません${member ? `(現在の世帯: ${member})` : ''}`;
-        throw new AppError(422, 'not_member', message, [{ field: 'householdNo', label: '世帯番号', message: `世帯番号: ${message}` }]);
-      }
-      await this.refuseIfPending(tx, atenaNo, null);
-      const current = await repo.currentRows(atenaNo);
-      const check = checkPeriod(acquiredPeriod(input), person, others(current, null), {
-        today: todayInJapan(),
-        reportedOn: input.reportedOn,
-        acquisitionOccurredOn: input.occurredOn ?? null,
-        lossReportedOn: input.loss?.reportedOn ?? null,
-        lossOccurredOn: input.loss?.occurredOn ?? null,
-      });
+      const { person, notMember, check } = await this.acquireCheck(tx, actor, atenaNo, input, true);
+      if (notMember) throw new AppError(422, 'not_member', notMember.text, [notMember.error]);
       this.refuseOnErrors(check);
       const number = await repo.householdNumber(input.householdNo);
       const reason = ACQUISITION_REASONS[input.acquisitionReason];
@@ -303,15 +299,80 @@ export class EligibilityService {
     });
   }
 
+  /**
+   * The checks of an acquisition, as the request runs them and as its dry run (checkAcquire) answers:
+   * the person (404 alike when unknown or out of scope), membership of the household, no acquisition
+   * waiting (409), then checkPeriod against the person's facts and other current periods.
+   */
+  private async acquireCheck(tx: Tx, actor: Actor, atenaNo: number, input: AcquireInput, lock: boolean) {
+    const repo = new EligibilityRepository(tx);
+    const person = await this.requirePerson(tx, actor, atenaNo, lock);
+    const member = await repo.currentHousehold(atenaNo);
+    let notMember: { text: string; error: FieldError } | null = null;
+    if (member !== input.householdNo) {
+      const text = `宛名番号 ${atenaNo} の住民は世帯番号 ${input.householdNo} の現在の世帯員ではありません${member ? `(現在の世帯: ${member})` : ''}`;
+      notMember = { text, error: { field: 'householdNo', label: '世帯番号', message: `世帯番号: ${text}` } };
+    } else {
+      await this.refuseIfPending(tx, atenaNo, null);
+    }
+    const current = await repo.currentRows(atenaNo);
+    const check = checkPeriod(acquiredPeriod(input), person, others(current, null), {
+      today: todayInJapan(),
+      reportedOn: input.reportedOn,
+      acquisitionOccurredOn: input.occurredOn ?? null,
+      lossReportedOn: input.loss?.reportedOn ?? null,
+      lossOccurredOn: input.loss?.occurredOn ?? null,
+    });
+    return { person, notMember, check };
+  }
+
+  /**
+   * 資格取得の確認 (dry run): the request's checks on the same input, answered before saving — nothing
+   * is written but the audit record of the read. A refusal the request would answer with 404 or 409
+   * (unknown person, an acquisition waiting) is answered the same; rule errors come back as a list.
+   */
+  async checkAcquire(actor: Actor, atenaNo: number, input: AcquireInput, correlationId: string): Promise<CheckAnswer> {
+    const kind = ELIGIBILITY_KINDS.acquire;
+    return runUseCase(this.db, this.audit, actor, { functionCode: 'eligibility.update', action: `${kind}.check`, subjects: [atenaNo], correlationId, refusal: notFoundRefusal }, async ({ tx, detail }) => {
+      const { notMember, check } = await this.acquireCheck(tx, actor, atenaNo, input, false);
+      const answer = { errors: [...(notMember ? [notMember.error] : []), ...check.errors], warnings: check.warnings, retroactive: check.retroactive };
+      detail({ acquiredOn: input.acquiredOn, acquisitionReason: input.acquisitionReason, errors: answer.errors.map((e) => e.field), warnings: answer.warnings.length, retroactive: check.retroactive });
+      return answer;
+    });
+  }
+
+  /** A loss of `row` as requested: refused when the period has already ended. */
+  private lossOf(row: EligibilityRow, input: LossInput) {
+    if (row.lost_on !== null) {
+      throw new AppError(409, 'already_lost', `この資格は既に喪失しています(資格喪失日 ${d(row.lost_on)}、事由 ${row.loss_reason ? lossReasonLabel(row.loss_reason) : '-'})。誤りのときは訂正してください`);
+    }
+    const after: PeriodState = { ...stateOf(row), lostOn: input.lostOn, lossReason: input.lossReason };
+    return { after, loss: { reportedOn: input.reportedOn ?? null, occurredOn: input.occurredOn ?? null } };
+  }
+
+  /**
+   * 資格喪失の確認 (dry run): the loss request's checks (the period current, none waiting, not already
+   * lost, then checkPeriod as the request runs it), answered without saving; audited as a read.
+   */
+  async checkLoss(actor: Actor, eligibilityId: number, input: LossInput, correlationId: string): Promise<CheckAnswer> {
+    const kind = ELIGIBILITY_KINDS.loss;
+    return runUseCase(this.db, this.audit, actor, { functionCode: 'eligibility.update', action: `${kind}.check`, subjects: [], detail: { eligibilityId }, correlationId, refusal: notFoundRefusal }, async ({ tx, subjects, detail }) => {
+      const { row, person } = await this.requireCurrentRow(tx, actor, eligibilityId, false);
+      subjects([row.atena_no]);
+      await this.refuseIfPending(tx, row.atena_no, eligibilityId);
+      const { after, loss } = this.lossOf(row, input);
+      const current = await new EligibilityRepository(tx).currentRows(row.atena_no);
+      const check = checkPeriod(after, person, others(current, eligibilityId), checkOptionsFor(row, after, loss));
+      detail({ eligibilityId, lostOn: input.lostOn, lossReason: input.lossReason, errors: check.errors.map((e) => e.field), warnings: check.warnings.length, retroactive: check.retroactive });
+      return { errors: check.errors, warnings: check.warnings, retroactive: check.retroactive };
+    });
+  }
+
   /** 資格喪失: the period ends (a new version with 喪失日 and 事由). */
   async requestLoss(actor: Actor, eligibilityId: number, input: LossInput, correlationId: string) {
     const kind = ELIGIBILITY_KINDS.loss;
     return this.auditedPeriod(actor, kind, eligibilityId, correlationId, async (_tx, row) => {
-      if (row.lost_on !== null) {
-        throw new AppError(409, 'already_lost', `この資格は既に喪失しています(資格喪失日 ${d(row.lost_on)}、事由 ${row.loss_reason ? lossReasonLabel(row.loss_reason) : '-'})。誤りのときは訂正してください`);
-      }
-      const before = stateOf(row);
-      const after: PeriodState = { ...before, lostOn: input.lostOn, lossReason: input.lossReason };
+      const { after } = this.lossOf(row, input);
       const reason = LOSS_REASONS[input.lossReason];
       return {
         after,

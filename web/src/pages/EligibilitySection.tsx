@@ -22,6 +22,7 @@ import { Badge, ErrorMessage, SelectField, Spinner, TextField, fieldErrorsOf, va
 import { StepUpForm, useStepUp, type StepUp } from '../components/StepUp.js';
 import { AcceptedNotice, ChangeDiff, DateHint } from '../components/changes.js';
 import { parseDateInput } from '../../../src/lib/wareki.js';
+import { RuleCheckSummary, checkErrorsByField, useRuleCheck } from '../components/RuleCheck.js';
 
 
 
@@ -289,6 +290,19 @@ function AcquireForm({
     acquisitionReason: 'elig-acq-reason',
     reportedOn: 'elig-acq-reportedOn',
   };
+  // 申請前の確認: the request's rule checks on what is typed, once it is complete enough to check.
+  const draft = ((): Record<string, unknown> | null => {
+    const h = household.normalize('NFKC').trim();
+    const acq = readDate(acquiredOn, '資格取得日', true);
+    const rep = readDate(reportedOn, '届出日', false);
+    if (!/^\d{1,10}$/.test(h) || acq.iso === null || reason === '' || rep.error) return null;
+    return { householdNo: Number(h), acquiredOn: acq.iso, acquisitionReason: reason, ...(rep.iso ? { reportedOn: rep.iso } : {}) };
+  })();
+  const ruleCheck = useRuleCheck(`/api/persons/${encodeURIComponent(atenaNo)}/eligibility/check`, draft);
+  const checkErrors = checkErrorsByField(ruleCheck);
+  const draftKey = JSON.stringify(draft);
+  useEffect(() => setFieldErrors({}), [draftKey]);
+  const shown = (k: string): string | undefined => fieldErrors[k] ?? checkErrors[k];
 
   async function submit(e: FormEvent): Promise<void> {
     e.preventDefault();
@@ -340,7 +354,7 @@ function AcquireForm({
             inputMode="numeric"
             autoComplete="off"
             required
-            error={fieldErrors.householdNo}
+            error={shown('householdNo')}
           />
           <TextField
             id={ids.acquiredOn!}
@@ -350,7 +364,7 @@ function AcquireForm({
             onChange={setAcquiredOn}
             autoComplete="off"
             required
-            error={fieldErrors.acquiredOn}
+            error={shown('acquiredOn')}
           />
           <SelectField
             id={ids.acquisitionReason!}
@@ -361,7 +375,7 @@ function AcquireForm({
             options={reasonOptions(reasons)}
             hint={basisHint(reasons, reason)}
             required
-            error={fieldErrors.acquisitionReason}
+            error={shown('acquisitionReason')}
           />
           <TextField
             id={ids.reportedOn!}
@@ -370,9 +384,10 @@ function AcquireForm({
             value={reportedOn}
             onChange={setReportedOn}
             autoComplete="off"
-            error={fieldErrors.reportedOn}
+            error={shown('reportedOn')}
           />
         </div>
+        <RuleCheckSummary state={ruleCheck} testId="acquire-check" />
         <div className="form__actions">
           <button type="submit" className="button" disabled={busy}>
             資格取得を申請
@@ -423,6 +438,23 @@ function PeriodRequestForm({
     acquisitionReason: `${p}-acquisitionReason`,
     reason: `${p}-reason`,
   };
+
+  // 申請前の確認 of a loss: the request's rule checks on what is typed.
+  const lossDraft = ((): Record<string, unknown> | null => {
+    if (kind !== 'loss') return null;
+    const l = readDate(lostOn, '資格喪失日', true);
+    const rep = readDate(lossReportedOn, '届出日', false);
+    const occ = readDate(occurredOn, '事由発生日', false);
+    if (l.iso === null || lossReason === '' || rep.error || occ.error) return null;
+    return { lostOn: l.iso, lossReason, ...(rep.iso ? { reportedOn: rep.iso } : {}), ...(occ.iso ? { occurredOn: occ.iso } : {}) };
+  })();
+  const ruleCheck = useRuleCheck(`/api/eligibility/${v.eligibilityId}/loss/check`, lossDraft);
+  const checkErrors = checkErrorsByField(ruleCheck);
+  const lossDraftKey = JSON.stringify(lossDraft);
+  useEffect(() => {
+    if (lossDraftKey !== 'null') setFieldErrors({});
+  }, [lossDraftKey]);
+  const shown = (k: string): string | undefined => fieldErrors[k] ?? checkErrors[k];
 
   const kinds: { value: PeriodRequest; label: string }[] = [
     ...(v.lostOn === null ? [{ value: 'loss' as const, label: '資格喪失' }] : []),
@@ -546,7 +578,7 @@ function PeriodRequestForm({
                   onChange={setLostOn}
                   autoComplete="off"
                   required={kind === 'loss'}
-                  error={fieldErrors.lostOn}
+                  error={shown('lostOn')}
                 />
                 <SelectField
                   id={ids.lossReason!}
@@ -557,7 +589,7 @@ function PeriodRequestForm({
                   options={reasonOptions(reasons.loss)}
                   hint={basisHint(reasons.loss, lossReason)}
                   required={kind === 'loss'}
-                  error={fieldErrors.lossReason}
+                  error={shown('lossReason')}
                 />
                 {kind === 'loss' ? (
                   <>
@@ -568,7 +600,7 @@ function PeriodRequestForm({
                       value={occurredOn}
                       onChange={setOccurredOn}
                       autoComplete="off"
-                      error={fieldErrors.occurredOn}
+                      error={shown('occurredOn')}
                     />
                     <TextField
                       id={ids.reportedOn!}
@@ -577,7 +609,7 @@ function PeriodRequestForm({
                       value={lossReportedOn}
                       onChange={setLossReportedOn}
                       autoComplete="off"
-                      error={fieldErrors.reportedOn ?? fieldErrors.lossReportedOn}
+                      error={shown('reportedOn') ?? shown('lossReportedOn')}
                     />
                   </>
                 ) : null}
@@ -604,6 +636,7 @@ function PeriodRequestForm({
             error={fieldErrors.reason}
           />
         ) : null}
+        {kind === 'loss' ? <RuleCheckSummary state={ruleCheck} testId={`loss-check-${v.eligibilityId}`} /> : null}
         <div className="form__actions">
           <button type="submit" className={kind === 'delete' ? 'button button--danger' : 'button'} disabled={busy}>
             申請
