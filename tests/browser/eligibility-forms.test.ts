@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { RunningServer } from '../../src/server.js';
-import { apiGet, loggedInPage, setUpServerAndBrowser, todayJst, unlabelledControls, type DemoLogin, type TestPage } from './support/real-server.js';
+import { apiGet, inlineCode, loggedInPage, setUpServerAndBrowser, todayJst, unlabelledControls, type DemoLogin, type TestPage } from './support/real-server.js';
 import { formatWareki } from '../../src/lib/wareki.js';
 import { addDays, ageOn } from '../../src/modules/eligibility/eligibility.rules.js';
 import type { EligibilityVersion as Version, PersonSummary as Row } from '../../web/src/api.js';
@@ -148,5 +148,50 @@ describe('資格の届出: the rule checks are shown before saving', () => {
     await page.getByRole('alert').filter({ hasText: '入力内容を確認してください' }).waitFor();
     expect(await error.innerText()).toContain('重なっています');
     expect((await viewOf(page, atenaNo)).pending).toEqual([]);
+  });
+});
+
+describe('世帯: 国保加入の経過', () => {
+  it('shows each member’s periods as bars with accessible text and in 和暦, and the 擬制世帯主', async () => {
+    const { page } = clerk;
+    // A 擬制世帯主 household if the demo city has one (the head not insured, a member insured), else any with an insured member.
+    type H = { householdNo: number; isPseudoHead: boolean; headAtenaNo: number | null; members: { atenaNo: number; nameKanji: string; periods: { acquiredOn: string; lostOn: string | null }[] }[] };
+    let chosen: H | null = null;
+    let fallback: H | null = null;
+    for (const kana of ['サ', 'タ', 'カ', 'ア', 'ナ', 'ハ', 'マ', 'ヤ']) {
+      for (const r of await residents(page, kana)) {
+        if (r.householdNo === null) continue;
+        const h = (await apiGet<H>(page, `/api/households/${r.householdNo}`)).body;
+        if (h.isPseudoHead) chosen = h;
+        else if (!fallback && h.members.some((m) => m.periods.length > 0)) fallback = h;
+        if (chosen) break;
+      }
+      if (chosen) break;
+    }
+    const h = chosen ?? fallback;
+    expect(h, 'a household with an insured member').not.toBeNull();
+    await page.goto(server.url + `/households/${h!.householdNo}`);
+    const timeline = page.getByTestId('nhi-timeline');
+    await timeline.waitFor();
+    expect(await timeline.getByRole('heading', { name: '国保加入の経過' }).count()).toBe(1);
+    const withPeriods = h!.members.find((m) => m.periods.length > 0)!;
+    const row = timeline.locator(`tr[data-atena-no="${withPeriods.atenaNo}"]`);
+    const p = withPeriods.periods[0]!;
+    // The 取得日 in 和暦 as text, and the bar's accessible text saying the same.
+    expect(await row.locator('li time').first().innerText()).toBe(formatWareki(p.acquiredOn));
+    const bar = row.getByRole('img');
+    const label = (await bar.getAttribute('aria-label'))!;
+    expect(label).toContain(withPeriods.nameKanji);
+    expect(label).toContain(formatWareki(p.acquiredOn));
+    expect(await row.locator('rect.timeline__bar').count()).toBe(withPeriods.periods.length);
+    if (chosen) {
+      const head = timeline.locator(`tr[data-atena-no="${chosen.headAtenaNo}"]`);
+      expect(await head.innerText()).toContain('擬制世帯主');
+      expect(await timeline.getByTestId('pseudo-head-spans').innerText()).toContain('擬制世帯主');
+      expect(await head.getByRole('img').getAttribute('aria-label')).toContain('擬制世帯主の期間');
+    }
+    expect(await inlineCode(page)).toEqual({ scripts: 0, styleAttrs: 0, styleTags: 0 });
+    await timeline.screenshot({ path: `${SHOTS}/household-timeline.png` });
+    await page.screenshot({ path: `${SHOTS}/household-page.png`, fullPage: true });
   });
 });

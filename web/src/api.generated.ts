@@ -5163,6 +5163,8 @@ export interface components {
                     number: string;
                     symbol: string;
                 } | null;
+                /** @description 国保加入の経過: この世帯員の現在有効な資格期間すべて(他の世帯のものを含む、古い順) */
+                periods: components["schemas"]["HouseholdMemberPeriod"][];
                 /**
                  * @description 続柄のコード(表示は relationshipLabel)
                  * @enum {string}
@@ -5176,6 +5178,21 @@ export interface components {
                 validFrom: string;
                 validTo: string | null;
             }[];
+        };
+        HouseholdMemberPeriod: {
+            acquiredOn: string;
+            /** @enum {string} */
+            acquisitionReason: "moved_in" | "moved_in_within_prefecture" | "left_employee_insurance" | "left_national_health_union" | "birth" | "welfare_ended" | "late_elderly_withdrawn" | "foreigner_moved_in" | "residence_status_gained" | "other";
+            acquisitionReasonLabel: string;
+            eligibilityId: number;
+            householdNo: number;
+            insuredToday: boolean;
+            /** @enum {string|null} */
+            lossReason: "moved_out" | "moved_out_within_prefecture" | "death" | "joined_employee_insurance" | "joined_national_health_union" | "late_elderly" | "late_elderly_disability" | "welfare_started" | "residence_status_excluded" | "ex_officio" | "other" | null;
+            lossReasonLabel: string | null;
+            lostOn: string | null;
+            /** @description 遡及: 取得または喪失の届出が期限後だった */
+            retroactive: boolean;
         };
         Me: {
             csrfToken: string;

@@ -99,11 +99,12 @@ export class PersonRepository {
       .execute();
   }
 
+  /** Every current version (superseded_at IS NULL) of these persons' 資格 periods, in any household, newest first. */
   eligibilityOf(atenaNos: readonly number[]) {
     if (atenaNos.length === 0) return Promise.resolve([]);
     return this.db
       .selectFrom('nhi_eligibility')
-      .select(['atena_no', 'household_no', 'insured_symbol', 'insured_number', 'branch_no', 'acquired_on', 'lost_on', 'acquisition_reason', 'loss_reason', 'updated_at', 'updated_by'])
+      .select(['eligibility_id', 'atena_no', 'household_no', 'insured_symbol', 'insured_number', 'branch_no', 'acquired_on', 'lost_on', 'acquisition_reason', 'loss_reason', 'acquisition_retroactive', 'loss_retroactive', 'updated_at', 'updated_by'])
       .where('atena_no', 'in', atenaNos)
       .where('superseded_at', 'is', null)
       .orderBy('acquired_on', 'desc')

@@ -6,6 +6,7 @@ import { parseDateInput } from '../../lib/wareki.js';
 import { isKanaText, kanaSearchKey, kanjiSearchKey } from '../../lib/kana.js';
 import { atenaNoParam, intParam } from '../../http/fields.js';
 import { CHANGE_REASON_CODES, NHI_STATUS_CODES, RELATIONSHIP_CODES } from './person.rules.js';
+import { ACQUISITION_REASON_CODES, LOSS_REASON_CODES } from '../eligibility/eligibility.rules.js';
 
 /**
  * Codes with their Japanese labels beside them (`relationship: 'head', relationshipLabel: '世帯主'`).
@@ -121,6 +122,21 @@ const getPerson = defineRoute({
 
 const Nhi = z.object({ insured: z.boolean(), symbol: z.string(), number: z.string(), branchNo: z.string(), acquiredOn: z.string(), lostOn: z.string().nullable() });
 
+const Period = z
+  .object({
+    eligibilityId: z.number(),
+    householdNo: z.number(),
+    acquiredOn: z.string(),
+    acquisitionReason: z.enum(ACQUISITION_REASON_CODES),
+    acquisitionReasonLabel: z.string(),
+    lostOn: z.string().nullable(),
+    lossReason: z.enum(LOSS_REASON_CODES).nullable(),
+    lossReasonLabel: z.string().nullable(),
+    retroactive: z.boolean().openapi({ description: '遡及: 取得または喪失の届出が期限後だった' }),
+    insuredToday: z.boolean(),
+  })
+  .openapi('HouseholdMemberPeriod');
+
 const getHousehold = defineRoute({
   method: 'get',
   path: '/api/households/{householdNo}',
@@ -153,6 +169,7 @@ const getHousehold = defineRoute({
               validTo: z.string().nullable(),
               residentStatus: z.enum(['resident', 'moved_out', 'deceased']),
               nhi: Nhi.nullable(),
+              periods: z.array(Period).openapi({ description: '国保加入の経過: この世帯員の現在有効な資格期間すべて(他の世帯のものを含む、古い順)' }),
             }),
           ),
           history: z.array(

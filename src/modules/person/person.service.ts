@@ -8,7 +8,7 @@ import type { RecordScope } from '../access/record-scope.js';
 import { PersonRepository } from './person.repository.js';
 import { addressVisible, changeReasonLabel, nhiStatusOf, formatAddress, householdMembersInNhiScope, maskAddressFields, relationshipLabel, scopeOf, type ChangeReason } from './person.rules.js';
 import { searchPersons, type SearchCriteria } from './person.search.js';
-import { ageOn, todayInJapan } from '../eligibility/eligibility.rules.js';
+import { acquisitionReasonLabel, ageOn, lossReasonLabel, todayInJapan } from '../eligibility/eligibility.rules.js';
 import { whoLabels } from '../access/who.js';
 
 export interface Version {
@@ -166,6 +166,22 @@ export class PersonService {
           nhi: e
             ? { insured: inForce(e), symbol: e.insured_symbol, number: e.insured_number, branchNo: e.branch_no, acquiredOn: e.acquired_on, lostOn: e.lost_on }
             : null,
+          // 国保加入の経過: every current version of the member's periods (in this household or another), oldest first.
+          periods: elig
+            .filter((x) => x.atena_no === r.atena_no)
+            .sort((a, b) => (a.acquired_on < b.acquired_on ? -1 : a.acquired_on > b.acquired_on ? 1 : 0))
+            .map((x) => ({
+              eligibilityId: Number(x.eligibility_id),
+              householdNo: Number(x.household_no),
+              acquiredOn: x.acquired_on,
+              acquisitionReason: x.acquisition_reason,
+              acquisitionReasonLabel: acquisitionReasonLabel(x.acquisition_reason),
+              lostOn: x.lost_on,
+              lossReason: x.loss_reason,
+              lossReasonLabel: x.loss_reason === null ? null : lossReasonLabel(x.loss_reason),
+              retroactive: x.acquisition_retroactive || x.loss_retroactive,
+              insuredToday: inForce(x),
+            })),
         };
       });
       const currentMembers = members.filter((m) => m.validTo === null);

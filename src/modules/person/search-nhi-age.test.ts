@@ -72,3 +72,27 @@ describe('search rows: 国保 today and age', () => {
     expect(loops, plan.join('\n')).toBeLessThanOrEqual(2);
   });
 });
+
+describe('household page: each member’s current 資格 periods (国保加入の経過)', () => {
+  type Member = { atenaNo: number; periods: { householdNo: number; acquiredOn: string; acquisitionReasonLabel: string; lostOn: string | null; lossReasonLabel: string | null; insuredToday: boolean }[] };
+  const household = async (no: number) => {
+    const r = await clerk.request('GET', `/api/households/${no}`);
+    expect(r.status).toBe(200);
+    return (await r.json()) as { isPseudoHead: boolean; headAtenaNo: number; members: Member[] };
+  };
+
+  it('lists every current version, ended ones included, with the reasons’ labels; never a superseded one', async () => {
+    const tanaka = (await household(F.tanaka.household)).members.find((m) => m.atenaNo === F.tanaka.person)!;
+    expect(tanaka.periods).toEqual([
+      expect.objectContaining({ householdNo: F.tanaka.household, acquiredOn: '2015-04-01', acquisitionReasonLabel: '転入', lostOn: '2020-04-01', lossReasonLabel: '社保加入', insuredToday: false }),
+    ]);
+    const nguyen = (await household(F.nguyen.household)).members.find((m) => m.atenaNo === F.nguyen.person)!;
+    expect(nguyen.periods).toEqual([]);
+    const sato = await household(F.sato.household);
+    expect(sato.isPseudoHead).toBe(true); // 擬制世帯主: the head is not insured, the mother's period is open
+    expect(sato.members.find((m) => m.atenaNo === F.sato.head)!.periods).toEqual([]);
+    expect(sato.members.find((m) => m.atenaNo === F.sato.mother)!.periods).toEqual([expect.objectContaining({ acquiredOn: '2010-04-01', lostOn: null, insuredToday: true })]);
+    const yamada = await household(F.yamada.household);
+    for (const m of yamada.members) expect(m.periods.map((p) => p.insuredToday), String(m.atenaNo)).toEqual([true]);
+  });
+});

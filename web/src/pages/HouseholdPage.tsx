@@ -7,6 +7,7 @@ import { Badge, Num, PageHeading } from '../components/ui.js';
 import { BackToSearch, pageStatus } from '../components/PageStatus.js';
 import { useApi } from '../useApi.js';
 import { StatusBadge } from './SearchPage.js';
+import { HouseholdTimeline } from './HouseholdTimeline.js';
 
 const PSEUDO_HEAD_NOTE = '世帯主が国保に加入していない世帯（擬制世帯主）です。保険税の納税義務者は世帯主となります。';
 
@@ -97,6 +98,8 @@ export function HouseholdPage({ householdNo }: { householdNo: string; me: Me }):
       </section>
 
       <NhiHouseholdSection householdNo={householdNo} />
+
+      <HouseholdTimeline h={h} />
 
       <section aria-labelledby="history-heading">
         <h2 id="history-heading">異動履歴</h2>
