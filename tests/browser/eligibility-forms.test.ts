@@ -5,6 +5,7 @@
  * Screenshots go to /tmp/screens-shots/.
  */
 import { mkdirSync } from 'node:fs';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { RunningServer } from '../../src/server.js';
@@ -170,6 +171,15 @@ describe('世帯: 国保加入の経過', () => {
     }
     const h = chosen ?? fallback;
     expect(h, 'a household with an insured member').not.toBeNull();
+    // A special status of the 国保世帯 on a member (修学中の特例), recorded as the approval step would.
+    const student = h!.members.find((m) => m.atenaNo !== h!.headAtenaNo) ?? h!.members[0]!;
+    await server.deps.database.db.transaction().execute(async (tx) => {
+      await sql`SELECT set_config('nhi.actor', 'operator:browser-test', true)`.execute(tx);
+      await tx
+        .insertInto('nhi_household_status')
+        .values({ atena_no: student.atenaNo, household_no: h!.householdNo, kind: 'student_exception', valid_from: addDays(todayJst(), -30), school_name: '東京テスト大学', updated_by: 'operator:browser-test' })
+        .execute();
+    });
     await page.goto(server.url + `/households/${h!.householdNo}`);
     const timeline = page.getByTestId('nhi-timeline');
     await timeline.waitFor();
@@ -180,9 +190,9 @@ describe('世帯: 国保加入の経過', () => {
     // The 取得日 in 和暦 as text, and the bar's accessible text saying the same.
     expect(await row.locator('li time').first().innerText()).toBe(formatWareki(p.acquiredOn));
     const bar = row.getByRole('img');
-    const label = (await bar.getAttribute('aria-label'))!;
-    expect(label).toContain(withPeriods.nameKanji);
-    expect(label).toContain(formatWareki(p.acquiredOn));
+    const barLabel = (await bar.getAttribute('aria-label'))!;
+    expect(barLabel).toContain(withPeriods.nameKanji);
+    expect(barLabel).toContain(formatWareki(p.acquiredOn));
     expect(await row.locator('rect.timeline__bar').count()).toBe(withPeriods.periods.length);
     if (chosen) {
       const head = timeline.locator(`tr[data-atena-no="${chosen.headAtenaNo}"]`);
@@ -190,6 +200,12 @@ describe('世帯: 国保加入の経過', () => {
       expect(await timeline.getByTestId('pseudo-head-spans').innerText()).toContain('擬制世帯主');
       expect(await head.getByRole('img').getAttribute('aria-label')).toContain('擬制世帯主の期間');
     }
+    const nhi = (await apiGet<{ statuses: { atenaNo: number; kindLabel: string }[] }>(page, `/api/households/${h!.householdNo}/nhi`)).body;
+    const label = nhi.statuses.find((x) => x.atenaNo === student.atenaNo)!.kindLabel;
+    const studentRow = timeline.locator(`tr[data-atena-no="${student.atenaNo}"]`);
+    await expect.poll(() => studentRow.innerText()).toContain(label);
+    expect(await studentRow.innerText()).toContain(formatWareki(addDays(todayJst(), -30)));
+    expect(await studentRow.getByRole('img').getAttribute('aria-label')).toContain(`特例等: ${label}`);
     expect(await inlineCode(page)).toEqual({ scripts: 0, styleAttrs: 0, styleTags: 0 });
     await timeline.screenshot({ path: `${SHOTS}/household-timeline.png` });
     await page.screenshot({ path: `${SHOTS}/household-page.png`, fullPage: true });

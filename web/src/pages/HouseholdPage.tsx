@@ -5,7 +5,7 @@ import { fieldLabel, sexLabel, tableLabel } from '../labels.js';
 import { Link } from '../router.js';
 import { Badge, Num, PageHeading } from '../components/ui.js';
 import { BackToSearch, pageStatus } from '../components/PageStatus.js';
-import { useApi } from '../useApi.js';
+import { useApi, type Loadable } from '../useApi.js';
 import { StatusBadge } from './SearchPage.js';
 import { HouseholdTimeline } from './HouseholdTimeline.js';
 
@@ -13,6 +13,8 @@ const PSEUDO_HEAD_NOTE = '世帯主が国保に加入していない世帯（擬
 
 export function HouseholdPage({ householdNo }: { householdNo: string; me: Me }): ReactNode {
   const res = useApi<Household>(`/api/households/${encodeURIComponent(householdNo)}`);
+  // Read once for the 国保世帯 section and the timeline's special statuses.
+  const nhi = useApi<NhiHousehold>(`/api/households/${encodeURIComponent(householdNo)}/nhi`);
   const title = `世帯 ${householdNo}`;
 
   if (res.state !== 'ok') return pageStatus(res, title, <>世帯番号 {householdNo} の世帯は見つかりません。</>);
@@ -97,9 +99,9 @@ export function HouseholdPage({ householdNo }: { householdNo: string; me: Me }):
         ) : null}
       </section>
 
-      <NhiHouseholdSection householdNo={householdNo} />
+      <NhiHouseholdSection res={nhi} />
 
-      <HouseholdTimeline h={h} />
+      <HouseholdTimeline h={h} statuses={nhi.state === 'ok' ? nhi.data.statuses : []} />
 
       <section aria-labelledby="history-heading">
         <h2 id="history-heading">異動履歴</h2>
@@ -243,8 +245,7 @@ function MembersTable({
 }
 
 /** 国保世帯 as of today: the taxpayer (国保上の世帯主), 擬制世帯主, its members and the special statuses with their periods. */
-function NhiHouseholdSection({ householdNo }: { householdNo: string }): ReactNode {
-  const res = useApi<NhiHousehold>(`/api/households/${encodeURIComponent(householdNo)}/nhi`);
+function NhiHouseholdSection({ res }: { res: Loadable<NhiHousehold> }): ReactNode {
   return (
     <section className="card" aria-labelledby="nhi-household-heading" data-testid="nhi-household">
       <h2 id="nhi-household-heading">国保世帯</h2>

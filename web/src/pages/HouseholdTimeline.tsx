@@ -2,10 +2,11 @@
  * 国保加入の経過 on the household page: one row per member (current members first), a bar per 資格期間
  * over the years (SVG: no inline style, the CSP forbids it), and the same periods as text in 和暦 (DateText)
  * with their 取得・喪失事由 — who was insured when, readable at a glance. The 世帯主 row says whether the
- * head is a 擬制世帯主 now, and the spans in which the household had one are drawn on it.
+ * head is a 擬制世帯主 now, and the spans in which the household had one are drawn on it; the 国保世帯's
+ * special statuses (GET /api/households/{no}/nhi: 特定同一世帯所属者, 住所地特例, 修学中の特例 …) on their members' rows.
  */
 import type { ReactNode } from 'react';
-import type { Household, HouseholdMember } from '../api.js';
+import type { Household, HouseholdMember, NhiHousehold } from '../api.js';
 import { DateText, formatDate, useDateMode, type DateMode } from '../dates.js';
 import { residentStatusLabel } from '../labels.js';
 import { Link } from '../router.js';
@@ -16,6 +17,8 @@ const W = 600;
 const BAR_H = 14;
 
 type Period = HouseholdMember['periods'][number];
+/** A special status of the 国保世帯 (特定同一世帯所属者, 住所地特例, 修学中の特例, 世帯主変更申出 …) with its period. */
+type Status = Pick<NhiHousehold['statuses'][number], 'statusId' | 'atenaNo' | 'kindLabel' | 'validFrom' | 'validTo'>;
 
 function todayJst(): string {
   return new Date(Date.now() + 9 * 3_600_000).toISOString().slice(0, 10);
@@ -33,25 +36,36 @@ function spanText(s: Span, mode: DateMode): string {
   return `${formatDate(s.from, mode)}〜${s.to ? formatDate(s.to, mode) : ''}`;
 }
 
-function Bar({ periods, pseudo, axis, householdNo, label, mode, today }: { periods: Period[]; pseudo: Span[]; axis: Axis; householdNo: number; label: string; mode: DateMode; today: string }): ReactNode {
+function Bar({ periods, pseudo, statuses, axis, householdNo, label, mode, today }: { periods: Period[]; pseudo: Span[]; statuses: Status[]; axis: Axis; householdNo: number; label: string; mode: DateMode; today: string }): ReactNode {
   const texts = periods.map((p) => periodText(p, householdNo, mode));
   const summary = periods.length === 0 ? `${label}: 国保の加入歴なし` : `${label}: ${texts.join('。')}`;
-  const pseudoSummary = pseudo.length > 0 ? `。擬制世帯主の期間: ${pseudo.map((s) => spanText(s, mode)).join('、')}` : '';
+  const statusTexts = statuses.map((st) => `${st.kindLabel} ${spanText({ from: st.validFrom, to: st.validTo }, mode)}`);
+  const pseudoSummary =
+    (pseudo.length > 0 ? `。擬制世帯主の期間: ${pseudo.map((s) => spanText(s, mode)).join('、')}` : '') + (statusTexts.length > 0 ? `。特例等: ${statusTexts.join('、')}` : '');
   const step = tickStep(axis.years.length);
   return (
-    <svg className="timeline__svg" viewBox={`0 0 ${W} ${BAR_H + 6}`} preserveAspectRatio="none" role="img" aria-label={summary + pseudoSummary}>
+    <svg className="timeline__svg" viewBox={`0 0 ${W} ${BAR_H + 10}`} preserveAspectRatio="none" role="img" aria-label={summary + pseudoSummary}>
       {axis.years
         .filter((y) => y % step === 0)
         .map((y) => (
-          <line key={y} className="timeline__grid" x1={xOf(axis, `${y}-01-01`, W)} x2={xOf(axis, `${y}-01-01`, W)} y1={0} y2={BAR_H + 6} />
+          <line key={y} className="timeline__grid" x1={xOf(axis, `${y}-01-01`, W)} x2={xOf(axis, `${y}-01-01`, W)} y1={0} y2={BAR_H + 10} />
         ))}
       {periods.map((p, i) => {
         const x1 = xOf(axis, p.acquiredOn, W);
         const x2 = xOf(axis, p.lostOn ?? today, W);
         const cls = p.householdNo !== householdNo ? 'timeline__bar--elsewhere' : p.lostOn === null ? 'timeline__bar--open' : 'timeline__bar--ended';
         return (
-          <rect key={p.eligibilityId} className={`timeline__bar ${cls}`} x={x1} y={1} width={Math.max(2, x2 - x1)} height={BAR_H} rx={2} data-eligibility-id={p.eligibilityId}>
+          <rect key={p.eligibilityId} className={`timeline__bar ${cls}`} x={x1} y={4} width={Math.max(2, x2 - x1)} height={BAR_H} rx={2} data-eligibility-id={p.eligibilityId}>
             <title>{texts[i]}</title>
+          </rect>
+        );
+      })}
+      {statuses.map((st, i) => {
+        const x1 = xOf(axis, st.validFrom, W);
+        const x2 = xOf(axis, st.validTo ?? today, W);
+        return (
+          <rect key={st.statusId} className="timeline__status" x={x1} y={0} width={Math.max(2, x2 - x1)} height={3}>
+            <title>{statusTexts[i]}</title>
           </rect>
         );
       })}
@@ -59,7 +73,7 @@ function Bar({ periods, pseudo, axis, householdNo, label, mode, today }: { perio
         const x1 = xOf(axis, s.from, W);
         const x2 = xOf(axis, s.to ?? today, W);
         return (
-          <rect key={s.from} className="timeline__pseudo" x={x1} y={BAR_H + 2} width={Math.max(2, x2 - x1)} height={4}>
+          <rect key={s.from} className="timeline__pseudo" x={x1} y={BAR_H + 6} width={Math.max(2, x2 - x1)} height={4}>
             <title>擬制世帯主: {spanText(s, mode)}</title>
           </rect>
         );
@@ -83,7 +97,7 @@ function YearScale({ axis }: { axis: Axis }): ReactNode {
   );
 }
 
-export function HouseholdTimeline({ h }: { h: Household }): ReactNode {
+export function HouseholdTimeline({ h, statuses = [] }: { h: Household; statuses?: Status[] }): ReactNode {
   const mode = useDateMode();
   const today = todayJst();
   // One row per person: the current membership first, then former members.
@@ -95,7 +109,10 @@ export function HouseholdTimeline({ h }: { h: Household }): ReactNode {
     h.headAtenaNo,
     h.householdNo,
   );
-  const dates = rows.flatMap((m) => m.periods.flatMap((p) => (p.lostOn ? [p.acquiredOn, p.lostOn] : [p.acquiredOn])));
+  const dates = [
+    ...rows.flatMap((m) => m.periods.flatMap((p) => (p.lostOn ? [p.acquiredOn, p.lostOn] : [p.acquiredOn]))),
+    ...statuses.flatMap((st) => (st.validTo ? [st.validFrom, st.validTo] : [st.validFrom])),
+  ];
   const axis = axisOf(dates.length > 0 ? dates : [h.formedOn], today);
   const first = axis.years[0]!;
   const last = axis.years.at(-1)!;
@@ -109,6 +126,7 @@ export function HouseholdTimeline({ h }: { h: Household }): ReactNode {
         <span className="timeline__key timeline__key--ended" aria-hidden="true" /> 喪失済み
         <span className="timeline__key timeline__key--elsewhere" aria-hidden="true" /> 他の世帯で加入
         <span className="timeline__key timeline__key--pseudo" aria-hidden="true" /> 擬制世帯主（世帯主が国保に加入せず、世帯員が加入）
+        <span className="timeline__key timeline__key--status" aria-hidden="true" /> 特例等（国保世帯の記録）
       </p>
       {pseudo.length > 0 ? (
         <p data-testid="pseudo-head-spans">
@@ -157,9 +175,16 @@ export function HouseholdTimeline({ h }: { h: Household }): ReactNode {
                     ) : null}
                   </th>
                   <td className="timeline__bar-col">
-                    <Bar periods={m.periods} pseudo={isHead ? pseudo : []} axis={axis} householdNo={h.householdNo} label={m.nameKanji} mode={mode} today={today} />
+                    <Bar periods={m.periods} pseudo={isHead ? pseudo : []} statuses={statuses.filter((st) => st.atenaNo === m.atenaNo)} axis={axis} householdNo={h.householdNo} label={m.nameKanji} mode={mode} today={today} />
                   </td>
                   <td>
+                    {statuses
+                      .filter((st) => st.atenaNo === m.atenaNo)
+                      .map((st) => (
+                        <p key={st.statusId} className="timeline__status-text">
+                          <Badge kind="neutral">{st.kindLabel}</Badge> <DateText value={st.validFrom} />〜{st.validTo ? <DateText value={st.validTo} /> : null}
+                        </p>
+                      ))}
                     {m.periods.length === 0 ? (
                       <span className="muted">加入歴なし</span>
                     ) : (
