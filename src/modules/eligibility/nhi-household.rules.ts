@@ -226,16 +226,8 @@ export function specificSameHouseholdEnd(period: StatusPeriod, today: string, fa
 
 // ---- checks of a status period requested by a clerk (again at approval) ----
 
-export interface StatusInput {
-  atenaNo: number;
-  householdNo: number;
-  kind: NhiHouseholdStatusKind;
-  validFrom: string;
-  validTo: string | null;
-  facilityName: string | null;
-  facilityKind: FacilityKind | null;
-  schoolName: string | null;
-}
+/** A status period as requested (not stored yet). */
+export type StatusInput = Omit<StatusPeriod, 'statusId'>;
 
 const err = (field: string, label: string, message: string): FieldError => ({ field, label, message: `${label}: ${message}` });
 
