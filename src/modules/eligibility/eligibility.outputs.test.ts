@@ -5,7 +5,8 @@ import path from 'node:path';
 import { createFixture, FIXTURE, type Fixture } from '../../testing/fixture.js';
 import { operatorActor } from '../../security/actor.js';
 import { INTAKE_COLUMNS, type IntakeColumn } from '../registry/registry-events.js';
-import { FEEDBACK_HEADER, HOUSEHOLDS_HEADER, runOutput } from './eligibility.outputs.js';
+import { sql } from 'kysely';
+import { FEEDBACK_HEADER, HOUSEHOLDS_HEADER, OUTPUT_OVERLAP_MS, runOutput } from './eligibility.outputs.js';
 
 const F = FIXTURE;
 let f: Fixture;
@@ -41,7 +42,8 @@ describe('資格管理 outputs (registry feedback, 国保連合会 extract)', ()
     await f.deps.registry.importFile(operatorActor('registry-import', new Set(['registry.intake'])), file, { fileName: 'd.csv' });
 
     const out = path.join(dir, 'households-2.csv');
-    await runOutput(f.deps, 'rengokai-households', { actor: actor('rengokai-households'), outputFile: out });
+    // No look-back here: the fixture's own rows may be minutes old (the look-back has its own test).
+    await runOutput(f.deps, 'rengokai-households', { actor: actor('rengokai-households'), outputFile: out, overlapMs: 0 });
     const rows = lines(out).slice(1);
     expect(rows.map((l) => l.split(',').slice(0, 2).join(','))).toEqual([`${F.yamada.household},${F.yamada.head}`, `${F.yamada.household},${F.yamada.wife}`, `${F.yamada.household},${F.yamada.child}`]);
     const wife = rows.find((l) => l.split(',')[1] === String(F.yamada.wife))!.split(',');
@@ -50,6 +52,20 @@ describe('資格管理 outputs (registry feedback, 国保連合会 extract)', ()
     const fb = path.join(dir, 'feedback.csv');
     await runOutput(f.deps, 'registry-feedback', { actor: actor('registry-feedback'), outputFile: fb, since: beforeImport });
     expect(lines(fb)).toEqual([FEEDBACK_HEADER, `${F.yamada.wife},0,2010-04-01,2026-11-21`]);
+  });
+
+  it('the next run looks back before the previous one ended: a version committed late is not lost', async () => {
+    const first = await runOutput(f.deps, 'registry-feedback', { actor: actor('registry-feedback'), outputFile: path.join(dir, 'late-1.csv'), since: new Date().toISOString() });
+    // A transaction that stamped its version a second before that run began, committing only after it.
+    const stamped = new Date(Date.parse(first.window.until) - 1000);
+    await f.deps.database.db.transaction().execute(async (tx) => {
+      await sql`SELECT set_config('nhi.actor', 'operator:late-writer', true)`.execute(tx);
+      await tx.updateTable('nhi_eligibility').set({ recorded_at: stamped }).where('atena_no', '=', F.yamada.child).where('superseded_at', 'is', null).execute();
+    });
+    const out = path.join(dir, 'late-2.csv');
+    const second = await runOutput(f.deps, 'registry-feedback', { actor: actor('registry-feedback'), outputFile: out });
+    expect(Date.parse(second.window.since)).toBe(Date.parse(first.window.until) - OUTPUT_OVERLAP_MS);
+    expect(lines(out).slice(1).map((l) => l.split(',')[0])).toContain(String(F.yamada.child));
   });
 
   it('a run killed after its first chunk resumes to the same file as an uninterrupted run', async () => {

@@ -8,7 +8,7 @@ import { todayInJapan } from './eligibility.rules.js';
 
 /**
  * Outputs of 資格管理, as named, audited, resumable batch jobs over the changes of a window of system
- * time (since the previous completed run of the same job, up to this run's start):
+ * time (since the previous completed run of the same job, less OUTPUT_OVERLAP_MS, up to this run's start):
  *
  *  - `registry-feedback` 住民票記載データ: for each person whose 資格 changed, whether they are insured and
  *    their 資格取得日/喪失日, for the resident registry's 国民健康保険の被保険者該当 items;
@@ -195,17 +195,24 @@ export function rengokaiHouseholdsJob(): BatchJob<OutputWindow, { householdNo: n
  * The window of a run: an interrupted run of the job is resumed with its own window; otherwise from the
  * previous completed run's `until` (or `since` when given) up to now.
  */
-export async function outputWindow(db: Kysely<DB>, job: string, since: string | undefined, now: Date = new Date()): Promise<OutputWindow> {
+/**
+ * How far the next run looks back before the previous run's end. A version is stamped with the time its
+ * transaction wrote it, which may commit after a run has started and so be invisible to it; looking back
+ * catches it next time. The files carry each person's and household's state, so a repeat is harmless.
+ */
+export const OUTPUT_OVERLAP_MS = 10 * 60_000;
+
+export async function outputWindow(db: Kysely<DB>, job: string, since: string | undefined, now: Date = new Date(), overlapMs = OUTPUT_OVERLAP_MS): Promise<OutputWindow> {
   const open = await db.selectFrom('job_run').select('params').where('job', '=', job).where('pid', 'is not', null).where('status', 'in', ['running', 'failed']).orderBy('started_at', 'desc').executeTakeFirst();
   if (open) return (typeof open.params === 'string' ? JSON.parse(open.params) : open.params) as OutputWindow;
   const last = await db.selectFrom('job_run').select('params').where('job', '=', job).where('status', '=', 'completed').orderBy('started_at', 'desc').executeTakeFirst();
-  const previous = last ? ((typeof last.params === 'string' ? JSON.parse(last.params) : last.params) as OutputWindow).until : '1961-04-01T00:00:00.000Z';
+  const previous = last ? new Date(Date.parse(((typeof last.params === 'string' ? JSON.parse(last.params) : last.params) as OutputWindow).until) - overlapMs).toISOString() : '1961-04-01T00:00:00.000Z';
   return { since: since ?? previous, until: now.toISOString(), asOf: todayInJapan(now) };
 }
 
-export async function runOutput(deps: Pick<Deps, 'database' | 'audit'>, which: 'registry-feedback' | 'rengokai-households', opts: { actor: Actor; outputFile: string; since?: string; chunkSize?: number; onProgress?: (p: { done: number; total: number }) => void }): Promise<RunSummary & { window: OutputWindow }> {
+export async function runOutput(deps: Pick<Deps, 'database' | 'audit'>, which: 'registry-feedback' | 'rengokai-households', opts: { actor: Actor; outputFile: string; since?: string; overlapMs?: number; chunkSize?: number; onProgress?: (p: { done: number; total: number }) => void }): Promise<RunSummary & { window: OutputWindow }> {
   const job = which === 'registry-feedback' ? registryFeedbackJob() : rengokaiHouseholdsJob();
-  const window = await outputWindow(deps.database.db, job.name, opts.since);
+  const window = await outputWindow(deps.database.db, job.name, opts.since, new Date(), opts.overlapMs);
   const summary = await runBatch(deps, job as BatchJob<OutputWindow, unknown>, window, { actor: opts.actor, chunkSize: opts.chunkSize ?? 1000, outputFile: opts.outputFile, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
   return { ...summary, window };
 }
