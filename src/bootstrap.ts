@@ -4,6 +4,8 @@ import type { Deps } from './deps.js';
 import { applyOrganization, loadOrganization } from './modules/access/organization.js';
 import { operatorActor } from './security/actor.js';
 import { seedDemoCity } from './demo/generator.js';
+import { intakeCsv, registryEventMaker } from './demo/registry-events.js';
+import { addDays, todayInJapan } from './modules/eligibility/eligibility.rules.js';
 import { writeDemoHistory } from './demo/history.js';
 import { SEED_JOB } from './demo/generator.js';
 
@@ -82,7 +84,24 @@ export async function bootstrap(deps: Deps, opts: { demo: boolean; demoResidents
     });
     const historyRows = await writeDemoHistory(db, seedActor.id);
     await deps.audit.appendAlone(db, seedActor, { functionCode: 'exchange.file', action: 'demo.seed', detail: { residents: opts.demoResidents, seed: opts.demoSeed, historyRows, result: result as unknown as Record<string, unknown> } });
+    await demoRegistryDay(deps, opts.demoSeed);
     seeded = true;
   }
   return { demoLogins, seeded, administrators: (await deps.staff.activeAdministrators()).length };
+}
+
+/** Events in the demo city's registry file of yesterday (so 作業項目 and the automatic losses have something to show). */
+const DEMO_REGISTRY_EVENTS = 15;
+
+/** Yesterday's registry file, taken through the real intake (history, automatic losses, work items). */
+async function demoRegistryDay(deps: Deps, seed: number): Promise<void> {
+  const day = addDays(todayInJapan(), -1);
+  const maker = await registryEventMaker(deps.database.db, day, seed);
+  const lines = Array.from({ length: DEMO_REGISTRY_EVENTS }, () => maker.next());
+  try {
+    await deps.registry.importFile(operatorActor('demo-registry', new Set(['registry.intake'])), intakeCsv(lines), { fileName: `demo-juki-${day}.csv` });
+  } catch (e) {
+    // The demo city stays usable without it; say why in the log.
+    deps.logger.warn({ err: e instanceof Error ? e.message : String(e) }, 'デモ市の住基異動ファイルを取り込めませんでした');
+  }
 }

@@ -105,7 +105,11 @@ describe('npm start path (demo mode): embedded database, demo city, restart keep
       expect(h.schemaVersion).toMatch(/^\d{4}-\d{2}-\d{2}T\d{4}_/);
       const c = await first.deps.database.db.selectFrom('person').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
       persons = Number(c.n);
-      expect(persons).toBe(300);
+      // 300 residents, plus those yesterday's registry file recorded (転入, 出生) through the real intake
+      const recorded = await first.deps.database.db.selectFrom('registry_event').select((eb) => eb.fn.countAll<number>().as('n')).where('event_code', 'in', ['11', '12', '13', '14', '15']).executeTakeFirstOrThrow();
+      const taken = await first.deps.database.db.selectFrom('registry_event').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      expect(Number(taken.n)).toBe(15);
+      expect(persons).toBe(300 + Number(recorded.n));
       // the demo city has a past: residents who moved within the city show the version before the move
       const hist = await first.deps.database.db.selectFrom('person_history').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
       expect(Number(hist.n)).toBeGreaterThan(0);

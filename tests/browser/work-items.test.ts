@@ -74,6 +74,8 @@ describe('作業項目', () => {
     expect(await menuItems(page)).toContain('作業項目');
     await page.getByRole('link', { name: '作業項目' }).click();
     await page.getByRole('heading', { name: /未処理の作業項目/ }).waitFor();
+    // The demo city's first start took yesterday's registry file through the same intake.
+    await expect.poll(() => page.getByTestId('work-item').filter({ hasText: 'demo-registry' }).count()).toBeGreaterThan(0);
     const death = page.getByTestId('work-item').filter({ hasText: deceased.name });
     await expect.poll(() => death.count()).toBe(1);
     const text = await death.innerText();
