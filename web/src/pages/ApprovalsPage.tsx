@@ -9,13 +9,13 @@
  * 「承認」 first asks for a confirmation that repeats what will change (変更前/変更後, the warnings, the
  * person); only 「承認して反映する」 sends the approval (and a step-up prompt follows when the server asks).
  */
-import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { ApiError, request, type ActivationHandOver, type ApprovalList, type ChangeDecided, type ChangeStatus, type Me, type PendingChange } from '../api.js';
 import { useStatusList } from '../useApi.js';
+import { StatusFilter, StatusListSection } from '../components/StatusList.js';
 import { DateText } from '../dates.js';
 import { changeStatusLabel } from '../labels.js';
-import { DoneNotice, ErrorMessage, PageHeading, SelectField, Spinner, TextField, validationError } from '../components/ui.js';
-import { Pager } from '../components/Pager.js';
+import { DoneNotice, ErrorMessage, PageHeading, TextField, validationError } from '../components/ui.js';
 import { StepUpPrompt, useStepUp } from '../components/StepUp.js';
 import { ConfirmDialog } from '../components/ConfirmDialog.js';
 import { ChangeDiff, ChangeStatusBadge, ChangeTarget, ChangeWarnings } from '../components/changes.js';
@@ -25,83 +25,47 @@ const STATUSES: ChangeStatus[] = ['pending', 'approved', 'rejected', 'withdrawn'
 const DECIDER: Record<Exclude<ChangeStatus, 'pending'>, string> = { approved: '承認者', rejected: '却下した者', withdrawn: '取り下げた者（入力者）' };
 
 export function ApprovalsPage({ me: _me }: { me: Me }): ReactNode {
-  const [filter, setFilter] = useState<ChangeStatus>('pending');
-  const { shown, data, error, busy, load, reload } = useStatusList<ChangeStatus, ApprovalList>('/api/approvals', 'pending', PAGE_SIZE);
+  const list = useStatusList<ChangeStatus, ApprovalList>('/api/approvals', 'pending', PAGE_SIZE);
   const [done, setDone] = useState<string | null>(null);
   /** Shown once: dropped when the approver confirms or leaves the page. */
   const [activation, setActivation] = useState<ActivationHandOver | null>(null);
 
-  function submitFilter(e: FormEvent): void {
-    e.preventDefault();
-    setDone(null);
-    void load(filter, 1);
-  }
-
   function onDecided(r: ChangeDecided): void {
     setDone(`変更番号 ${r.changeId} を${r.status === 'approved' ? '承認し、反映しました' : '却下しました'}。`);
     setActivation(r.activation ?? null);
-    reload();
+    list.reload();
   }
 
   const title = '承認';
   return (
     <>
       <PageHeading title={title}>承認（入力者以外の者による確認）</PageHeading>
-      <form className="card form approvals__filter" onSubmit={submitFilter} noValidate aria-label="表示する変更">
-        <div className="form-grid">
-          <SelectField
-            id="approval-status"
-            label="状態"
-            value={filter}
-            onChange={(v) => setFilter(v as ChangeStatus)}
-            options={STATUSES.map((s) => ({ value: s, label: changeStatusLabel(s) }))}
-          />
-        </div>
-        <div className="form__actions">
-          <button type="submit" className="button button--secondary" disabled={busy}>
-            表示
-          </button>
-        </div>
-      </form>
+      <StatusFilter
+        id="approval-status"
+        ariaLabel="表示する変更"
+        className="approvals__filter"
+        statuses={STATUSES.map((s) => ({ value: s, label: changeStatusLabel(s) }))}
+        initial="pending"
+        busy={list.busy}
+        onShow={(status) => {
+          setDone(null);
+          void list.load(status, 1);
+        }}
+      />
 
       {activation ? <ActivationCodeOnce activation={activation} onDismiss={() => setActivation(null)} /> : <DoneNotice message={done} />}
-      <ErrorMessage error={error} />
+      <ErrorMessage error={list.error} />
 
-      {data === null ? (
-        busy ? (
-          <Spinner />
-        ) : null
-      ) : (
-        <section aria-labelledby="approvals-list-heading" aria-busy={busy}>
-          <h2 id="approvals-list-heading">
-            {changeStatusLabel(shown.status)}の変更
-            <span className="subtitle">（{data.total.toLocaleString('ja-JP')}件）</span>
-          </h2>
-          {data.items.length === 0 ? (
-            <p data-testid="approvals-empty">{shown.status === 'pending' ? '承認待ちの変更はありません。' : '該当する変更はありません。'}</p>
-          ) : (
-            <>
-              <ul className="change-list">
-                {data.items.map((c) => (
-                  <li key={c.changeId}>
-                    <ChangeCard change={c} onDecided={onDecided} onStale={reload} />
-                  </li>
-                ))}
-              </ul>
-              {data.total > data.pageSize ? (
-                <Pager
-                  page={shown.page}
-                  pageCount={Math.max(1, Math.ceil(data.total / data.pageSize))}
-                  hasNext={shown.page * data.pageSize < data.total}
-                  busy={busy}
-                  onPage={(p) => void load(shown.status, p)}
-                  label="変更一覧のページ送り"
-                />
-              ) : null}
-            </>
-          )}
-        </section>
-      )}
+      <StatusListSection
+        list={list}
+        headingId="approvals-list-heading"
+        heading={(s) => `${changeStatusLabel(s)}の変更`}
+        empty={(s) => (s === 'pending' ? '承認待ちの変更はありません。' : '該当する変更はありません。')}
+        emptyTestId="approvals-empty"
+        pagerLabel="変更一覧のページ送り"
+        keyOf={(c) => c.changeId}
+        render={(c) => <ChangeCard change={c} onDecided={onDecided} onStale={list.reload} />}
+      />
     </>
   );
 }

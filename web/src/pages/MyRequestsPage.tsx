@@ -5,13 +5,13 @@
  * a change still waiting can be withdrawn (取下げ) by its requester, after a confirmation, with an
  * optional reason. Values arrive masked by the server, as on the 承認 page; dates are in 和暦.
  */
-import { useState, type FormEvent, type ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import { ApiError, request, type ChangeStatus, type ChangeWithdrawn, type MyRequestList, type PendingChange } from '../api.js';
 import { useStatusList } from '../useApi.js';
+import { StatusFilter, StatusListSection } from '../components/StatusList.js';
 import { DateText } from '../dates.js';
 import { changeStatusLabel } from '../labels.js';
-import { DoneNotice, ErrorMessage, PageHeading, SelectField, Spinner, TextField } from '../components/ui.js';
-import { Pager } from '../components/Pager.js';
+import { DoneNotice, ErrorMessage, PageHeading, TextField } from '../components/ui.js';
 import { ConfirmDialog } from '../components/ConfirmDialog.js';
 import { ChangeDiff, ChangeStatusBadge, ChangeTarget, ChangeWarnings } from '../components/changes.js';
 
@@ -25,80 +25,43 @@ const EMPTY: Record<ChangeStatus, string> = {
 };
 
 export function MyRequestsPage(): ReactNode {
-  const [filter, setFilter] = useState<ChangeStatus>('pending');
-  const { shown, data, error, busy, load, reload } = useStatusList<ChangeStatus, MyRequestList>('/api/approvals/mine', 'pending', PAGE_SIZE);
+  const list = useStatusList<ChangeStatus, MyRequestList>('/api/approvals/mine', 'pending', PAGE_SIZE);
   const [done, setDone] = useState<string | null>(null);
-
-  function submitFilter(e: FormEvent): void {
-    e.preventDefault();
-    setDone(null);
-    void load(filter, 1);
-  }
 
   function onWithdrawn(r: ChangeWithdrawn): void {
     setDone(`変更番号 ${r.changeId} を取り下げました。この変更は反映されません。`);
-    reload();
+    list.reload();
   }
 
   return (
     <>
       <PageHeading title="申請状況">申請状況（自分が入力した変更）</PageHeading>
       <p className="hint">入力者以外の承認者による確認を待つ変更と、その結果です。却下された変更は、理由を確認して入力し直してください。</p>
-      <form className="card form" onSubmit={submitFilter} noValidate aria-label="表示する申請">
-        <div className="form-grid">
-          <SelectField
-            id="my-requests-status"
-            label="状態"
-            value={filter}
-            onChange={(v) => setFilter(v as ChangeStatus)}
-            options={STATUSES.map((s) => ({ value: s, label: changeStatusLabel(s) }))}
-          />
-        </div>
-        <div className="form__actions">
-          <button type="submit" className="button button--secondary" disabled={busy}>
-            表示
-          </button>
-        </div>
-      </form>
+      <StatusFilter
+        id="my-requests-status"
+        ariaLabel="表示する申請"
+        statuses={STATUSES.map((s) => ({ value: s, label: changeStatusLabel(s) }))}
+        initial="pending"
+        busy={list.busy}
+        onShow={(status) => {
+          setDone(null);
+          void list.load(status, 1);
+        }}
+      />
 
       <DoneNotice message={done} />
-      <ErrorMessage error={error} />
+      <ErrorMessage error={list.error} />
 
-      {data === null ? (
-        busy ? (
-          <Spinner />
-        ) : null
-      ) : (
-        <section aria-labelledby="my-requests-heading" aria-busy={busy}>
-          <h2 id="my-requests-heading">
-            {changeStatusLabel(shown.status)}の申請
-            <span className="subtitle">（{data.total.toLocaleString('ja-JP')}件）</span>
-          </h2>
-          {data.items.length === 0 ? (
-            <p data-testid="my-requests-empty">{EMPTY[shown.status]}</p>
-          ) : (
-            <>
-              <ul className="change-list">
-                {data.items.map((c) => (
-                  <li key={c.changeId}>
-                    <RequestCard change={c} onWithdrawn={onWithdrawn} onStale={reload} />
-                  </li>
-                ))}
-              </ul>
-              {data.total > data.pageSize ? (
-                <Pager
-                  page={shown.page}
-                  pageCount={Math.max(1, Math.ceil(data.total / data.pageSize))}
-                  hasNext={shown.page * data.pageSize < data.total}
-                  busy={busy}
-                  onPage={(p) => void load(shown.status, p)}
-                  label="申請一覧のページ送り"
-                />
-              ) : null}
-            </>
-          )}
-        </section>
-      )}
+      <StatusListSection
+        list={list}
+        headingId="my-requests-heading"
+        heading={(s) => `${changeStatusLabel(s)}の申請`}
+        empty={(s) => EMPTY[s]}
+        emptyTestId="my-requests-empty"
+        pagerLabel="申請一覧のページ送り"
+        keyOf={(c) => c.changeId}
+        render={(c) => <RequestCard change={c} onWithdrawn={onWithdrawn} onStale={list.reload} />}
+      />
     </>
   );
 }

@@ -4,13 +4,13 @@
  * for review. Each item shows the suggested action, its date and its legal basis; the clerk enters the
  * 届 from the person's page and closes the item as 処理済み, or as 対象外 with the reason.
  */
-import { useState, type FormEvent, type ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import { request, type ApiOk } from '../api.js';
 import { useStatusList } from '../useApi.js';
+import { StatusFilter, StatusListSection } from '../components/StatusList.js';
 import { DateText } from '../dates.js';
 import { Link } from '../router.js';
-import { Badge, DoneNotice, ErrorMessage, PageHeading, SelectField, Spinner, TextField } from '../components/ui.js';
-import { Pager } from '../components/Pager.js';
+import { Badge, DoneNotice, ErrorMessage, PageHeading, TextField } from '../components/ui.js';
 
 type WorkItemList = ApiOk<'/api/work-items'>;
 type WorkItem = WorkItemList['items'][number];
@@ -20,62 +20,43 @@ const PAGE_SIZE = 20;
 const STATUS_LABELS: Record<Status, string> = { open: '未処理', done: '処理済み', dismissed: '対象外' };
 
 export function WorkItemsPage(): ReactNode {
-  const [filter, setFilter] = useState<Status>('open');
-  const { shown, data, error, busy, load, reload } = useStatusList<Status, WorkItemList>('/api/work-items', 'open', PAGE_SIZE);
+  const list = useStatusList<Status, WorkItemList>('/api/work-items', 'open', PAGE_SIZE);
   const [done, setDone] = useState<string | null>(null);
-
-  function submitFilter(e: FormEvent): void {
-    e.preventDefault();
-    setDone(null);
-    void load(filter, 1);
-  }
 
   return (
     <>
       <PageHeading title="作業項目">作業項目（住基異動から）</PageHeading>
-      <form className="card form" onSubmit={submitFilter} noValidate aria-label="表示する作業項目">
-        <div className="form-grid">
-          <SelectField id="work-status" label="状態" value={filter} onChange={(v) => setFilter(v as Status)} options={(Object.keys(STATUS_LABELS) as Status[]).map((s) => ({ value: s, label: STATUS_LABELS[s] }))} />
-        </div>
-        <div className="form__actions">
-          <button type="submit" className="button button--secondary" disabled={busy}>
-            表示
-          </button>
-        </div>
-      </form>
+      <StatusFilter
+        id="work-status"
+        ariaLabel="表示する作業項目"
+        statuses={(Object.keys(STATUS_LABELS) as Status[]).map((s) => ({ value: s, label: STATUS_LABELS[s] }))}
+        initial="open"
+        busy={list.busy}
+        onShow={(status) => {
+          setDone(null);
+          void list.load(status, 1);
+        }}
+      />
       <DoneNotice message={done} />
-      <ErrorMessage error={error} />
-      {data === null ? (
-        busy ? <Spinner /> : null
-      ) : (
-        <section aria-labelledby="work-list-heading" aria-busy={busy}>
-          <h2 id="work-list-heading">
-            {STATUS_LABELS[shown.status]}の作業項目<span className="subtitle">（{data.total.toLocaleString('ja-JP')}件）</span>
-          </h2>
-          {data.items.length === 0 ? (
-            <p data-testid="work-items-empty">{shown.status === 'open' ? '未処理の作業項目はありません。' : '該当する作業項目はありません。'}</p>
-          ) : (
-            <>
-              <ul className="change-list">
-                {data.items.map((w) => (
-                  <li key={w.workItemId}>
-                    <WorkItemCard
-                      item={w}
-                      onResolved={(status) => {
-                        setDone(`作業項目 ${w.workItemId} を${STATUS_LABELS[status]}にしました。`);
-                        reload();
-                      }}
-                    />
-                  </li>
-                ))}
-              </ul>
-              {data.total > data.pageSize ? (
-                <Pager page={shown.page} pageCount={Math.max(1, Math.ceil(data.total / data.pageSize))} hasNext={shown.page * data.pageSize < data.total} busy={busy} onPage={(p) => void load(shown.status, p)} label="作業項目のページ送り" />
-              ) : null}
-            </>
-          )}
-        </section>
-      )}
+      <ErrorMessage error={list.error} />
+      <StatusListSection
+        list={list}
+        headingId="work-list-heading"
+        heading={(s) => `${STATUS_LABELS[s]}の作業項目`}
+        empty={(s) => (s === 'open' ? '未処理の作業項目はありません。' : '該当する作業項目はありません。')}
+        emptyTestId="work-items-empty"
+        pagerLabel="作業項目のページ送り"
+        keyOf={(w) => w.workItemId}
+        render={(w) => (
+          <WorkItemCard
+            item={w}
+            onResolved={(status) => {
+              setDone(`作業項目 ${w.workItemId} を${STATUS_LABELS[status]}にしました。`);
+              list.reload();
+            }}
+          />
+        )}
+      />
     </>
   );
 }
