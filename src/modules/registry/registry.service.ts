@@ -155,13 +155,16 @@ export async function runLateElderlyJob(db: Kysely<DB>, audit: AuditRepository, 
     let automatic = 0;
     let workItems = 0;
     const by = actorLabel(actor);
+    // The items this job already made for these persons, read once (a second run makes none).
+    const keyOf = (r: { atena_no: number; birth_date: string }) => `late_elderly:${r.atena_no}:${birthdayAtAge(r.birth_date, age)}`;
+    const done = new Set(
+      rows.length === 0 ? [] : (await tx.selectFrom('work_item').select('origin_key').where('origin_key', 'in', rows.map(keyOf)).execute()).map((w) => w.origin_key),
+    );
     for (const r of rows) {
       const effect = lateElderlyLoss(r.birth_date, { eligibilityId: Number(r.eligibility_id), acquiredOn: r.acquired_on, lostOn: r.lost_on }, today);
       if (!effect) continue;
-      const birthday = birthdayAtAge(r.birth_date, age);
-      const originKey = `late_elderly:${r.atena_no}:${birthday}`;
-      const exists = await tx.selectFrom('work_item').select('work_item_id').where('origin_key', '=', originKey).executeTakeFirst();
-      if (exists) continue;
+      const originKey = keyOf(r);
+      if (done.has(originKey)) continue;
       let item: { kind: 'automatic_loss' | WorkItemKind; date: string | null; basis: string; eligibilityId: number };
       if (effect.kind === 'automatic_loss') {
         const applied = await applyLossOrRefer(eligibility, tx, { eligibilityId: Number(r.eligibility_id), lostOn: effect.lostOn, lossReason: effect.lossReason, by });
