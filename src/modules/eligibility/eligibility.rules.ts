@@ -554,6 +554,30 @@ export function checkPeriod(p: PeriodInput, person: PersonFacts, others: readonl
   return { errors, warnings, retroactive: { acquisition: acq.retroactive, loss: loss.retroactive } };
 }
 
+/**
+ * A loss the law makes by itself (death, 転出, 75歳到達), applied by the system to a current period:
+ * the same rules as a clerk's loss (checkPeriod). Refused → the errors (the caller leaves it to staff);
+ * allowed → the new version's legal dates and its 届出 columns (遡及 judged by the rules).
+ */
+export function automaticLoss(
+  period: { acquiredOn: string; acquisitionReason: AcquisitionReason; acquisitionReportedOn: string | null },
+  loss: { lostOn: string; lossReason: LossReason; reportedOn: string | null },
+  person: PersonFacts,
+  others: readonly OtherPeriod[],
+  today: string,
+): { errors: FieldError[] } | { after: PeriodInput; acquisitionReportedOn: string | null; lossReportedOn: string | null; acquisitionRetroactive: boolean; lossRetroactive: boolean } {
+  const after: PeriodInput = { acquiredOn: period.acquiredOn, acquisitionReason: period.acquisitionReason, lostOn: loss.lostOn, lossReason: loss.lossReason };
+  const check = checkPeriod(after, person, others, { today, reportedOn: period.acquisitionReportedOn, lossReportedOn: loss.reportedOn });
+  if (check.errors.length > 0) return { errors: check.errors };
+  return {
+    after,
+    acquisitionReportedOn: period.acquisitionReportedOn,
+    lossReportedOn: loss.reportedOn,
+    acquisitionRetroactive: period.acquisitionReportedOn !== null && check.retroactive.acquisition,
+    lossRetroactive: loss.reportedOn !== null && check.retroactive.loss,
+  };
+}
+
 /** The first error's message, or a list of them, as the answer's message. */
 export function errorsMessage(errors: readonly FieldError[]): string {
   return `資格の内容に誤りがあります: ${errors.map((e) => e.message).join(' / ')}`;

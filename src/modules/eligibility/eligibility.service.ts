@@ -19,6 +19,7 @@ import {
   insuredSymbolOn,
   LOSS_REASONS,
   acquisitionReasonLabel,
+  automaticLoss,
   checkPeriod,
   errorsMessage,
   firstInsuredNumberCandidate,
@@ -628,12 +629,17 @@ export class EligibilityService {
     const person = await repo.person(Number(row.atena_no), true);
     if (!person) throw new AppError(404, 'not_found', `宛名番号 ${row.atena_no} はありません`);
     const current = await repo.currentRows(Number(row.atena_no), true);
-    const after = { acquiredOn: row.acquired_on, acquisitionReason: row.acquisition_reason, lostOn: input.lostOn, lossReason: input.lossReason };
-    const lossFacts = { reportedOn: input.reportedOn ?? null, occurredOn: null };
-    const check = checkPeriod(after, person, others(current, input.eligibilityId), checkOptionsFor(row, after, lossFacts));
-    if (check.errors.length > 0) throw new AppError(422, 'rule_violation', errorsMessage(check.errors), check.errors);
+    const r = automaticLoss(
+      { acquiredOn: row.acquired_on, acquisitionReason: row.acquisition_reason, acquisitionReportedOn: row.acquisition_reported_on },
+      { lostOn: input.lostOn, lossReason: input.lossReason, reportedOn: input.reportedOn ?? null },
+      person,
+      others(current, input.eligibilityId),
+      todayInJapan(),
+    );
+    if ('errors' in r) throw new AppError(422, 'rule_violation', errorsMessage(r.errors), r.errors);
     const at = await repo.now();
     await repo.supersede(input.eligibilityId, at);
+    const { after, ...reported } = r;
     return repo.insertVersion(
       {
         atenaNo: Number(row.atena_no),
@@ -642,7 +648,7 @@ export class EligibilityService {
         insuredNumber: row.insured_number,
         branchNo: row.branch_no,
         ...after,
-        ...reportedFor(row, after, lossFacts, check),
+        ...reported,
       },
       at,
       input.by,

@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { kanaSearchKey, kanjiSearchKey } from '../../lib/kana.js';
 import { formatDateForClerk as d } from '../../lib/wareki.js';
-import { addDays, checkPeriod, errorsMessage, todayInJapan, type AcquisitionReason, type LossReason, type MovedOutDestination } from '../eligibility/eligibility.rules.js';
+import { addDays, automaticLoss, errorsMessage, todayInJapan, type AcquisitionReason, type LossReason, type MovedOutDestination } from '../eligibility/eligibility.rules.js';
 import type { ChangeReason, Relationship } from '../person/person.rules.js';
 import { effectsOf, type Effect, type EventFacts } from './intake-effects.rules.js';
 import { CHANGE_REASON_OF, contentSha256, EventRejection, lossReasonOf, relationshipOf } from './registry.apply.js';
@@ -314,23 +314,28 @@ export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[
       for (const effect of effectsOf(e, facts) as Effect[]) {
         if (effect.kind === 'automatic_loss') {
           const p = period!;
-          const after = { acquiredOn: p.acquired_on, acquisitionReason: p.acquisition_reason, lostOn: effect.lostOn, lossReason: lossReasonOf(effect.lossReason) };
           const pr = persons.get(e.atenaNo)!;
           const others = periodsOf(e.atenaNo).filter((o) => !o.superseded && o !== p).map((o) => ({ eligibilityId: o.key, acquiredOn: o.acquired_on, lostOn: o.lost_on }));
           const facts = { birthDate: pr.birth_date as string, deathDate: pr.death_date as string | null, movedOutOn: pr.moved_out_on as string | null, movedOutDestination: pr.moved_out_destination as MovedOutDestination | null, becameResidentOn: pr.became_resident_on as string | null };
-          const check = checkPeriod(after, facts, others, { today, reportedOn: p.acquisition_reported_on, lossReportedOn: e.reportedOn });
-          if (check.errors.length === 0) {
+          const r = automaticLoss(
+            { acquiredOn: p.acquired_on, acquisitionReason: p.acquisition_reason, acquisitionReportedOn: p.acquisition_reported_on },
+            { lostOn: effect.lostOn, lossReason: lossReasonOf(effect.lossReason), reportedOn: e.reportedOn },
+            facts,
+            others,
+            today,
+          );
+          if (!('errors' in r)) {
             p.superseded = true;
             if (p.key > 0) supersede.push(p.key);
             else newPeriods.splice(newPeriods.indexOf(p), 1);
             const version: Period = {
               ...p,
               key: tempKey--,
-              lost_on: effect.lostOn,
-              loss_reason: after.lossReason,
-              loss_reported_on: e.reportedOn,
-              acquisition_retroactive: p.acquisition_reported_on !== null && check.retroactive.acquisition,
-              loss_retroactive: e.reportedOn !== null && check.retroactive.loss,
+              lost_on: r.after.lostOn,
+              loss_reason: r.after.lossReason,
+              loss_reported_on: r.lossReportedOn,
+              acquisition_retroactive: r.acquisitionRetroactive,
+              loss_retroactive: r.lossRetroactive,
               superseded: false,
             };
             push(periodsBy, version.atena_no, version);
@@ -338,7 +343,7 @@ export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[
             automatic++;
             workItems.push({ kind: 'automatic_loss', atena_no: e.atenaNo, household_no: lastHousehold, event_id: e.eventId, suggested_date: effect.lostOn, basis: effect.basis, eligibility_key: version.key });
           } else {
-            workItems.push({ kind: 'loss_candidate', atena_no: e.atenaNo, household_no: lastHousehold, event_id: e.eventId, suggested_date: effect.lostOn, basis: `${effect.basis}。自動では適用できませんでした: ${errorsMessage(check.errors)}`, eligibility_key: p.key });
+            workItems.push({ kind: 'loss_candidate', atena_no: e.atenaNo, household_no: lastHousehold, event_id: e.eventId, suggested_date: effect.lostOn, basis: `${effect.basis}。自動では適用できませんでした: ${errorsMessage(r.errors)}`, eligibility_key: p.key });
           }
         } else {
           workItems.push({ kind: effect.item, atena_no: e.atenaNo, household_no: lastHousehold, event_id: e.eventId, suggested_date: effect.suggestedDate, basis: effect.basis, eligibility_key: period?.key ?? null });
