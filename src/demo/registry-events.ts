@@ -3,6 +3,7 @@ import type { DB } from '../db/schema.js';
 import { addDays } from '../modules/eligibility/eligibility.rules.js';
 import { INTAKE_COLUMNS, type IntakeColumn } from '../modules/registry/registry-events.js';
 import { Rng } from './prng.js';
+import { GIVEN_NAMES, SURNAMES, generationOf } from './names.js';
 
 /**
  * Synthetic resident-registry events drawn from a seeded city, each consistent with the registry as it
@@ -53,13 +54,25 @@ export class RegistryEventMaker {
     }
   }
 
+  /** A name from the demo city's name lists, fitting the birth year (sex: the registry's 1 男 / 2 女). */
+  private name(birth: string): { kanji: string; kana: string; sex: '1' | '2' } {
+    const female = this.rng.int(0, 1) === 1;
+    const surname = SURNAMES[this.rng.int(0, SURNAMES.length - 1)]!;
+    const given = GIVEN_NAMES[female ? 'female' : 'male'][generationOf(Number(birth.slice(0, 4)))];
+    const g = given[this.rng.int(0, given.length - 1)]!;
+    return { kanji: `${surname.kanji}　${g.kanji}`, kana: `${surname.kana}　${g.kana}`, sex: female ? '2' : '1' };
+  }
+
   next(): Line {
     const id = `B${this.day.replace(/-/g, '')}-${++this.seq}`;
     const base = { event_id: id, occurred_on: this.day, reported_on: this.day };
     const area = this.areas[this.rng.int(0, this.areas.length - 1)]!;
-    const person = (atenaNo: number, householdNo: number, relationship: string, birth: string): Line => ({
-      atena_no: String(atenaNo), household_no: String(householdNo), relationship, name_kanji: '異動　太郎', name_kana: 'イドウ　タロウ', birth_date: birth, sex: '1', resident_kind: '1', area_code: area, banchi: `${this.rng.int(1, 30)}-${this.rng.int(1, 20)}`,
-    });
+    const person = (atenaNo: number, householdNo: number, relationship: string, birth: string): Line => {
+      const name = this.name(birth);
+      return {
+        atena_no: String(atenaNo), household_no: String(householdNo), relationship, name_kanji: name.kanji, name_kana: name.kana, birth_date: birth, sex: name.sex, resident_kind: '1', area_code: area, banchi: `${this.rng.int(1, 30)}-${this.rng.int(1, 20)}`,
+      };
+    };
     const r = this.rng.int(0, 99);
     if (r < 30) {
       const c = this.take(false);
@@ -97,7 +110,8 @@ export class RegistryEventMaker {
       return { ...base, event_code: '32', atena_no: String(c.atenaNo), household_no: String(h), relationship: '世帯主' };
     }
     const c = this.take(false);
-    return { ...base, event_code: '36', atena_no: String(c.atenaNo), name_kanji: '改姓　花子', name_kana: 'カイセイ　ハナコ' };
+    const renamed = this.name('1990-01-01');
+    return { ...base, event_code: '36', atena_no: String(c.atenaNo), name_kanji: renamed.kanji, name_kana: renamed.kana };
   }
 }
 
