@@ -57,6 +57,49 @@ export interface BranchNoAssignmentTable {
   assigned_at: Generated<Date>;
 }
 
+export interface CertificateTable {
+  certificate_id: Generated<number>;
+  kind: 'qualification_certificate' | 'qualification_notice' | 'limit' | 'limit_reduced' | 'specific_disease';
+  atena_no: number;
+  household_no: number;
+  eligibility_id: number;
+  insured_symbol: string;
+  insured_number: string;
+  branch_no: string;
+  printed_name: string;
+  printed_name_kana: string;
+  issued_on: string;
+  valid_from: string;
+  valid_to: string | null;
+  copay_percent: number | null;
+  income_class: 'a' | 'i' | 'u' | 'e' | 'o' | 'high3' | 'high2' | 'high1' | 'general' | 'low2' | 'low1' | null;
+  disease: 'hemophilia' | 'renal_dialysis' | 'hiv' | null;
+  self_pay_limit: number | null;
+  judgement: unknown;
+  application_on: string | null;
+  issue_reason: 'acquisition' | 'renewal' | 'change' | 'copay_change' | 'lost' | 'application';
+  issue_method: 'counter' | 'mail';
+  recovered_on: string | null;
+  recovery_reason: 'loss' | 'replaced' | 'expired' | 'cured' | 'other' | null;
+  recovery_method: 'counter' | 'mail' | 'not_returned' | null;
+  recovery_note: string | null;
+  batch_run: string | null;
+  issued_by: string;
+  issued_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  updated_by: string;
+}
+
+export interface CertificateHistoryTable {
+  history_id: Generated<number>;
+  row_key: string;
+  op: 'UPDATE' | 'DELETE';
+  changed_fields: string[];
+  row_data: unknown;
+  superseded_at: Date;
+  superseded_by: string;
+}
+
 export interface ExportLineTable {
   run_id: string;
   seq: number;
@@ -155,6 +198,14 @@ export interface JobRunTable {
   input_sha256: string | null;
   output_sha256: string | null;
   heartbeat_at: Date | null;
+}
+
+export interface MynaInsuranceUseTable {
+  atena_no: number;
+  registered_on: string;
+  cancelled_on: string | null;
+  updated_at: Generated<Date>;
+  updated_by: string;
 }
 
 export interface NhiEligibilityTable {
@@ -307,6 +358,16 @@ export interface RegistryEventTable {
   received_by: string;
 }
 
+export interface ResidentTaxStatusTable {
+  atena_no: number;
+  fiscal_year: number;
+  taxable_standard_yen: number;
+  exempt: boolean;
+  unreported: Generated<boolean>;
+  updated_at: Generated<Date>;
+  updated_by: string;
+}
+
 export interface RoleTable {
   role_code: string;
   name: string;
@@ -407,6 +468,8 @@ export interface DB {
   audit_seal: AuditSealTable;
   audit_seal_checkpoint: AuditSealCheckpointTable;
   branch_no_assignment: BranchNoAssignmentTable;
+  certificate: CertificateTable;
+  certificate_history: CertificateHistoryTable;
   export_line: ExportLineTable;
   grant_log: GrantLogTable;
   household: HouseholdTable;
@@ -416,6 +479,7 @@ export interface DB {
   income: IncomeTable;
   income_history: IncomeHistoryTable;
   job_run: JobRunTable;
+  myna_insurance_use: MynaInsuranceUseTable;
   nhi_eligibility: NhiEligibilityTable;
   nhi_eligibility_history: NhiEligibilityHistoryTable;
   nhi_household_status: NhiHouseholdStatusTable;
@@ -426,6 +490,7 @@ export interface DB {
   person_history: PersonHistoryTable;
   person_my_number: PersonMyNumberTable;
   registry_event: RegistryEventTable;
+  resident_tax_status: ResidentTaxStatusTable;
   role: RoleTable;
   role_permission: RolePermissionTable;
   staff: StaffTable;

@@ -15,6 +15,7 @@ import * as m1201_0500 from './2026-12-01T0500_export_lines.js';
 import * as m1201_0600 from './2026-12-01T0600_eligibility_dates.js';
 import * as m1201_0700 from './2026-12-01T0700_change_withdrawn.js';
 import * as m1201_0800 from './2026-12-01T0800_nhi_household.js';
+import * as m1201_0900 from './2026-12-01T0900_certificates.js';
 
 /** Every migration, in order. Forward-only: a migration, once landed, is never edited. */
 export const migrations: Record<string, Migration> = {
@@ -34,4 +35,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01T0600_eligibility_dates': m1201_0600,
   '2026-12-01T0700_change_withdrawn': m1201_0700,
   '2026-12-01T0800_nhi_household': m1201_0800,
+  '2026-12-01T0900_certificates': m1201_0900,
 };
