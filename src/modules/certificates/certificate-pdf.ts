@@ -126,7 +126,7 @@ export async function certificatePdf(c: PrintableCertificate): Promise<Buffer> {
   pdf.text('ご注意', left, y, { size: 11, bold: true });
   y += mm(7);
   for (const n of NOTES[c.kind]) y = pdf.paragraph(`・${n}`, left, y, width, { size: 10, lineGap: 1 }) + mm(1.5);
-  if (!c.address) y = pdf.paragraph('・住所は印字していません。必要なときはご自身で記入してください。', left, y, width, { size: 10 }) + mm(1.5);
+  if (!c.address) pdf.paragraph('・住所は印字していません。必要なときはご自身で記入してください。', left, y, width, { size: 10 });
 
   pdf.text(`証番号 ${c.certificateId}  ・  ${k.basis}`, left, mm(280), { size: 8 });
   return pdf.toBuffer();

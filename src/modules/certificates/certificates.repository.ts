@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import type { CertificateKind, Disease, IssueMethod, IssueReason, RecoveryMethod, RecoveryReason } from './certificate-kinds.js';
 import type { IncomeClass } from './income-class.rules.js';
@@ -51,9 +51,10 @@ export interface PersonIncome {
   incomeOtherThanPension: number;
 }
 
-const toRow = (r: Record<string, any>): CertificateRow => ({
+type StoredRow = Selectable<DB['certificate']>;
+const toRow = (r: StoredRow): CertificateRow => ({
   certificateId: Number(r.certificate_id),
-  kind: r.kind,
+  kind: r.kind as CertificateKind,
   atenaNo: Number(r.atena_no),
   householdNo: Number(r.household_no),
   eligibilityId: Number(r.eligibility_id),
@@ -65,7 +66,7 @@ const toRow = (r: Record<string, any>): CertificateRow => ({
   issuedOn: r.issued_on,
   validFrom: r.valid_from,
   validTo: r.valid_to,
-  copayPercent: r.copay_percent,
+  copayPercent: r.copay_percent as 20 | 30 | null,
   incomeClass: r.income_class,
   disease: r.disease,
   selfPayLimit: r.self_pay_limit,

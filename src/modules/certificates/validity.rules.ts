@@ -19,7 +19,6 @@ export interface Validity {
   lines: JudgementLine[];
 }
 
-const min = (a: string, b: string) => (a < b ? a : b);
 
 /**
  * 有効期間 of a certificate. Every one ends at the latest on the day before the 75th birthday (後期高齢者
