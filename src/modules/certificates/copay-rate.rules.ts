@@ -1,5 +1,5 @@
 import { lawParams } from '../../platform/params/law-params.js';
-import { ageOn, birthdayAtAge } from '../eligibility/eligibility.rules.js';
+import { addDays, ageOn, birthdayAtAge } from '../eligibility/eligibility.rules.js';
 import { firstOfNextMonth } from './judgement-year.rules.js';
 
 /** One step of a judgement, for the clerk and the resident: what was compared, and the law it applies. */
@@ -30,10 +30,13 @@ export function isElderlyOn(birthDate: string, day: string): boolean {
   return day >= elderlyFrom(birthDate, day);
 }
 
-/** 義務教育就学前: until the 31 March after the 6th birthday (国民健康保険法 第42条第1項第2号). */
+/**
+ * 義務教育就学前: until the first 31 March on or after the day the child reaches 6 (国民健康保険法 第42条
+ * 第1項第2号) — the day before the 6th birthday, so a child born on 1 April starts school a year earlier.
+ */
 export function preschoolOn(birthDate: string, day: string): boolean {
-  const sixth = birthdayAtAge(birthDate, 6);
-  const year = Number(sixth.slice(0, 4)) + (sixth.slice(5) > '03-31' ? 1 : 0);
+  const reaches = addDays(birthdayAtAge(birthDate, 6), -1);
+  const year = Number(reaches.slice(0, 4)) + (reaches.slice(5) > '03-31' ? 1 : 0);
   return day <= `${year}-03-31`;
 }
 
