@@ -2761,6 +2761,199 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/certificates/{certificateId}/pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 証を印刷する(PDF、BIZ UDゴシック。DV等支援措置で保護された住所は印字しません。印刷は監査証跡に記録)
+         * @description 必要な権限: certificate.issue (証発行)
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    certificateId: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description PDF */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/pdf": string;
+                    };
+                };
+                /** @description 入力が不正です(項目ごとのメッセージ付き) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description ログインしていません */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 権限がありません */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 見つかりません */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/certificates/{certificateId}/recover": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 証の回収を記録する(回収年月日・事由・方法)
+         * @description 必要な権限: certificate.issue (証発行)
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    certificateId: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @description counter(窓口で返却)、mail(郵送で返却)、not_returned(返却なし(本人による破棄・紛失))
+                         * @enum {string}
+                         */
+                        method: "counter" | "mail" | "not_returned";
+                        note?: string;
+                        /**
+                         * @description loss(資格喪失)、replaced(再交付・記載変更による差替え)、expired(有効期限の到来)、cured(治癒・認定の取消し)、other(その他)
+                         * @enum {string}
+                         */
+                        reason: "loss" | "replaced" | "expired" | "cured" | "other";
+                        /**
+                         * Format: date
+                         * @example 2026-04-01
+                         */
+                        recoveredOn: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description 回収を記録しました */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Certificate"];
+                    };
+                };
+                /** @description 入力が不正です(項目ごとのメッセージ付き) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description ログインしていません */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 権限がありません */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 見つかりません */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 回収済みです */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 回収の規則に合いません */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/eligibility/{eligibilityId}/correct": {
         parameters: {
             query?: never;
@@ -3894,6 +4087,206 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/persons/{atenaNo}/certificates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 証の交付・回収の履歴と、この日に交付するときの判定(負担割合・所得区分・有効期間)
+         * @description 必要な権限: person.read (宛名・資格照会)
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description 判定する日(省略時は今日) */
+                    asOf?: string;
+                };
+                header?: never;
+                path: {
+                    atenaNo: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description 証の状況 */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CertificateOverview"];
+                    };
+                };
+                /** @description 入力が不正です(項目ごとのメッセージ付き) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description ログインしていません */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 権限がありません */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 見つかりません */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * 証を交付する(判定・有効期間を記録し、同じ種類のまだ返されていない証は差替えとして回収済みにします)
+         * @description 必要な権限: certificate.issue (証発行)
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    atenaNo: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date
+                         * @description 申請年月日(限度額適用認定証・特定疾病療養受療証: 申請月の初日から適用)
+                         * @example 2026-04-01
+                         */
+                        applicationOn?: string;
+                        /**
+                         * @description hemophilia(先天性血液凝固因子障害の一部(血友病))、renal_dialysis(人工腎臓を実施している慢性腎不全)、hiv(抗ウイルス剤を投与している後天性免疫不全症候群)
+                         * @enum {string}
+                         */
+                        disease?: "hemophilia" | "renal_dialysis" | "hiv";
+                        /** @description 国保税の滞納あり(収納の記録で確認) */
+                        inArrears?: boolean;
+                        /**
+                         * Format: date
+                         * @description 交付年月日(省略時は今日)
+                         * @example 2026-04-01
+                         */
+                        issuedOn?: string;
+                        /**
+                         * @description qualification_certificate(資格確認書)、qualification_notice(資格情報のお知らせ)、limit(限度額適用認定証)、limit_reduced(限度額適用・標準負担額減額認定証)、specific_disease(特定疾病療養受療証)
+                         * @enum {string}
+                         */
+                        kind: "qualification_certificate" | "qualification_notice" | "limit" | "limit_reduced" | "specific_disease";
+                        /**
+                         * @description counter(窓口で交付)、mail(世帯主あてに郵送)
+                         * @enum {string}
+                         */
+                        method: "counter" | "mail";
+                        /**
+                         * @description 差し替える証の回収方法(省略時は返却なし)
+                         * @enum {string}
+                         */
+                        previousRecoveryMethod?: "counter" | "mail" | "not_returned";
+                        /**
+                         * @description acquisition(資格取得)、renewal(一斉更新)、change(記載事項の変更)、copay_change(負担割合の変更)、lost(紛失・破損による再交付)、application(申請)
+                         * @enum {string}
+                         */
+                        reason: "acquisition" | "renewal" | "change" | "copay_change" | "lost" | "application";
+                        /** @description 基準収入額適用の申請(高齢受給者の収入による再判定) */
+                        revenueTestApplied?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description 交付しました */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            certificate: components["schemas"]["Certificate"];
+                            message: string;
+                            replaced: number[];
+                        };
+                    };
+                };
+                /** @description 入力が不正です(項目ごとのメッセージ付き) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description ログインしていません */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 権限がありません */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 見つかりません */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 交付の規則に合いません(資格がない、証の種類が判定と合わない、滞納等) */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/persons/{atenaNo}/eligibility": {
         parameters: {
             query?: never;
@@ -4989,6 +5382,99 @@ export interface components {
             subjects: number[];
             terminal: string | null;
         };
+        Certificate: {
+            applicationOn: string | null;
+            atenaNo: number;
+            branchNo: string;
+            certificateId: number;
+            copayLabel: string | null;
+            copayPercent: number | null;
+            /** @enum {string|null} */
+            disease: "hemophilia" | "renal_dialysis" | "hiv" | null;
+            diseaseLabel: string | null;
+            householdNo: number;
+            /** @enum {string|null} */
+            incomeClass: "a" | "i" | "u" | "e" | "o" | "high3" | "high2" | "high1" | "general" | "low2" | "low1" | null;
+            incomeClassLabel: string | null;
+            /** @description 照会した日に使える(回収されておらず有効期間内) */
+            inForce: boolean;
+            insuredNumber: string;
+            insuredSymbol: string;
+            issuedAt: string;
+            issuedBy: string;
+            issuedOn: string;
+            /** @enum {string} */
+            issueMethod: "counter" | "mail";
+            issueMethodLabel: string;
+            /** @enum {string} */
+            issueReason: "acquisition" | "renewal" | "change" | "copay_change" | "lost" | "application";
+            issueReasonLabel: string;
+            judgement: components["schemas"]["JudgementLine"][];
+            /** @enum {string} */
+            kind: "qualification_certificate" | "qualification_notice" | "limit" | "limit_reduced" | "specific_disease";
+            kindLabel: string;
+            printedName: string;
+            recoveredOn: string | null;
+            /** @enum {string|null} */
+            recoveryMethod: "counter" | "mail" | "not_returned" | null;
+            recoveryMethodLabel: string | null;
+            recoveryNote: string | null;
+            /** @enum {string|null} */
+            recoveryReason: "loss" | "replaced" | "expired" | "cured" | "other" | null;
+            recoveryReasonLabel: string | null;
+            selfPayLimit: number | null;
+            validFrom: string;
+            validTo: string | null;
+        };
+        CertificateOverview: {
+            asOf: string;
+            atenaNo: number;
+            certificates: components["schemas"]["Certificate"][];
+            /** @description この日の国保の資格(なければ null: 交付できません) */
+            insured: {
+                acquiredOn: string;
+                branchNo: string;
+                eligibilityId: number;
+                householdNo: number;
+                number: string;
+                symbol: string;
+            } | null;
+            judgement: {
+                age: number;
+                copay: {
+                    basis: string;
+                    elderly: boolean;
+                    label: string;
+                    lines: components["schemas"]["JudgementLine"][];
+                    percent: number;
+                };
+                incomeClass: {
+                    /** @enum {string} */
+                    code: "a" | "i" | "u" | "e" | "o" | "high3" | "high2" | "high1" | "general" | "low2" | "low1";
+                    kyuTadashigakiTotal: number;
+                    label: string;
+                    lines: components["schemas"]["JudgementLine"][];
+                };
+                /** @enum {string|null} */
+                limitKind: "limit" | "limit_reduced" | null;
+                validities: {
+                    [key: string]: {
+                        lines: components["schemas"]["JudgementLine"][];
+                        validFrom: string;
+                        validTo: string | null;
+                    };
+                };
+            } | null;
+            /** @description マイナ保険証の利用登録あり */
+            mynaRegistered: boolean;
+            /**
+             * @description 申請によらず交付する証(マイナ保険証がなければ資格確認書、あれば資格情報のお知らせ)
+             * @enum {string|null}
+             */
+            suggestedKind: "qualification_certificate" | "qualification_notice" | "limit" | "limit_reduced" | "specific_disease" | null;
+            /** @description 回収が必要な証(資格がない、または有効期限を過ぎて返却されていない) */
+            toRecover: number[];
+        };
         ChangeDecided: {
             /** @description 初回登録コード。承認した管理者にこの応答で一度だけ返します(保存されるのはハッシュのみ) */
             activation?: {
@@ -5193,6 +5679,11 @@ export interface components {
             lostOn: string | null;
             /** @description 遡及: 取得または喪失の届出が期限後だった */
             retroactive: boolean;
+        };
+        JudgementLine: {
+            detail: string;
+            label: string;
+            reference: string;
         };
         Me: {
             csrfToken: string;

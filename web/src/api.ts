@@ -229,3 +229,8 @@ export type EligibilityPending = EligibilityView['pending'][number];
 export type EligibilityReasons = ApiOk<'/api/eligibility/reasons'>;
 export type AcquisitionReason = EligibilityReasons['acquisition'][number];
 export type EligibilityReason = AcquisitionReason | EligibilityReasons['loss'][number];
+
+// 証の交付・回収
+export type CertificateOverview = ApiOk<'/api/persons/{atenaNo}/certificates'>;
+export type Certificate = Schemas['Certificate'];
+export type CertificateKind = Certificate['kind'];

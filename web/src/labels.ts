@@ -102,6 +102,7 @@ export const PERMISSION = {
   myNumberRead: 'mynumber.read',
   myNumberWrite: 'mynumber.write',
   eligibilityUpdate: 'eligibility.update',
+  certificateIssue: 'certificate.issue',
   approval: 'approval',
   audit: 'audit',
   userAdmin: 'user.admin',

@@ -9,6 +9,7 @@ import { useApi } from '../useApi.js';
 import { StatusBadge } from './SearchPage.js';
 import { MyNumberSection } from './MyNumberSection.js';
 import { EligibilitySection } from './EligibilitySection.js';
+import { CertificatesSection } from './CertificatesSection.js';
 
 export function PersonPage({ atenaNo, me }: { atenaNo: string; me: Me }): ReactNode {
   const res = useApi<PersonDetail>(`/api/persons/${encodeURIComponent(atenaNo)}`);
@@ -139,6 +140,8 @@ export function PersonPage({ atenaNo, me }: { atenaNo: string; me: Me }): ReactN
       </section>
 
       <EligibilitySection atenaNo={String(p.atenaNo)} canUpdate={me.permissions.includes(PERMISSION.eligibilityUpdate)} />
+
+      <CertificatesSection atenaNo={String(p.atenaNo)} canIssue={me.permissions.includes(PERMISSION.certificateIssue)} />
 
       {canReadMyNumber || canWriteMyNumber ? (
         <MyNumberSection atenaNo={String(p.atenaNo)} hasMyNumber={p.hasMyNumber} canRead={canReadMyNumber} canWrite={canWriteMyNumber} />
