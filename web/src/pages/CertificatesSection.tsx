@@ -80,7 +80,7 @@ export function CertificatesSection({ atenaNo, canIssue }: { atenaNo: string; ca
     <section className="card certificates" aria-labelledby="certificates-heading" data-testid="certificates">
       <h2 id="certificates-heading">証の交付</h2>
       {data.insured ? (
-        <dl className="facts">
+        <dl className="summary">
           <div>
             <dt>マイナ保険証</dt>
             <dd>{data.mynaRegistered ? '利用登録あり(資格情報のお知らせを交付)' : '利用登録なし(資格確認書を交付)'}</dd>
@@ -124,7 +124,7 @@ export function CertificatesSection({ atenaNo, canIssue }: { atenaNo: string; ca
       {data.certificates.length === 0 ? (
         <p>交付した証はありません。</p>
       ) : (
-        <table className="data-table" aria-label="交付した証">
+        <table className="table table--compact" aria-label="交付した証">
           <thead>
             <tr>
               <th scope="col">証番号</th>
@@ -167,7 +167,7 @@ export function CertificatesSection({ atenaNo, canIssue }: { atenaNo: string; ca
                     </a>
                   ) : null}
                   {canIssue && !c.recoveredOn ? (
-                    <button type="button" className="secondary" onClick={() => setRecovering(c.certificateId)}>
+                    <button type="button" className="button button--secondary" onClick={() => setRecovering(c.certificateId)}>
                       回収を記録
                     </button>
                   ) : null}
@@ -245,7 +245,7 @@ function IssueForm({ atenaNo, suggested, elderly, onDone }: { atenaNo: string; s
   return (
     <form className="issue-form" onSubmit={submit} aria-label="証を交付する">
       <h3>証を交付する</h3>
-      <div className="form-row">
+      <div className="form-grid">
         <SelectField id="cert-kind" label="種類" value={kind} onChange={(v) => { setKind(v); if (byApplication(v)) setReason('application'); }} options={KINDS} error={fe.kind} />
         <SelectField id="cert-reason" label="交付事由" value={reason} onChange={setReason} options={REASONS} error={fe.reason} />
         <SelectField id="cert-method" label="交付方法" value={method} onChange={setMethod} options={METHODS} error={fe.method} />
@@ -265,7 +265,7 @@ function IssueForm({ atenaNo, suggested, elderly, onDone }: { atenaNo: string; s
         </label>
       ) : null}
       <ErrorMessage error={error} />
-      <button type="submit" disabled={busy}>
+      <button type="submit" className="button" disabled={busy}>
         交付する
       </button>
     </form>
@@ -293,14 +293,14 @@ function RecoverForm({ certificateId, onDone, onCancel }: { certificateId: numbe
   return (
     <form className="recover-form" onSubmit={submit} aria-label={`証番号 ${certificateId} の回収`}>
       <h3>証番号 {certificateId} の回収</h3>
-      <div className="form-row">
+      <div className="form-grid">
         <TextField id="recover-on" label="回収年月日" value={on} onChange={setOn} required error={fe.recoveredOn} />
         <SelectField id="recover-reason" label="回収事由" value={reason} onChange={setReason} options={RECOVERY_REASONS} error={fe.reason} />
         <SelectField id="recover-method" label="回収方法" value={method} onChange={setMethod} options={RECOVERY_METHODS} error={fe.method} />
       </div>
       <ErrorMessage error={error} />
-      <button type="submit">回収を記録</button>{' '}
-      <button type="button" className="secondary" onClick={onCancel}>
+      <button type="submit" className="button">回収を記録</button>{' '}
+      <button type="button" className="button button--secondary" onClick={onCancel}>
         やめる
       </button>
     </form>
