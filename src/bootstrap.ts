@@ -7,6 +7,7 @@ import { seedDemoCity } from './demo/generator.js';
 import { intakeCsv, registryEventMaker } from './demo/registry-events.js';
 import { addDays, todayInJapan } from './modules/eligibility/eligibility.rules.js';
 import { writeDemoHistory } from './demo/history.js';
+import { writeDemoCertificateFacts } from './demo/certificate-facts.js';
 import { SEED_JOB } from './demo/generator.js';
 
 /**
@@ -83,7 +84,8 @@ export async function bootstrap(deps: Deps, opts: { demo: boolean; demoResidents
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     });
     const historyRows = await writeDemoHistory(db, seedActor.id);
-    await deps.audit.appendAlone(db, seedActor, { functionCode: 'exchange.file', action: 'demo.seed', detail: { residents: opts.demoResidents, seed: opts.demoSeed, historyRows, result: result as unknown as Record<string, unknown> } });
+    const certificateFacts = await writeDemoCertificateFacts(db, seedActor.id);
+    await deps.audit.appendAlone(db, seedActor, { functionCode: 'exchange.file', action: 'demo.seed', detail: { residents: opts.demoResidents, seed: opts.demoSeed, historyRows, certificateFacts, result: result as unknown as Record<string, unknown> } });
     await demoRegistryDay(deps, opts.demoSeed);
     seeded = true;
   }

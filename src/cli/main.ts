@@ -4,6 +4,7 @@ import { authenticator } from 'otplib';
 import { DEMO_LOGINS_FILE } from '../bootstrap.js';
 import { seedDemoCity } from '../demo/generator.js';
 import { writeDemoHistory } from '../demo/history.js';
+import { writeDemoCertificateFacts } from '../demo/certificate-facts.js';
 import { z } from 'zod';
 import { loadConfig } from '../config.js';
 import { buildDeps } from '../server.js';
@@ -94,7 +95,8 @@ const PLATFORM_COMMANDS: Record<string, Command> = {
       });
       bar.stop();
       const historyRows = await writeDemoHistory(deps.database.db, actor.id);
-      await deps.audit.appendAlone(deps.database.db, actor, { functionCode: 'exchange.file', action: 'demo.seed', detail: { ...o, historyRows, result: result as unknown as Record<string, unknown> } });
+      const certificateFacts = await writeDemoCertificateFacts(deps.database.db, actor.id);
+      await deps.audit.appendAlone(deps.database.db, actor, { functionCode: 'exchange.file', action: 'demo.seed', detail: { ...o, historyRows, certificateFacts, result: result as unknown as Record<string, unknown> } });
       console.log(JSON.stringify(result, null, 2));
       console.log(`所要時間 ${((Date.now() - t0) / 1000).toFixed(1)} 秒`);
       return 0;
