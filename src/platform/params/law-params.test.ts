@@ -26,6 +26,24 @@ describe('config/law (the real files)', () => {
     expect(params.rate('city_tax.medical_income_rate', '2026-04-01')).toBeInstanceOf(Decimal);
   });
 
+  it('FY2022–FY2023 national values (5割・2割 coefficients and the 支援分 limit change on 4月1日)', () => {
+    expect(params.yen('tax.reduction_per_person_5', '2022-04-01')).toBe(285_000);
+    expect(params.yen('tax.reduction_per_person_2', '2023-04-01')).toBe(535_000);
+    expect(params.yen('tax.limit_support', '2023-03-31')).toBe(200_000);
+    expect(params.yen('tax.limit_support', '2023-04-01')).toBe(220_000);
+  });
+
+  it('another city of config/law/cities/ is read under cities.<name>; its lastYear refuses a later year instead of carrying the last value over', () => {
+    expect(params.rate('cities.uenohara.medical_asset_rate', '2022-04-01').toString()).toBe('0.15');
+    expect(params.text('cities.uenohara.city_name', '2023-04-01')).toBe('上野原市');
+    expect(() => params.rate('cities.uenohara.medical_income_rate', '2024-04-01')).toThrow(/2024年度以降の値は確認されていません.*lastYear: 2023/);
+    expect(() => params.find('cities.uenohara.medical_income_rate', '2024-04-01')).toThrow(/確認されていません/);
+  });
+
+  it('川口市 rates start at FY2024 (earlier years were not found): FY2023 is an error, not a guess', () => {
+    expect(() => params.rate('city_tax.medical_income_rate', '2023-04-01')).toThrow(/令和5年4月1日 に効力のある値がありません/);
+  });
+
   it('refuses a date with no value in force, an unknown key and a wrong type, in Japanese', () => {
     expect(() => params.yen('tax.limit_child_support', '2025-04-01')).toThrow(/tax.limit_child_support.*令和7年4月1日 に効力のある値がありません.*令和8年4月1日/);
     expect(() => params.param('tax.no_such', '2026-04-01')).toThrow(/tax.no_such は定義されていません/);
@@ -63,6 +81,10 @@ describe('missingYears: the test above fails when a supported year has no dated 
       parseParamFile('late.yaml', file('  r:\n    label: 暦年ごとの率\n    type: rate\n    yearly: calendar\n    values:\n      - { from: 2024-01-01, value: "0.024", law: テスト法, unverified: テスト }\n      - { from: 2025-04-01, value: "0.028", law: テスト法, unverified: テスト }\n')),
     );
     expect(cal.missingYears({ from: 2024, to: 2025 })).toEqual([{ key: 'late.r', year: 2025, expected: '2025-01-01' }]);
+  });
+
+  it('lastYear ends the check (a city whose figures were read for some years only)', () => {
+    expect(defs(['2024-04-01'], '    lastYear: 2024\n').missingYears({ from: 2024, to: 2026 })).toEqual([]);
   });
 
   it('firstYear starts the check later (a part that exists from FY2026 only)', () => {

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
@@ -17,7 +17,7 @@ import { formatWareki } from '../../lib/wareki.js';
  */
 
 /** The fiscal years (年度) the code supports: every yearly parameter has an explicit value for each. */
-export const SUPPORTED_FISCAL_YEARS = { from: 2024, to: 2026 } as const;
+export const SUPPORTED_FISCAL_YEARS = { from: 2022, to: 2026 } as const;
 
 export const LAW_DIR = fileURLToPath(new URL('../../../config/law/', import.meta.url));
 
@@ -50,6 +50,11 @@ export interface ParamDef {
   yearly: 'fiscal' | 'calendar' | undefined;
   /** The first year the parameter exists (e.g. 子ども・子育て支援金分 from 2026); default the supported range's first. */
   firstYear: number | undefined;
+  /**
+   * The last year whose value is known (a city's figures read only for some years): a date after that
+   * year is an error, never the last value carried over; the yearly check stops there.
+   */
+  lastYear: number | undefined;
   /** Sorted by `from`, no two on the same day. */
   values: readonly ParamEntry[];
 }
@@ -102,6 +107,7 @@ const ParamSchema = z
     unit: z.string().optional(),
     yearly: z.enum(['fiscal', 'calendar'], { error: 'yearly は fiscal(年度) か calendar(暦年) です' }).optional(),
     firstYear: z.number().int().min(1900).max(2200).optional(),
+    lastYear: z.number().int().min(1900).max(2200).optional(),
     values: z.array(ValueSchema, { error: 'values は値のリストです' }).min(1, '値が一つもありません'),
   })
   .strict()
@@ -136,8 +142,11 @@ function fileError(file: string, issues: readonly z.core.$ZodIssue[]): ParamErro
   return new ParamError(`法令パラメータのファイルに誤りがあります\n${lines.join('\n')}`);
 }
 
-/** Parse one file's text (exported for tests). `file` names it in messages. */
-export function parseParamFile(file: string, source: string): ParamDef[] {
+/**
+ * Parse one file's text (exported for tests). `file` names it in messages; `area` (the key prefix)
+ * defaults to the file's name without .yaml (`cities.<name>` for a file of config/law/cities/).
+ */
+export function parseParamFile(file: string, source: string, area: string = path.basename(file).replace(/\.ya?ml$/, '')): ParamDef[] {
   let doc: unknown;
   try {
     doc = parse(source);
@@ -146,7 +155,6 @@ export function parseParamFile(file: string, source: string): ParamDef[] {
   }
   const r = FileSchema.safeParse(doc);
   if (!r.success) throw fileError(file, r.error.issues);
-  const area = path.basename(file).replace(/\.ya?ml$/, '');
   return Object.entries(r.data.parameters).map(([name, p]) => {
     const key = `${area}.${name}`;
     return {
@@ -157,6 +165,7 @@ export function parseParamFile(file: string, source: string): ParamDef[] {
       unit: p.unit,
       yearly: p.yearly,
       firstYear: p.firstYear,
+      lastYear: p.lastYear,
       values: p.values.map((v) => ({
         key,
         label: p.label,
@@ -197,6 +206,7 @@ export class LawParams {
   entry(key: string, date: string): ParamEntry {
     const d = this.def(key);
     if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new ParamError(`法令パラメータ ${key}: 日付 ${date} は YYYY-MM-DD ではありません`);
+    this.checkLastYear(d, date);
     let found: ParamEntry | undefined;
     for (const v of d.values) if (v.from <= date) found = v;
     if (!found) throw new ParamError(`法令パラメータ ${key}(${d.label}): ${formatWareki(date)} に効力のある値がありません(最初の値は ${formatWareki(d.values[0]!.from)} から)`);
@@ -205,7 +215,18 @@ export class LawParams {
 
   /** Like `entry`, but null when no value is in force yet (for a rule that did not exist before its first value). */
   find(key: string, date: string): ParamEntry | null {
-    return this.def(key).values.filter((v) => v.from <= date).at(-1) ?? null;
+    const d = this.def(key);
+    this.checkLastYear(d, date);
+    return d.values.filter((v) => v.from <= date).at(-1) ?? null;
+  }
+
+  /** A date after the parameter's last known year is an error (the value is unknown, not unchanged). */
+  private checkLastYear(d: ParamDef, date: string): void {
+    if (d.lastYear === undefined) return;
+    const year = d.yearly === 'calendar' ? Number(date.slice(0, 4)) : fiscalYearOf(date);
+    if (year > d.lastYear) {
+      throw new ParamError(`法令パラメータ ${d.key}(${d.label}): ${d.yearly === 'calendar' ? `${d.lastYear + 1}年` : `${d.lastYear + 1}年度`}以降の値は確認されていません(${d.file} の lastYear: ${d.lastYear})`);
+    }
   }
 
   param(key: string, date: string): ParamValue {
@@ -254,7 +275,7 @@ export class LawParams {
     for (const d of this.defs.values()) {
       if (!d.yearly) continue;
       const monthDay = d.yearly === 'fiscal' ? '04-01' : '01-01';
-      for (let y = Math.max(range.from, d.firstYear ?? range.from); y <= range.to; y++) {
+      for (let y = Math.max(range.from, d.firstYear ?? range.from); y <= Math.min(range.to, d.lastYear ?? range.to); y++) {
         const expected = `${y}-${monthDay}`;
         if (!d.values.some((v) => v.from === expected)) missing.push({ key: d.key, year: y, expected });
       }
@@ -263,14 +284,29 @@ export class LawParams {
   }
 }
 
-/** Read and check every *.yaml of a directory. */
+/** The subfolder of other cities' 条例 figures: `cities/<romaji>.yaml`, keys `cities.<romaji>.<name>`. */
+export const CITIES_DIR = 'cities';
+
+const yamlFiles = (dir: string) =>
+  existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => /\.ya?ml$/.test(f))
+        .sort()
+    : [];
+
+/**
+ * Read and check every *.yaml of a directory, and of its `cities/` subfolder (other cities' rates,
+ * for what-if calculations and to keep the engine general; the configured city is city_tax.yaml).
+ */
 export function loadLawParams(dir: string = LAW_DIR): LawParams {
-  const files = readdirSync(dir)
-    .filter((f) => /\.ya?ml$/.test(f))
-    .sort();
+  const files = yamlFiles(dir);
   if (files.length === 0) throw new ParamError(`法令パラメータのファイルがありません: ${dir}`);
   const rel = (f: string) => path.relative(process.cwd(), path.join(dir, f)) || f;
-  return new LawParams(files.flatMap((f) => parseParamFile(rel(f), readFileSync(path.join(dir, f), 'utf8'))));
+  const cities = yamlFiles(path.join(dir, CITIES_DIR)).map((f) => path.join(CITIES_DIR, f));
+  return new LawParams([
+    ...files.flatMap((f) => parseParamFile(rel(f), readFileSync(path.join(dir, f), 'utf8'))),
+    ...cities.flatMap((f) => parseParamFile(rel(f), readFileSync(path.join(dir, f), 'utf8'), `${CITIES_DIR}.${path.basename(f).replace(/\.ya?ml$/, '')}`)),
+  ]);
 }
 
 let loaded: LawParams | undefined;
