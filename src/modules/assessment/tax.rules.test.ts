@@ -1,0 +1,202 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { lawParams } from '../../platform/params/law-params.js';
+import { calculateTax, PART_KEYS, type TaxResult } from './tax.rules.js';
+import { parseTaxInput, type TaxInput } from './tax.input.js';
+
+const params = lawParams();
+const CASES_DIR = new URL('./test-cases/', import.meta.url);
+
+function calc(data: unknown): TaxResult {
+  const p = parseTaxInput(data);
+  if (!p.ok) throw new Error(p.errors.join('\n'));
+  return calculateTax(p.input);
+}
+
+describe('published worked examples (test-cases/*.json, each with its source)', () => {
+  const files = readdirSync(CASES_DIR).filter((f) => f.endsWith('.json'));
+  it('there are some', () => expect(files.length).toBeGreaterThanOrEqual(8));
+  for (const f of files) {
+    const c = JSON.parse(readFileSync(new URL(f, CASES_DIR), 'utf8')) as { title: string; source: { url: string }; input: unknown; expected: { total: number; reduction?: string; parts?: Record<string, number> } };
+    it(`${f}: ${c.title}`, () => {
+      expect(c.source.url).toMatch(/^https?:\/\//);
+      const r = calc(c.input);
+      expect(r.total).toBe(c.expected.total);
+      if (c.expected.reduction) expect(r.reduction).toBe(c.expected.reduction);
+      for (const [k, v] of Object.entries(c.expected.parts ?? {})) expect(r.parts[k as 'medical']?.amount).toBe(v);
+    });
+  }
+});
+
+const kawaguchi = (members: TaxInput['members'], fiscalYear = 2025): TaxInput => ({ fiscalYear, members });
+
+describe('the rules, one by one (川口市 figures from config/law)', () => {
+  it('2方式: 所得割 per insured person + 均等割, per part, truncated to 100 yen', () => {
+    const r = calc(kawaguchi([{ head: true, insured: true, age: 45, income: { salaryRevenue: 4_000_000 } }]));
+    const date = '2025-04-01';
+    const base = 4_000_000 - 1_240_000 - 430_000; // 給与所得 2,760,000 − 基礎控除
+    const medical = Math.floor(Math.floor((base * 745) / 10_000 + params.yen('city_tax.medical_per_capita', date)) / 100) * 100;
+    expect(r.parts.medical!.incomeLevy).toBe(Math.floor((base * 745) / 10_000));
+    expect(r.parts.medical!.amount).toBe(medical);
+    expect(r.parts.care).toBeDefined();
+    expect(r.parts.childSupport).toBeUndefined(); // from FY2026
+    expect(r.total).toBe(PART_KEYS.reduce((s, k) => s + (r.parts[k]?.amount ?? 0), 0));
+    expect(r.lines.at(-1)).toMatchObject({ label: '年税額', amount: r.total });
+    expect(r.lines.every((l) => l.reference.length > 0 && Number.isInteger(l.amount))).toBe(true);
+  });
+
+  it('擬制世帯主: the head\'s income counts in the 軽減 test, not in 所得割', () => {
+    const r = calc(kawaguchi([{ head: true, insured: false, age: 50, income: { salaryRevenue: 3_000_000 } }, { head: false, insured: true, age: 20 }]));
+    expect(r.parts.medical!.incomeLevy).toBe(0);
+    expect(r.reduction).toBe('なし');
+    const alone = calc(kawaguchi([{ head: true, insured: false, age: 50 }, { head: false, insured: true, age: 20 }]));
+    expect(alone.reduction).toBe('7割');
+  });
+
+  it('未申告 → no 法定軽減, with a line saying who', () => {
+    const r = calc(kawaguchi([{ label: '本人', head: true, insured: true, age: 30, reported: false }]));
+    expect(r.reduction).toBe('なし');
+    expect(r.lines.find((l) => l.label === '法定軽減の判定')!.formula).toMatch(/未申告: 本人/);
+  });
+
+  it('65歳以上: the further 15万円 of pension income in the 軽減 test (年金収入 260万円 → 所得 150万円 → 判定 135万円)', () => {
+    const r = calc(kawaguchi([{ head: true, insured: true, age: 70, income: { pensionRevenue: 2_600_000 } }]));
+    expect(r.members[0]).toMatchObject({ totalIncome: 1_500_000, reductionIncome: 1_350_000, earner: true });
+  });
+
+  it('給与所得者等: the 7割 line rises by 10万円 per earner beyond the first', () => {
+    const two = calc(kawaguchi([{ head: true, insured: true, age: 30, income: { salaryRevenue: 800_000 } }, { head: false, insured: true, age: 30, income: { salaryRevenue: 800_000 } }]));
+    expect(two.lines.find((l) => l.label === '7割軽減の基準額')!.amount).toBe(530_000);
+    expect(two.reduction).toBe('7割'); // 250,000 + 250,000 ≤ 530,000
+  });
+
+  it('未就学児: half of the (reduced) 均等割 in 医療分 and 支援分', () => {
+    const r = calc(kawaguchi([{ head: true, insured: true, age: 30, income: { salaryRevenue: 5_000_000 } }, { head: false, insured: true, age: 3 }]));
+    const pc = params.yen('city_tax.medical_per_capita', '2025-04-01');
+    expect(r.parts.medical!.reductions.preschool).toBe(pc / 2);
+    expect(r.parts.support!.reductions.preschool).toBe(params.yen('city_tax.support_per_capita', '2025-04-01') / 2);
+  });
+
+  it('介護分 only for 40–64; by birth date from the month one reaches 40 (the day before the birthday)', () => {
+    const r = calc(kawaguchi([{ head: true, insured: true, birthDate: '1985-05-01', income: { salaryRevenue: 3_000_000 } }]));
+    // reaches 40 on 2025-04-30 → 介護分 from April: 12 months
+    expect(r.lines.find((l) => l.label === '介護分 所得割')!.formula).not.toMatch(/\/12/);
+    const later = calc(kawaguchi([{ head: true, insured: true, birthDate: '1985-10-02', income: { salaryRevenue: 3_000_000 } }]));
+    expect(later.lines.find((l) => l.label === '介護分 所得割')!.formula).toMatch(/× 6\/12/);
+    expect(calc(kawaguchi([{ head: true, insured: true, age: 65 }])).parts.care).toBeUndefined();
+    expect(calc(kawaguchi([{ head: true, insured: true, age: 39 }])).parts.care).toBeUndefined();
+  });
+
+  it('FY2026 子ども・子育て支援金分: under-18 均等割 fully reduced; 18歳以上被保険者均等割額 from the input', () => {
+    const r = calc({
+      fiscalYear: 2026,
+      municipality: { name: '試算市', parts: { medical: { incomeRate: '0.07', perCapita: 30000 }, childSupport: { incomeRate: '0.003', perCapita: 1800, adultPerCapita: 100 } } },
+      members: [
+        { head: true, insured: true, age: 40, income: { salaryRevenue: 6_000_000 } },
+        { head: false, insured: true, age: 17 },
+      ],
+    });
+    expect(r.parts.childSupport).toMatchObject({ perCapita: 1900 + 1800, reductionAmount: 1800 });
+    expect(r.parts.childSupport!.limit).toBe(params.yen('tax.limit_child_support', '2026-04-01'));
+    expect(() => calc({ fiscalYear: 2025, municipality: { parts: { childSupport: { incomeRate: '0.003', perCapita: 1800 } } }, members: [{ head: true, insured: true, age: 40 }] })).toThrow(/令和8年度/);
+  });
+
+  it('caps each part at its limit (a missing limit in the input: the national 賦課限度額)', () => {
+    const r = calc(kawaguchi([{ head: true, insured: true, age: 50, income: { salaryRevenue: 40_000_000 } }]));
+    expect(r.parts.medical!.amount).toBe(params.yen('city_tax.medical_limit', '2025-04-01'));
+    const input = calc({ fiscalYear: 2025, municipality: { parts: { medical: { incomeRate: '0.1', perCapita: 0 } } }, members: [{ head: true, insured: true, age: 50, income: { otherIncome: 40_000_000 } }] });
+    expect(input.parts.medical!.amount).toBe(params.yen('tax.limit_medical', '2025-04-01'));
+  });
+
+  it('4方式 (上野原市 FY2022 from config/law/cities): 資産割 and 平等割, 特定世帯 1/2 of 平等割 before the 法定軽減', () => {
+    const base = { fiscalYear: 2022, city: 'uenohara' } as const;
+    const r = calc({ ...base, members: [{ head: true, insured: true, age: 50, income: { otherIncome: 3_000_000 }, fixedAssetTax: 100_000 }] });
+    expect(r.municipality).toBe('上野原市');
+    expect(r.parts.medical).toMatchObject({ assetLevy: 15_000, perHousehold: 25_000, perCapita: 27_000 });
+    expect(r.parts.care!.assetLevy).toBe(0);
+    const specific = calc({ ...base, members: [{ head: true, insured: true, age: 70 }, { head: false, insured: false, formerInsuredToLatterElderly: true, age: 76 }] });
+    expect(specific.reduction).toBe('7割');
+    expect(specific.parts.medical!.reductions.specificHousehold).toBe(12_500);
+    expect(specific.parts.medical!.reductions.legal).toBe(Math.round(27_000 * 0.7) + 12_500 - 3_750);
+    expect(() => calc({ fiscalYear: 2024, city: 'uenohara', members: [{ head: true, insured: true, age: 50 }] })).toThrow(/2024年度以降の値は確認されていません/);
+  });
+
+  it('川口市 has no rates before FY2024 (not found): a FY2023 calculation without municipality stops', () => {
+    expect(() => calc(kawaguchi([{ head: true, insured: true, age: 50 }], 2023))).toThrow(/効力のある値がありません/);
+  });
+
+  it('非自発的失業者: 給与所得 × 30/100 for 所得割 and the 軽減 test', () => {
+    const r = calc(kawaguchi([{ head: true, insured: true, age: 40, income: { salaryRevenue: 3_000_000 }, involuntaryUnemployment: true }]));
+    expect(r.members[0]!.totalIncome).toBe(Math.floor(2_020_000 * 0.3));
+  });
+});
+
+describe('properties', () => {
+  const member = fc.record({
+    head: fc.constant(false),
+    insured: fc.boolean(),
+    age: fc.integer({ min: 0, max: 74 }),
+    income: fc.record({ salaryRevenue: fc.integer({ min: 0, max: 12_000_000 }), pensionRevenue: fc.integer({ min: 0, max: 4_000_000 }), otherIncome: fc.integer({ min: 0, max: 3_000_000 }) }),
+  });
+  const household = fc.tuple(member, fc.array(member, { maxLength: 4 }), fc.constantFrom(2024, 2025, 2026)).map(([h, rest, fy]): TaxInput => ({ fiscalYear: fy, members: [{ ...h, head: true, insured: true }, ...rest] }));
+
+  it('a part never exceeds its cap; every part is a whole multiple of 100 yen; total is their sum', () => {
+    fc.assert(
+      fc.property(household, (input) => {
+        const r = calculateTax(input);
+        let sum = 0;
+        for (const p of Object.values(r.parts)) {
+          expect(p!.amount).toBeLessThanOrEqual(p!.limit);
+          expect(p!.amount % 100).toBe(0);
+          expect(p!.amount).toBeGreaterThanOrEqual(0);
+          sum += p!.amount;
+        }
+        expect(r.total).toBe(sum);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('a reduction never raises tax (the same household 未申告 pays at least as much)', () => {
+    fc.assert(
+      fc.property(household, (input) => {
+        const unreported = { ...input, members: input.members.map((m, i) => (i === 0 ? { ...m, reported: false } : m)) };
+        expect(calculateTax(unreported).total).toBeGreaterThanOrEqual(calculateTax(input).total);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('more income never lowers tax', () => {
+    fc.assert(
+      fc.property(household, fc.integer({ min: 0, max: 2_000_000 }), fc.nat({ max: 4 }), (input, more, who) => {
+        const i = who % input.members.length;
+        const richer = { ...input, members: input.members.map((m, j) => (j === i ? { ...m, income: { ...m.income, otherIncome: (m.income?.otherIncome ?? 0) + more } } : m)) };
+        expect(calculateTax(richer).total).toBeGreaterThanOrEqual(calculateTax(input).total);
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
+
+describe('input checks: one Japanese `path: rule` per field', () => {
+  it('names the path and the rule', () => {
+    const r = parseTaxInput({ fiscalYear: 2021, members: [{ head: true, insured: true, age: 40 }, { head: false, insured: true, income: { salaryRevenue: -1 } }] });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.errors).toContain('fiscalYear: 2022〜2026の年度(西暦)で入力してください');
+    expect(r.errors).toContain('members[1].income.salaryRevenue: 0以上の整数で入力してください');
+    expect(r.errors).toContain('members[1].age: 年齢(age)か生年月日(birthDate)を入力してください');
+  });
+
+  it('exactly one head; a rate as a decimal string; an impossible date', () => {
+    const r = parseTaxInput({ fiscalYear: 2025, municipality: { parts: { medical: { incomeRate: 0.07, perCapita: 1 } } }, members: [{ head: false, insured: true, birthDate: '2020-02-30' }] });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    const heads = parseTaxInput({ fiscalYear: 2025, members: [{ head: false, insured: true, age: 3 }] });
+    expect(heads.ok ? [] : heads.errors).toEqual(['members: 世帯主(head: true)はちょうど1人です(0人あります)']);
+    expect(r.errors.join('\n')).toMatch(/municipality.parts.medical.incomeRate: 率は引用符で囲んだ/);
+    expect(r.errors.join('\n')).toMatch(/members\[0\].birthDate: YYYY-MM-DD 形式の実在する日付/);
+  });
+});

@@ -1,0 +1,458 @@
+import { Decimal } from '../../lib/decimal.js';
+import { lawParams, ParamError, type LawParams } from '../../platform/params/law-params.js';
+import { addDays, ageOn, birthdayAtAge } from '../eligibility/eligibility.rules.js';
+import { agedForPension, basicDeduction, oldProvisoIncome, personIncome, type PersonIncome } from './income.rules.js';
+import type { MemberInput, TaxInput } from './tax.input.js';
+
+/**
+ * 国民健康保険税 (地方税法 703条の4) of one household for one 年度, as pure rules: the same code the
+ * assessment batch will run, fed here from a calculator's input. Every figure comes from the law
+ * parameters in force on the 年度's 4月1日 (or from the input's `municipality`), and every step leaves
+ * an explanation line (formula, amount, legal reference with the parameter key).
+ *
+ * Per part (医療分・支援分・介護分・子ども・子育て支援金分): 所得割 (旧ただし書き所得 × rate, per insured
+ * person, summed) + 資産割 + 均等割 + 平等割 − reductions, capped at the part's limit, then truncated
+ * to 100 yen. Reductions: 法定軽減 7/5/2割 of 均等割 and 平等割 (施行令 56条の89), 特定世帯 1/2 and
+ * 特定継続世帯 1/4 of 平等割 (医療分・支援分, before the 法定軽減), 未就学児 1/2 of the reduced 均等割
+ * (医療分・支援分), the 子育て分 均等割 of under-18s in full. Amounts below 1 yen are truncated where a
+ * component is summed (the payable 均等割 and 平等割 in the taxpayer's favour); 月割 by birth date for
+ * the 40/65/75 boundaries (介護分 from the month one reaches 40 to the month before one reaches 65;
+ * NHI up to the month before the 75th birthday's month).
+ */
+
+export const PART_KEYS = ['medical', 'support', 'care', 'childSupport'] as const;
+export type PartKey = (typeof PART_KEYS)[number];
+
+export const PART_LABELS: Record<PartKey, string> = {
+  medical: '医療分',
+  support: '支援分',
+  care: '介護分',
+  childSupport: '子ども・子育て支援金分',
+};
+
+/** The key prefix of each part in the city files (city_tax.yaml, cities/<name>.yaml). */
+const PART_PARAM: Record<PartKey, string> = { medical: 'medical', support: 'support', care: 'care', childSupport: 'child_support' };
+const NATIONAL_LIMIT: Record<PartKey, string> = { medical: 'tax.limit_medical', support: 'tax.limit_support', care: 'tax.limit_care', childSupport: 'tax.limit_child_support' };
+
+export type Reduction = '7割' | '5割' | '2割' | 'なし';
+
+export interface Line {
+  label: string;
+  formula: string;
+  amount: number;
+  reference: string;
+}
+
+export interface PartResult {
+  incomeLevy: number;
+  assetLevy: number;
+  /** 均等割 before reductions (18歳以上被保険者均等割額 included). */
+  perCapita: number;
+  /** 平等割 before reductions. */
+  perHousehold: number;
+  /** Every reduction of this part: 法定軽減, 特定世帯, 未就学児, 18歳未満 (子育て分). */
+  reductionAmount: number;
+  reductions: { legal: number; specificHousehold: number; preschool: number; minor: number };
+  beforeLimit: number;
+  limit: number;
+  amount: number;
+}
+
+export interface TaxResult {
+  fiscalYear: number;
+  municipality: string;
+  reduction: Reduction;
+  parts: Partial<Record<PartKey, PartResult>>;
+  total: number;
+  members: { label: string; insured: boolean; totalIncome: number; taxableIncome: number; reductionIncome: number; earner: boolean }[];
+  lines: Line[];
+}
+
+/** The rates of one part for one 年度, each with where it came from. */
+export interface PartRates {
+  incomeRate: Decimal;
+  assetRate: Decimal;
+  perCapita: number;
+  perHousehold: number;
+  adultPerCapita: number;
+  limit: number;
+  ref: { incomeRate: string; assetRate: string; perCapita: string; perHousehold: string; adultPerCapita: string; limit: string };
+}
+
+export interface Municipality {
+  name: string;
+  parts: Partial<Record<PartKey, PartRates>>;
+}
+
+const yen = (n: number) => n.toLocaleString('en-US');
+const pct = (d: Decimal) => d.toPercent();
+
+/** `法令 [key]` for a parameter in force on `date`. */
+function ref(params: LawParams, key: string, date: string): string {
+  return `${params.entry(key, date).law} [${key}]`;
+}
+
+/** The fiscal year's rates: from the input's `municipality`, or the configured city's (or `cities.<city>`) law parameters. */
+export function resolveMunicipality(input: Pick<TaxInput, 'fiscalYear' | 'municipality' | 'city'>, params: LawParams = lawParams()): Municipality {
+  const date = `${input.fiscalYear}-04-01`;
+  const parts: Partial<Record<PartKey, PartRates>> = {};
+  const childSupportExists = params.find('tax.child_support_minor_reduction_ratio', date) !== null;
+  if (input.municipality) {
+    for (const key of PART_KEYS) {
+      const p = input.municipality.parts[key];
+      if (!p) continue;
+      if (key === 'childSupport' && !childSupportExists) throw new ParamError(`municipality.parts.childSupport: 子ども・子育て支援金分は令和8年度(2026年度)からです`);
+      const at = `municipality.parts.${key}`;
+      parts[key] = {
+        incomeRate: Decimal.parse(p.incomeRate),
+        assetRate: Decimal.parse(p.assetRate ?? '0'),
+        perCapita: p.perCapita,
+        perHousehold: p.perHousehold ?? 0,
+        adultPerCapita: 'adultPerCapita' in p ? (p.adultPerCapita ?? 0) : 0,
+        limit: p.limit ?? params.yen(NATIONAL_LIMIT[key], date),
+        ref: {
+          incomeRate: `入力 ${at}.incomeRate`,
+          assetRate: `入力 ${at}.assetRate`,
+          perCapita: `入力 ${at}.perCapita`,
+          perHousehold: `入力 ${at}.perHousehold`,
+          adultPerCapita: `入力 ${at}.adultPerCapita`,
+          limit: p.limit !== undefined ? `入力 ${at}.limit` : `${ref(params, NATIONAL_LIMIT[key], date)}(入力に限度額がないため全国の賦課限度額)`,
+        },
+      };
+    }
+    return { name: input.municipality.name ?? '(入力の市町村)', parts };
+  }
+  const prefix = input.city ? `cities.${input.city}` : 'city_tax';
+  if (input.city && !params.defs.has(`${prefix}.city_name`)) throw new ParamError(`city: config/law/cities/${input.city}.yaml がありません`);
+  for (const key of PART_KEYS) {
+    const k = (name: string) => `${prefix}.${PART_PARAM[key]}_${name}`;
+    if (!params.defs.has(k('income_rate'))) continue;
+    if (params.find(k('income_rate'), date) === null) {
+      // A part that starts later (子育て分) is simply not levied yet; the city's ordinary parts must have a value.
+      if (key === 'childSupport') continue;
+      params.entry(k('income_rate'), date);
+    }
+    const has = (name: string) => params.defs.has(k(name)) && params.find(k(name), date) !== null;
+    parts[key] = {
+      incomeRate: params.rate(k('income_rate'), date),
+      assetRate: has('asset_rate') ? params.rate(k('asset_rate'), date) : Decimal.ofInteger(0),
+      perCapita: params.yen(k('per_capita'), date),
+      perHousehold: has('per_household') ? params.yen(k('per_household'), date) : 0,
+      adultPerCapita: has('adult_per_capita') ? params.yen(k('adult_per_capita'), date) : 0,
+      limit: has('limit') ? params.yen(k('limit'), date) : params.yen(NATIONAL_LIMIT[key], date),
+      ref: {
+        incomeRate: ref(params, k('income_rate'), date),
+        assetRate: has('asset_rate') ? ref(params, k('asset_rate'), date) : '資産割なし',
+        perCapita: ref(params, k('per_capita'), date),
+        perHousehold: has('per_household') ? ref(params, k('per_household'), date) : '平等割なし',
+        adultPerCapita: has('adult_per_capita') ? ref(params, k('adult_per_capita'), date) : '18歳以上被保険者均等割額なし',
+        limit: has('limit') ? ref(params, k('limit'), date) : `${ref(params, NATIONAL_LIMIT[key], date)}(市の限度額が未登録のため全国の賦課限度額)`,
+      },
+    };
+  }
+  return { name: params.text(`${prefix}.city_name`, date), parts };
+}
+
+// ---- the people ----
+
+const firstOfMonth = (iso: string) => `${iso.slice(0, 7)}-01`;
+
+/** The 12 months of a 年度 (their first days). */
+export function fiscalMonths(fiscalYear: number): string[] {
+  return Array.from({ length: 12 }, (_, i) => {
+    const m = ((i + 3) % 12) + 1;
+    const y = i < 9 ? fiscalYear : fiscalYear + 1;
+    return `${y}-${String(m).padStart(2, '0')}-01`;
+  });
+}
+
+/** The day one reaches `age` (年齢計算ニ関スル法律: the day before the birthday, at its end). */
+const reachesAge = (birthDate: string, age: number) => addDays(birthdayAtAge(birthDate, age), -1);
+
+interface Person {
+  index: number;
+  label: string;
+  input: MemberInput;
+  /** Age on 4月1日 (for 未就学児 and 18歳未満: the status holds for the whole 年度). */
+  ageAtStart: number;
+  /** 65 or over at the end of 12月31日 of the income year (公的年金等控除, the 15万円 rule of the 軽減 test). */
+  aged65Pension: boolean;
+  /** Months of the 年度 the person is insured (up to the month before the 75th birthday's; from the birth month). */
+  months: number;
+  /** Months the person is a 介護保険第2号被保険者 (40–64) while insured. */
+  careMonths: number;
+  income: PersonIncome;
+  taxableIncome: number;
+  reductionIncome: number;
+  earner: boolean;
+}
+
+function describePeople(input: TaxInput, params: LawParams): Person[] {
+  const fy = input.fiscalYear;
+  const start = `${fy}-04-01`;
+  const incomeYear = fy - 1;
+  const careFrom = params.integer('tax.care_age_from', start);
+  const careUntil = params.integer('tax.care_age_until', start);
+  const lateElderly = params.integer('eligibility.age_latter_elderly', start);
+  const months = fiscalMonths(fy);
+  return input.members.map((m, index) => {
+    const label = m.label ?? (m.head ? '世帯主' : `世帯員${index + 1}`);
+    let ageAtStart: number;
+    let insuredMonths = 12;
+    let careMonths = 0;
+    let aged65Pension: boolean;
+    if (m.birthDate !== undefined) {
+      ageAtStart = Math.max(0, ageOn(m.birthDate, start));
+      aged65Pension = agedForPension(ageOn(m.birthDate, `${incomeYear + 1}-01-01`), incomeYear, params);
+      const lateFrom = firstOfMonth(birthdayAtAge(m.birthDate, lateElderly));
+      const born = firstOfMonth(m.birthDate);
+      const careStart = firstOfMonth(reachesAge(m.birthDate, careFrom));
+      const careEnd = firstOfMonth(reachesAge(m.birthDate, careUntil));
+      const charged = months.filter((mo) => mo >= born && mo < lateFrom);
+      insuredMonths = charged.length;
+      careMonths = charged.filter((mo) => mo >= careStart && mo < careEnd).length;
+    } else {
+      ageAtStart = m.age!;
+      aged65Pension = agedForPension(m.age!, incomeYear, params);
+      if (m.age! >= lateElderly) insuredMonths = 0;
+      careMonths = m.age! >= careFrom && m.age! < careUntil ? 12 : 0;
+    }
+    if (m.insured && insuredMonths === 0) {
+      throw new ParamError(`members[${index}]: ${lateElderly}歳以上(またはこの年度に国保の月がない人)は国保の被保険者として計算できません(insured を false にしてください)`);
+    }
+    const income = personIncome(m.income ?? {}, incomeYear, aged65Pension, { involuntaryUnemployment: m.involuntaryUnemployment ?? false, fiscalDate: start }, params);
+    const special65 = aged65Pension ? Math.min(income.pension.income, params.yen('tax.pension_deduction_65_for_reduction', start)) : 0;
+    const salaryRev = m.income?.salaryRevenue ?? 0;
+    const pensionRev = m.income?.pensionRevenue ?? 0;
+    const earner =
+      salaryRev > params.yen('tax.salary_earner_revenue_threshold', start) ||
+      (pensionRev > 0 && pensionRev > params.yen(aged65Pension ? 'tax.pension_earner_revenue_threshold_65' : 'tax.pension_earner_revenue_threshold_under_65', start));
+    return {
+      index,
+      label,
+      input: m,
+      ageAtStart,
+      aged65Pension,
+      months: m.insured ? insuredMonths : 0,
+      careMonths: m.insured ? careMonths : 0,
+      income,
+      taxableIncome: m.insured ? oldProvisoIncome(income.total, start, params) : 0,
+      reductionIncome: income.total - special65,
+      earner,
+    };
+  });
+}
+
+// ---- 法定軽減 ----
+
+interface ReductionJudgement {
+  reduction: Reduction;
+  ratio: Decimal;
+  lines: Line[];
+}
+
+function judgeReduction(people: Person[], fy: number, params: LawParams): ReductionJudgement {
+  const date = `${fy}-04-01`;
+  const L = (label: string, formula: string, amount: number, reference: string): Line => ({ label, formula, amount, reference });
+  // 世帯主 (擬制世帯主 included), insured members and 特定同一世帯所属者.
+  const counted = people.filter((p) => p.input.head || p.input.insured || p.input.formerInsuredToLatterElderly);
+  const unreported = counted.filter((p) => p.input.reported === false);
+  const law = ref(params, 'tax.reduction_base', date);
+  if (unreported.length > 0) {
+    return {
+      reduction: 'なし',
+      ratio: Decimal.ofInteger(0),
+      lines: [L('法定軽減の判定', `未申告: ${unreported.map((p) => p.label).join('、')}(所得が判らないため軽減なし)`, 0, `${law}(世帯主・被保険者・特定同一世帯所属者の所得の申告が必要)`)],
+    };
+  }
+  const income = counted.reduce((s, p) => s + Math.max(0, p.reductionIncome), 0);
+  const earners = counted.filter((p) => p.earner).length;
+  const persons = people.filter((p) => p.input.insured || p.input.formerInsuredToLatterElderly).length;
+  const base = params.yen('tax.reduction_base', date) + params.yen('tax.reduction_per_earner', date) * Math.max(0, earners - 1);
+  const five = base + params.yen('tax.reduction_per_person_5', date) * persons;
+  const two = base + params.yen('tax.reduction_per_person_2', date) * persons;
+  const lines: Line[] = [];
+  const parts = counted.map((p) => {
+    const special = p.income.total - p.reductionIncome;
+    return `${p.label} ${yen(p.income.total)}${special > 0 ? ` − 年金特別控除 ${yen(special)}` : ''}`;
+  });
+  lines.push(L('軽減判定所得', parts.join(' + '), income, `${ref(params, 'tax.pension_deduction_65_for_reduction', date)}(世帯主・被保険者・特定同一世帯所属者の総所得金額等の合計。65歳以上の公的年金等所得から更に控除)`));
+  lines.push(L('給与所得者等の数', counted.filter((p) => p.earner).map((p) => p.label).join('、') || '0人', earners, `${ref(params, 'tax.salary_earner_revenue_threshold', date)}; [tax.pension_earner_revenue_threshold_under_65] [tax.pension_earner_revenue_threshold_65]`));
+  lines.push(L('7割軽減の基準額', `${yen(params.yen('tax.reduction_base', date))} + ${yen(params.yen('tax.reduction_per_earner', date))} × (${earners} − 1)`, base, `${law} [tax.reduction_per_earner]`));
+  lines.push(L('5割軽減の基準額', `${yen(base)} + ${yen(params.yen('tax.reduction_per_person_5', date))} × ${persons}人(被保険者と特定同一世帯所属者)`, five, ref(params, 'tax.reduction_per_person_5', date)));
+  lines.push(L('2割軽減の基準額', `${yen(base)} + ${yen(params.yen('tax.reduction_per_person_2', date))} × ${persons}人`, two, ref(params, 'tax.reduction_per_person_2', date)));
+  const reduction: Reduction = income <= base ? '7割' : income <= five ? '5割' : income <= two ? '2割' : 'なし';
+  const ratioKey = reduction === '7割' ? 'tax.reduction_ratio_7' : reduction === '5割' ? 'tax.reduction_ratio_5' : reduction === '2割' ? 'tax.reduction_ratio_2' : null;
+  const ratio = ratioKey ? params.rate(ratioKey, date) : Decimal.ofInteger(0);
+  lines.push(L('法定軽減の判定', `軽減判定所得 ${yen(income)} → ${reduction === 'なし' ? '軽減なし(2割軽減の基準額を超える)' : `${reduction}軽減(基準額以下)`}`, 0, ratioKey ? ref(params, ratioKey, date) : law));
+  return { reduction, ratio, lines };
+}
+
+// ---- one part ----
+
+/** floor(x / 12) for a non-negative exact value. */
+const twelfth = (x: Decimal) => Math.floor(x.floorTo(1) / 12);
+const ONE = Decimal.ofInteger(1);
+
+function calculatePart(key: PartKey, rates: PartRates, people: Person[], judgement: ReductionJudgement, specific: 'specific' | 'continuing' | 'none', fy: number, params: LawParams): { result: PartResult; lines: Line[] } | null {
+  const date = `${fy}-04-01`;
+  const name = PART_LABELS[key];
+  const monthsOf = (p: Person) => (key === 'care' ? p.careMonths : p.months);
+  const levied = people.filter((p) => p.input.insured && monthsOf(p) > 0);
+  if (levied.length === 0) return null;
+  const lines: Line[] = [];
+  const L = (label: string, formula: string, amount: number, reference: string) => lines.push({ label: `${name} ${label}`, formula, amount, reference });
+  const prorated = (p: Person) => (monthsOf(p) < 12 ? ` × ${monthsOf(p)}/12` : '');
+
+  // 所得割: Σ 旧ただし書き所得 × rate × months/12
+  const income12 = levied.reduce((s, p) => s.plus(Decimal.ofInteger(p.taxableIncome).times(rates.incomeRate).times(monthsOf(p))), Decimal.ofInteger(0));
+  const incomeLevy = twelfth(income12);
+  const sumOf = (terms: string[]) => (terms.length > 1 ? `(${terms.join(' + ')})` : terms[0]!);
+  L('所得割', `${sumOf(levied.map((p) => `${yen(p.taxableIncome)}${prorated(p)}`))} × ${pct(rates.incomeRate)}`, incomeLevy, `地方税法 第703条の4; ${rates.ref.incomeRate}; 所得割の基礎: [tax.basic_deduction]`);
+
+  // 資産割
+  let assetLevy = 0;
+  if (rates.assetRate.compare(Decimal.ofInteger(0)) > 0) {
+    const asset12 = levied.reduce((s, p) => s.plus(Decimal.ofInteger(p.input.fixedAssetTax ?? 0).times(rates.assetRate).times(monthsOf(p))), Decimal.ofInteger(0));
+    assetLevy = twelfth(asset12);
+    L('資産割', `${sumOf(levied.map((p) => `${yen(p.input.fixedAssetTax ?? 0)}${prorated(p)}`))} × ${pct(rates.assetRate)}`, assetLevy, `地方税法 第703条の4; ${rates.ref.assetRate}`);
+  }
+
+  // 均等割 and its reductions, per person in twelfths.
+  const keep = ONE.minus(judgement.ratio);
+  const preschoolRatio = params.find('tax.preschool_reduction_ratio', date)?.value as Decimal | undefined;
+  const minorRatio = key === 'childSupport' ? (params.rate('tax.child_support_minor_reduction_ratio', date) as Decimal) : undefined;
+  let gross = Decimal.ofInteger(0);
+  let afterLegal = Decimal.ofInteger(0);
+  let afterPreschool = Decimal.ofInteger(0);
+  let afterMinor = Decimal.ofInteger(0);
+  let adults = 0;
+  let preschoolers = 0;
+  let minors = 0;
+  for (const p of levied) {
+    const minor = minorRatio !== undefined && p.ageAtStart < 18;
+    const adultAddOn = key === 'childSupport' && !minor ? rates.adultPerCapita : 0;
+    if (adultAddOn > 0) adults++;
+    const g = Decimal.ofInteger(rates.perCapita + adultAddOn).times(monthsOf(p));
+    const legal = g.times(keep);
+    const preschool = (key === 'medical' || key === 'support') && preschoolRatio !== undefined && p.ageAtStart < 6;
+    if (preschool) preschoolers++;
+    const pre = preschool ? legal.times(ONE.minus(preschoolRatio)) : legal;
+    if (minor) minors++;
+    const min = minor ? pre.times(ONE.minus(minorRatio)) : pre;
+    gross = gross.plus(g);
+    afterLegal = afterLegal.plus(legal);
+    afterPreschool = afterPreschool.plus(pre);
+    afterMinor = afterMinor.plus(min);
+  }
+  const perCapita = twelfth(gross);
+  const legalPc = perCapita - twelfth(afterLegal);
+  const preschoolPc = twelfth(afterLegal) - twelfth(afterPreschool);
+  const minorPc = twelfth(afterPreschool) - twelfth(afterMinor);
+  L(
+    '均等割',
+    `${yen(rates.perCapita)} × ${levied.length}人` + (adults > 0 ? ` + 18歳以上被保険者均等割額 ${yen(rates.adultPerCapita)} × ${adults}人` : '') + (levied.some((p) => monthsOf(p) < 12) ? '(月割あり)' : ''),
+    perCapita,
+    `地方税法 第703条の4; ${rates.ref.perCapita}${adults > 0 ? `; ${rates.ref.adultPerCapita}` : ''}`,
+  );
+
+  // 平等割: 特定世帯 / 特定継続世帯 (医療分・支援分) first, then the 法定軽減.
+  const perHousehold = rates.perHousehold;
+  let specificPh = 0;
+  let legalPh = 0;
+  if (perHousehold > 0) {
+    L('平等割', `${yen(perHousehold)} × 1世帯`, perHousehold, `地方税法 第703条の4; ${rates.ref.perHousehold}`);
+    let ph = Decimal.ofInteger(perHousehold);
+    if ((key === 'medical' || key === 'support') && specific !== 'none') {
+      const k = specific === 'specific' ? 'tax.specific_household_per_household_reduction' : 'tax.specific_continuing_household_per_household_reduction';
+      const r = params.rate(k, date);
+      ph = ph.times(ONE.minus(r));
+      specificPh = perHousehold - ph.floorTo(1);
+      L(specific === 'specific' ? '特定世帯の軽減(平等割)' : '特定継続世帯の軽減(平等割)', `${yen(perHousehold)} × ${pct(r)}`, -specificPh, ref(params, k, date));
+    }
+    const afterSpecific = ph.floorTo(1);
+    legalPh = afterSpecific - ph.times(keep).floorTo(1);
+    if (legalPh > 0) L(`法定軽減 ${judgement.reduction}(平等割)`, `${yen(afterSpecific)} × ${pct(judgement.ratio)}`, -legalPh, `地方税法施行令 第56条の89 [tax.reduction_ratio_*]`);
+  }
+  if (legalPc > 0) L(`法定軽減 ${judgement.reduction}(均等割)`, `${yen(perCapita)} × ${pct(judgement.ratio)}`, -legalPc, `地方税法施行令 第56条の89 [tax.reduction_ratio_*]`);
+  if (preschoolPc > 0) L('未就学児の軽減(均等割)', `未就学児 ${preschoolers}人の軽減後の均等割 × ${pct(preschoolRatio!)}`, -preschoolPc, ref(params, 'tax.preschool_reduction_ratio', date));
+  if (minorPc > 0) L('18歳未満の均等割の軽減', `18歳未満 ${minors}人の均等割 × ${pct(minorRatio!)}`, -minorPc, ref(params, 'tax.child_support_minor_reduction_ratio', date));
+
+  const reductions = { legal: legalPc + legalPh, specificHousehold: specificPh, preschool: preschoolPc, minor: minorPc };
+  const reductionAmount = reductions.legal + reductions.specificHousehold + reductions.preschool + reductions.minor;
+  const beforeLimit = incomeLevy + assetLevy + perCapita + perHousehold - reductionAmount;
+  const capped = Math.min(beforeLimit, rates.limit);
+  if (capped < beforeLimit) L('課税限度額', `${yen(beforeLimit)} → 限度額 ${yen(rates.limit)}`, rates.limit, `地方税法 第703条の4; ${rates.ref.limit}`);
+  const unit = params.yen('tax.rounding_unit', date);
+  const amount = Math.floor(capped / unit) * unit;
+  L('税額', `${yen(capped)}(${yen(unit)}円未満切捨て)`, amount, ref(params, 'tax.rounding_unit', date));
+  return { result: { incomeLevy, assetLevy, perCapita, perHousehold, reductionAmount, reductions, beforeLimit, limit: rates.limit, amount }, lines };
+}
+
+/** 特定世帯: one insured person left beside a 特定同一世帯所属者 (unless the input says otherwise). */
+function specificHouseholdOf(input: TaxInput): 'specific' | 'continuing' | 'none' {
+  if (input.specificHousehold) return input.specificHousehold;
+  const insured = input.members.filter((m) => m.insured).length;
+  return insured === 1 && input.members.some((m) => m.formerInsuredToLatterElderly) ? 'specific' : 'none';
+}
+
+/** The whole calculation (the input already checked by `parseTaxInput`). */
+export function calculateTax(input: TaxInput, params: LawParams = lawParams()): TaxResult {
+  const fy = input.fiscalYear;
+  const date = `${fy}-04-01`;
+  const municipality = resolveMunicipality(input, params);
+  const people = describePeople(input, params);
+  const lines: Line[] = [];
+  for (const p of people) {
+    const inc = p.income;
+    const ref1 = (k: string) => ref(params, k, `${fy - 1}-12-31`);
+    if ((p.input.income?.salaryRevenue ?? 0) > 0) {
+      lines.push({
+        label: `給与所得(${p.label})`,
+        formula: `給与収入 ${yen(p.input.income!.salaryRevenue!)}${inc.salary.tableRevenue !== p.input.income!.salaryRevenue ? `(別表第五 ${yen(inc.salary.tableRevenue)})` : ''} − 給与所得控除 ${yen(inc.salary.deduction)}${p.input.involuntaryUnemployment ? ` → 非自発的失業者 × ${pct(params.rate('tax.involuntary_unemployment_salary_ratio', date))}` : ''}`,
+        amount: inc.salaryCounted,
+        reference: `${ref1('income.salary_deduction_brackets')} [income.salary_deduction_minimum] [income.salary_table_steps]${p.input.involuntaryUnemployment ? ' [tax.involuntary_unemployment_salary_ratio]' : ''}`,
+      });
+    }
+    if ((p.input.income?.pensionRevenue ?? 0) > 0) {
+      lines.push({
+        label: `公的年金等所得(${p.label})`,
+        formula: `公的年金等収入 ${yen(p.input.income!.pensionRevenue!)} − 公的年金等控除 ${yen(inc.pension.deduction)}(${p.aged65Pension ? '65歳以上' : '65歳未満'})`,
+        amount: inc.pension.income,
+        reference: `${ref1('income.pension_deduction_brackets')} [income.pension_deduction_minimum_${p.aged65Pension ? '65' : 'under_65'}]`,
+      });
+    }
+    if (p.input.insured) {
+      const bd = basicDeduction(inc.total, date, params);
+      lines.push({
+        label: `所得割の基礎(${p.label})`,
+        formula: `総所得金額等 ${yen(inc.total)} − 基礎控除 ${yen(bd)}`,
+        amount: p.taxableIncome,
+        reference: `${ref(params, 'tax.basic_deduction', date)} [tax.basic_deduction_reduced_*](旧ただし書き所得、0未満は0)`,
+      });
+    }
+  }
+  const judgement = judgeReduction(people, fy, params);
+  lines.push(...judgement.lines);
+  const specific = specificHouseholdOf(input);
+  const parts: Partial<Record<PartKey, PartResult>> = {};
+  for (const key of PART_KEYS) {
+    const rates = municipality.parts[key];
+    if (!rates) continue;
+    const r = calculatePart(key, rates, people, judgement, specific, fy, params);
+    if (!r) continue;
+    parts[key] = r.result;
+    lines.push(...r.lines);
+  }
+  const total = Object.values(parts).reduce((s, p) => s + p!.amount, 0);
+  lines.push({ label: '年税額', formula: (Object.keys(parts) as PartKey[]).map((k) => `${PART_LABELS[k]} ${yen(parts[k]!.amount)}`).join(' + '), amount: total, reference: '地方税法 第703条の4(区分ごとの税額の合計)' });
+  return {
+    fiscalYear: fy,
+    municipality: municipality.name,
+    reduction: judgement.reduction,
+    parts,
+    total,
+    members: people.map((p) => ({ label: p.label, insured: p.input.insured, totalIncome: p.income.total, taxableIncome: p.taxableIncome, reductionIncome: p.reductionIncome, earner: p.earner })),
+    lines,
+  };
+}
