@@ -2761,6 +2761,96 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/calc/tax": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 国民健康保険税の試算(1世帯・1年度。住民の記録は読まず、変更もしません)
+         * @description 入力は `npm run cli -- tax calc` と同じ JSON です。municipality を省くと設定された市(config/law/city_tax.yaml)の税率、city を指定すると config/law/cities/<city>.yaml の税率で計算します。結果の lines は計算の各段階(算式・金額・根拠法令とパラメータ)です。年度の値が登録されていないときは 422 です。
+         *
+         *     必要な権限: assessment.calc (賦課の試算)
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["TaxCalcInput"];
+                };
+            };
+            responses: {
+                /** @description 試算の結果 */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TaxCalcResult"];
+                    };
+                };
+                /** @description 入力が不正です(項目ごとのメッセージ付き) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description ログインしていません */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 権限がありません */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 見つかりません */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 計算できません(その年度の税率が登録されていない等。理由つき) */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/certificates/{certificateId}/pdf": {
         parameters: {
             query?: never;
@@ -5382,6 +5472,12 @@ export interface components {
             subjects: number[];
             terminal: string | null;
         };
+        CalcLine: {
+            amount: number;
+            formula: string;
+            label: string;
+            reference: string;
+        };
         Certificate: {
             applicationOn: string | null;
             atenaNo: number;
@@ -5935,6 +6031,92 @@ export interface components {
             staffId: string;
             /** @enum {string} */
             status: "pending";
+        };
+        TaxCalcInput: {
+            city?: string;
+            fiscalYear: number;
+            members: components["schemas"]["TaxMember"][];
+            municipality?: components["schemas"]["TaxMunicipality"];
+            /** @enum {string} */
+            specificHousehold?: "specific" | "continuing" | "none";
+        };
+        TaxCalcResult: {
+            fiscalYear: number;
+            lines: components["schemas"]["CalcLine"][];
+            members: {
+                earner: boolean;
+                insured: boolean;
+                label: string;
+                reductionIncome: number;
+                taxableIncome: number;
+                totalIncome: number;
+            }[];
+            municipality: string;
+            parts: {
+                care?: components["schemas"]["TaxPartResult"];
+                childSupport?: components["schemas"]["TaxPartResult"];
+                medical?: components["schemas"]["TaxPartResult"];
+                support?: components["schemas"]["TaxPartResult"];
+            };
+            /** @enum {string} */
+            reduction: "7割" | "5割" | "2割" | "なし";
+            total: number;
+        };
+        TaxChildSupportRates: {
+            adultPerCapita?: number;
+            assetRate?: string;
+            incomeRate: string;
+            limit?: number;
+            perCapita: number;
+            perHousehold?: number;
+        };
+        TaxMember: {
+            age?: number;
+            birthDate?: string;
+            fixedAssetTax?: number;
+            formerInsuredToLatterElderly?: boolean;
+            head: boolean;
+            income?: {
+                otherIncome?: number;
+                pensionRevenue?: number;
+                salaryRevenue?: number;
+            };
+            insured: boolean;
+            involuntaryUnemployment?: boolean;
+            label?: string;
+            reported?: boolean;
+        };
+        TaxMunicipality: {
+            name?: string;
+            parts: {
+                care?: components["schemas"]["TaxPartRates"];
+                childSupport?: components["schemas"]["TaxChildSupportRates"];
+                medical?: components["schemas"]["TaxPartRates"];
+                support?: components["schemas"]["TaxPartRates"];
+            };
+        };
+        TaxPartRates: {
+            assetRate?: string;
+            incomeRate: string;
+            limit?: number;
+            perCapita: number;
+            perHousehold?: number;
+        };
+        TaxPartResult: {
+            amount: number;
+            assetLevy: number;
+            beforeLimit: number;
+            incomeLevy: number;
+            limit: number;
+            perCapita: number;
+            perHousehold: number;
+            reductionAmount: number;
+            reductions: {
+                legal: number;
+                minor: number;
+                preschool: number;
+                specificHousehold: number;
+            };
         };
         WorkItem: {
             atenaNo: number;

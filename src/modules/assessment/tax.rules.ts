@@ -199,7 +199,7 @@ function describePeople(input: TaxInput, params: LawParams): Person[] {
     const label = m.label ?? (m.head ? '世帯主' : `世帯員${index + 1}`);
     let ageAtStart: number;
     let insuredMonths = 12;
-    let careMonths = 0;
+    let careMonths: number;
     let aged65Pension: boolean;
     if (m.birthDate !== undefined) {
       ageAtStart = Math.max(0, ageOn(m.birthDate, start));

@@ -1,0 +1,51 @@
+import { OpenAPIHono, z } from '@hono/zod-openapi';
+import type { AppEnv } from '../../http/context.js';
+import { defineRoute } from '../../http/route.js';
+import { ErrorBodySchema, ErrorResponses } from '../../http/schemas.js';
+import { TaxInput } from './tax.input.js';
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
+
+export const CalcLine = z.object({ label: z.string(), formula: z.string(), amount: z.number(), reference: z.string() }).openapi('CalcLine');
+
+const PartResult = z
+  .object({
+    incomeLevy: z.number(),
+    assetLevy: z.number(),
+    perCapita: z.number(),
+    perHousehold: z.number(),
+    reductionAmount: z.number(),
+    reductions: z.object({ legal: z.number(), specificHousehold: z.number(), preschool: z.number(), minor: z.number() }),
+    beforeLimit: z.number(),
+    limit: z.number(),
+    amount: z.number(),
+  })
+  .openapi('TaxPartResult');
+
+const TaxResult = z
+  .object({
+    fiscalYear: z.number(),
+    municipality: z.string(),
+    reduction: z.enum(['7割', '5割', '2割', 'なし']),
+    parts: z.object({ medical: PartResult.optional(), support: PartResult.optional(), care: PartResult.optional(), childSupport: PartResult.optional() }),
+    total: z.number(),
+    members: z.array(z.object({ label: z.string(), insured: z.boolean(), totalIncome: z.number(), taxableIncome: z.number(), reductionIncome: z.number(), earner: z.boolean() })),
+    lines: z.array(CalcLine),
+  })
+  .openapi('TaxCalcResult');
+
+const taxCalc = defineRoute({
+  method: 'post',
+  path: '/api/calc/tax',
+  access: 'assessment.calc',
+  tags: ['賦課(試算)'],
+  summary: '国民健康保険税の試算(1世帯・1年度。住民の記録は読まず、変更もしません)',
+  description:
+    '入力は `npm run cli -- tax calc` と同じ JSON です。municipality を省くと設定された市(config/law/city_tax.yaml)の税率、city を指定すると config/law/cities/<city>.yaml の税率で計算します。結果の lines は計算の各段階(算式・金額・根拠法令とパラメータ)です。年度の値が登録されていないときは 422 です。',
+  request: { body: { content: { 'application/json': { schema: TaxInput } }, required: true } },
+  responses: { 200: json(TaxResult, '試算の結果'), ...ErrorResponses, 422: json(ErrorBodySchema, '計算できません(その年度の税率が登録されていない等。理由つき)') },
+});
+
+export function registerAssessmentRoutes(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(taxCalc, async (c) => c.json(await c.get('deps').assessment.calcTax(c.get('actor'), c.req.valid('json'), c.get('correlationId')), 200));
+}

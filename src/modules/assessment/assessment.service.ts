@@ -1,0 +1,36 @@
+import type { Kysely } from 'kysely';
+import type { DB } from '../../db/schema.js';
+import { AppError } from '../../http/errors.js';
+import { ParamError } from '../../platform/params/law-params.js';
+import { runUseCase } from '../../platform/use-case.js';
+import type { Actor } from '../../security/actor.js';
+import type { AuditRepository } from '../audit/audit.repository.js';
+import { calculateTax, type TaxResult } from './tax.rules.js';
+import type { TaxInput } from './tax.input.js';
+
+/** A rule that cannot be applied to the input (a 年度 the city's figures do not cover …): 422 with the rule's message. */
+export function calculationRefused(e: unknown): never {
+  if (e instanceof ParamError || e instanceof RangeError) throw new AppError(422, 'calculation_refused', e.message.replace(/^法令パラメータのファイルに誤りがあります\n/, ''));
+  throw e;
+}
+
+/**
+ * 賦課: the what-if calculations over the API. Pure rules run inside a use case only so the request is
+ * audited like every other (who asked, which 年度, how many members); no resident record is touched.
+ */
+export class AssessmentService {
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly audit: AuditRepository,
+  ) {}
+
+  async calcTax(actor: Actor, input: TaxInput, correlationId: string | null): Promise<TaxResult> {
+    return runUseCase(this.db, this.audit, actor, { functionCode: 'assessment.calc', action: 'tax.calc', correlationId, detail: { fiscalYear: input.fiscalYear, members: input.members.length, municipality: input.municipality?.name ?? input.city ?? null } }, async () => {
+      try {
+        return calculateTax(input);
+      } catch (e) {
+        return calculationRefused(e);
+      }
+    });
+  }
+}
