@@ -2761,6 +2761,96 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/calc/installments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 期別の試算(普通徴収の納期と納期限、または特別徴収の仮徴収・本徴収。額の合計は年税額)
+         * @description 入力は `npm run cli -- installments calc` と同じ JSON です。普通徴収の納期と端数の扱いは設定された市(config/law/city_tax.yaml)のもの。納期限が土日・祝日・年末年始にあたるときは翌開庁日です。
+         *
+         *     必要な権限: assessment.calc (賦課の試算)
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["InstallmentsCalcInput"];
+                };
+            };
+            responses: {
+                /** @description 期別 */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["InstallmentsCalcResult"];
+                    };
+                };
+                /** @description 入力が不正です(項目ごとのメッセージ付き) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description ログインしていません */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 権限がありません */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 見つかりません */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 計算できません(仮徴収が年税額を超える等。理由つき) */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/calc/tax": {
         parameters: {
             query?: never;
@@ -5775,6 +5865,32 @@ export interface components {
             lostOn: string | null;
             /** @description 遡及: 取得または喪失の届出が期限後だった */
             retroactive: boolean;
+        };
+        InstallmentsCalcInput: {
+            annualTax: number;
+            fiscalYear: number;
+            /** @enum {boolean} */
+            ordinary?: true;
+            special?: {
+                /**
+                 * @default none
+                 * @enum {string}
+                 */
+                levelling: "none" | "juneAugust" | "august";
+                provisional: number[];
+            };
+        };
+        InstallmentsCalcResult: {
+            annualTax: number;
+            fiscalYear: number;
+            installments: {
+                amount: number;
+                dueDate?: string;
+                /** @enum {string} */
+                kind: "ordinary" | "provisional" | "final";
+                label: string;
+            }[];
+            lines: components["schemas"]["CalcLine"][];
         };
         JudgementLine: {
             detail: string;

@@ -42,6 +42,20 @@ describe('POST /api/calc/tax', () => {
   });
 });
 
+describe('POST /api/calc/installments', () => {
+  it('answers the 期別 (the amounts sum to the annual tax) and is audited', async () => {
+    const r = await clerk.request('POST', '/api/calc/installments', { fiscalYear: 2025, annualTax: 185_900, ordinary: true });
+    expect(r.status).toBe(200);
+    const body = (await r.json()) as { installments: { label: string; dueDate: string; amount: number }[] };
+    expect(body.installments[0]).toMatchObject({ label: '第1期', dueDate: '2025-07-31', amount: 24_900 });
+    expect(body.installments.reduce((s, i) => s + i.amount, 0)).toBe(185_900);
+    const audit = await db().selectFrom('audit_event').selectAll().where('action', '=', 'installments.calc').orderBy('seq', 'desc').limit(1).executeTakeFirstOrThrow();
+    expect(audit).toMatchObject({ function_code: 'assessment.calc', outcome: 'success' });
+    const over = await clerk.request('POST', '/api/calc/installments', { fiscalYear: 2025, annualTax: 1_000, special: { provisional: [5_000] } });
+    expect(over.status).toBe(422);
+  });
+});
+
 describe('CLI tax calc', () => {
   it('prints only the JSON on stdout; bad input exits 2 with `path: rule` on stderr and nothing on stdout', async () => {
     const { writeFileSync, mkdtempSync } = await import('node:fs');

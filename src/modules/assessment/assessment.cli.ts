@@ -4,6 +4,7 @@ import { opts, textOption } from '../../cli/command.js';
 import { ParamError } from '../../platform/params/law-params.js';
 import { calculateTax } from './tax.rules.js';
 import { parseTaxInput } from './tax.input.js';
+import { calculateInstallments, parseInstallmentsInput } from './installments.rules.js';
 
 /** Read a JSON file (`-`: standard input); null and a message when it cannot be read or parsed. */
 function readJson(file: string, what: string): { ok: true; data: unknown } | { ok: false; error: string } {
@@ -46,6 +47,25 @@ export const assessmentCommands: Record<string, Command> = {
         return 0;
       } catch (e) {
         if (e instanceof ParamError || e instanceof RangeError) return fail([e.message]);
+        throw e;
+      }
+    },
+  },
+  'installments-calc': {
+    summary: '期別を試算する(普通徴収の納期・納期限、または特別徴収の仮徴収・本徴収。入力と結果は JSON)',
+    usage: 'installments calc --input installments.json   (標準入力は --input -)',
+    withoutDatabase: true,
+    async run(_deps, args) {
+      const o = opts({ input: textOption(4096, '入力ファイル(JSON。標準入力は -)') }, args);
+      const input = readJson(o.input, '--input');
+      if (!input.ok) return fail([input.error]);
+      const parsed = parseInstallmentsInput(input.data);
+      if (!parsed.ok) return fail(parsed.errors);
+      try {
+        process.stdout.write(`${JSON.stringify(calculateInstallments(parsed.input), null, 2)}\n`);
+        return 0;
+      } catch (e) {
+        if (e instanceof ParamError) return fail([e.message]);
         throw e;
       }
     },

@@ -12,5 +12,5 @@ export const assessmentModule = defineModule({
   services: (core) => ({ assessment: new AssessmentService(core.database.db, core.audit) }),
   routes: registerAssessmentRoutes,
   cli: assessmentCommands,
-  fieldLabels: { fiscalYear: '年度', members: '世帯員', municipality: '市町村の税率', city: '市町村', specificHousehold: '特定世帯の区分' },
+  fieldLabels: { fiscalYear: '年度', members: '世帯員', municipality: '市町村の税率', city: '市町村', specificHousehold: '特定世帯の区分', annualTax: '年税額', ordinary: '普通徴収', special: '特別徴収' },
 });

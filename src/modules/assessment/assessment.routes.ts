@@ -3,6 +3,7 @@ import type { AppEnv } from '../../http/context.js';
 import { defineRoute } from '../../http/route.js';
 import { ErrorBodySchema, ErrorResponses } from '../../http/schemas.js';
 import { TaxInput } from './tax.input.js';
+import { InstallmentsInput } from './installments.rules.js';
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
 
@@ -46,6 +47,27 @@ const taxCalc = defineRoute({
   responses: { 200: json(TaxResult, '試算の結果'), ...ErrorResponses, 422: json(ErrorBodySchema, '計算できません(その年度の税率が登録されていない等。理由つき)') },
 });
 
+const InstallmentsResult = z
+  .object({
+    fiscalYear: z.number(),
+    annualTax: z.number(),
+    installments: z.array(z.object({ label: z.string(), kind: z.enum(['ordinary', 'provisional', 'final']), dueDate: z.string().optional(), amount: z.number() })),
+    lines: z.array(CalcLine),
+  })
+  .openapi('InstallmentsCalcResult');
+
+const installmentsCalc = defineRoute({
+  method: 'post',
+  path: '/api/calc/installments',
+  access: 'assessment.calc',
+  tags: ['賦課(試算)'],
+  summary: '期別の試算(普通徴収の納期と納期限、または特別徴収の仮徴収・本徴収。額の合計は年税額)',
+  description: '入力は `npm run cli -- installments calc` と同じ JSON です。普通徴収の納期と端数の扱いは設定された市(config/law/city_tax.yaml)のもの。納期限が土日・祝日・年末年始にあたるときは翌開庁日です。',
+  request: { body: { content: { 'application/json': { schema: InstallmentsInput } }, required: true } },
+  responses: { 200: json(InstallmentsResult, '期別'), ...ErrorResponses, 422: json(ErrorBodySchema, '計算できません(仮徴収が年税額を超える等。理由つき)') },
+});
+
 export function registerAssessmentRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(taxCalc, async (c) => c.json(await c.get('deps').assessment.calcTax(c.get('actor'), c.req.valid('json'), c.get('correlationId')), 200));
+  app.openapi(installmentsCalc, async (c) => c.json(await c.get('deps').assessment.calcInstallments(c.get('actor'), c.req.valid('json'), c.get('correlationId')), 200));
 }

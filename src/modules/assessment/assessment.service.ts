@@ -6,6 +6,7 @@ import { runUseCase } from '../../platform/use-case.js';
 import type { Actor } from '../../security/actor.js';
 import type { AuditRepository } from '../audit/audit.repository.js';
 import { calculateTax, type TaxResult } from './tax.rules.js';
+import { calculateInstallments, type InstallmentsInput, type InstallmentsResult } from './installments.rules.js';
 import type { TaxInput } from './tax.input.js';
 
 /** A rule that cannot be applied to the input (a 年度 the city's figures do not cover …): 422 with the rule's message. */
@@ -28,6 +29,16 @@ export class AssessmentService {
     return runUseCase(this.db, this.audit, actor, { functionCode: 'assessment.calc', action: 'tax.calc', correlationId, detail: { fiscalYear: input.fiscalYear, members: input.members.length, municipality: input.municipality?.name ?? input.city ?? null } }, async () => {
       try {
         return calculateTax(input);
+      } catch (e) {
+        return calculationRefused(e);
+      }
+    });
+  }
+
+  async calcInstallments(actor: Actor, input: InstallmentsInput, correlationId: string | null): Promise<InstallmentsResult> {
+    return runUseCase(this.db, this.audit, actor, { functionCode: 'assessment.calc', action: 'installments.calc', correlationId, detail: { fiscalYear: input.fiscalYear, annualTax: input.annualTax, method: input.ordinary ? 'ordinary' : 'special' } }, async () => {
+      try {
+        return calculateInstallments(input);
       } catch (e) {
         return calculationRefused(e);
       }
