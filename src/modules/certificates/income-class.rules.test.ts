@@ -9,7 +9,7 @@ const person = (p: Partial<IncomeFacts> = {}): IncomeFacts => ({
   atenaNo: 1, insured: true, head: true, elderly: false, unreported: false, exempt: false, taxableStandard: 0, totalIncome: 0, pensionRevenue: 0, incomeOtherThanPension: 0, ...p,
 });
 const withIncome = (total: number, extra: Partial<IncomeFacts> = {}) => person({ totalIncome: total, incomeOtherThanPension: total, ...extra });
-const basic = () => P('basic_deduction');
+const basic = () => lawParams().yen('tax.basic_deduction', '2026-04-01');
 
 describe('所得区分 under 70 (国保法施行令 第29条の3; 春日部市・所沢市の案内)', () => {
   it('旧ただし書き所得 = 総所得金額等 − 43万, not below 0', () => {

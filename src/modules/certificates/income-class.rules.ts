@@ -1,5 +1,7 @@
 import { lawParams } from '../../platform/params/law-params.js';
 import type { JudgementLine } from './copay-rate.rules.js';
+import { oldProvisoIncome } from '../assessment/income.rules.js';
+import { incomeFiscalYear } from './judgement-year.rules.js';
 
 /**
  * 所得区分 (国民健康保険法施行令 第29条の3): the category of a household's monthly 高額療養費 limit, printed
@@ -54,9 +56,12 @@ export interface IncomeClassJudgement {
 const yen = (n: number) => `${n.toLocaleString('ja-JP')}円`;
 const ref = (key: string, day: string) => `${lawParams().entry(key, day).law}(${key})`;
 
-/** 旧ただし書き所得: 総所得金額等 − 基礎控除 (43万円), not below 0 (国民健康保険法施行令 第29条の3第2項). */
+/**
+ * 旧ただし書き所得 (国民健康保険法施行令 第29条の3第2項) of the income the judgement on `day` reads: the same
+ * rule as the assessment's (総所得金額等 − 基礎控除 of that 年度, not below 0).
+ */
 export function kyuTadashigaki(totalIncome: number, day: string): number {
-  return Math.max(0, totalIncome - lawParams().yen('certificates.basic_deduction', day));
+  return oldProvisoIncome(totalIncome, `${incomeFiscalYear(day)}-04-01`);
 }
 
 /** 住民税非課税世帯: the 世帯主 (擬制世帯主 included) and every insured member are exempt. */
