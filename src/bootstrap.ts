@@ -9,6 +9,7 @@ import { addDays, todayInJapan } from './modules/eligibility/eligibility.rules.j
 import { writeDemoHistory } from './demo/history.js';
 import { writeDemoCertificateFacts } from './demo/certificate-facts.js';
 import { SEED_JOB } from './demo/generator.js';
+import { demoPastWritten, pastGuide, writeDemoPast } from './demo/past.js';
 
 /**
  * Demo staff of the demo city: one per typical job, and two user administrators so that four-eyes user
@@ -54,6 +55,8 @@ async function demoCityComplete(db: Kysely<DB>): Promise<boolean> {
 export interface BootstrapResult {
   demoLogins: DemoLogin[];
   seeded: boolean;
+  /** The demo city's past, when this start wrote it: a household to open for each case. */
+  demoPast: { households: number; versions: number; guide: ReturnType<typeof pastGuide> } | null;
   /** Active user administrators (a real city with none must run `admin-init`). */
   administrators: number;
 }
@@ -75,21 +78,35 @@ export async function bootstrap(deps: Deps, opts: { demo: boolean; demoResidents
     }
   }
   let seeded = false;
+  let demoPast: BootstrapResult['demoPast'] = null;
+  const seedActor = operatorActor('seed', new Set(deps.permissions.all));
   if (opts.demo && opts.demoResidents > 0 && !(await demoCityComplete(db))) {
-    const seedActor = operatorActor('seed', new Set(deps.permissions.all));
     const result = await seedDemoCity(deps.database, deps.keyring, {
       residents: opts.demoResidents,
       seed: opts.demoSeed,
       actorLabel: seedActor.id,
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     });
-    const historyRows = await writeDemoHistory(db, seedActor.id);
-    const certificateFacts = await writeDemoCertificateFacts(db, seedActor.id);
-    await deps.audit.appendAlone(db, seedActor, { functionCode: 'exchange.file', action: 'demo.seed', detail: { residents: opts.demoResidents, seed: opts.demoSeed, historyRows, certificateFacts, result: result as unknown as Record<string, unknown> } });
-    await demoRegistryDay(deps, opts.demoSeed);
+    await deps.audit.appendAlone(db, seedActor, { functionCode: 'exchange.file', action: 'demo.seed', detail: { residents: opts.demoResidents, seed: opts.demoSeed, result: result as unknown as Record<string, unknown> } });
     seeded = true;
   }
-  return { demoLogins, seeded, administrators: (await deps.staff.activeAdministrators()).length };
+  // After the seed (also on the start after one interrupted here): the city's past, once.
+  if (opts.demo && opts.demoResidents > 0 && (await demoCitySeeded(db)) && !(await demoPastWritten(db))) {
+    const historyRows = await writeDemoHistory(db, seedActor.id);
+    const certificateFacts = await writeDemoCertificateFacts(db, seedActor.id);
+    // Planned from the seeded city alone (so the same seed gives the same past, whatever the day).
+    const past = await writeDemoPast(deps.database, { seed: opts.demoSeed, actorLabel: seedActor.id });
+    const { cases: _cases, ...counts } = past;
+    await deps.audit.appendAlone(db, seedActor, { functionCode: 'exchange.file', action: 'demo.past', detail: { historyRows, certificateFacts, ...counts } });
+    demoPast = { households: past.households, versions: past.versions, guide: pastGuide(past) };
+    await demoRegistryDay(deps, opts.demoSeed);
+  }
+  return { demoLogins, seeded, demoPast, administrators: (await deps.staff.activeAdministrators()).length };
+}
+
+/** The demo seed has completed here (a city's own database is never given a demo past). */
+async function demoCitySeeded(db: Kysely<DB>): Promise<boolean> {
+  return !!(await db.selectFrom('job_run').select('run_id').where('job', '=', SEED_JOB).where('status', '=', 'completed').executeTakeFirst());
 }
 
 /** Events in the demo city's registry file of yesterday (so 作業項目 and the automatic losses have something to show). */
@@ -98,6 +115,8 @@ const DEMO_REGISTRY_EVENTS = 15;
 /** Yesterday's registry file, taken through the real intake (history, automatic losses, work items). */
 async function demoRegistryDay(deps: Deps, seed: number): Promise<void> {
   const day = addDays(todayInJapan(), -1);
+  // Taken already (a start interrupted after it): not again.
+  if (await deps.database.db.selectFrom('registry_event').select('event_id').where('event_id', 'like', `B${day.replace(/-/g, '')}-%`).executeTakeFirst()) return;
   const maker = await registryEventMaker(deps.database.db, day, seed);
   const lines = Array.from({ length: DEMO_REGISTRY_EVENTS }, () => maker.next());
   try {

@@ -43,6 +43,11 @@ const server = await startServer({
   },
 });
 
+if (server.demoPast) {
+  // Which household to open for each case of the demo city's past (also in the run record: `npm run cli -- batch runs --job demo.past`).
+  console.log(`\nデモ市の過去5年分(${server.demoPast.households.toLocaleString()}世帯、資格の版 ${server.demoPast.versions.toLocaleString()}件)。各事例を見るには世帯番号で検索し、世帯の「国保加入の経過」を開いてください:`);
+  for (const g of server.demoPast.guide) console.log(`  世帯番号 ${g.householdNo}  宛名番号 ${g.atenaNo}  ${g.label}(全${g.count.toLocaleString()}件)`);
+}
 console.log(`\n国民健康保険システムを起動しました: ${server.url}`);
 console.log(`API仕様: ${server.url}/api/docs\n`);
 if (!demo) {

@@ -105,11 +105,16 @@ describe('npm start path (demo mode): embedded database, demo city, restart keep
       expect(h.schemaVersion).toMatch(/^\d{4}-\d{2}-\d{2}T\d{4}_/);
       const c = await first.deps.database.db.selectFrom('person').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
       persons = Number(c.n);
-      // 300 residents, plus those yesterday's registry file recorded (転入, 出生) through the real intake
-      const recorded = await first.deps.database.db.selectFrom('registry_event').select((eb) => eb.fn.countAll<number>().as('n')).where('event_code', 'in', ['11', '12', '13', '14', '15']).executeTakeFirstOrThrow();
-      const taken = await first.deps.database.db.selectFrom('registry_event').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      // 300 residents, plus those yesterday's registry file recorded (転入, 出生) through the real intake,
+      // plus the former members of the city's past (removed persons: 死亡・転出)
+      const db = first.deps.database.db;
+      const yesterday = db.selectFrom('registry_event').select((eb) => eb.fn.countAll<number>().as('n')).where('event_id', 'like', 'B%');
+      const recorded = await yesterday.where('event_code', 'in', ['11', '12', '13', '14', '15']).executeTakeFirstOrThrow();
+      const taken = await yesterday.executeTakeFirstOrThrow();
       expect(Number(taken.n)).toBe(15);
-      expect(persons).toBe(300 + Number(recorded.n));
+      expect(first.demoPast).not.toBeNull();
+      const former = await db.selectFrom('registry_event').select((eb) => eb.fn.countAll<number>().as('n')).where('event_id', 'like', 'P%').where('event_code', 'in', ['21', '22', '24', '25']).executeTakeFirstOrThrow();
+      expect(persons).toBe(300 + Number(recorded.n) + Number(former.n));
       // the demo city has a past: residents who moved within the city show the version before the move
       const hist = await first.deps.database.db.selectFrom('person_history').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
       expect(Number(hist.n)).toBeGreaterThan(0);
@@ -121,6 +126,7 @@ describe('npm start path (demo mode): embedded database, demo city, restart keep
     const second = await startServer(opts);
     try {
       expect(second.demoLogins).toEqual([]); // nothing re-created
+      expect(second.demoPast).toBeNull(); // the past is written once
       const c = await second.deps.database.db.selectFrom('person').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
       expect(Number(c.n)).toBe(persons);
       const docs = await fetch(`${second.url}/api/openapi.json`);

@@ -7,7 +7,7 @@ import { Keyring, loadKeyFile, newKeyFile } from './security/keyring.js';
 import { createApp } from './app.js';
 import { compose } from './composition.js';
 import { FileAnchorLog } from './modules/audit/audit.anchors.js';
-import { bootstrap, type DemoLogin } from './bootstrap.js';
+import { bootstrap, type BootstrapResult, type DemoLogin } from './bootstrap.js';
 import type { Deps } from './deps.js';
 import { REDACT_PATHS } from './security/redaction.js';
 
@@ -37,6 +37,8 @@ export interface RunningServer {
   url: string;
   deps: Deps;
   demoLogins: DemoLogin[];
+  /** The demo city's past when this start wrote it (a household to open for each case). */
+  demoPast: BootstrapResult['demoPast'];
   /** Active user administrators at start (0: run `npm run cli -- admin-init`). */
   administrators: number;
   close(): Promise<void>;
@@ -63,7 +65,7 @@ export async function buildDeps(opts: StartOptions): Promise<Deps> {
 
 export async function startServer(opts: StartOptions = {}): Promise<RunningServer> {
   const deps = await buildDeps(opts);
-  const { demoLogins, administrators } = await bootstrap(deps, {
+  const { demoLogins, demoPast, administrators } = await bootstrap(deps, {
     demo: opts.demo ?? false,
     demoResidents: opts.demoResidents ?? deps.config.demoResidents,
     demoSeed: opts.demoSeed ?? deps.config.demoSeed,
@@ -85,6 +87,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     url: `http://localhost:${port}`,
     deps,
     demoLogins,
+    demoPast,
     administrators,
     async close() {
       clearInterval(timer);
