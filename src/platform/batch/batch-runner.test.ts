@@ -120,7 +120,15 @@ describe('batch runner', () => {
 
   it('two starts at the same moment: exactly one runs, the other is refused (the partial unique index on PostgreSQL)', async () => {
     const file = inputFile(10, 6);
-    const results = await Promise.allSettled([0, 1].map(() => runBatch(deps(), incomeImportJob(), { file }, { actor: actor(), chunkSize: 3 })));
+    // Whichever start wins holds its first chunk until the other start has been answered, so a slow
+    // machine cannot let the winner finish before the loser even tries (that would be a sequential start).
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const start = () => runBatch(deps(), incomeImportJob(), { file }, { actor: actor(), chunkSize: 3, onProgress: () => gate });
+    const [a, b] = [start(), start()];
+    let settled = 0;
+    const answered = (p: Promise<unknown>) => p.finally(() => { settled += 1; if (settled === 1) release(); });
+    const results = await Promise.allSettled([answered(a), answered(b)]);
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     const refused = results.filter((r) => r.status === 'rejected');
     expect(refused).toHaveLength(1);
