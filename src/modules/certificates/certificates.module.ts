@@ -9,7 +9,7 @@ export const certificatesModule = defineModule({
   name: 'certificates',
   title: '証の交付',
   permissions: certificatesPermissions,
-  services: (core) => ({ certificates: new CertificatesService(core.database.db, core.audit) }),
+  services: (core) => ({ certificates: new CertificatesService(core.database, core.audit) }),
   routes: registerCertificatesRoutes,
   cli: certificatesCommands,
   fieldLabels: {
