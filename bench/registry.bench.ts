@@ -1,6 +1,7 @@
 import pino from 'pino';
 import { compose } from '../src/composition.js';
 import { loadConfig } from '../src/config.js';
+import { BULK_PROFILE } from '../src/modules/registry/registry.bulk.js';
 import { intakeCsv, registryEventMaker, type Line } from '../src/demo/registry-events.js';
 import { addDays, todayInJapan } from '../src/modules/eligibility/eligibility.rules.js';
 import { operatorActor } from '../src/security/actor.js';
@@ -56,6 +57,7 @@ export const registryBench: Bench = {
 
     // The year: files of perFile lines, each all-or-nothing.
     ctx.log(`registry: a year of ${yearEvents} events in files of ${perFile}`);
+    BULK_PROFILE.enabled = true;
     const t1 = performance.now();
     let done = 0;
     let files = 0;
@@ -71,6 +73,8 @@ export const registryBench: Bench = {
       ctx.log(`registry: ${done.toLocaleString('en-US')} / ${yearEvents.toLocaleString('en-US')} (${Math.round(done / ((performance.now() - t1) / 1000))} events/s)`);
     }
     const yearSeconds = (performance.now() - t1) / 1000;
+    BULK_PROFILE.enabled = false;
+    ctx.log(`registry: phases (ms) ${JSON.stringify(Object.fromEntries(Object.entries(BULK_PROFILE.phases).map(([k, v]) => [k, Math.round(v)])))}`);
     const metrics: BenchMetric[] = [
       { metric: `day: ${dayEvents} events one at a time`, value: Math.round(daySeconds * 10) / 10, unit: 's' },
       { metric: 'day: events/s', value: Math.round(dayEvents / daySeconds), unit: '/s' },

@@ -33,7 +33,9 @@ export class RegistryEventMaker {
     start: { atena: number; household: number },
     seed: number,
     private readonly day: string,
+    firstSeq = 0,
   ) {
+    this.seq = firstSeq;
     this.rng = new Rng(seed);
     this.nextAtena = start.atena;
     this.nextHousehold = start.household;
@@ -127,5 +129,7 @@ export async function registryEventMaker(db: Kysely<DB>, day: string, seed: numb
   const pool = rows.rows.map((r) => ({ atenaNo: Number(r.atena_no), householdNo: Number(r.household_no), head: r.relationship === 'head' }));
   const areas = (await db.selectFrom('address_area').select('area_code').execute()).map((a) => a.area_code);
   const max = await sql<{ a: string; h: string }>`SELECT (SELECT max(atena_no) FROM person) AS a, (SELECT max(household_no) FROM household) AS h`.execute(db);
-  return new RegistryEventMaker(pool, areas, { atena: Number(max.rows[0]!.a) + 1, household: Number(max.rows[0]!.h) + 1 }, seed, day);
+  // A second run on the same day (a reused bench database) continues the day's numbering.
+  const taken = await sql<{ n: string }>`SELECT count(*) AS n FROM registry_event WHERE event_id LIKE ${`B${day.replace(/-/g, '')}-%`}`.execute(db);
+  return new RegistryEventMaker(pool, areas, { atena: Number(max.rows[0]!.a) + 1, household: Number(max.rows[0]!.h) + 1 }, seed, day, Number(taken.rows[0]!.n));
 }

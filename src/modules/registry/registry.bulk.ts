@@ -69,8 +69,21 @@ export interface BulkResult {
   errors: { index: number; message: string }[];
 }
 
+/**
+ * `column = ANY($1)` with the whole list as one array parameter: a batch names tens of thousands of keys,
+ * and an IN list of that many parameters costs more to send and plan than the query itself.
+ */
+const anyBigint = (column: string, values: readonly number[]) => sql<boolean>`${sql.ref(column)} = ANY(${values}::bigint[])`;
+const anyText = (column: string, values: readonly string[]) => sql<boolean>`${sql.ref(column)} = ANY(${values}::text[])`;
 const jsonb = (rows: unknown[]) => sql`${JSON.stringify(rows)}::jsonb`;
 const recordset = (cols: Record<string, string>) => sql.raw(Object.entries(cols).map(([c, t]) => `${c} ${t}`).join(', '));
+
+/** Time spent per phase of applyBatch, summed over calls: recorded only when the registry bench turns it on. */
+export const BULK_PROFILE: { enabled: boolean; phases: Record<string, number> } = { enabled: false, phases: {} };
+const phase = (name: string, t0: number) => {
+  if (BULK_PROFILE.enabled) BULK_PROFILE.phases[name] = (BULK_PROFILE.phases[name] ?? 0) + (performance.now() - t0);
+  return performance.now();
+};
 
 export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[], opts: { by: string; source: 'file' | 'api'; jobRunId: string | null; today?: string }): Promise<BulkResult> {
   const today = opts.today ?? todayInJapan();
@@ -78,31 +91,31 @@ export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[
   const errors: BulkResult['errors'] = [];
   if (events.length === 0) return { taken: 0, skipped: 0, automatic: 0, workItems: 0, subjects: [], errors };
 
+  let tP = performance.now();
   // ---- read what the batch touches ----
   const ids = events.map((e) => e.eventId);
-  const seen = new Map((await tx.selectFrom('registry_event').select(['event_id', 'content_sha256']).where('event_id', 'in', ids).execute()).map((r) => [r.event_id, r.content_sha256]));
+  const seen = new Map((await tx.selectFrom('registry_event').select(['event_id', 'content_sha256']).where(anyText('event_id', ids)).execute()).map((r) => [r.event_id, r.content_sha256]));
   const atenas = [...new Set(events.map((e) => e.atenaNo))];
-  await sql`SELECT 1 FROM person WHERE atena_no = ANY(${atenas}::bigint[]) FOR UPDATE`.execute(tx);
   const persons = new Map<number, PersonRow>();
-  for (const r of await tx.selectFrom('person').select(['atena_no', ...(Object.keys(PERSON_COLS) as PersonCol[])]).where('atena_no', 'in', atenas).execute()) {
+  for (const r of await tx.selectFrom('person').select(['atena_no', ...(Object.keys(PERSON_COLS) as PersonCol[])]).where(anyBigint('atena_no', atenas)).forUpdate().execute()) {
     persons.set(Number(r.atena_no), { ...(r as unknown as PersonRow), atena_no: Number(r.atena_no) });
   }
   const existedBefore = new Set(persons.keys());
   const minDay = events.reduce((m, e) => (e.occurredOn < m ? e.occurredOn : m), events[0]!.occurredOn);
   const householdsNamed = new Set<number>(events.flatMap((e) => (e.householdNo ? [e.householdNo] : [])));
-  const ownMembers = await tx.selectFrom('household_member').select('household_no').where('atena_no', 'in', atenas).where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>', minDay)])).execute();
+  const ownMembers = await tx.selectFrom('household_member').select('household_no').where(anyBigint('atena_no', atenas)).where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>', minDay)])).execute();
   for (const m of ownMembers) householdsNamed.add(Number(m.household_no));
   const hhList = [...householdsNamed];
   const members: Member[] = hhList.length
-    ? (await tx.selectFrom('household_member').selectAll().where('household_no', 'in', hhList).where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>', minDay)])).forUpdate().execute()).map((m) => ({
+    ? (await tx.selectFrom('household_member').selectAll().where(anyBigint('household_no', hhList)).where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>', minDay)])).forUpdate().execute()).map((m) => ({
         key: Number(m.member_id), household_no: Number(m.household_no), atena_no: Number(m.atena_no), relationship: m.relationship, member_order: m.member_order, valid_from: m.valid_from, valid_to: m.valid_to, change_reason: m.change_reason,
       }))
     : [];
   const households = new Map<number, { dissolved_on: string | null }>();
-  if (hhList.length) for (const h of await tx.selectFrom('household').select(['household_no', 'dissolved_on']).where('household_no', 'in', hhList).forUpdate().execute()) households.set(Number(h.household_no), { dissolved_on: h.dissolved_on });
+  if (hhList.length) for (const h of await tx.selectFrom('household').select(['household_no', 'dissolved_on']).where(anyBigint('household_no', hhList)).forUpdate().execute()) households.set(Number(h.household_no), { dissolved_on: h.dissolved_on });
   const areas = new Set<string>();
   const areaCodes = [...new Set(events.flatMap((e) => (e.areaCode ? [e.areaCode] : [])))];
-  if (areaCodes.length) for (const a of await tx.selectFrom('address_area').select('area_code').where('area_code', 'in', areaCodes).execute()) areas.add(a.area_code);
+  if (areaCodes.length) for (const a of await tx.selectFrom('address_area').select('area_code').where(anyText('area_code', areaCodes)).execute()) areas.add(a.area_code);
   // Indexes of the image (the batch may name tens of thousands of persons).
   const byAtena = new Map<number, Member[]>();
   const byHousehold = new Map<number, Member[]>();
@@ -120,13 +133,14 @@ export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[
   const ofHousehold = (h: number) => byHousehold.get(h) ?? [];
   const periodPersons = [...new Set([...atenas, ...members.map((m) => m.atena_no)])];
   const periods: Period[] = (
-    await tx.selectFrom('nhi_eligibility').select(['eligibility_id', 'atena_no', 'household_no', 'insured_symbol', 'insured_number', 'branch_no', 'acquired_on', 'acquisition_reason', 'lost_on', 'loss_reason', 'acquisition_reported_on', 'loss_reported_on', 'acquisition_retroactive', 'loss_retroactive']).where('atena_no', 'in', periodPersons).where('superseded_at', 'is', null).execute()
+    await tx.selectFrom('nhi_eligibility').select(['eligibility_id', 'atena_no', 'household_no', 'insured_symbol', 'insured_number', 'branch_no', 'acquired_on', 'acquisition_reason', 'lost_on', 'loss_reason', 'acquisition_reported_on', 'loss_reported_on', 'acquisition_retroactive', 'loss_retroactive']).where(anyBigint('atena_no', periodPersons)).where('superseded_at', 'is', null).execute()
   ).map((p) => ({ ...p, key: Number(p.eligibility_id), atena_no: Number(p.atena_no), household_no: Number(p.household_no), superseded: false }));
   const periodsBy = new Map<number, Period[]>();
   for (const p of periods) push(periodsBy, p.atena_no, p);
   const periodsOf = (a: number) => periodsBy.get(a) ?? [];
   const insertedHere = new Set<number>();
 
+  tP = phase('read', tP);
   // ---- pending writes ----
   let tempKey = -1;
   const personWrites: { row: PersonRow; insert: boolean }[] = [];
@@ -143,9 +157,13 @@ export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[
   const realKeys = new Map<number, number>(); // temporary member key → member_id
 
   const flushPersonsAndMembers = async () => {
+    let t = performance.now();
     await writePersons(tx, personWrites.splice(0));
+    t = phase('flush: persons', t);
     if (householdInserts.length) await tx.insertInto('household').values(householdInserts.splice(0)).execute();
+    t = phase('flush: households', t);
     await writeMembers(tx, memberOps.splice(0), realKeys, by);
+    phase('flush: members', t);
   };
 
   // After a rejected event, later events of the same person are not tried (they would fail for its sake).
@@ -360,6 +378,7 @@ export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[
   }
   if (errors.length > 0) return { taken: 0, skipped, automatic: 0, workItems: 0, subjects: [], errors };
 
+  tP = phase('apply (in memory)', tP);
   // ---- write ----
   const eventCols = { event_id: 'text', event_code: 'text', occurred_on: 'date', reported_on: 'date', atena_no: 'bigint', content: 'jsonb', content_sha256: 'text' };
   for (let i = 0; i < newEvents.length; i += 5000) {
@@ -368,31 +387,40 @@ export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[
               SELECT event_id, event_code, occurred_on, reported_on, atena_no, content, content_sha256, ${opts.source}, ${opts.jobRunId}, ${by}
                 FROM jsonb_to_recordset(${jsonb(part)}) AS v(${recordset(eventCols)})`.execute(tx);
   }
+  tP = phase('write events', tP);
   await flushPersonsAndMembers();
+  tP = phase('write persons+members (final flush)', tP);
   await writeHouseholds(tx, householdUpdates, by);
+  tP = phase('write households', tP);
   const periodIds = new Map<number, number>();
   if (supersede.length || newPeriods.length) {
     const now = (await sql<{ now: Date | string }>`SELECT clock_timestamp() AS now`.execute(tx)).rows[0]!.now;
     const at = now instanceof Date ? now : new Date(now);
-    if (supersede.length) await tx.updateTable('nhi_eligibility').set({ superseded_at: at }).where('eligibility_id', 'in', supersede).where('superseded_at', 'is', null).execute();
-    for (const p of newPeriods) {
-      const r = await tx
-        .insertInto('nhi_eligibility')
-        .values({
-          atena_no: p.atena_no, household_no: p.household_no, insured_symbol: p.insured_symbol, insured_number: p.insured_number, branch_no: p.branch_no, acquired_on: p.acquired_on, acquisition_reason: p.acquisition_reason, lost_on: p.lost_on, loss_reason: p.loss_reason,
-          acquisition_reported_on: p.acquisition_reported_on, loss_reported_on: p.loss_reported_on, acquisition_retroactive: p.acquisition_retroactive, loss_retroactive: p.loss_retroactive, recorded_at: at, updated_by: by,
-        })
-        .returning('eligibility_id')
-        .executeTakeFirstOrThrow();
-      periodIds.set(p.key, Number(r.eligibility_id));
+    if (supersede.length) await tx.updateTable('nhi_eligibility').set({ superseded_at: at }).where(anyBigint('eligibility_id', supersede)).where('superseded_at', 'is', null).execute();
+    if (newPeriods.length) {
+      // Ids drawn first (one query), then the rows in a few multi-row inserts: work items name them.
+      const ids = await sql<{ id: string }>`SELECT nextval(pg_get_serial_sequence('nhi_eligibility', 'eligibility_id')) AS id FROM generate_series(1, ${newPeriods.length}::int)`.execute(tx);
+      newPeriods.forEach((p, i) => periodIds.set(p.key, Number(ids.rows[i]!.id)));
+      const cols = {
+        eligibility_id: 'bigint', atena_no: 'bigint', household_no: 'bigint', insured_symbol: 'text', insured_number: 'text', branch_no: 'text', acquired_on: 'date', acquisition_reason: 'text', lost_on: 'date', loss_reason: 'text',
+        acquisition_reported_on: 'date', loss_reported_on: 'date', acquisition_retroactive: 'boolean', loss_retroactive: 'boolean',
+      };
+      const names = sql.raw(Object.keys(cols).join(', '));
+      for (let i = 0; i < newPeriods.length; i += 2000) {
+        const part = newPeriods.slice(i, i + 2000).map((p) => ({ ...p, eligibility_id: periodIds.get(p.key)! }));
+        await sql`INSERT INTO nhi_eligibility (${names}, recorded_at, updated_by)
+                  SELECT ${names}, ${at}, ${by} FROM jsonb_to_recordset(${jsonb(part)}) AS v(${recordset(cols)})`.execute(tx);
+      }
     }
   }
+  tP = phase('write periods', tP);
   for (let i = 0; i < workItems.length; i += 2000) {
     await tx
       .insertInto('work_item')
       .values(workItems.slice(i, i + 2000).map(({ eligibility_key, ...w }) => ({ ...w, kind: w.kind as never, eligibility_id: eligibility_key === null ? null : eligibility_key > 0 ? eligibility_key : (periodIds.get(eligibility_key) ?? null), created_by: by })))
       .execute();
   }
+  phase('write work items', tP);
   return { taken: newEvents.length, skipped, automatic, workItems: workItems.length, subjects: [...subjects], errors };
 }
 
