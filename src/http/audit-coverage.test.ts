@@ -61,6 +61,7 @@ const SAMPLES: Record<string, () => Sample> = {
   }),
   'GET /api/work-items': () => ({ path: '/api/work-items?status=open' }),
   'POST /api/calc/installments': () => ({ path: '/api/calc/installments', body: { fiscalYear: 2025, annualTax: 185_900, ordinary: true } }),
+  'POST /api/calc/tax/pdf': () => ({ path: '/api/calc/tax/pdf', body: { fiscalYear: 2025, members: [{ head: true, insured: true, age: 45, income: { salaryRevenue: 4_000_000 } }] } }),
   'POST /api/calc/tax': () => ({ path: '/api/calc/tax', body: { fiscalYear: 2025, members: [{ head: true, insured: true, age: 45, income: { salaryRevenue: 4_000_000 } }] } }),
   'POST /api/work-items/:workItemId/resolve': () => ({ path: '/api/work-items/999999/resolve', body: { status: 'done' }, status: [404] }),
   'GET /api/approvals': () => ({ path: '/api/approvals?status=pending' }),

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
 import { createFixture, type Fixture, type Session } from '../../testing/fixture.js';
+import { pdfText } from '../../testing/pdf-text.js';
 
 /** POST /api/calc/tax: the same calculation as `tax calc`, permission-checked and audited, touching no resident record. */
 let f: Fixture;
@@ -14,6 +16,26 @@ beforeAll(async () => {
   branch = await f.login('shisho01');
 });
 afterAll(async () => f?.close());
+
+describe('POST /api/calc/tax/pdf', () => {
+  it('prints the 計算明細 for the 窓口: the same figures, the 期別 with 納期限 in 和暦, each step with its law; audited', async () => {
+    const calc = (await (await clerk.request('POST', '/api/calc/tax', household)).json()) as { total: number; parts: Record<string, { amount: number }> };
+    const r = await clerk.request('POST', '/api/calc/tax/pdf', household);
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toBe('application/pdf');
+    const bytes = new Uint8Array(await r.arrayBuffer());
+    if (process.env.TAX_PDF_OUT) writeFileSync(process.env.TAX_PDF_OUT, bytes);
+    const text = (await pdfText(bytes)).join('').replace(/\s+/g, '');
+    expect(text).toContain('令和7年度国民健康保険税計算明細(試算)');
+    expect(text).toContain(`年税額${calc.total.toLocaleString('ja-JP')}円`);
+    expect(text).toContain(`医療分`);
+    expect(text).toContain('第1期納期限R7年7月31日');
+    expect(text).toContain('計算の内訳(算式と根拠)');
+    expect(text).toContain('city_tax.medical_income_rate');
+    const audit = await db().selectFrom('audit_event').selectAll().where('action', '=', 'tax.calc.print').orderBy('seq', 'desc').limit(1).executeTakeFirstOrThrow();
+    expect(audit).toMatchObject({ function_code: 'assessment.calc', outcome: 'success' });
+  });
+});
 
 describe('POST /api/calc/tax', () => {
   it('answers the calculation with its lines and leaves an audit record without subjects', async () => {

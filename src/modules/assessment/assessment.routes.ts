@@ -67,7 +67,21 @@ const installmentsCalc = defineRoute({
   responses: { 200: json(InstallmentsResult, '期別'), ...ErrorResponses, 422: json(ErrorBodySchema, '計算できません(仮徴収が年税額を超える等。理由つき)') },
 });
 
+const taxCalcPdf = defineRoute({
+  method: 'post',
+  path: '/api/calc/tax/pdf',
+  access: 'assessment.calc',
+  tags: ['賦課(試算)'],
+  summary: '国民健康保険税の計算明細(試算)をPDFで印刷する(窓口で住民に渡す説明。入力は /api/calc/tax と同じ)',
+  request: { body: { content: { 'application/json': { schema: TaxInput } }, required: true } },
+  responses: { 200: { content: { 'application/pdf': { schema: z.any().openapi({ type: 'string', format: 'binary' }) } }, description: 'PDF' }, ...ErrorResponses, 422: json(ErrorBodySchema, '計算できません(理由つき)') },
+});
+
 export function registerAssessmentRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(taxCalc, async (c) => c.json(await c.get('deps').assessment.calcTax(c.get('actor'), c.req.valid('json'), c.get('correlationId')), 200));
+  app.openapi(taxCalcPdf, async (c) => {
+    const pdf = await c.get('deps').assessment.taxExplanationPdf(c.get('actor'), c.req.valid('json'), c.get('correlationId'));
+    return c.body(new Uint8Array(pdf), 200, { 'content-type': 'application/pdf', 'content-disposition': 'inline; filename="tax-explanation.pdf"' });
+  });
   app.openapi(installmentsCalc, async (c) => c.json(await c.get('deps').assessment.calcInstallments(c.get('actor'), c.req.valid('json'), c.get('correlationId')), 200));
 }

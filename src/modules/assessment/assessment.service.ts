@@ -1,3 +1,5 @@
+import { taxDocumentPdf } from './tax-notice-pdf.js';
+import { todayInJapan } from '../eligibility/eligibility.rules.js';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { AppError } from '../../http/errors.js';
@@ -42,6 +44,21 @@ export class AssessmentService {
       } catch (e) {
         return calculationRefused(e);
       }
+    });
+  }
+
+  /** 計算明細 (試算) as a PDF for the 窓口: the same calculation, its 期別 by the city's calendar, and every step with its law. */
+  async taxExplanationPdf(actor: Actor, input: TaxInput, correlationId: string | null): Promise<Buffer> {
+    return runUseCase(this.db, this.audit, actor, { functionCode: 'assessment.calc', action: 'tax.calc.print', correlationId, detail: { fiscalYear: input.fiscalYear, members: input.members.length } }, async () => {
+      let tax: TaxResult;
+      let installments: InstallmentsResult;
+      try {
+        tax = calculateTax(input);
+        installments = calculateInstallments({ fiscalYear: input.fiscalYear, annualTax: tax.total, ordinary: true });
+      } catch (e) {
+        return calculationRefused(e);
+      }
+      return taxDocumentPdf({ kind: 'explanation', issuedOn: todayInJapan(), cityName: tax.municipality, noticeNo: null, taxpayer: null, tax, installments: installments.installments });
     });
   }
 }

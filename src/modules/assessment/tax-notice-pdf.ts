@@ -1,0 +1,148 @@
+import { formatWareki as w } from '../../lib/wareki.js';
+import { JapanesePdf, mm } from '../../lib/pdf/japanese-pdf.js';
+import { PART_KEYS, PART_LABELS, type TaxResult } from './tax.rules.js';
+import type { Installment } from './installments.rules.js';
+
+/**
+ * The documents of 賦課 as the resident reads them, in BIZ UD ゴシック with 和暦 dates:
+ * - `notice`: 納税通知書 (地方税法 第1条第1項第6号, 第703条の4) — the tax per part, the 軽減, the 期別 and 納期限;
+ * - `change_notice`: 変更決定通知書 — the same with the previous amounts, the difference and the reason;
+ * - `explanation`: 計算明細 — a what-if (試算) for the 窓口, not a decision.
+ * Every document lists the calculation's steps (算式と根拠) so the figure can be checked by hand. No
+ * address is printed when DV等支援措置 protects it (`taxpayer.address` null).
+ */
+export interface TaxDocument {
+  kind: 'notice' | 'change_notice' | 'explanation';
+  issuedOn: string;
+  cityName: string;
+  noticeNo: string | null;
+  taxpayer: { name: string; address: { postalCode: string; text: string } | null } | null;
+  tax: TaxResult;
+  installments: Installment[];
+  /** 変更決定通知書: what was charged before, and why it changed. */
+  previous?: { total: number; installments: Installment[]; reason: string };
+}
+
+const yen = (n: number) => `${n.toLocaleString('ja-JP')}円`;
+const TITLES = { notice: '国民健康保険税 納税通知書', change_notice: '国民健康保険税 変更決定通知書', explanation: '国民健康保険税 計算明細(試算)' } as const;
+const eraYear = (fiscalYear: number) => w(`${fiscalYear}-04-01`).replace(/\d+月\d+日$/, '').replace(/年$/, '');
+
+/** 教示 (行政不服審査法 第82条、行政事件訴訟法 第46条): how to contest a tax decision. */
+const APPEAL =
+  'この処分に不服があるときは、この通知を受けた日の翌日から起算して3か月以内に、市長に対して審査請求をすることができます。また、審査請求に対する裁決があったことを知った日から6か月以内に、市を被告として処分の取消しの訴えを提起することができます(行政不服審査法第2条・第18条、行政事件訴訟法第8条・第14条)。';
+
+export async function taxDocumentPdf(d: TaxDocument): Promise<Buffer> {
+  const title = `${eraYear(d.tax.fiscalYear)}年度 ${TITLES[d.kind]}`;
+  const pdf = new JapanesePdf({ title });
+  const left = mm(18);
+  const width = mm(174);
+  const bottom = mm(282);
+  let y: number;
+
+  if (d.taxpayer) {
+    if (d.taxpayer.address) {
+      pdf.text(`〒${d.taxpayer.address.postalCode.slice(0, 3)}-${d.taxpayer.address.postalCode.slice(3)}`, left, mm(16), { size: 10 });
+      pdf.paragraph(d.taxpayer.address.text, left, mm(22), mm(90), { size: 11 });
+    } else if (d.kind !== 'explanation') {
+      pdf.text('(住所の印字を省略しています)', left, mm(22), { size: 9 });
+    }
+    pdf.text(`${d.taxpayer.name} 様`, left, mm(36), { size: 13 });
+  }
+  pdf.text(w(d.issuedOn), left, mm(16), { size: 10, align: 'right', width });
+  pdf.text(`${d.cityName}長`, left, mm(22), { size: 10, align: 'right', width });
+  if (d.noticeNo) pdf.text(`通知書番号 ${d.noticeNo}`, left, mm(28), { size: 9, align: 'right', width });
+
+  pdf.text(title, left, mm(48), { size: 16, bold: true, align: 'center', width });
+  const intro =
+    d.kind === 'notice'
+      ? `あなたの世帯の${eraYear(d.tax.fiscalYear)}年度国民健康保険税を次のとおり決定しましたので、地方税法第703条の4及び${d.cityName}国民健康保険税条例により通知します。`
+      : d.kind === 'change_notice'
+        ? `あなたの世帯の${eraYear(d.tax.fiscalYear)}年度国民健康保険税を次のとおり変更しましたので通知します。`
+        : `入力された世帯の内容で${eraYear(d.tax.fiscalYear)}年度の国民健康保険税を試算した結果です。実際の税額は、賦課期日(4月1日)の世帯と所得の申告により決まります。`;
+  y = pdf.paragraph(intro, left, mm(58), width, { size: 10 }) + mm(3);
+
+  // The tax per part.
+  const parts = PART_KEYS.filter((k) => d.tax.parts[k]);
+  const cols = [
+    { label: '区分', w: 40 },
+    { label: '所得割', w: 22 },
+    { label: '均等割', w: 22 },
+    { label: '平等割', w: 20 },
+    { label: '軽減額', w: 22 },
+    { label: '限度額', w: 22 },
+    { label: '税額', w: 26 },
+  ];
+  const rowH = mm(7.5);
+  const cell = (text: string, col: number, yy: number, opts: { bold?: boolean; right?: boolean } = {}) => {
+    const x = left + mm(cols.slice(0, col).reduce((s, c) => s + c.w, 0));
+    const cw = mm(cols[col]!.w);
+    pdf.text(text, x + mm(1.5), yy + mm(2), { size: 9.5, ...(opts.bold ? { bold: true } : {}), ...(opts.right ? { align: 'right' as const, width: cw - mm(3) } : {}) });
+  };
+  const tableTop = y;
+  cols.forEach((c, i) => cell(c.label, i, y, { bold: true }));
+  y += rowH;
+  for (const k of parts) {
+    const p = d.tax.parts[k]!;
+    pdf.line(left, y, left + width, y);
+    cell(PART_LABELS[k], 0, y);
+    cell(yen(p.incomeLevy + p.assetLevy), 1, y, { right: true });
+    cell(yen(p.perCapita), 2, y, { right: true });
+    cell(yen(p.perHousehold), 3, y, { right: true });
+    cell(p.reductionAmount ? `−${yen(p.reductionAmount)}` : '0円', 4, y, { right: true });
+    cell(yen(p.limit), 5, y, { right: true });
+    cell(yen(p.amount), 6, y, { right: true, bold: true });
+    y += rowH;
+  }
+  pdf.line(left, y, left + width, y, { lineWidth: 1 });
+  cell('年税額', 0, y, { bold: true });
+  cell(yen(d.tax.total), 6, y, { right: true, bold: true });
+  y += rowH;
+  pdf.rect(left, tableTop, width, y - tableTop);
+  y += mm(2);
+  y = pdf.paragraph(`軽減: ${d.tax.reduction === 'なし' ? '法定軽減の対象ではありません' : `法定軽減 ${d.tax.reduction}(均等割・平等割)`}。100円未満の端数は区分ごとに切り捨てています。`, left, y, width, { size: 9.5 }) + mm(2);
+
+  if (d.previous) {
+    const diff = d.tax.total - d.previous.total;
+    y = pdf.paragraph(`変更前の年税額 ${yen(d.previous.total)} → 変更後 ${yen(d.tax.total)}(${diff >= 0 ? '増額' : '減額'} ${yen(Math.abs(diff))})。変更の理由: ${d.previous.reason}`, left, y, width, { size: 10, bold: true }) + mm(2);
+  }
+
+  // 期別 and 納期限.
+  if (d.installments.length > 0) {
+    pdf.text(d.kind === 'explanation' ? '納め方(試算)' : '各期の税額と納期限', left, y, { size: 11, bold: true });
+    y += mm(6.5);
+    const perRow = 4;
+    const cw = width / perRow;
+    d.installments.forEach((it, i) => {
+      const cx = left + (i % perRow) * cw;
+      const cy = y + Math.floor(i / perRow) * mm(11);
+      pdf.rect(cx, cy, cw, mm(11), { lineWidth: 0.5 });
+      pdf.text(`${it.label}${it.dueDate ? ` 納期限 ${w(it.dueDate).replace(/^令和/, 'R')}` : ''}`, cx + mm(1.5), cy + mm(1.5), { size: 8.5 });
+      pdf.text(yen(it.amount), cx + mm(1.5), cy + mm(6), { size: 10.5, bold: true, align: 'right', width: cw - mm(3) });
+    });
+    y += Math.ceil(d.installments.length / perRow) * mm(11) + mm(4);
+  }
+
+  // How it was calculated: every step with its law.
+  const ensure = (need: number) => {
+    if (y + need > bottom) {
+      pdf.addPage();
+      y = mm(18);
+    }
+  };
+  ensure(mm(14));
+  pdf.text('計算の内訳(算式と根拠)', left, y, { size: 11, bold: true });
+  y += mm(6.5);
+  for (const l of d.tax.lines) {
+    ensure(mm(10));
+    pdf.text(l.label, left, y, { size: 9, bold: true });
+    pdf.text(yen(l.amount), left, y, { size: 9, align: 'right', width });
+    y = pdf.paragraph(`${l.formula}  〔${l.reference}〕`, left + mm(4), y + mm(4.5), width - mm(4), { size: 8 }) + mm(1);
+  }
+  if (d.kind !== 'explanation') {
+    ensure(mm(22));
+    y += mm(2);
+    pdf.text('不服申立てについて', left, y, { size: 10, bold: true });
+    pdf.paragraph(APPEAL, left, y + mm(5.5), width, { size: 8.5 });
+  }
+  return pdf.toBuffer();
+}
