@@ -1,7 +1,8 @@
 import type { ReactNode } from 'react';
 import type { Household, HouseholdMember, Me, NhiHousehold } from '../api.js';
+import { NhiStatusForm } from './NhiStatusForm.js';
 import { DateText } from '../dates.js';
-import { fieldLabel, sexLabel, tableLabel } from '../labels.js';
+import { PERMISSION, fieldLabel, sexLabel, tableLabel } from '../labels.js';
 import { Link } from '../router.js';
 import { Badge, Num, PageHeading } from '../components/ui.js';
 import { BackToSearch, pageStatus } from '../components/PageStatus.js';
@@ -11,7 +12,7 @@ import { HouseholdTimeline } from './HouseholdTimeline.js';
 
 const PSEUDO_HEAD_NOTE = '世帯主が国保に加入していない世帯（擬制世帯主）です。保険税の納税義務者は世帯主となります。';
 
-export function HouseholdPage({ householdNo }: { householdNo: string; me: Me }): ReactNode {
+export function HouseholdPage({ householdNo, me }: { householdNo: string; me: Me }): ReactNode {
   const res = useApi<Household>(`/api/households/${encodeURIComponent(householdNo)}`);
   // Read once for the 国保世帯 section and the timeline's special statuses.
   const nhi = useApi<NhiHousehold>(`/api/households/${encodeURIComponent(householdNo)}/nhi`);
@@ -100,6 +101,11 @@ export function HouseholdPage({ householdNo }: { householdNo: string; me: Me }):
       </section>
 
       <NhiHouseholdSection res={nhi} />
+      {me.permissions.includes(PERMISSION.eligibilityUpdate) && nhi.state === 'ok' ? (
+        <section className="card" aria-label="国保世帯の変更届">
+          <NhiStatusForm householdNo={h.householdNo} members={current.map((m) => ({ atenaNo: m.atenaNo, nameKanji: m.nameKanji }))} statuses={nhi.data.statuses} />
+        </section>
+      ) : null}
 
       <HouseholdTimeline h={h} statuses={nhi.state === 'ok' ? nhi.data.statuses : []} />
 
