@@ -3264,6 +3264,12 @@ export interface paths {
                         lossReason?: "moved_out" | "moved_out_within_prefecture" | "death" | "joined_employee_insurance" | "joined_national_health_union" | "late_elderly" | "late_elderly_disability" | "welfare_started" | "residence_status_excluded" | "ex_officio" | "other" | null;
                         /**
                          * Format: date
+                         * @description 資格喪失の届出日(14日を過ぎると遡及として記録)
+                         * @example 2026-04-01
+                         */
+                        lossReportedOn?: string | null;
+                        /**
+                         * Format: date
                          * @example 2026-04-01
                          */
                         lostOn?: string | null;

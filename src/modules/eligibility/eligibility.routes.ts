@@ -250,8 +250,14 @@ const correct = defineRoute({
     params: z.object({ eligibilityId }),
     ...body(
       z
-        .object({ acquiredOn: isoDate.optional(), acquisitionReason: acquisitionReason.optional(), lostOn: isoDate.nullable().optional(), lossReason: lossReason.nullable().optional() })
-        .refine((b) => b.acquiredOn !== undefined || b.acquisitionReason !== undefined || b.lostOn !== undefined || b.lossReason !== undefined, {
+        .object({
+          acquiredOn: isoDate.optional(),
+          acquisitionReason: acquisitionReason.optional(),
+          lostOn: isoDate.nullable().optional(),
+          lossReason: lossReason.nullable().optional(),
+          lossReportedOn: isoDate.nullable().optional().openapi({ description: '資格喪失の届出日(14日を過ぎると遡及として記録)' }),
+        })
+        .refine((b) => b.acquiredOn !== undefined || b.acquisitionReason !== undefined || b.lostOn !== undefined || b.lossReason !== undefined || b.lossReportedOn !== undefined, {
           message: '訂正する項目を1つ以上入力してください',
           path: ['acquiredOn'],
         }),

@@ -75,6 +75,8 @@ export interface CorrectInput {
   acquisitionReason?: AcquisitionReason;
   lostOn?: string | null;
   lossReason?: LossReason | null;
+  /** 資格喪失の届出日 of the corrected loss (the 14-day rule and 遡及 are judged on it). */
+  lossReportedOn?: string | null;
 }
 
 const seenOf = (p: PersonFacts & { residentStatus: string }): PersonSeen => ({
@@ -412,8 +414,17 @@ export class EligibilityService {
         ['lossReason', '資格喪失事由'],
       ];
       const fields = labels.filter(([k]) => before[k] !== after[k]).map(([k, label]) => ({ label, before: shownValue(before, k), after: shownValue(after, k) }));
+      const reportChanged = input.lossReportedOn !== undefined && input.lossReportedOn !== row.loss_reported_on;
+      if (reportChanged) fields.push({ label: '資格喪失の届出日', before: row.loss_reported_on, after: input.lossReportedOn ?? null });
       if (fields.length === 0) throw new AppError(409, 'unchanged', '登録されている内容と同じです。訂正の必要はありません');
-      return { after, fields, notes: [], auditDetail: { fields: labels.filter(([k]) => before[k] !== after[k]).map(([k]) => k) } };
+      const changed = labels.filter(([k]) => before[k] !== after[k]).map(([k]) => k as string);
+      return {
+        after,
+        fields,
+        notes: [],
+        auditDetail: { fields: reportChanged ? [...changed, 'lossReportedOn'] : changed },
+        ...(input.lossReportedOn !== undefined && after.lostOn !== null ? { loss: { reportedOn: input.lossReportedOn, occurredOn: null } } : {}),
+      };
     });
   }
 
@@ -587,7 +598,8 @@ export class EligibilityService {
     if (!person || !sameSeen(seenOf(person), p.person) || !row || row.superseded_at !== null || row.updated_at.toISOString() !== p.rowUpdatedAt) {
       throw new AppError(409, 'changed_since_request', CHANGED_SINCE_REQUEST);
     }
-    const lossFacts = what === 'loss' ? { reportedOn: p.reportedOn ?? null, occurredOn: p.occurredOn ?? null } : undefined;
+    // A loss, or a correction that states the loss's 届出日: the 14-day rule and 遡及 are judged on it.
+    const lossFacts = what === 'loss' || (what === 'correct' && p.reportedOn !== undefined) ? { reportedOn: p.reportedOn ?? null, occurredOn: p.occurredOn ?? null } : undefined;
     let check: PeriodCheck | null = null;
     if (p.after) {
       const current = await repo.currentRows(personOf(change), true);

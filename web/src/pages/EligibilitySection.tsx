@@ -489,11 +489,13 @@ function PeriodRequestForm({
       if (a.error) fe.acquiredOn = a.error;
       const l = cancelLoss ? { iso: null } : readDate(lostOn, '資格喪失日', false);
       if (l.error) fe.lostOn = l.error;
+      const rep = cancelLoss ? { iso: null } : readDate(lossReportedOn, '資格喪失の届出日', false);
+      if (rep.error) fe.lossReportedOn = rep.error;
       path = 'correct';
       body = {
         ...(a.iso ? { acquiredOn: a.iso } : {}),
         ...(acquisitionReason ? { acquisitionReason } : {}),
-        ...(cancelLoss ? { lostOn: null, lossReason: null } : { ...(l.iso ? { lostOn: l.iso } : {}), ...(lossReason ? { lossReason } : {}) }),
+        ...(cancelLoss ? { lostOn: null, lossReason: null } : { ...(l.iso ? { lostOn: l.iso } : {}), ...(lossReason ? { lossReason } : {}), ...(rep.iso ? { lossReportedOn: rep.iso } : {}) }),
       };
       if (Object.keys(fe).length === 0 && Object.keys(body).length === 0) fe.acquiredOn = '訂正する項目を1つ以上入力してください。';
     } else {
@@ -612,6 +614,16 @@ function PeriodRequestForm({
                       error={shown('reportedOn') ?? shown('lossReportedOn')}
                     />
                   </>
+                ) : kind === 'correct' && !cancelLoss ? (
+                  <TextField
+                    id={ids.reportedOn!}
+                    label="訂正後の資格喪失の届出日"
+                    hint={<DateHint text={lossReportedOn} />}
+                    value={lossReportedOn}
+                    onChange={setLossReportedOn}
+                    autoComplete="off"
+                    error={shown('lossReportedOn')}
+                  />
                 ) : null}
               </>
             ) : null}
