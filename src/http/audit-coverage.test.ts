@@ -32,6 +32,7 @@ const SAMPLES: Record<string, () => Sample> = {
   'POST /api/eligibility/:eligibilityId/loss/check': () => ({ path: `/api/eligibility/1/loss/check`, body: { lostOn: '2026-04-01', lossReason: 'moved_out' }, subjects: [F.yamada.head] }),
   'POST /api/persons/:atenaNo/eligibility': () => ({ path: `/api/persons/${F.sato.head}/eligibility`, body: { householdNo: F.sato.household, acquiredOn: '2026-04-01', acquisitionReason: 'moved_in' }, subjects: [F.sato.head] }),
   'POST /api/eligibility/:eligibilityId/loss': () => ({ path: `/api/eligibility/1/loss`, body: { lostOn: '2026-04-01', lossReason: 'moved_out' }, subjects: [F.yamada.head] }),
+  'POST /api/eligibility/:eligibilityId/correct/check': () => ({ path: `/api/eligibility/2/correct/check`, body: { acquiredOn: '2010-04-02' }, subjects: [F.yamada.wife] }),
   'POST /api/eligibility/:eligibilityId/correct': () => ({ path: `/api/eligibility/2/correct`, body: { acquiredOn: '2010-04-02' }, subjects: [F.yamada.wife] }),
   'POST /api/eligibility/:eligibilityId/delete': () => ({ path: `/api/eligibility/3/delete`, body: { reason: '二重登録のため' }, subjects: [F.yamada.child] }),
   'GET /api/households/:householdNo/nhi': () => ({ path: `/api/households/${F.sato.household}/nhi?asOf=2026-04-01`, subjects: [F.sato.head, F.sato.mother] }),

@@ -3348,6 +3348,123 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/eligibility/{eligibilityId}/correct/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 資格の訂正の申請内容を確認する(保存しない。申請と同じ規則で誤りと注意を返す)
+         * @description 必要な権限: eligibility.update (資格更新)
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    eligibilityId: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date
+                         * @example 2026-04-01
+                         */
+                        acquiredOn?: string;
+                        /**
+                         * @description moved_in: 転入 / moved_in_within_prefecture: 県内転入 / left_employee_insurance: 社保離脱 / left_national_health_union: 国保組合脱退 / birth: 出生 / welfare_ended: 生保廃止 / late_elderly_withdrawn: 後期(障害認定)撤回 / foreigner_moved_in: 外国人転入 / residence_status_gained: 在留資格取得・変更 / other: その他
+                         * @enum {string}
+                         */
+                        acquisitionReason?: "moved_in" | "moved_in_within_prefecture" | "left_employee_insurance" | "left_national_health_union" | "birth" | "welfare_ended" | "late_elderly_withdrawn" | "foreigner_moved_in" | "residence_status_gained" | "other";
+                        /**
+                         * @description moved_out: 転出 / moved_out_within_prefecture: 県内転出 / death: 死亡 / joined_employee_insurance: 社保加入 / joined_national_health_union: 国保組合加入 / late_elderly: 後期高齢者医療 / late_elderly_disability: 後期(障害認定) / welfare_started: 生保開始 / residence_status_excluded: 在留資格(適用除外) / ex_officio: 職権喪失 / other: その他
+                         * @enum {string|null}
+                         */
+                        lossReason?: "moved_out" | "moved_out_within_prefecture" | "death" | "joined_employee_insurance" | "joined_national_health_union" | "late_elderly" | "late_elderly_disability" | "welfare_started" | "residence_status_excluded" | "ex_officio" | "other" | null;
+                        /**
+                         * Format: date
+                         * @description 資格喪失の届出日(14日を過ぎると遡及として記録)
+                         * @example 2026-04-01
+                         */
+                        lossReportedOn?: string | null;
+                        /**
+                         * Format: date
+                         * @example 2026-04-01
+                         */
+                        lostOn?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description 確認の結果(誤りがあっても200。何も保存しない) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["EligibilityCheck"];
+                    };
+                };
+                /** @description 入力が不正です(項目ごとのメッセージ付き) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description ログインしていません */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 権限がありません */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 見つかりません */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 承認待ちの変更がある、既に置き換えられた記録である等、現在の状態では受け付けられません */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/eligibility/{eligibilityId}/delete": {
         parameters: {
             query?: never;

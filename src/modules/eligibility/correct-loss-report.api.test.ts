@@ -40,3 +40,16 @@ it('a correction may state the loss\'s 届出日; 30 days late it is recorded as
   const same = await clerk.request('POST', `/api/eligibility/${(await current(FIXTURE.sato.mother)).eligibility_id}/correct`, { lossReportedOn: '2026-05-31' });
   expect(same.status).toBe(409);
 });
+
+it('the correction\'s dry run answers the same rule errors as the request, and saves nothing', async () => {
+  const row = await current(FIXTURE.yamada.wife);
+  const bad = await clerk.request('POST', `/api/eligibility/${row.eligibility_id}/correct/check`, { lostOn: '2009-01-01' });
+  expect(bad.status).toBe(200);
+  const answer = (await bad.json()) as { errors: { field: string; message: string }[] };
+  expect(answer.errors.map((e) => e.field)).toContain('lostOn');
+  const refused = await clerk.request('POST', `/api/eligibility/${row.eligibility_id}/correct`, { lostOn: '2009-01-01' });
+  expect(refused.status).toBe(422);
+  const late = await clerk.request('POST', `/api/eligibility/${row.eligibility_id}/correct/check`, { lostOn: '2026-06-01', lossReason: 'other', lossReportedOn: '2026-07-15' });
+  expect(((await late.json()) as { retroactive: { loss: boolean } }).retroactive.loss).toBe(true);
+  expect(await current(FIXTURE.yamada.wife)).toMatchObject({ eligibility_id: row.eligibility_id, lost_on: null });
+});

@@ -240,6 +240,29 @@ const lossCheck = defineRoute({
   responses: { 200: json(CheckResult, '確認の結果(誤りがあっても200。何も保存しない)'), 409: Conflict, ...ErrorResponses },
 });
 
+const CorrectBody = z
+  .object({
+    acquiredOn: isoDate.optional(),
+    acquisitionReason: acquisitionReason.optional(),
+    lostOn: isoDate.nullable().optional(),
+    lossReason: lossReason.nullable().optional(),
+    lossReportedOn: isoDate.nullable().optional().openapi({ description: '資格喪失の届出日(14日を過ぎると遡及として記録)' }),
+  })
+  .refine((b) => b.acquiredOn !== undefined || b.acquisitionReason !== undefined || b.lostOn !== undefined || b.lossReason !== undefined || b.lossReportedOn !== undefined, {
+    message: '訂正する項目を1つ以上入力してください',
+    path: ['acquiredOn'],
+  });
+
+const correctCheck = defineRoute({
+  method: 'post',
+  path: '/api/eligibility/{eligibilityId}/correct/check',
+  access: 'eligibility.update',
+  tags: ['資格'],
+  summary: '資格の訂正の申請内容を確認する(保存しない。申請と同じ規則で誤りと注意を返す)',
+  request: { params: z.object({ eligibilityId }), ...body(CorrectBody) },
+  responses: { 200: json(CheckResult, '確認の結果(誤りがあっても200。何も保存しない)'), 409: Conflict, ...ErrorResponses },
+});
+
 const correct = defineRoute({
   method: 'post',
   path: '/api/eligibility/{eligibilityId}/correct',
@@ -248,20 +271,7 @@ const correct = defineRoute({
   summary: '資格の訂正を申請する(資格喪失日に null を指定すると喪失を取り消します)',
   request: {
     params: z.object({ eligibilityId }),
-    ...body(
-      z
-        .object({
-          acquiredOn: isoDate.optional(),
-          acquisitionReason: acquisitionReason.optional(),
-          lostOn: isoDate.nullable().optional(),
-          lossReason: lossReason.nullable().optional(),
-          lossReportedOn: isoDate.nullable().optional().openapi({ description: '資格喪失の届出日(14日を過ぎると遡及として記録)' }),
-        })
-        .refine((b) => b.acquiredOn !== undefined || b.acquisitionReason !== undefined || b.lostOn !== undefined || b.lossReason !== undefined || b.lossReportedOn !== undefined, {
-          message: '訂正する項目を1つ以上入力してください',
-          path: ['acquiredOn'],
-        }),
-    ),
+    ...body(CorrectBody),
   },
   responses: { 202: json(Accepted, '承認待ちとして受け付けました'), 409: Conflict, 422: Unprocessable, ...ErrorResponses },
 });
@@ -312,6 +322,11 @@ export function registerEligibilityRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(lossCheck, async (c) => {
     const { eligibilityId } = c.req.valid('param');
     return c.json(await c.get('deps').eligibility.checkLoss(c.get('actor'), eligibilityId, lossInput(c.req.valid('json')), c.get('correlationId')), 200);
+  });
+
+  app.openapi(correctCheck, async (c) => {
+    const { eligibilityId } = c.req.valid('param');
+    return c.json(await c.get('deps').eligibility.checkCorrect(c.get('actor'), eligibilityId, c.req.valid('json'), c.get('correlationId')), 200);
   });
 
   app.openapi(correct, async (c) => {

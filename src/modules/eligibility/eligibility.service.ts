@@ -129,6 +129,17 @@ function checkOptionsFor(row: EligibilityRow, after: PeriodState, loss: { report
 }
 
 /** The 届出日 columns of the new version, and whether each is 遡及 (from the rules' check). */
+/** The period a correction asks for: the stored one with the entered fields replaced (lostOn null cancels the loss). */
+function correctedState(row: EligibilityRow, input: CorrectInput): PeriodState {
+  const before = stateOf(row);
+  return {
+    acquiredOn: input.acquiredOn ?? before.acquiredOn,
+    acquisitionReason: input.acquisitionReason ?? before.acquisitionReason,
+    lostOn: input.lostOn !== undefined ? input.lostOn : before.lostOn,
+    lossReason: input.lossReason !== undefined ? input.lossReason : input.lostOn === null ? null : before.lossReason,
+  };
+}
+
 function reportedFor(row: EligibilityRow, after: PeriodState, loss: { reportedOn: string | null } | undefined, check: PeriodCheck) {
   const lossReportedOn = loss ? loss.reportedOn : after.lostOn !== null && after.lostOn === row.lost_on ? row.loss_reported_on : null;
   return {
@@ -371,6 +382,22 @@ export class EligibilityService {
     });
   }
 
+  /** 訂正の確認 (dry run): the same checks as the correction request on the corrected period; nothing saved. */
+  async checkCorrect(actor: Actor, eligibilityId: number, input: CorrectInput, correlationId: string): Promise<CheckAnswer> {
+    const kind = ELIGIBILITY_KINDS.correct;
+    return runUseCase(this.db, this.audit, actor, { functionCode: 'eligibility.update', action: `${kind}.check`, subjects: [], detail: { eligibilityId }, correlationId, refusal: notFoundRefusal }, async ({ tx, subjects, detail }) => {
+      const { row, person } = await this.requireCurrentRow(tx, actor, eligibilityId, false);
+      subjects([row.atena_no]);
+      await this.refuseIfPending(tx, row.atena_no, eligibilityId);
+      const after = correctedState(row, input);
+      const loss = input.lossReportedOn !== undefined && after.lostOn !== null ? { reportedOn: input.lossReportedOn, occurredOn: null } : undefined;
+      const current = await new EligibilityRepository(tx).currentRows(row.atena_no);
+      const check = checkPeriod(after, person, others(current, eligibilityId), checkOptionsFor(row, after, loss));
+      detail({ eligibilityId, errors: check.errors.map((e) => e.field), warnings: check.warnings.length, retroactive: check.retroactive });
+      return { errors: check.errors, warnings: check.warnings, retroactive: check.retroactive };
+    });
+  }
+
   /** 資格喪失: the period ends (a new version with 喪失日 and 事由). */
   async requestLoss(actor: Actor, eligibilityId: number, input: LossInput, correlationId: string) {
     const kind = ELIGIBILITY_KINDS.loss;
@@ -399,14 +426,7 @@ export class EligibilityService {
     const kind = ELIGIBILITY_KINDS.correct;
     return this.auditedPeriod(actor, kind, eligibilityId, correlationId, async (_tx, row) => {
       const before = stateOf(row);
-      const lostOn = input.lostOn !== undefined ? input.lostOn : before.lostOn;
-      const lossReason = input.lossReason !== undefined ? input.lossReason : input.lostOn === null ? null : before.lossReason;
-      const after: PeriodState = {
-        acquiredOn: input.acquiredOn ?? before.acquiredOn,
-        acquisitionReason: input.acquisitionReason ?? before.acquisitionReason,
-        lostOn,
-        lossReason,
-      };
+      const after = correctedState(row, input);
       const labels: [keyof PeriodState, string][] = [
         ['acquiredOn', '資格取得日'],
         ['acquisitionReason', '資格取得事由'],

@@ -439,8 +439,20 @@ function PeriodRequestForm({
     reason: `${p}-reason`,
   };
 
-  // 申請前の確認 of a loss: the request's rule checks on what is typed.
+  // 申請前の確認 of a loss or a correction: the request's rule checks on what is typed.
   const lossDraft = ((): Record<string, unknown> | null => {
+    if (kind === 'correct') {
+      const a = readDate(acquiredOn, '資格取得日', false);
+      const l = cancelLoss ? { iso: null } : readDate(lostOn, '資格喪失日', false);
+      const rep = cancelLoss ? { iso: null } : readDate(lossReportedOn, '資格喪失の届出日', false);
+      if (a.error || ('error' in l && l.error) || ('error' in rep && rep.error)) return null;
+      const draft = {
+        ...(a.iso ? { acquiredOn: a.iso } : {}),
+        ...(acquisitionReason ? { acquisitionReason } : {}),
+        ...(cancelLoss ? { lostOn: null, lossReason: null } : { ...(l.iso ? { lostOn: l.iso } : {}), ...(lossReason ? { lossReason } : {}), ...(rep.iso ? { lossReportedOn: rep.iso } : {}) }),
+      };
+      return Object.keys(draft).length > 0 ? draft : null;
+    }
     if (kind !== 'loss') return null;
     const l = readDate(lostOn, '資格喪失日', true);
     const rep = readDate(lossReportedOn, '届出日', false);
@@ -448,7 +460,7 @@ function PeriodRequestForm({
     if (l.iso === null || lossReason === '' || rep.error || occ.error) return null;
     return { lostOn: l.iso, lossReason, ...(rep.iso ? { reportedOn: rep.iso } : {}), ...(occ.iso ? { occurredOn: occ.iso } : {}) };
   })();
-  const ruleCheck = useRuleCheck(`/api/eligibility/${v.eligibilityId}/loss/check`, lossDraft);
+  const ruleCheck = useRuleCheck(`/api/eligibility/${v.eligibilityId}/${kind === 'correct' ? 'correct' : 'loss'}/check`, lossDraft);
   const checkErrors = checkErrorsByField(ruleCheck);
   const lossDraftKey = JSON.stringify(lossDraft);
   useEffect(() => {
@@ -648,7 +660,7 @@ function PeriodRequestForm({
             error={fieldErrors.reason}
           />
         ) : null}
-        {kind === 'loss' ? <RuleCheckSummary state={ruleCheck} testId={`loss-check-${v.eligibilityId}`} /> : null}
+        {kind === 'loss' || kind === 'correct' ? <RuleCheckSummary state={ruleCheck} testId={`${kind}-check-${v.eligibilityId}`} /> : null}
         <div className="form__actions">
           <button type="submit" className={kind === 'delete' ? 'button button--danger' : 'button'} disabled={busy}>
             申請
