@@ -48,7 +48,7 @@ describe('the income file', () => {
   });
 
   it('refuses a wrong header, an empty file, a wrong column count', () => {
-    expect(readIncomeFile(enc('atena_no,fiscal_year\r\n1,2026'), OPTS).errors[0]!.message).toMatch(/^見出し行が定義と一致しません。次の19項目/);
+    expect(readIncomeFile(enc('atena_no,fiscal_year\r\n1,2026'), OPTS).errors[0]!.message).toMatch(/^見出し行が定義と一致しません。次の19項目をこの順で記載してください\(項目名は英字か日本語\)/);
     expect(readIncomeFile(enc(''), OPTS).errors[0]!.message).toBe('ファイルが空です(見出し行がありません)');
     expect(readIncomeFile(enc(HEADER), OPTS).errors[0]!.message).toBe('所得データが1件もありません');
     expect(readIncomeFile(enc(`${HEADER}\n1001,2026,1`), OPTS).errors).toEqual([{ line: 2, message: '項目数が3です(19項目必要です)' }]);

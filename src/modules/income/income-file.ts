@@ -96,8 +96,9 @@ export function readIncomeFile(bytes: Uint8Array, opts: IncomeFileOptions): Inco
   const [header, ...rows] = csv.rows;
   if (!header) return fail({ line: 0, message: 'ファイルが空です(見出し行がありません)' });
   const expected = INCOME_COLUMNS.join(',');
-  if (header.fields.map((f) => f.trim()).join(',') !== expected) {
-    return fail({ line: header.line, message: `見出し行が定義と一致しません。次の${INCOME_COLUMNS.length}項目をこの順で記載してください: ${expected}` });
+  const given = header.fields.map((f) => f.trim()).join(',');
+  if (given !== expected && given !== INCOME_COLUMNS.map((c) => INCOME_COLUMN_LABELS[c]).join(',')) {
+    return fail({ line: header.line, message: `見出し行が定義と一致しません。次の${INCOME_COLUMNS.length}項目をこの順で記載してください(項目名は英字か日本語): ${expected}` });
   }
   if (rows.length === 0) return fail({ line: 0, message: '所得データが1件もありません' });
   const all: IntakeError[] = [];
