@@ -170,7 +170,7 @@ export class IncomeService {
       if (errors.length > 0) throw new AppError(400, 'validation', errors.map((e) => e.message).join('\n'), errors);
       const repo = new IncomeRepository(tx);
       if (!(await repo.mayDeclare(atenaNo, input.fiscalYear))) {
-        throw new AppError(422, 'not_insured', `${input.fiscalYear}年度(${d(`${input.fiscalYear}-04-01`)}〜${d(`${input.fiscalYear + 1}-03-31`)})に国民健康保険の被保険者(または国保世帯の世帯主)ではありません。簡易申告は国保の加入者が対象です`);
+        throw new AppError(422, 'not_insured', `${input.fiscalYear}年度(${input.fiscalYear}年4月〜${input.fiscalYear + 1}年3月)に国民健康保険の被保険者(または国保世帯の世帯主)ではありません。簡易申告は国保の加入者が対象です`);
       }
       const current = (await repo.current([atenaNo], input.fiscalYear)).get(`${atenaNo}/${input.fiscalYear}`);
       if (current && current.source === 'tax_system' && current.filing_status === 'declared') {
