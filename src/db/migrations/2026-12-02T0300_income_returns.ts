@@ -53,7 +53,6 @@ export async function up(db: Kysely<any>): Promise<void> {
       recorded_at timestamptz NOT NULL DEFAULT clock_timestamp(),
       recorded_by text NOT NULL CHECK (recorded_by <> ''),
       superseded_at timestamptz,
-      UNIQUE (atena_no, fiscal_year, version),
       CHECK ((source = 'tax_system') = (source_sha256 IS NOT NULL AND source_line IS NOT NULL)),
       CHECK ((source = 'simple_declaration') = (declared_on IS NOT NULL)),
       CHECK (family_employee_salary_yen <= salary_revenue_yen),
@@ -66,6 +65,7 @@ export async function up(db: Kysely<any>): Promise<void> {
       CHECK (filing_status <> 'unreported' OR resident_tax IS NULL),
       CHECK (superseded_at IS NULL OR superseded_at >= recorded_at)
     )`.execute(db);
+  await sql`CREATE UNIQUE INDEX income_return_version ON income_return (atena_no, fiscal_year, version)`.execute(db);
   await sql`CREATE UNIQUE INDEX income_return_current ON income_return (atena_no, fiscal_year) WHERE superseded_at IS NULL`.execute(db);
   await sql`CREATE UNIQUE INDEX income_return_source_line ON income_return (source_sha256, source_line) WHERE source_sha256 IS NOT NULL`.execute(db);
 
