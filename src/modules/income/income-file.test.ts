@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { INCOME_COLUMNS, readIncomeFile, type IncomeColumn } from './income-file.js';
 import { currentIncomeRows, currentResidentTax, declarationFacts, ZERO_AMOUNTS, type IncomeFacts } from './income.rules.js';
@@ -76,6 +77,14 @@ describe('the income file', () => {
       '3 宛名番号: 必須です',
       '4 宛名番号: 宛名番号 1001 の2026年度が2行目と重複しています(1人1年度につき1行です)',
     ]);
+  });
+
+  it('reads the examples of docs/interfaces/income-intake.md', () => {
+    const doc = readFileSync(new URL('../../../docs/interfaces/income-intake.md', import.meta.url), 'utf8');
+    const csv = /```csv\n([\s\S]*?)```/.exec(doc)![1]!;
+    const r = readIncomeFile(enc(csv), OPTS);
+    expect(r.errors).toEqual([]);
+    expect(r.lines.map((l) => l.facts.filingStatus)).toEqual(['declared', 'declared', 'no_income', 'declared', 'declared', 'unreported']);
   });
 
   it('returns no line when any line is wrong (the file is rejected whole)', () => {
