@@ -179,6 +179,39 @@ export interface IncomeHistoryTable {
   superseded_by: string;
 }
 
+export interface IncomeReturnTable {
+  return_id: Generated<number>;
+  atena_no: number;
+  fiscal_year: number;
+  version: number;
+  source: 'tax_system' | 'simple_declaration' | 'initial_load';
+  filing_status: 'declared' | 'no_income' | 'unreported';
+  resident_tax: 'taxable' | 'exempt' | null;
+  taxable_standard_yen: Generated<number>;
+  salary_revenue_yen: Generated<number>;
+  salary_income_yen: Generated<number>;
+  family_employee_salary_yen: Generated<number>;
+  pension_revenue_yen: Generated<number>;
+  pension_income_yen: Generated<number>;
+  business_revenue_yen: Generated<number>;
+  business_income_yen: Generated<number>;
+  real_estate_revenue_yen: Generated<number>;
+  real_estate_income_yen: Generated<number>;
+  dividend_income_yen: Generated<number>;
+  misc_income_yen: Generated<number>;
+  separate_capital_gains_yen: Generated<number>;
+  other_income_yen: Generated<number>;
+  total_income_yen: Generated<number>;
+  source_sha256: string | null;
+  source_line: number | null;
+  job_run_id: string | null;
+  declared_on: string | null;
+  note: string | null;
+  recorded_at: Generated<Date>;
+  recorded_by: string;
+  superseded_at: Date | null;
+}
+
 export interface JobRunTable {
   run_id: string;
   job: string;
@@ -344,6 +377,19 @@ export interface PersonMyNumberTable {
   updated_by: string;
 }
 
+export interface ReassessmentRequestTable {
+  request_id: Generated<number>;
+  household_no: number;
+  fiscal_year: number;
+  reason: 'income_changed';
+  atena_no: number | null;
+  source_ref: string;
+  requested_at: Generated<Date>;
+  requested_by: string;
+  done_at: Date | null;
+  done_by: string | null;
+}
+
 export interface RegistryEventTable {
   event_id: string;
   event_code: '11' | '12' | '13' | '14' | '15' | '21' | '22' | '23' | '24' | '25' | '26' | '31' | '32' | '33' | '34' | '35' | '36' | '37' | '38' | '41' | '42';
@@ -478,6 +524,7 @@ export interface DB {
   household_member_history: HouseholdMemberHistoryTable;
   income: IncomeTable;
   income_history: IncomeHistoryTable;
+  income_return: IncomeReturnTable;
   job_run: JobRunTable;
   myna_insurance_use: MynaInsuranceUseTable;
   nhi_eligibility: NhiEligibilityTable;
@@ -489,6 +536,7 @@ export interface DB {
   person: PersonTable;
   person_history: PersonHistoryTable;
   person_my_number: PersonMyNumberTable;
+  reassessment_request: ReassessmentRequestTable;
   registry_event: RegistryEventTable;
   resident_tax_status: ResidentTaxStatusTable;
   role: RoleTable;

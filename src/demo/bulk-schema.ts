@@ -30,6 +30,7 @@ export const MIGRATION_0300 = '2026-11-25T0300_access_audit_mynumber.ts';
 export const MIGRATION_DV_ADDRESS = '2026-11-30T0400_dv_protected_address.ts';
 export const MIGRATION_STORED_CODES = '2026-12-01T0100_stored_codes.ts';
 export const MIGRATION_ELIGIBILITY_DATES = '2026-12-01T0600_eligibility_dates.ts';
+export const MIGRATION_INCOME_RETURNS = '2026-12-02T0300_income_returns.ts';
 
 /**
  * Indexes of the seeded tables that back a constraint and stay during a bulk load: the exclusion
@@ -62,6 +63,9 @@ export const BULK_INDEXES: readonly BulkIndex[] = [
   },
   { table: 'person_my_number', name: 'person_my_number_blind', ddl: `CREATE INDEX person_my_number_blind ON person_my_number (blind_index)`, migration: MIGRATION_0300 },
   { table: 'person_my_number', name: 'person_my_number_key', ddl: `CREATE INDEX person_my_number_key ON person_my_number (key_id)`, migration: MIGRATION_0300 },
+  { table: 'income_return', name: 'income_return_version', ddl: `CREATE UNIQUE INDEX income_return_version ON income_return (atena_no, fiscal_year, version)`, migration: MIGRATION_INCOME_RETURNS },
+  { table: 'income_return', name: 'income_return_current', ddl: `CREATE UNIQUE INDEX income_return_current ON income_return (atena_no, fiscal_year) WHERE superseded_at IS NULL`, migration: MIGRATION_INCOME_RETURNS },
+  { table: 'income_return', name: 'income_return_source_line', ddl: `CREATE UNIQUE INDEX income_return_source_line ON income_return (source_sha256, source_line) WHERE source_sha256 IS NOT NULL`, migration: MIGRATION_INCOME_RETURNS },
   { table: 'person', name: 'person_dv_address', ddl: `CREATE INDEX person_dv_address ON person (area_code, banchi, katagaki) WHERE dv_support`, migration: MIGRATION_DV_ADDRESS },
 ];
 
@@ -91,6 +95,7 @@ export const BULK_FOREIGN_KEYS: readonly BulkForeignKey[] = [
   foreignKey('household_member', 'household_no bigint NOT NULL REFERENCES household(household_no)', MIGRATION_0200),
   foreignKey('household_member', 'atena_no bigint NOT NULL REFERENCES person(atena_no)', MIGRATION_0200),
   foreignKey('income', 'atena_no bigint NOT NULL REFERENCES person(atena_no)', MIGRATION_0200),
+  foreignKey('income_return', 'atena_no bigint NOT NULL REFERENCES person(atena_no)', MIGRATION_INCOME_RETURNS),
   foreignKey('nhi_eligibility', 'atena_no bigint NOT NULL REFERENCES person(atena_no)', MIGRATION_0200),
   foreignKey('nhi_eligibility', 'household_no bigint NOT NULL REFERENCES household(household_no)', MIGRATION_0200),
   foreignKey('person_my_number', 'atena_no bigint PRIMARY KEY REFERENCES person(atena_no)', MIGRATION_0300),
@@ -169,6 +174,7 @@ const MERGE_CHECKED = new Set([
   'household_member_household_no_fkey', // household_member_household
   'household_member_atena_no_fkey', // household_member_person
   'income_atena_no_fkey', // primary key (atena_no, …)
+  'income_return_atena_no_fkey', // income_return_version (atena_no, fiscal_year, version)
   'nhi_eligibility_atena_no_fkey', // nhi_eligibility_person
   'nhi_eligibility_household_no_fkey', // nhi_eligibility_household
   'person_my_number_atena_no_fkey', // primary key
@@ -193,6 +199,9 @@ const BUILD_COST: Record<string, number> = {
   nhi_eligibility_person: 50,
   nhi_eligibility_household: 50,
   income_atena_no_fkey: 680,
+  income_return_atena_no_fkey: 700,
+  income_return_current: 400,
+  income_return_version: 450,
   household_member_household_no_fkey: 260,
   person_area_code_fkey: 200,
   household_member_atena_no_fkey: 150,
@@ -270,6 +279,6 @@ export async function dropBulkSchema(db: Kysely<DB>): Promise<void> {
 export async function seededTablesEmpty(db: Kysely<DB>): Promise<boolean> {
   const r = await sql<{ empty: boolean }>`
     SELECT NOT (EXISTS (SELECT 1 FROM person) OR EXISTS (SELECT 1 FROM household) OR EXISTS (SELECT 1 FROM household_member)
-             OR EXISTS (SELECT 1 FROM income) OR EXISTS (SELECT 1 FROM nhi_eligibility) OR EXISTS (SELECT 1 FROM person_my_number)) AS empty`.execute(db);
+             OR EXISTS (SELECT 1 FROM income) OR EXISTS (SELECT 1 FROM income_return) OR EXISTS (SELECT 1 FROM nhi_eligibility) OR EXISTS (SELECT 1 FROM person_my_number)) AS empty`.execute(db);
   return r.rows[0]?.empty === true;
 }

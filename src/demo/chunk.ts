@@ -5,6 +5,7 @@ import type { Keyring } from '../security/keyring.js';
 import { isoDate } from './dates.js';
 import { drawHousehold, type Household, type Member } from './population.js';
 import { Rng, mixSeed } from './prng.js';
+import { AMOUNT_COLUMNS, AMOUNTS, currentIncomeRows } from '../modules/income/income.rules.js';
 
 /**
  * One chunk of the demo city: a contiguous range of 宛名番号 (and of 世帯番号), generated from its own
@@ -22,6 +23,7 @@ export const TABLE_COLUMNS = {
   household: ['household_no', 'formed_on', 'dissolved_on', 'valid_from', 'change_reason', 'updated_by'],
   household_member: ['household_no', 'atena_no', 'relationship', 'member_order', 'valid_from', 'valid_to', 'change_reason', 'updated_by'],
   income: ['atena_no', 'fiscal_year', 'income_type', 'revenue_yen', 'income_yen', 'updated_by'],
+  income_return: ['atena_no', 'fiscal_year', 'version', 'source', 'filing_status', 'resident_tax', ...AMOUNTS.map((a) => AMOUNT_COLUMNS[a]), 'recorded_by'],
   nhi_eligibility: ['atena_no', 'household_no', 'insured_symbol', 'insured_number', 'branch_no', 'acquired_on', 'acquisition_reason', 'lost_on', 'loss_reason', 'updated_by'],
   person_my_number: ['atena_no', 'ciphertext', 'key_id', 'blind_index', 'updated_by'],
 } as const satisfies Record<string, readonly string[]>;
@@ -96,7 +98,8 @@ const BYTES_PER_RESIDENT: Record<SeedTable, number> = {
   person: 320,
   household: 50,
   household_member: 120,
-  income: 185,
+  income: 230,
+  income_return: 480,
   nhi_eligibility: 25,
   person_my_number: 185,
 };
@@ -226,6 +229,7 @@ export async function generatePlainTables(seed: number, actorLabel: string, spec
     household: new TableText(expectedBytes('household', spec.size)),
     household_member: new TableText(expectedBytes('household_member', spec.size)),
     income: new TableText(expectedBytes('income', spec.size)),
+    income_return: new TableText(expectedBytes('income_return', spec.size)),
     nhi_eligibility: new TableText(expectedBytes('nhi_eligibility', spec.size)),
   } satisfies Record<PlainTable, TableText>;
   const stats: ChunkStats = { persons: 0, households: 0, halfWidthKanaInputs: 0 };
@@ -262,7 +266,11 @@ export async function generatePlainTables(seed: number, actorLabel: string, spec
       t.household_member.add(
         `${householdNo}\t${atena}\t${m.relationship}\t${i + 1}\t${isoDate(m.memberFromDay)}\t${m.status === 'resident' ? N : isoDate(m.eventDay)}\t${m.memberReason}\t${by}`,
       );
-      for (const r of m.incomes) t.income.add(`${atena}\t${r.fiscalYear}\t${r.type}\t${r.revenue}\t${r.income}\t${by}`);
+      for (const r of m.incomes) {
+        const f = r.facts;
+        t.income_return.add(`${atena}\t${r.fiscalYear}\t1\tinitial_load\t${f.filingStatus}\t${f.residentTax ?? N}\t${AMOUNTS.map((a) => f[a]).join('\t')}\t${by}`);
+        for (const i of currentIncomeRows(f)) t.income.add(`${atena}\t${r.fiscalYear}\t${i.type}\t${i.revenue}\t${i.income}\t${by}`);
+      }
       const e = m.eligibility;
       if (e) {
         branch++;

@@ -157,14 +157,45 @@ describe('the demo city', () => {
     expect(r[0]!.old).toBeGreaterThan(r[0]!.kids * 0.8);
   });
 
-  it('has income for two fiscal years for adults only', async () => {
-    const r = await rows(sql<{ fiscal_year: number; minors: number }>`
-      SELECT i.fiscal_year, count(*) FILTER (WHERE p.birth_date > (${AS_OF_ISO}::date - interval '18 years'))::int AS minors
-        FROM income i JOIN person p USING (atena_no) GROUP BY i.fiscal_year ORDER BY i.fiscal_year`);
-    expect(r.map((x) => x.fiscal_year)).toEqual([2025, 2026]);
-    for (const x of r) expect(x.minors).toBe(0);
+  it('has five 年度 of income for every person alive on 1 January (children: 所得なし), ~2 % of adults 未申告 once, and its current view', async () => {
+    // every version is version 1 of the initial load; one current version per person and 年度
+    const r = await rows(sql<{ fiscal_year: number; n: number; children: number; child_no_income: number; unreported: number; adults: number }>`
+      SELECT r.fiscal_year, count(*)::int AS n,
+             count(*) FILTER (WHERE p.birth_date > make_date(r.fiscal_year - 19, 12, 31))::int AS children,
+             count(*) FILTER (WHERE p.birth_date > make_date(r.fiscal_year - 19, 12, 31) AND r.filing_status = 'no_income')::int AS child_no_income,
+             count(*) FILTER (WHERE r.filing_status = 'unreported')::int AS unreported,
+             count(*) FILTER (WHERE p.birth_date <= make_date(r.fiscal_year - 19, 12, 31))::int AS adults
+        FROM income_return r JOIN person p USING (atena_no)
+       WHERE r.superseded_at IS NULL AND r.version = 1 AND r.source = 'initial_load'
+       GROUP BY r.fiscal_year ORDER BY r.fiscal_year`);
+    expect(r.map((x) => x.fiscal_year)).toEqual([2022, 2023, 2024, 2025, 2026]);
+    for (const x of r) {
+      expect(x.children).toBeGreaterThan(0);
+      expect(x.child_no_income).toBe(x.children);
+      expect(x.unreported).toBeGreaterThan(0);
+      expect(x.unreported).toBeLessThan(x.adults * 0.02);
+    }
+    const adultsOnceUnreported = await rows(sql<{ n: number }>`SELECT count(DISTINCT atena_no)::int AS n FROM income_return WHERE filing_status = 'unreported'`);
+    const adults = await rows(sql<{ n: number }>`SELECT count(*)::int AS n FROM person WHERE birth_date <= date '2007-12-31'`);
+    expect(adultsOnceUnreported[0]!.n / adults[0]!.n).toBeGreaterThan(0.01);
+    expect(adultsOnceUnreported[0]!.n / adults[0]!.n).toBeLessThan(0.03);
+    // everyone resident on 1 January 2026 and born by the end of 2025 has a FY2026 record
+    const missing = await rows(sql<{ n: number }>`
+      SELECT count(*)::int AS n FROM person p
+       WHERE p.birth_date <= date '2025-12-31' AND (p.resident_status = 'resident' OR coalesce(p.death_date, p.moved_out_on) >= date '2026-01-01')
+         AND NOT EXISTS (SELECT 1 FROM income_return r WHERE r.atena_no = p.atena_no AND r.fiscal_year = 2026)`);
+    expect(missing[0]!.n).toBe(0);
+    // the income view: 未申告 → no row; 所得なし → one zero row; the rest by kind
+    const view = await rows(sql<{ bad: number }>`
+      SELECT count(*)::int AS bad FROM income_return r
+       WHERE (r.filing_status = 'unreported') = EXISTS (SELECT 1 FROM income i WHERE i.atena_no = r.atena_no AND i.fiscal_year = r.fiscal_year)`);
+    expect(view[0]!.bad).toBe(0);
     const types = await rows(sql<{ income_type: string }>`SELECT DISTINCT income_type FROM income WHERE revenue_yen > 0`);
     expect(types.map((t) => t.income_type).sort()).toEqual(['business', 'other', 'pension', 'salary']);
+    const sums = await rows(sql<{ bad: number }>`
+      SELECT count(*)::int AS bad FROM income_return r
+       WHERE r.salary_revenue_yen <> coalesce((SELECT sum(revenue_yen) FROM income i WHERE i.atena_no = r.atena_no AND i.fiscal_year = r.fiscal_year AND i.income_type = 'salary'), 0)`);
+    expect(sums[0]!.bad).toBe(0);
   });
 
   it('gives every person a fake My Number that decrypts, passes the check digit and starts with 99', async () => {

@@ -15,7 +15,7 @@ import { vacuumAnalyze } from './maintenance.js';
 
 /**
  * Seeds the synthetic demo city 「みどり市」 (fictional) into the database: 住所 master, persons,
- * households, income for two fiscal years, 国保資格 and fake My Numbers.
+ * households, income for five 年度 (income_return and its current view), 国保資格 and fake My Numbers.
  *
  * - Deterministic: the same seed, size, chunk size and offset give the same rows (except ciphertext
  *   nonces and timestamps).
@@ -210,6 +210,7 @@ async function chunkState(db: Kysely<DB>, a1: number, a2: number, h1: number, h2
            EXISTS (SELECT 1 FROM household WHERE household_no BETWEEN ${h1} AND ${h2}) AS household,
            EXISTS (SELECT 1 FROM household_member WHERE atena_no BETWEEN ${a1} AND ${a2}) AS household_member,
            EXISTS (SELECT 1 FROM income WHERE atena_no BETWEEN ${a1} AND ${a2}) AS income,
+           EXISTS (SELECT 1 FROM income_return WHERE atena_no BETWEEN ${a1} AND ${a2}) AS income_return,
            EXISTS (SELECT 1 FROM nhi_eligibility WHERE atena_no BETWEEN ${a1} AND ${a2}) AS nhi_eligibility,
            EXISTS (SELECT 1 FROM person_my_number WHERE atena_no BETWEEN ${a1} AND ${a2}) AS person_my_number`.execute(db);
   const row = r.rows[0]!;
@@ -219,7 +220,7 @@ async function chunkState(db: Kysely<DB>, a1: number, a2: number, h1: number, h2
   }
   const missing = new Set<SeedTable>();
   if (personCount === 0) missing.add('person');
-  for (const t of ['household', 'household_member', 'income', 'nhi_eligibility', 'person_my_number'] as const) if (!row[t]) missing.add(t);
+  for (const t of ['household', 'household_member', 'income', 'income_return', 'nhi_eligibility', 'person_my_number'] as const) if (!row[t]) missing.add(t);
   return { complete: missing.size === 0, missing };
 }
 
@@ -342,7 +343,7 @@ export async function seedDemoCity(database: Database, keyring: Keyring, options
     // one pass over heaps with only their primary keys, the index builds read clean pages, and the
     // foreign-key checks are planned with statistics. Biggest tables first, so the lanes end together.
     const v = Date.now();
-    const vacuum = () => vacuumAnalyze(owner, ['person', 'income', 'person_my_number', 'household_member', 'household', 'nhi_eligibility', 'address_area'], maintenanceConcurrency);
+    const vacuum = () => vacuumAnalyze(owner, ['person', 'income', 'income_return', 'person_my_number', 'household_member', 'household', 'nhi_eligibility', 'address_area'], maintenanceConcurrency);
     let counting: Promise<SeedCounts> | undefined;
     try {
       if (chunksWritten > 0 && mode === 'bulk') {

@@ -10,6 +10,7 @@ export const COPY_STAGES: readonly (readonly SeedTable[])[] = [
   ['person', 'household'],
   ['household_member'],
   ['income'],
+  ['income_return'],
   ['nhi_eligibility'],
   ['person_my_number'],
 ];
@@ -21,7 +22,7 @@ export const COPY_STAGES: readonly (readonly SeedTable[])[] = [
  */
 export const BULK_COPY_STAGES: readonly (readonly SeedTable[])[] = [
   ['person', 'household'],
-  ['household_member', 'income', 'nhi_eligibility', 'person_my_number'],
+  ['household_member', 'income', 'income_return', 'nhi_eligibility', 'person_my_number'],
 ];
 
 interface InFlight {

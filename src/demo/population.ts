@@ -4,8 +4,10 @@ import type { AcquisitionReason, LossReason, MovedOutDestination } from '../modu
 import { AS_OF, addYears, ageOn, dayNumber, yearOf } from './dates.js';
 import { AREAS, AREA_WEIGHTS, type Area } from './areas.js';
 import { BUILDINGS, GIVEN_NAMES, NATIONALITIES, OTHER_MUNICIPALITIES, SURNAMES, generationOf, type ForeignNamePart, type NamePart, type Nationality } from './names.js';
-import { Rng, WeightedTable, cumulative } from './prng.js';
-import { pensionIncome, roundYen, salaryIncome } from './income.js';
+import { Rng, WeightedTable, cumulative, mixSeed } from './prng.js';
+import { roundYen } from './income.js';
+import { pensionIncome, salaryIncome } from '../modules/assessment/income.rules.js';
+import { ZERO_AMOUNTS, type IncomeFacts } from '../modules/income/income.rules.js';
 
 /**
  * The household model of the demo city. Pure: given an Rng it draws one household with its members,
@@ -36,11 +38,10 @@ export interface Eligibility {
   lossReason: LossReason | null;
 }
 
+/** One 年度 of a person's income as the 個人住民税 system would report it (see demoReturn). */
 export interface IncomeRow {
   fiscalYear: number;
-  type: 'salary' | 'pension' | 'business' | 'other';
-  revenue: number;
-  income: number;
+  facts: IncomeFacts;
 }
 
 export interface Member {
@@ -92,7 +93,8 @@ export interface Household {
   dissolvedReason: ChangeReason | null;
 }
 
-export const FISCAL_YEARS = [2025, 2026] as const;
+/** The 年度 the demo city has income for (income of the calendar year before each). */
+export const FISCAL_YEARS = [2022, 2023, 2024, 2025, 2026] as const;
 
 // ---------------------------------------------------------------------------------------------------
 // Distributions
@@ -553,12 +555,15 @@ function applyEligibility(rng: Rng, h: Household): void {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// 所得 (two fiscal years of assessment: FY n uses income of calendar year n − 1)
+// 所得: five 年度 (FY n reads the income of calendar year n − 1) for every person, children included
+// (所得なし, so no income ≠ 未申告), about 2 % of adults 未申告 in one of the years.
 
 function incomesOf(rng: Rng, m: Member): IncomeRow[] {
-  if (m.age < 18) return [];
+  // The draws from `rng` are the ones the city had when it held two years of adults' income, in the same
+  // order, so everything drawn after a member stays as it was; the rest comes from the member's own stream.
+  if (m.age < 18) return FISCAL_YEARS.flatMap((fy) => (yearOf(m.birthDay) <= fy - 1 && presentOn(m, fy) ? [{ fiscalYear: fy, facts: NO_INCOME }] : []));
   const male = m.sex === 'male';
-  // Amounts for calendar year 2025 (FY2026); 2024 varies a little around them.
+  // Amounts for calendar year 2025 (FY2026); earlier years vary around them.
   let salary = 0;
   let pension = 0;
   let business = 0;
@@ -594,38 +599,90 @@ function incomesOf(rng: Rng, m: Member): IncomeRow[] {
     default:
       break;
   }
-  if (m.age >= 25 && rng.chance(0.05)) other = rng.logNormal(800_000, 0.8); // 不動産・雑所得
-
+  if (m.age >= 25 && rng.chance(0.05)) other = rng.logNormal(800_000, 0.8); // 不動産所得
+  // the two draws per year the city used to make for FY2025 and FY2026 (kept for the stream)
+  const kept = new Map<number, number>();
+  for (const fy of [2025, 2026]) {
+    const skipped = rng.chance(0.03);
+    if (fy === 2025 && !skipped) kept.set(fy, 0.9 + rng.next() * 0.15);
+  }
+  const own = new Rng(mixSeed(m.birthDay * 3 + (male ? 1 : 0), Math.round(salary + pension + business + other + businessIncome)));
+  const unreportedYear = own.chance(0.02) ? FISCAL_YEARS[own.int(0, FISCAL_YEARS.length - 1)]! : null;
   const rows: IncomeRow[] = [];
   for (const fy of FISCAL_YEARS) {
-    if (rng.chance(0.03)) continue; // 未申告
     const incomeYear = fy - 1;
-    const f = fy === 2026 ? 1 : 0.9 + rng.next() * 0.15;
+    const f = fy === 2026 ? 1 : (kept.get(fy) ?? 0.8 + own.next() * 0.25);
+    if (yearOf(m.birthDay) > incomeYear || !presentOn(m, fy)) continue;
+    if (incomeYear - yearOf(m.birthDay) < 18) {
+      rows.push({ fiscalYear: fy, facts: NO_INCOME }); // a child that year
+      continue;
+    }
+    if (fy === unreportedYear) {
+      rows.push({ fiscalYear: fy, facts: UNREPORTED });
+      continue;
+    }
     const age65 = yearOf(m.birthDay) + 65 <= incomeYear;
-    let any = false;
-    if (salary > 0) {
-      const rev = roundYen(salary * f);
-      rows.push({ fiscalYear: fy, type: 'salary', revenue: rev, income: salaryIncome(rev, incomeYear) });
-      any = true;
-    }
-    if (pension > 0) {
-      const rev = roundYen(pension * f);
-      rows.push({ fiscalYear: fy, type: 'pension', revenue: rev, income: pensionIncome(rev, age65) });
-      any = true;
-    }
-    if (business > 0) {
-      const rev = roundYen(business * f);
-      const inc = Math.round((businessIncome * f) / 1000) * 1000;
-      rows.push({ fiscalYear: fy, type: 'business', revenue: rev, income: inc });
-      any = true;
-    }
-    if (other > 0) {
-      const rev = roundYen(other * f);
-      rows.push({ fiscalYear: fy, type: 'other', revenue: rev, income: Math.floor(rev * 0.6) });
-      any = true;
-    }
-    // 申告済み・収入なし: a zero row, so "no income" differs from "not declared" (未申告 → no row).
-    if (!any) rows.push({ fiscalYear: fy, type: 'other', revenue: 0, income: 0 });
+    const salaryRevenue = salary > 0 ? roundYen(salary * f) : 0;
+    const pensionRevenue = pension > 0 ? roundYen(pension * f) : 0;
+    const businessRevenue = business > 0 ? roundYen(business * f) : 0;
+    const realEstateRevenue = other > 0 ? roundYen(other * f) : 0;
+    rows.push({ fiscalYear: fy, facts: demoReturn(incomeYear, age65, salaryRevenue, pensionRevenue, businessRevenue, business > 0 ? Math.round((businessIncome * f) / 1000) * 1000 : 0, realEstateRevenue) });
   }
   return rows;
+}
+
+/** On 1月1日 of the 年度 (住民税の賦課期日) the person had not yet died or moved out. */
+function presentOn(m: Member, fy: number): boolean {
+  return m.status === 'resident' || m.eventDay >= dayNumber(fy, 1, 1);
+}
+
+const NO_INCOME: IncomeFacts = { filingStatus: 'no_income', residentTax: 'exempt', ...ZERO_AMOUNTS };
+const UNREPORTED: IncomeFacts = { filingStatus: 'unreported', residentTax: null, ...ZERO_AMOUNTS };
+
+/**
+ * A person's year as the 個人住民税 system would report it: 給与所得 and 公的年金等所得 by the assessment's
+ * rules of the income year (income.rules.ts, memoised: revenues are whole thousands), 不動産所得 60 % of
+ * its revenue. The 住民税 figures are synthetic: 課税標準額 ≈ 総所得金額等 − 43万 − 15 % of 給与収入 (a
+ * stand-in for 社会保険料控除 and the other deductions, 1,000円未満切捨て), 非課税 when 総所得金額等 ≤ 45万
+ * (the single-person 均等割 line of a 1級地). For the demo only — never a rule.
+ */
+function demoReturn(incomeYear: number, age65: boolean, salaryRevenue: number, pensionRevenue: number, businessRevenue: number, businessIncome: number, realEstateRevenue: number): IncomeFacts {
+  const salary = salaryRevenue > 0 ? memoSalary(salaryRevenue, incomeYear) : 0;
+  const realEstate = Math.floor(realEstateRevenue * 0.6);
+  const pension = pensionRevenue > 0 ? memoPension(pensionRevenue, incomeYear, age65, Math.max(0, salary + businessIncome + realEstate)) : 0;
+  const total = Math.max(0, salary + pension + businessIncome + realEstate);
+  if (salaryRevenue + pensionRevenue + businessRevenue + realEstateRevenue === 0 && businessIncome === 0) return NO_INCOME;
+  const taxable = Math.max(0, Math.floor((total - 430_000 - salaryRevenue * 0.15) / 1000) * 1000);
+  const exempt = total <= 450_000;
+  return {
+    filingStatus: 'declared',
+    residentTax: exempt ? 'exempt' : 'taxable',
+    ...ZERO_AMOUNTS,
+    taxableStandard: exempt ? 0 : taxable,
+    salaryRevenue,
+    salaryIncome: salary,
+    pensionRevenue,
+    pensionIncome: pension,
+    businessRevenue,
+    businessIncome,
+    realEstateRevenue,
+    realEstateIncome: realEstate,
+    totalIncome: total,
+  };
+}
+
+const salaryMemo = new Map<number, number>();
+function memoSalary(revenue: number, incomeYear: number): number {
+  const k = revenue * 10_000 + incomeYear;
+  let v = salaryMemo.get(k);
+  if (v === undefined) salaryMemo.set(k, (v = salaryIncome(revenue, incomeYear).income));
+  return v;
+}
+const pensionMemo = new Map<string, number>();
+function memoPension(revenue: number, incomeYear: number, age65: boolean, otherIncome: number): number {
+  const band = otherIncome > 20_000_000 ? 2 : otherIncome > 10_000_000 ? 1 : 0; // the 公的年金等控除 only steps at these
+  const k = `${revenue}/${incomeYear}/${age65 ? 1 : 0}/${band}`;
+  let v = pensionMemo.get(k);
+  if (v === undefined) pensionMemo.set(k, (v = pensionIncome(revenue, incomeYear, age65, otherIncome).income));
+  return v;
 }

@@ -64,6 +64,12 @@ const SAMPLES: Record<string, () => Sample> = {
   'POST /api/calc/installments': () => ({ path: '/api/calc/installments', body: { fiscalYear: 2025, annualTax: 185_900, ordinary: true } }),
   'POST /api/calc/tax/pdf': () => ({ path: '/api/calc/tax/pdf', body: { fiscalYear: 2025, members: [{ head: true, insured: true, age: 45, income: { salaryRevenue: 4_000_000 } }] } }),
   'POST /api/calc/tax': () => ({ path: '/api/calc/tax', body: { fiscalYear: 2025, members: [{ head: true, insured: true, age: 45, income: { salaryRevenue: 4_000_000 } }] } }),
+  'GET /api/persons/:atenaNo/income-returns': () => ({ path: `/api/persons/${F.yamada.head}/income-returns`, subjects: [F.yamada.head] }),
+  'POST /api/persons/:atenaNo/income-returns': () => ({
+    path: `/api/persons/${F.yamada.wife}/income-returns`,
+    body: { fiscalYear: 2026, declaredOn: '2026-06-15', salaryRevenue: 900_000, familyEmployeeSalary: 0, pensionRevenue: 0, businessRevenue: 0, businessIncome: 0, realEstateRevenue: 0, realEstateIncome: 0, dividendIncome: 0, miscIncome: 0, separateCapitalGains: 0, otherIncome: 0 },
+    subjects: [F.yamada.wife],
+  }),
   'POST /api/work-items/:workItemId/resolve': () => ({ path: '/api/work-items/999999/resolve', body: { status: 'done' }, status: [404] }),
   'GET /api/approvals': () => ({ path: '/api/approvals?status=pending' }),
   'POST /api/approvals/:changeId/approve': () => ({ path: `/api/approvals/${pendingIds.shift()}/approve`, body: {} }),

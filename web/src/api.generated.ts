@@ -5013,6 +5013,168 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/persons/{atenaNo}/income-returns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 所得と住民税の課税状況(年度ごと、取込み・簡易申告のすべての版。現在の版は current)
+         * @description 必要な権限: income.read (所得の照会)
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    atenaNo: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description 所得の版 */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["IncomeReturns"];
+                    };
+                };
+                /** @description 入力が不正です(項目ごとのメッセージ付き) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description ログインしていません */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 権限がありません */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 見つかりません */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * 簡易申告(国保加入者本人の所得申告)を記録する。新しい版になり、関係する国保世帯の再賦課を依頼します
+         * @description 収入を種類ごとに入力します(すべて0 = 所得なし)。給与所得・公的年金等所得は所得の年の法令パラメータで計算します。その年度に国保の被保険者(または国保世帯の世帯主)でない人は 422、個人住民税システムに申告がある年度は 409 です。前の版と同じ内容なら版は増えません(changed: false)。
+         *
+         *     必要な権限: income.declare (所得の簡易申告の入力)
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    atenaNo: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["SimpleDeclaration"];
+                };
+            };
+            responses: {
+                /** @description 記録した版(その年度のすべての版) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SimpleDeclarationResult"];
+                    };
+                };
+                /** @description 入力が不正です(項目ごとのメッセージ付き) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description ログインしていません */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 権限がありません */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 見つかりません */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 個人住民税システムに申告がある年度です */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description その年度に国保の被保険者ではありません */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/persons/{atenaNo}/my-number": {
         parameters: {
             query?: never;
@@ -6077,6 +6239,50 @@ export interface components {
             /** @description 遡及: 取得または喪失の届出が期限後だった */
             retroactive: boolean;
         };
+        IncomeReturn: {
+            amounts: {
+                businessIncome: number;
+                businessRevenue: number;
+                dividendIncome: number;
+                familyEmployeeSalary: number;
+                miscIncome: number;
+                otherIncome: number;
+                pensionIncome: number;
+                pensionRevenue: number;
+                realEstateIncome: number;
+                realEstateRevenue: number;
+                salaryIncome: number;
+                salaryRevenue: number;
+                separateCapitalGains: number;
+                taxableStandard: number;
+                totalIncome: number;
+            };
+            current: boolean;
+            declaredOn: string | null;
+            /** @enum {string} */
+            filingStatus: "declared" | "no_income" | "unreported";
+            filingStatusLabel: string;
+            fiscalYear: number;
+            incomeYear: number;
+            note: string | null;
+            recordedAt: string;
+            recordedBy: string;
+            /** @enum {string|null} */
+            residentTax: "taxable" | "exempt" | null;
+            residentTaxLabel: string | null;
+            returnId: number;
+            /** @enum {string} */
+            source: "tax_system" | "simple_declaration" | "initial_load";
+            sourceLabel: string;
+            sourceLine: number | null;
+            sourceSha256: string | null;
+            supersededAt: string | null;
+            version: number;
+        };
+        IncomeReturns: {
+            atenaNo: number;
+            versions: components["schemas"]["IncomeReturn"][];
+        };
         InstallmentsCalcInput: {
             annualTax: number;
             fiscalYear: number;
@@ -6333,6 +6539,47 @@ export interface components {
             skipped: number;
             taken: number;
             workItems: number;
+        };
+        SimpleDeclaration: {
+            /** @description 事業所得(収入−必要経費。損失はマイナス) */
+            businessIncome: number;
+            /** @description 事業収入 */
+            businessRevenue: number;
+            /**
+             * Format: date
+             * @description 申告日
+             * @example 2026-06-15
+             */
+            declaredOn: string;
+            /** @description 配当所得 */
+            dividendIncome: number;
+            /** @description うち専従者給与 */
+            familyEmployeeSalary: number;
+            /** @description 年度(所得はその前年のもの) */
+            fiscalYear: number;
+            /** @description 雑所得(公的年金等以外) */
+            miscIncome: number;
+            /** @description 備考 */
+            note?: string;
+            /** @description その他の所得 */
+            otherIncome: number;
+            /** @description 公的年金等収入 */
+            pensionRevenue: number;
+            /** @description 不動産所得(損失はマイナス) */
+            realEstateIncome: number;
+            /** @description 不動産収入 */
+            realEstateRevenue: number;
+            /** @description 給与収入(専従者給与を含む) */
+            salaryRevenue: number;
+            /** @description 分離譲渡所得(特別控除前) */
+            separateCapitalGains: number;
+        };
+        SimpleDeclarationResult: {
+            atenaNo: number;
+            changed: boolean;
+            fiscalYear: number;
+            reassessmentHouseholds: number[];
+            versions: components["schemas"]["IncomeReturn"][];
         };
         StaffAccount: {
             activationExpiresAt: string | null;

@@ -234,3 +234,11 @@ export type EligibilityReason = AcquisitionReason | EligibilityReasons['loss'][n
 export type CertificateOverview = ApiOk<'/api/persons/{atenaNo}/certificates'>;
 export type Certificate = Schemas['Certificate'];
 export type CertificateKind = Certificate['kind'];
+
+// ---- 所得 ----
+
+/** Every version of a person's income (GET /api/persons/{atenaNo}/income-returns). */
+export type IncomeReturns = ApiOk<'/api/persons/{atenaNo}/income-returns'>;
+export type IncomeReturn = Schemas['IncomeReturn'];
+export type SimpleDeclaration = ApiBody<'/api/persons/{atenaNo}/income-returns'>;
+export type SimpleDeclarationResult = ApiOk<'/api/persons/{atenaNo}/income-returns', 'post'>;

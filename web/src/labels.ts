@@ -103,6 +103,8 @@ export const PERMISSION = {
   myNumberWrite: 'mynumber.write',
   eligibilityUpdate: 'eligibility.update',
   certificateIssue: 'certificate.issue',
+  incomeRead: 'income.read',
+  incomeDeclare: 'income.declare',
   approval: 'approval',
   audit: 'audit',
   userAdmin: 'user.admin',

@@ -16,6 +16,7 @@ import * as m1201_0600 from './2026-12-01T0600_eligibility_dates.js';
 import * as m1201_0700 from './2026-12-01T0700_change_withdrawn.js';
 import * as m1201_0800 from './2026-12-01T0800_nhi_household.js';
 import * as m1201_0900 from './2026-12-01T0900_certificates.js';
+import * as m1202_0300 from './2026-12-02T0300_income_returns.js';
 
 /** Every migration, in order. Forward-only: a migration, once landed, is never edited. */
 export const migrations: Record<string, Migration> = {
@@ -36,4 +37,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01T0700_change_withdrawn': m1201_0700,
   '2026-12-01T0800_nhi_household': m1201_0800,
   '2026-12-01T0900_certificates': m1201_0900,
+  '2026-12-02T0300_income_returns': m1202_0300,
 };

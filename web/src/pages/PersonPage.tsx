@@ -10,6 +10,7 @@ import { StatusBadge } from './SearchPage.js';
 import { MyNumberSection } from './MyNumberSection.js';
 import { EligibilitySection } from './EligibilitySection.js';
 import { CertificatesSection } from './CertificatesSection.js';
+import { IncomeSection } from './IncomeSection.js';
 
 export function PersonPage({ atenaNo, me }: { atenaNo: string; me: Me }): ReactNode {
   const res = useApi<PersonDetail>(`/api/persons/${encodeURIComponent(atenaNo)}`);
@@ -142,6 +143,8 @@ export function PersonPage({ atenaNo, me }: { atenaNo: string; me: Me }): ReactN
       <EligibilitySection atenaNo={String(p.atenaNo)} canUpdate={me.permissions.includes(PERMISSION.eligibilityUpdate)} />
 
       <CertificatesSection atenaNo={String(p.atenaNo)} canIssue={me.permissions.includes(PERMISSION.certificateIssue)} />
+
+      {me.permissions.includes(PERMISSION.incomeRead) ? <IncomeSection atenaNo={String(p.atenaNo)} canDeclare={me.permissions.includes(PERMISSION.incomeDeclare)} /> : null}
 
       {canReadMyNumber || canWriteMyNumber ? (
         <MyNumberSection atenaNo={String(p.atenaNo)} hasMyNumber={p.hasMyNumber} canRead={canReadMyNumber} canWrite={canWriteMyNumber} />

@@ -1,0 +1,96 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { DB } from '../../db/schema.js';
+import { columnsToFacts, otherIncomeOf, type FilingStatus, type IncomeSource, type ResidentTax } from '../income/income.rules.js';
+
+/**
+ * What the assessment reads of each person's income for a 年度 (the income of the calendar year
+ * before), from the current version in income_return (src/modules/income: the 個人住民税 system's file,
+ * a 簡易申告, or the initial load). Shaped for the tax rules' input (tax.input.ts `members[].income` and
+ * `reported`), with the details the rules may need besides.
+ */
+export interface AssessmentIncome {
+  atenaNo: number;
+  fiscalYear: number;
+  /**
+   * `declared` / `no_income` / `unreported` as recorded; `none` — no record: the person was born after
+   * the income year (no income, not 未申告) or, when born before, has no record (counts as 未申告).
+   */
+  filingStatus: FilingStatus | 'none';
+  /** false = 未申告 (tax.input `reported`): no 法定軽減 for a household counting this person. */
+  reported: boolean;
+  /** The tax rules' `income` (integer yen ≥ 0): 給与収入, 公的年金等収入, other 所得 net (floor 0). */
+  income: { salaryRevenue: number; pensionRevenue: number; otherIncome: number };
+  /** 給与収入 includes 専従者給与; the 給与所得者等 test of the 法定軽減 excludes it (revenue − this). */
+  familyEmployeeSalary: number;
+  /** 給与所得 and 公的年金等所得 as the tax system computed them (the rules recompute from revenue). */
+  salaryIncome: number;
+  pensionIncome: number;
+  /** Other 所得 with losses (事業・不動産 may be negative; `income.otherIncome` is this floored at 0). */
+  otherIncomeNet: number;
+  /** 分離譲渡所得 before the special deductions (counted in otherIncome, as 総所得金額等 counts it). */
+  separateCapitalGains: number;
+  /** 総所得金額等 as recorded (losses offset by the tax system). */
+  totalIncome: number;
+  /** 住民税: 課税標準額 and 課税区分 (null: not judged). */
+  taxableStandard: number;
+  residentTax: ResidentTax | null;
+  /** Where the version came from, and which (for the assessment's explanation). */
+  source: IncomeSource | null;
+  returnId: number | null;
+  version: number | null;
+}
+
+const NONE = { salaryRevenue: 0, pensionRevenue: 0, otherIncome: 0 };
+
+/**
+ * Each person's income for the 年度 `fiscalYear` (persons not found in `person` are left out). Call it
+ * inside the assessment's transaction; it reads the current version only.
+ */
+export async function loadIncomes(tx: Kysely<DB> | Transaction<DB>, atenaNos: readonly number[], fiscalYear: number): Promise<Map<number, AssessmentIncome>> {
+  const out = new Map<number, AssessmentIncome>();
+  if (atenaNos.length === 0) return out;
+  const ids = [...new Set(atenaNos)];
+  const endOfIncomeYear = `${fiscalYear - 1}-12-31`;
+  for (let i = 0; i < ids.length; i += 10_000) {
+    const part = ids.slice(i, i + 10_000);
+    const rows = await tx
+      .selectFrom('person as p')
+      .leftJoin('income_return as r', (j) => j.onRef('r.atena_no', '=', 'p.atena_no').on('r.fiscal_year', '=', fiscalYear).on('r.superseded_at', 'is', null))
+      .select(['p.atena_no as person', 'p.birth_date'])
+      .selectAll('r')
+      .where('p.atena_no', 'in', part)
+      .execute();
+    for (const r of rows) {
+      const atenaNo = Number(r.person);
+      if (r.return_id === null || r.return_id === undefined) {
+        const unborn = r.birth_date > endOfIncomeYear;
+        out.set(atenaNo, {
+          atenaNo, fiscalYear, filingStatus: 'none', reported: unborn, income: NONE, familyEmployeeSalary: 0, salaryIncome: 0, pensionIncome: 0,
+          otherIncomeNet: 0, separateCapitalGains: 0, totalIncome: 0, taxableStandard: 0, residentTax: null, source: null, returnId: null, version: null,
+        });
+        continue;
+      }
+      const f = columnsToFacts(r as Parameters<typeof columnsToFacts>[0]);
+      const net = otherIncomeOf(f);
+      out.set(atenaNo, {
+        atenaNo,
+        fiscalYear,
+        filingStatus: f.filingStatus,
+        reported: f.filingStatus !== 'unreported',
+        income: { salaryRevenue: f.salaryRevenue, pensionRevenue: f.pensionRevenue, otherIncome: Math.max(0, net) },
+        familyEmployeeSalary: f.familyEmployeeSalary,
+        salaryIncome: f.salaryIncome,
+        pensionIncome: f.pensionIncome,
+        otherIncomeNet: net,
+        separateCapitalGains: f.separateCapitalGains,
+        totalIncome: f.totalIncome,
+        taxableStandard: f.taxableStandard,
+        residentTax: f.residentTax,
+        source: r.source,
+        returnId: Number(r.return_id),
+        version: r.version,
+      });
+    }
+  }
+  return out;
+}
