@@ -9,6 +9,61 @@ export interface AddressAreaTable {
   branch_office_code: string;
 }
 
+export interface AssessmentTable {
+  assessment_id: Generated<number>;
+  fiscal_year: number;
+  household_no: number;
+  address_exception_atena_no: Generated<number>;
+  version: number;
+  reason: 'annual' | 'correction';
+  run_id: string | null;
+  cause: string | null;
+  taxpayer_atena_no: number | null;
+  pseudo_head: boolean;
+  insured_count: number;
+  reduction: 'r7' | 'r5' | 'r2' | 'none';
+  total_yen: number;
+  medical_yen: number;
+  support_yen: number;
+  care_yen: number;
+  child_support_yen: number;
+  income_levy_yen: number;
+  per_capita_yen: number;
+  per_household_yen: number;
+  legal_reduction_yen: number;
+  specific_household_reduction_yen: number;
+  preschool_reduction_yen: number;
+  minor_reduction_yen: number;
+  capped: boolean;
+  parts: unknown;
+  members: unknown;
+  input: unknown;
+  input_hash: string;
+  params_hash: string;
+  lines: unknown | null;
+  notice: unknown | null;
+  recorded_at: Generated<Date>;
+  recorded_by: string;
+  superseded_at: Date | null;
+}
+
+export interface AssessmentParamsTable {
+  params_hash: string;
+  fiscal_year: number;
+  municipality: string;
+  param_values: unknown;
+  created_at: Generated<Date>;
+}
+
+export interface AssessmentRunTable {
+  run_id: string;
+  fiscal_year: number;
+  status: Generated<'review' | 'released'>;
+  released_at: Date | null;
+  released_by: string | null;
+  release_requested_by: string | null;
+}
+
 export interface AuditCheckpointTable {
   seq: number;
   row_hash: string;
@@ -509,6 +564,9 @@ export interface WorkItemTable {
 
 export interface DB {
   address_area: AddressAreaTable;
+  assessment: AssessmentTable;
+  assessment_params: AssessmentParamsTable;
+  assessment_run: AssessmentRunTable;
   audit_checkpoint: AuditCheckpointTable;
   audit_event: AuditEventTable;
   audit_seal: AuditSealTable;

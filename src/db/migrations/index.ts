@@ -17,6 +17,7 @@ import * as m1201_0700 from './2026-12-01T0700_change_withdrawn.js';
 import * as m1201_0800 from './2026-12-01T0800_nhi_household.js';
 import * as m1201_0900 from './2026-12-01T0900_certificates.js';
 import * as m1202_0300 from './2026-12-02T0300_income_returns.js';
+import * as m1202_0400 from './2026-12-02T0400_assessments.js';
 
 /** Every migration, in order. Forward-only: a migration, once landed, is never edited. */
 export const migrations: Record<string, Migration> = {
@@ -38,4 +39,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01T0800_nhi_household': m1201_0800,
   '2026-12-01T0900_certificates': m1201_0900,
   '2026-12-02T0300_income_returns': m1202_0300,
+  '2026-12-02T0400_assessments': m1202_0400,
 };

@@ -64,10 +64,23 @@ export const MemberInput = z
     fixedAssetTax: yen.optional(),
     /** 非自発的失業者の軽減 (給与所得 × 30/100) this 年度. */
     involuntaryUnemployment: z.boolean({ error: 'true か false で入力してください' }).optional(),
+    /**
+     * 月割: the periods the person is insured in this NHI household, half-open [from, to) — from the
+     * 資格取得日 (or the day they joined the household), to the 資格喪失日 (or the day they left it); omitted:
+     * the whole 年度. A month is charged when its last day falls in a period (from the month of 取得 to
+     * the month before the month of 喪失).
+     */
+    insuredPeriods: z
+      .array(z.object({ from: isoDate, to: isoDate.nullable().optional() }).strict(), { error: '加入期間(insuredPeriods)を配列で入力してください' })
+      .max(24, '加入期間は24件までです')
+      .optional(),
   })
   .strict()
   .superRefine((m, ctx) => {
     if (m.age === undefined && m.birthDate === undefined) ctx.addIssue({ code: 'custom', path: ['age'], message: '年齢(age)か生年月日(birthDate)を入力してください' });
+    for (const [i, p] of (m.insuredPeriods ?? []).entries()) {
+      if (p.to && p.to < p.from) ctx.addIssue({ code: 'custom', path: ['insuredPeriods', i, 'to'], message: '資格喪失日(to)は取得日(from)以後の日付で入力してください' });
+    }
     if (m.formerInsuredToLatterElderly && m.insured) ctx.addIssue({ code: 'custom', path: ['formerInsuredToLatterElderly'], message: '特定同一世帯所属者は国保の被保険者ではありません(insured を false にしてください)' });
   })
   .openapi('TaxMember');

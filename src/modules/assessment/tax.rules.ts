@@ -166,6 +166,29 @@ export function fiscalMonths(fiscalYear: number): string[] {
   });
 }
 
+/** The last day of the month that starts on `first` (YYYY-MM-01). */
+export function monthEnd(first: string): string {
+  const y = Number(first.slice(0, 4));
+  const m = Number(first.slice(5, 7));
+  const next = m === 12 ? `${y + 1}-01-01` : `${y}-${String(m + 1).padStart(2, '0')}-01`;
+  return addDays(next, -1);
+}
+
+/**
+ * 月割 (地方税法 703条の4; rules: from the month of 資格取得 to the month before the month of 資格喪失):
+ * the months of the 年度 (their first days) whose last day falls in one of the half-open periods.
+ * So a 喪失日 on the 1st (an event on the last day of the month before) charges that month before,
+ * and an 取得 and 喪失 within one month charge nothing.
+ */
+export function chargedMonths(fiscalYear: number, periods: readonly { from: string; to?: string | null | undefined }[] | undefined): string[] {
+  const months = fiscalMonths(fiscalYear);
+  if (periods === undefined) return months;
+  return months.filter((mo) => {
+    const end = monthEnd(mo);
+    return periods.some((p) => p.from <= end && (p.to === null || p.to === undefined || end < p.to));
+  });
+}
+
 /** The day one reaches `age` (年齢計算ニ関スル法律: the day before the birthday, at its end). */
 const reachesAge = (birthDate: string, age: number) => addDays(birthdayAtAge(birthDate, age), -1);
 
@@ -194,8 +217,8 @@ function describePeople(input: TaxInput, params: LawParams): Person[] {
   const careFrom = params.integer('tax.care_age_from', start);
   const careUntil = params.integer('tax.care_age_until', start);
   const lateElderly = params.integer('eligibility.age_latter_elderly', start);
-  const months = fiscalMonths(fy);
   return input.members.map((m, index) => {
+    const months = chargedMonths(fy, m.insuredPeriods);
     const label = m.label ?? (m.head ? '世帯主' : `世帯員${index + 1}`);
     let ageAtStart: number;
     let insuredMonths = 12;
@@ -214,8 +237,8 @@ function describePeople(input: TaxInput, params: LawParams): Person[] {
     } else {
       ageAtStart = m.age!;
       aged65Pension = agedForPension(m.age!, incomeYear, params);
-      if (m.age! >= lateElderly) insuredMonths = 0;
-      careMonths = m.age! >= careFrom && m.age! < careUntil ? 12 : 0;
+      insuredMonths = m.age! >= lateElderly ? 0 : months.length;
+      careMonths = m.age! >= careFrom && m.age! < careUntil ? insuredMonths : 0;
     }
     if (m.insured && insuredMonths === 0) {
       throw new ParamError(`members[${index}]: ${lateElderly}歳以上(またはこの年度に国保の月がない人)は国保の被保険者として計算できません(insured を false にしてください)`);
