@@ -420,10 +420,11 @@ function specificHouseholdOf(input: TaxInput): 'specific' | 'continuing' | 'none
 }
 
 /** The whole calculation (the input already checked by `parseTaxInput`). */
-export function calculateTax(input: TaxInput, params: LawParams = lawParams()): TaxResult {
+export function calculateTax(input: TaxInput, params: LawParams = lawParams(), rates?: Municipality): TaxResult {
   const fy = input.fiscalYear;
   const date = `${fy}-04-01`;
-  const municipality = resolveMunicipality(input, params);
+  // `rates`: already resolved by the caller (a batch resolves the 年度's rates once, not per household).
+  const municipality = rates ?? resolveMunicipality(input, params);
   const people = describePeople(input, params);
   const lines: Line[] = [];
   for (const p of people) {

@@ -202,8 +202,26 @@ export class LawParams {
     return d;
   }
 
+  /** Lookups already answered (key and date → value in force, or null): a batch asks the same ones for every household. */
+  private readonly answered = new Map<string, Map<string, ParamEntry>>();
+
+  private remembered(key: string, date: string): ParamEntry | undefined {
+    return this.answered.get(key)?.get(date);
+  }
+
+  private remember(key: string, date: string, e: ParamEntry): ParamEntry {
+    let m = this.answered.get(key);
+    if (!m) this.answered.set(key, (m = new Map()));
+    m.set(date, e);
+    return e;
+  }
+
   /** The value in force on `date` (ISO), with its reference and marker; an error when there is none. */
   entry(key: string, date: string): ParamEntry {
+    return this.remembered(key, date) ?? this.remember(key, date, this.lookUp(key, date));
+  }
+
+  private lookUp(key: string, date: string): ParamEntry {
     const d = this.def(key);
     if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new ParamError(`法令パラメータ ${key}: 日付 ${date} は YYYY-MM-DD ではありません`);
     this.checkLastYear(d, date);
@@ -215,9 +233,12 @@ export class LawParams {
 
   /** Like `entry`, but null when no value is in force yet (for a rule that did not exist before its first value). */
   find(key: string, date: string): ParamEntry | null {
+    const hit = this.remembered(key, date);
+    if (hit) return hit;
     const d = this.def(key);
     this.checkLastYear(d, date);
-    return d.values.filter((v) => v.from <= date).at(-1) ?? null;
+    const found = d.values.filter((v) => v.from <= date).at(-1) ?? null;
+    return found ? this.remember(key, date, found) : null;
   }
 
   /** A date after the parameter's last known year is an error (the value is unknown, not unchanged). */

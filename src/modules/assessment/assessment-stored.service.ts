@@ -1,0 +1,530 @@
+import { sql, type Kysely } from 'kysely';
+import { z } from '@hono/zod-openapi';
+import type { Database } from '../../db/database.js';
+import type { DB } from '../../db/schema.js';
+import { AppError } from '../../http/errors.js';
+import { formatWareki } from '../../lib/wareki.js';
+import { runBatch, type RunSummary } from '../../platform/batch/batch-runner.js';
+import { fiscalYearOf, lawParams, ParamError, SUPPORTED_FISCAL_YEARS } from '../../platform/params/law-params.js';
+import { runUseCase } from '../../platform/use-case.js';
+import { actorLabel, type Actor } from '../../security/actor.js';
+import type { ApprovalService, ChangeKind } from '../approval/approval.service.js';
+import type { AuditRepository } from '../audit/audit.repository.js';
+import { addDays, todayInJapan } from '../eligibility/eligibility.rules.js';
+import { annualJob, ANNUAL_JOB, assessHouseholds, ratesOf } from './assessment.batch.js';
+import { AssessmentRepository, unitKey, type CurrentVersion, type NewVersion } from './assessment.repository.js';
+import { ASSESSMENT_REASONS, REDUCTION_CODES, type Assessed, type ReductionCode } from './assessment.rules.js';
+import { ordinaryDueDates } from './installments.rules.js';
+import { calculateTax, PART_KEYS, PART_LABELS, resolveMunicipality, type PartKey } from './tax.rules.js';
+import type { TaxInput } from './tax.input.js';
+
+/** The four-eyes kind of the release of an annual run's notices (通知の発送を確定). */
+export const RELEASE_KIND = 'assessment.release';
+const ReleasePayload = z.object({ runId: z.string().min(1), fiscalYear: z.number().int() });
+
+/** Bands of the annual tax for the review's distribution (yen, lower bounds). */
+export const TAX_BANDS = [0, 1, 10_000, 50_000, 100_000, 200_000, 300_000, 500_000, 800_000, 1_000_000] as const;
+const bandLabel = (i: number) => {
+  const lo = TAX_BANDS[i]!;
+  const hi = TAX_BANDS[i + 1];
+  if (lo === 0) return '0円';
+  if (hi === undefined) return `${(lo / 10_000).toLocaleString('en-US')}万円以上`;
+  return `${lo === 1 ? '1円' : `${(lo / 10_000).toLocaleString('en-US')}万円`}〜${(hi / 10_000).toLocaleString('en-US')}万円未満`;
+};
+/** Bands of a change (proposed − current) for the simulation. */
+export const CHANGE_BAND_LABELS = ['5万円以上の減', '1万円〜5万円の減', '1円〜1万円の減', '変わらない', '1円〜1万円の増', '1万円〜5万円の増', '5万円以上の増'] as const;
+const changeBand = (d: number) => (d <= -50_000 ? 0 : d <= -10_000 ? 1 : d < 0 ? 2 : d === 0 ? 3 : d < 10_000 ? 4 : d < 50_000 ? 5 : 6);
+
+/** 地方税法 17条の5: the first day on which a 更正 of `fiscalYear` can no longer be made (increase: 3 years, decrease: 5). */
+export function correctionDeadline(fiscalYear: number, direction: 'increase' | 'decrease'): { lastDay: string; dueDate: string; years: number } {
+  // 法定納期限: the 納期限 of the 年度's first 普通徴収 installment (第1期); the period counts from the day after.
+  const dueDate = ordinaryDueDates(fiscalYear)[0]!;
+  const years = direction === 'increase' ? 3 : 5;
+  const from = addDays(dueDate, 1);
+  const until = `${Number(from.slice(0, 4)) + years}${from.slice(4)}`;
+  return { lastDay: addDays(until, -1), dueDate, years };
+}
+
+export interface CorrectionOutcome {
+  fiscalYear: number;
+  householdNo: number;
+  addressExceptionAtenaNo: number;
+  outcome: 'corrected' | 'unchanged' | 'refused' | 'first';
+  before: { version: number; total: number; parts: Record<string, number>; reduction: string } | null;
+  after: { version: number; total: number; parts: Record<string, number>; reduction: string } | null;
+  difference: number;
+  message: string;
+  notice: ChangeNotice | null;
+}
+
+/** 変更決定通知書 (the change notice) as data: the printing is another piece of work. */
+export interface ChangeNotice {
+  title: '国民健康保険税 変更決定通知書';
+  fiscalYear: number;
+  fiscalYearLabel: string;
+  householdNo: number;
+  taxpayerAtenaNo: number | null;
+  decidedOn: string;
+  reason: string;
+  before: { total: number; parts: { label: string; amount: number }[] };
+  after: { total: number; parts: { label: string; amount: number }[] };
+  difference: number;
+  basis: string;
+}
+
+const partsList = (parts: Record<string, number>) => PART_KEYS.filter((k) => (parts[k] ?? 0) > 0).map((k) => ({ label: PART_LABELS[k], amount: parts[k]! }));
+
+/**
+ * Stored assessments: the annual batch (本算定) and its review and release, re-assessment (更正) with the
+ * 地方税法 17条の5 limits and the change notice, a household's versions, and the rate simulation.
+ */
+export class StoredAssessmentService {
+  constructor(
+    private readonly database: Database,
+    private readonly audit: AuditRepository,
+    private readonly approvals: ApprovalService,
+  ) {}
+
+  private get db(): Kysely<DB> {
+    return this.database.db;
+  }
+
+  approvalKinds(): ChangeKind[] {
+    return [
+      {
+        kind: RELEASE_KIND,
+        label: '本算定の通知発送の確定',
+        functionCode: 'assessment.run',
+        payload: ReleasePayload,
+        apply: async (tx, change, approver) => {
+          const p = ReleasePayload.parse(change.payload);
+          const run = await tx.selectFrom('assessment_run').selectAll().where('run_id', '=', p.runId).forUpdate().executeTakeFirst();
+          if (!run) throw new AppError(404, 'not_found', `本算定の実行 ${p.runId} はありません`);
+          if (run.status === 'released') throw new AppError(409, 'already_released', 'この本算定は既に通知の発送を確定しています');
+          const other = await tx.selectFrom('assessment_run').select('run_id').where('fiscal_year', '=', run.fiscal_year).where('status', '=', 'released').executeTakeFirst();
+          if (other) throw new AppError(409, 'already_released', `${run.fiscal_year}年度は別の本算定(${other.run_id})で確定済みです`);
+          await tx.updateTable('assessment_run').set({ status: 'released', released_at: new Date(), released_by: actorLabel(approver), release_requested_by: change.requestedBy }).where('run_id', '=', p.runId).execute();
+          return { runId: p.runId, fiscalYear: p.fiscalYear };
+        },
+      },
+    ];
+  }
+
+  // ---- 本算定 ----
+
+  /** The annual batch over every household (resumable: a second start after a kill continues the run). */
+  async runAnnual(actor: Actor, fiscalYear: number, opts: { chunkSize?: number; onProgress?: (p: { done: number; total: number; chunkNo: number }) => void } = {}): Promise<RunSummary> {
+    const released = await this.db.selectFrom('assessment_run').select('run_id').where('fiscal_year', '=', fiscalYear).where('status', '=', 'released').executeTakeFirst();
+    if (released) {
+      await this.audit.appendAlone(this.db, actor, { functionCode: 'assessment.run', action: 'batch.start', outcome: 'denied', detail: { job: ANNUAL_JOB, code: 'already_released', fiscalYear } });
+      throw new AppError(409, 'already_released', `${fiscalYear}年度の本算定は通知の発送を確定済みです(実行ID ${released.run_id})。以後の変更は更正(assessment reassess)で行います`);
+    }
+    try {
+      ratesOf(fiscalYear);
+    } catch (e) {
+      if (e instanceof ParamError) throw new AppError(422, 'calculation_refused', e.message);
+      throw e;
+    }
+    return runBatch({ database: this.database, audit: this.audit }, annualJob(), { fiscalYear }, { actor, chunkSize: opts.chunkSize ?? 2000, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+  }
+
+  // ---- 更正 ----
+
+  /**
+   * Re-assess a household for one 年度 on the facts as they stand: every unit whose amounts differ gets a
+   * new version (reason 更正) with its explanation lines and change notice, the one before superseded.
+   * An increase later than 3 years, a decrease later than 5 years after the day following the 法定納期限
+   * is refused (地方税法 17条の5); nothing else is stored then.
+   */
+  async reassess(actor: Actor, input: { householdNo: number; fiscalYear: number; cause: string; today?: string }, correlationId: string | null = null): Promise<CorrectionOutcome[]> {
+    const { householdNo, fiscalYear, cause } = input;
+    const today = input.today ?? todayInJapan();
+    return runUseCase(this.db, this.audit, actor, { functionCode: 'assessment.run', action: 'assessment.reassess', correlationId, detail: { householdNo, fiscalYear, cause } }, async ({ tx, subjects, detail }) => {
+      const household = await tx.selectFrom('household').select('household_no').where('household_no', '=', householdNo).forUpdate().executeTakeFirst();
+      if (!household) throw new AppError(404, 'not_found', `世帯番号 ${householdNo} の世帯は登録されていません`);
+      const params = lawParams();
+      let rates;
+      try {
+        rates = ratesOf(fiscalYear, params);
+      } catch (e) {
+        if (e instanceof ParamError) throw new AppError(422, 'calculation_refused', e.message);
+        throw e;
+      }
+      const repo = new AssessmentRepository(tx);
+      const current = await repo.current(fiscalYear, [householdNo], true);
+      const { assessed, refused } = await assessHouseholds(tx, [householdNo], fiscalYear, rates.municipality, params);
+      if (refused.length > 0) throw new AppError(422, 'calculation_refused', refused.map((r) => r.message).join('\n'));
+      await repo.saveParams(rates.hash, fiscalYear, rates.municipality.name, rates.values);
+      const byKey = new Map(assessed.map((a) => [unitKey(a.unit.householdNo, a.unit.addressExceptionAtenaNo), a]));
+      const keys = [...new Set([...byKey.keys(), ...current.keys()])].sort();
+      const outcomes: CorrectionOutcome[] = [];
+      const rows: NewVersion[] = [];
+      const superseded: number[] = [];
+      for (const key of keys) {
+        const a = byKey.get(key) ?? zeroAssessed(current.get(key)!, fiscalYear);
+        const cur = current.get(key);
+        const after = { total: a.amounts.total, parts: a.amounts.parts as Record<string, number>, reduction: a.amounts.reduction };
+        const before = cur ? { version: cur.version, total: cur.total, parts: cur.parts, reduction: cur.reduction } : null;
+        const difference = after.total - (before?.total ?? 0);
+        const unit = { fiscalYear, householdNo, addressExceptionAtenaNo: a.unit.addressExceptionAtenaNo };
+        if (before && PART_KEYS.every((k) => before.parts[k] === after.parts[k]) && before.reduction === after.reduction) {
+          outcomes.push({ ...unit, outcome: 'unchanged', before, after: { version: before.version, ...after }, difference: 0, message: '税額に変更はありません', notice: null });
+          continue;
+        }
+        if (!before && after.total === 0) continue;
+        const direction = difference > 0 ? 'increase' : 'decrease';
+        const deadline = correctionDeadline(fiscalYear, direction);
+        if (today > deadline.lastDay) {
+          outcomes.push({
+            ...unit,
+            outcome: 'refused',
+            before,
+            after: null,
+            difference,
+            message: `地方税法第17条の5: ${direction === 'increase' ? '増額' : '減額'}の更正は法定納期限(${formatWareki(deadline.dueDate)})の翌日から${deadline.years}年を経過した日以後はできません(期限 ${formatWareki(deadline.lastDay)})`,
+            notice: null,
+          });
+          continue;
+        }
+        const version = (cur?.version ?? 0) + 1;
+        const notice: ChangeNotice = {
+          title: '国民健康保険税 変更決定通知書',
+          fiscalYear,
+          fiscalYearLabel: `${formatWareki(`${fiscalYear}-04-01`).replace(/年.*$/, '年度')}`,
+          householdNo,
+          taxpayerAtenaNo: a.unit.taxpayer,
+          decidedOn: today,
+          reason: cause,
+          before: { total: before?.total ?? 0, parts: partsList(before?.parts ?? {}) },
+          after: { total: after.total, parts: partsList(after.parts) },
+          difference,
+          basis: `地方税法第703条の4、第17条の5(${direction === 'increase' ? '増額: 3年' : '減額: 5年'})`,
+        };
+        if (cur) superseded.push(cur.assessmentId);
+        rows.push({ assessed: a, version, reason: 'correction', runId: null, cause, paramsHash: rates.hash, lines: true, notice });
+        outcomes.push({ ...unit, outcome: before ? 'corrected' : 'first', before, after: { version, ...after }, difference, message: difference === 0 ? '区分の内訳が変わりました' : `${difference > 0 ? '増額' : '減額'} ${Math.abs(difference).toLocaleString('en-US')}円`, notice });
+      }
+      const at = new Date();
+      await repo.supersede(superseded, at);
+      await repo.insertVersions(rows, actorLabel(actor), at);
+      subjects(assessed.flatMap((a) => a.unit.members.map((m) => m.atenaNo)));
+      detail({ outcomes: outcomes.map((o) => ({ unit: o.addressExceptionAtenaNo, outcome: o.outcome, difference: o.difference })) });
+      return outcomes;
+    });
+  }
+
+  /**
+   * The hook for eligibility, household, income and reduction changes: re-assess the household for every
+   * 年度 from the one containing `effectiveOn` up to the latest with stored assessments. Years beyond the
+   * limits of 地方税法 17条の5 come back as `refused`, never silently skipped.
+   */
+  async reassessFrom(actor: Actor, input: { householdNo: number; effectiveOn: string; cause: string; today?: string }, correlationId: string | null = null): Promise<CorrectionOutcome[]> {
+    const first = Math.max(fiscalYearOf(input.effectiveOn), SUPPORTED_FISCAL_YEARS.from);
+    const latest = await this.db.selectFrom('assessment').select((eb) => eb.fn.max('fiscal_year').as('y')).where('household_no', '=', input.householdNo).executeTakeFirst();
+    const last = Math.min(Math.max(Number(latest?.y ?? 0), first), SUPPORTED_FISCAL_YEARS.to);
+    const out: CorrectionOutcome[] = [];
+    for (let y = first; y <= last; y++) {
+      const stored = await this.db.selectFrom('assessment').select('assessment_id').where('household_no', '=', input.householdNo).where('fiscal_year', '=', y).limit(1).executeTakeFirst();
+      const annual = await this.db.selectFrom('assessment_run').select('run_id').where('fiscal_year', '=', y).limit(1).executeTakeFirst();
+      if (!stored && !annual) continue; // no 本算定 of that year yet: the batch will assess it
+      out.push(...(await this.reassess(actor, { householdNo: input.householdNo, fiscalYear: y, cause: input.cause, ...(input.today ? { today: input.today } : {}) }, correlationId)));
+    }
+    return out;
+  }
+
+  // ---- reading ----
+
+  /** Every version of a household's assessments (newest first), with the explanation of each. */
+  async versions(actor: Actor, householdNo: number, fiscalYear: number | null, correlationId: string | null = null) {
+    return runUseCase(this.db, this.audit, actor, { functionCode: 'assessment.read', action: 'assessment.versions', correlationId, detail: { householdNo, fiscalYear } }, async ({ tx, subjects }) => {
+      let q = tx.selectFrom('assessment').selectAll().where('household_no', '=', householdNo);
+      if (fiscalYear !== null) q = q.where('fiscal_year', '=', fiscalYear);
+      const rows = await q.orderBy('fiscal_year', 'desc').orderBy('address_exception_atena_no').orderBy('version', 'desc').execute();
+      if (rows.length === 0) throw new AppError(404, 'not_found', `世帯番号 ${householdNo} の賦課はありません`);
+      subjects(rows.flatMap((r) => (r.members as { atenaNo: number }[]).map((m) => m.atenaNo)));
+      const params = lawParams();
+      return rows.map((r) => {
+        let lines = r.lines as { label: string; formula: string; amount: number; reference: string }[] | null;
+        let explanationNote: string | null = null;
+        if (!lines) {
+          // A batch version keeps its input and parameter set; the lines are the same rule run again.
+          try {
+            const again = calculateTax(r.input as TaxInput, params, resolveMunicipality({ fiscalYear: r.fiscal_year }, params));
+            lines = again.lines;
+            if (again.total !== r.total_yen) explanationNote = `現在の法令パラメータでは年税額が ${again.total.toLocaleString('en-US')}円 になります(保存された額は ${r.total_yen.toLocaleString('en-US')}円)`;
+          } catch (e) {
+            lines = [];
+            explanationNote = e instanceof Error ? e.message : String(e);
+          }
+        }
+        return {
+          assessmentId: Number(r.assessment_id),
+          fiscalYear: r.fiscal_year,
+          householdNo: Number(r.household_no),
+          addressExceptionAtenaNo: Number(r.address_exception_atena_no),
+          version: r.version,
+          reason: r.reason,
+          reasonLabel: ASSESSMENT_REASONS[r.reason],
+          runId: r.run_id,
+          cause: r.cause,
+          taxpayerAtenaNo: r.taxpayer_atena_no === null ? null : Number(r.taxpayer_atena_no),
+          pseudoHead: r.pseudo_head,
+          reduction: r.reduction,
+          reductionLabel: REDUCTION_CODES[r.reduction],
+          total: r.total_yen,
+          parts: { medical: r.medical_yen, support: r.support_yen, care: r.care_yen, childSupport: r.child_support_yen },
+          recordedAt: new Date(r.recorded_at as Date).toISOString(),
+          recordedBy: r.recorded_by,
+          supersededAt: r.superseded_at ? new Date(r.superseded_at as Date).toISOString() : null,
+          paramsHash: r.params_hash,
+          inputHash: r.input_hash,
+          lines,
+          explanationNote,
+          notice: (r.notice as ChangeNotice | null) ?? null,
+        };
+      });
+    });
+  }
+
+  /** Annual runs, newest first, with their review state. */
+  async runs(actor: Actor, correlationId: string | null = null) {
+    return runUseCase(this.db, this.audit, actor, { functionCode: 'assessment.read', action: 'assessment.runs', correlationId }, async ({ tx }) => {
+      const rows = await tx
+        .selectFrom('job_run as j')
+        .leftJoin('assessment_run as a', 'a.run_id', 'j.run_id')
+        .select(['j.run_id', 'j.status', 'j.params', 'j.started_at', 'j.finished_at', 'j.actor', 'j.counts', 'j.totals', 'a.status as review_status', 'a.released_at', 'a.released_by'])
+        .where('j.job', '=', ANNUAL_JOB)
+        .orderBy('j.started_at', 'desc')
+        .limit(50)
+        .execute();
+      return rows.map((r) => ({
+        runId: r.run_id,
+        fiscalYear: Number((asJson(r.params) as { fiscalYear: number }).fiscalYear),
+        status: r.status,
+        reviewStatus: (r.review_status ?? 'review') as 'review' | 'released',
+        startedAt: new Date(r.started_at as Date).toISOString(),
+        finishedAt: r.finished_at ? new Date(r.finished_at as Date).toISOString() : null,
+        actor: r.actor,
+        households: Number((asJson(r.counts) as Record<string, number>).units ?? 0),
+        total: Number((asJson(r.totals) as Record<string, number>).total ?? 0),
+        releasedAt: r.released_at ? new Date(r.released_at as Date).toISOString() : null,
+        releasedBy: r.released_by,
+      }));
+    });
+  }
+
+  /** The review of one run: totals per part and reduction kind, the distribution, the outliers. */
+  async review(actor: Actor, runId: string, correlationId: string | null = null) {
+    return runUseCase(this.db, this.audit, actor, { functionCode: 'assessment.read', action: 'assessment.review', correlationId, detail: { runId } }, async ({ tx, subjects }) => {
+      const run = await tx.selectFrom('job_run as j').leftJoin('assessment_run as a', 'a.run_id', 'j.run_id').select(['j.run_id', 'j.status', 'j.params', 'j.counts', 'j.totals', 'j.started_at', 'j.finished_at', 'j.actor', 'a.status as review_status', 'a.released_at', 'a.released_by', 'a.release_requested_by']).where('j.run_id', '=', runId).where('j.job', '=', ANNUAL_JOB).executeTakeFirst();
+      if (!run) throw new AppError(404, 'not_found', `本算定の実行 ${runId} はありません`);
+      const fiscalYear = Number((asJson(run.params) as { fiscalYear: number }).fiscalYear);
+      const counts = asJson(run.counts) as Record<string, number>;
+      const totals = asJson(run.totals) as Record<string, number>;
+      const band = sql<number>`CASE ${sql.join(
+        TAX_BANDS.map((lo, i) => sql`WHEN total_yen >= ${lo} AND total_yen < ${TAX_BANDS[i + 1] ?? 2_000_000_000} THEN ${i}`),
+        sql` `,
+      )} END`;
+      const hist = await tx.selectFrom('assessment').select([band.as('band'), (eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.sum<number>('total_yen').as('yen')]).where('run_id', '=', runId).groupBy(band).execute();
+      const distribution = TAX_BANDS.map((_, i) => {
+        const h = hist.find((x) => Number(x.band) === i);
+        return { band: bandLabel(i), households: Number(h?.n ?? 0), total: Number(h?.yen ?? 0) };
+      });
+      const pick = ['a.household_no', 'a.address_exception_atena_no', 'a.taxpayer_atena_no', 'a.total_yen', 'a.reduction', 'a.insured_count', 'p.name_kanji'] as const;
+      const base = () => tx.selectFrom('assessment as a').leftJoin('person as p', 'p.atena_no', 'a.taxpayer_atena_no').where('a.run_id', '=', runId);
+      const capped = await base().select([...pick]).where('a.capped', '=', true).orderBy('a.total_yen', 'desc').orderBy('a.household_no').limit(20).execute();
+      const zero = await base().select([...pick]).where('a.total_yen', '=', 0).orderBy('a.household_no').limit(20).execute();
+      const changes = await base()
+        .innerJoin('assessment as prev', (j) =>
+          j
+            .onRef('prev.household_no', '=', 'a.household_no')
+            .onRef('prev.address_exception_atena_no', '=', 'a.address_exception_atena_no')
+            .on('prev.fiscal_year', '=', fiscalYear - 1)
+            .on('prev.superseded_at', 'is', null),
+        )
+        .select([...pick, 'prev.total_yen as previous'])
+        .orderBy(sql`abs(a.total_yen - prev.total_yen)`, 'desc')
+        .orderBy('a.household_no')
+        .limit(20)
+        .execute();
+      const row = (r: (typeof capped)[number]) => ({
+        householdNo: Number(r.household_no),
+        addressExceptionAtenaNo: Number(r.address_exception_atena_no),
+        taxpayerAtenaNo: r.taxpayer_atena_no === null ? null : Number(r.taxpayer_atena_no),
+        taxpayerName: r.name_kanji ?? '',
+        total: r.total_yen,
+        reduction: r.reduction as ReductionCode,
+        reductionLabel: REDUCTION_CODES[r.reduction as ReductionCode],
+        insured: r.insured_count,
+      });
+      subjects([...capped, ...zero, ...changes].flatMap((r) => (r.taxpayer_atena_no === null ? [] : [Number(r.taxpayer_atena_no)])));
+      const pending = await this.approvals.pendingForSubject(tx, `job_run:${runId}`, [RELEASE_KIND]);
+      return {
+        runId,
+        fiscalYear,
+        status: run.status,
+        reviewStatus: (run.review_status ?? 'review') as 'review' | 'released',
+        startedAt: new Date(run.started_at as Date).toISOString(),
+        finishedAt: run.finished_at ? new Date(run.finished_at as Date).toISOString() : null,
+        actor: run.actor,
+        releasedAt: run.released_at ? new Date(run.released_at as Date).toISOString() : null,
+        releasedBy: run.released_by,
+        releaseRequestedBy: run.release_requested_by,
+        releasePending: pending.length > 0 ? pending[0]!.changeId : null,
+        counts,
+        totals,
+        parts: PART_KEYS.map((k) => ({ part: k, label: PART_LABELS[k], total: Number(totals[k] ?? 0) })),
+        reductions: [
+          { kind: 'r7', label: '法定軽減 7割', households: counts.r7 ?? 0, amount: totals['reduction.r7'] ?? 0 },
+          { kind: 'r5', label: '法定軽減 5割', households: counts.r5 ?? 0, amount: totals['reduction.r5'] ?? 0 },
+          { kind: 'r2', label: '法定軽減 2割', households: counts.r2 ?? 0, amount: totals['reduction.r2'] ?? 0 },
+          { kind: 'specificHousehold', label: '特定世帯・特定継続世帯', households: null, amount: totals['reduction.specificHousehold'] ?? 0 },
+          { kind: 'preschool', label: '未就学児の均等割軽減', households: null, amount: totals['reduction.preschool'] ?? 0 },
+          { kind: 'minor', label: '18歳未満の均等割軽減(子育て分)', households: null, amount: totals['reduction.minor'] ?? 0 },
+        ],
+        distribution,
+        outliers: {
+          capped: capped.map(row),
+          zero: zero.map(row),
+          biggestChange: changes.map((r) => ({ ...row(r), previous: Number(r.previous), change: r.total_yen - Number(r.previous) })),
+        },
+      };
+    });
+  }
+
+  /** 「通知の発送を確定」: submitted for a second person's approval (the run must be complete and not released). */
+  async requestRelease(actor: Actor, runId: string, correlationId: string | null = null): Promise<{ changeId: number }> {
+    return runUseCase(this.db, this.audit, actor, { functionCode: 'assessment.run', action: `${RELEASE_KIND}.submit`, correlationId, detail: { runId } }, async ({ tx, skipSuccessRecord }) => {
+      const run = await tx.selectFrom('job_run as j').innerJoin('assessment_run as a', 'a.run_id', 'j.run_id').select(['j.status', 'a.status as review_status', 'a.fiscal_year']).where('j.run_id', '=', runId).forUpdate().executeTakeFirst();
+      if (!run) throw new AppError(404, 'not_found', `本算定の実行 ${runId} はありません`);
+      if (run.status !== 'completed') throw new AppError(409, 'run_not_completed', 'この本算定は完了していません(中断した実行は再実行で続きから完了させてください)');
+      if (run.review_status === 'released') throw new AppError(409, 'already_released', 'この本算定は既に通知の発送を確定しています');
+      const pending = await this.approvals.pendingForSubject(tx, `job_run:${runId}`, [RELEASE_KIND]);
+      if (pending.length > 0) throw new AppError(409, 'pending_exists', `この本算定の確定は承認待ちです(変更番号 ${pending[0]!.changeId})`);
+      skipSuccessRecord();
+      const changeId = await this.approvals.submit(tx, actor, {
+        kind: RELEASE_KIND,
+        atenaNo: null,
+        subjectKey: `job_run:${runId}`,
+        payload: { runId, fiscalYear: run.fiscal_year },
+        summary: { fields: [{ label: '本算定', before: '確認中', after: '通知の発送を確定' }], notes: [{ label: '年度', value: `${run.fiscal_year}年度` }, { label: '実行ID', value: runId }], meta: { runId } },
+        warnings: [],
+        correlationId,
+      });
+      return { changeId };
+    });
+  }
+
+  // ---- simulation ----
+
+  /**
+   * Rate simulation: the proposed rates over the households of the year before (their stored current
+   * assessments' inputs: households, incomes, 月割) → the revenue per part and the distribution of each
+   * household's change against its current tax. Nothing is written (audited as a read).
+   */
+  async simulate(actor: Actor, input: { fiscalYear: number; municipality: NonNullable<TaxInput['municipality']> }, correlationId: string | null = null) {
+    const baseYear = input.fiscalYear - 1;
+    return runUseCase(this.db, this.audit, actor, { functionCode: 'assessment.read', action: 'assessment.simulate', correlationId, detail: { fiscalYear: input.fiscalYear, baseYear, municipality: input.municipality.name ?? null } }, async ({ tx }) => {
+      const params = lawParams();
+      // The national figures of the proposed year when the law parameters have them, else the base year's.
+      let nationalYear = input.fiscalYear;
+      let proposed;
+      try {
+        proposed = resolveMunicipality({ fiscalYear: input.fiscalYear <= SUPPORTED_FISCAL_YEARS.to ? input.fiscalYear : baseYear, municipality: input.municipality }, params);
+        if (input.fiscalYear > SUPPORTED_FISCAL_YEARS.to) nationalYear = baseYear;
+      } catch (e) {
+        if (e instanceof ParamError) throw new AppError(422, 'calculation_refused', e.message);
+        throw e;
+      }
+      return simulateOver(tx, baseYear, nationalYear, proposed, params);
+    });
+  }
+}
+
+const asJson = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
+
+/** A version of zero for a unit that no longer has insured months (everyone's 資格 ended before the 年度, …). */
+function zeroAssessed(cur: CurrentVersion, fiscalYear: number): Assessed {
+  const input: TaxInput = { fiscalYear, members: [] };
+  return {
+    unit: { fiscalYear, householdNo: cur.householdNo, addressExceptionAtenaNo: cur.addressExceptionAtenaNo, referenceDay: `${fiscalYear}-04-01`, taxpayer: null, pseudoHead: false, members: [], input },
+    result: { fiscalYear, municipality: '', reduction: 'なし', parts: {}, total: 0, members: [], lines: [{ label: '年税額', formula: 'この年度に国保の被保険者の月がありません', amount: 0, reference: '地方税法 第703条の4' }] },
+    amounts: { reduction: 'none', total: 0, parts: { medical: 0, support: 0, care: 0, childSupport: 0 }, incomeLevy: 0, perCapita: 0, perHousehold: 0, reductions: { legal: 0, specificHousehold: 0, preschool: 0, minor: 0 }, capped: false, insuredCount: 0 },
+    inputHash: '0'.repeat(64),
+  };
+}
+
+export interface SimulationResult {
+  fiscalYear: number;
+  baseYear: number;
+  nationalParametersYear: number;
+  households: number;
+  current: { total: number; parts: Record<PartKey, number> };
+  proposed: { total: number; parts: Record<PartKey, number> };
+  difference: number;
+  changes: { band: string; households: number }[];
+  seconds: number;
+}
+
+/** The simulation's loop over the stored inputs, paged by id (memory stays flat). */
+export async function simulateOver(db: Kysely<DB>, baseYear: number, nationalYear: number, proposed: ReturnType<typeof resolveMunicipality>, params = lawParams()): Promise<SimulationResult> {
+  const t0 = performance.now();
+  const zero = (): Record<PartKey, number> => ({ medical: 0, support: 0, care: 0, childSupport: 0 });
+  const current = { total: 0, parts: zero() };
+  const next = { total: 0, parts: zero() };
+  const bands = [0, 0, 0, 0, 0, 0, 0];
+  let households = 0;
+  let after = 0;
+  for (;;) {
+    const rows = await db
+      .selectFrom('assessment')
+      .select(['assessment_id', 'input', 'total_yen', 'medical_yen', 'support_yen', 'care_yen', 'child_support_yen'])
+      .where('fiscal_year', '=', baseYear)
+      .where('superseded_at', 'is', null)
+      .where('assessment_id', '>', after)
+      .where('total_yen', '>=', 0)
+      .orderBy('assessment_id')
+      .limit(20_000)
+      .execute();
+    if (rows.length === 0) break;
+    after = Number(rows.at(-1)!.assessment_id);
+    for (const r of rows) {
+      const input = asJson(r.input) as TaxInput;
+      if (input.members.length === 0) continue;
+      households++;
+      current.total += r.total_yen;
+      current.parts.medical += r.medical_yen;
+      current.parts.support += r.support_yen;
+      current.parts.care += r.care_yen;
+      current.parts.childSupport += r.child_support_yen;
+      const res = calculateTax(shiftYear(input, nationalYear), params, proposed);
+      next.total += res.total;
+      for (const k of PART_KEYS) next.parts[k] += res.parts[k]?.amount ?? 0;
+      bands[changeBand(res.total - r.total_yen)]!++;
+    }
+  }
+  if (households === 0) throw new AppError(422, 'no_base_assessment', `${baseYear}年度の賦課(本算定)がないため試算できません(世帯と所得は前年度の賦課から読みます)`);
+  return {
+    fiscalYear: nationalYear === baseYear ? baseYear + 1 : nationalYear,
+    baseYear,
+    nationalParametersYear: nationalYear,
+    households,
+    current,
+    proposed: next,
+    difference: next.total - current.total,
+    changes: bands.map((n, i) => ({ band: CHANGE_BAND_LABELS[i]!, households: n })),
+    seconds: Math.round((performance.now() - t0) / 10) / 100,
+  };
+}
+
+/** The base year's input as a calculation of `year` (ages, 月割 and 軽減 counted in that 年度). */
+function shiftYear(input: TaxInput, year: number): TaxInput {
+  if (input.fiscalYear === year) return input;
+  const shift = year - input.fiscalYear;
+  const move = (d: string) => `${Number(d.slice(0, 4)) + shift}${d.slice(4)}`;
+  return {
+    ...input,
+    fiscalYear: year,
+    members: input.members.map((m) => (m.insuredPeriods ? { ...m, insuredPeriods: m.insuredPeriods.map((p) => ({ from: move(p.from), to: p.to ? move(p.to) : (p.to ?? null) })) } : m)),
+  };
+}

@@ -1,0 +1,123 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { DB } from '../../db/schema.js';
+import type { BatchJob } from '../../platform/batch/batch-runner.js';
+import { lawParams, type LawParams } from '../../platform/params/law-params.js';
+import { actorLabel } from '../../security/actor.js';
+import { assessmentUnits } from './assessment-units.rules.js';
+import { AssessmentRepository, unitKey, type NewVersion } from './assessment.repository.js';
+import { assessUnit, parameterSet, runFigures, type Assessed } from './assessment.rules.js';
+import { resolveMunicipality, type Municipality } from './tax.rules.js';
+
+/**
+ * 本算定: the annual assessment of every household for a 年度, as a resumable batch (platform/batch).
+ * A chunk is a range of registry households in order; it reads their facts in a few set-based queries
+ * (membership, statuses, 資格 periods, birth dates, incomes), builds the units of assessment and runs
+ * `calculateTax` on each in memory, then writes the chunk's versions with one INSERT (superseding any
+ * version of an earlier unreleased run) — in the chunk's transaction with its checkpoint, counts and sums,
+ * so a run killed anywhere resumes with identical totals.
+ */
+export const ANNUAL_JOB = 'assessment.annual';
+
+export interface AnnualParams {
+  fiscalYear: number;
+}
+export interface AnnualCursor {
+  after: number;
+}
+
+/** The rates and parameter set of a 年度, resolved once per process and year. */
+const resolved = new Map<string, { municipality: Municipality; hash: string; values: Record<string, unknown> }>();
+export function ratesOf(fiscalYear: number, params: LawParams = lawParams(), municipality?: Municipality): { municipality: Municipality; hash: string; values: Record<string, unknown> } {
+  if (municipality) return { municipality, ...parameterSet(fiscalYear, municipality, params) };
+  const key = String(fiscalYear);
+  let r = resolved.get(key);
+  if (!r || resolved.size > 16) {
+    const m = resolveMunicipality({ fiscalYear }, params);
+    r = { municipality: m, ...parameterSet(fiscalYear, m, params) };
+    resolved.set(key, r);
+  }
+  return r;
+}
+
+/** Assess households (their units) on the facts read in `tx`: the same path for the batch and a 更正. */
+export async function assessHouseholds(
+  tx: Kysely<DB> | Transaction<DB>,
+  householdNos: readonly number[],
+  fiscalYear: number,
+  municipality: Municipality,
+  params: LawParams,
+): Promise<{ assessed: Assessed[]; noTaxpayer: { householdNo: number; addressExceptionAtenaNo: number }[]; refused: { householdNo: number; message: string }[] }> {
+  const repo = new AssessmentRepository(tx);
+  const cf = await repo.chunkFacts(householdNos, fiscalYear);
+  const assessed: Assessed[] = [];
+  const noTaxpayer: { householdNo: number; addressExceptionAtenaNo: number }[] = [];
+  const refused: { householdNo: number; message: string }[] = [];
+  for (const h of householdNos) {
+    for (const unit of assessmentUnits(h, fiscalYear, cf.facts.get(h)!, cf.persons, cf.incomes)) {
+      if (!unit.input) {
+        noTaxpayer.push({ householdNo: h, addressExceptionAtenaNo: unit.addressExceptionAtenaNo });
+        continue;
+      }
+      try {
+        assessed.push(assessUnit(unit, municipality, params));
+      } catch (e) {
+        refused.push({ householdNo: h, message: e instanceof Error ? e.message : String(e) });
+      }
+    }
+  }
+  return { assessed, noTaxpayer, refused };
+}
+
+export function annualJob(): BatchJob<AnnualParams, AnnualCursor> {
+  return {
+    name: ANNUAL_JOB,
+    label: '国民健康保険税 本算定',
+    functionCode: 'assessment.run',
+    async remaining(db, params) {
+      const running = await db
+        .selectFrom('job_run')
+        .select(sql<number | null>`(checkpoint->>'after')::bigint`.as('after'))
+        .where('job', '=', ANNUAL_JOB)
+        .where('status', '=', 'running')
+        .where(sql<boolean>`(params->>'fiscalYear')::int = ${params.fiscalYear}`)
+        .executeTakeFirst();
+      return new AssessmentRepository(db).countHouseholdsAfter(Number(running?.after ?? 0));
+    },
+    async chunk(tx, ctx) {
+      const fy = ctx.params.fiscalYear;
+      const repo = new AssessmentRepository(tx);
+      const households = await repo.householdsAfter(ctx.cursor?.after ?? 0, ctx.chunkSize);
+      if (households.length === 0) return null;
+      const params = lawParams();
+      const rates = ratesOf(fy, params);
+      if (ctx.chunkNo === 1) {
+        await repo.saveParams(rates.hash, fy, rates.municipality.name, rates.values);
+        await tx.insertInto('assessment_run').values({ run_id: ctx.runId, fiscal_year: fy }).onConflict((oc) => oc.column('run_id').doNothing()).execute();
+      }
+      const { assessed, noTaxpayer, refused } = await assessHouseholds(tx, households, fy, rates.municipality, params);
+      const current = await repo.current(fy, households);
+      const at = new Date();
+      const rows: NewVersion[] = [];
+      const superseded: number[] = [];
+      for (const a of assessed) {
+        const cur = current.get(unitKey(a.unit.householdNo, a.unit.addressExceptionAtenaNo));
+        if (cur) superseded.push(cur.assessmentId);
+        rows.push({ assessed: a, version: (cur?.version ?? 0) + 1, reason: 'annual', runId: ctx.runId, cause: '本算定', paramsHash: rates.hash, lines: false, notice: null });
+      }
+      await repo.supersede(superseded, at);
+      await repo.insertVersions(rows, actorLabel(ctx.actor), at);
+      const figures = runFigures(assessed, { households: households.length, noTaxpayer: noTaxpayer.length, refused: refused.length });
+      return {
+        cursor: { after: households.at(-1)! },
+        processed: households.length,
+        counts: figures.counts,
+        totals: figures.totals,
+        audit: {
+          action: 'assessment.annual.chunk',
+          subjects: [...new Set(assessed.map((a) => a.unit.taxpayer!))],
+          detail: { fiscalYear: fy, households: households.length, units: assessed.length, from: households[0], to: households.at(-1), noTaxpayer: noTaxpayer.slice(0, 20), refused: refused.slice(0, 20) },
+        },
+      };
+    },
+  };
+}

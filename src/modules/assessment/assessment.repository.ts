@@ -1,0 +1,248 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { DB } from '../../db/schema.js';
+import type { HouseholdFacts, InsuredPeriod, RegistryMember, StatusPeriod } from '../eligibility/nhi-household.rules.js';
+import type { PersonFacts } from './assessment-units.rules.js';
+import type { Assessed, AssessmentReason } from './assessment.rules.js';
+import { loadIncomes, type AssessedIncome } from './income-source.js';
+
+type Q = Kysely<DB> | Transaction<DB>;
+
+/** The facts of a set of households for one 年度, read set-based (a handful of queries whatever their number). */
+export interface ChunkFacts {
+  facts: Map<number, HouseholdFacts>;
+  persons: Map<number, PersonFacts>;
+  incomes: Map<number, AssessedIncome>;
+}
+
+/** A version to insert. */
+export interface NewVersion {
+  assessed: Assessed;
+  version: number;
+  reason: AssessmentReason;
+  runId: string | null;
+  cause: string | null;
+  paramsHash: string;
+  lines: boolean;
+  notice: unknown;
+}
+
+/** The current version of a unit. */
+export interface CurrentVersion {
+  assessmentId: number;
+  householdNo: number;
+  addressExceptionAtenaNo: number;
+  version: number;
+  total: number;
+  reduction: string;
+  parts: Record<string, number>;
+  runId: string | null;
+  recordedAt: Date;
+}
+
+/** `col = ANY($1::bigint[])`: one parameter for a whole chunk of numbers. */
+const anyOf = (col: string, list: readonly number[]) => sql<boolean>`${sql.ref(col)} = ANY(${sql.val([...list])}::bigint[])`;
+
+const unitKey = (householdNo: number, addressExceptionAtenaNo: number) => `${householdNo}:${addressExceptionAtenaNo}`;
+export { unitKey };
+
+/** The only Kysely code of 賦課's stored assessments. */
+export class AssessmentRepository {
+  constructor(private readonly db: Q) {}
+
+  /** Registry households after `after`, in order (the batch's chunks). */
+  async householdsAfter(after: number, limit: number): Promise<number[]> {
+    const rows = await this.db.selectFrom('household').select('household_no').where('household_no', '>', after).orderBy('household_no').limit(limit).execute();
+    return rows.map((r) => Number(r.household_no));
+  }
+
+  async countHouseholdsAfter(after: number): Promise<number> {
+    const r = await this.db.selectFrom('household').select((eb) => eb.fn.countAll<number>().as('n')).where('household_no', '>', after).executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
+  /**
+   * Registry membership of the households overlapping the 年度, the status periods naming them or their
+   * members, the current 資格 periods and birth dates of everyone involved, and their incomes.
+   */
+  async chunkFacts(householdNos: readonly number[], fiscalYear: number): Promise<ChunkFacts> {
+    const facts = new Map<number, HouseholdFacts>();
+    const out: ChunkFacts = { facts, persons: new Map(), incomes: new Map() };
+    if (householdNos.length === 0) return out;
+    const start = `${fiscalYear}-04-01`;
+    const end = `${fiscalYear + 1}-04-01`;
+    const members = await this.db
+      .selectFrom('household_member')
+      .select(['atena_no', 'household_no', 'relationship', 'valid_from', 'valid_to'])
+      .where(anyOf('household_no', householdNos))
+      .where('valid_from', '<', end)
+      .where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>', start)]))
+      .execute();
+    const statuses = await this.db
+      .selectFrom('nhi_household_status')
+      .select(['status_id', 'atena_no', 'household_no', 'kind', 'valid_from', 'valid_to', 'facility_name', 'facility_kind', 'school_name'])
+      .where((eb) => eb.or([anyOf('household_no', householdNos), eb('atena_no', 'in', (q) => q.selectFrom('household_member').select('atena_no').where(anyOf('household_no', householdNos)))]))
+      .where('valid_from', '<', end)
+      .execute();
+    const persons = [...new Set([...members.map((m) => Number(m.atena_no)), ...statuses.map((s) => Number(s.atena_no))])];
+    for (const h of householdNos) facts.set(h, { members: [], eligibility: [], statuses: [] });
+    if (persons.length === 0) return out;
+    const eligibility = await this.db
+      .selectFrom('nhi_eligibility')
+      .select(['atena_no', 'household_no', 'acquired_on', 'lost_on', 'loss_reason'])
+      .where(anyOf('atena_no', persons))
+      .where('superseded_at', 'is', null)
+      .where('acquired_on', '<', end)
+      .execute();
+    const people = await this.db.selectFrom('person').select(['atena_no', 'birth_date']).where(anyOf('atena_no', persons)).execute();
+    for (const p of people) out.persons.set(Number(p.atena_no), { birthDate: p.birth_date });
+    out.incomes = await loadIncomes(this.db, persons, fiscalYear);
+
+    // Distribute to households: each household sees its members' periods, and the periods of the persons it involves.
+    const byPerson = new Map<number, InsuredPeriod[]>();
+    for (const e of eligibility) {
+      const n = Number(e.atena_no);
+      let list = byPerson.get(n);
+      if (!list) byPerson.set(n, (list = []));
+      list.push({ atenaNo: n, householdNo: Number(e.household_no), acquiredOn: e.acquired_on, lostOn: e.lost_on, lossReason: e.loss_reason });
+    }
+    const involved = new Map<number, Set<number>>();
+    const involve = (h: number, n: number) => {
+      let s = involved.get(h);
+      if (!s) involved.set(h, (s = new Set()));
+      s.add(n);
+    };
+    const memberOf = new Map<number, number[]>();
+    for (const m of members) {
+      const h = Number(m.household_no);
+      const n = Number(m.atena_no);
+      (facts.get(h)!.members as RegistryMember[]).push({ atenaNo: n, householdNo: h, head: m.relationship === 'head', validFrom: m.valid_from, validTo: m.valid_to });
+      involve(h, n);
+      memberOf.set(n, [...(memberOf.get(n) ?? []), h]);
+    }
+    const statusRows: StatusPeriod[] = statuses.map((s) => ({
+      statusId: Number(s.status_id),
+      atenaNo: Number(s.atena_no),
+      householdNo: Number(s.household_no),
+      kind: s.kind,
+      validFrom: s.valid_from,
+      validTo: s.valid_to,
+      facilityName: s.facility_name,
+      facilityKind: s.facility_kind,
+      schoolName: s.school_name,
+    }));
+    for (const s of statusRows) {
+      const targets = new Set<number>([s.householdNo, ...(memberOf.get(s.atenaNo) ?? [])]);
+      for (const h of targets) {
+        const f = facts.get(h);
+        if (!f) continue;
+        (f.statuses as StatusPeriod[]).push(s);
+        involve(h, s.atenaNo);
+      }
+    }
+    for (const [h, people] of involved) {
+      const f = facts.get(h)!;
+      for (const n of people) (f.eligibility as InsuredPeriod[]).push(...(byPerson.get(n) ?? []));
+    }
+    return out;
+  }
+
+  /** Store a parameter set once. */
+  async saveParams(hash: string, fiscalYear: number, municipality: string, values: unknown): Promise<void> {
+    await this.db
+      .insertInto('assessment_params')
+      .values({ params_hash: hash, fiscal_year: fiscalYear, municipality, param_values: JSON.stringify(values) })
+      .onConflict((oc) => oc.column('params_hash').doNothing())
+      .execute();
+  }
+
+  /** The current versions of these households' units for the 年度 (locked: a re-assessment and the batch serialise). */
+  async current(fiscalYear: number, householdNos: readonly number[], lock = false): Promise<Map<string, CurrentVersion>> {
+    const out = new Map<string, CurrentVersion>();
+    if (householdNos.length === 0) return out;
+    let q = this.db
+      .selectFrom('assessment')
+      .select(['assessment_id', 'household_no', 'address_exception_atena_no', 'version', 'total_yen', 'reduction', 'medical_yen', 'support_yen', 'care_yen', 'child_support_yen', 'run_id', 'recorded_at'])
+      .where('fiscal_year', '=', fiscalYear)
+      .where(anyOf('household_no', householdNos))
+      .where('superseded_at', 'is', null);
+    if (lock) q = q.forUpdate();
+    for (const r of await q.execute()) {
+      out.set(unitKey(Number(r.household_no), Number(r.address_exception_atena_no)), {
+        assessmentId: Number(r.assessment_id),
+        householdNo: Number(r.household_no),
+        addressExceptionAtenaNo: Number(r.address_exception_atena_no),
+        version: r.version,
+        total: r.total_yen,
+        reduction: r.reduction,
+        parts: { medical: r.medical_yen, support: r.support_yen, care: r.care_yen, childSupport: r.child_support_yen },
+        runId: r.run_id,
+        recordedAt: new Date(r.recorded_at as Date),
+      });
+    }
+    return out;
+  }
+
+  /** Stamp superseded_at on versions (the one update the table allows). */
+  async supersede(ids: readonly number[], at: Date): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.updateTable('assessment').set({ superseded_at: at }).where(anyOf('assessment_id', ids)).execute();
+  }
+
+  /** Insert versions: one statement for the whole set (jsonb_to_recordset), so a chunk is one round trip. */
+  async insertVersions(rows: readonly NewVersion[], by: string, at: Date): Promise<void> {
+    if (rows.length === 0) return;
+    const data = rows.map((r) => {
+      const a = r.assessed;
+      const m = a.amounts;
+      return {
+        fiscal_year: a.unit.fiscalYear,
+        household_no: a.unit.householdNo,
+        address_exception_atena_no: a.unit.addressExceptionAtenaNo,
+        version: r.version,
+        reason: r.reason,
+        run_id: r.runId,
+        cause: r.cause,
+        taxpayer_atena_no: a.unit.taxpayer,
+        pseudo_head: a.unit.pseudoHead,
+        insured_count: m.insuredCount,
+        reduction: m.reduction,
+        total_yen: m.total,
+        medical_yen: m.parts.medical,
+        support_yen: m.parts.support,
+        care_yen: m.parts.care,
+        child_support_yen: m.parts.childSupport,
+        income_levy_yen: m.incomeLevy,
+        per_capita_yen: m.perCapita,
+        per_household_yen: m.perHousehold,
+        legal_reduction_yen: m.reductions.legal,
+        specific_household_reduction_yen: m.reductions.specificHousehold,
+        preschool_reduction_yen: m.reductions.preschool,
+        minor_reduction_yen: m.reductions.minor,
+        capped: m.capped,
+        parts: a.result.parts,
+        members: a.unit.members,
+        input: a.unit.input,
+        input_hash: a.inputHash,
+        params_hash: r.paramsHash,
+        lines: r.lines ? a.result.lines : null,
+        notice: r.notice ?? null,
+        recorded_by: by,
+      };
+    });
+    await sql`
+      INSERT INTO assessment (fiscal_year, household_no, address_exception_atena_no, version, reason, run_id, cause, taxpayer_atena_no, pseudo_head,
+        insured_count, reduction, total_yen, medical_yen, support_yen, care_yen, child_support_yen, income_levy_yen, per_capita_yen, per_household_yen,
+        legal_reduction_yen, specific_household_reduction_yen, preschool_reduction_yen, minor_reduction_yen, capped, parts, members, input, input_hash,
+        params_hash, lines, notice, recorded_by, recorded_at)
+      SELECT fiscal_year, household_no, address_exception_atena_no, version, reason, run_id, cause, taxpayer_atena_no, pseudo_head,
+        insured_count, reduction, total_yen, medical_yen, support_yen, care_yen, child_support_yen, income_levy_yen, per_capita_yen, per_household_yen,
+        legal_reduction_yen, specific_household_reduction_yen, preschool_reduction_yen, minor_reduction_yen, capped, parts, members, input, input_hash,
+        params_hash, lines, notice, recorded_by, ${at}
+      FROM jsonb_to_recordset(${JSON.stringify(data)}::jsonb) AS r(fiscal_year integer, household_no bigint, address_exception_atena_no bigint, version integer,
+        reason text, run_id text, cause text, taxpayer_atena_no bigint, pseudo_head boolean, insured_count integer, reduction text, total_yen integer,
+        medical_yen integer, support_yen integer, care_yen integer, child_support_yen integer, income_levy_yen integer, per_capita_yen integer,
+        per_household_yen integer, legal_reduction_yen integer, specific_household_reduction_yen integer, preschool_reduction_yen integer,
+        minor_reduction_yen integer, capped boolean, parts jsonb, members jsonb, input jsonb, input_hash text, params_hash text, lines jsonb,
+        notice jsonb, recorded_by text)`.execute(this.db);
+  }
+}
