@@ -1117,6 +1117,513 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/assessment/households/{householdNo}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 世帯の賦課の全ての版(本算定・更正。何を、いつ、なぜ、どのパラメータで。計算の説明つき)
+         * @description 必要な権限: assessment.read (賦課の照会)
+         */
+        get: {
+            parameters: {
+                query?: {
+                    fiscalYear?: number;
+                };
+                header?: never;
+                path: {
+                    householdNo: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description 版の一覧(新しい順) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["AssessmentVersion"][];
+                        };
+                    };
+                };
+                /** @description 入力が不正です(項目ごとのメッセージ付き) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description ログインしていません */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 権限がありません */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 見つかりません */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/assessment/households/{householdNo}/reassess": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 更正: 世帯の1年度を現在の資格・世帯・所得で計算し直す(変わった賦課は新しい版。増額は3年、減額は5年まで: 地方税法第17条の5)
+         * @description 必要な権限: assessment.run (賦課の実行(本算定・更正))
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    householdNo: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        cause: string;
+                        fiscalYear: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description 賦課の単位ごとの結果(期限を過ぎた更正は refused) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["AssessmentCorrection"][];
+                        };
+                    };
+                };
+                /** @description 入力が不正です(項目ごとのメッセージ付き) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description ログインしていません */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 権限がありません */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 見つかりません */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 計算できません */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/assessment/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 本算定の実行の一覧(新しい順、確認・確定の状態つき)
+         * @description 必要な権限: assessment.read (賦課の照会)
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description 実行の一覧 */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["AssessmentRunRow"][];
+                        };
+                    };
+                };
+                /** @description 入力が不正です(項目ごとのメッセージ付き) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description ログインしていません */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 権限がありません */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 見つかりません */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/assessment/runs/{runId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 本算定の確認: 区分ごと・軽減の種類ごとの合計、税額の分布、外れ値(限度額・0円・前年度からの変化が大きい世帯)
+         * @description 必要な権限: assessment.read (賦課の照会)
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    runId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description 実行の確認 */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AssessmentRunReview"];
+                    };
+                };
+                /** @description 入力が不正です(項目ごとのメッセージ付き) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description ログインしていません */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 権限がありません */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 見つかりません */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/assessment/runs/{runId}/release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 「通知の発送を確定」を申請する(入力者以外の承認者が確認して確定。納税通知書の印刷は別の処理)
+         * @description 必要な権限: assessment.run (賦課の実行(本算定・更正))
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    runId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description 承認待ちとして受け付けました */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AssessmentReleaseAccepted"];
+                    };
+                };
+                /** @description 入力が不正です(項目ごとのメッセージ付き) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description ログインしていません */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 権限がありません */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 見つかりません */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 完了していない・確定済み・承認待ちがある */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/assessment/simulate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 税率の試算: 提案する税率で全世帯を計算した区分ごとの税収と、世帯ごとの増減の分布(前年度の賦課の世帯・所得で。何も保存しません)
+         * @description 必要な権限: assessment.read (賦課の照会)
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        fiscalYear: number;
+                        municipality: components["schemas"]["TaxMunicipality"];
+                    };
+                };
+            };
+            responses: {
+                /** @description 試算の結果 */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AssessmentSimulation"];
+                    };
+                };
+                /** @description 入力が不正です(項目ごとのメッセージ付き) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description ログインしていません */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 権限がありません */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 見つかりません */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 前年度の賦課がない、税率が不正等 */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/audit/events": {
         parameters: {
             query?: never;
@@ -5916,6 +6423,203 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AssessmentChangeNotice: {
+            after: {
+                parts: {
+                    amount: number;
+                    label: string;
+                }[];
+                total: number;
+            };
+            basis: string;
+            before: {
+                parts: {
+                    amount: number;
+                    label: string;
+                }[];
+                total: number;
+            };
+            decidedOn: string;
+            difference: number;
+            fiscalYear: number;
+            fiscalYearLabel: string;
+            householdNo: number;
+            reason: string;
+            taxpayerAtenaNo: number | null;
+            title: string;
+        } | null;
+        AssessmentCorrection: {
+            addressExceptionAtenaNo: number;
+            after: {
+                parts: {
+                    [key: string]: number;
+                };
+                reduction: string;
+                total: number;
+                version: number;
+            } | null;
+            before: {
+                parts: {
+                    [key: string]: number;
+                };
+                reduction: string;
+                total: number;
+                version: number;
+            } | null;
+            difference: number;
+            fiscalYear: number;
+            householdNo: number;
+            message: string;
+            notice: components["schemas"]["AssessmentChangeNotice"];
+            /** @enum {string} */
+            outcome: "corrected" | "unchanged" | "refused" | "first";
+        };
+        AssessmentParts: {
+            care: number;
+            childSupport: number;
+            medical: number;
+            support: number;
+        };
+        AssessmentReleaseAccepted: {
+            changeId: number;
+            message: string;
+            /** @enum {string} */
+            status: "pending";
+        };
+        AssessmentRunReview: {
+            actor: string;
+            counts: {
+                [key: string]: number;
+            };
+            distribution: {
+                band: string;
+                households: number;
+                total: number;
+            }[];
+            finishedAt: string | null;
+            fiscalYear: number;
+            outliers: {
+                biggestChange: {
+                    addressExceptionAtenaNo: number;
+                    change: number;
+                    householdNo: number;
+                    insured: number;
+                    previous: number;
+                    /** @enum {string} */
+                    reduction: "r7" | "r5" | "r2" | "none";
+                    reductionLabel: string;
+                    taxpayerAtenaNo: number | null;
+                    taxpayerName: string;
+                    total: number;
+                }[];
+                capped: {
+                    addressExceptionAtenaNo: number;
+                    householdNo: number;
+                    insured: number;
+                    /** @enum {string} */
+                    reduction: "r7" | "r5" | "r2" | "none";
+                    reductionLabel: string;
+                    taxpayerAtenaNo: number | null;
+                    taxpayerName: string;
+                    total: number;
+                }[];
+                zero: {
+                    addressExceptionAtenaNo: number;
+                    householdNo: number;
+                    insured: number;
+                    /** @enum {string} */
+                    reduction: "r7" | "r5" | "r2" | "none";
+                    reductionLabel: string;
+                    taxpayerAtenaNo: number | null;
+                    taxpayerName: string;
+                    total: number;
+                }[];
+            };
+            parts: {
+                label: string;
+                part: string;
+                total: number;
+            }[];
+            reductions: {
+                amount: number;
+                households: number | null;
+                kind: string;
+                label: string;
+            }[];
+            releasedAt: string | null;
+            releasedBy: string | null;
+            releasePending: number | null;
+            releaseRequestedBy: string | null;
+            /** @enum {string} */
+            reviewStatus: "review" | "released";
+            runId: string;
+            startedAt: string;
+            status: string;
+            totals: {
+                [key: string]: number;
+            };
+        };
+        AssessmentRunRow: {
+            actor: string;
+            finishedAt: string | null;
+            fiscalYear: number;
+            households: number;
+            releasedAt: string | null;
+            releasedBy: string | null;
+            /** @enum {string} */
+            reviewStatus: "review" | "released";
+            runId: string;
+            startedAt: string;
+            status: string;
+            total: number;
+        };
+        AssessmentSimulation: {
+            baseYear: number;
+            changes: {
+                band: string;
+                households: number;
+            }[];
+            current: {
+                parts: components["schemas"]["AssessmentParts"];
+                total: number;
+            };
+            difference: number;
+            fiscalYear: number;
+            households: number;
+            nationalParametersYear: number;
+            proposed: {
+                parts: components["schemas"]["AssessmentParts"];
+                total: number;
+            };
+            seconds: number;
+        };
+        AssessmentVersion: {
+            addressExceptionAtenaNo: number;
+            assessmentId: number;
+            cause: string | null;
+            explanationNote: string | null;
+            fiscalYear: number;
+            householdNo: number;
+            inputHash: string;
+            lines: components["schemas"]["CalcLine"][];
+            notice: components["schemas"]["AssessmentChangeNotice"];
+            paramsHash: string;
+            parts: components["schemas"]["AssessmentParts"];
+            pseudoHead: boolean;
+            /** @enum {string} */
+            reason: "annual" | "correction";
+            reasonLabel: string;
+            recordedAt: string;
+            recordedBy: string;
+            /** @enum {string} */
+            reduction: "r7" | "r5" | "r2" | "none";
+            reductionLabel: string;
+            runId: string | null;
+            supersededAt: string | null;
+            taxpayerAtenaNo: number | null;
+            total: number;
+            version: number;
+        };
         AuditEvent: {
             action: string;
             actorId: string;
@@ -6656,6 +7360,10 @@ export interface components {
                 salaryRevenue?: number;
             };
             insured: boolean;
+            insuredPeriods?: {
+                from: string;
+                to?: string | null;
+            }[];
             involuntaryUnemployment?: boolean;
             label?: string;
             reported?: boolean;

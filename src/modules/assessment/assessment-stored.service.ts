@@ -5,12 +5,12 @@ import type { DB } from '../../db/schema.js';
 import { AppError } from '../../http/errors.js';
 import { formatWareki } from '../../lib/wareki.js';
 import { runBatch, type RunSummary } from '../../platform/batch/batch-runner.js';
-import { fiscalYearOf, lawParams, ParamError, SUPPORTED_FISCAL_YEARS } from '../../platform/params/law-params.js';
+import { fiscalYearOf, lawParams, ParamError, SUPPORTED_FISCAL_YEARS, type LawParams } from '../../platform/params/law-params.js';
 import { runUseCase } from '../../platform/use-case.js';
 import { actorLabel, type Actor } from '../../security/actor.js';
 import type { ApprovalService, ChangeKind } from '../approval/approval.service.js';
 import type { AuditRepository } from '../audit/audit.repository.js';
-import { addDays, todayInJapan } from '../eligibility/eligibility.rules.js';
+import { addDays, birthdayAtAge, todayInJapan } from '../eligibility/eligibility.rules.js';
 import { annualJob, ANNUAL_JOB, assessHouseholds, ratesOf } from './assessment.batch.js';
 import { AssessmentRepository, unitKey, type CurrentVersion, type NewVersion } from './assessment.repository.js';
 import { ASSESSMENT_REASONS, REDUCTION_CODES, type Assessed, type ReductionCode } from './assessment.rules.js';
@@ -325,7 +325,7 @@ export class StoredAssessmentService {
         TAX_BANDS.map((lo, i) => sql`WHEN total_yen >= ${lo} AND total_yen < ${TAX_BANDS[i + 1] ?? 2_000_000_000} THEN ${i}`),
         sql` `,
       )} END`;
-      const hist = await tx.selectFrom('assessment').select([band.as('band'), (eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.sum<number>('total_yen').as('yen')]).where('run_id', '=', runId).groupBy(band).execute();
+      const hist = await tx.selectFrom('assessment').select([band.as('band'), (eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.sum<number>('total_yen').as('yen')]).where('run_id', '=', runId).groupBy(sql`1`).execute();
       const distribution = TAX_BANDS.map((_, i) => {
         const h = hist.find((x) => Number(x.band) === i);
         return { band: bandLabel(i), households: Number(h?.n ?? 0), total: Number(h?.yen ?? 0) };
@@ -459,6 +459,8 @@ export interface SimulationResult {
   baseYear: number;
   nationalParametersYear: number;
   households: number;
+  /** Households of the base year with no insured month in the proposed year (everyone reaches 75): counted at 0. */
+  leaving: number;
   current: { total: number; parts: Record<PartKey, number> };
   proposed: { total: number; parts: Record<PartKey, number> };
   difference: number;
@@ -474,6 +476,7 @@ export async function simulateOver(db: Kysely<DB>, baseYear: number, nationalYea
   const next = { total: 0, parts: zero() };
   const bands = [0, 0, 0, 0, 0, 0, 0];
   let households = 0;
+  let leaving = 0;
   let after = 0;
   for (;;) {
     const rows = await db
@@ -497,7 +500,13 @@ export async function simulateOver(db: Kysely<DB>, baseYear: number, nationalYea
       current.parts.support += r.support_yen;
       current.parts.care += r.care_yen;
       current.parts.childSupport += r.child_support_yen;
-      const res = calculateTax(shiftYear(input, nationalYear), params, proposed);
+      const shifted = shiftYear(input, nationalYear, params);
+      if (!shifted) {
+        leaving++;
+        bands[changeBand(-r.total_yen)]!++;
+        continue;
+      }
+      const res = calculateTax(shifted, params, proposed);
       next.total += res.total;
       for (const k of PART_KEYS) next.parts[k] += res.parts[k]?.amount ?? 0;
       bands[changeBand(res.total - r.total_yen)]!++;
@@ -509,6 +518,7 @@ export async function simulateOver(db: Kysely<DB>, baseYear: number, nationalYea
     baseYear,
     nationalParametersYear: nationalYear,
     households,
+    leaving,
     current,
     proposed: next,
     difference: next.total - current.total,
@@ -517,14 +527,22 @@ export async function simulateOver(db: Kysely<DB>, baseYear: number, nationalYea
   };
 }
 
-/** The base year's input as a calculation of `year` (ages, 月割 and 軽減 counted in that 年度). */
-function shiftYear(input: TaxInput, year: number): TaxInput {
+/**
+ * The base year's input as a calculation of `year` (ages, 月割 and 軽減 counted in that 年度); members who
+ * reach 75 before it are no longer insured; null when no insured member is left.
+ */
+function shiftYear(input: TaxInput, year: number, params: LawParams): TaxInput | null {
   if (input.fiscalYear === year) return input;
   const shift = year - input.fiscalYear;
   const move = (d: string) => `${Number(d.slice(0, 4)) + shift}${d.slice(4)}`;
-  return {
-    ...input,
-    fiscalYear: year,
-    members: input.members.map((m) => (m.insuredPeriods ? { ...m, insuredPeriods: m.insuredPeriods.map((p) => ({ from: move(p.from), to: p.to ? move(p.to) : (p.to ?? null) })) } : m)),
-  };
+  const lateElderly = params.integer('eligibility.age_latter_elderly', `${year}-04-01`);
+  const lateFrom = (birth: string) => birthdayAtAge(birth, lateElderly).slice(0, 7);
+  const members = input.members.map((m) => {
+    const out = m.insuredPeriods ? { ...m, insuredPeriods: m.insuredPeriods.map((p) => ({ from: move(p.from), to: p.to ? move(p.to) : (p.to ?? null) })) } : { ...m };
+    // Insured up to the month before the 75th birthday's month: none of the 年度 left → not insured.
+    if (out.insured && out.birthDate && lateFrom(out.birthDate) <= `${year}-04`) out.insured = false;
+    return out;
+  });
+  if (!members.some((m) => m.insured)) return null;
+  return { ...input, fiscalYear: year, members };
 }

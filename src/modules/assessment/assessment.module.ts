@@ -1,6 +1,6 @@
 import { defineModule } from '../../platform/module.js';
 import { assessmentPermissions } from './assessment.permissions.js';
-import { assessmentCommands } from './assessment.cli.js';
+import { assessmentCommands, storedAssessmentCommands } from './assessment.cli.js';
 import { registerAssessmentRoutes } from './assessment.routes.js';
 import { AssessmentService } from './assessment.service.js';
 import { StoredAssessmentService } from './assessment-stored.service.js';
@@ -14,6 +14,6 @@ export const assessmentModule = defineModule({
   approvalKinds: (s) => s.assessments.approvalKinds(),
   nav: [{ path: '/assessment/runs', label: '本算定の確認', permission: 'assessment.read', order: 60 }],
   routes: registerAssessmentRoutes,
-  cli: assessmentCommands,
+  cli: { ...assessmentCommands, ...storedAssessmentCommands },
   fieldLabels: { fiscalYear: '年度', members: '世帯員', municipality: '市町村の税率', city: '市町村', specificHousehold: '特定世帯の区分', annualTax: '年税額', ordinary: '普通徴収', special: '特別徴収' },
 });

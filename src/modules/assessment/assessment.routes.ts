@@ -3,11 +3,13 @@ import type { AppEnv } from '../../http/context.js';
 import { defineRoute } from '../../http/route.js';
 import { ErrorBodySchema, ErrorResponses } from '../../http/schemas.js';
 import { TaxInput } from './tax.input.js';
+import { CalcLine } from './calc-line.schema.js';
 import { InstallmentsInput } from './installments.rules.js';
+import { registerStoredAssessmentRoutes } from './assessment-stored.routes.js';
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
 
-export const CalcLine = z.object({ label: z.string(), formula: z.string(), amount: z.number(), reference: z.string() }).openapi('CalcLine');
+export { CalcLine };
 
 const PartResult = z
   .object({
@@ -78,6 +80,7 @@ const taxCalcPdf = defineRoute({
 });
 
 export function registerAssessmentRoutes(app: OpenAPIHono<AppEnv>): void {
+  registerStoredAssessmentRoutes(app);
   app.openapi(taxCalc, async (c) => c.json(await c.get('deps').assessment.calcTax(c.get('actor'), c.req.valid('json'), c.get('correlationId')), 200));
   app.openapi(taxCalcPdf, async (c) => {
     const pdf = await c.get('deps').assessment.taxExplanationPdf(c.get('actor'), c.req.valid('json'), c.get('correlationId'));

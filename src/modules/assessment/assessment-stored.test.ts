@@ -1,0 +1,270 @@
+import fc from 'fast-check';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createFixture, FIXTURE, type Fixture } from '../../testing/fixture.js';
+import { operatorActor } from '../../security/actor.js';
+import { lawParams } from '../../platform/params/law-params.js';
+import { addHousehold, type MemberSpec } from './assessment.test-support.js';
+import { correctionDeadline } from './assessment-stored.service.js';
+import { calculateTax } from './tax.rules.js';
+import { parseTaxInput, type TaxInput } from './tax.input.js';
+
+/**
+ * Stored assessments (medium tests on the fixture's database): the annual batch (本算定) and its resume
+ * property, the batch against `tax calc`, 更正 keeping every version with the 地方税法 17条の5 limits, the
+ * rate simulation writing nothing, and the run's review and four-eyes release over HTTP.
+ */
+let f: Fixture;
+const db = () => f.deps.database.db;
+const runner = () => operatorActor('assessment-run', new Set(['assessment.run']));
+const FY = 2025;
+
+const current = (fy = FY) =>
+  db().selectFrom('assessment').select(['household_no', 'address_exception_atena_no', 'total_yen', 'medical_yen', 'support_yen', 'care_yen', 'child_support_yen', 'reduction', 'version']).where('fiscal_year', '=', fy).where('superseded_at', 'is', null).orderBy('household_no').orderBy('address_exception_atena_no').execute();
+
+beforeAll(async () => {
+  f = await createFixture();
+  // A few households beside the fixture's: incomes, 月割 (acquisition, loss, 75歳), 未申告, a 65歳以上 pension.
+  const spec: MemberSpec[][] = [
+    [{ birthDate: '1980-05-10', head: true, insured: [{ from: '2015-04-01' }], salary: 5_200_000 }, { birthDate: '1983-03-02', insured: [{ from: '2015-04-01' }], salary: 900_000 }],
+    [{ birthDate: '1950-09-20', head: true, insured: [{ from: '2010-04-01', to: '2025-09-20', lossReason: 'late_elderly' }], pension: 2_400_000 }, { birthDate: '1955-01-05', insured: [{ from: '2010-04-01' }], pension: 1_500_000 }],
+    [{ birthDate: '1990-12-01', head: true, insured: [{ from: '2025-08-14' }], salary: 2_000_000 }],
+    [{ birthDate: '1970-01-01', head: true, insured: [{ from: '2012-04-01', to: '2025-11-01', lossReason: 'joined_employee_insurance' }], business: 3_000_000, unreported: true }],
+    [{ birthDate: '1961-02-01', head: true, insured: [{ from: '2000-04-01' }], business: 40_000_000 }],
+    [{ birthDate: '2000-06-30', head: true }, { birthDate: '1985-06-30', insured: [{ from: '2020-04-01' }], salary: 300_000 }],
+  ];
+  for (const s of spec) await addHousehold(db(), s, FY);
+});
+afterAll(async () => f?.close());
+
+describe('本算定 (the annual batch)', () => {
+  it('stores one version per NHI household with the run summary; every stored version is what `tax calc` answers for its input', async () => {
+    const r = await f.deps.assessments.runAnnual(runner(), FY, { chunkSize: 3 });
+    const rows = await current();
+    expect(rows.length).toBe(r.counts.units);
+    expect(r.counts.units).toBeGreaterThanOrEqual(8); // 3 fixture NHI households (one 擬制世帯主) + 6 made here
+    expect(r.totals.total).toBe(rows.reduce((s, x) => s + x.total_yen, 0));
+    expect(r.totals.medical! + r.totals.support! + r.totals.care! + r.totals.childSupport!).toBe(r.totals.total);
+    expect(r.counts.r7! + r.counts.r5! + r.counts.r2! + r.counts.none!).toBe(r.counts.units);
+    expect(r.counts.pseudoHead).toBeGreaterThanOrEqual(2);
+    expect(r.counts.capped).toBeGreaterThanOrEqual(1);
+    const sato = await db().selectFrom('assessment').selectAll().where('household_no', '=', FIXTURE.sato.household).where('fiscal_year', '=', FY).executeTakeFirstOrThrow();
+    expect(sato).toMatchObject({ pseudo_head: true, taxpayer_atena_no: FIXTURE.sato.head, reason: 'annual', run_id: r.runId, version: 1, lines: null });
+    // The same input through the calculator's parser and rule (the CLI/API path) gives the stored amounts.
+    const stored = await db().selectFrom('assessment').select(['input', 'total_yen', 'medical_yen', 'care_yen', 'reduction']).where('fiscal_year', '=', FY).where('superseded_at', 'is', null).execute();
+    for (const s of stored) {
+      const parsed = parseTaxInput(s.input);
+      expect(parsed.ok, JSON.stringify(parsed)).toBe(true);
+      const calc = calculateTax((parsed as { input: TaxInput }).input);
+      expect([calc.total, calc.parts.medical?.amount ?? 0, calc.parts.care?.amount ?? 0]).toEqual([s.total_yen, s.medical_yen, s.care_yen]);
+    }
+    // 月割: joined on 2025-08-14 → August to March, 8 months.
+    const late = stored.find((s) => JSON.stringify(s.input).includes('2025-08-14'));
+    expect((late!.input as TaxInput).members[0]!.insuredPeriods).toEqual([{ from: '2025-08-14', to: null }]);
+    const lines = calculateTax(late!.input as TaxInput).lines.map((l) => l.formula).join('\n');
+    expect(lines).toContain('× 8/12');
+  });
+
+  it('property: killed after any chunk (repeatedly) and resumed, the totals and the stored amounts equal an uninterrupted run', async () => {
+    const whole = await f.deps.assessments.runAnnual(runner(), FY, { chunkSize: 2 });
+    const wholeRows = (await current()).map(({ version: _v, ...rest }) => rest);
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 3 }), async (kills) => {
+        let last;
+        const pending = [...kills];
+        for (let attempt = 0; attempt <= kills.length && !last; attempt++) {
+          const kill = pending.shift();
+          try {
+            last = await f.deps.assessments.runAnnual(runner(), FY, {
+              chunkSize: 2,
+              onProgress: ({ chunkNo }) => {
+                if (chunkNo === kill) throw new Error('killed');
+              },
+            });
+          } catch (e) {
+            expect(String(e)).toMatch(/killed/);
+          }
+        }
+        last ??= await f.deps.assessments.runAnnual(runner(), FY, { chunkSize: 2 });
+        expect(last.totals).toEqual(whole.totals);
+        expect(last.counts).toEqual(whole.counts);
+        expect((await current()).map(({ version: _v, ...rest }) => rest)).toEqual(wholeRows);
+      }),
+      { numRuns: 4 },
+    );
+  });
+});
+
+describe('the batch and `tax calc` (property)', () => {
+  const day = (m: number, d: number) => `${m >= 4 ? FY : FY + 1}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+  const member = fc.record({
+    age: fc.integer({ min: 0, max: 74 }),
+    birthDay: fc.integer({ min: 1, max: 28 }),
+    birthMonth: fc.integer({ min: 1, max: 12 }),
+    salary: fc.option(fc.integer({ min: 0, max: 12_000_000 }), { nil: undefined }),
+    pension: fc.option(fc.integer({ min: 0, max: 3_000_000 }), { nil: undefined }),
+    period: fc.oneof(fc.constant(null), fc.record({ fromMonth: fc.integer({ min: 4, max: 15 }), fromDay: fc.integer({ min: 1, max: 28 }), toMonth: fc.option(fc.integer({ min: 4, max: 15 }), { nil: undefined }) })),
+  });
+  it('re-assessing a random household gives what the calculator gives for the same people, incomes and periods', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(member, { minLength: 1, maxLength: 4 }), async (ms) => {
+        const specs: MemberSpec[] = ms.map((m, i) => {
+          const birthYear = FY - m.age;
+          const mo = (x: number) => (x > 12 ? x - 12 : x);
+          let insured: MemberSpec['insured'];
+          if (m.period === null) insured = [{ from: '2015-04-01' }];
+          else {
+            const from = day(mo(m.period.fromMonth), m.period.fromDay);
+            const to = m.period.toMonth !== undefined && m.period.toMonth > m.period.fromMonth ? day(mo(m.period.toMonth), 1) : null;
+            insured = [{ from, to }];
+          }
+          return { birthDate: `${birthYear}-${String(m.birthMonth).padStart(2, '0')}-${String(m.birthDay).padStart(2, '0')}`, head: i === 0, insured, ...(m.salary !== undefined ? { salary: m.salary } : {}), ...(m.pension !== undefined ? { pension: m.pension } : {}) };
+        });
+        // 75歳 in the 年度 ends NHI: the registry facts would say so; keep the generated people under it.
+        if (specs.some((s) => Number(s.birthDate.slice(0, 4)) <= FY - 75)) return;
+        const h = await addHousehold(db(), specs, FY);
+        const out = await f.deps.assessments.reassess(runner(), { householdNo: h.householdNo, fiscalYear: FY, cause: '試験' });
+        // The calculator's input, written by hand from the same facts.
+        const input: TaxInput = {
+          fiscalYear: FY,
+          members: specs.map((s, i) => {
+            const p = s.insured![0]!;
+            const whole = p.from <= `${FY}-04-01` && !p.to;
+            return {
+              head: i === 0,
+              insured: true,
+              birthDate: s.birthDate,
+              income: { ...(s.salary ? { salaryRevenue: s.salary } : {}), ...(s.pension ? { pensionRevenue: s.pension } : {}) },
+              ...(whole ? {} : { insuredPeriods: [{ from: p.from, to: p.to ?? null }] }),
+            };
+          }),
+        };
+        let expected: number;
+        try {
+          expected = calculateTax(input, lawParams()).total;
+        } catch {
+          return; // no insured month at all (取得 and 喪失 in one month): nothing stored either
+        }
+        const got = out.find((o) => o.addressExceptionAtenaNo === 0);
+        expect(got?.after?.total ?? 0).toBe(expected);
+      }),
+      { numRuns: 25 },
+    );
+  });
+});
+
+describe('更正 (re-assessment)', () => {
+  it('a loss of 資格 re-assesses the household: a new version with the notice and its lines, the old one kept and superseded', async () => {
+    const before = await db().selectFrom('assessment').selectAll().where('household_no', '=', FIXTURE.yamada.household).where('fiscal_year', '=', FY).where('superseded_at', 'is', null).executeTakeFirstOrThrow();
+    await db().transaction().execute(async (tx) => {
+      await sql`SELECT set_config('nhi.actor', 'staff:kokuho01', true)`.execute(tx);
+      await tx.updateTable('nhi_eligibility').set({ lost_on: '2025-10-01', loss_reason: 'joined_employee_insurance' }).where('atena_no', '=', FIXTURE.yamada.wife).where('superseded_at', 'is', null).execute();
+    });
+    const out = await f.deps.assessments.reassess(runner(), { householdNo: FIXTURE.yamada.household, fiscalYear: FY, cause: '資格喪失(社保加入)', today: '2026-11-30' });
+    expect(out).toHaveLength(1);
+    const o = out[0]!;
+    expect(o.outcome).toBe('corrected');
+    expect(o.difference).toBeLessThan(0);
+    expect(o.before!.total).toBe(before.total_yen);
+    expect(o.notice).toMatchObject({ title: '国民健康保険税 変更決定通知書', fiscalYear: FY, reason: '資格喪失(社保加入)', difference: o.difference });
+    const versions = await db().selectFrom('assessment').selectAll().where('household_no', '=', FIXTURE.yamada.household).where('fiscal_year', '=', FY).orderBy('version').execute();
+    expect(versions.map((v) => [v.version, v.reason, v.superseded_at === null])).toEqual([...versions.slice(0, -1).map((v) => [v.version, 'annual', false]), [versions.length, 'correction', true]]);
+    expect(versions.at(-1)!.lines).not.toBeNull();
+    // Unchanged facts: nothing new.
+    const again = await f.deps.assessments.reassess(runner(), { householdNo: FIXTURE.yamada.household, fiscalYear: FY, cause: '再確認', today: '2026-11-30' });
+    expect(again[0]!.outcome).toBe('unchanged');
+    expect(await db().selectFrom('assessment').select('assessment_id').where('household_no', '=', FIXTURE.yamada.household).where('fiscal_year', '=', FY).execute()).toHaveLength(versions.length);
+  });
+
+  it('地方税法 17条の5: an increase beyond 3 years is refused (nothing stored), a decrease up to 5 years is made', async () => {
+    expect(correctionDeadline(FY, 'increase')).toEqual({ dueDate: '2025-07-31', years: 3, lastDay: '2028-07-31' });
+    expect(correctionDeadline(FY, 'decrease').lastDay).toBe('2030-07-31');
+    // Increase: the wife insured again from 2025-12-01.
+    await db().transaction().execute(async (tx) => {
+      await sql`SELECT set_config('nhi.actor', 'staff:kokuho01', true)`.execute(tx);
+      await tx.updateTable('nhi_eligibility').set({ lost_on: '2025-12-01' }).where('atena_no', '=', FIXTURE.yamada.wife).where('superseded_at', 'is', null).execute();
+    });
+    const count = async () => (await db().selectFrom('assessment').select('assessment_id').where('household_no', '=', FIXTURE.yamada.household).execute()).length;
+    const n = await count();
+    const late = await f.deps.assessments.reassess(runner(), { householdNo: FIXTURE.yamada.household, fiscalYear: FY, cause: '遡及の届出', today: '2028-08-01' });
+    expect(late[0]).toMatchObject({ outcome: 'refused', after: null });
+    expect(late[0]!.message).toMatch(/地方税法第17条の5: 増額の更正は.*3年を経過した日以後はできません/);
+    expect(await count()).toBe(n);
+    const inTime = await f.deps.assessments.reassess(runner(), { householdNo: FIXTURE.yamada.household, fiscalYear: FY, cause: '遡及の届出', today: '2028-07-31' });
+    expect(inTime[0]!.outcome).toBe('corrected');
+    expect(inTime[0]!.difference).toBeGreaterThan(0);
+    // Decrease after 3 years but within 5: made.
+    await db().transaction().execute(async (tx) => {
+      await sql`SELECT set_config('nhi.actor', 'staff:kokuho01', true)`.execute(tx);
+      await tx.updateTable('nhi_eligibility').set({ lost_on: '2025-06-01' }).where('atena_no', '=', FIXTURE.yamada.wife).where('superseded_at', 'is', null).execute();
+    });
+    const decrease = await f.deps.assessments.reassess(runner(), { householdNo: FIXTURE.yamada.household, fiscalYear: FY, cause: '遡及の届出', today: '2030-07-31' });
+    expect(decrease[0]).toMatchObject({ outcome: 'corrected' });
+    expect(decrease[0]!.difference).toBeLessThan(0);
+    expect(await count()).toBe(n + 2);
+  });
+
+  it('a stored version is never changed nor deleted (the table trigger), only superseded once', async () => {
+    const v = await db().selectFrom('assessment').select('assessment_id').where('superseded_at', 'is', null).limit(1).executeTakeFirstOrThrow();
+    await expect(db().updateTable('assessment').set({ total_yen: 1 }).where('assessment_id', '=', v.assessment_id).execute()).rejects.toThrow(/never changed/);
+    await expect(db().deleteFrom('assessment').where('assessment_id', '=', v.assessment_id).execute()).rejects.toThrow();
+  });
+
+  it('reassessFrom: every 年度 from the change on that has a 本算定', async () => {
+    const out = await f.deps.assessments.reassessFrom(runner(), { householdNo: FIXTURE.suzuki.household, effectiveOn: '2024-06-01', cause: '所得の修正', today: '2026-11-30' });
+    expect(out.map((o) => [o.fiscalYear, o.outcome])).toEqual([[2025, 'unchanged']]);
+  });
+});
+
+describe('rate simulation', () => {
+  const municipality = { name: '案', parts: { medical: { incomeRate: '0.08', perCapita: 40_000, perHousehold: 0, limit: 670_000 }, support: { incomeRate: '0.03', perCapita: 14_000, limit: 260_000 }, care: { incomeRate: '0.02', perCapita: 16_000, limit: 170_000 } } };
+  const reader = () => operatorActor('assessment-simulate', new Set(['assessment.read']));
+  it("the proposed rates over the current year's households: revenue per part and the distribution of changes, nothing written", async () => {
+    const rows = await current();
+    const count = async () => Number((await db().selectFrom('assessment').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    const n = await count();
+    const r = await f.deps.assessments.simulate(reader(), { fiscalYear: FY + 1, municipality });
+    expect(r).toMatchObject({ fiscalYear: FY + 1, baseYear: FY, nationalParametersYear: FY + 1, households: rows.filter((x) => x.total_yen >= 0).length });
+    expect(r.current.total).toBe(rows.reduce((s, x) => s + x.total_yen, 0));
+    expect(r.proposed.parts.childSupport).toBe(0);
+    expect(r.proposed.total).toBe(r.proposed.parts.medical + r.proposed.parts.support + r.proposed.parts.care);
+    expect(r.changes.reduce((s, c) => s + c.households, 0)).toBe(r.households);
+    expect(r.difference).toBe(r.proposed.total - r.current.total);
+    expect(await count()).toBe(n);
+    const audit = await db().selectFrom('audit_event').selectAll().where('action', '=', 'assessment.simulate').orderBy('seq', 'desc').limit(1).executeTakeFirstOrThrow();
+    expect(audit).toMatchObject({ function_code: 'assessment.read', outcome: 'success' });
+  });
+
+  it('without the base year\'s 本算定 it is refused (422)', async () => {
+    await expect(f.deps.assessments.simulate(reader(), { fiscalYear: 2028, municipality })).rejects.toMatchObject({ status: 422 });
+  });
+});
+
+describe('review and release over HTTP (four-eyes)', () => {
+  it('the review shows totals, the distribution and outliers; the release needs a second person; a released year refuses another 本算定', async () => {
+    const clerk = await f.login('kokuho01');
+    const chief = await f.login('kakari01');
+    const list = (await (await clerk.request('GET', '/api/assessment/runs')).json()) as { items: { runId: string; status: string }[] };
+    const run = list.items.find((x) => x.status === 'completed')!;
+    const rv = await clerk.request('GET', `/api/assessment/runs/${run.runId}`);
+    expect(rv.status).toBe(200);
+    const review = (await rv.json()) as { distribution: { households: number }[]; counts: Record<string, number>; outliers: { capped: unknown[]; zero: unknown[] } };
+    expect(review.distribution.reduce((s, d) => s + d.households, 0)).toBe(review.counts.units);
+    expect(review.outliers.capped.length).toBeGreaterThanOrEqual(1);
+    const req = await clerk.request('POST', `/api/assessment/runs/${run.runId}/release`);
+    expect(req.status).toBe(202);
+    const { changeId } = (await req.json()) as { changeId: number };
+    expect((await clerk.request('POST', `/api/approvals/${changeId}/approve`, {})).status).toBe(403);
+    const ok = await chief.request('POST', `/api/approvals/${changeId}/approve`, {});
+    expect(ok.status).toBe(200);
+    const after = (await (await clerk.request('GET', `/api/assessment/runs/${run.runId}`)).json()) as { reviewStatus: string; releasedBy: string };
+    expect(after.reviewStatus).toBe('released');
+    await expect(f.deps.assessments.runAnnual(runner(), FY)).rejects.toMatchObject({ status: 409, code: 'already_released' });
+    const versions = await clerk.request('GET', `/api/assessment/households/${FIXTURE.yamada.household}?fiscalYear=${FY}`);
+    expect(versions.status).toBe(200);
+    const items = ((await versions.json()) as { items: { version: number; lines: unknown[]; supersededAt: string | null }[] }).items;
+    expect(items[0]!.supersededAt).toBeNull();
+    expect(items.every((v) => v.lines.length > 0)).toBe(true);
+    expect((await (await f.login('shisho01')).request('GET', '/api/assessment/runs')).status).toBe(403);
+  });
+});
