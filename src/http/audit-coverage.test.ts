@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { createFixture, FIXTURE, type Fixture, type Session } from '../testing/fixture.js';
 import { forgetRoute, requiresAuditRecord, routeGuards, type RouteGuard } from './route.js';
 import { fakeMyNumber } from '../lib/mynumber.js';
+import { operatorActor } from '../security/actor.js';
 
 /**
  * The use-case choke point, proven over every route: each business route is driven with a valid
@@ -90,7 +91,16 @@ const SAMPLES: Record<string, () => Sample> = {
   'POST /api/admin/staff/:staffId/reset': () => ({ path: '/api/admin/staff/shisho01/reset', body: {} }),
   'POST /api/admin/staff/:staffId/disable': () => ({ path: '/api/admin/staff/shisho01/disable', body: { reason: '退職' } }),
   'GET /api/admin/access-review': () => ({ path: '/api/admin/access-review?since=2026-04-01' }),
+  // 賦課: driven by the 係長 (kokuho01 lost its role in a sample above).
+  'GET /api/assessment/runs': () => ({ path: '/api/assessment/runs', as: 'kakari01' }),
+  'GET /api/assessment/runs/:runId': () => ({ path: `/api/assessment/runs/${annualRunId}`, as: 'kakari01' }),
+  'POST /api/assessment/households/:householdNo/reassess': () => ({ path: `/api/assessment/households/${F.suzuki.household}/reassess`, body: { fiscalYear: 2025, cause: '所得の修正' }, subjects: [F.suzuki.person], as: 'kakari01' }),
+  'GET /api/assessment/households/:householdNo': () => ({ path: `/api/assessment/households/${F.sato.household}?fiscalYear=2025`, subjects: [F.sato.mother], as: 'kakari01' }),
+  'POST /api/assessment/simulate': () => ({ path: '/api/assessment/simulate', body: { fiscalYear: 2026, municipality: { parts: { medical: { incomeRate: '0.08', perCapita: 40000 } } } }, as: 'kakari01' }),
+  'POST /api/assessment/runs/:runId/release': () => ({ path: `/api/assessment/runs/${annualRunId}/release`, as: 'kakari01' }),
 };
+/** A 本算定 run made in beforeAll, for the review and release samples. */
+let annualRunId = '';
 
 beforeAll(async () => {
   f = await createFixture();
@@ -104,6 +114,7 @@ beforeAll(async () => {
       .executeTakeFirstOrThrow();
     return Number(r.status_id);
   });
+  annualRunId = (await f.deps.assessments.runAnnual(operatorActor('assessment-run', new Set(['assessment.run'])), 2025)).runId;
 });
 afterAll(async () => f?.close());
 
