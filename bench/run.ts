@@ -1,5 +1,7 @@
 /**
- * Benchmark runner: `tsx bench/run.ts [seed] [search] [login-flood] [http] [registry]` (default: all, in that order).
+ * Benchmark runner: `tsx bench/run.ts [seed] [search] [login-flood] [http] [registry] [assessment]` (default: all, in that order).
+ *
+ * assessment: 本算定 over the city, the bare-COPY baseline of its rows, the rate simulation (see assessment.bench.ts).
  *
  * registry: 住基 intake, a day event by event and a year as files (see registry.bench.ts).
  *
@@ -34,6 +36,7 @@ import { searchBench } from './search.bench.js';
 import { loginFloodBench } from './login-flood.bench.js';
 import { httpBench } from './http.bench.js';
 import { registryBench } from './registry.bench.js';
+import { assessmentBench } from './assessment.bench.js';
 import { PgCpuSampler, type PgCpu } from './pg-cpu.js';
 
 export interface BenchMetric {
@@ -80,7 +83,7 @@ export interface Bench {
   run(ctx: BenchContext): Promise<BenchOutcome>;
 }
 
-const BENCHES: readonly Bench[] = [seedBench, searchBench, loginFloodBench, httpBench, registryBench];
+const BENCHES: readonly Bench[] = [seedBench, searchBench, loginFloodBench, httpBench, registryBench, assessmentBench];
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const envInt = (name: string, fallback: number) => {

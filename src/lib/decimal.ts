@@ -4,6 +4,10 @@
  * yen is exact here, and the rule that applies (truncate to the yen, to 100 yen …) is chosen by the
  * caller with `floorTo`.
  */
+/** 10^n as bigint, for the scales rates use (computed once; beyond the table, computed). */
+const POW10: bigint[] = Array.from({ length: 40 }, (_, i) => 10n ** BigInt(i));
+const pow10 = (n: number): bigint => POW10[n] ?? 10n ** BigInt(n);
+
 export class Decimal {
   private constructor(
     /** The value times 10^scale. */
@@ -28,7 +32,7 @@ export class Decimal {
   }
 
   private at(scale: number): bigint {
-    return this.units * 10n ** BigInt(scale - this.scale);
+    return scale === this.scale ? this.units : this.units * pow10(scale - this.scale);
   }
 
   plus(other: Decimal): Decimal {
@@ -63,7 +67,7 @@ export class Decimal {
    */
   floorTo(unit: number = 1): number {
     if (!Number.isSafeInteger(unit) || unit < 1) throw new Error(`単位は1以上の整数です: ${unit}`);
-    const divisor = 10n ** BigInt(this.scale) * BigInt(unit);
+    const divisor = unit === 1 ? pow10(this.scale) : pow10(this.scale) * BigInt(unit);
     let q = this.units / divisor;
     if (this.units < 0n && q * divisor !== this.units) q -= 1n;
     const result = q * BigInt(unit);

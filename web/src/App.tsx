@@ -13,6 +13,7 @@ import { SecurityKeyPage } from './pages/SecurityKeyPage.js';
 import { ApprovalsPage } from './pages/ApprovalsPage.js';
 import { AdminPage } from './pages/AdminPage.js';
 import { WorkItemsPage } from './pages/WorkItemsPage.js';
+import { AssessmentRunReviewPage, AssessmentRunsPage } from './pages/AssessmentRunsPage.js';
 import { MyRequestsPage } from './pages/MyRequestsPage.js';
 
 type AuthState =
@@ -226,6 +227,10 @@ function renderRoute(route: Route, me: Me, key: number, updateMe: (patch: Partia
       return can(me, PERMISSION.eligibilityUpdate) ? <WorkItemsPage key={key} /> : <Forbidden />;
     case 'admin':
       return can(me, PERMISSION.userAdmin) ? <AdminPage key={key} me={me} /> : <Forbidden />;
+    case 'assessmentRuns':
+      return can(me, PERMISSION.assessmentRead) ? <AssessmentRunsPage key={key} canRun={can(me, PERMISSION.assessmentRun)} /> : <Forbidden />;
+    case 'assessmentRun':
+      return can(me, PERMISSION.assessmentRead) ? <AssessmentRunReviewPage key={key} runId={route.runId} canRun={can(me, PERMISSION.assessmentRun)} /> : <Forbidden />;
     case 'securityKey':
       return <SecurityKeyPage key={key} me={me} onRegistered={() => updateMe({ hasWebauthn: true })} />;
     case 'notFound':

@@ -108,6 +108,8 @@ export const PERMISSION = {
   approval: 'approval',
   audit: 'audit',
   userAdmin: 'user.admin',
+  assessmentRead: 'assessment.read',
+  assessmentRun: 'assessment.run',
 } as const satisfies Record<string, Permission>;
 
 export function changeStatusLabel(s: string): string {

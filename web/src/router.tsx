@@ -94,6 +94,8 @@ export type Route =
   | { name: 'workItems' }
   | { name: 'admin' }
   | { name: 'securityKey' }
+  | { name: 'assessmentRuns' }
+  | { name: 'assessmentRun'; runId: string }
   | { name: 'notFound' };
 
 export function matchRoute(path: string): Route {
@@ -106,9 +108,12 @@ export function matchRoute(path: string): Route {
   if (p === '/work-items') return { name: 'workItems' };
   if (p === '/admin') return { name: 'admin' };
   if (p === '/security-key') return { name: 'securityKey' };
+  if (p === '/assessment/runs') return { name: 'assessmentRuns' };
   let m = /^\/households\/([0-9]{1,20})$/.exec(p);
   if (m) return { name: 'household', householdNo: m[1]! };
   m = /^\/persons\/([0-9]{1,20})$/.exec(p);
   if (m) return { name: 'person', atenaNo: m[1]! };
+  m = /^\/assessment\/runs\/([0-9A-Za-z-]{1,64})$/.exec(p);
+  if (m) return { name: 'assessmentRun', runId: m[1]! };
   return { name: 'notFound' };
 }

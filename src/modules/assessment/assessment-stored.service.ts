@@ -152,7 +152,7 @@ export class StoredAssessmentService {
       }
       const repo = new AssessmentRepository(tx);
       const current = await repo.current(fiscalYear, [householdNo], true);
-      const { assessed, refused } = await assessHouseholds(tx, [householdNo], fiscalYear, rates.municipality, params);
+      const { assessed, refused } = await assessHouseholds(tx, [householdNo], fiscalYear, rates.municipality, params, true);
       if (refused.length > 0) throw new AppError(422, 'calculation_refused', refused.map((r) => r.message).join('\n'));
       await repo.saveParams(rates.hash, fiscalYear, rates.municipality.name, rates.values);
       const byKey = new Map(assessed.map((a) => [unitKey(a.unit.householdNo, a.unit.addressExceptionAtenaNo), a]));
@@ -506,7 +506,15 @@ export async function simulateOver(db: Kysely<DB>, baseYear: number, nationalYea
         bands[changeBand(-r.total_yen)]!++;
         continue;
       }
-      const res = calculateTax(shifted, params, proposed);
+      let res;
+      try {
+        res = calculateTax(shifted, params, proposed, { explain: false });
+      } catch {
+        // An input the proposed year's rules cannot take (no insured month left …): counted, shown as leaving.
+        leaving++;
+        bands[changeBand(-r.total_yen)]!++;
+        continue;
+      }
       next.total += res.total;
       for (const k of PART_KEYS) next.parts[k] += res.parts[k]?.amount ?? 0;
       bands[changeBand(res.total - r.total_yen)]!++;

@@ -46,6 +46,7 @@ export async function assessHouseholds(
   fiscalYear: number,
   municipality: Municipality,
   params: LawParams,
+  explain = false,
 ): Promise<{ assessed: Assessed[]; noTaxpayer: { householdNo: number; addressExceptionAtenaNo: number }[]; refused: { householdNo: number; message: string }[] }> {
   const repo = new AssessmentRepository(tx);
   const cf = await repo.chunkFacts(householdNos, fiscalYear);
@@ -59,7 +60,7 @@ export async function assessHouseholds(
         continue;
       }
       try {
-        assessed.push(assessUnit(unit, municipality, params));
+        assessed.push(assessUnit(unit, municipality, params, explain));
       } catch (e) {
         refused.push({ householdNo: h, message: e instanceof Error ? e.message : String(e) });
       }

@@ -103,9 +103,9 @@ export interface Assessed {
 }
 
 /** The tax of one unit with the given rates: `calculateTax`, the calculator's own rule. */
-export function assessUnit(unit: AssessmentUnit, municipality: Municipality, params: LawParams): Assessed {
+export function assessUnit(unit: AssessmentUnit, municipality: Municipality, params: LawParams, explain = false): Assessed {
   if (!unit.input) throw new Error('納税義務者が定まらない世帯は計算できません');
-  const result = calculateTax(unit.input, params, municipality);
+  const result = calculateTax(unit.input, params, municipality, { explain });
   return { unit, result, amounts: amountsOf(result, unit), inputHash: sha256(canonicalJson(unit.input)) };
 }
 

@@ -27,7 +27,13 @@ export interface Bracket {
 }
 
 /** "1800000:0.4:-100000; 3600000:0.3:80000" → brackets (checked: increasing uppers, decimal rates). */
+const parsedBrackets = new Map<string, Bracket[]>();
+const parsedSteps = new Map<string, { from: number; step: number }[]>();
+
 export function parseBrackets(key: string, text: string): Bracket[] {
+  // The same few parameter texts for every person of a batch: parsed once each.
+  const known = parsedBrackets.get(text);
+  if (known) return known;
   const brackets = text.split(';').map((part) => {
     const m = /^\s*(\d+):(\d+(?:\.\d+)?):(-?\d+)\s*$/.exec(part);
     if (!m) throw new ParamError(`法令パラメータ ${key}: 「${part.trim()}」は「収入金額の上限:率:加算額」の形ではありません`);
@@ -36,11 +42,14 @@ export function parseBrackets(key: string, text: string): Bracket[] {
   brackets.forEach((b, i) => {
     if (i > 0 && b.upper <= brackets[i - 1]!.upper) throw new ParamError(`法令パラメータ ${key}: 収入金額の上限は小さい順に書いてください`);
   });
+  parsedBrackets.set(text, brackets);
   return brackets;
 }
 
 /** "1619000:1000; 1624000:4000; 6600000:1" → the 別表第五 steps (from this revenue on, cut to a multiple of step). */
 export function parseSteps(key: string, text: string): { from: number; step: number }[] {
+  const known = parsedSteps.get(text);
+  if (known) return known;
   const steps = text.split(';').map((part) => {
     const m = /^\s*(\d+):(\d+)\s*$/.exec(part);
     if (!m || Number(m[2]) < 1) throw new ParamError(`法令パラメータ ${key}: 「${part.trim()}」は「収入金額:刻み」の形ではありません`);
@@ -49,6 +58,7 @@ export function parseSteps(key: string, text: string): { from: number; step: num
   steps.forEach((s, i) => {
     if (i > 0 && s.from <= steps[i - 1]!.from) throw new ParamError(`法令パラメータ ${key}: 収入金額は小さい順に書いてください`);
   });
+  parsedSteps.set(text, steps);
   return steps;
 }
 

@@ -181,16 +181,38 @@ export function monthEnd(first: string): string {
  * and an 取得 and 喪失 within one month charge nothing.
  */
 export function chargedMonths(fiscalYear: number, periods: readonly { from: string; to?: string | null | undefined }[] | undefined): string[] {
-  const months = fiscalMonths(fiscalYear);
+  const { months, ends } = yearMonths(fiscalYear);
   if (periods === undefined) return months;
-  return months.filter((mo) => {
-    const end = monthEnd(mo);
+  return months.filter((_, i) => {
+    const end = ends[i]!;
     return periods.some((p) => p.from <= end && (p.to === null || p.to === undefined || end < p.to));
   });
 }
 
-/** The day one reaches `age` (年齢計算ニ関スル法律: the day before the birthday, at its end). */
-const reachesAge = (birthDate: string, age: number) => addDays(birthdayAtAge(birthDate, age), -1);
+/** The months of a 年度 and their last days (computed once per year: a batch asks for every person). */
+const monthsByYear = new Map<number, { months: string[]; ends: string[] }>();
+function yearMonths(fiscalYear: number): { months: string[]; ends: string[] } {
+  let m = monthsByYear.get(fiscalYear);
+  if (!m) {
+    const months = fiscalMonths(fiscalYear);
+    m = { months, ends: months.map(monthEnd) };
+    monthsByYear.set(fiscalYear, m);
+  }
+  return { months: [...m.months], ends: m.ends };
+}
+
+/**
+ * The first day of the month in which one reaches `age` — 年齢計算ニ関スル法律: one reaches it on the day
+ * before the birthday, so someone born on the 1st reaches it in the month before (no date arithmetic:
+ * a batch asks it for every person).
+ */
+function monthReached(birthDate: string, age: number): string {
+  const birthday = birthdayAtAge(birthDate, age);
+  if (!birthday.endsWith('-01')) return `${birthday.slice(0, 7)}-01`;
+  const y = Number(birthday.slice(0, 4));
+  const m = Number(birthday.slice(5, 7));
+  return m === 1 ? `${y - 1}-12-01` : `${y}-${String(m - 1).padStart(2, '0')}-01`;
+}
 
 interface Person {
   index: number;
@@ -229,8 +251,8 @@ function describePeople(input: TaxInput, params: LawParams): Person[] {
       aged65Pension = agedForPension(ageOn(m.birthDate, `${incomeYear + 1}-01-01`), incomeYear, params);
       const lateFrom = firstOfMonth(birthdayAtAge(m.birthDate, lateElderly));
       const born = firstOfMonth(m.birthDate);
-      const careStart = firstOfMonth(reachesAge(m.birthDate, careFrom));
-      const careEnd = firstOfMonth(reachesAge(m.birthDate, careUntil));
+      const careStart = monthReached(m.birthDate, careFrom);
+      const careEnd = monthReached(m.birthDate, careUntil);
       const charged = months.filter((mo) => mo >= born && mo < lateFrom);
       insuredMonths = charged.length;
       careMonths = charged.filter((mo) => mo >= careStart && mo < careEnd).length;
@@ -274,7 +296,7 @@ interface ReductionJudgement {
   lines: Line[];
 }
 
-function judgeReduction(people: Person[], fy: number, params: LawParams): ReductionJudgement {
+function judgeReduction(people: Person[], fy: number, params: LawParams, explain: boolean): ReductionJudgement {
   const date = `${fy}-04-01`;
   const L = (label: string, formula: string, amount: number, reference: string): Line => ({ label, formula, amount, reference });
   // 世帯主 (擬制世帯主 included), insured members and 特定同一世帯所属者.
@@ -285,7 +307,7 @@ function judgeReduction(people: Person[], fy: number, params: LawParams): Reduct
     return {
       reduction: 'なし',
       ratio: Decimal.ofInteger(0),
-      lines: [L('法定軽減の判定', `未申告: ${unreported.map((p) => p.label).join('、')}(所得が判らないため軽減なし)`, 0, `${law}(世帯主・被保険者・特定同一世帯所属者の所得の申告が必要)`)],
+      lines: !explain ? [] : [L('法定軽減の判定', `未申告: ${unreported.map((p) => p.label).join('、')}(所得が判らないため軽減なし)`, 0, `${law}(世帯主・被保険者・特定同一世帯所属者の所得の申告が必要)`)],
     };
   }
   const income = counted.reduce((s, p) => s + Math.max(0, p.reductionIncome), 0);
@@ -295,19 +317,21 @@ function judgeReduction(people: Person[], fy: number, params: LawParams): Reduct
   const five = base + params.yen('tax.reduction_per_person_5', date) * persons;
   const two = base + params.yen('tax.reduction_per_person_2', date) * persons;
   const lines: Line[] = [];
-  const parts = counted.map((p) => {
-    const special = p.income.total - p.reductionIncome;
-    return `${p.label} ${yen(p.income.total)}${special > 0 ? ` − 年金特別控除 ${yen(special)}` : ''}`;
-  });
-  lines.push(L('軽減判定所得', parts.join(' + '), income, `${ref(params, 'tax.pension_deduction_65_for_reduction', date)}(世帯主・被保険者・特定同一世帯所属者の総所得金額等の合計。65歳以上の公的年金等所得から更に控除)`));
-  lines.push(L('給与所得者等の数', counted.filter((p) => p.earner).map((p) => p.label).join('、') || '0人', earners, `${ref(params, 'tax.salary_earner_revenue_threshold', date)}; [tax.pension_earner_revenue_threshold_under_65] [tax.pension_earner_revenue_threshold_65]`));
-  lines.push(L('7割軽減の基準額', `${yen(params.yen('tax.reduction_base', date))} + ${yen(params.yen('tax.reduction_per_earner', date))} × (${earners} − 1)`, base, `${law} [tax.reduction_per_earner]`));
-  lines.push(L('5割軽減の基準額', `${yen(base)} + ${yen(params.yen('tax.reduction_per_person_5', date))} × ${persons}人(被保険者と特定同一世帯所属者)`, five, ref(params, 'tax.reduction_per_person_5', date)));
-  lines.push(L('2割軽減の基準額', `${yen(base)} + ${yen(params.yen('tax.reduction_per_person_2', date))} × ${persons}人`, two, ref(params, 'tax.reduction_per_person_2', date)));
+  const parts = !explain
+    ? []
+    : counted.map((p) => {
+        const special = p.income.total - p.reductionIncome;
+        return `${p.label} ${yen(p.income.total)}${special > 0 ? ` − 年金特別控除 ${yen(special)}` : ''}`;
+      });
+  if (explain) lines.push(L('軽減判定所得', parts.join(' + '), income, `${ref(params, 'tax.pension_deduction_65_for_reduction', date)}(世帯主・被保険者・特定同一世帯所属者の総所得金額等の合計。65歳以上の公的年金等所得から更に控除)`));
+  if (explain) lines.push(L('給与所得者等の数', counted.filter((p) => p.earner).map((p) => p.label).join('、') || '0人', earners, `${ref(params, 'tax.salary_earner_revenue_threshold', date)}; [tax.pension_earner_revenue_threshold_under_65] [tax.pension_earner_revenue_threshold_65]`));
+  if (explain) lines.push(L('7割軽減の基準額', `${yen(params.yen('tax.reduction_base', date))} + ${yen(params.yen('tax.reduction_per_earner', date))} × (${earners} − 1)`, base, `${law} [tax.reduction_per_earner]`));
+  if (explain) lines.push(L('5割軽減の基準額', `${yen(base)} + ${yen(params.yen('tax.reduction_per_person_5', date))} × ${persons}人(被保険者と特定同一世帯所属者)`, five, ref(params, 'tax.reduction_per_person_5', date)));
+  if (explain) lines.push(L('2割軽減の基準額', `${yen(base)} + ${yen(params.yen('tax.reduction_per_person_2', date))} × ${persons}人`, two, ref(params, 'tax.reduction_per_person_2', date)));
   const reduction: Reduction = income <= base ? '7割' : income <= five ? '5割' : income <= two ? '2割' : 'なし';
   const ratioKey = reduction === '7割' ? 'tax.reduction_ratio_7' : reduction === '5割' ? 'tax.reduction_ratio_5' : reduction === '2割' ? 'tax.reduction_ratio_2' : null;
   const ratio = ratioKey ? params.rate(ratioKey, date) : Decimal.ofInteger(0);
-  lines.push(L('法定軽減の判定', `軽減判定所得 ${yen(income)} → ${reduction === 'なし' ? '軽減なし(2割軽減の基準額を超える)' : `${reduction}軽減(基準額以下)`}`, 0, ratioKey ? ref(params, ratioKey, date) : law));
+  if (explain) lines.push(L('法定軽減の判定', `軽減判定所得 ${yen(income)} → ${reduction === 'なし' ? '軽減なし(2割軽減の基準額を超える)' : `${reduction}軽減(基準額以下)`}`, 0, ratioKey ? ref(params, ratioKey, date) : law));
   return { reduction, ratio, lines };
 }
 
@@ -317,7 +341,7 @@ function judgeReduction(people: Person[], fy: number, params: LawParams): Reduct
 const twelfth = (x: Decimal) => Math.floor(x.floorTo(1) / 12);
 const ONE = Decimal.ofInteger(1);
 
-function calculatePart(key: PartKey, rates: PartRates, people: Person[], judgement: ReductionJudgement, specific: 'specific' | 'continuing' | 'none', fy: number, params: LawParams): { result: PartResult; lines: Line[] } | null {
+function calculatePart(key: PartKey, rates: PartRates, people: Person[], judgement: ReductionJudgement, specific: 'specific' | 'continuing' | 'none', fy: number, params: LawParams, explain: boolean): { result: PartResult; lines: Line[] } | null {
   const date = `${fy}-04-01`;
   const name = PART_LABELS[key];
   const monthsOf = (p: Person) => (key === 'care' ? p.careMonths : p.months);
@@ -331,14 +355,14 @@ function calculatePart(key: PartKey, rates: PartRates, people: Person[], judgeme
   const income12 = levied.reduce((s, p) => s.plus(Decimal.ofInteger(p.taxableIncome).times(rates.incomeRate).times(monthsOf(p))), Decimal.ofInteger(0));
   const incomeLevy = twelfth(income12);
   const sumOf = (terms: string[]) => (terms.length > 1 ? `(${terms.join(' + ')})` : terms[0]!);
-  L('所得割', `${sumOf(levied.map((p) => `${yen(p.taxableIncome)}${prorated(p)}`))} × ${pct(rates.incomeRate)}`, incomeLevy, `地方税法 第703条の4; ${rates.ref.incomeRate}; 所得割の基礎: [tax.basic_deduction]`);
+  if (explain) L('所得割', `${sumOf(levied.map((p) => `${yen(p.taxableIncome)}${prorated(p)}`))} × ${pct(rates.incomeRate)}`, incomeLevy, `地方税法 第703条の4; ${rates.ref.incomeRate}; 所得割の基礎: [tax.basic_deduction]`);
 
   // 資産割
   let assetLevy = 0;
   if (rates.assetRate.compare(Decimal.ofInteger(0)) > 0) {
     const asset12 = levied.reduce((s, p) => s.plus(Decimal.ofInteger(p.input.fixedAssetTax ?? 0).times(rates.assetRate).times(monthsOf(p))), Decimal.ofInteger(0));
     assetLevy = twelfth(asset12);
-    L('資産割', `${sumOf(levied.map((p) => `${yen(p.input.fixedAssetTax ?? 0)}${prorated(p)}`))} × ${pct(rates.assetRate)}`, assetLevy, `地方税法 第703条の4; ${rates.ref.assetRate}`);
+    if (explain) L('資産割', `${sumOf(levied.map((p) => `${yen(p.input.fixedAssetTax ?? 0)}${prorated(p)}`))} × ${pct(rates.assetRate)}`, assetLevy, `地方税法 第703条の4; ${rates.ref.assetRate}`);
   }
 
   // 均等割 and its reductions, per person in twelfths.
@@ -372,7 +396,7 @@ function calculatePart(key: PartKey, rates: PartRates, people: Person[], judgeme
   const legalPc = perCapita - twelfth(afterLegal);
   const preschoolPc = twelfth(afterLegal) - twelfth(afterPreschool);
   const minorPc = twelfth(afterPreschool) - twelfth(afterMinor);
-  L(
+  if (explain) L(
     '均等割',
     `${yen(rates.perCapita)} × ${levied.length}人` + (adults > 0 ? ` + 18歳以上被保険者均等割額 ${yen(rates.adultPerCapita)} × ${adults}人` : '') + (levied.some((p) => monthsOf(p) < 12) ? '(月割あり)' : ''),
     perCapita,
@@ -384,31 +408,31 @@ function calculatePart(key: PartKey, rates: PartRates, people: Person[], judgeme
   let specificPh = 0;
   let legalPh = 0;
   if (perHousehold > 0) {
-    L('平等割', `${yen(perHousehold)} × 1世帯`, perHousehold, `地方税法 第703条の4; ${rates.ref.perHousehold}`);
+    if (explain) L('平等割', `${yen(perHousehold)} × 1世帯`, perHousehold, `地方税法 第703条の4; ${rates.ref.perHousehold}`);
     let ph = Decimal.ofInteger(perHousehold);
     if ((key === 'medical' || key === 'support') && specific !== 'none') {
       const k = specific === 'specific' ? 'tax.specific_household_per_household_reduction' : 'tax.specific_continuing_household_per_household_reduction';
       const r = params.rate(k, date);
       ph = ph.times(ONE.minus(r));
       specificPh = perHousehold - ph.floorTo(1);
-      L(specific === 'specific' ? '特定世帯の軽減(平等割)' : '特定継続世帯の軽減(平等割)', `${yen(perHousehold)} × ${pct(r)}`, -specificPh, ref(params, k, date));
+      if (explain) L(specific === 'specific' ? '特定世帯の軽減(平等割)' : '特定継続世帯の軽減(平等割)', `${yen(perHousehold)} × ${pct(r)}`, -specificPh, ref(params, k, date));
     }
     const afterSpecific = ph.floorTo(1);
     legalPh = afterSpecific - ph.times(keep).floorTo(1);
-    if (legalPh > 0) L(`法定軽減 ${judgement.reduction}(平等割)`, `${yen(afterSpecific)} × ${pct(judgement.ratio)}`, -legalPh, `地方税法施行令 第56条の89 [tax.reduction_ratio_*]`);
+    if (explain && legalPh > 0) L(`法定軽減 ${judgement.reduction}(平等割)`, `${yen(afterSpecific)} × ${pct(judgement.ratio)}`, -legalPh, `地方税法施行令 第56条の89 [tax.reduction_ratio_*]`);
   }
-  if (legalPc > 0) L(`法定軽減 ${judgement.reduction}(均等割)`, `${yen(perCapita)} × ${pct(judgement.ratio)}`, -legalPc, `地方税法施行令 第56条の89 [tax.reduction_ratio_*]`);
-  if (preschoolPc > 0) L('未就学児の軽減(均等割)', `未就学児 ${preschoolers}人の軽減後の均等割 × ${pct(preschoolRatio!)}`, -preschoolPc, ref(params, 'tax.preschool_reduction_ratio', date));
-  if (minorPc > 0) L('18歳未満の均等割の軽減', `18歳未満 ${minors}人の均等割 × ${pct(minorRatio!)}`, -minorPc, ref(params, 'tax.child_support_minor_reduction_ratio', date));
+  if (explain && legalPc > 0) L(`法定軽減 ${judgement.reduction}(均等割)`, `${yen(perCapita)} × ${pct(judgement.ratio)}`, -legalPc, `地方税法施行令 第56条の89 [tax.reduction_ratio_*]`);
+  if (explain && preschoolPc > 0) L('未就学児の軽減(均等割)', `未就学児 ${preschoolers}人の軽減後の均等割 × ${pct(preschoolRatio!)}`, -preschoolPc, ref(params, 'tax.preschool_reduction_ratio', date));
+  if (explain && minorPc > 0) L('18歳未満の均等割の軽減', `18歳未満 ${minors}人の均等割 × ${pct(minorRatio!)}`, -minorPc, ref(params, 'tax.child_support_minor_reduction_ratio', date));
 
   const reductions = { legal: legalPc + legalPh, specificHousehold: specificPh, preschool: preschoolPc, minor: minorPc };
   const reductionAmount = reductions.legal + reductions.specificHousehold + reductions.preschool + reductions.minor;
   const beforeLimit = incomeLevy + assetLevy + perCapita + perHousehold - reductionAmount;
   const capped = Math.min(beforeLimit, rates.limit);
-  if (capped < beforeLimit) L('課税限度額', `${yen(beforeLimit)} → 限度額 ${yen(rates.limit)}`, rates.limit, `地方税法 第703条の4; ${rates.ref.limit}`);
+  if (explain && capped < beforeLimit) L('課税限度額', `${yen(beforeLimit)} → 限度額 ${yen(rates.limit)}`, rates.limit, `地方税法 第703条の4; ${rates.ref.limit}`);
   const unit = params.yen('tax.rounding_unit', date);
   const amount = Math.floor(capped / unit) * unit;
-  L('税額', `${yen(capped)}(${yen(unit)}円未満切捨て)`, amount, ref(params, 'tax.rounding_unit', date));
+  if (explain) L('税額', `${yen(capped)}(${yen(unit)}円未満切捨て)`, amount, ref(params, 'tax.rounding_unit', date));
   return { result: { incomeLevy, assetLevy, perCapita, perHousehold, reductionAmount, reductions, beforeLimit, limit: rates.limit, amount }, lines };
 }
 
@@ -420,14 +444,16 @@ function specificHouseholdOf(input: TaxInput): 'specific' | 'continuing' | 'none
 }
 
 /** The whole calculation (the input already checked by `parseTaxInput`). */
-export function calculateTax(input: TaxInput, params: LawParams = lawParams(), rates?: Municipality): TaxResult {
+export function calculateTax(input: TaxInput, params: LawParams = lawParams(), rates?: Municipality, opts: { explain?: boolean } = {}): TaxResult {
+  // explain: false — the same amounts without the explanation lines (a batch over the city).
+  const explain = opts.explain ?? true;
   const fy = input.fiscalYear;
   const date = `${fy}-04-01`;
   // `rates`: already resolved by the caller (a batch resolves the 年度's rates once, not per household).
   const municipality = rates ?? resolveMunicipality(input, params);
   const people = describePeople(input, params);
   const lines: Line[] = [];
-  for (const p of people) {
+  for (const p of explain ? people : []) {
     const inc = p.income;
     const ref1 = (k: string) => ref(params, k, `${fy - 1}-12-31`);
     if ((p.input.income?.salaryRevenue ?? 0) > 0) {
@@ -456,20 +482,20 @@ export function calculateTax(input: TaxInput, params: LawParams = lawParams(), r
       });
     }
   }
-  const judgement = judgeReduction(people, fy, params);
+  const judgement = judgeReduction(people, fy, params, explain);
   lines.push(...judgement.lines);
   const specific = specificHouseholdOf(input);
   const parts: Partial<Record<PartKey, PartResult>> = {};
   for (const key of PART_KEYS) {
     const rates = municipality.parts[key];
     if (!rates) continue;
-    const r = calculatePart(key, rates, people, judgement, specific, fy, params);
+    const r = calculatePart(key, rates, people, judgement, specific, fy, params, explain);
     if (!r) continue;
     parts[key] = r.result;
     lines.push(...r.lines);
   }
   const total = Object.values(parts).reduce((s, p) => s + p!.amount, 0);
-  lines.push({ label: '年税額', formula: (Object.keys(parts) as PartKey[]).map((k) => `${PART_LABELS[k]} ${yen(parts[k]!.amount)}`).join(' + '), amount: total, reference: '地方税法 第703条の4(区分ごとの税額の合計)' });
+  if (explain) lines.push({ label: '年税額', formula: (Object.keys(parts) as PartKey[]).map((k) => `${PART_LABELS[k]} ${yen(parts[k]!.amount)}`).join(' + '), amount: total, reference: '地方税法 第703条の4(区分ごとの税額の合計)' });
   return {
     fiscalYear: fy,
     municipality: municipality.name,

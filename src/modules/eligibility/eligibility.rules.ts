@@ -129,6 +129,8 @@ export function birthdayAtAge(birthDate: string, age: number): string {
   const y = Number(birthDate.slice(0, 4)) + age;
   const md = birthDate.slice(5);
   const candidate = `${String(y).padStart(4, '0')}-${md}`;
+  // Only 29 February can be missing from the year reached (a valid birth date is assumed, as before).
+  if (md !== '02-29') return candidate;
   return isIsoDate(candidate) ? candidate : `${String(y).padStart(4, '0')}-03-01`;
 }
 

@@ -1,0 +1,121 @@
+import os from 'node:os';
+import pg from 'pg';
+import pino from 'pino';
+import { sql } from 'kysely';
+import { compose } from '../src/composition.js';
+import { loadConfig } from '../src/config.js';
+import { operatorActor } from '../src/security/actor.js';
+import { resolveMunicipality } from '../src/modules/assessment/tax.rules.js';
+import type { Bench, BenchMetric } from './run.js';
+
+/**
+ * 本算定 at the seeded size (default 1,000,000 residents): the annual batch over every household of the
+ * city for BENCH_ASSESSMENT_YEAR (default 2026), through the service the CLI calls (chunks, checkpoints,
+ * audit records, set-based reads, the pure rules, one INSERT per chunk). Then, in the same run, a bare
+ * COPY of the same number of result rows (the same columns and values, read back from the run, into a
+ * table without indexes; only the COPY is timed) — the ratio says what the batch costs beyond writing
+ * its output. Then the rate simulation of the next year over the same city (nothing written).
+ *
+ *   BENCH_ASSESSMENT_YEAR   the 年度 (default 2026; the demo city has incomes for 2025 and 2026)
+ *   BENCH_ASSESSMENT_CHUNK  households per chunk (default 2000)
+ */
+const COLUMNS = [
+  'fiscal_year', 'household_no', 'address_exception_atena_no', 'version', 'reason', 'run_id', 'cause', 'taxpayer_atena_no', 'pseudo_head', 'insured_count', 'reduction',
+  'total_yen', 'medical_yen', 'support_yen', 'care_yen', 'child_support_yen', 'income_levy_yen', 'per_capita_yen', 'per_household_yen', 'legal_reduction_yen',
+  'specific_household_reduction_yen', 'preschool_reduction_yen', 'minor_reduction_yen', 'capped', 'parts', 'members', 'input', 'input_hash', 'params_hash', 'recorded_by', 'recorded_at',
+] as const;
+
+export const assessmentBench: Bench = {
+  name: 'assessment',
+  title: '本算定 (annual assessment) over the city, vs a bare COPY of its rows; rate simulation',
+  async run(ctx) {
+    await ctx.ensureSeeded();
+    const db = ctx.database.db;
+    const year = Number(process.env.BENCH_ASSESSMENT_YEAR ?? 2026);
+    const chunkSize = Number(process.env.BENCH_ASSESSMENT_CHUNK ?? 2000);
+    const deps = compose({ config: { ...loadConfig({}), databaseUrl: ctx.databaseUrl }, database: ctx.database, keyring: ctx.keyring, logger: pino({ level: 'warn' }) });
+    const counts = await sql<{ households: string; insured: string }>`
+      SELECT (SELECT count(*) FROM household) AS households,
+             (SELECT count(DISTINCT atena_no) FROM nhi_eligibility WHERE superseded_at IS NULL AND acquired_on < ${`${year + 1}-04-01`} AND (lost_on IS NULL OR lost_on > ${`${year}-04-01`})) AS insured`.execute(db);
+    const households = Number(counts.rows[0]!.households);
+    const insured = Number(counts.rows[0]!.insured);
+    ctx.log(`assessment: ${households.toLocaleString('en-US')} households, ${insured.toLocaleString('en-US')} insured during ${year}; load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+
+    let peakRss = process.memoryUsage().rss;
+    const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+    const loadBefore = os.loadavg();
+    const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
+    let lastLog = 0;
+    const run = await deps.assessments.runAnnual(operatorActor('bench-assessment', new Set(['assessment.run'])), year, {
+      chunkSize,
+      onProgress: ({ done, total }) => {
+        const now = performance.now();
+        if (now - lastLog > 5000) {
+          lastLog = now;
+          ctx.log(`assessment: ${done.toLocaleString('en-US')} / ${total.toLocaleString('en-US')} households (${Math.round(done / ((now - t0) / 1000))}/s), rss ${Math.round(process.memoryUsage().rss / 2 ** 20)} MiB`);
+        }
+      },
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const loadDuring = os.loadavg();
+    clearInterval(sampler);
+    const units = run.counts.units ?? 0;
+    ctx.log(`assessment: done in ${seconds.toFixed(1)} s, ${units.toLocaleString('en-US')} assessments, total ${(run.totals.total ?? 0).toLocaleString('en-US')} yen`);
+
+    // The bare COPY of the same rows: read back page by page as COPY text, timed only while copying.
+    // A connection of its own as the schema owner (the application's login may not create tables).
+    const owner = new pg.Client({ connectionString: ctx.databaseUrl });
+    await owner.connect();
+    await owner.query('RESET ROLE');
+    await owner.query('DROP TABLE IF EXISTS bench_assessment_copy');
+    await owner.query(`CREATE TABLE bench_assessment_copy AS SELECT ${COLUMNS.join(', ')} FROM assessment WITH NO DATA`);
+    await owner.query('GRANT INSERT, SELECT ON bench_assessment_copy TO nhi_app');
+    const text = COLUMNS.map((c) => `replace(replace(replace(coalesce(${c}::text, '\\N'), '\\', '\\\\'), E'\\t', '\\t'), E'\\n', '\\n')`).join(` || E'\\t' || `);
+    let copySeconds = 0;
+    let copied = 0;
+    let after = 0;
+    for (;;) {
+      const page = await sql<{ id: string; line: string }>`SELECT assessment_id AS id, ${sql.raw(text)} AS line FROM assessment WHERE run_id = ${run.runId} AND assessment_id > ${after} ORDER BY assessment_id LIMIT ${chunkSize}`.execute(db);
+      if (page.rows.length === 0) break;
+      after = Number(page.rows.at(-1)!.id);
+      const tsv = `${page.rows.map((r) => r.line).join('\n')}\n`;
+      const c0 = performance.now();
+      await ctx.database.copyIn('bench_assessment_copy', COLUMNS, tsv);
+      copySeconds += (performance.now() - c0) / 1000;
+      copied += page.rows.length;
+    }
+    await owner.query('DROP TABLE bench_assessment_copy');
+    await owner.end();
+    ctx.log(`assessment: bare COPY of ${copied.toLocaleString('en-US')} rows in ${copySeconds.toFixed(1)} s`);
+
+    // The rate simulation of the next year: the city's own rates with 均等割 +1,000円 in every part.
+    const own = resolveMunicipality({ fiscalYear: year });
+    const parts = Object.fromEntries(
+      Object.entries(own.parts).map(([k, p]) => [k, { incomeRate: p!.incomeRate.toString(), perCapita: p!.perCapita + 1000, perHousehold: p!.perHousehold, limit: p!.limit, ...(k === 'childSupport' ? { adultPerCapita: p!.adultPerCapita } : {}) }]),
+    );
+    const s0 = performance.now();
+    const sim = await deps.assessments.simulate(operatorActor('bench-simulate', new Set(['assessment.read'])), { fiscalYear: year + 1, municipality: { name: '試算', parts } });
+    const simSeconds = (performance.now() - s0) / 1000;
+    ctx.log(`assessment: simulation of ${sim.households.toLocaleString('en-US')} households in ${simSeconds.toFixed(1)} s (difference ${sim.difference.toLocaleString('en-US')} yen)`);
+
+    const r1 = (v: number) => Math.round(v * 10) / 10;
+    const metrics: BenchMetric[] = [
+      { metric: `本算定 ${year}: wall`, value: r1(seconds), unit: 's', target: { op: '<=', value: 60 } },
+      { metric: 'households/s (registry households scanned)', value: Math.round(households / seconds), unit: '/s' },
+      { metric: 'assessments written', value: units, unit: 'rows' },
+      { metric: 'insured persons assessed', value: run.counts.insured ?? 0, unit: 'persons' },
+      { metric: 'peak RSS', value: Math.round(peakRss / 2 ** 20), unit: 'MiB', target: { op: '<=', value: 512 } },
+      { metric: 'node CPU', value: r1((cpu.user + cpu.system) / 1e6), unit: 's' },
+      { metric: 'bare COPY of the same rows', value: r1(copySeconds), unit: 's' },
+      { metric: 'ratio batch / bare COPY', value: Math.round((seconds / Math.max(copySeconds, 0.001)) * 100) / 100, unit: '×', target: { op: '<=', value: 3 } },
+      { metric: `simulation ${year + 1}: wall`, value: r1(simSeconds), unit: 's', target: { op: '<=', value: 10 } },
+      { metric: 'load average (1 min) before / during', value: Math.round(loadBefore[0]! * 100) / 100, unit: `/ ${loadDuring[0]!.toFixed(2)}` },
+    ];
+    return {
+      metrics,
+      details: { year, chunkSize, households, insured, runId: run.runId, counts: run.counts, totals: run.totals, simulation: sim, loadAverage: { before: loadBefore, after: os.loadavg() } },
+    };
+  },
+};
