@@ -17,7 +17,7 @@ import type { Bench, BenchMetric } from './run.js';
  * its output. Then the rate simulation of the next year over the same city (nothing written).
  *
  *   BENCH_ASSESSMENT_YEAR   the 年度 (default 2026; the demo city has incomes for 2025 and 2026)
- *   BENCH_ASSESSMENT_CHUNK  households per chunk (default 2000)
+ *   BENCH_ASSESSMENT_CHUNK  households per chunk (default 5000)
  */
 const COLUMNS = [
   'fiscal_year', 'household_no', 'address_exception_atena_no', 'version', 'reason', 'run_id', 'cause', 'taxpayer_atena_no', 'pseudo_head', 'insured_count', 'reduction',
@@ -32,7 +32,7 @@ export const assessmentBench: Bench = {
     await ctx.ensureSeeded();
     const db = ctx.database.db;
     const year = Number(process.env.BENCH_ASSESSMENT_YEAR ?? 2026);
-    const chunkSize = Number(process.env.BENCH_ASSESSMENT_CHUNK ?? 2000);
+    const chunkSize = Number(process.env.BENCH_ASSESSMENT_CHUNK ?? 5000);
     const deps = compose({ config: { ...loadConfig({}), databaseUrl: ctx.databaseUrl }, database: ctx.database, keyring: ctx.keyring, logger: pino({ level: 'warn' }) });
     const counts = await sql<{ households: string; insured: string }>`
       SELECT (SELECT count(*) FROM household) AS households,

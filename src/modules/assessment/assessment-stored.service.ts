@@ -125,7 +125,7 @@ export class StoredAssessmentService {
       if (e instanceof ParamError) throw new AppError(422, 'calculation_refused', e.message);
       throw e;
     }
-    return runBatch({ database: this.database, audit: this.audit }, annualJob(), { fiscalYear }, { actor, chunkSize: opts.chunkSize ?? 2000, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+    return runBatch({ database: this.database, audit: this.audit }, annualJob(), { fiscalYear }, { actor, chunkSize: opts.chunkSize ?? 5000, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
   }
 
   // ---- 更正 ----

@@ -81,9 +81,9 @@ const yen = (n: number) => `${n.toLocaleString('en-US')}円`;
 export const storedAssessmentCommands: Record<string, Command> = {
   'assessment-run': {
     summary: '本算定: 全世帯の国民健康保険税を計算して保存する(中断しても再実行で続きから。進捗は標準エラー)',
-    usage: 'assessment run --year 2026 [--chunk 2000]',
+    usage: 'assessment run --year 2026 [--chunk 5000]',
     async run(deps, args) {
-      const o = opts({ year: intOption(2000, 2100), chunk: intOption(1, 100_000).default(2000) }, args);
+      const o = opts({ year: intOption(2000, 2100), chunk: intOption(1, 100_000).default(5000) }, args);
       const actor = operatorActor('assessment-run', new Set(['assessment.run']));
       const t0 = performance.now();
       let last = 0;

@@ -80,19 +80,27 @@ export class AssessmentRepository {
     const statuses = await this.db
       .selectFrom('nhi_household_status')
       .select(['status_id', 'atena_no', 'household_no', 'kind', 'valid_from', 'valid_to', 'facility_name', 'facility_kind', 'school_name'])
-      .where((eb) => eb.or([anyOf('household_no', householdNos), eb('atena_no', 'in', (q) => q.selectFrom('household_member').select('atena_no').where(anyOf('household_no', householdNos)))]))
+      .where((eb) => eb.or([anyOf('household_no', householdNos), anyOf('atena_no', [...new Set(members.map((m) => Number(m.atena_no)))])]))
       .where('valid_from', '<', end)
       .execute();
-    const persons = [...new Set([...members.map((m) => Number(m.atena_no)), ...statuses.map((s) => Number(s.atena_no))])];
+    const everyone = [...new Set([...members.map((m) => Number(m.atena_no)), ...statuses.map((s) => Number(s.atena_no))])];
     for (const h of householdNos) facts.set(h, { members: [], eligibility: [], statuses: [] });
-    if (persons.length === 0) return out;
+    if (everyone.length === 0) return out;
     const eligibility = await this.db
       .selectFrom('nhi_eligibility')
       .select(['atena_no', 'household_no', 'acquired_on', 'lost_on', 'loss_reason'])
-      .where(anyOf('atena_no', persons))
+      .where(anyOf('atena_no', everyone))
       .where('superseded_at', 'is', null)
       .where('acquired_on', '<', end)
       .execute();
+    // Only the persons of households someone is insured in during the 年度 are read further (most
+    // registry households have nobody in NHI): their birth dates and incomes.
+    const insuredInYear = new Set(eligibility.filter((e) => e.lost_on === null || e.lost_on > start).map((e) => Number(e.atena_no)));
+    const relevant = new Set<number>();
+    for (const m of members) if (insuredInYear.has(Number(m.atena_no))) relevant.add(Number(m.household_no));
+    for (const st of statuses) if (insuredInYear.has(Number(st.atena_no))) relevant.add(Number(st.household_no));
+    const persons = [...new Set([...members.filter((m) => relevant.has(Number(m.household_no))).map((m) => Number(m.atena_no)), ...statuses.filter((st) => relevant.has(Number(st.household_no))).map((st) => Number(st.atena_no))])];
+    if (persons.length === 0) return out;
     const people = await this.db.selectFrom('person').select(['atena_no', 'birth_date']).where(anyOf('atena_no', persons)).execute();
     for (const p of people) out.persons.set(Number(p.atena_no), { birthDate: p.birth_date });
     out.incomes = await loadIncomes(this.db, persons, fiscalYear);
@@ -115,6 +123,7 @@ export class AssessmentRepository {
     for (const m of members) {
       const h = Number(m.household_no);
       const n = Number(m.atena_no);
+      if (!relevant.has(h)) continue;
       (facts.get(h)!.members as RegistryMember[]).push({ atenaNo: n, householdNo: h, head: m.relationship === 'head', validFrom: m.valid_from, validTo: m.valid_to });
       involve(h, n);
       memberOf.set(n, [...(memberOf.get(n) ?? []), h]);
@@ -134,7 +143,7 @@ export class AssessmentRepository {
       const targets = new Set<number>([s.householdNo, ...(memberOf.get(s.atenaNo) ?? [])]);
       for (const h of targets) {
         const f = facts.get(h);
-        if (!f) continue;
+        if (!f || !relevant.has(h)) continue;
         (f.statuses as StatusPeriod[]).push(s);
         involve(h, s.atenaNo);
       }
