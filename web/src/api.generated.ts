@@ -6586,6 +6586,7 @@ export interface components {
             difference: number;
             fiscalYear: number;
             households: number;
+            leaving: number;
             nationalParametersYear: number;
             proposed: {
                 parts: components["schemas"]["AssessmentParts"];

@@ -62,12 +62,12 @@ export async function up(db: Kysely<any>): Promise<void> {
       recorded_at timestamptz NOT NULL DEFAULT clock_timestamp(),
       recorded_by text NOT NULL CHECK (recorded_by <> ''),
       superseded_at timestamptz,
-      UNIQUE (fiscal_year, household_no, address_exception_atena_no, version),
+      UNIQUE (household_no, fiscal_year, address_exception_atena_no, version),
       CHECK ((reason = 'annual') = (run_id IS NOT NULL))
     )`.execute(db);
   await sql`CREATE UNIQUE INDEX assessment_current ON assessment (fiscal_year, household_no, address_exception_atena_no) WHERE superseded_at IS NULL`.execute(db);
   await sql`CREATE INDEX assessment_by_run ON assessment (run_id) WHERE run_id IS NOT NULL`.execute(db);
-  await sql`CREATE INDEX assessment_household ON assessment (household_no)`.execute(db);
+  // (The UNIQUE above leads with household_no: it also serves a household's versions.)
 
   // Nothing is overwritten: the one update is stamping superseded_at once; no delete.
   await sql`

@@ -57,9 +57,18 @@ function boundaries(facts: HouseholdFacts, start: string, end: string): string[]
   const add = (d: string | null) => {
     if (d !== null && d > start && d < end) days.add(d);
   };
-  for (const m of facts.members) (add(m.validFrom), add(m.validTo));
-  for (const e of facts.eligibility) (add(e.acquiredOn), add(e.lostOn));
-  for (const s of facts.statuses) (add(s.validFrom), add(s.validTo));
+  for (const m of facts.members) {
+    add(m.validFrom);
+    add(m.validTo);
+  }
+  for (const e of facts.eligibility) {
+    add(e.acquiredOn);
+    add(e.lostOn);
+  }
+  for (const s of facts.statuses) {
+    add(s.validFrom);
+    add(s.validTo);
+  }
   return [...days].sort();
 }
 

@@ -42,6 +42,17 @@ export interface CurrentVersion {
 /** `col = ANY($1::bigint[])`: one parameter for a whole chunk of numbers. */
 const anyOf = (col: string, list: readonly number[]) => sql<boolean>`${sql.ref(col)} = ANY(${sql.val([...list])}::bigint[])`;
 
+/**
+ * Every registry household from `from` to `to` (both included), in order: the batch's chunk. A range
+ * predicate is one index range scan where `= ANY(…)` of thousands of numbers would be as many probes.
+ */
+export interface HouseholdRange {
+  from: number;
+  to: number;
+}
+const householdsIn = (col: string, list: readonly number[], range: HouseholdRange | undefined) =>
+  range ? sql<boolean>`${sql.ref(col)} BETWEEN ${range.from} AND ${range.to}` : anyOf(col, list);
+
 const unitKey = (householdNo: number, addressExceptionAtenaNo: number) => `${householdNo}:${addressExceptionAtenaNo}`;
 export { unitKey };
 
@@ -64,7 +75,7 @@ export class AssessmentRepository {
    * Registry membership of the households overlapping the 年度, the status periods naming them or their
    * members, the current 資格 periods and birth dates of everyone involved, and their incomes.
    */
-  async chunkFacts(householdNos: readonly number[], fiscalYear: number): Promise<ChunkFacts> {
+  async chunkFacts(householdNos: readonly number[], fiscalYear: number, range?: HouseholdRange): Promise<ChunkFacts> {
     const facts = new Map<number, HouseholdFacts>();
     const out: ChunkFacts = { facts, persons: new Map(), incomes: new Map() };
     if (householdNos.length === 0) return out;
@@ -73,14 +84,14 @@ export class AssessmentRepository {
     const members = await this.db
       .selectFrom('household_member')
       .select(['atena_no', 'household_no', 'relationship', 'valid_from', 'valid_to'])
-      .where(anyOf('household_no', householdNos))
+      .where(householdsIn('household_no', householdNos, range))
       .where('valid_from', '<', end)
       .where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>', start)]))
       .execute();
     const statuses = await this.db
       .selectFrom('nhi_household_status')
       .select(['status_id', 'atena_no', 'household_no', 'kind', 'valid_from', 'valid_to', 'facility_name', 'facility_kind', 'school_name'])
-      .where((eb) => eb.or([anyOf('household_no', householdNos), anyOf('atena_no', [...new Set(members.map((m) => Number(m.atena_no)))])]))
+      .where((eb) => eb.or([householdsIn('household_no', householdNos, range), anyOf('atena_no', [...new Set(members.map((m) => Number(m.atena_no)))])]))
       .where('valid_from', '<', end)
       .execute();
     const everyone = [...new Set([...members.map((m) => Number(m.atena_no)), ...statuses.map((s) => Number(s.atena_no))])];
@@ -165,14 +176,14 @@ export class AssessmentRepository {
   }
 
   /** The current versions of these households' units for the 年度 (locked: a re-assessment and the batch serialise). */
-  async current(fiscalYear: number, householdNos: readonly number[], lock = false): Promise<Map<string, CurrentVersion>> {
+  async current(fiscalYear: number, householdNos: readonly number[], lock = false, range?: HouseholdRange): Promise<Map<string, CurrentVersion>> {
     const out = new Map<string, CurrentVersion>();
     if (householdNos.length === 0) return out;
     let q = this.db
       .selectFrom('assessment')
       .select(['assessment_id', 'household_no', 'address_exception_atena_no', 'version', 'total_yen', 'reduction', 'medical_yen', 'support_yen', 'care_yen', 'child_support_yen', 'run_id', 'recorded_at'])
       .where('fiscal_year', '=', fiscalYear)
-      .where(anyOf('household_no', householdNos))
+      .where(householdsIn('household_no', householdNos, range))
       .where('superseded_at', 'is', null);
     if (lock) q = q.forUpdate();
     for (const r of await q.execute()) {

@@ -243,7 +243,7 @@ function describePeople(input: TaxInput, params: LawParams): Person[] {
     const months = chargedMonths(fy, m.insuredPeriods);
     const label = m.label ?? (m.head ? '世帯主' : `世帯員${index + 1}`);
     let ageAtStart: number;
-    let insuredMonths = 12;
+    let insuredMonths: number;
     let careMonths: number;
     let aged65Pension: boolean;
     if (m.birthDate !== undefined) {
