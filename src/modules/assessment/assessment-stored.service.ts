@@ -136,7 +136,7 @@ export class StoredAssessmentService {
    * An increase later than 3 years, a decrease later than 5 years after the day following the 法定納期限
    * is refused (地方税法 17条の5); nothing else is stored then.
    */
-  async reassess(actor: Actor, input: { householdNo: number; fiscalYear: number; cause: string; today?: string }, correlationId: string | null = null): Promise<CorrectionOutcome[]> {
+  async reassess(actor: Actor, input: { householdNo: number; fiscalYear: number; cause: string; today?: string; requestIds?: readonly number[] }, correlationId: string | null = null): Promise<CorrectionOutcome[]> {
     const { householdNo, fiscalYear, cause } = input;
     const today = input.today ?? todayInJapan();
     return runUseCase(this.db, this.audit, actor, { functionCode: 'assessment.run', action: 'assessment.reassess', correlationId, detail: { householdNo, fiscalYear, cause } }, async ({ tx, subjects, detail }) => {
@@ -207,6 +207,9 @@ export class StoredAssessmentService {
       const at = new Date();
       await repo.supersede(superseded, at);
       await repo.insertVersions(rows, actorLabel(actor), at);
+      if (input.requestIds?.length) {
+        await tx.updateTable('reassessment_request').set({ done_at: at, done_by: actorLabel(actor) }).where('request_id', 'in', [...input.requestIds]).where('done_at', 'is', null).execute();
+      }
       subjects(assessed.flatMap((a) => a.unit.members.map((m) => m.atenaNo)));
       detail({ outcomes: outcomes.map((o) => ({ unit: o.addressExceptionAtenaNo, outcome: o.outcome, difference: o.difference })) });
       return outcomes;
@@ -230,6 +233,45 @@ export class StoredAssessmentService {
       out.push(...(await this.reassess(actor, { householdNo: input.householdNo, fiscalYear: y, cause: input.cause, ...(input.today ? { today: input.today } : {}) }, correlationId)));
     }
     return out;
+  }
+
+  /**
+   * The queue the income area writes (`reassessment_request`, one row per household, 年度 and change):
+   * each pending household and 年度 is re-assessed and its requests marked done in the same transaction.
+   * A 年度 without a 本算定 or a stored version is only marked done (the batch will read the new income).
+   */
+  async reassessPending(actor: Actor, opts: { limit?: number; today?: string } = {}): Promise<{ households: number; outcomes: CorrectionOutcome[] }> {
+    const pending = await this.db
+      .selectFrom('reassessment_request')
+      .select(['request_id', 'household_no', 'fiscal_year', 'reason', 'source_ref'])
+      .where('done_at', 'is', null)
+      .orderBy('fiscal_year')
+      .orderBy('household_no')
+      .orderBy('request_id')
+      .limit(opts.limit ?? 1000)
+      .execute();
+    const groups = new Map<string, typeof pending>();
+    for (const r of pending) {
+      const k = `${r.fiscal_year}:${r.household_no}`;
+      groups.set(k, [...(groups.get(k) ?? []), r]);
+    }
+    const outcomes: CorrectionOutcome[] = [];
+    for (const rows of groups.values()) {
+      const { household_no, fiscal_year } = rows[0]!;
+      const householdNo = Number(household_no);
+      const ids = rows.map((r) => Number(r.request_id));
+      const stored = await this.db.selectFrom('assessment').select('assessment_id').where('household_no', '=', householdNo).where('fiscal_year', '=', fiscal_year).limit(1).executeTakeFirst();
+      const annual = await this.db.selectFrom('assessment_run').select('run_id').where('fiscal_year', '=', fiscal_year).limit(1).executeTakeFirst();
+      if (!stored && !annual) {
+        await runUseCase(this.db, this.audit, actor, { functionCode: 'assessment.run', action: 'assessment.reassess', detail: { householdNo, fiscalYear: fiscal_year, requests: ids, outcome: 'no_assessment_yet' } }, async ({ tx }) => {
+          await tx.updateTable('reassessment_request').set({ done_at: new Date(), done_by: actorLabel(actor) }).where('request_id', 'in', ids).where('done_at', 'is', null).execute();
+        });
+        continue;
+      }
+      const cause = `所得の変更(${rows.map((r) => r.source_ref).join('、')})`;
+      outcomes.push(...(await this.reassess(actor, { householdNo, fiscalYear: fiscal_year, cause, requestIds: ids, ...(opts.today ? { today: opts.today } : {}) })));
+    }
+    return { households: groups.size, outcomes };
   }
 
   // ---- reading ----

@@ -216,6 +216,30 @@ describe('更正 (re-assessment)', () => {
   });
 });
 
+describe('the re-assessment queue (reassessment_request, written by the income area)', () => {
+  it('re-assesses each queued household and 年度 and marks its requests done in the same transaction', async () => {
+    const h = await addHousehold(db(), [{ birthDate: '1979-04-04', head: true, insured: [{ from: '2015-04-01' }], salary: 3_000_000 }], FY);
+    await f.deps.assessments.reassess(runner(), { householdNo: h.householdNo, fiscalYear: FY, cause: '試験', today: '2026-11-30' });
+    await db().transaction().execute(async (tx) => {
+      await sql`SELECT set_config('nhi.actor', 'staff:kokuho01', true)`.execute(tx);
+      await tx.updateTable('income_return').set({ superseded_at: new Date() }).where('atena_no', '=', h.atenaNos[0]!).where('fiscal_year', '=', FY).where('superseded_at', 'is', null).execute();
+      const r = await tx
+        .insertInto('income_return')
+        .values({ atena_no: h.atenaNos[0]!, fiscal_year: FY, version: 2, source: 'simple_declaration', declared_on: '2026-11-30', filing_status: 'declared', salary_revenue_yen: 6_000_000, recorded_by: 'staff:kokuho01' })
+        .returning('return_id')
+        .executeTakeFirstOrThrow();
+      await tx.insertInto('reassessment_request').values({ household_no: h.householdNo, fiscal_year: FY, reason: 'income_changed', atena_no: h.atenaNos[0]!, source_ref: `income_return:${r.return_id}`, requested_by: 'staff:kokuho01' }).execute();
+    });
+    const out = await f.deps.assessments.reassessPending(runner(), { today: '2026-11-30' });
+    expect(out.households).toBe(1);
+    expect(out.outcomes[0]).toMatchObject({ householdNo: h.householdNo, outcome: 'corrected' });
+    expect(out.outcomes[0]!.difference).toBeGreaterThan(0);
+    const left = await db().selectFrom('reassessment_request').select('request_id').where('household_no', '=', h.householdNo).where('done_at', 'is', null).execute();
+    expect(left).toHaveLength(0);
+    expect((await f.deps.assessments.reassessPending(runner(), { today: '2026-11-30' })).households).toBe(0);
+  });
+});
+
 describe('rate simulation', () => {
   const municipality = { name: '案', parts: { medical: { incomeRate: '0.08', perCapita: 40_000, perHousehold: 0, limit: 670_000 }, support: { incomeRate: '0.03', perCapita: 14_000, limit: 260_000 }, care: { incomeRate: '0.02', perCapita: 16_000, limit: 170_000 } } };
   const reader = () => operatorActor('assessment-simulate', new Set(['assessment.read']));

@@ -1,5 +1,5 @@
 import { addressExceptionHouseholdOn, nhiHouseholdOn, type HouseholdFacts } from '../eligibility/nhi-household.rules.js';
-import { NO_INCOME, type AssessedIncome } from './income-source.js';
+import type { AssessmentIncome } from './income-source.js';
 import type { MemberInput, TaxInput } from './tax.input.js';
 
 /**
@@ -85,7 +85,13 @@ function periodsOf(days: readonly string[], memberOn: readonly boolean[]): Segme
   return out;
 }
 
-function memberInput(atenaNo: number, m: Omit<UnitMember, 'atenaNo'>, person: PersonFacts | undefined, income: AssessedIncome): MemberInput {
+/** What the calculator takes of a person's income for the 年度 (income-source.ts `loadIncomes`). */
+export type UnitIncome = Pick<AssessmentIncome, 'income' | 'reported'>;
+/** A person `loadIncomes` did not return (not in `person`): no income, reported. */
+const NO_INCOME: UnitIncome = { income: { salaryRevenue: 0, pensionRevenue: 0, otherIncome: 0 }, reported: true };
+
+function memberInput(atenaNo: number, m: Omit<UnitMember, 'atenaNo'>, person: PersonFacts | undefined, source: UnitIncome): MemberInput {
+  const income = source.income;
   const inc: NonNullable<MemberInput['income']> = {};
   if (income.salaryRevenue > 0) inc.salaryRevenue = income.salaryRevenue;
   if (income.pensionRevenue > 0) inc.pensionRevenue = income.pensionRevenue;
@@ -96,7 +102,7 @@ function memberInput(atenaNo: number, m: Omit<UnitMember, 'atenaNo'>, person: Pe
     insured: m.insured,
     birthDate: person?.birthDate ?? '1900-01-01',
     income: inc,
-    ...(income.reported ? {} : { reported: false }),
+    ...(source.reported ? {} : { reported: false }),
     ...(m.specificSameHousehold ? { formerInsuredToLatterElderly: true } : {}),
     ...(m.insured && m.periods.length > 0 ? { insuredPeriods: m.periods } : {}),
   };
@@ -110,7 +116,7 @@ function unitFrom(
   membersByDay: readonly (readonly number[])[],
   headOn: (day: string) => { taxpayer: number | null; pseudoHead: boolean; specific: number[] },
   persons: ReadonlyMap<number, PersonFacts>,
-  incomes: ReadonlyMap<number, AssessedIncome>,
+  incomes: ReadonlyMap<number, UnitIncome>,
 ): AssessmentUnit | null {
   const refIndex = membersByDay.findIndex((m) => m.length > 0);
   if (refIndex < 0) return null;
@@ -148,7 +154,7 @@ export function assessmentUnits(
   fiscalYear: number,
   facts: HouseholdFacts,
   persons: ReadonlyMap<number, PersonFacts>,
-  incomes: ReadonlyMap<number, AssessedIncome>,
+  incomes: ReadonlyMap<number, UnitIncome>,
 ): AssessmentUnit[] {
   const start = `${fiscalYear}-04-01`;
   const end = `${fiscalYear + 1}-04-01`;

@@ -122,6 +122,18 @@ export const storedAssessmentCommands: Record<string, Command> = {
       return out.some((x) => x.outcome === 'refused') ? 3 : 0;
     },
   },
+  'assessment-reassess-pending': {
+    summary: '更正の待ち行列(reassessment_request: 所得の変更等)の世帯・年度を計算し直し、処理済みにする',
+    usage: 'assessment reassess-pending [--limit 1000]',
+    async run(deps, args) {
+      const o = opts({ limit: intOption(1, 1_000_000).default(1000) }, args);
+      const actor = operatorActor('assessment-reassess-pending', new Set(['assessment.run']));
+      const r = await deps.assessments.reassessPending(actor, { limit: o.limit });
+      const by = (k: string) => r.outcomes.filter((x) => x.outcome === k).length;
+      console.log(`更正の待ち行列: ${r.households} 世帯・年度を処理しました(更正 ${by('corrected') + by('first')}、変更なし ${by('unchanged')}、期限切れ ${by('refused')})`);
+      return by('refused') > 0 ? 3 : 0;
+    },
+  },
   'assessment-simulate': {
     summary: '税率の試算: 提案する市の税率で全世帯を計算し、区分ごとの税収と世帯ごとの増減の分布を出す(何も保存しない)',
     usage: 'assessment simulate --year 2027 --params municipality.json',

@@ -1,9 +1,9 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import type { HouseholdFacts, InsuredPeriod, RegistryMember, StatusPeriod } from '../eligibility/nhi-household.rules.js';
-import type { PersonFacts } from './assessment-units.rules.js';
 import type { Assessed, AssessmentReason } from './assessment.rules.js';
-import { loadIncomes, type AssessedIncome } from './income-source.js';
+import { loadIncomes } from './income-source.js';
+import type { PersonFacts, UnitIncome } from './assessment-units.rules.js';
 
 type Q = Kysely<DB> | Transaction<DB>;
 
@@ -11,7 +11,7 @@ type Q = Kysely<DB> | Transaction<DB>;
 export interface ChunkFacts {
   facts: Map<number, HouseholdFacts>;
   persons: Map<number, PersonFacts>;
-  incomes: Map<number, AssessedIncome>;
+  incomes: Map<number, UnitIncome>;
 }
 
 /** A version to insert. */

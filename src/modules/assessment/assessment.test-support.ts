@@ -72,16 +72,24 @@ export async function addHousehold(db: Kysely<DB>, members: readonly MemberSpec[
           })
           .execute();
       }
-      const income = [
-        ['salary', m.salary],
-        ['pension', m.pension],
-        ['business', m.business],
-      ] as const;
-      for (const [type, yen] of income) {
-        if (yen === undefined) continue;
-        await tx.insertInto('income').values({ atena_no: atenaNos[i]!, fiscal_year: incomeYear, income_type: type, revenue_yen: Math.max(0, yen), income_yen: yen, updated_by: actor }).execute();
-      }
-      if (m.unreported) await tx.insertInto('resident_tax_status').values({ atena_no: atenaNos[i]!, fiscal_year: incomeYear, taxable_standard_yen: 0, exempt: false, unreported: true, updated_by: actor }).execute();
+      // One current income version per person and 年度 (income_return, read by income-source.ts loadIncomes).
+      const any = (m.salary ?? 0) > 0 || (m.pension ?? 0) > 0 || (m.business ?? 0) !== 0;
+      await tx
+        .insertInto('income_return')
+        .values({
+          atena_no: atenaNos[i]!,
+          fiscal_year: incomeYear,
+          version: 1,
+          source: 'initial_load',
+          filing_status: m.unreported ? 'unreported' : any ? 'declared' : 'no_income',
+          salary_revenue_yen: m.unreported ? 0 : (m.salary ?? 0),
+          pension_revenue_yen: m.unreported ? 0 : (m.pension ?? 0),
+          business_revenue_yen: m.unreported ? 0 : Math.max(0, m.business ?? 0),
+          business_income_yen: m.unreported ? 0 : (m.business ?? 0),
+          total_income_yen: m.unreported ? 0 : Math.max(0, m.business ?? 0),
+          recorded_by: actor,
+        })
+        .execute();
     }
   });
   return { householdNo, atenaNos };
