@@ -24,6 +24,8 @@ const pendingIds: number[] = [];
 const requesterOf = new Map<number, string>();
 /** A 修学中の特例 period made in beforeAll, for the sample that ends one. */
 let studentStatusId = 0;
+/** A stored 本算定 version (made in beforeAll), for the sample that prints its notice. */
+let noticeId = 0;
 const SAMPLES: Record<string, () => Sample> = {
   'GET /api/persons': () => ({ path: `/api/persons?kana=${encodeURIComponent('ヤマダ')}`, subjects: [F.yamada.head, F.yamada.wife] }),
   'GET /api/persons/:atenaNo': () => ({ path: `/api/persons/${F.yamada.head}`, subjects: [F.yamada.head] }),
@@ -95,6 +97,7 @@ const SAMPLES: Record<string, () => Sample> = {
   'GET /api/assessment/runs': () => ({ path: '/api/assessment/runs', as: 'kakari01' }),
   'GET /api/assessment/runs/:runId': () => ({ path: `/api/assessment/runs/${annualRunId}`, as: 'kakari01' }),
   'POST /api/assessment/households/:householdNo/reassess': () => ({ path: `/api/assessment/households/${F.suzuki.household}/reassess`, body: { fiscalYear: 2025, cause: '所得の修正' }, subjects: [F.suzuki.person], as: 'kakari01' }),
+  'GET /api/assessment/versions/:assessmentId/notice': () => ({ path: `/api/assessment/versions/${noticeId}/notice`, subjects: [F.suzuki.person], as: 'kakari01' }),
   'GET /api/assessment/households/:householdNo': () => ({ path: `/api/assessment/households/${F.sato.household}?fiscalYear=2025`, subjects: [F.sato.mother], as: 'kakari01' }),
   'POST /api/assessment/simulate': () => ({ path: '/api/assessment/simulate', body: { fiscalYear: 2026, municipality: { parts: { medical: { incomeRate: '0.08', perCapita: 40000 } } } }, as: 'kakari01' }),
   'POST /api/assessment/runs/:runId/release': () => ({ path: `/api/assessment/runs/${annualRunId}/release`, as: 'kakari01' }),
@@ -115,6 +118,7 @@ beforeAll(async () => {
     return Number(r.status_id);
   });
   annualRunId = (await f.deps.assessments.runAnnual(operatorActor('assessment-run', new Set(['assessment.run'])), 2025)).runId;
+  noticeId = Number((await f.deps.database.db.selectFrom('assessment').select('assessment_id').where('household_no', '=', F.suzuki.household).where('fiscal_year', '=', 2025).executeTakeFirstOrThrow()).assessment_id);
 });
 afterAll(async () => f?.close());
 

@@ -1,6 +1,6 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../http/context.js';
-import { atenaNoParam } from '../../http/fields.js';
+import { atenaNoParam, serialNoParam } from '../../http/fields.js';
 import { defineRoute } from '../../http/route.js';
 import { ErrorBodySchema, ErrorResponses } from '../../http/schemas.js';
 import { SUPPORTED_FISCAL_YEARS } from '../../platform/params/law-params.js';
@@ -174,6 +174,16 @@ const versions = defineRoute({
   responses: { 200: json(z.object({ items: z.array(Version) }), '版の一覧(新しい順)'), ...ErrorResponses },
 });
 
+const notice = defineRoute({
+  method: 'get',
+  path: '/api/assessment/versions/{assessmentId}/notice',
+  access: 'assessment.read',
+  tags,
+  summary: '賦課の版の通知書を印刷する(本算定: 納税通知書、更正: 変更決定通知書。PDF、BIZ UDゴシック、DV等支援措置で保護された住所は印字しない。印刷は監査証跡に記録)',
+  request: { params: z.object({ assessmentId: serialNoParam }) },
+  responses: { 200: { content: { 'application/pdf': { schema: z.any().openapi({ type: 'string', format: 'binary' }) } }, description: 'PDF' }, 409: json(ErrorBodySchema, '計算を再現できない'), ...ErrorResponses },
+});
+
 const reassess = defineRoute({
   method: 'post',
   path: '/api/assessment/households/{householdNo}/reassess',
@@ -213,6 +223,11 @@ export function registerStoredAssessmentRoutes(app: OpenAPIHono<AppEnv>): void {
     const { householdNo } = c.req.valid('param');
     const { fiscalYear } = c.req.valid('query');
     return c.json({ items: await c.get('deps').assessments.versions(c.get('actor'), householdNo, fiscalYear ?? null, c.get('correlationId')) }, 200);
+  });
+  app.openapi(notice, async (c) => {
+    const { assessmentId } = c.req.valid('param');
+    const r = await c.get('deps').assessments.noticePdf(c.get('actor'), assessmentId, c.get('correlationId'));
+    return c.body(new Uint8Array(r.pdf), 200, { 'content-type': 'application/pdf', 'content-disposition': `inline; filename="${r.fileName}"` });
   });
   app.openapi(reassess, async (c) => {
     const { householdNo } = c.req.valid('param');

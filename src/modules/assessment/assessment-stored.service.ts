@@ -14,7 +14,9 @@ import { addDays, birthdayAtAge, todayInJapan } from '../eligibility/eligibility
 import { annualJob, ANNUAL_JOB, assessHouseholds, ratesOf } from './assessment.batch.js';
 import { AssessmentRepository, unitKey, type CurrentVersion, type NewVersion } from './assessment.repository.js';
 import { ASSESSMENT_REASONS, REDUCTION_CODES, type Assessed, type ReductionCode } from './assessment.rules.js';
-import { ordinaryDueDates } from './installments.rules.js';
+import { calculateInstallments, ordinaryDueDates } from './installments.rules.js';
+import { taxDocumentPdf } from './tax-notice-pdf.js';
+import { PersonRepository } from '../person/person.repository.js';
 import { calculateTax, PART_KEYS, PART_LABELS, resolveMunicipality, type PartKey } from './tax.rules.js';
 import type { TaxInput } from './tax.input.js';
 
@@ -329,6 +331,64 @@ export class StoredAssessmentService {
   }
 
   /** Annual runs, newest first, with their review state. */
+  /**
+   * 納税通知書 (本算定) or 変更決定通知書 (更正) of one stored version, as PDF: the version's amounts with the
+   * steps recomputed from its stored input (refused if they no longer give the stored total), the 期別 by
+   * the city's calendar, the taxpayer's name and address (none when DV等支援措置 protects it). Audited.
+   */
+  async noticePdf(actor: Actor, assessmentId: number, correlationId: string | null = null): Promise<{ pdf: Buffer; fileName: string }> {
+    const subjects: number[] = [];
+    return runUseCase(this.db, this.audit, actor, { functionCode: 'assessment.read', action: 'assessment.notice.print', subjects, correlationId, detail: { assessmentId } }, async ({ tx, scope, detail }) => {
+      const notFound = new AppError(404, 'not_found', `賦課番号 ${assessmentId} の賦課はありません`);
+      const r = await tx.selectFrom('assessment').selectAll().where('assessment_id', '=', assessmentId).executeTakeFirst();
+      if (!r || r.taxpayer_atena_no === null) throw notFound;
+      const taxpayerNo = Number(r.taxpayer_atena_no);
+      if (!(await scope.allows(taxpayerNo))) throw notFound;
+      subjects.push(taxpayerNo);
+      const params = lawParams();
+      let tax;
+      try {
+        tax = calculateTax(r.input as TaxInput, params, resolveMunicipality({ fiscalYear: r.fiscal_year }, params));
+      } catch (e) {
+        throw new AppError(409, 'not_recomputable', `この賦課の計算を再現できません: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      if (tax.total !== r.total_yen) throw new AppError(409, 'not_recomputable', `保存された年税額(${r.total_yen.toLocaleString('ja-JP')}円)と計算の再現(${tax.total.toLocaleString('ja-JP')}円)が一致しないため印刷できません。更正で計算し直してください`);
+      const installments = calculateInstallments({ fiscalYear: r.fiscal_year, annualTax: tax.total, ordinary: true }, params).installments;
+      const previous =
+        r.reason === 'correction'
+          ? await tx
+              .selectFrom('assessment')
+              .select(['total_yen'])
+              .where('household_no', '=', r.household_no)
+              .where('fiscal_year', '=', r.fiscal_year)
+              .where('address_exception_atena_no', '=', r.address_exception_atena_no)
+              .where('version', '=', r.version - 1)
+              .executeTakeFirst()
+          : undefined;
+      const person = await tx
+        .selectFrom('person as p')
+        .leftJoin('address_area as a', 'a.area_code', 'p.area_code')
+        .select(['p.name_kanji', 'p.alias_kanji', 'p.banchi', 'p.katagaki', 'a.town_name', 'a.chome', 'a.postal_code'])
+        .where('p.atena_no', '=', taxpayerNo)
+        .executeTakeFirstOrThrow();
+      const dv = (await new PersonRepository(tx).protectedAddressesAmong([taxpayerNo])).has(taxpayerNo);
+      const city = tax.municipality;
+      const address = dv || person.town_name === null ? null : { postalCode: person.postal_code ?? '', text: `${city}${person.town_name}${person.chome ? `${person.chome}丁目` : ''}${person.banchi ?? ''}${person.katagaki ? ` ${person.katagaki}` : ''}` };
+      detail({ addressPrinted: address !== null, reason: r.reason, version: r.version });
+      const pdf = await taxDocumentPdf({
+        kind: r.reason === 'correction' ? 'change_notice' : 'notice',
+        issuedOn: todayInJapan(),
+        cityName: city,
+        noticeNo: `${r.fiscal_year}-${r.household_no}-${r.version}`,
+        taxpayer: { name: person.alias_kanji ?? person.name_kanji, address },
+        tax,
+        installments,
+        ...(previous ? { previous: { total: previous.total_yen, installments: [], reason: r.cause ?? '更正' } } : {}),
+      });
+      return { pdf, fileName: `notice-${r.fiscal_year}-${r.household_no}-${r.version}.pdf` };
+    });
+  }
+
   async runs(actor: Actor, correlationId: string | null = null) {
     return runUseCase(this.db, this.audit, actor, { functionCode: 'assessment.read', action: 'assessment.runs', correlationId }, async ({ tx }) => {
       const rows = await tx

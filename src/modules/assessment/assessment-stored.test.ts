@@ -7,6 +7,7 @@ import { lawParams } from '../../platform/params/law-params.js';
 import { addHousehold, type MemberSpec } from './assessment.test-support.js';
 import { correctionDeadline } from './assessment-stored.service.js';
 import { calculateTax } from './tax.rules.js';
+import { pdfText } from '../../testing/pdf-text.js';
 import { parseTaxInput, type TaxInput } from './tax.input.js';
 
 /**
@@ -174,6 +175,33 @@ describe('更正 (re-assessment)', () => {
     const again = await f.deps.assessments.reassess(runner(), { householdNo: FIXTURE.yamada.household, fiscalYear: FY, cause: '再確認', today: '2026-11-30' });
     expect(again[0]!.outcome).toBe('unchanged');
     expect(await db().selectFrom('assessment').select('assessment_id').where('household_no', '=', FIXTURE.yamada.household).where('fiscal_year', '=', FY).execute()).toHaveLength(versions.length);
+  });
+
+  it('prints the 納税通知書 of the 本算定 and the 変更決定通知書 of the 更正; a protected address is not printed; audited', async () => {
+    const clerk = await f.login('kokuho01');
+    const text = async (assessmentId: number) => {
+      const r = await clerk.request('GET', `/api/assessment/versions/${assessmentId}/notice`);
+      expect(r.status, await r.clone().text()).toBe(200);
+      expect(r.headers.get('content-type')).toBe('application/pdf');
+      return (await pdfText(new Uint8Array(await r.arrayBuffer()))).join('').replace(/\s+/g, '');
+    };
+    const versions = await db().selectFrom('assessment').selectAll().where('household_no', '=', FIXTURE.yamada.household).where('fiscal_year', '=', FY).orderBy('version').execute();
+    const annual = await text(Number(versions[0]!.assessment_id));
+    expect(annual).toContain('令和7年度国民健康保険税納税通知書');
+    expect(annual).toContain('山田太郎様');
+    expect(annual).toContain(`年税額${versions[0]!.total_yen.toLocaleString('ja-JP')}円`);
+    expect(annual).toContain('第1期納期限');
+    expect(annual).toContain('不服申立てについて');
+    const change = await text(Number(versions.at(-1)!.assessment_id));
+    expect(change).toContain('変更決定通知書');
+    expect(change).toContain('減額');
+    expect(change).toContain('資格喪失(社保加入)');
+    const suzuki = await db().selectFrom('assessment').select('assessment_id').where('household_no', '=', FIXTURE.suzuki.household).where('fiscal_year', '=', FY).executeTakeFirstOrThrow();
+    const dv = await text(Number(suzuki.assessment_id));
+    expect(dv).toContain('住所の印字を省略しています');
+    expect(dv).not.toContain('みどり町');
+    const audit = await db().selectFrom('audit_event').selectAll().where('action', '=', 'assessment.notice.print').orderBy('seq', 'desc').limit(1).executeTakeFirstOrThrow();
+    expect(audit.detail).toMatchObject({ addressPrinted: false });
   });
 
   it('地方税法 17条の5: an increase beyond 3 years is refused (nothing stored), a decrease up to 5 years is made', async () => {
