@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import type { Household, HouseholdMember, Me, NhiHousehold } from '../api.js';
 import { NhiStatusForm } from './NhiStatusForm.js';
+import { AssessmentSection } from './AssessmentSection.js';
 import { DateText } from '../dates.js';
 import { PERMISSION, fieldLabel, sexLabel, tableLabel } from '../labels.js';
 import { Link } from '../router.js';
@@ -108,6 +109,8 @@ export function HouseholdPage({ householdNo, me }: { householdNo: string; me: Me
       ) : null}
 
       <HouseholdTimeline h={h} statuses={nhi.state === 'ok' ? nhi.data.statuses : []} />
+
+      {me.permissions.includes(PERMISSION.assessmentRead) ? <AssessmentSection householdNo={h.householdNo} /> : null}
 
       <section aria-labelledby="history-heading">
         <h2 id="history-heading">異動履歴</h2>

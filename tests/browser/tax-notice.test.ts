@@ -1,0 +1,67 @@
+/**
+ * From a household page to the printed 納税通知書: the 本算定 has run for 令和8年度; kokuho01 opens an
+ * insured household, finds its assessment in 「国民健康保険税(賦課)」 and prints the notice. The PDF is
+ * read back as the taxpayer would read it. Set TAX_NOTICE_SCREENSHOTS=<dir> to keep screenshots and the PDF.
+ */
+import { writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import type { RunningServer } from '../../src/server.js';
+import { loggedInPage, setUpServerAndBrowser, type DemoLogin, type TestPage } from './support/real-server.js';
+import { operatorActor } from '../../src/security/actor.js';
+import { pdfText } from '../../src/testing/pdf-text.js';
+
+let server: RunningServer;
+let browser: Browser;
+let clerk: TestPage & { login: DemoLogin };
+const shots = process.env.TAX_NOTICE_SCREENSHOTS;
+setUpServerAndBrowser((running) => ({ server, browser } = running));
+
+let target: { householdNo: number; total: number; taxpayer: string };
+
+beforeAll(async () => {
+  await server.deps.assessments.runAnnual(operatorActor('assessment-run', new Set(['assessment.run'])), 2026);
+  const db = server.deps.database.db;
+  const row = await db
+    .selectFrom('assessment as a')
+    .innerJoin('person as p', 'p.atena_no', 'a.taxpayer_atena_no')
+    .select(['a.household_no', 'a.total_yen', 'p.name_kanji'])
+    .where('a.fiscal_year', '=', 2026)
+    .where('a.superseded_at', 'is', null)
+    .where('a.total_yen', '>', 0)
+    .where('p.dv_support', '=', false)
+    .orderBy('a.household_no')
+    .limit(1)
+    .executeTakeFirstOrThrow();
+  target = { householdNo: Number(row.household_no), total: row.total_yen, taxpayer: row.name_kanji };
+  clerk = await loggedInPage(browser, server, 'kokuho01');
+}, 300_000);
+
+afterAll(async () => {
+  if (!clerk) return;
+  expect(clerk.watch.cspViolations).toEqual([]);
+  expect(clerk.watch.errors).toEqual([]);
+  await clerk.context.close();
+});
+
+describe('納税通知書 from the household page', () => {
+  it('lists the 本算定 and prints its notice with the amount, the 期別 and the explanation', async () => {
+    const { page } = clerk;
+    await page.goto(`${server.url}/households/${target.householdNo}`);
+    const section = page.getByTestId('assessment');
+    await section.getByText('令和8年度').first().waitFor();
+    expect(await section.innerText()).toContain(`${target.total.toLocaleString('ja-JP')}円`);
+    const link = section.getByRole('link', { name: '納税通知書を印刷(PDF)' }).first();
+    const href = (await link.getAttribute('href'))!;
+    if (shots) await page.screenshot({ path: `${shots}/household-assessment.png`, fullPage: true });
+    const r = await page.request.get(`${server.url}${href}`);
+    expect(r.status()).toBe(200);
+    expect(r.headers()['content-type']).toBe('application/pdf');
+    const bytes = await r.body();
+    if (shots) writeFileSync(`${shots}/nozei-tsuchisho.pdf`, bytes);
+    const text = (await pdfText(bytes)).join('').replace(/\s+/g, '');
+    for (const s of ['令和8年度国民健康保険税納税通知書', `${target.taxpayer.replace(/\s+/g, '')}様`, `年税額${target.total.toLocaleString('ja-JP')}円`, '第1期納期限', '計算の内訳(算式と根拠)', '不服申立てについて']) {
+      expect(text).toContain(s);
+    }
+  });
+});
