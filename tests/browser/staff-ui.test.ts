@@ -72,7 +72,7 @@ describe('login', () => {
       expect(user).toContain('本庁 国民健康保険課');
       // Menu items follow permissions: no 監査 for a 国保課 担当者.
       const nav = page.getByRole('navigation', { name: 'メインメニュー' });
-      expect(await nav.getByRole('link').allInnerTexts()).toEqual(['検索', '作業項目', '申請状況', 'セキュリティキー登録']);
+      expect(await nav.getByRole('link').allInnerTexts()).toEqual(['検索', '作業項目', '申請状況', '本算定の確認', 'セキュリティキー登録']);
       expect(watch.cspViolations).toEqual([]);
       expect(watch.errors).toEqual([]);
     } finally {

@@ -60,6 +60,12 @@ describe('納税通知書 from the household page', () => {
     const bytes = await r.body();
     if (shots) writeFileSync(`${shots}/nozei-tsuchisho.pdf`, bytes);
     const text = (await pdfText(bytes)).join('').replace(/\s+/g, '');
+    if (shots) {
+      await page.getByRole('link', { name: '本算定の確認' }).click();
+      await page.getByRole('heading', { level: 1 }).first().waitFor();
+      await page.waitForTimeout(1500);
+      await page.screenshot({ path: `${shots}/assessment-runs.png`, fullPage: true });
+    }
     for (const s of ['令和8年度国民健康保険税納税通知書', `${target.taxpayer.replace(/\s+/g, '')}様`, `年税額${target.total.toLocaleString('ja-JP')}円`, '第1期納期限', '計算の内訳(算式と根拠)', '不服申立てについて']) {
       expect(text).toContain(s);
     }

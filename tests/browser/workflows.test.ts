@@ -131,8 +131,8 @@ function myRequest(page: Page, changeId: number): Locator {
 describe('menus and screens follow each role', () => {
   it('shows each demo user only the menus their permissions allow', async () => {
     const expected: Record<(typeof STAFF)[number], { menus: string[]; home: string }> = {
-      kokuho01: { menus: ['検索', '作業項目', '申請状況', 'セキュリティキー登録'], home: '/search' },
-      kakari01: { menus: ['検索', '作業項目', '承認', '申請状況', 'セキュリティキー登録'], home: '/search' },
+      kokuho01: { menus: ['検索', '作業項目', '申請状況', '本算定の確認', 'セキュリティキー登録'], home: '/search' },
+      kakari01: { menus: ['検索', '作業項目', '承認', '申請状況', '本算定の確認', 'セキュリティキー登録'], home: '/search' },
       shisho01: { menus: ['検索', 'セキュリティキー登録'], home: '/search' },
       nozei01: { menus: ['検索', 'セキュリティキー登録'], home: '/search' },
       kansa01: { menus: ['監査', 'セキュリティキー登録'], home: '/audit' },
