@@ -12,6 +12,7 @@ import { useApi } from '../useApi.js';
 import { Link } from '../router.js';
 import { pageStatus } from '../components/PageStatus.js';
 import { Badge, DoneNotice, ErrorMessage, PageHeading } from '../components/ui.js';
+import { formatWareki } from '../../../src/lib/wareki.js';
 
 type Runs = ApiOk<'/api/assessment/runs'>;
 type Review = ApiOk<'/api/assessment/runs/{runId}'>;
@@ -19,7 +20,14 @@ type Outlier = Review['outliers']['capped'][number];
 
 const yen = (n: number) => `${n.toLocaleString('ja-JP')}円`;
 const count = (n: number) => n.toLocaleString('ja-JP');
-const dateTime = (iso: string | null) => (iso ? new Date(iso).toLocaleString('ja-JP', { timeZone: 'Asia/Tokyo' }) : '—');
+/** A moment as a clerk reads it: 令和8年11月30日 19:43 (日本時間). */
+const dateTime = (iso: string | null) => {
+  if (!iso) return '—';
+  const jst = new Date(new Date(iso).getTime() + 9 * 3_600_000).toISOString();
+  return `${formatWareki(jst.slice(0, 10))} ${jst.slice(11, 16)}`;
+};
+/** 2026 → 令和8年度. */
+const fiscalYearLabel = (fy: number) => formatWareki(`${fy}-04-01`).replace(/年\d+月\d+日$/, '年度');
 const RUN_STATUS: Record<string, string> = { running: '実行中', completed: '完了', failed: '中断', abandoned: '破棄' };
 
 export function AssessmentRunsPage({ canRun }: { canRun: boolean }): ReactNode {
@@ -50,7 +58,7 @@ export function AssessmentRunsPage({ canRun }: { canRun: boolean }): ReactNode {
           <tbody>
             {res.data.items.map((r) => (
               <tr key={r.runId}>
-                <td>{r.fiscalYear}年度</td>
+                <td>{fiscalYearLabel(r.fiscalYear)}</td>
                 <td>
                   <Link to={`/assessment/runs/${r.runId}`}>{RUN_STATUS[r.status] ?? r.status}（実行ID {r.runId.slice(0, 8)}…）</Link>
                 </td>
@@ -75,7 +83,7 @@ export function AssessmentRunReviewPage({ runId, canRun }: { runId: string; canR
   const [busy, setBusy] = useState(false);
   if (res.state !== 'ok') return pageStatus(res, '本算定の確認', `本算定の実行 ${runId} はありません。`);
   const r = res.data;
-  const title = `${r.fiscalYear}年度 本算定の確認`;
+  const title = `${fiscalYearLabel(r.fiscalYear)} 本算定の確認`;
 
   async function release(): Promise<void> {
     setBusy(true);

@@ -58,7 +58,7 @@ export function AssessmentSection({ householdNo }: { householdNo: number }): Rea
                 <td>{v.version}</td>
                 <td>
                   {v.reasonLabel}
-                  {v.cause ? `(${v.cause})` : ''}
+                  {v.reason === 'correction' && v.cause ? `(${v.cause})` : ''}
                 </td>
                 <td className="num">{v.total.toLocaleString('ja-JP')}円</td>
                 <td>{v.reductionLabel}</td>
