@@ -13,6 +13,7 @@ import { Link } from '../router.js';
 import { pageStatus } from '../components/PageStatus.js';
 import { Badge, DoneNotice, ErrorMessage, PageHeading } from '../components/ui.js';
 import { formatWareki } from '../../../src/lib/wareki.js';
+import { fiscalYearLabel } from '../dates.js';
 
 type Runs = ApiOk<'/api/assessment/runs'>;
 type Review = ApiOk<'/api/assessment/runs/{runId}'>;
@@ -26,8 +27,6 @@ const dateTime = (iso: string | null) => {
   const jst = new Date(new Date(iso).getTime() + 9 * 3_600_000).toISOString();
   return `${formatWareki(jst.slice(0, 10))} ${jst.slice(11, 16)}`;
 };
-/** 2026 → 令和8年度. */
-const fiscalYearLabel = (fy: number) => formatWareki(`${fy}-04-01`).replace(/年\d+月\d+日$/, '年度');
 const RUN_STATUS: Record<string, string> = { running: '実行中', completed: '完了', failed: '中断', abandoned: '破棄' };
 
 export function AssessmentRunsPage({ canRun }: { canRun: boolean }): ReactNode {

@@ -6,13 +6,10 @@
 import { useEffect, useState, type ReactNode } from 'react';
 import { ApiError, request, type ApiOk } from '../api.js';
 import { Badge, ErrorMessage, Spinner } from '../components/ui.js';
-import { DateText } from '../dates.js';
-import { formatWareki } from '../../../src/lib/wareki.js';
+import { DateText, fiscalYearLabel } from '../dates.js';
 
 type Versions = ApiOk<'/api/assessment/households/{householdNo}'>;
 
-/** 2026 → 令和8年度 (the 年度 begins on 1 April). */
-const fiscalYearLabel = (fy: number) => formatWareki(`${fy}-04-01`).replace(/年\d+月\d+日$/, '年度');
 
 export function AssessmentSection({ householdNo }: { householdNo: number }): ReactNode {
   const [data, setData] = useState<Versions['items'] | null>(null);

@@ -6,13 +6,9 @@
  */
 import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { request, type IncomeReturn, type IncomeReturns, type SimpleDeclaration, type SimpleDeclarationResult } from '../api.js';
-import { DateText } from '../dates.js';
+import { DateText, fiscalYearLabel, incomeYearLabel } from '../dates.js';
 import { Badge, DoneNotice, ErrorMessage, SelectField, Spinner, TextField, fieldErrorsOf, validationError } from '../components/ui.js';
-import { formatWareki, parseDateInput } from '../../../src/lib/wareki.js';
-
-/** 2026 → 令和8年度; 2025 → 令和7年分 (the income year). */
-const fyLabel = (fy: number) => formatWareki(`${fy}-04-01`).replace(/年\d+月\d+日$/, '年度');
-const incomeYearLabel = (y: number) => formatWareki(`${y}-12-31`).replace(/年\d+月\d+日$/, '年分');
+import { parseDateInput } from '../../../src/lib/wareki.js';
 
 const YEARS = [2026, 2025, 2024, 2023, 2022];
 const yen = (n: number) => `${n.toLocaleString('ja-JP')}円`;
@@ -86,7 +82,7 @@ export function IncomeSection({ atenaNo, canDeclare }: { atenaNo: string; canDec
               {shown.map((v) => (
                 <tr key={v.returnId} className={v.current ? undefined : 'muted'} data-testid={`income-${v.fiscalYear}-${v.version}`}>
                   <td>
-                    {fyLabel(v.fiscalYear)} <span className="muted">({incomeYearLabel(v.incomeYear)})</span>
+                    {fiscalYearLabel(v.fiscalYear)} <span className="muted">({incomeYearLabel(v.incomeYear)})</span>
                   </td>
                   <td>
                     第{v.version}版{v.current ? '' : '(旧)'}
@@ -168,8 +164,8 @@ function DeclarationForm({ atenaNo, onDone }: { atenaNo: string; onDone: (messag
       const current = r.versions.find((v) => v.current);
       await onDone(
         r.changed
-          ? `${fyLabel(r.fiscalYear)}の簡易申告を記録しました(第${current?.version ?? '?'}版、${current?.filingStatusLabel ?? ''}、総所得金額等 ${yen(current?.amounts.totalIncome ?? 0)})。再賦課を依頼した世帯: ${r.reassessmentHouseholds.join('、') || 'なし'}`
-          : `${fyLabel(r.fiscalYear)}の所得は前の版と同じです。記録は変わりません`,
+          ? `${fiscalYearLabel(r.fiscalYear)}の簡易申告を記録しました(第${current?.version ?? '?'}版、${current?.filingStatusLabel ?? ''}、総所得金額等 ${yen(current?.amounts.totalIncome ?? 0)})。再賦課を依頼した世帯: ${r.reassessmentHouseholds.join('、') || 'なし'}`
+          : `${fiscalYearLabel(r.fiscalYear)}の所得は前の版と同じです。記録は変わりません`,
       );
     } catch (err) {
       setError(err);
@@ -183,7 +179,7 @@ function DeclarationForm({ atenaNo, onDone }: { atenaNo: string; onDone: (messag
       <h3>簡易申告(本人の所得申告)</h3>
       <p className="muted">前年の収入を種類ごとに入力します。収入がなければすべて 0(所得なし)。給与所得・公的年金等所得はシステムが計算します。住民税の申告がある年度は入力できません。</p>
       <div className="form-grid">
-        <SelectField id="decl-year" label="年度" value={fiscalYear} onChange={setFiscalYear} options={YEARS.map((y) => ({ value: String(y), label: `${fyLabel(y)}(${incomeYearLabel(y - 1)})` }))} error={fe.fiscalYear} />
+        <SelectField id="decl-year" label="年度" value={fiscalYear} onChange={setFiscalYear} options={YEARS.map((y) => ({ value: String(y), label: `${fiscalYearLabel(y)}(${incomeYearLabel(y - 1)})` }))} error={fe.fiscalYear} />
         <TextField id="decl-on" label="申告日" value={declaredOn} onChange={setDeclaredOn} hint="省略すると今日" error={fe.declaredOn} />
       </div>
       <div className="form-grid">
