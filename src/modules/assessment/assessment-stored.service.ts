@@ -17,6 +17,7 @@ import { ASSESSMENT_REASONS, REDUCTION_CODES, type Assessed, type ReductionCode 
 import { calculateInstallments, ordinaryDueDates } from './installments.rules.js';
 import { taxDocumentPdf } from './tax-notice-pdf.js';
 import { PersonRepository } from '../person/person.repository.js';
+import { formatAddress } from '../person/person.rules.js';
 import { calculateTax, PART_KEYS, PART_LABELS, resolveMunicipality, type PartKey } from './tax.rules.js';
 import type { TaxInput } from './tax.input.js';
 
@@ -373,7 +374,8 @@ export class StoredAssessmentService {
         .executeTakeFirstOrThrow();
       const dv = (await new PersonRepository(tx).protectedAddressesAmong([taxpayerNo])).has(taxpayerNo);
       const city = tax.municipality;
-      const address = dv || person.town_name === null ? null : { postalCode: person.postal_code ?? '', text: `${city}${person.town_name}${person.chome ? `${person.chome}丁目` : ''}${person.banchi ?? ''}${person.katagaki ? ` ${person.katagaki}` : ''}` };
+      const line = dv ? null : formatAddress(person);
+      const address = line === null ? null : { postalCode: person.postal_code ?? '', text: `${city}${line}` };
       detail({ addressPrinted: address !== null, reason: r.reason, version: r.version });
       const pdf = await taxDocumentPdf({
         kind: r.reason === 'correction' ? 'change_notice' : 'notice',

@@ -9,6 +9,7 @@ import { runUseCase, type RefusalRecord, type Tx } from '../../platform/use-case
 import { lawParams } from '../../platform/params/law-params.js';
 import { formatDateForClerk as d } from '../../lib/wareki.js';
 import { PersonRepository } from '../person/person.repository.js';
+import { formatAddress } from '../person/person.rules.js';
 import { NhiHouseholdRepository } from '../eligibility/nhi-household.repository.js';
 import { nhiHouseholdOn } from '../eligibility/nhi-household.rules.js';
 import { ageOn, errorsMessage } from '../eligibility/eligibility.rules.js';
@@ -373,10 +374,8 @@ export class CertificatesService {
         const dv = protectedSet.has(c.atenaNo) || protectedSet.has(headAtenaNo);
         subjects.push(headAtenaNo);
         detail({ addressPrinted: !dv && person.town_name !== null });
-        const address =
-          dv || person.town_name === null
-            ? null
-            : { postalCode: person.postal_code ?? '', text: `${lawParams().text('certificates.insurer_name', c.issuedOn)}${person.town_name}${person.chome ? `${person.chome}丁目` : ''}${person.banchi ?? ''}${person.katagaki ? ` ${person.katagaki}` : ''}` };
+        const line = dv ? null : formatAddress(person);
+        const address = line === null ? null : { postalCode: person.postal_code ?? '', text: `${lawParams().text('certificates.insurer_name', c.issuedOn)}${line}` };
         const pdf = await certificatePdf({
           certificateId: c.certificateId,
           kind: c.kind,
