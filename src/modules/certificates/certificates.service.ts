@@ -368,7 +368,9 @@ export class CertificatesService {
         subjects.push(c.atenaNo);
         const person = (await repo.personForPrint(c.atenaNo))!;
         const period = await tx.selectFrom('nhi_eligibility').select(['acquired_on']).where('eligibility_id', '=', c.eligibilityId).executeTakeFirstOrThrow();
-        const { headAtenaNo } = await this.judge(tx, c.atenaNo, c.householdNo, c.issuedOn, false).catch(() => ({ headAtenaNo: c.atenaNo }));
+        // The 世帯主 the certificate was mailed to: the taxpayer of the NHI household on the 交付日 (no income read).
+        const h = nhiHouseholdOn(c.householdNo, c.issuedOn, await new NhiHouseholdRepository(tx).facts(c.householdNo, [c.atenaNo]));
+        const headAtenaNo = h.addressException.includes(c.atenaNo) ? c.atenaNo : (h.head?.atenaNo ?? c.atenaNo);
         const head = (await repo.personForPrint(headAtenaNo)) ?? person;
         const protectedSet = await new PersonRepository(tx).protectedAddressesAmong([c.atenaNo, headAtenaNo]);
         const dv = protectedSet.has(c.atenaNo) || protectedSet.has(headAtenaNo);
