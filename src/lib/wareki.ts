@@ -83,3 +83,13 @@ export function formatDateForClerk(iso: string): string {
   const wareki = formatWareki(iso);
   return wareki === iso ? iso : `${wareki}(${iso})`;
 }
+
+/** A 年度 as a person reads it: 2026 → 令和8年度 (the 年度 begins on 1 April). */
+export function fiscalYearLabel(fiscalYear: number): string {
+  return formatWareki(`${fiscalYear}-04-01`).replace(/年\d+月\d+日$/, '年度');
+}
+
+/** An income year: 2025 → 令和7年分. */
+export function incomeYearLabel(year: number): string {
+  return formatWareki(`${year}-12-31`).replace(/年\d+月\d+日$/, '年分');
+}

@@ -89,12 +89,4 @@ export function DatePreview({ text, example }: { text: string; example?: string 
   );
 }
 
-/** A 年度 as a clerk reads it: 2026 → 令和8年度 (the 年度 begins on 1 April). */
-export function fiscalYearLabel(fiscalYear: number): string {
-  return formatWareki(`${fiscalYear}-04-01`).replace(/年\d+月\d+日$/, '年度');
-}
-
-/** The income year of a 年度's income: 2025 → 令和7年分. */
-export function incomeYearLabel(year: number): string {
-  return formatWareki(`${year}-12-31`).replace(/年\d+月\d+日$/, '年分');
-}
+export { fiscalYearLabel, incomeYearLabel } from '../../src/lib/wareki.js';

@@ -1,4 +1,4 @@
-import { formatWareki as w } from '../../lib/wareki.js';
+import { fiscalYearLabel, formatWareki as w } from '../../lib/wareki.js';
 import { JapanesePdf, mm } from '../../lib/pdf/japanese-pdf.js';
 import { PART_KEYS, PART_LABELS, type TaxResult } from './tax.rules.js';
 import type { Installment } from './installments.rules.js';
@@ -25,14 +25,13 @@ export interface TaxDocument {
 
 const yen = (n: number) => `${n.toLocaleString('ja-JP')}円`;
 const TITLES = { notice: '国民健康保険税 納税通知書', change_notice: '国民健康保険税 変更決定通知書', explanation: '国民健康保険税 計算明細(試算)' } as const;
-const eraYear = (fiscalYear: number) => w(`${fiscalYear}-04-01`).replace(/\d+月\d+日$/, '').replace(/年$/, '');
 
 /** 教示 (行政不服審査法 第82条、行政事件訴訟法 第46条): how to contest a tax decision. */
 const APPEAL =
   'この処分に不服があるときは、この通知を受けた日の翌日から起算して3か月以内に、市長に対して審査請求をすることができます。また、審査請求に対する裁決があったことを知った日から6か月以内に、市を被告として処分の取消しの訴えを提起することができます(行政不服審査法第2条・第18条、行政事件訴訟法第8条・第14条)。';
 
 export async function taxDocumentPdf(d: TaxDocument): Promise<Buffer> {
-  const title = `${eraYear(d.tax.fiscalYear)}年度 ${TITLES[d.kind]}`;
+  const title = `${fiscalYearLabel(d.tax.fiscalYear)} ${TITLES[d.kind]}`;
   const pdf = new JapanesePdf({ title });
   const left = mm(18);
   const width = mm(174);
@@ -55,10 +54,10 @@ export async function taxDocumentPdf(d: TaxDocument): Promise<Buffer> {
   pdf.text(title, left, mm(48), { size: 16, bold: true, align: 'center', width });
   const intro =
     d.kind === 'notice'
-      ? `あなたの世帯の${eraYear(d.tax.fiscalYear)}年度国民健康保険税を次のとおり決定しましたので、地方税法第703条の4及び${d.cityName}国民健康保険税条例により通知します。`
+      ? `あなたの世帯の${fiscalYearLabel(d.tax.fiscalYear)}国民健康保険税を次のとおり決定しましたので、地方税法第703条の4及び${d.cityName}国民健康保険税条例により通知します。`
       : d.kind === 'change_notice'
-        ? `あなたの世帯の${eraYear(d.tax.fiscalYear)}年度国民健康保険税を次のとおり変更しましたので通知します。`
-        : `入力された世帯の内容で${eraYear(d.tax.fiscalYear)}年度の国民健康保険税を試算した結果です。実際の税額は、賦課期日(4月1日)の世帯と所得の申告により決まります。`;
+        ? `あなたの世帯の${fiscalYearLabel(d.tax.fiscalYear)}国民健康保険税を次のとおり変更しましたので通知します。`
+        : `入力された世帯の内容で${fiscalYearLabel(d.tax.fiscalYear)}の国民健康保険税を試算した結果です。実際の税額は、賦課期日(4月1日)の世帯と所得の申告により決まります。`;
   y = pdf.paragraph(intro, left, mm(58), width, { size: 10 }) + mm(3);
 
   // The tax per part.
