@@ -30,6 +30,8 @@ const EnvSchema = z.object({
   LOGIN_ATTEMPTS_PER_IP: z.coerce.number().int().min(1).max(100_000).default(30),
   LOGIN_ATTEMPTS_PER_STAFF: z.coerce.number().int().min(1).max(1000).default(10),
   /** JIS X 0401 code of the city's prefecture (埼玉県 = 11): the insurer since 2018, so moves within it keep 資格. */
+  /** Minutes between runs of the 更正 queue (reassessment_request) by the server; 0 = never (run `assessment reassess-pending`). */
+  REASSESS_EVERY_MINUTES: z.coerce.number().int().min(0).max(1440).default(10),
   PREFECTURE_CODE: z.string().regex(/^(0[1-9]|[1-3][0-9]|4[0-7])$/, '01〜47の都道府県コードです').default('11'),
 });
 
@@ -53,6 +55,7 @@ export type Config = {
   loginAttemptsPerIp: number;
   loginAttemptsPerStaff: number;
   prefectureCode: string;
+  reassessEveryMs: number;
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -82,6 +85,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginHashQueue: e.LOGIN_HASH_QUEUE,
     loginAttemptsPerIp: e.LOGIN_ATTEMPTS_PER_IP,
     prefectureCode: e.PREFECTURE_CODE,
+    reassessEveryMs: e.REASSESS_EVERY_MINUTES * 60_000,
     loginAttemptsPerStaff: e.LOGIN_ATTEMPTS_PER_STAFF,
   };
 }

@@ -10,6 +10,8 @@ import { FileAnchorLog } from './modules/audit/audit.anchors.js';
 import { bootstrap, type BootstrapResult, type DemoLogin } from './bootstrap.js';
 import type { Deps } from './deps.js';
 import { REDACT_PATHS } from './security/redaction.js';
+import { MODULES } from './modules/index.js';
+import { startBackground, type BackgroundTask } from './platform/background.js';
 
 export interface StartOptions {
   port?: number;
@@ -83,6 +85,11 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     sealing = sealing.then(() => deps.audit.sealer.tick(deps.database.db)).catch((err) => deps.logger.error({ err: String(err) }, 'audit sealer failed'));
   }, SEAL_EVERY_MS);
   timer.unref();
+  // What the modules do on their own while the server runs (e.g. the 更正 queue).
+  const background = startBackground(
+    MODULES.flatMap((m): BackgroundTask[] => ('background' in m && m.background ? m.background(deps, deps) : [])),
+    deps.logger,
+  );
   return {
     url: `http://localhost:${port}`,
     deps,
@@ -91,6 +98,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     administrators,
     async close() {
       clearInterval(timer);
+      await background.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await sealing;
       await deps.audit.checkpoint(deps.database.db).catch((err) => deps.logger.error({ err: String(err) }, 'audit checkpoint failed'));

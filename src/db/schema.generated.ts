@@ -436,13 +436,14 @@ export interface ReassessmentRequestTable {
   request_id: Generated<number>;
   household_no: number;
   fiscal_year: number;
-  reason: 'income_changed';
+  reason: 'income_changed' | 'eligibility_changed' | 'household_changed' | 'status_changed';
   atena_no: number | null;
   source_ref: string;
   requested_at: Generated<Date>;
   requested_by: string;
   done_at: Date | null;
   done_by: string | null;
+  effective_on: string | null;
 }
 
 export interface RegistryEventTable {

@@ -8,6 +8,7 @@ import type { AuditRepository } from '../modules/audit/audit.repository.js';
 import type { ApprovalService, ChangeKind } from '../modules/approval/approval.service.js';
 import type { Permission, PermissionCatalogue, PermissionDeclarations } from './permissions.js';
 import type { Command } from '../cli/command.js';
+import type { BackgroundTask } from './background.js';
 
 /** What every module may use: built by the composition root before any module's services. */
 export interface CoreDeps {
@@ -56,6 +57,8 @@ export interface BusinessModule<Name extends string = string, Services extends o
   nav?: NavEntry[];
   /** The area's commands of `npm run cli -- <name>` (each runs as an audited operator). */
   cli?: Record<string, Command>;
+  /** Work the running server does on its own, on a timer (platform/background.ts), given the services of every module. */
+  background?(services: Services, core: CoreDeps): BackgroundTask[];
 }
 
 export function defineModule<const Name extends string, Services extends object = object>(m: BusinessModule<Name, Services>): BusinessModule<Name, Services> {

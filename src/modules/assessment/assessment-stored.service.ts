@@ -15,6 +15,7 @@ import { annualJob, ANNUAL_JOB, assessHouseholds, ratesOf } from './assessment.b
 import { AssessmentRepository, unitKey, type CurrentVersion, type NewVersion } from './assessment.repository.js';
 import { ASSESSMENT_REASONS, REDUCTION_CODES, type Assessed, type ReductionCode } from './assessment.rules.js';
 import { calculateInstallments, ordinaryDueDates } from './installments.rules.js';
+import { REASSESSMENT_REASON_LABELS, type ReassessmentReason } from './reassessment-queue.js';
 import { taxDocumentPdf } from './tax-notice-pdf.js';
 import { PersonRepository } from '../person/person.repository.js';
 import { formatAddress } from '../person/person.rules.js';
@@ -246,7 +247,7 @@ export class StoredAssessmentService {
   async reassessPending(actor: Actor, opts: { limit?: number; today?: string } = {}): Promise<{ households: number; outcomes: CorrectionOutcome[] }> {
     const pending = await this.db
       .selectFrom('reassessment_request')
-      .select(['request_id', 'household_no', 'fiscal_year', 'reason', 'source_ref'])
+      .select(['request_id', 'household_no', 'fiscal_year', 'reason', 'source_ref', 'effective_on'])
       .where('done_at', 'is', null)
       .orderBy('fiscal_year')
       .orderBy('household_no')
@@ -271,10 +272,16 @@ export class StoredAssessmentService {
         });
         continue;
       }
-      const cause = `所得の変更(${rows.map((r) => r.source_ref).join('、')})`;
+      const cause = causeOf(rows);
       outcomes.push(...(await this.reassess(actor, { householdNo, fiscalYear: fiscal_year, cause, requestIds: ids, ...(opts.today ? { today: opts.today } : {}) })));
     }
     return { households: groups.size, outcomes };
+  }
+
+  /** One run of the queue for the server's background task: its summary, or null when nothing was waiting. */
+  async reassessPendingSummary(actor: Actor, opts: { limit?: number; today?: string } = {}): Promise<string | null> {
+    const r = await this.reassessPending(actor, opts);
+    return r.households === 0 ? null : pendingSummary(r);
   }
 
   // ---- reading ----
@@ -657,4 +664,22 @@ function shiftYear(input: TaxInput, year: number, params: LawParams): TaxInput |
   });
   if (!members.some((m) => m.insured)) return null;
   return { ...input, fiscalYear: year, members };
+}
+
+/** 「更正の理由」 of queued requests: each kind of change once, with the day it took effect and its records. */
+function causeOf(rows: readonly { reason: ReassessmentReason; source_ref: string; effective_on: string | null }[]): string {
+  const byReason = new Map<ReassessmentReason, typeof rows>();
+  for (const r of rows) byReason.set(r.reason, [...(byReason.get(r.reason) ?? []), r]);
+  return [...byReason]
+    .map(([reason, rs]) => {
+      const days = [...new Set(rs.flatMap((r) => (r.effective_on ? [formatWareki(r.effective_on)] : [])))];
+      return `${REASSESSMENT_REASON_LABELS[reason]}(${[...days.map((d) => `${d}から`), ...rs.map((r) => r.source_ref)].join('、')})`;
+    })
+    .join('・');
+}
+
+/** What one run of the 更正 queue did, in a clerk's words (CLI and server log). */
+export function pendingSummary(r: { households: number; outcomes: readonly CorrectionOutcome[] }): string {
+  const by = (k: CorrectionOutcome['outcome']) => r.outcomes.filter((x) => x.outcome === k).length;
+  return `更正の待ち行列: ${r.households} 世帯・年度を処理しました(更正 ${by('corrected') + by('first')}、変更なし ${by('unchanged')}、期限切れ ${by('refused')})`;
 }

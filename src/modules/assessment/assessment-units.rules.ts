@@ -1,6 +1,7 @@
 import { addressExceptionHouseholdOn, nhiHouseholdOn, type HouseholdFacts } from '../eligibility/nhi-household.rules.js';
 import type { AssessmentIncome } from './income-source.js';
 import type { MemberInput, TaxInput } from './tax.input.js';
+import { lawParams, type LawParams } from '../../platform/params/law-params.js';
 
 /**
  * Who is assessed, and on what: the pure step between the stored facts (registry membership, current
@@ -155,6 +156,7 @@ export function assessmentUnits(
   facts: HouseholdFacts,
   persons: ReadonlyMap<number, PersonFacts>,
   incomes: ReadonlyMap<number, UnitIncome>,
+  params: LawParams = lawParams(),
 ): AssessmentUnit[] {
   const start = `${fiscalYear}-04-01`;
   const end = `${fiscalYear + 1}-04-01`;
@@ -174,7 +176,20 @@ export function assessmentUnits(
     persons,
     incomes,
   );
-  if (household) out.push(household);
+  if (household) {
+    // 特定世帯・特定継続世帯: from the history of the 特定同一世帯所属者 status, on the reference day.
+    const ref = household.referenceDay;
+    const specific = household.members.filter((m) => m.specificSameHousehold).map((m) => m.atenaNo);
+    if (household.input && specific.length > 0) {
+      const since = facts.statuses
+        .filter((x) => x.kind === 'specific_same_household' && x.householdNo === householdNo && specific.includes(x.atenaNo) && x.validFrom <= ref && (x.validTo === null || ref < x.validTo))
+        .map((x) => x.validFrom)
+        .sort()[0];
+      const insuredThatDay = views[days.indexOf(ref)]!.members.length;
+      if (since) household.input.specificHousehold = specificHouseholdOn(since, ref, insuredThatDay, params);
+    }
+    out.push(household);
+  }
   const separated = [...new Set(facts.statuses.filter((s) => s.kind === 'address_exception' && s.householdNo === householdNo && s.validFrom < end && (s.validTo === null || s.validTo > start)).map((s) => s.atenaNo))].sort((a, b) => a - b);
   for (const n of separated) {
     const own = days.map((d) => {
@@ -186,4 +201,21 @@ export function assessmentUnits(
     if (unit) out.push(unit);
   }
   return out;
+}
+
+/**
+ * 特定世帯 / 特定継続世帯 on the 賦課期日 (地方税法施行令 56条の89; judged on the reference day): a household
+ * with exactly one insured person beside a 特定同一世帯所属者 is 特定世帯 from the month that person became
+ * one (`since`, the status period's first day) through the month `tax.specific_household_months` (60)
+ * later, then 特定継続世帯 for `tax.specific_continuing_household_months` (36) more; afterwards neither.
+ * The head changing ends the status period itself (nhi-household.rules.ts), so it ends this too.
+ */
+export function specificHouseholdOn(since: string, day: string, insuredCount: number, params: LawParams = lawParams()): 'specific' | 'continuing' | 'none' {
+  if (insuredCount !== 1) return 'none';
+  const month = (d: string) => Number(d.slice(0, 4)) * 12 + Number(d.slice(5, 7));
+  const elapsed = month(day) - month(since);
+  const specificMonths = params.integer('tax.specific_household_months', day);
+  if (elapsed <= specificMonths) return 'specific';
+  if (elapsed <= specificMonths + params.integer('tax.specific_continuing_household_months', day)) return 'continuing';
+  return 'none';
 }

@@ -8,6 +8,7 @@ import { ParamError } from '../../platform/params/law-params.js';
 import { calculateTax } from './tax.rules.js';
 import { parseTaxInput } from './tax.input.js';
 import { calculateInstallments, parseInstallmentsInput } from './installments.rules.js';
+import { pendingSummary } from './assessment-stored.service.js';
 
 /** Read a JSON file (`-`: standard input); null and a message when it cannot be read or parsed. */
 function readJson(file: string, what: string): { ok: true; data: unknown } | { ok: false; error: string } {
@@ -123,15 +124,14 @@ export const storedAssessmentCommands: Record<string, Command> = {
     },
   },
   'assessment-reassess-pending': {
-    summary: '更正の待ち行列(reassessment_request: 所得の変更等)の世帯・年度を計算し直し、処理済みにする',
+    summary: '更正の待ち行列(reassessment_request: 所得・資格・世帯・国保世帯の変更)の世帯・年度を計算し直し、処理済みにする(サーバーも REASSESS_EVERY_MINUTES ごとに行う)',
     usage: 'assessment reassess-pending [--limit 1000]',
     async run(deps, args) {
       const o = opts({ limit: intOption(1, 1_000_000).default(1000) }, args);
       const actor = operatorActor('assessment-reassess-pending', new Set(['assessment.run']));
       const r = await deps.assessments.reassessPending(actor, { limit: o.limit });
-      const by = (k: string) => r.outcomes.filter((x) => x.outcome === k).length;
-      console.log(`更正の待ち行列: ${r.households} 世帯・年度を処理しました(更正 ${by('corrected') + by('first')}、変更なし ${by('unchanged')}、期限切れ ${by('refused')})`);
-      return by('refused') > 0 ? 3 : 0;
+      console.log(pendingSummary(r));
+      return r.outcomes.some((x) => x.outcome === 'refused') ? 3 : 0;
     },
   },
   'assessment-simulate': {

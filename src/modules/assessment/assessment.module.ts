@@ -1,4 +1,5 @@
 import { defineModule } from '../../platform/module.js';
+import { operatorActor } from '../../security/actor.js';
 import { assessmentPermissions } from './assessment.permissions.js';
 import { assessmentCommands, storedAssessmentCommands } from './assessment.cli.js';
 import { registerAssessmentRoutes } from './assessment.routes.js';
@@ -15,5 +16,10 @@ export const assessmentModule = defineModule({
   nav: [{ path: '/assessment/runs', label: '本算定の確認', permission: 'assessment.read', order: 60 }],
   routes: registerAssessmentRoutes,
   cli: { ...assessmentCommands, ...storedAssessmentCommands },
+  // 更正 of what the changes queued (資格・世帯・所得・国保世帯), as `assessment reassess-pending` does.
+  background: (s, core) =>
+    core.config.reassessEveryMs > 0
+      ? [{ name: 'assessment.reassess-pending', everyMs: core.config.reassessEveryMs, run: () => s.assessments.reassessPendingSummary(operatorActor('assessment-reassess-pending', new Set(['assessment.run']))) }]
+      : [],
   fieldLabels: { fiscalYear: '年度', members: '世帯員', municipality: '市町村の税率', city: '市町村', specificHousehold: '特定世帯の区分', annualTax: '年税額', ordinary: '普通徴収', special: '特別徴収' },
 });

@@ -11,6 +11,7 @@ import { lawParams } from '../../platform/params/law-params.js';
 import { EligibilityRepository, type EligibilityRow } from './eligibility.repository.js';
 import { AcquirePayloadSchema, PeriodPayloadSchema, type AcquirePayload, type PeriodPayload, type PeriodState, type PersonSeen } from './eligibility.payloads.js';
 import { whoLabels } from '../access/who.js';
+import { personHouseholdsFrom, queueReassessment } from '../assessment/reassessment-queue.js';
 import { formatDateForClerk as d } from '../../lib/wareki.js';
 import {
   ACQUISITION_REASONS,
@@ -607,6 +608,7 @@ export class EligibilityService {
       actorLabel(approver),
     );
     await this.recordApplied(tx, change.changeId, eligibilityId);
+    await this.queueReassessment(tx, personOf(change), [p.householdNo], p.acquiredOn, `pending_change:${change.changeId}`, approver, today);
     return { eligibilityId, householdNo: p.householdNo, branchNo };
   }
 
@@ -628,6 +630,9 @@ export class EligibilityService {
     }
     const at = await repo.now();
     await repo.supersede(p.eligibilityId, at);
+    // 賦課: from the earliest day the change moves (a deletion: the whole period).
+    const effectiveOn = p.after ? (earliestMoved([row.acquired_on, p.after.acquiredOn], [row.lost_on, p.after.lostOn ?? null]) ?? row.acquired_on) : row.acquired_on;
+    await this.queueReassessment(tx, Number(row.atena_no), [Number(row.household_no)], effectiveOn, `pending_change:${change.changeId}`, approver, todayInJapan());
     if (!p.after || !check) return { eligibilityId: p.eligibilityId, what };
     const newId = await repo.insertVersion(
       {
@@ -672,7 +677,7 @@ export class EligibilityService {
     const at = await repo.now();
     await repo.supersede(input.eligibilityId, at);
     const { after, ...reported } = r;
-    return repo.insertVersion(
+    const id = await repo.insertVersion(
       {
         atenaNo: Number(row.atena_no),
         householdNo: Number(row.household_no),
@@ -685,6 +690,14 @@ export class EligibilityService {
       at,
       input.by,
     );
+    await queueReassessment(tx, [{ reason: 'eligibility_changed', effectiveOn: after.lostOn ?? input.lostOn, householdNos: [Number(row.household_no), ...(await personHouseholdsFrom(tx, Number(row.atena_no), input.lostOn))], atenaNo: Number(row.atena_no), sourceRef: `nhi_eligibility:${id}` }], input.by, todayInJapan());
+    return id;
+  }
+
+  /** 更正: the households the person's 資格 counts in from `effectiveOn` are re-assessed (reassessment_request). */
+  private async queueReassessment(tx: Tx, atenaNo: number, households: number[], effectiveOn: string, sourceRef: string, approver: Actor, today: string) {
+    const all = [...households, ...(await personHouseholdsFrom(tx, atenaNo, effectiveOn))];
+    await queueReassessment(tx, [{ reason: 'eligibility_changed', effectiveOn, householdNos: all, atenaNo, sourceRef }], actorLabel(approver), today);
   }
 
   // ---- reading ----
@@ -784,4 +797,10 @@ export class EligibilityService {
       };
     });
   }
+}
+
+/** The earliest day among the date pairs (before, after) that differ: from then on the tax may change. */
+function earliestMoved(...pairs: [string | null, string | null][]): string | null {
+  const days = pairs.filter(([a, b]) => a !== b).flatMap((pair) => pair.filter((x): x is string => x !== null));
+  return days.length ? days.sort()[0]! : null;
 }

@@ -10,6 +10,7 @@ import { RecordScope } from '../access/record-scope.js';
 import { formatDateForClerk as d } from '../../lib/wareki.js';
 import { errorsMessage, todayInJapan } from './eligibility.rules.js';
 import { NhiHouseholdRepository, type StatusRow } from './nhi-household.repository.js';
+import { personHouseholdsFrom, queueReassessment } from '../assessment/reassessment-queue.js';
 import {
   FACILITY_KINDS,
   FACILITY_KIND_CODES,
@@ -75,7 +76,7 @@ export class NhiHouseholdService {
   approvalKinds(): ChangeKind[] {
     return [
       { kind: NHI_HOUSEHOLD_KINDS.record, label: '国保世帯の特例・世帯主の記録', functionCode: 'eligibility.update', payload: RecordPayloadSchema, apply: (tx, c, approver) => this.applyRecord(tx, c, approver) },
-      { kind: NHI_HOUSEHOLD_KINDS.end, label: '国保世帯の特例・世帯主の終了', functionCode: 'eligibility.update', payload: EndPayloadSchema, apply: (tx, c) => this.applyEnd(tx, c) },
+      { kind: NHI_HOUSEHOLD_KINDS.end, label: '国保世帯の特例・世帯主の終了', functionCode: 'eligibility.update', payload: EndPayloadSchema, apply: (tx, c, approver) => this.applyEnd(tx, c, approver) },
     ];
   }
 
@@ -246,16 +247,27 @@ export class NhiHouseholdService {
     if (p.facilityKind === 'child_welfare') throw new AppError(409, 'changed_since_request', CHANGED); // refused by checkStatus already
     const statusId = await repo.insert({ ...p, facilityKind: p.facilityKind as Exclude<FacilityKind, 'child_welfare'> | null }, actorLabel(approver));
     await tx.updateTable('pending_change').set({ payload: sql`payload || ${JSON.stringify({ appliedStatusId: statusId })}::jsonb` }).where('change_id', '=', change.changeId).execute();
+    await queueStatusChange(tx, p.atenaNo, p.householdNo, p.validFrom, change.changeId, approver);
     return { statusId, statusKind: p.kind as NhiHouseholdStatusKind };
   }
 
-  private async applyEnd(tx: Tx, change: PendingChangeRow) {
+  private async applyEnd(tx: Tx, change: PendingChangeRow, approver: Actor) {
     const p = change.payload as EndPayload;
     const repo = new NhiHouseholdRepository(tx);
     const s = await repo.status(p.statusId, true);
     if (!s || s.updatedAt.toISOString() !== p.rowUpdatedAt) throw new AppError(409, 'changed_since_request', CHANGED);
     refuse(checkEnd(s, p.validTo), 409);
     await repo.end(p.statusId, p.validTo);
+    await queueStatusChange(tx, s.atenaNo, s.householdNo, p.validTo, change.changeId, approver);
     return { statusId: p.statusId, validTo: p.validTo };
   }
+}
+
+/**
+ * 更正: a status period (擬制世帯主, 住所地特例, 修学, 特定同一世帯所属者, 世帯主変更の申出) changes who is
+ * taxed and how from `effectiveOn`: the household it names and the person's households are re-assessed.
+ */
+async function queueStatusChange(tx: Tx, atenaNo: number, householdNo: number, effectiveOn: string, changeId: number, approver: Actor) {
+  const households = [householdNo, ...(await personHouseholdsFrom(tx, atenaNo, effectiveOn))];
+  await queueReassessment(tx, [{ reason: 'status_changed', effectiveOn, householdNos: households, atenaNo, sourceRef: `pending_change:${changeId}` }], actorLabel(approver), todayInJapan());
 }

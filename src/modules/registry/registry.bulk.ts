@@ -7,7 +7,14 @@ import type { ChangeReason, Relationship } from '../person/person.rules.js';
 import { effectsOf, type Effect, type EventFacts } from './intake-effects.rules.js';
 import { CHANGE_REASON_OF, contentSha256, EventRejection, lossReasonOf, relationshipOf } from './registry.apply.js';
 import { REGISTRY_EVENT_KINDS, type RegistryEvent, type RegistryEventCode } from './registry-events.js';
+import { queueReassessment, type ReassessmentCause } from '../assessment/reassessment-queue.js';
 
+/**
+ * Events that change who belongs to a household or who heads it (転入・出生・職権記載, 転出・死亡・職権消除,
+ * 世帯分離・合併・世帯主変更・世帯変更): in a household someone is insured in, they can change its
+ * 国民健康保険税 (the taxpayer, 擬制世帯主, the 軽減 judgement), so they queue a 更正.
+ */
+const TAX_RELEVANT_CODES: ReadonlySet<string> = new Set(['11', '12', '13', '14', '15', '21', '22', '24', '25', '26', '32', '33', '34', '35']);
 const MOVED_OUT_DESTINATION_OF: Partial<Record<RegistryEventCode, MovedOutDestination>> = { '21': 'other_prefecture', '22': 'within_prefecture', '24': 'abroad' };
 
 /**
@@ -152,6 +159,7 @@ export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[
   const supersede: number[] = [];
   const newPeriods: Period[] = [];
   const subjects = new Set<number>();
+  const reassessments: ReassessmentCause[] = [];
   let skipped = 0;
   let automatic = 0;
   const realKeys = new Map<number, number>(); // temporary member key → member_id
@@ -329,6 +337,7 @@ export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[
         hhOfDay !== null && ofHousehold(hhOfDay).some((m) => m.atena_no !== e.atenaNo && m.valid_from <= day && (m.valid_to === null || m.valid_to > day) && periodsOf(m.atena_no).some(live));
       const facts: EventFacts = { period: period ? { eligibilityId: period.key, acquiredOn: period.acquired_on, lostOn: period.lost_on } : null, householdInsured, birthDate: (persons.get(e.atenaNo)?.birth_date as string | null) ?? null };
       const lastHousehold = hhOfDay ?? [...ofAtena(e.atenaNo)].sort((a, b) => (a.valid_from < b.valid_from ? 1 : -1))[0]?.household_no ?? null;
+      const automaticBefore = automatic;
       for (const effect of effectsOf(e, facts) as Effect[]) {
         if (effect.kind === 'automatic_loss') {
           const p = period!;
@@ -366,6 +375,14 @@ export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[
         } else {
           workItems.push({ kind: effect.item, atena_no: e.atenaNo, household_no: lastHousehold, event_id: e.eventId, suggested_date: effect.suggestedDate, basis: effect.basis, eligibility_key: period?.key ?? null });
         }
+      }
+      // 賦課: a change of membership, head or 資格 in a household someone is insured in is re-assessed.
+      if (automaticBefore !== automatic || TAX_RELEVANT_CODES.has(e.eventCode)) {
+        const candidates = new Set<number>(e.householdNo ? [e.householdNo] : []);
+        for (const m of ofAtena(e.atenaNo)) if (m.valid_to === null || m.valid_to >= day) candidates.add(m.household_no);
+        const insuredFrom = (a: number) => periodsOf(a).some((p) => !p.superseded && (p.lost_on === null || p.lost_on >= day));
+        const touched = [...candidates].filter((h) => ofHousehold(h).some((m) => (m.valid_to === null || m.valid_to >= day) && insuredFrom(m.atena_no)));
+        if (touched.length > 0) reassessments.push({ reason: automaticBefore !== automatic ? 'eligibility_changed' : 'household_changed', effectiveOn: day, householdNos: touched, atenaNo: e.atenaNo, sourceRef: `registry_event:${e.eventId}` });
       }
       newEvents.push(e);
       subjects.add(e.atenaNo);
@@ -420,7 +437,9 @@ export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[
       .values(workItems.slice(i, i + 2000).map(({ eligibility_key, ...w }) => ({ ...w, kind: w.kind as never, eligibility_id: eligibility_key === null ? null : eligibility_key > 0 ? eligibility_key : (periodIds.get(eligibility_key) ?? null), created_by: by })))
       .execute();
   }
-  phase('write work items', tP);
+  tP = phase('write work items', tP);
+  await queueReassessment(tx, reassessments, by, today);
+  phase('write reassessment requests', tP);
   return { taken: newEvents.length, skipped, automatic, workItems: workItems.length, subjects: [...subjects], errors };
 }
 
