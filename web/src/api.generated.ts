@@ -7438,6 +7438,10 @@ export interface components {
         TaxMember: {
             age?: number;
             birthDate?: string;
+            childbirth?: {
+                month: string;
+                multiple?: boolean;
+            };
             fixedAssetTax?: number;
             formerInsuredToLatterElderly?: boolean;
             head: boolean;
@@ -7483,6 +7487,7 @@ export interface components {
             reductions: {
                 legal: number;
                 minor: number;
+                perinatal: number;
                 preschool: number;
                 specificHousehold: number;
             };

@@ -492,6 +492,7 @@ export class StoredAssessmentService {
           { kind: 'specificHousehold', label: '特定世帯・特定継続世帯', households: null, amount: totals['reduction.specificHousehold'] ?? 0 },
           { kind: 'preschool', label: '未就学児の均等割軽減', households: null, amount: totals['reduction.preschool'] ?? 0 },
           { kind: 'minor', label: '18歳未満の均等割軽減(子育て分)', households: null, amount: totals['reduction.minor'] ?? 0 },
+          { kind: 'perinatal', label: '産前産後期間の減額', households: null, amount: totals['reduction.perinatal'] ?? 0 },
         ],
         distribution,
         outliers: {
@@ -560,7 +561,7 @@ function zeroAssessed(cur: CurrentVersion, fiscalYear: number): Assessed {
   return {
     unit: { fiscalYear, householdNo: cur.householdNo, addressExceptionAtenaNo: cur.addressExceptionAtenaNo, referenceDay: `${fiscalYear}-04-01`, taxpayer: null, pseudoHead: false, members: [], input },
     result: { fiscalYear, municipality: '', reduction: 'なし', parts: {}, total: 0, members: [], lines: [{ label: '年税額', formula: 'この年度に国保の被保険者の月がありません', amount: 0, reference: '地方税法 第703条の4' }] },
-    amounts: { reduction: 'none', total: 0, parts: { medical: 0, support: 0, care: 0, childSupport: 0 }, incomeLevy: 0, perCapita: 0, perHousehold: 0, reductions: { legal: 0, specificHousehold: 0, preschool: 0, minor: 0 }, capped: false, insuredCount: 0 },
+    amounts: { reduction: 'none', total: 0, parts: { medical: 0, support: 0, care: 0, childSupport: 0 }, incomeLevy: 0, perCapita: 0, perHousehold: 0, reductions: { legal: 0, specificHousehold: 0, preschool: 0, minor: 0, perinatal: 0 }, capped: false, insuredCount: 0 },
     inputHash: '0'.repeat(64),
   };
 }

@@ -18,7 +18,7 @@ const PartResult = z
     perCapita: z.number(),
     perHousehold: z.number(),
     reductionAmount: z.number(),
-    reductions: z.object({ legal: z.number(), specificHousehold: z.number(), preschool: z.number(), minor: z.number() }),
+    reductions: z.object({ legal: z.number(), specificHousehold: z.number(), preschool: z.number(), minor: z.number(), perinatal: z.number() }),
     beforeLimit: z.number(),
     limit: z.number(),
     amount: z.number(),

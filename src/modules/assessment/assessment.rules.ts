@@ -67,14 +67,14 @@ export interface AssessedAmounts {
   incomeLevy: number;
   perCapita: number;
   perHousehold: number;
-  reductions: { legal: number; specificHousehold: number; preschool: number; minor: number };
+  reductions: { legal: number; specificHousehold: number; preschool: number; minor: number; perinatal: number };
   capped: boolean;
   insuredCount: number;
 }
 
 export function amountsOf(r: TaxResult, unit: Pick<AssessmentUnit, 'members'>): AssessedAmounts {
   const parts = { medical: 0, support: 0, care: 0, childSupport: 0 };
-  const reductions = { legal: 0, specificHousehold: 0, preschool: 0, minor: 0 };
+  const reductions = { legal: 0, specificHousehold: 0, preschool: 0, minor: 0, perinatal: 0 };
   let incomeLevy = 0;
   let perCapita = 0;
   let perHousehold = 0;
@@ -90,6 +90,7 @@ export function amountsOf(r: TaxResult, unit: Pick<AssessmentUnit, 'members'>): 
     reductions.specificHousehold += p.reductions.specificHousehold;
     reductions.preschool += p.reductions.preschool;
     reductions.minor += p.reductions.minor;
+    reductions.perinatal += p.reductions.perinatal;
     if (p.beforeLimit > p.limit) capped = true;
   }
   return { reduction: reductionCode(r.reduction), total: r.total, parts, incomeLevy, perCapita, perHousehold, reductions, capped, insuredCount: unit.members.filter((m) => m.insured).length };
@@ -112,7 +113,7 @@ export function assessUnit(unit: AssessmentUnit, municipality: Municipality, par
 /** The run's counts and sums (job_run.counts / totals) of the versions of one chunk. */
 export function runFigures(assessed: readonly Assessed[], skipped: { noTaxpayer: number; refused: number; households: number }): { counts: Record<string, number>; totals: Record<string, number> } {
   const counts: Record<string, number> = { households: skipped.households, units: assessed.length, noTaxpayer: skipped.noTaxpayer, refused: skipped.refused, insured: 0, capped: 0, zero: 0, pseudoHead: 0, addressException: 0, r7: 0, r5: 0, r2: 0, none: 0 };
-  const totals: Record<string, number> = { total: 0, medical: 0, support: 0, care: 0, childSupport: 0, incomeLevy: 0, perCapita: 0, perHousehold: 0, 'reduction.r7': 0, 'reduction.r5': 0, 'reduction.r2': 0, 'reduction.specificHousehold': 0, 'reduction.preschool': 0, 'reduction.minor': 0 };
+  const totals: Record<string, number> = { total: 0, medical: 0, support: 0, care: 0, childSupport: 0, incomeLevy: 0, perCapita: 0, perHousehold: 0, 'reduction.r7': 0, 'reduction.r5': 0, 'reduction.r2': 0, 'reduction.specificHousehold': 0, 'reduction.preschool': 0, 'reduction.minor': 0, 'reduction.perinatal': 0 };
   for (const a of assessed) {
     const m = a.amounts;
     counts[m.reduction]!++;
@@ -130,6 +131,7 @@ export function runFigures(assessed: readonly Assessed[], skipped: { noTaxpayer:
     totals['reduction.specificHousehold']! += m.reductions.specificHousehold;
     totals['reduction.preschool']! += m.reductions.preschool;
     totals['reduction.minor']! += m.reductions.minor;
+    totals['reduction.perinatal']! += m.reductions.perinatal;
   }
   return { counts, totals };
 }

@@ -65,6 +65,18 @@ export const MemberInput = z
     /** 非自発的失業者の軽減 (給与所得 × 30/100) this 年度. */
     involuntaryUnemployment: z.boolean({ error: 'true か false で入力してください' }).optional(),
     /**
+     * 産前産後期間の減額 (from 2024-01): the month of birth or expected birth (出産予定月・出産月), and
+     * whether 多胎; the insured mother's 所得割 and 均等割 of the month before to two months after (多胎:
+     * three months before) are not charged.
+     */
+    childbirth: z
+      .object({
+        month: z.string({ error: 'YYYY-MM 形式の年月で入力してください' }).regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'YYYY-MM 形式の年月で入力してください'),
+        multiple: z.boolean({ error: 'true か false で入力してください' }).optional(),
+      }, { error: '出産(childbirth)は { month, multiple } で入力してください' })
+      .strict()
+      .optional(),
+    /**
      * 月割: the periods the person is insured in this NHI household, half-open [from, to) — from the
      * 資格取得日 (or the day they joined the household), to the 資格喪失日 (or the day they left it); omitted:
      * the whole 年度. A month is charged when its last day falls in a period (from the month of 取得 to
@@ -81,6 +93,7 @@ export const MemberInput = z
     for (const [i, p] of (m.insuredPeriods ?? []).entries()) {
       if (p.to && p.to < p.from) ctx.addIssue({ code: 'custom', path: ['insuredPeriods', i, 'to'], message: '資格喪失日(to)は取得日(from)以後の日付で入力してください' });
     }
+    if (m.childbirth && !m.insured) ctx.addIssue({ code: 'custom', path: ['childbirth'], message: '産前産後期間の減額は国保の被保険者(insured: true)だけです' });
     if (m.formerInsuredToLatterElderly && m.insured) ctx.addIssue({ code: 'custom', path: ['formerInsuredToLatterElderly'], message: '特定同一世帯所属者は国保の被保険者ではありません(insured を false にしてください)' });
   })
   .openapi('TaxMember');

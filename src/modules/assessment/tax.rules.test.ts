@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { lawParams } from '../../platform/params/law-params.js';
-import { calculateTax, PART_KEYS, type TaxResult } from './tax.rules.js';
+import { calculateTax, PART_KEYS, perinatalPeriod, type TaxResult } from './tax.rules.js';
 import { parseTaxInput, type TaxInput } from './tax.input.js';
 
 const params = lawParams();
@@ -129,6 +129,59 @@ describe('the rules, one by one (川口市 figures from config/law)', () => {
   it('非自発的失業者: 給与所得 × 30/100 for 所得割 and the 軽減 test', () => {
     const r = calc(kawaguchi([{ head: true, insured: true, age: 40, income: { salaryRevenue: 3_000_000 }, involuntaryUnemployment: true }]));
     expect(r.members[0]!.totalIncome).toBe(Math.floor(2_020_000 * 0.3));
+  });
+});
+
+describe('産前産後期間の減額 (地方税法 703条の5の3; いちき串木野市: 前月から翌々月の4か月、多胎は3か月前から6か月、所得割・均等割のみ)', () => {
+  // Rates made up for a hand computation: 医療分 only, 所得割 7%, 均等割 30,000円, no 平等割.
+  const municipality = { name: '試験市', parts: { medical: { incomeRate: '0.07', perCapita: 30000 } } };
+  const mother = (childbirth?: { month: string; multiple?: boolean }): TaxInput => ({
+    fiscalYear: 2025,
+    municipality,
+    members: [{ head: true, insured: true, age: 30, income: { salaryRevenue: 3_000_000 }, ...(childbirth ? { childbirth } : {}) }],
+  });
+  it('単胎, born 2025-08: July–October not charged — 所得割 1,590,000 × 7% = 111,300 → 37,100 off (4/12), 均等割 10,000 off; 94,200円', () => {
+    // 給与 3,000,000 − 給与所得控除 980,000 (30% + 8万) = 2,020,000; − 基礎控除 430,000 = 1,590,000.
+    // 軽減判定 2,020,000 > 430,000 + 560,000 × 1 (2割, FY2025): no 法定軽減.
+    expect(calc(mother()).total).toBe(141_300);
+    const r = calc(mother({ month: '2025-08' }));
+    expect(r.parts.medical!.reductions.perinatal).toBe(37_100 + 10_000);
+    expect(r.total).toBe(94_200);
+    expect(r.lines.find((l) => l.label.includes('産前産後'))).toMatchObject({ amount: -47_100, formula: expect.stringContaining('4か月分') });
+  });
+  it('多胎, born 2025-08: May–October (6 months): half of 所得割 and 均等割 off; 70,650 → 70,600円', () => {
+    const r = calc(mother({ month: '2025-08', multiple: true }));
+    expect(r.parts.medical!.reductions.perinatal).toBe(55_650 + 15_000);
+    expect(r.total).toBe(70_600);
+  });
+  it('only months of the 年度 and from 2024-01: born 2023-11 → January 2024 only; born 2025-03 → February–March of FY2024 and April–May of FY2025', () => {
+    expect([...perinatalPeriod({ month: '2023-11' }, params)]).toEqual(['2024-01-01']);
+    expect([...perinatalPeriod({ month: '2025-03' }, params)]).toEqual(['2025-02-01', '2025-03-01', '2025-04-01', '2025-05-01']);
+    const fy2025 = calc(mother({ month: '2025-03' }));
+    // April and May of FY2025: 所得割 111,300 − 1,590,000 × 7% × 10/12 (92,750) = 18,550; 均等割 30,000 × 2/12 = 5,000.
+    expect(fy2025.parts.medical!.reductions.perinatal).toBe(18_550 + 5_000);
+  });
+  it('refused for a person not insured; a month in the wrong form names the field', () => {
+    const bad = parseTaxInput({ fiscalYear: 2025, members: [{ head: true, insured: true, age: 40 }, { head: false, insured: false, age: 30, childbirth: { month: '2025-13' } }] });
+    expect(bad.ok).toBe(false);
+    expect((bad as { errors: string[] }).errors).toEqual(expect.arrayContaining([expect.stringMatching(/^members\[1\]\.childbirth\.month: YYYY-MM/)]));
+  });
+  it('property: never raises tax, never below zero, and only the mother’s months count', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 12_000_000 }), fc.integer({ min: 1, max: 12 }), fc.boolean(), fc.constantFrom(2024, 2025, 2026), (salary, m, multiple, fy) => {
+        const base: TaxInput = { fiscalYear: fy, members: [{ head: true, insured: true, age: 32, income: { salaryRevenue: salary } }, { head: false, insured: true, age: 35, income: { salaryRevenue: salary } }] };
+        const month = `${m >= 4 ? fy : fy + 1}-${String(m).padStart(2, '0')}`;
+        const withBirth: TaxInput = { ...base, members: [{ ...base.members[0]!, childbirth: { month, multiple } }, base.members[1]!] };
+        const a = calculateTax(base);
+        const b = calculateTax(withBirth);
+        expect(b.total).toBeLessThanOrEqual(a.total);
+        expect(b.total).toBeGreaterThanOrEqual(0);
+        // Whatever is taken off is at most the mother's whole share: the household without her 所得割 and 均等割.
+        const without = calculateTax({ ...base, members: [{ ...base.members[0]!, insured: false }, base.members[1]!] });
+        expect(b.total).toBeGreaterThanOrEqual(Math.min(a.total, without.total) - 100 * PART_KEYS.length);
+      }),
+      { numRuns: 150 },
+    );
   });
 });
 

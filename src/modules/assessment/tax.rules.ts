@@ -52,7 +52,7 @@ export interface PartResult {
   perHousehold: number;
   /** Every reduction of this part: 法定軽減, 特定世帯, 未就学児, 18歳未満 (子育て分). */
   reductionAmount: number;
-  reductions: { legal: number; specificHousehold: number; preschool: number; minor: number };
+  reductions: { legal: number; specificHousehold: number; preschool: number; minor: number; perinatal: number };
   beforeLimit: number;
   limit: number;
   amount: number;
@@ -226,6 +226,9 @@ interface Person {
   months: number;
   /** Months the person is a 介護保険第2号被保険者 (40–64) while insured. */
   careMonths: number;
+  /** Of `months` / `careMonths`: those in the 産前産後期間 (所得割 and 均等割 not charged). */
+  perinatalMonths: number;
+  perinatalCareMonths: number;
   income: PersonIncome;
   taxableIncome: number;
   reductionIncome: number;
@@ -246,6 +249,8 @@ function describePeople(input: TaxInput, params: LawParams): Person[] {
     let insuredMonths: number;
     let careMonths: number;
     let aged65Pension: boolean;
+    let chargedList: string[];
+    let careList: string[];
     if (m.birthDate !== undefined) {
       ageAtStart = Math.max(0, ageOn(m.birthDate, start));
       aged65Pension = agedForPension(ageOn(m.birthDate, `${incomeYear + 1}-01-01`), incomeYear, params);
@@ -253,18 +258,22 @@ function describePeople(input: TaxInput, params: LawParams): Person[] {
       const born = firstOfMonth(m.birthDate);
       const careStart = monthReached(m.birthDate, careFrom);
       const careEnd = monthReached(m.birthDate, careUntil);
-      const charged = months.filter((mo) => mo >= born && mo < lateFrom);
-      insuredMonths = charged.length;
-      careMonths = charged.filter((mo) => mo >= careStart && mo < careEnd).length;
+      chargedList = months.filter((mo) => mo >= born && mo < lateFrom);
+      careList = chargedList.filter((mo) => mo >= careStart && mo < careEnd);
+      insuredMonths = chargedList.length;
+      careMonths = careList.length;
     } else {
       ageAtStart = m.age!;
       aged65Pension = agedForPension(m.age!, incomeYear, params);
-      insuredMonths = m.age! >= lateElderly ? 0 : months.length;
-      careMonths = m.age! >= careFrom && m.age! < careUntil ? insuredMonths : 0;
+      chargedList = m.age! >= lateElderly ? [] : months;
+      careList = m.age! >= careFrom && m.age! < careUntil ? chargedList : [];
+      insuredMonths = chargedList.length;
+      careMonths = careList.length;
     }
     if (m.insured && insuredMonths === 0) {
       throw new ParamError(`members[${index}]: ${lateElderly}歳以上(またはこの年度に国保の月がない人)は国保の被保険者として計算できません(insured を false にしてください)`);
     }
+    const perinatal = m.childbirth ? perinatalPeriod(m.childbirth, params) : new Set<string>();
     const income = personIncome(m.income ?? {}, incomeYear, aged65Pension, { involuntaryUnemployment: m.involuntaryUnemployment ?? false, fiscalDate: start }, params);
     const special65 = aged65Pension ? Math.min(income.pension.income, params.yen('tax.pension_deduction_65_for_reduction', start)) : 0;
     const salaryRev = m.income?.salaryRevenue ?? 0;
@@ -280,6 +289,8 @@ function describePeople(input: TaxInput, params: LawParams): Person[] {
       aged65Pension,
       months: m.insured ? insuredMonths : 0,
       careMonths: m.insured ? careMonths : 0,
+      perinatalMonths: m.insured && m.childbirth ? chargedList.filter((mo) => perinatal.has(mo)).length : 0,
+      perinatalCareMonths: m.insured && m.childbirth ? careList.filter((mo) => perinatal.has(mo)).length : 0,
       income,
       taxableIncome: m.insured ? oldProvisoIncome(income.total, start, params) : 0,
       reductionIncome: income.total - special65,
@@ -345,6 +356,7 @@ function calculatePart(key: PartKey, rates: PartRates, people: Person[], judgeme
   const date = `${fy}-04-01`;
   const name = PART_LABELS[key];
   const monthsOf = (p: Person) => (key === 'care' ? p.careMonths : p.months);
+  const perinatalOf = (p: Person) => (key === 'care' ? p.perinatalCareMonths : p.perinatalMonths);
   const levied = people.filter((p) => p.input.insured && monthsOf(p) > 0);
   if (levied.length === 0) return null;
   const lines: Line[] = [];
@@ -373,6 +385,7 @@ function calculatePart(key: PartKey, rates: PartRates, people: Person[], judgeme
   let afterLegal = Decimal.ofInteger(0);
   let afterPreschool = Decimal.ofInteger(0);
   let afterMinor = Decimal.ofInteger(0);
+  let afterPerinatal = Decimal.ofInteger(0);
   let adults = 0;
   let preschoolers = 0;
   let minors = 0;
@@ -387,6 +400,11 @@ function calculatePart(key: PartKey, rates: PartRates, people: Person[], judgeme
     const pre = preschool ? legal.times(ONE.minus(preschoolRatio)) : legal;
     if (minor) minors++;
     const min = minor ? pre.times(ONE.minus(minorRatio)) : pre;
+    // 産前産後: the same 均等割, after every reduction above, for the months outside the period only.
+    let rest = Decimal.ofInteger(rates.perCapita + adultAddOn).times(monthsOf(p) - perinatalOf(p)).times(keep);
+    if (preschool) rest = rest.times(ONE.minus(preschoolRatio));
+    if (minor) rest = rest.times(ONE.minus(minorRatio));
+    afterPerinatal = afterPerinatal.plus(rest);
     gross = gross.plus(g);
     afterLegal = afterLegal.plus(legal);
     afterPreschool = afterPreschool.plus(pre);
@@ -425,8 +443,25 @@ function calculatePart(key: PartKey, rates: PartRates, people: Person[], judgeme
   if (explain && preschoolPc > 0) L('未就学児の軽減(均等割)', `未就学児 ${preschoolers}人の軽減後の均等割 × ${pct(preschoolRatio!)}`, -preschoolPc, ref(params, 'tax.preschool_reduction_ratio', date));
   if (explain && minorPc > 0) L('18歳未満の均等割の軽減', `18歳未満 ${minors}人の均等割 × ${pct(minorRatio!)}`, -minorPc, ref(params, 'tax.child_support_minor_reduction_ratio', date));
 
-  const reductions = { legal: legalPc + legalPh, specificHousehold: specificPh, preschool: preschoolPc, minor: minorPc };
-  const reductionAmount = reductions.legal + reductions.specificHousehold + reductions.preschool + reductions.minor;
+  // 産前産後期間の減額 (地方税法 703条の5の3): the mother's 所得割 and (reduced) 均等割 of those months.
+  const mothers = levied.filter((p) => perinatalOf(p) > 0);
+  let perinatal = 0;
+  if (mothers.length > 0) {
+    const incomeRest12 = levied.reduce((s, p) => s.plus(Decimal.ofInteger(p.taxableIncome).times(rates.incomeRate).times(monthsOf(p) - perinatalOf(p))), Decimal.ofInteger(0));
+    const perinatalIncome = incomeLevy - twelfth(incomeRest12);
+    const perinatalPc = twelfth(afterMinor) - twelfth(afterPerinatal);
+    perinatal = perinatalIncome + perinatalPc;
+    if (explain && perinatal > 0)
+      L(
+        '産前産後期間の減額(所得割・均等割)',
+        `${mothers.map((p) => `${p.label} ${perinatalOf(p)}か月分`).join('、')}: 所得割 ${yen(perinatalIncome)} + 均等割 ${yen(perinatalPc)}`,
+        -perinatal,
+        `地方税法 第703条の5の3 [tax.perinatal_months_before_single] [tax.perinatal_months_before_multiple] [tax.perinatal_months_after]`,
+      );
+  }
+
+  const reductions = { legal: legalPc + legalPh, specificHousehold: specificPh, preschool: preschoolPc, minor: minorPc, perinatal };
+  const reductionAmount = reductions.legal + reductions.specificHousehold + reductions.preschool + reductions.minor + reductions.perinatal;
   const beforeLimit = incomeLevy + assetLevy + perCapita + perHousehold - reductionAmount;
   const capped = Math.min(beforeLimit, rates.limit);
   if (explain && capped < beforeLimit) L('課税限度額', `${yen(beforeLimit)} → 限度額 ${yen(rates.limit)}`, rates.limit, `地方税法 第703条の4; ${rates.ref.limit}`);
@@ -505,4 +540,24 @@ export function calculateTax(input: TaxInput, params: LawParams = lawParams(), r
     members: people.map((p) => ({ label: p.label, insured: p.input.insured, totalIncome: p.income.total, taxableIncome: p.taxableIncome, reductionIncome: p.reductionIncome, earner: p.earner })),
     lines,
   };
+}
+
+/**
+ * 産前産後期間 (地方税法 703条の5の3, from 2024-01): the months (first days) from
+ * `tax.perinatal_months_before_single` (1; 多胎 `…_multiple`, 3) months before the month of (expected)
+ * birth to `tax.perinatal_months_after` (2) months after; a month before the rule took effect is not in it
+ * (a birth in 2023-11 reduces 2024-01 only).
+ */
+export function perinatalPeriod(birth: { month: string; multiple?: boolean | undefined }, params: LawParams): Set<string> {
+  const index = (ym: string) => Number(ym.slice(0, 4)) * 12 + Number(ym.slice(5, 7)) - 1;
+  const monthOf = (i: number) => `${Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, '0')}-01`;
+  const b = index(birth.month);
+  const out = new Set<string>();
+  for (let i = b - 6; i <= b + 6; i++) {
+    const day = monthOf(i);
+    if (!params.find('tax.perinatal_months_after', day)) continue;
+    const before = params.integer(birth.multiple ? 'tax.perinatal_months_before_multiple' : 'tax.perinatal_months_before_single', day);
+    if (i >= b - before && i <= b + params.integer('tax.perinatal_months_after', day)) out.add(day);
+  }
+  return out;
 }
