@@ -375,6 +375,20 @@ export interface PendingChangeTable {
   subject_key: string | null;
 }
 
+export interface PerinatalNotificationTable {
+  notification_id: Generated<number>;
+  atena_no: number;
+  birth_month: string;
+  multiple: boolean;
+  born: boolean;
+  reported_on: string;
+  recorded_at: Generated<Date>;
+  recorded_by: string;
+  ended_at: Date | null;
+  ended_by: string | null;
+  end_reason: string | null;
+}
+
 export interface PersonTable {
   atena_no: number;
   name_kanji: string;
@@ -436,7 +450,7 @@ export interface ReassessmentRequestTable {
   request_id: Generated<number>;
   household_no: number;
   fiscal_year: number;
-  reason: 'income_changed' | 'eligibility_changed' | 'household_changed' | 'status_changed';
+  reason: 'income_changed' | 'eligibility_changed' | 'household_changed' | 'status_changed' | 'reduction_changed';
   atena_no: number | null;
   source_ref: string;
   requested_at: Generated<Date>;
@@ -592,6 +606,7 @@ export interface DB {
   nhi_household_status_history: NhiHouseholdStatusHistoryTable;
   office: OfficeTable;
   pending_change: PendingChangeTable;
+  perinatal_notification: PerinatalNotificationTable;
   person: PersonTable;
   person_history: PersonHistoryTable;
   person_my_number: PersonMyNumberTable;

@@ -73,6 +73,9 @@ const SAMPLES: Record<string, () => Sample> = {
     body: { fiscalYear: 2026, declaredOn: '2026-06-15', salaryRevenue: 900_000, familyEmployeeSalary: 0, pensionRevenue: 0, businessRevenue: 0, businessIncome: 0, realEstateRevenue: 0, realEstateIncome: 0, dividendIncome: 0, miscIncome: 0, separateCapitalGains: 0, otherIncome: 0 },
     subjects: [F.yamada.wife],
   }),
+  'GET /api/persons/:atenaNo/perinatal': () => ({ path: `/api/persons/${F.yamada.wife}/perinatal`, subjects: [F.yamada.wife] }),
+  'POST /api/persons/:atenaNo/perinatal': () => ({ path: `/api/persons/${F.yamada.wife}/perinatal`, body: { birthMonth: '2026-10', multiple: false, born: true, reportedOn: '2026-11-01' }, subjects: [F.yamada.wife] }),
+  'POST /api/perinatal/:notificationId/withdraw': () => ({ path: '/api/perinatal/1/withdraw', body: { reason: '届出の誤り' }, subjects: [F.yamada.wife] }), // the one the sample above recorded
   'POST /api/work-items/:workItemId/resolve': () => ({ path: '/api/work-items/999999/resolve', body: { status: 'done' }, status: [404] }),
   'GET /api/approvals': () => ({ path: '/api/approvals?status=pending' }),
   'POST /api/approvals/:changeId/approve': () => ({ path: `/api/approvals/${pendingIds.shift()}/approve`, body: {} }),

@@ -4905,6 +4905,96 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/perinatal/{notificationId}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 産前産後期間の届出を取り下げる(記録は残ります)。国保世帯の更正を依頼します
+         * @description 必要な権限: reduction.record (国保税の減額の届出(産前産後期間)の入力)
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    notificationId: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["PerinatalWithdraw"];
+                };
+            };
+            responses: {
+                /** @description 取り下げた届出 */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PerinatalNotification"];
+                    };
+                };
+                /** @description 入力が不正です(項目ごとのメッセージ付き) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description ログインしていません */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 権限がありません */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 見つかりません */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 取り下げ済みです */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/persons": {
         parameters: {
             query?: never;
@@ -6248,6 +6338,166 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/persons/{atenaNo}/perinatal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 産前産後期間の届出(取り下げたものも)
+         * @description 必要な権限: person.read (宛名・資格照会)
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    atenaNo: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description 届出 */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PerinatalNotifications"];
+                    };
+                };
+                /** @description 入力が不正です(項目ごとのメッセージ付き) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description ログインしていません */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 権限がありません */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 見つかりません */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * 産前産後期間の届出を記録する。出産(予定)月の前月から翌々月まで(多胎は3か月前から)の所得割額・均等割額が減額され、国保世帯の更正を依頼します
+         * @description 必要な権限: reduction.record (国保税の減額の届出(産前産後期間)の入力)
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    atenaNo: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["PerinatalBody"];
+                };
+            };
+            responses: {
+                /** @description 記録した届出 */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PerinatalNotification"];
+                    };
+                };
+                /** @description 入力が不正です(項目ごとのメッセージ付き) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description ログインしていません */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 権限がありません */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 見つかりません */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 同じ出産の届出が既にあります */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 規則に合いません(男性、期間中に国保の被保険者でない、届出の時期など) */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/registry/events": {
         parameters: {
             query?: never;
@@ -7227,6 +7477,46 @@ export interface components {
             /** @description 人に紐づかない変更の対象(例: staff:kokuho01) */
             subjectKey: string | null;
             warnings: string[];
+        };
+        PerinatalBody: {
+            /**
+             * @description 出産予定月(出産後の届出は出産月)
+             * @example 2026-08
+             */
+            birthMonth: string;
+            /** @description 出産済み(false: 出産予定) */
+            born: boolean;
+            /** @description 多胎妊娠 */
+            multiple: boolean;
+            /**
+             * Format: date
+             * @description 届出日
+             * @example 2026-05-10
+             */
+            reportedOn: string;
+        };
+        PerinatalNotification: {
+            atenaNo: number;
+            /** @description 出産予定月(出産済みなら出産月) */
+            birthMonth: string;
+            born: boolean;
+            endedAt: string | null;
+            endedBy: string | null;
+            endReason: string | null;
+            /** @description 所得割額・均等割額を減額する月(産前産後期間) */
+            months: string[];
+            multiple: boolean;
+            notificationId: number;
+            recordedAt: string;
+            recordedBy: string;
+            reportedOn: string;
+        };
+        PerinatalNotifications: {
+            atenaNo: number;
+            notifications: components["schemas"]["PerinatalNotification"][];
+        };
+        PerinatalWithdraw: {
+            reason: string;
         };
         Person: {
             address: string | null;

@@ -24,6 +24,8 @@ import { lawParams, type LawParams } from '../../platform/params/law-params.js';
 
 export interface PersonFacts {
   birthDate: string;
+  /** 産前産後期間の届出 in force for the 年度 (assessment/childbirth-source.ts). */
+  childbirth?: { month: string; multiple: boolean };
 }
 
 export interface UnitMember {
@@ -106,6 +108,7 @@ function memberInput(atenaNo: number, m: Omit<UnitMember, 'atenaNo'>, person: Pe
     ...(source.reported ? {} : { reported: false }),
     ...(m.specificSameHousehold ? { formerInsuredToLatterElderly: true } : {}),
     ...(m.insured && m.periods.length > 0 ? { insuredPeriods: m.periods } : {}),
+    ...(m.insured && person?.childbirth ? { childbirth: { month: person.childbirth.month, ...(person.childbirth.multiple ? { multiple: true } : {}) } } : {}),
   };
 }
 

@@ -2,6 +2,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import type { HouseholdFacts, InsuredPeriod, RegistryMember, StatusPeriod } from '../eligibility/nhi-household.rules.js';
 import type { Assessed, AssessmentReason } from './assessment.rules.js';
+import { childbirthOf } from './childbirth-source.js';
 import { loadIncomes } from './income-source.js';
 import type { PersonFacts, UnitIncome } from './assessment-units.rules.js';
 
@@ -114,6 +115,10 @@ export class AssessmentRepository {
     if (persons.length === 0) return out;
     const people = await this.db.selectFrom('person').select(['atena_no', 'birth_date']).where(anyOf('atena_no', persons)).execute();
     for (const p of people) out.persons.set(Number(p.atena_no), { birthDate: p.birth_date });
+    for (const [n, childbirth] of await childbirthOf(this.db, persons, fiscalYear)) {
+      const p = out.persons.get(n);
+      if (p) p.childbirth = childbirth;
+    }
     out.incomes = await loadIncomes(this.db, persons, fiscalYear);
 
     // Distribute to households: each household sees its members' periods, and the periods of the persons it involves.
