@@ -7074,6 +7074,13 @@ export interface components {
             atenaNo: number;
             versions: components["schemas"]["IncomeReturn"][];
         };
+        Installment: {
+            amount: number;
+            dueDate?: string;
+            /** @enum {string} */
+            kind: "ordinary" | "provisional" | "final" | "occasional";
+            label: string;
+        };
         InstallmentsCalcInput: {
             annualTax: number;
             fiscalYear: number;
@@ -7091,13 +7098,7 @@ export interface components {
         InstallmentsCalcResult: {
             annualTax: number;
             fiscalYear: number;
-            installments: {
-                amount: number;
-                dueDate?: string;
-                /** @enum {string} */
-                kind: "ordinary" | "provisional" | "final";
-                label: string;
-            }[];
+            installments: components["schemas"]["Installment"][];
             lines: components["schemas"]["CalcLine"][];
         };
         JudgementLine: {
