@@ -6530,6 +6530,12 @@ export interface components {
             fiscalYear: number;
             fiscalYearLabel: string;
             householdNo: number;
+            /** @description 期別の変更前と変更後(納期限を過ぎた期は変えず、残りの期で割り直し)と過納。この項目を保存する前の通知にはありません */
+            installments?: {
+                after: components["schemas"]["Installment"][];
+                before: components["schemas"]["Installment"][];
+                overpaid: number;
+            };
             reason: string;
             taxpayerAtenaNo: number | null;
             title: string;
@@ -6688,8 +6694,14 @@ export interface components {
             fiscalYear: number;
             householdNo: number;
             inputHash: string;
+            /** @description 期別(本算定は年税額の分割、更正は前の版の期別を決定日で割り直したもの) */
+            installments: components["schemas"]["Installment"][];
+            /** @description 期別を示せないときの理由 */
+            installmentsNote: string | null;
             lines: components["schemas"]["CalcLine"][];
             notice: components["schemas"]["AssessmentChangeNotice"];
+            /** @description 過納: 納期限を過ぎた期の額が年税額を超える分(還付・充当は収納の担当)。期別の合計 − 過納 = 年税額 */
+            overpaid: number;
             paramsHash: string;
             parts: components["schemas"]["AssessmentParts"];
             pseudoHead: boolean;

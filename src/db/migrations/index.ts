@@ -18,6 +18,7 @@ import * as m1201_0800 from './2026-12-01T0800_nhi_household.js';
 import * as m1201_0900 from './2026-12-01T0900_certificates.js';
 import * as m1202_0300 from './2026-12-02T0300_income_returns.js';
 import * as m1202_0400 from './2026-12-02T0400_assessments.js';
+import * as m1202_0600 from './2026-12-02T0600_assessment_installments.js';
 
 /** Every migration, in order. Forward-only: a migration, once landed, is never edited. */
 export const migrations: Record<string, Migration> = {
@@ -40,4 +41,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01T0900_certificates': m1201_0900,
   '2026-12-02T0300_income_returns': m1202_0300,
   '2026-12-02T0400_assessments': m1202_0400,
+  '2026-12-02T0600_assessment_installments': m1202_0600,
 };

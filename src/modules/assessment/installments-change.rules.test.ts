@@ -52,15 +52,15 @@ describe('re-splitting the 期別 after a 更正 (普通徴収)', () => {
   it('an increase after the last 納期限 is one 随時 installment, due at the end of the next month (moved past a Sunday)', () => {
     // Decided 2026-04-10 (after 第8期 2026-03-02): 200,000 − 185,900 = 14,100; 2026-05-31 is a Sunday → 2026-06-01.
     const r = resplitInstallments({ fiscalYear: FY, previous: annual, annualTax: 200_000, decidedOn: '2026-04-10' });
-    expect(r.installments.at(-1)).toEqual({ label: '随時1', kind: 'occasional', dueDate: '2026-06-01', amount: 14_100 });
+    expect(r.installments.at(-1)).toEqual({ label: '随時1期', kind: 'occasional', dueDate: '2026-06-01', amount: 14_100 });
     expect(r.installments.slice(0, 8)).toEqual(annual);
-    expect(r.lines.find((l) => l.label === '随時1 納期限')!.formula).toContain('令和8年5月31日(日) → 休日のため 令和8年6月1日(月)');
+    expect(r.lines.find((l) => l.label === '随時1期 納期限')!.formula).toContain('令和8年5月31日(日) → 休日のため 令和8年6月1日(月)');
     // Changed again before that 随時 is due: it is the one installment left, re-split like the others.
     const again = resplitInstallments({ fiscalYear: FY, previous: r.installments, annualTax: 190_000, decidedOn: '2026-05-20' });
-    expect(again.installments.at(-1)).toEqual({ label: '随時1', kind: 'occasional', dueDate: '2026-06-01', amount: 4_100 });
+    expect(again.installments.at(-1)).toEqual({ label: '随時1期', kind: 'occasional', dueDate: '2026-06-01', amount: 4_100 });
     // And after it: a second 随時.
     const later = resplitInstallments({ fiscalYear: FY, previous: again.installments, annualTax: 195_000, decidedOn: '2026-07-01' });
-    expect(later.installments.at(-1)).toEqual({ label: '随時2', kind: 'occasional', dueDate: '2026-08-31', amount: 5_000 });
+    expect(later.installments.at(-1)).toEqual({ label: '随時2期', kind: 'occasional', dueDate: '2026-08-31', amount: 5_000 });
   });
 
   it('a decrease after the last 納期限: nothing to re-split, the whole decrease is 過納', () => {

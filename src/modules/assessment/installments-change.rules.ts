@@ -95,7 +95,7 @@ export function resplitInstallments(input: ResplitInput, params: LawParams = law
     const months = params.integer('city_tax.occasional_due_months_after', decidedOn);
     const due = lastDayOfMonth(Number(decidedOn.slice(0, 4)), Number(decidedOn.slice(5, 7)) + months);
     const moved = nextOpenDay(due, params);
-    const label = `随時${slots.filter((s) => s.it.kind === 'occasional').length + 1}`;
+    const label = `随時${slots.filter((s) => s.it.kind === 'occasional').length + 1}期`;
     out.push({ label, kind: 'occasional', dueDate: moved, amount: rest });
     lines.push({
       label: `${label} 納期限`,
