@@ -45,6 +45,7 @@ export interface AssessmentTable {
   recorded_at: Generated<Date>;
   recorded_by: string;
   superseded_at: Date | null;
+  installments: unknown | null;
 }
 
 export interface AssessmentParamsTable {

@@ -1,9 +1,12 @@
 /**
  * From a household page to the printed 納税通知書: the 本算定 has run for 令和8年度; kokuho01 opens an
  * insured household, finds its assessment in 「国民健康保険税(賦課)」 and prints the notice. The PDF is
- * read back as the taxpayer would read it. Set TAX_NOTICE_SCREENSHOTS=<dir> to keep screenshots and the PDF.
+ * read back as the taxpayer would read it. Then a 更正 after 第3期 (a salary found later): the page shows
+ * each 期 before and after, and the 変更決定通知書 prints them. Set TAX_NOTICE_SCREENSHOTS=<dir> to keep
+ * screenshots and the PDFs.
  */
 import { writeFileSync } from 'node:fs';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import type { RunningServer } from '../../src/server.js';
@@ -17,7 +20,7 @@ let clerk: TestPage & { login: DemoLogin };
 const shots = process.env.TAX_NOTICE_SCREENSHOTS;
 setUpServerAndBrowser((running) => ({ server, browser } = running));
 
-let target: { householdNo: number; total: number; taxpayer: string };
+let target: { householdNo: number; total: number; taxpayer: string; taxpayerNo: number };
 
 beforeAll(async () => {
   await server.deps.assessments.runAnnual(operatorActor('assessment-run', new Set(['assessment.run'])), 2026);
@@ -25,7 +28,7 @@ beforeAll(async () => {
   const row = await db
     .selectFrom('assessment as a')
     .innerJoin('person as p', 'p.atena_no', 'a.taxpayer_atena_no')
-    .select(['a.household_no', 'a.total_yen', 'p.name_kanji'])
+    .select(['a.household_no', 'a.total_yen', 'a.taxpayer_atena_no', 'p.name_kanji'])
     .where('a.fiscal_year', '=', 2026)
     .where('a.superseded_at', 'is', null)
     .where('a.total_yen', '>', 0)
@@ -33,7 +36,7 @@ beforeAll(async () => {
     .orderBy('a.household_no')
     .limit(1)
     .executeTakeFirstOrThrow();
-  target = { householdNo: Number(row.household_no), total: row.total_yen, taxpayer: row.name_kanji };
+  target = { householdNo: Number(row.household_no), total: row.total_yen, taxpayer: row.name_kanji, taxpayerNo: Number(row.taxpayer_atena_no) };
   clerk = await loggedInPage(browser, server, 'kokuho01');
 }, 300_000);
 
@@ -69,5 +72,36 @@ describe('納税通知書 from the household page', () => {
     for (const s of ['令和8年度国民健康保険税納税通知書', `${target.taxpayer.replace(/\s+/g, '')}様`, `年税額${target.total.toLocaleString('ja-JP')}円`, '第1期納期限', '計算の内訳(算式と根拠)', '不服申立てについて']) {
       expect(text).toContain(s);
     }
+  });
+
+  it('after a 更正 decided after 第3期, the page shows each 期 before and after, and the 変更決定通知書 prints them', async () => {
+    const { page } = clerk;
+    const db = server.deps.database.db;
+    await db.transaction().execute(async (tx) => {
+      await sql`SELECT set_config('nhi.actor', 'staff:kokuho01', true)`.execute(tx);
+      const cur = await tx.selectFrom('income_return').select(['version']).where('atena_no', '=', target.taxpayerNo).where('fiscal_year', '=', 2026).where('superseded_at', 'is', null).executeTakeFirst();
+      await tx.updateTable('income_return').set({ superseded_at: new Date() }).where('atena_no', '=', target.taxpayerNo).where('fiscal_year', '=', 2026).where('superseded_at', 'is', null).execute();
+      await tx
+        .insertInto('income_return')
+        .values({ atena_no: target.taxpayerNo, fiscal_year: 2026, version: (cur?.version ?? 0) + 1, source: 'simple_declaration', declared_on: '2026-10-01', filing_status: 'declared', salary_revenue_yen: 7_000_000, recorded_by: 'staff:kokuho01' })
+        .execute();
+    });
+    const [out] = await server.deps.assessments.reassess(operatorActor('assessment-run', new Set(['assessment.run'])), { householdNo: target.householdNo, fiscalYear: 2026, cause: '所得の修正申告', today: '2026-10-15' });
+    expect(out!.outcome).toBe('corrected');
+    await page.goto(`${server.url}/households/${target.householdNo}`);
+    const panel = page.getByTestId('assessment-installments');
+    await panel.getByText('変更前').waitFor();
+    const text = await panel.innerText();
+    expect(text).toContain('更正');
+    expect(text).toMatch(/第4期\s+令和8年11月2日/);
+    if (shots) await page.screenshot({ path: `${shots}/household-installments.png`, fullPage: true });
+    const href = (await page.getByTestId('assessment').getByRole('link', { name: '変更決定通知書を印刷(PDF)' }).first().getAttribute('href'))!;
+    const r = await page.request.get(`${server.url}${href}`);
+    expect(r.status()).toBe(200);
+    const bytes = await r.body();
+    if (shots) writeFileSync(`${shots}/henko-kettei-tsuchisho.pdf`, bytes);
+    const pdf = (await pdfText(bytes)).join('').replace(/\s+/g, '');
+    expect(pdf).toContain('各期の税額と納期限(変更前・変更後)');
+    expect(pdf).toContain('第4期令和8年11月2日');
   });
 });

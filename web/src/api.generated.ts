@@ -6780,6 +6780,12 @@ export interface components {
             fiscalYear: number;
             fiscalYearLabel: string;
             householdNo: number;
+            /** @description 期別の変更前と変更後(納期限を過ぎた期は変えず、残りの期で割り直し)と過納。この項目を保存する前の通知にはありません */
+            installments?: {
+                after: components["schemas"]["Installment"][];
+                before: components["schemas"]["Installment"][];
+                overpaid: number;
+            };
             reason: string;
             taxpayerAtenaNo: number | null;
             title: string;
@@ -6938,8 +6944,14 @@ export interface components {
             fiscalYear: number;
             householdNo: number;
             inputHash: string;
+            /** @description 期別(本算定は年税額の分割、更正は前の版の期別を決定日で割り直したもの) */
+            installments: components["schemas"]["Installment"][];
+            /** @description 期別を示せないときの理由 */
+            installmentsNote: string | null;
             lines: components["schemas"]["CalcLine"][];
             notice: components["schemas"]["AssessmentChangeNotice"];
+            /** @description 過納: 納期限を過ぎた期の額が年税額を超える分(還付・充当は収納の担当)。期別の合計 − 過納 = 年税額 */
+            overpaid: number;
             paramsHash: string;
             parts: components["schemas"]["AssessmentParts"];
             pseudoHead: boolean;
@@ -7324,6 +7336,13 @@ export interface components {
             atenaNo: number;
             versions: components["schemas"]["IncomeReturn"][];
         };
+        Installment: {
+            amount: number;
+            dueDate?: string;
+            /** @enum {string} */
+            kind: "ordinary" | "provisional" | "final" | "occasional";
+            label: string;
+        };
         InstallmentsCalcInput: {
             annualTax: number;
             fiscalYear: number;
@@ -7341,13 +7360,7 @@ export interface components {
         InstallmentsCalcResult: {
             annualTax: number;
             fiscalYear: number;
-            installments: {
-                amount: number;
-                dueDate?: string;
-                /** @enum {string} */
-                kind: "ordinary" | "provisional" | "final";
-                label: string;
-            }[];
+            installments: components["schemas"]["Installment"][];
             lines: components["schemas"]["CalcLine"][];
         };
         JudgementLine: {

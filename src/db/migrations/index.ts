@@ -19,6 +19,7 @@ import * as m1201_0900 from './2026-12-01T0900_certificates.js';
 import * as m1202_0300 from './2026-12-02T0300_income_returns.js';
 import * as m1202_0400 from './2026-12-02T0400_assessments.js';
 import * as m1202_0500 from './2026-12-02T0500_reassessment_reasons.js';
+import * as m1202_0600 from './2026-12-02T0600_assessment_installments.js';
 import * as m1202_0700 from './2026-12-02T0700_perinatal_notifications.js';
 
 /** Every migration, in order. Forward-only: a migration, once landed, is never edited. */
@@ -43,5 +44,6 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02T0300_income_returns': m1202_0300,
   '2026-12-02T0400_assessments': m1202_0400,
   '2026-12-02T0500_reassessment_reasons': m1202_0500,
+  '2026-12-02T0600_assessment_installments': m1202_0600,
   '2026-12-02T0700_perinatal_notifications': m1202_0700,
 };

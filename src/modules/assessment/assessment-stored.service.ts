@@ -12,9 +12,10 @@ import type { ApprovalService, ChangeKind } from '../approval/approval.service.j
 import type { AuditRepository } from '../audit/audit.repository.js';
 import { addDays, birthdayAtAge, todayInJapan } from '../eligibility/eligibility.rules.js';
 import { annualJob, ANNUAL_JOB, assessHouseholds, ratesOf } from './assessment.batch.js';
-import { AssessmentRepository, unitKey, type CurrentVersion, type NewVersion } from './assessment.repository.js';
+import { AssessmentRepository, unitKey, versionForInstallments, type ChainRow, type CurrentVersion, type NewVersion } from './assessment.repository.js';
 import { ASSESSMENT_REASONS, REDUCTION_CODES, type Assessed, type ReductionCode } from './assessment.rules.js';
-import { calculateInstallments, ordinaryDueDates } from './installments.rules.js';
+import { installmentsOfVersions, resplitInstallments } from './installments-change.rules.js';
+import { ordinaryDueDates, type Installment } from './installments.rules.js';
 import { REASSESSMENT_REASON_LABELS, type ReassessmentReason } from './reassessment-queue.js';
 import { taxDocumentPdf } from './tax-notice-pdf.js';
 import { PersonRepository } from '../person/person.repository.js';
@@ -74,6 +75,8 @@ export interface ChangeNotice {
   after: { total: number; parts: { label: string; amount: number }[] };
   difference: number;
   basis: string;
+  /** 期別 before and after (those already due kept, the rest re-split) and any 過納; absent on notices stored before it was kept. */
+  installments?: { before: Installment[]; after: Installment[]; overpaid: number };
 }
 
 const partsList = (parts: Record<string, number>) => PART_KEYS.filter((k) => (parts[k] ?? 0) > 0).map((k) => ({ label: PART_LABELS[k], amount: parts[k]! }));
@@ -156,6 +159,7 @@ export class StoredAssessmentService {
       }
       const repo = new AssessmentRepository(tx);
       const current = await repo.current(fiscalYear, [householdNo], true);
+      const chains = await repo.versionChains(fiscalYear, householdNo);
       const { assessed, refused } = await assessHouseholds(tx, [householdNo], fiscalYear, rates.municipality, params, true);
       if (refused.length > 0) throw new AppError(422, 'calculation_refused', refused.map((r) => r.message).join('\n'));
       await repo.saveParams(rates.hash, fiscalYear, rates.municipality.name, rates.values);
@@ -191,6 +195,9 @@ export class StoredAssessmentService {
           continue;
         }
         const version = (cur?.version ?? 0) + 1;
+        // 期別: those already due kept, the rest re-split (installments-change.rules.ts).
+        const previousInstallments = installmentsOfVersions(fiscalYear, chains.get(key) ?? [], params).at(-1)?.installments ?? [];
+        const resplit = resplitInstallments({ fiscalYear, previous: previousInstallments, annualTax: after.total, decidedOn: today }, params);
         const notice: ChangeNotice = {
           title: '国民健康保険税 変更決定通知書',
           fiscalYear,
@@ -203,9 +210,10 @@ export class StoredAssessmentService {
           after: { total: after.total, parts: partsList(after.parts) },
           difference,
           basis: `地方税法第703条の4、第17条の5(${direction === 'increase' ? '増額: 3年' : '減額: 5年'})`,
+          installments: { before: previousInstallments, after: resplit.installments, overpaid: resplit.overpaid },
         };
         if (cur) superseded.push(cur.assessmentId);
-        rows.push({ assessed: a, version, reason: 'correction', runId: null, cause, paramsHash: rates.hash, lines: true, notice });
+        rows.push({ assessed: a, version, reason: 'correction', runId: null, cause, paramsHash: rates.hash, lines: true, notice, installments: resplit.installments });
         outcomes.push({ ...unit, outcome: before ? 'corrected' : 'first', before, after: { version, ...after }, difference, message: difference === 0 ? '区分の内訳が変わりました' : `${difference > 0 ? '増額' : '減額'} ${Math.abs(difference).toLocaleString('en-US')}円`, notice });
       }
       const at = new Date();
@@ -295,6 +303,7 @@ export class StoredAssessmentService {
       if (rows.length === 0) throw new AppError(404, 'not_found', `世帯番号 ${householdNo} の賦課はありません`);
       subjects(rows.flatMap((r) => (r.members as { atenaNo: number }[]).map((m) => m.atenaNo)));
       const params = lawParams();
+      const installments = installmentsByVersion(rows, params);
       return rows.map((r) => {
         let lines = r.lines as { label: string; formula: string; amount: number; reference: string }[] | null;
         let explanationNote: string | null = null;
@@ -333,6 +342,7 @@ export class StoredAssessmentService {
           lines,
           explanationNote,
           notice: (r.notice as ChangeNotice | null) ?? null,
+          ...installments(Number(r.assessment_id)),
         };
       });
     });
@@ -361,18 +371,18 @@ export class StoredAssessmentService {
         throw new AppError(409, 'not_recomputable', `この賦課の計算を再現できません: ${e instanceof Error ? e.message : String(e)}`);
       }
       if (tax.total !== r.total_yen) throw new AppError(409, 'not_recomputable', `保存された年税額(${r.total_yen.toLocaleString('ja-JP')}円)と計算の再現(${tax.total.toLocaleString('ja-JP')}円)が一致しないため印刷できません。更正で計算し直してください`);
-      const installments = calculateInstallments({ fiscalYear: r.fiscal_year, annualTax: tax.total, ordinary: true }, params).installments;
-      const previous =
-        r.reason === 'correction'
-          ? await tx
-              .selectFrom('assessment')
-              .select(['total_yen'])
-              .where('household_no', '=', r.household_no)
-              .where('fiscal_year', '=', r.fiscal_year)
-              .where('address_exception_atena_no', '=', r.address_exception_atena_no)
-              .where('version', '=', r.version - 1)
-              .executeTakeFirst()
-          : undefined;
+      // 期別: the unit's versions up to this one, folded (a 更正 re-splits the version before's).
+      const chain = await tx
+        .selectFrom('assessment')
+        .select(['reason', 'total_yen', 'recorded_at', 'notice', 'installments'])
+        .where('household_no', '=', r.household_no)
+        .where('fiscal_year', '=', r.fiscal_year)
+        .where('address_exception_atena_no', '=', r.address_exception_atena_no)
+        .where('version', '<=', r.version)
+        .orderBy('version')
+        .execute();
+      const folded = installmentsOfVersions(r.fiscal_year, chain.map(versionForInstallments), params).at(-1)!;
+      const previous = r.reason === 'correction' && chain.length > 1 ? chain.at(-2)! : undefined;
       const person = await tx
         .selectFrom('person as p')
         .leftJoin('address_area as a', 'a.area_code', 'p.area_code')
@@ -391,8 +401,10 @@ export class StoredAssessmentService {
         noticeNo: `${r.fiscal_year}-${r.household_no}-${r.version}`,
         taxpayer: { name: person.alias_kanji ?? person.name_kanji, address },
         tax,
-        installments,
-        ...(previous ? { previous: { total: previous.total_yen, installments: [], reason: r.cause ?? '更正' } } : {}),
+        installments: folded.installments,
+        overpaid: folded.overpaid,
+        installmentLines: folded.lines,
+        ...(r.reason === 'correction' ? { previous: { total: previous?.total_yen ?? 0, installments: folded.previous ?? [], reason: r.cause ?? '更正' } } : {}),
       });
       return { pdf, fileName: `notice-${r.fiscal_year}-${r.household_no}-${r.version}.pdf` };
     });
@@ -554,6 +566,32 @@ export class StoredAssessmentService {
 }
 
 const asJson = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
+
+/**
+ * The 期別 and 過納 of each of these versions (by assessment id): every unit's versions folded in order
+ * (`installmentsOfVersions`); the rows must hold every version of each unit they name.
+ */
+function installmentsByVersion(
+  rows: readonly (ChainRow & { assessment_id: number | string; fiscal_year: number; household_no: number | string; address_exception_atena_no: number | string; version: number })[],
+  params: LawParams,
+): (assessmentId: number) => { installments: Installment[]; overpaid: number; installmentsNote: string | null } {
+  const units = new Map<string, typeof rows>();
+  for (const r of rows) {
+    const k = `${r.fiscal_year}:${r.household_no}:${r.address_exception_atena_no}`;
+    units.set(k, [...(units.get(k) ?? []), r]);
+  }
+  const out = new Map<number, { installments: Installment[]; overpaid: number; installmentsNote: string | null }>();
+  for (const list of units.values()) {
+    const ordered = [...list].sort((a, b) => a.version - b.version);
+    try {
+      installmentsOfVersions(ordered[0]!.fiscal_year, ordered.map(versionForInstallments), params).forEach((v, i) => out.set(Number(ordered[i]!.assessment_id), { installments: v.installments, overpaid: v.overpaid, installmentsNote: null }));
+    } catch (e) {
+      // A 年度 whose 納期 the parameters do not cover: the versions are still shown, without 期別.
+      for (const r of ordered) out.set(Number(r.assessment_id), { installments: [], overpaid: 0, installmentsNote: e instanceof Error ? e.message : String(e) });
+    }
+  }
+  return (id) => out.get(id) ?? { installments: [], overpaid: 0, installmentsNote: null };
+}
 
 /** A version of zero for a unit that no longer has insured months (everyone's 資格 ended before the 年度, …). */
 function zeroAssessed(cur: CurrentVersion, fiscalYear: number): Assessed {

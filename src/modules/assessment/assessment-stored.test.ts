@@ -7,6 +7,8 @@ import { lawParams } from '../../platform/params/law-params.js';
 import { addHousehold, type MemberSpec } from './assessment.test-support.js';
 import { correctionDeadline } from './assessment-stored.service.js';
 import { calculateTax } from './tax.rules.js';
+import { calculateInstallments, type Installment } from './installments.rules.js';
+import { resplitInstallments } from './installments-change.rules.js';
 import { pdfText } from '../../testing/pdf-text.js';
 import { parseTaxInput, type TaxInput } from './tax.input.js';
 
@@ -19,6 +21,7 @@ let f: Fixture;
 const db = () => f.deps.database.db;
 const runner = () => operatorActor('assessment-run', new Set(['assessment.run']));
 const FY = 2025;
+let resplitHousehold: { householdNo: number; atenaNos: number[] };
 
 const current = (fy = FY) =>
   db().selectFrom('assessment').select(['household_no', 'address_exception_atena_no', 'total_yen', 'medical_yen', 'support_yen', 'care_yen', 'child_support_yen', 'reduction', 'version']).where('fiscal_year', '=', fy).where('superseded_at', 'is', null).orderBy('household_no').orderBy('address_exception_atena_no').execute();
@@ -35,6 +38,8 @@ beforeAll(async () => {
     [{ birthDate: '2000-06-30', head: true }, { birthDate: '1985-06-30', insured: [{ from: '2020-04-01' }], salary: 300_000 }],
   ];
   for (const s of spec) await addHousehold(db(), s, FY);
+  // The 期別 re-split after a 更正 (a salary found later).
+  resplitHousehold = await addHousehold(db(), [{ birthDate: '1978-07-07', head: true, insured: [{ from: '2015-04-01' }], salary: 3_000_000 }], FY);
 });
 afterAll(async () => f?.close());
 
@@ -207,6 +212,78 @@ describe('更正 (re-assessment)', () => {
     expect(dv).not.toContain('みどり町');
     const audit = await db().selectFrom('audit_event').selectAll().where('action', '=', 'assessment.notice.print').orderBy('seq', 'desc').limit(1).executeTakeFirstOrThrow();
     expect(audit.detail).toMatchObject({ addressPrinted: false });
+  });
+
+  it('期別 after a 更正 decided after 第3期\'s 納期限: 第1–3期 unchanged, the rest re-split; then a decrease after the last 期 is 過納; the 変更決定通知書 shows each 期 before and after', async () => {
+    const h = resplitHousehold;
+    const annual = await db().selectFrom('assessment').selectAll().where('household_no', '=', h.householdNo).where('fiscal_year', '=', FY).where('superseded_at', 'is', null).executeTakeFirstOrThrow();
+    expect(annual).toMatchObject({ reason: 'annual', installments: null });
+    const before = calculateInstallments({ fiscalYear: FY, annualTax: annual.total_yen, ordinary: true }).installments;
+    const setSalary = async (salary: number, version: number) =>
+      db().transaction().execute(async (tx) => {
+        await sql`SELECT set_config('nhi.actor', 'staff:kokuho01', true)`.execute(tx);
+        await tx.updateTable('income_return').set({ superseded_at: new Date() }).where('atena_no', '=', h.atenaNos[0]!).where('fiscal_year', '=', FY).where('superseded_at', 'is', null).execute();
+        await tx.insertInto('income_return').values({ atena_no: h.atenaNos[0]!, fiscal_year: FY, version, source: 'simple_declaration', declared_on: '2025-10-01', filing_status: salary > 0 ? 'declared' : 'no_income', salary_revenue_yen: salary, recorded_by: 'staff:kokuho01' }).execute();
+      });
+    // 2025-10-15: after 第3期 (納期限 2025-09-30), before 第4期 (2025-10-31).
+    await setSalary(6_000_000, 2);
+    const [up] = await f.deps.assessments.reassess(runner(), { householdNo: h.householdNo, fiscalYear: FY, cause: '所得の修正申告', today: '2025-10-15' });
+    expect(up).toMatchObject({ outcome: 'corrected' });
+    const T1 = up!.after!.total;
+    expect(T1).toBeGreaterThan(annual.total_yen);
+    const stored = await db().selectFrom('assessment').selectAll().where('household_no', '=', h.householdNo).where('fiscal_year', '=', FY).where('version', '=', up!.after!.version).executeTakeFirstOrThrow();
+    const after = stored.installments as Installment[];
+    expect(after.slice(0, 3)).toEqual(before.slice(0, 3));
+    const pastSum = before.slice(0, 3).reduce((s, x) => s + x.amount, 0);
+    const each = Math.floor((T1 - pastSum) / 5 / 1000) * 1000;
+    expect(after.slice(3).map((x) => [x.label, x.dueDate, x.amount])).toEqual([
+      ['第4期', '2025-10-31', T1 - pastSum - 4 * each],
+      ['第5期', '2025-12-01', each],
+      ['第6期', '2026-01-05', each],
+      ['第7期', '2026-02-02', each],
+      ['第8期', '2026-03-02', each],
+    ]);
+    expect(after.reduce((s, x) => s + x.amount, 0)).toBe(T1);
+    expect(up!.notice!.installments).toEqual({ before, after, overpaid: 0 });
+
+    // 2026-04-10, after 第8期: income back to none → a decrease with nothing left to re-split: 過納.
+    await setSalary(0, 3);
+    const [down] = await f.deps.assessments.reassess(runner(), { householdNo: h.householdNo, fiscalYear: FY, cause: '所得の更正', today: '2026-04-10' });
+    const T2 = down!.after!.total;
+    expect(T2).toBeLessThan(T1);
+    const expected = resplitInstallments({ fiscalYear: FY, previous: after, annualTax: T2, decidedOn: '2026-04-10' });
+    expect(expected.installments).toEqual(after);
+    expect(expected.overpaid).toBe(T1 - T2);
+
+    // The versions API: each version's 期別 and 過納.
+    const clerk = await f.login('kokuho01');
+    const r = await clerk.request('GET', `/api/assessment/households/${h.householdNo}?fiscalYear=${FY}`);
+    expect(r.status).toBe(200);
+    const items = ((await r.json()) as { items: { version: number; installments: Installment[]; overpaid: number }[] }).items;
+    expect(items.slice(0, 3).map((v) => [v.version, v.installments, v.overpaid])).toEqual([
+      [down!.after!.version, after, T1 - T2],
+      [up!.after!.version, after, 0],
+      [annual.version, before, 0],
+    ]);
+
+    // The 変更決定通知書 of the first 更正: 期別 / 納期限 / 変更前 / 変更後 / 差額.
+    const pdf = async (version: number) => {
+      const v = await db().selectFrom('assessment').select('assessment_id').where('household_no', '=', h.householdNo).where('fiscal_year', '=', FY).where('version', '=', version).executeTakeFirstOrThrow();
+      const res = await clerk.request('GET', `/api/assessment/versions/${v.assessment_id}/notice`);
+      expect(res.status, await res.clone().text()).toBe(200);
+      return (await pdfText(new Uint8Array(await res.arrayBuffer()))).join('').replace(/\s+/g, '');
+    };
+    const y = (n: number) => `${n.toLocaleString('ja-JP')}円`;
+    const change = await pdf(up!.after!.version);
+    expect(change).toContain('各期の税額と納期限(変更前・変更後)期別納期限変更前変更後差額');
+    expect(change).toContain(`第1期令和7年7月31日${y(before[0]!.amount)}${y(before[0]!.amount)}0円`);
+    expect(change).toContain(`第3期令和7年9月30日${y(before[2]!.amount)}${y(before[2]!.amount)}0円`);
+    expect(change).toContain(`第4期令和7年10月31日${y(before[3]!.amount)}${y(after[3]!.amount)}+${y(after[3]!.amount - before[3]!.amount)}`);
+    expect(change).toContain(`第8期令和8年3月2日${y(before[7]!.amount)}${y(each)}`);
+    expect(change).toContain(`合計${y(annual.total_yen)}${y(T1)}+${y(T1 - annual.total_yen)}`);
+    expect(change).not.toContain('過納額');
+    const refund = await pdf(down!.after!.version);
+    expect(refund).toContain(`過納額${y(T1 - T2)}`);
   });
 
   it('地方税法 17条の5: an increase beyond 3 years is refused (nothing stored), a decrease up to 5 years is made', async () => {

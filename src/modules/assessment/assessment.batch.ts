@@ -113,7 +113,7 @@ export function annualJob(): BatchJob<AnnualParams, AnnualCursor> {
       for (const a of assessed) {
         const cur = current.get(unitKey(a.unit.householdNo, a.unit.addressExceptionAtenaNo));
         if (cur) superseded.push(cur.assessmentId);
-        rows.push({ assessed: a, version: (cur?.version ?? 0) + 1, reason: 'annual', runId: ctx.runId, cause: '本算定', paramsHash: rates.hash, lines: false, notice: null });
+        rows.push({ assessed: a, version: (cur?.version ?? 0) + 1, reason: 'annual', runId: ctx.runId, cause: '本算定', paramsHash: rates.hash, lines: false, notice: null, installments: null });
       }
       await repo.supersede(superseded, at);
       await repo.insertVersions(rows, actorLabel(ctx.actor), at);

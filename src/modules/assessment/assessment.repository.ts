@@ -1,8 +1,11 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import type { HouseholdFacts, InsuredPeriod, RegistryMember, StatusPeriod } from '../eligibility/nhi-household.rules.js';
+import { todayInJapan } from '../eligibility/eligibility.rules.js';
 import type { Assessed, AssessmentReason } from './assessment.rules.js';
 import { childbirthOf } from './childbirth-source.js';
+import type { VersionForInstallments } from './installments-change.rules.js';
+import type { Installment } from './installments.rules.js';
 import { loadIncomes } from './income-source.js';
 import type { PersonFacts, UnitIncome } from './assessment-units.rules.js';
 
@@ -25,6 +28,24 @@ export interface NewVersion {
   paramsHash: string;
   lines: boolean;
   notice: unknown;
+  /** The 期別 notified with a 更正; null for a batch version (derived from its total). */
+  installments: Installment[] | null;
+}
+
+/** What a version needs for its 期別 (installments-change.rules.ts `installmentsOfVersions`). */
+export interface ChainRow {
+  reason: AssessmentReason;
+  total_yen: number;
+  recorded_at: Date | string;
+  notice: unknown;
+  installments: unknown;
+}
+
+/** The day a version was decided: its change notice's, else the day it was recorded (Japan time). */
+export function versionForInstallments(r: ChainRow): VersionForInstallments {
+  const notice = (typeof r.notice === 'string' ? JSON.parse(r.notice) : r.notice) as { decidedOn?: string } | null;
+  const stored = (typeof r.installments === 'string' ? JSON.parse(r.installments) : r.installments) as Installment[] | null;
+  return { reason: r.reason, total: r.total_yen, decidedOn: notice?.decidedOn ?? todayInJapan(new Date(r.recorded_at)), stored };
 }
 
 /** The current version of a unit. */
@@ -207,6 +228,24 @@ export class AssessmentRepository {
     return out;
   }
 
+  /** Every version of a household's units for the 年度, in version order (the chain the 期別 fold over). */
+  async versionChains(fiscalYear: number, householdNo: number): Promise<Map<string, VersionForInstallments[]>> {
+    const rows = await this.db
+      .selectFrom('assessment')
+      .select(['address_exception_atena_no', 'reason', 'total_yen', 'recorded_at', 'notice', 'installments'])
+      .where('household_no', '=', householdNo)
+      .where('fiscal_year', '=', fiscalYear)
+      .orderBy('address_exception_atena_no')
+      .orderBy('version')
+      .execute();
+    const out = new Map<string, VersionForInstallments[]>();
+    for (const r of rows) {
+      const key = unitKey(householdNo, Number(r.address_exception_atena_no));
+      out.set(key, [...(out.get(key) ?? []), versionForInstallments(r)]);
+    }
+    return out;
+  }
+
   /** Stamp superseded_at on versions (the one update the table allows). */
   async supersede(ids: readonly number[], at: Date): Promise<void> {
     if (ids.length === 0) return;
@@ -251,6 +290,7 @@ export class AssessmentRepository {
         params_hash: r.paramsHash,
         lines: r.lines ? a.result.lines : null,
         notice: r.notice ?? null,
+        installments: r.installments,
         recorded_by: by,
       };
     });
@@ -258,16 +298,16 @@ export class AssessmentRepository {
       INSERT INTO assessment (fiscal_year, household_no, address_exception_atena_no, version, reason, run_id, cause, taxpayer_atena_no, pseudo_head,
         insured_count, reduction, total_yen, medical_yen, support_yen, care_yen, child_support_yen, income_levy_yen, per_capita_yen, per_household_yen,
         legal_reduction_yen, specific_household_reduction_yen, preschool_reduction_yen, minor_reduction_yen, capped, parts, members, input, input_hash,
-        params_hash, lines, notice, recorded_by, recorded_at)
+        params_hash, lines, notice, installments, recorded_by, recorded_at)
       SELECT fiscal_year, household_no, address_exception_atena_no, version, reason, run_id, cause, taxpayer_atena_no, pseudo_head,
         insured_count, reduction, total_yen, medical_yen, support_yen, care_yen, child_support_yen, income_levy_yen, per_capita_yen, per_household_yen,
         legal_reduction_yen, specific_household_reduction_yen, preschool_reduction_yen, minor_reduction_yen, capped, parts, members, input, input_hash,
-        params_hash, lines, notice, recorded_by, ${at}
+        params_hash, lines, notice, installments, recorded_by, ${at}
       FROM jsonb_to_recordset(${JSON.stringify(data)}::jsonb) AS r(fiscal_year integer, household_no bigint, address_exception_atena_no bigint, version integer,
         reason text, run_id text, cause text, taxpayer_atena_no bigint, pseudo_head boolean, insured_count integer, reduction text, total_yen integer,
         medical_yen integer, support_yen integer, care_yen integer, child_support_yen integer, income_levy_yen integer, per_capita_yen integer,
         per_household_yen integer, legal_reduction_yen integer, specific_household_reduction_yen integer, preschool_reduction_yen integer,
         minor_reduction_yen integer, capped boolean, parts jsonb, members jsonb, input jsonb, input_hash text, params_hash text, lines jsonb,
-        notice jsonb, recorded_by text)`.execute(this.db);
+        notice jsonb, installments jsonb, recorded_by text)`.execute(this.db);
   }
 }

@@ -3,7 +3,7 @@ import type { AppEnv } from '../../http/context.js';
 import { defineRoute } from '../../http/route.js';
 import { ErrorBodySchema, ErrorResponses } from '../../http/schemas.js';
 import { TaxInput } from './tax.input.js';
-import { CalcLine } from './calc-line.schema.js';
+import { CalcLine, InstallmentRow } from './calc-line.schema.js';
 import { InstallmentsInput } from './installments.rules.js';
 import { registerStoredAssessmentRoutes } from './assessment-stored.routes.js';
 
@@ -53,7 +53,7 @@ const InstallmentsResult = z
   .object({
     fiscalYear: z.number(),
     annualTax: z.number(),
-    installments: z.array(z.object({ label: z.string(), kind: z.enum(['ordinary', 'provisional', 'final']), dueDate: z.string().optional(), amount: z.number() })),
+    installments: z.array(InstallmentRow),
     lines: z.array(CalcLine),
   })
   .openapi('InstallmentsCalcResult');

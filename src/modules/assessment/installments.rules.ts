@@ -20,7 +20,8 @@ import type { Line } from './tax.rules.js';
 
 export interface Installment {
   label: string;
-  kind: 'ordinary' | 'provisional' | 'final';
+  /** 普通徴収の期, 特別徴収の仮徴収・本徴収, or 随時 (an increase after the last 納期限: installments-change.rules.ts). */
+  kind: 'ordinary' | 'provisional' | 'final' | 'occasional';
   dueDate?: string;
   amount: number;
 }
@@ -67,9 +68,12 @@ export function parseInstallmentsInput(data: unknown): { ok: true; input: Instal
   return { ok: false, errors: [...seen].map(([p, m]) => `${p}: ${m}`) };
 }
 
-const yenText = (n: number) => n.toLocaleString('en-US');
+export const yenText = (n: number) => n.toLocaleString('en-US');
 const WEEKDAYS = ['日', '月', '火', '水', '木', '金', '土'];
 const weekday = (iso: string) => new Date(`${iso}T00:00:00Z`).getUTCDay();
+
+/** '2025-09-01' → '令和7年9月1日(月)'. */
+export const warekiWithWeekday = (iso: string) => `${formatWareki(iso)}(${WEEKDAYS[weekday(iso)]})`;
 
 /** Why a day is closed (土・日・祝日・休日・年末年始), or null when it is open. */
 export function closedReason(date: string, params: LawParams = lawParams()): string | null {
@@ -92,7 +96,8 @@ export function nextOpenDay(date: string, params: LawParams = lawParams()): stri
   return d;
 }
 
-function lastDayOfMonth(year: number, month: number): string {
+/** The last day of a month (`month` 1–12; 13 is January of the next year). */
+export function lastDayOfMonth(year: number, month: number): string {
   return new Date(Date.UTC(year, month, 0)).toISOString().slice(0, 10);
 }
 
@@ -110,7 +115,7 @@ export function ordinaryDueDates(fiscalYear: number, params: LawParams = lawPara
 }
 
 /** Split `total` into `n` parts cut to `unit`, the remainder in the first. */
-function split(total: number, n: number, unit: number): number[] {
+export function split(total: number, n: number, unit: number): number[] {
   const each = Math.floor(total / n / unit) * unit;
   return [total - each * (n - 1), ...Array.from({ length: n - 1 }, () => each)];
 }

@@ -1,6 +1,6 @@
 import { fiscalYearLabel, formatWareki as w } from '../../lib/wareki.js';
 import { JapanesePdf, mm } from '../../lib/pdf/japanese-pdf.js';
-import { PART_KEYS, PART_LABELS, type TaxResult } from './tax.rules.js';
+import { PART_KEYS, PART_LABELS, type Line, type TaxResult } from './tax.rules.js';
 import type { Installment } from './installments.rules.js';
 
 /**
@@ -19,7 +19,11 @@ export interface TaxDocument {
   taxpayer: { name: string; address: { postalCode: string; text: string } | null } | null;
   tax: TaxResult;
   installments: Installment[];
-  /** 変更決定通知書: what was charged before, and why it changed. */
+  /** 過納 after a decrease beyond the installments not yet due (refunded or applied by the collection area). */
+  overpaid?: number;
+  /** How the 期別 were made (算式と根拠), printed after the tax's steps. */
+  installmentLines?: Line[];
+  /** 変更決定通知書: what was charged before (the annual tax and the 期別), and why it changed. */
   previous?: { total: number; installments: Installment[]; reason: string };
 }
 
@@ -105,8 +109,17 @@ export async function taxDocumentPdf(d: TaxDocument): Promise<Buffer> {
     y = pdf.paragraph(`変更前の年税額 ${yen(d.previous.total)} → 変更後 ${yen(d.tax.total)}(${diff >= 0 ? '増額' : '減額'} ${yen(Math.abs(diff))})。変更の理由: ${d.previous.reason}`, left, y, width, { size: 10, bold: true }) + mm(2);
   }
 
-  // 期別 and 納期限.
-  if (d.installments.length > 0) {
+  const ensure = (need: number) => {
+    if (y + need > bottom) {
+      pdf.addPage();
+      y = mm(18);
+    }
+  };
+
+  // 期別 and 納期限: a 変更決定通知書 shows each 期 before and after the change; the others a grid.
+  if (d.previous && d.kind === 'change_notice') {
+    y = changedInstallmentsTable(pdf, d.previous.installments, d.installments, d.overpaid ?? 0, { left, width, ensure: (need) => (ensure(need), y) });
+  } else if (d.installments.length > 0) {
     pdf.text(d.kind === 'explanation' ? '納め方(試算)' : '各期の税額と納期限', left, y, { size: 11, bold: true });
     y += mm(6.5);
     const perRow = 4;
@@ -122,16 +135,10 @@ export async function taxDocumentPdf(d: TaxDocument): Promise<Buffer> {
   }
 
   // How it was calculated: every step with its law.
-  const ensure = (need: number) => {
-    if (y + need > bottom) {
-      pdf.addPage();
-      y = mm(18);
-    }
-  };
   ensure(mm(14));
   pdf.text('計算の内訳(算式と根拠)', left, y, { size: 11, bold: true });
   y += mm(6.5);
-  for (const l of d.tax.lines) {
+  for (const l of [...d.tax.lines, ...(d.installmentLines ?? [])]) {
     ensure(mm(10));
     pdf.text(l.label, left, y, { size: 9, bold: true });
     pdf.text(yen(l.amount), left, y, { size: 9, align: 'right', width });
@@ -144,4 +151,82 @@ export async function taxDocumentPdf(d: TaxDocument): Promise<Buffer> {
     pdf.paragraph(APPEAL, left, y + mm(5.5), width, { size: 8.5 });
   }
   return pdf.toBuffer();
+}
+
+/**
+ * The 期別 of a 変更決定通知書: 期別 / 納期限 (和暦) / 変更前 / 変更後 / 差額, every 期 of either list in
+ * the order of their 納期限, the sums, and the 過納 when the 期 already due exceed the new annual tax.
+ * Starts at the y `at.ensure` returns (a new page when the table would not fit); returns the y below it.
+ */
+function changedInstallmentsTable(
+  pdf: JapanesePdf,
+  before: readonly Installment[],
+  after: readonly Installment[],
+  overpaid: number,
+  at: { left: number; width: number; ensure: (need: number) => number },
+): number {
+  const { left, width } = at;
+  const labels = [...new Map([...before, ...after].sort((a, b) => (a.dueDate ?? '').localeCompare(b.dueDate ?? '')).map((x) => [x.label, x])).values()];
+  const rowH = mm(6.5);
+  let y = at.ensure(mm(18) + rowH * (labels.length + 4)) + mm(1.5);
+  pdf.text('各期の税額と納期限(変更前・変更後)', left, y, { size: 11, bold: true });
+  y += mm(6.5);
+  const cols = [
+    { label: '期別', w: 26 },
+    { label: '納期限', w: 52 },
+    { label: '変更前', w: 32 },
+    { label: '変更後', w: 32 },
+    { label: '差額', w: 32 },
+  ];
+  const cell = (text: string, col: number, yy: number, opts: { bold?: boolean; right?: boolean } = {}) => {
+    const x = left + mm(cols.slice(0, col).reduce((s, c) => s + c.w, 0));
+    const cw = mm(cols[col]!.w);
+    pdf.text(text, x + mm(1.5), yy + mm(1.6), { size: 9.5, ...(opts.bold ? { bold: true } : {}), ...(opts.right ? { align: 'right' as const, width: cw - mm(3) } : {}) });
+  };
+  const signed = (n: number) => (n === 0 ? '0円' : `${n > 0 ? '+' : '−'}${yen(Math.abs(n))}`);
+  const top = y;
+  cols.forEach((c, i) => cell(c.label, i, y, { bold: true, right: i >= 2 }));
+  y += rowH;
+  const amountOf = (xs: readonly Installment[], label: string) => xs.find((x) => x.label === label)?.amount;
+  for (const it of labels) {
+    const b = amountOf(before, it.label);
+    const a = amountOf(after, it.label);
+    pdf.line(left, y, left + width, y, { lineWidth: 0.5 });
+    cell(it.label, 0, y);
+    cell(it.dueDate ? w(it.dueDate) : '', 1, y);
+    cell(b === undefined ? '−' : yen(b), 2, y, { right: true });
+    cell(a === undefined ? '−' : yen(a), 3, y, { right: true, bold: true });
+    cell(signed((a ?? 0) - (b ?? 0)), 4, y, { right: true });
+    y += rowH;
+  }
+  const sumOf = (xs: readonly Installment[]) => xs.reduce((s, x) => s + x.amount, 0);
+  pdf.line(left, y, left + width, y, { lineWidth: 1 });
+  cell('合計', 0, y, { bold: true });
+  cell(yen(sumOf(before)), 2, y, { right: true, bold: true });
+  cell(yen(sumOf(after)), 3, y, { right: true, bold: true });
+  cell(signed(sumOf(after) - sumOf(before)), 4, y, { right: true, bold: true });
+  y += rowH;
+  if (overpaid > 0) {
+    // Σ 期別 − 過納 = 年税額, shown as the resident can add it up.
+    pdf.line(left, y, left + width, y, { lineWidth: 0.5 });
+    cell('過納額', 0, y, { bold: true });
+    cell('納め過ぎの額(還付・充当)', 1, y);
+    cell(`−${yen(overpaid)}`, 3, y, { right: true, bold: true });
+    y += rowH;
+    pdf.line(left, y, left + width, y, { lineWidth: 0.5 });
+    cell('変更後の年税額', 0, y, { bold: true });
+    cell(yen(sumOf(after) - overpaid), 3, y, { right: true, bold: true });
+    y += rowH;
+  }
+  pdf.rect(left, top, width, y - top);
+  y += mm(2);
+  const occasional = after.some((a) => a.kind === 'occasional' && !before.some((b) => b.label === a.label));
+  const note = occasional
+    ? '納期限を過ぎた期の額は変えません。納期限の来ていない期がないため、増えた額は随時の納期限までに納めてください。'
+    : '納期限を過ぎた期の額は変えず、納期限の来ていない期の額で調整しています(端数は変更後の最初の納期に合算)。';
+  y = pdf.paragraph(note, left, y, width, { size: 9 }) + mm(1);
+  if (overpaid > 0) {
+    y = pdf.paragraph(`過納額 ${yen(overpaid)}: 納期限を過ぎた期の額が変更後の年税額を超えています。納付済みの分は還付し、または未納の税に充当します(地方税法第17条・第17条の2)。別にお知らせします。`, left, y, width, { size: 10, bold: true }) + mm(1);
+  }
+  return y + mm(3);
 }
