@@ -105,3 +105,50 @@ describe('納税通知書 from the household page', () => {
     expect(pdf).toContain('第4期令和8年11月2日');
   });
 });
+
+describe('産前産後期間の届出 from the person page', () => {
+  it('a clerk records the expected month of birth; the 更正 the server queues leaves the period uncharged and the household page shows it', async () => {
+    const { page } = clerk;
+    const db = server.deps.database.db;
+    // An insured woman of child-bearing age in a household with an assessment, not DV-protected.
+    const woman = await db
+      .selectFrom('person as p')
+      .innerJoin('nhi_eligibility as e', 'e.atena_no', 'p.atena_no')
+      .innerJoin('household_member as m', 'm.atena_no', 'p.atena_no')
+      .innerJoin('assessment as a', (j) => j.onRef('a.household_no', '=', 'm.household_no').on('a.fiscal_year', '=', 2026).on('a.superseded_at', 'is', null))
+      .select(['p.atena_no', 'm.household_no', 'a.total_yen'])
+      .where('p.sex', '=', 'female')
+      .where('p.dv_support', '=', false)
+      .where('p.birth_date', '>', '1988-01-01')
+      .where('p.birth_date', '<', '2002-01-01')
+      .where('e.superseded_at', 'is', null)
+      .where('e.lost_on', 'is', null)
+      .where('m.valid_to', 'is', null)
+      .where('a.household_no', '<>', target.householdNo)
+      .where('a.total_yen', '>', 0)
+      .orderBy('p.atena_no')
+      .limit(1)
+      .executeTakeFirstOrThrow();
+    await page.goto(`${server.url}/persons/${woman.atena_no}`);
+    const section = page.getByTestId('perinatal');
+    await section.getByText('届出はありません').waitFor();
+    await section.getByLabel('出産予定月').fill('令和9年1月');
+    await section.getByRole('button', { name: '届出を記録する' }).click();
+    await section.getByText(/届出を記録しました/).waitFor();
+    const row = await section.getByTestId('perinatal-list').innerText();
+    expect(row).toContain('令和9年1月(予定)');
+    expect(row).toContain('令和8年12月〜令和9年3月(4か月)');
+    if (shots) await page.screenshot({ path: `${shots}/perinatal.png`, fullPage: true });
+
+    // What the server's background task does every REASSESS_EVERY_MINUTES.
+    await server.deps.assessments.reassessPending(operatorActor('assessment-reassess-pending', new Set(['assessment.run'])));
+    await page.goto(`${server.url}/households/${woman.household_no}`);
+    const assessment = page.getByTestId('assessment');
+    await assessment.getByText('減額の届出', { exact: false }).first().waitFor();
+    const now = await db.selectFrom('assessment').select(['total_yen', 'version']).where('household_no', '=', woman.household_no).where('fiscal_year', '=', 2026).where('superseded_at', 'is', null).where('address_exception_atena_no', '=', 0).executeTakeFirstOrThrow();
+    expect(now.version).toBe(2);
+    expect(now.total_yen).toBeLessThan(woman.total_yen);
+    expect(await assessment.innerText()).toContain(`${now.total_yen.toLocaleString('ja-JP')}円`);
+    if (shots) await page.screenshot({ path: `${shots}/perinatal-household.png`, fullPage: true });
+  });
+});

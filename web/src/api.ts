@@ -242,3 +242,9 @@ export type IncomeReturns = ApiOk<'/api/persons/{atenaNo}/income-returns'>;
 export type IncomeReturn = Schemas['IncomeReturn'];
 export type SimpleDeclaration = ApiBody<'/api/persons/{atenaNo}/income-returns'>;
 export type SimpleDeclarationResult = ApiOk<'/api/persons/{atenaNo}/income-returns', 'post'>;
+
+// ---- 減額の届出 ----
+
+/** 産前産後期間の届出 (GET /api/persons/{atenaNo}/perinatal). */
+export type PerinatalNotifications = ApiOk<'/api/persons/{atenaNo}/perinatal'>;
+export type PerinatalNotification = Schemas['PerinatalNotification'];

@@ -105,6 +105,7 @@ export const PERMISSION = {
   certificateIssue: 'certificate.issue',
   incomeRead: 'income.read',
   incomeDeclare: 'income.declare',
+  reductionRecord: 'reduction.record',
   approval: 'approval',
   audit: 'audit',
   userAdmin: 'user.admin',

@@ -11,6 +11,7 @@ import { MyNumberSection } from './MyNumberSection.js';
 import { EligibilitySection } from './EligibilitySection.js';
 import { CertificatesSection } from './CertificatesSection.js';
 import { IncomeSection } from './IncomeSection.js';
+import { PerinatalSection } from './PerinatalSection.js';
 
 export function PersonPage({ atenaNo, me }: { atenaNo: string; me: Me }): ReactNode {
   const res = useApi<PersonDetail>(`/api/persons/${encodeURIComponent(atenaNo)}`);
@@ -145,6 +146,8 @@ export function PersonPage({ atenaNo, me }: { atenaNo: string; me: Me }): ReactN
       <CertificatesSection atenaNo={String(p.atenaNo)} canIssue={me.permissions.includes(PERMISSION.certificateIssue)} />
 
       {me.permissions.includes(PERMISSION.incomeRead) ? <IncomeSection atenaNo={String(p.atenaNo)} canDeclare={me.permissions.includes(PERMISSION.incomeDeclare)} /> : null}
+
+      {p.sex === 'female' ? <PerinatalSection atenaNo={String(p.atenaNo)} canRecord={me.permissions.includes(PERMISSION.reductionRecord)} /> : null}
 
       {canReadMyNumber || canWriteMyNumber ? (
         <MyNumberSection atenaNo={String(p.atenaNo)} hasMyNumber={p.hasMyNumber} canRead={canReadMyNumber} canWrite={canWriteMyNumber} />
