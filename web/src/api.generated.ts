@@ -6993,6 +6993,11 @@ export interface components {
             formula: string;
             label: string;
             reference: string;
+            /**
+             * @description amount が円でないとき: 人(人数)、—(判定のみ)
+             * @enum {string}
+             */
+            unit?: "人" | "—";
         };
         Certificate: {
             applicationOn: string | null;

@@ -141,7 +141,7 @@ export async function taxDocumentPdf(d: TaxDocument): Promise<Buffer> {
   for (const l of [...d.tax.lines, ...(d.installmentLines ?? [])]) {
     ensure(mm(10));
     pdf.text(l.label, left, y, { size: 9, bold: true });
-    pdf.text(yen(l.amount), left, y, { size: 9, align: 'right', width });
+    pdf.text(l.unit === '人' ? `${l.amount}人` : l.unit === '—' ? '—' : yen(l.amount), left, y, { size: 9, align: 'right', width });
     y = pdf.paragraph(`${l.formula}  〔${l.reference}〕`, left + mm(4), y + mm(4.5), width - mm(4), { size: 8 }) + mm(1);
   }
   if (d.kind !== 'explanation') {

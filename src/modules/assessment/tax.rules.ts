@@ -41,6 +41,8 @@ export interface Line {
   formula: string;
   amount: number;
   reference: string;
+  /** What `amount` counts when it is not yen: 人 (a number of persons), or — (a judgement, no amount). */
+  unit?: '人' | '—';
 }
 
 export interface PartResult {
@@ -335,14 +337,14 @@ function judgeReduction(people: Person[], fy: number, params: LawParams, explain
         return `${p.label} ${yen(p.income.total)}${special > 0 ? ` − 年金特別控除 ${yen(special)}` : ''}`;
       });
   if (explain) lines.push(L('軽減判定所得', parts.join(' + '), income, `${ref(params, 'tax.pension_deduction_65_for_reduction', date)}(世帯主・被保険者・特定同一世帯所属者の総所得金額等の合計。65歳以上の公的年金等所得から更に控除)`));
-  if (explain) lines.push(L('給与所得者等の数', counted.filter((p) => p.earner).map((p) => p.label).join('、') || '0人', earners, `${ref(params, 'tax.salary_earner_revenue_threshold', date)}; [tax.pension_earner_revenue_threshold_under_65] [tax.pension_earner_revenue_threshold_65]`));
+  if (explain) lines.push({ ...L('給与所得者等の数', counted.filter((p) => p.earner).map((p) => p.label).join('、') || '0人', earners, `${ref(params, 'tax.salary_earner_revenue_threshold', date)}; [tax.pension_earner_revenue_threshold_under_65] [tax.pension_earner_revenue_threshold_65]`), unit: '人' });
   if (explain) lines.push(L('7割軽減の基準額', `${yen(params.yen('tax.reduction_base', date))} + ${yen(params.yen('tax.reduction_per_earner', date))} × (${earners} − 1)`, base, `${law} [tax.reduction_per_earner]`));
   if (explain) lines.push(L('5割軽減の基準額', `${yen(base)} + ${yen(params.yen('tax.reduction_per_person_5', date))} × ${persons}人(被保険者と特定同一世帯所属者)`, five, ref(params, 'tax.reduction_per_person_5', date)));
   if (explain) lines.push(L('2割軽減の基準額', `${yen(base)} + ${yen(params.yen('tax.reduction_per_person_2', date))} × ${persons}人`, two, ref(params, 'tax.reduction_per_person_2', date)));
   const reduction: Reduction = income <= base ? '7割' : income <= five ? '5割' : income <= two ? '2割' : 'なし';
   const ratioKey = reduction === '7割' ? 'tax.reduction_ratio_7' : reduction === '5割' ? 'tax.reduction_ratio_5' : reduction === '2割' ? 'tax.reduction_ratio_2' : null;
   const ratio = ratioKey ? params.rate(ratioKey, date) : Decimal.ofInteger(0);
-  if (explain) lines.push(L('法定軽減の判定', `軽減判定所得 ${yen(income)} → ${reduction === 'なし' ? '軽減なし(2割軽減の基準額を超える)' : `${reduction}軽減(基準額以下)`}`, 0, ratioKey ? ref(params, ratioKey, date) : law));
+  if (explain) lines.push({ ...L('法定軽減の判定', `軽減判定所得 ${yen(income)} → ${reduction === 'なし' ? '軽減なし(2割軽減の基準額を超える)' : `${reduction}軽減(基準額以下)`}`, 0, ratioKey ? ref(params, ratioKey, date) : law), unit: '—' });
   return { reduction, ratio, lines };
 }
 
