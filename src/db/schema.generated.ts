@@ -316,6 +316,7 @@ export interface NhiEligibilityTable {
   loss_reported_on: string | null;
   acquisition_retroactive: Generated<boolean>;
   loss_retroactive: Generated<boolean>;
+  prefecture_acquired_on: string | null;
 }
 
 export interface NhiEligibilityHistoryTable {

@@ -5486,6 +5486,12 @@ export interface paths {
                         occurredOn?: string;
                         /**
                          * Format: date
+                         * @description 県内転入のとき: 県の資格取得日(前住所地の市町村での資格取得日。資格取得日は本市の適用開始日)
+                         * @example 2026-04-01
+                         */
+                        prefectureAcquiredOn?: string;
+                        /**
+                         * Format: date
                          * @description 届出日(14日を過ぎると遡及として記録)
                          * @example 2026-04-01
                          */
@@ -5624,6 +5630,12 @@ export interface paths {
                          * @example 2026-04-01
                          */
                         occurredOn?: string;
+                        /**
+                         * Format: date
+                         * @description 県内転入のとき: 県の資格取得日(前住所地の市町村での資格取得日。資格取得日は本市の適用開始日)
+                         * @example 2026-04-01
+                         */
+                        prefectureAcquiredOn?: string;
                         /**
                          * Format: date
                          * @description 届出日(14日を過ぎると遡及として記録)
@@ -7193,6 +7205,8 @@ export interface components {
             /** @description 遡及: 資格喪失の届出が期限(14日)を過ぎていた(賦課が見直す) */
             lossRetroactive: boolean;
             lostOn: string | null;
+            /** @description 県内転入: 県の資格取得日(前住所地で取得。acquiredOn は本市の適用開始日) */
+            prefectureAcquiredOn: string | null;
             recordedAt: string;
             recordedBy: string;
             recordedByChange: {

@@ -30,6 +30,7 @@ export const eligibilityModule = defineModule({
     reportedOn: '届出日',
     occurredOn: '事由発生日',
     lossReportedOn: '資格喪失の届出日',
+    prefectureAcquiredOn: '県の資格取得日',
     asOf: '時点',
     kind: '種類',
     validFrom: '開始日',

@@ -106,7 +106,7 @@ export function registryFeedbackJob(): BatchJob<OutputWindow, { atenaNo: number 
   };
 }
 
-export const HOUSEHOLDS_HEADER = 'household_no,atena_no,insured_symbol,insured_number,branch_no,name_kana,birth_date,sex,acquired_on,lost_on,loss_reason,head,changed';
+export const HOUSEHOLDS_HEADER = 'household_no,atena_no,insured_symbol,insured_number,branch_no,name_kana,birth_date,sex,acquired_on,lost_on,loss_reason,head,changed,prefecture_acquired_on';
 
 /** Households touched by the window's changes: the 資格's household and the person's registry household. */
 function changedHouseholds(q: Q, w: OutputWindow) {
@@ -137,7 +137,7 @@ export function rengokaiHouseholdsJob(): BatchJob<OutputWindow, { householdNo: n
       const periods = await tx
         .selectFrom('nhi_eligibility as n')
         .innerJoin('person as p', 'p.atena_no', 'n.atena_no')
-        .select(['n.household_no', 'n.atena_no', 'n.insured_symbol', 'n.insured_number', 'n.branch_no', 'n.acquired_on', 'n.lost_on', 'n.loss_reason', 'p.name_kana', 'p.birth_date', 'p.sex'])
+        .select(['n.household_no', 'n.atena_no', 'n.insured_symbol', 'n.insured_number', 'n.branch_no', 'n.acquired_on', 'n.prefecture_acquired_on', 'n.lost_on', 'n.loss_reason', 'p.name_kana', 'p.birth_date', 'p.sex'])
         .where('n.household_no', 'in', households)
         .where('n.superseded_at', 'is', null)
         .orderBy('n.household_no')
@@ -168,13 +168,13 @@ export function rengokaiHouseholdsJob(): BatchJob<OutputWindow, { householdNo: n
         for (const r of shown) {
           const a = Number(r.atena_no);
           subjects.add(a);
-          lines.push(csvLine([h, a, r.insured_symbol, r.insured_number, r.branch_no, r.name_kana, r.birth_date, r.sex === 'male' ? 1 : 2, r.acquired_on, r.lost_on, r.loss_reason, a === headNo ? 1 : 0, changed.has(a) ? 1 : 0]));
+          lines.push(csvLine([h, a, r.insured_symbol, r.insured_number, r.branch_no, r.name_kana, r.birth_date, r.sex === 'male' ? 1 : 2, r.acquired_on, r.lost_on, r.loss_reason, a === headNo ? 1 : 0, changed.has(a) ? 1 : 0, r.prefecture_acquired_on]));
         }
         // 擬制世帯主: the head is the 納税義務者 even when not insured; listed with no 資格.
         if (headRow && headNo !== null && !shown.some((r) => Number(r.atena_no) === headNo)) {
           pseudoHeads++;
           subjects.add(headNo);
-          lines.push(csvLine([h, headNo, null, null, null, headRow.name_kana, headRow.birth_date, headRow.sex === 'male' ? 1 : 2, null, null, null, 2, changed.has(headNo) ? 1 : 0]));
+          lines.push(csvLine([h, headNo, null, null, null, headRow.name_kana, headRow.birth_date, headRow.sex === 'male' ? 1 : 2, null, null, null, 2, changed.has(headNo) ? 1 : 0, null]));
         }
       }
       await stage(tx, ctx.runId, ctx.chunkNo, lines);

@@ -37,6 +37,8 @@ export const AcquirePayloadSchema = z.object({
   reportedOn: z.string().nullable(),
   /** 事由発生日 (退職日, 保護廃止日 …), when entered. */
   occurredOn: z.string().nullable().optional(),
+  /** 県内転入: the prefecture-level 資格取得日, when entered. */
+  prefectureAcquiredOn: z.string().nullable().optional(),
   /** A period already ended when entered: its loss, recorded with it. */
   loss: z.object({ lostOn: z.string(), lossReason: LossReasonSchema, reportedOn: z.string().nullable().optional(), occurredOn: z.string().nullable().optional() }).nullable().optional(),
   person: PersonSeenSchema,

@@ -5,7 +5,7 @@ import type { AcquisitionReason, LossReason, MovedOutDestination, PersonFacts } 
 type Q = Kysely<DB> | Transaction<DB>;
 
 const ROW_COLUMNS = [
-  'eligibility_id', 'atena_no', 'household_no', 'insured_symbol', 'insured_number', 'branch_no', 'acquired_on', 'acquisition_reason',
+  'eligibility_id', 'atena_no', 'household_no', 'insured_symbol', 'insured_number', 'branch_no', 'acquired_on', 'acquisition_reason', 'prefecture_acquired_on',
   'lost_on', 'loss_reason', 'acquisition_reported_on', 'loss_reported_on', 'acquisition_retroactive', 'loss_retroactive', 'recorded_at', 'superseded_at', 'updated_at', 'updated_by',
 ] as const;
 
@@ -21,6 +21,7 @@ const toRow = (r: Record<(typeof ROW_COLUMNS)[number], unknown>): EligibilityRow
   branch_no: String(r.branch_no),
   acquired_on: String(r.acquired_on),
   acquisition_reason: r.acquisition_reason as AcquisitionReason,
+  prefecture_acquired_on: (r.prefecture_acquired_on as string | null) ?? null,
   lost_on: (r.lost_on as string | null) ?? null,
   loss_reason: (r.loss_reason as LossReason | null) ?? null,
   acquisition_reported_on: (r.acquisition_reported_on as string | null) ?? null,
@@ -42,6 +43,8 @@ export interface NewVersion {
   branchNo: string;
   acquiredOn: string;
   acquisitionReason: AcquisitionReason;
+  /** 県内転入: the prefecture-level 資格取得日 (acquiredOn is this city's 適用開始日). */
+  prefectureAcquiredOn?: string | null;
   lostOn: string | null;
   lossReason: LossReason | null;
   /** 届出日 of the acquisition / the loss, and whether each came after the deadline (遡及). */
@@ -177,6 +180,7 @@ export class EligibilityRepository {
         branch_no: v.branchNo,
         acquired_on: v.acquiredOn,
         acquisition_reason: v.acquisitionReason,
+        prefecture_acquired_on: v.prefectureAcquiredOn ?? null,
         lost_on: v.lostOn,
         loss_reason: v.lossReason,
         acquisition_reported_on: v.acquisitionReportedOn,

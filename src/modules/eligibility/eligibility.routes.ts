@@ -58,6 +58,7 @@ const AcquireBody = z
     acquisitionReason,
     reportedOn: isoDate.optional().openapi({ description: '届出日(14日を過ぎると遡及として記録)' }),
     occurredOn: isoDate.optional().openapi({ description: '事由発生日(退職日・保護廃止日・国保組合の資格喪失日・障害認定の撤回日・在留資格の取得日)。資格取得日と照合します' }),
+    prefectureAcquiredOn: isoDate.optional().openapi({ description: '県内転入のとき: 県の資格取得日(前住所地の市町村での資格取得日。資格取得日は本市の適用開始日)' }),
     lostOn: isoDate.optional().openapi({ description: '既に終わった期間を記録するとき(死亡・75歳到達の後に届出があった等)の資格喪失日' }),
     lossReason: lossReason.optional(),
     lossReportedOn: isoDate.optional().openapi({ description: '資格喪失の届出日' }),
@@ -73,6 +74,7 @@ const acquireInput = (b: AcquireBodyT) => ({
   acquisitionReason: b.acquisitionReason,
   reportedOn: b.reportedOn ?? null,
   occurredOn: b.occurredOn ?? null,
+  prefectureAcquiredOn: b.prefectureAcquiredOn ?? null,
   loss: b.lostOn !== undefined && b.lossReason !== undefined ? { lostOn: b.lostOn, lossReason: b.lossReason, reportedOn: b.lossReportedOn ?? null } : null,
 });
 
@@ -106,6 +108,7 @@ const Version = z
     acquiredOn: z.string(),
     acquisitionReason: z.enum(ACQUISITION_REASON_CODES),
     acquisitionReasonLabel: z.string(),
+    prefectureAcquiredOn: z.string().nullable().openapi({ description: '県内転入: 県の資格取得日(前住所地で取得。acquiredOn は本市の適用開始日)' }),
     lostOn: z.string().nullable(),
     lossReason: z.enum(LOSS_REASON_CODES).nullable(),
     lossReasonLabel: z.string().nullable(),

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { lawParams } from '../../platform/params/law-params.js';
 import {
+  checkPrefectureAcquiredOn,
   ACQUISITION_RULES,
   LOSS_RULES,
   LEGAL_DATE_FUTURE_DAYS,
@@ -297,6 +298,16 @@ describe('one rule per reason, with its article (worked dates)', () => {
   it('県内転入 (国保法 §5): 適用開始 on the 転入日, only from 2018-04-01 (都道府県が保険者)', () => {
     expect(acquire('moved_in_within_prefecture', '2026-04-01', null, { becameResidentOn: '2026-04-01' }).errors).toEqual([]);
     expect(errorsOf(acquire('moved_in_within_prefecture', '2017-04-01', null, { becameResidentOn: '2017-04-01' }))[0]).toMatch(/平成30年4月1日.*国保法 §5/);
+  });
+
+  it('県の資格取得日 (国保法 §5, §7): only beside a 県内転入, not after its 適用開始日; missing → a reminder, not a refusal', () => {
+    expect(checkPrefectureAcquiredOn('moved_in_within_prefecture', '2026-10-01', '2019-06-01')).toEqual({ errors: [], warnings: [] });
+    expect(checkPrefectureAcquiredOn('moved_in_within_prefecture', '2026-10-01', '2026-10-01').errors).toEqual([]);
+    expect(checkPrefectureAcquiredOn('moved_in_within_prefecture', '2026-10-01', '2026-10-02').errors.map((e) => e.message)).toEqual(['県の資格取得日: 本市の適用開始日(資格取得日 令和8年10月1日(2026-10-01))より後にはできません']);
+    expect(checkPrefectureAcquiredOn('moved_in_within_prefecture', '2026-10-01', '1960-01-01').errors[0]!.field).toBe('prefectureAcquiredOn');
+    expect(checkPrefectureAcquiredOn('moved_in_within_prefecture', '2026-10-01', null)).toMatchObject({ errors: [], warnings: [expect.stringMatching(/県の資格取得日.*前住所地/)] });
+    expect(checkPrefectureAcquiredOn('moved_in', '2026-10-01', '2019-06-01').errors.map((e) => e.field)).toEqual(['prefectureAcquiredOn']);
+    expect(checkPrefectureAcquiredOn('moved_in', '2026-10-01', null)).toEqual({ errors: [], warnings: [] });
   });
 
   it('社保離脱 (国保法 §7): the day after the 退職日', () => {

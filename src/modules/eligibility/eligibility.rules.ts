@@ -88,6 +88,7 @@ export const ELIGIBILITY_FIELD_LABELS = {
   reportedOn: '届出日',
   lossReportedOn: '資格喪失の届出日',
   occurredOn: '事由発生日',
+  prefectureAcquiredOn: '県の資格取得日',
 } as const;
 export type EligibilityField = keyof typeof ELIGIBILITY_FIELD_LABELS;
 
@@ -622,4 +623,25 @@ export function nextInsuredNumber(n: string): string {
 export function nextBranchNo(used: readonly string[], limit: number): string | null {
   const max = used.reduce((m, b) => Math.max(m, /^\d{2}$/.test(b) ? Number(b) : 0), 0);
   return max >= limit ? null : String(max + 1).padStart(2, '0');
+}
+
+/**
+ * 県の資格取得日 (国保法 §5, §7: the prefecture is the insurer since 2018-04-01): a 県内転入 keeps the
+ * 資格 the person acquired in the previous city of the prefecture; this city records its own 適用開始日 as
+ * `acquiredOn` and the prefecture-level 資格取得日 beside it. Only for 県内転入, not after the 適用開始日,
+ * not before 国民皆保険; missing on a 県内転入, the clerk is reminded to ask the previous city.
+ */
+export function checkPrefectureAcquiredOn(acquisitionReason: AcquisitionReason, acquiredOn: string, prefectureAcquiredOn: string | null): RuleResult {
+  const r = ok();
+  if (acquisitionReason !== 'moved_in_within_prefecture') {
+    if (prefectureAcquiredOn !== null) r.errors.push(fieldError('prefectureAcquiredOn', '県内転入(資格継続)のときだけ入力します(それ以外は資格取得日が県の資格取得日です)'));
+    return r;
+  }
+  if (prefectureAcquiredOn === null) {
+    r.warnings.push('県の資格取得日(前住所地の市町村での資格取得日)が入力されていません。前住所地に確認して入力してください(国保法 §5: 県内の異動では資格は継続します)');
+    return r;
+  }
+  if (prefectureAcquiredOn > acquiredOn) r.errors.push(fieldError('prefectureAcquiredOn', `本市の適用開始日(資格取得日 ${d(acquiredOn)})より後にはできません`));
+  if (prefectureAcquiredOn < UNIVERSAL_COVERAGE_START) r.errors.push(fieldError('prefectureAcquiredOn', `国民皆保険(${d(UNIVERSAL_COVERAGE_START)})より前にはできません`));
+  return r;
 }

@@ -22,6 +22,7 @@ import {
   acquisitionReasonLabel,
   automaticLoss,
   checkPeriod,
+  checkPrefectureAcquiredOn,
   errorsMessage,
   firstInsuredNumberCandidate,
   knownAt,
@@ -58,6 +59,8 @@ export interface AcquireInput {
   reportedOn: string | null;
   /** 事由発生日 (退職日, 保護廃止日 …): the rules check the 資格取得日 against it. */
   occurredOn?: string | null;
+  /** 県内転入: the prefecture-level 資格取得日 (the previous city's), beside this city's 適用開始日. */
+  prefectureAcquiredOn?: string | null;
   /** A period that has already ended (entered late: a dead person, one past 75 …) is recorded with its loss at once. */
   loss?: LossInput | null;
 }
@@ -295,12 +298,13 @@ export class EligibilityService {
           { label: '被保険者', value: `${person.nameKanji}(宛名番号 ${atenaNo}、生年月日 ${d(person.birthDate)})` },
           { label: '被保険者証記号・番号', value: number ? `${number.symbol} ${number.number}(世帯の記号・番号。枝番は承認時に割り当て)` : '承認時に新しく割り当て' },
           ...(input.occurredOn ? [{ label: '事由発生日', value: d(input.occurredOn) }] : []),
+          ...(input.prefectureAcquiredOn ? [{ label: '県の資格取得日', value: `${d(input.prefectureAcquiredOn)}(前住所地で取得。本市の適用開始は資格取得日)` }] : []),
           ...(input.reportedOn ? [{ label: '届出日', value: `${d(input.reportedOn)}${check.retroactive.acquisition ? '(遡及: 届出期限後)' : ''}` }] : []),
           { label: '根拠', value: reason.basis },
         ],
         meta: { householdNo: String(input.householdNo) },
       };
-      const payload: AcquirePayload = { ...input, occurredOn: input.occurredOn ?? null, loss: input.loss ?? null, person: seenOf(person) };
+      const payload: AcquirePayload = { ...input, occurredOn: input.occurredOn ?? null, prefectureAcquiredOn: input.prefectureAcquiredOn ?? null, loss: input.loss ?? null, person: seenOf(person) };
       const changeId = await this.approvals.submit(tx, actor, {
         kind,
         atenaNo,
@@ -338,6 +342,9 @@ export class EligibilityService {
       lossReportedOn: input.loss?.reportedOn ?? null,
       lossOccurredOn: input.loss?.occurredOn ?? null,
     });
+    const prefecture = checkPrefectureAcquiredOn(input.acquisitionReason, input.acquiredOn, input.prefectureAcquiredOn ?? null);
+    check.errors.push(...prefecture.errors);
+    check.warnings.push(...prefecture.warnings);
     return { person, notMember, check };
   }
 
@@ -568,6 +575,7 @@ export class EligibilityService {
       lossReportedOn: p.loss?.reportedOn ?? null,
       lossOccurredOn: p.loss?.occurredOn ?? null,
     });
+    check.errors.push(...checkPrefectureAcquiredOn(p.acquisitionReason, p.acquiredOn, p.prefectureAcquiredOn ?? null).errors);
     if (check.errors.length > 0) throw new AppError(409, 'changed_since_request', `${CHANGED_SINCE_REQUEST}: ${check.errors.map((e) => e.message).join(' / ')}`, check.errors);
 
     // 被保険者証記号・番号: the household's own, else a new number no other household uses; 枝番: the
@@ -597,6 +605,7 @@ export class EligibilityService {
         branchNo,
         acquiredOn: p.acquiredOn,
         acquisitionReason: p.acquisitionReason,
+        prefectureAcquiredOn: p.prefectureAcquiredOn ?? null,
         lostOn: p.loss?.lostOn ?? null,
         lossReason: p.loss?.lossReason ?? null,
         acquisitionReportedOn: p.reportedOn,
@@ -642,6 +651,7 @@ export class EligibilityService {
         insuredNumber: row.insured_number,
         branchNo: row.branch_no,
         ...p.after,
+        prefectureAcquiredOn: keptPrefectureDate(row.prefecture_acquired_on, p.after),
         ...reportedFor(row, p.after, lossFacts, check),
       },
       at,
@@ -685,6 +695,7 @@ export class EligibilityService {
         insuredNumber: row.insured_number,
         branchNo: row.branch_no,
         ...after,
+        prefectureAcquiredOn: keptPrefectureDate(row.prefecture_acquired_on, after),
         ...reported,
       },
       at,
@@ -743,6 +754,7 @@ export class EligibilityService {
           acquiredOn: r.acquired_on,
           acquisitionReason: r.acquisition_reason,
           acquisitionReasonLabel: acquisitionReasonLabel(r.acquisition_reason),
+          prefectureAcquiredOn: r.prefecture_acquired_on,
           lostOn: r.lost_on,
           lossReason: r.loss_reason,
           lossReasonLabel: r.loss_reason === null ? null : lossReasonLabel(r.loss_reason),
@@ -803,4 +815,9 @@ export class EligibilityService {
 function earliestMoved(...pairs: [string | null, string | null][]): string | null {
   const days = pairs.filter(([a, b]) => a !== b).flatMap((pair) => pair.filter((x): x is string => x !== null));
   return days.length ? days.sort()[0]! : null;
+}
+
+/** A new version keeps the 県の資格取得日 while it is still a 県内転入 that starts no earlier. */
+function keptPrefectureDate(kept: string | null, after: { acquisitionReason: string; acquiredOn: string }): string | null {
+  return kept !== null && after.acquisitionReason === 'moved_in_within_prefecture' && kept <= after.acquiredOn ? kept : null;
 }

@@ -57,6 +57,7 @@ interface Period {
   branch_no: string;
   acquired_on: string;
   acquisition_reason: AcquisitionReason;
+  prefecture_acquired_on: string | null;
   lost_on: string | null;
   loss_reason: LossReason | null;
   acquisition_reported_on: string | null;
@@ -140,7 +141,7 @@ export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[
   const ofHousehold = (h: number) => byHousehold.get(h) ?? [];
   const periodPersons = [...new Set([...atenas, ...members.map((m) => m.atena_no)])];
   const periods: Period[] = (
-    await tx.selectFrom('nhi_eligibility').select(['eligibility_id', 'atena_no', 'household_no', 'insured_symbol', 'insured_number', 'branch_no', 'acquired_on', 'acquisition_reason', 'lost_on', 'loss_reason', 'acquisition_reported_on', 'loss_reported_on', 'acquisition_retroactive', 'loss_retroactive']).where(anyBigint('atena_no', periodPersons)).where('superseded_at', 'is', null).execute()
+    await tx.selectFrom('nhi_eligibility').select(['eligibility_id', 'atena_no', 'household_no', 'insured_symbol', 'insured_number', 'branch_no', 'acquired_on', 'acquisition_reason', 'prefecture_acquired_on', 'lost_on', 'loss_reason', 'acquisition_reported_on', 'loss_reported_on', 'acquisition_retroactive', 'loss_retroactive']).where(anyBigint('atena_no', periodPersons)).where('superseded_at', 'is', null).execute()
   ).map((p) => ({ ...p, key: Number(p.eligibility_id), atena_no: Number(p.atena_no), household_no: Number(p.household_no), superseded: false }));
   const periodsBy = new Map<number, Period[]>();
   for (const p of periods) push(periodsBy, p.atena_no, p);
@@ -419,7 +420,7 @@ export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[
       const ids = await sql<{ id: string }>`SELECT nextval(pg_get_serial_sequence('nhi_eligibility', 'eligibility_id')) AS id FROM generate_series(1, ${newPeriods.length}::int)`.execute(tx);
       newPeriods.forEach((p, i) => periodIds.set(p.key, Number(ids.rows[i]!.id)));
       const cols = {
-        eligibility_id: 'bigint', atena_no: 'bigint', household_no: 'bigint', insured_symbol: 'text', insured_number: 'text', branch_no: 'text', acquired_on: 'date', acquisition_reason: 'text', lost_on: 'date', loss_reason: 'text',
+        eligibility_id: 'bigint', atena_no: 'bigint', household_no: 'bigint', insured_symbol: 'text', insured_number: 'text', branch_no: 'text', acquired_on: 'date', acquisition_reason: 'text', prefecture_acquired_on: 'date', lost_on: 'date', loss_reason: 'text',
         acquisition_reported_on: 'date', loss_reported_on: 'date', acquisition_retroactive: 'boolean', loss_retroactive: 'boolean',
       };
       const names = sql.raw(Object.keys(cols).join(', '));

@@ -200,6 +200,11 @@ function PeriodTable({ periods, caption, testId, superseded }: { periods: Eligib
               <td className="num">{v.householdNo}</td>
               <td>
                 <DateText value={v.acquiredOn} />
+                {v.prefectureAcquiredOn ? (
+                  <div className="muted">
+                    県の資格取得日 <DateText value={v.prefectureAcquiredOn} />
+                  </div>
+                ) : null}
               </td>
               <td>{v.acquisitionReasonLabel}</td>
               <td>
@@ -281,6 +286,7 @@ function AcquireForm({
   const [acquiredOn, setAcquiredOn] = useState('');
   const [reason, setReason] = useState<AcquisitionReason['code'] | ''>('');
   const [reportedOn, setReportedOn] = useState('');
+  const [prefectureAcquiredOn, setPrefectureAcquiredOn] = useState('');
   const [error, setError] = useState<unknown>(null);
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState(false);
@@ -289,6 +295,13 @@ function AcquireForm({
     acquiredOn: 'elig-acq-acquiredOn',
     acquisitionReason: 'elig-acq-reason',
     reportedOn: 'elig-acq-reportedOn',
+    prefectureAcquiredOn: 'elig-acq-prefectureAcquiredOn',
+  };
+  // 県内転入: the prefecture-level 資格取得日 beside this city's 適用開始日 (資格取得日).
+  const withinPrefecture = reason === 'moved_in_within_prefecture';
+  const prefectureDate = (): { prefectureAcquiredOn?: string } => {
+    const p = readDate(prefectureAcquiredOn, '県の資格取得日', false);
+    return withinPrefecture && p.iso ? { prefectureAcquiredOn: p.iso } : {};
   };
   // 申請前の確認: the request's rule checks on what is typed, once it is complete enough to check.
   const draft = ((): Record<string, unknown> | null => {
@@ -296,7 +309,7 @@ function AcquireForm({
     const acq = readDate(acquiredOn, '資格取得日', true);
     const rep = readDate(reportedOn, '届出日', false);
     if (!/^\d{1,10}$/.test(h) || acq.iso === null || reason === '' || rep.error) return null;
-    return { householdNo: Number(h), acquiredOn: acq.iso, acquisitionReason: reason, ...(rep.iso ? { reportedOn: rep.iso } : {}) };
+    return { householdNo: Number(h), acquiredOn: acq.iso, acquisitionReason: reason, ...(rep.iso ? { reportedOn: rep.iso } : {}), ...prefectureDate() };
   })();
   const ruleCheck = useRuleCheck(`/api/persons/${encodeURIComponent(atenaNo)}/eligibility/check`, draft);
   const checkErrors = checkErrorsByField(ruleCheck);
@@ -314,6 +327,8 @@ function AcquireForm({
     if (reason === '') fe.acquisitionReason = '資格取得事由を選択してください。';
     const rep = readDate(reportedOn, '届出日', false);
     if (rep.error) fe.reportedOn = rep.error;
+    const pref = readDate(prefectureAcquiredOn, '県の資格取得日', false);
+    if (withinPrefecture && pref.error) fe.prefectureAcquiredOn = pref.error;
     if (Object.keys(fe).length > 0) {
       setFieldErrors(fe);
       setError(validationError(fe));
@@ -324,7 +339,7 @@ function AcquireForm({
     onStart();
     setBusy(true);
     try {
-      const body = { householdNo: Number(h), acquiredOn: acq.iso, acquisitionReason: reason, ...(rep.iso ? { reportedOn: rep.iso } : {}) } satisfies ApiBody<'/api/persons/{atenaNo}/eligibility'>;
+      const body = { householdNo: Number(h), acquiredOn: acq.iso, acquisitionReason: reason, ...(rep.iso ? { reportedOn: rep.iso } : {}), ...prefectureDate() } satisfies ApiBody<'/api/persons/{atenaNo}/eligibility'>;
       const r = await request<ChangeAccepted>(`/api/persons/${encodeURIComponent(atenaNo)}/eligibility`, { method: 'POST', body });
       setError(null);
       setFieldErrors({});
@@ -386,6 +401,17 @@ function AcquireForm({
             autoComplete="off"
             error={shown('reportedOn')}
           />
+          {withinPrefecture ? (
+            <TextField
+              id={ids.prefectureAcquiredOn!}
+              label="県の資格取得日（前住所地で取得した日）"
+              hint={<DateHint text={prefectureAcquiredOn} />}
+              value={prefectureAcquiredOn}
+              onChange={setPrefectureAcquiredOn}
+              autoComplete="off"
+              error={shown('prefectureAcquiredOn')}
+            />
+          ) : null}
         </div>
         <RuleCheckSummary state={ruleCheck} testId="acquire-check" />
         <div className="form__actions">
