@@ -552,6 +552,19 @@ export interface SystemClientTable {
   disabled_at: Date | null;
 }
 
+export interface UnemploymentNotificationTable {
+  notification_id: Generated<number>;
+  atena_no: number;
+  separated_on: string;
+  reason_code: string;
+  reported_on: string;
+  recorded_at: Generated<Date>;
+  recorded_by: string;
+  ended_at: Date | null;
+  ended_by: string | null;
+  end_reason: string | null;
+}
+
 export interface WebauthnCredentialTable {
   credential_id: string;
   staff_id: string;
@@ -621,6 +634,7 @@ export interface DB {
   staff_role: StaffRoleTable;
   staff_session: StaffSessionTable;
   system_client: SystemClientTable;
+  unemployment_notification: UnemploymentNotificationTable;
   webauthn_credential: WebauthnCredentialTable;
   work_item: WorkItemTable;
 }

@@ -76,6 +76,9 @@ const SAMPLES: Record<string, () => Sample> = {
   'GET /api/persons/:atenaNo/perinatal': () => ({ path: `/api/persons/${F.yamada.wife}/perinatal`, subjects: [F.yamada.wife] }),
   'POST /api/persons/:atenaNo/perinatal': () => ({ path: `/api/persons/${F.yamada.wife}/perinatal`, body: { birthMonth: '2026-10', multiple: false, born: true, reportedOn: '2026-11-01' }, subjects: [F.yamada.wife] }),
   'POST /api/perinatal/:notificationId/withdraw': () => ({ path: '/api/perinatal/1/withdraw', body: { reason: '届出の誤り' }, subjects: [F.yamada.wife] }), // the one the sample above recorded
+  'GET /api/persons/:atenaNo/unemployment': () => ({ path: `/api/persons/${F.yamada.wife}/unemployment`, subjects: [F.yamada.wife] }),
+  'POST /api/persons/:atenaNo/unemployment': () => ({ path: `/api/persons/${F.yamada.wife}/unemployment`, body: { separatedOn: '2026-09-30', reasonCode: '11', reportedOn: '2026-11-01' }, subjects: [F.yamada.wife] }),
+  'POST /api/unemployment/:notificationId/withdraw': () => ({ path: '/api/unemployment/1/withdraw', body: { reason: '届出の誤り' }, subjects: [F.yamada.wife] }), // the one the sample above recorded
   'POST /api/work-items/:workItemId/resolve': () => ({ path: '/api/work-items/999999/resolve', body: { status: 'done' }, status: [404] }),
   'GET /api/approvals': () => ({ path: '/api/approvals?status=pending' }),
   'POST /api/approvals/:changeId/approve': () => ({ path: `/api/approvals/${pendingIds.shift()}/approve`, body: {} }),

@@ -4916,7 +4916,7 @@ export interface paths {
         put?: never;
         /**
          * 産前産後期間の届出を取り下げる(記録は残ります)。国保世帯の更正を依頼します
-         * @description 必要な権限: reduction.record (国保税の減額の届出(産前産後期間)の入力)
+         * @description 必要な権限: reduction.record (国保税の減額の届出(産前産後期間・非自発的失業)の入力)
          */
         post: {
             parameters: {
@@ -6422,7 +6422,7 @@ export interface paths {
         put?: never;
         /**
          * 産前産後期間の届出を記録する。出産(予定)月の前月から翌々月まで(多胎は3か月前から)の所得割額・均等割額が減額され、国保世帯の更正を依頼します
-         * @description 必要な権限: reduction.record (国保税の減額の届出(産前産後期間)の入力)
+         * @description 必要な権限: reduction.record (国保税の減額の届出(産前産後期間・非自発的失業)の入力)
          */
         post: {
             parameters: {
@@ -6510,6 +6510,166 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/persons/{atenaNo}/unemployment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 非自発的失業の届出(取り下げたものも)
+         * @description 必要な権限: person.read (宛名・資格照会)
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    atenaNo: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description 届出 */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["UnemploymentNotifications"];
+                    };
+                };
+                /** @description 入力が不正です(項目ごとのメッセージ付き) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description ログインしていません */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 権限がありません */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 見つかりません */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * 非自発的失業の届出を記録する。離職日の翌日の属する月から翌年度末まで、前年の給与所得を30/100として所得割と軽減判定を計算し、国保世帯の更正を依頼します
+         * @description 必要な権限: reduction.record (国保税の減額の届出(産前産後期間・非自発的失業)の入力)
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    atenaNo: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["UnemploymentBody"];
+                };
+            };
+            responses: {
+                /** @description 記録した届出 */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["UnemploymentNotification"];
+                    };
+                };
+                /** @description 入力が不正です(項目ごとのメッセージ付き) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description ログインしていません */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 権限がありません */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 見つかりません */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 期間の重なる届出が既にあります */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 規則に合いません(離職理由コード、離職日の年齢、期間中に国保の被保険者でない、届出日など) */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/registry/events": {
         parameters: {
             query?: never;
@@ -6578,6 +6738,96 @@ export interface paths {
                 };
                 /** @description 見つかりません */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/unemployment/{notificationId}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 非自発的失業の届出を取り下げる(記録は残ります)。国保世帯の更正を依頼します
+         * @description 必要な権限: reduction.record (国保税の減額の届出(産前産後期間・非自発的失業)の入力)
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    notificationId: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["UnemploymentWithdraw"];
+                };
+            };
+            responses: {
+                /** @description 取り下げた届出 */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["UnemploymentNotification"];
+                    };
+                };
+                /** @description 入力が不正です(項目ごとのメッセージ付き) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description ログインしていません */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 権限がありません */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 見つかりません */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 取り下げ済みです */
+                409: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -7780,6 +8030,9 @@ export interface components {
             involuntaryUnemployment?: boolean;
             label?: string;
             reported?: boolean;
+            unemployment?: {
+                from: string;
+            };
         };
         TaxMunicipality: {
             name?: string;
@@ -7813,6 +8066,50 @@ export interface components {
                 preschool: number;
                 specificHousehold: number;
             };
+        };
+        UnemploymentBody: {
+            /**
+             * @description 離職理由コード(特定受給資格者 11・12・21・22・31・32、特定理由離職者 23・33・34)
+             * @example 11
+             */
+            reasonCode: string;
+            /**
+             * Format: date
+             * @description 届出日
+             * @example 2026-10-15
+             */
+            reportedOn: string;
+            /**
+             * Format: date
+             * @description 離職日(雇用保険受給資格者証)
+             * @example 2026-09-30
+             */
+            separatedOn: string;
+        };
+        UnemploymentNotification: {
+            atenaNo: number;
+            endedAt: string | null;
+            endedBy: string | null;
+            endReason: string | null;
+            /** @description 軽減の期間の始まり(離職日の翌日。その月から給与所得を30/100として計算) */
+            from: string;
+            notificationId: number;
+            /** @description 離職理由コード(雇用保険受給資格者証) */
+            reasonCode: string;
+            recordedAt: string;
+            recordedBy: string;
+            reportedOn: string;
+            /** @description 離職日 */
+            separatedOn: string;
+            /** @description 軽減の期間の終わり(この日の前日まで。翌年度末) */
+            until: string;
+        };
+        UnemploymentNotifications: {
+            atenaNo: number;
+            notifications: components["schemas"]["UnemploymentNotification"][];
+        };
+        UnemploymentWithdraw: {
+            reason: string;
         };
         WorkItem: {
             atenaNo: number;

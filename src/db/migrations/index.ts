@@ -21,6 +21,7 @@ import * as m1202_0400 from './2026-12-02T0400_assessments.js';
 import * as m1202_0500 from './2026-12-02T0500_reassessment_reasons.js';
 import * as m1202_0600 from './2026-12-02T0600_assessment_installments.js';
 import * as m1202_0700 from './2026-12-02T0700_perinatal_notifications.js';
+import * as m1202_0800 from './2026-12-02T0800_unemployment_notifications.js';
 import * as m1202_0900 from './2026-12-02T0900_prefecture_acquired_on.js';
 
 /** Every migration, in order. Forward-only: a migration, once landed, is never edited. */
@@ -47,5 +48,6 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02T0500_reassessment_reasons': m1202_0500,
   '2026-12-02T0600_assessment_installments': m1202_0600,
   '2026-12-02T0700_perinatal_notifications': m1202_0700,
+  '2026-12-02T0800_unemployment_notifications': m1202_0800,
   '2026-12-02T0900_prefecture_acquired_on': m1202_0900,
 };

@@ -26,6 +26,8 @@ export interface PersonFacts {
   birthDate: string;
   /** 産前産後期間の届出 in force for the 年度 (assessment/childbirth-source.ts). */
   childbirth?: { month: string; multiple: boolean };
+  /** 非自発的失業の届出 in force for the 年度: the day after 離職 (assessment/unemployment-source.ts). */
+  unemployment?: { from: string };
 }
 
 export interface UnitMember {
@@ -108,6 +110,7 @@ function memberInput(atenaNo: number, m: Omit<UnitMember, 'atenaNo'>, person: Pe
     ...(source.reported ? {} : { reported: false }),
     ...(m.specificSameHousehold ? { formerInsuredToLatterElderly: true } : {}),
     ...(m.insured && m.periods.length > 0 ? { insuredPeriods: m.periods } : {}),
+    ...(m.insured && person?.unemployment ? { unemployment: { from: person.unemployment.from } } : {}),
     ...(m.insured && person?.childbirth ? { childbirth: { month: person.childbirth.month, ...(person.childbirth.multiple ? { multiple: true } : {}) } } : {}),
   };
 }

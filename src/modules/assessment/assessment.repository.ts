@@ -4,6 +4,7 @@ import type { HouseholdFacts, InsuredPeriod, RegistryMember, StatusPeriod } from
 import { todayInJapan } from '../eligibility/eligibility.rules.js';
 import type { Assessed, AssessmentReason } from './assessment.rules.js';
 import { childbirthOf } from './childbirth-source.js';
+import { unemploymentOf } from './unemployment-source.js';
 import type { VersionForInstallments } from './installments-change.rules.js';
 import type { Installment } from './installments.rules.js';
 import { loadIncomes } from './income-source.js';
@@ -139,6 +140,10 @@ export class AssessmentRepository {
     for (const [n, childbirth] of await childbirthOf(this.db, persons, fiscalYear)) {
       const p = out.persons.get(n);
       if (p) p.childbirth = childbirth;
+    }
+    for (const [n, unemployment] of await unemploymentOf(this.db, persons, fiscalYear)) {
+      const p = out.persons.get(n);
+      if (p) p.unemployment = unemployment;
     }
     out.incomes = await loadIncomes(this.db, persons, fiscalYear);
 

@@ -62,8 +62,17 @@ export const MemberInput = z
     formerInsuredToLatterElderly: z.boolean({ error: 'true か false で入力してください' }).optional(),
     /** 固定資産税額 (for 資産割 where the city has one). */
     fixedAssetTax: yen.optional(),
-    /** 非自発的失業者の軽減 (給与所得 × 30/100) this 年度. */
+    /** 非自発的失業者の軽減 (給与所得 × 30/100) for the whole 年度 (kept for the published contract; see `unemployment`). */
     involuntaryUnemployment: z.boolean({ error: 'true か false で入力してください' }).optional(),
+    /**
+     * 非自発的失業者の軽減 (特例対象被保険者等, 地方税法 703条の5の2) from the records: `from` is the day after
+     * 離職 (離職日の翌日). The months of the 年度 from the month containing it to the end of the following
+     * 年度 use 給与所得 × 30/100 for 所得割 and for the 法定軽減 judgement of those months.
+     */
+    unemployment: z
+      .object({ from: isoDate }, { error: '非自発的失業(unemployment)は { from: 離職日の翌日 } で入力してください' })
+      .strict()
+      .optional(),
     /**
      * 産前産後期間の減額 (from 2024-01): the month of birth or expected birth (出産予定月・出産月), and
      * whether 多胎; the insured mother's 所得割 and 均等割 of the month before to two months after (多胎:
@@ -93,6 +102,8 @@ export const MemberInput = z
     for (const [i, p] of (m.insuredPeriods ?? []).entries()) {
       if (p.to && p.to < p.from) ctx.addIssue({ code: 'custom', path: ['insuredPeriods', i, 'to'], message: '資格喪失日(to)は取得日(from)以後の日付で入力してください' });
     }
+    if (m.unemployment && !m.insured) ctx.addIssue({ code: 'custom', path: ['unemployment'], message: '非自発的失業者の軽減は国保の被保険者(insured: true)だけです' });
+    if (m.unemployment && m.involuntaryUnemployment) ctx.addIssue({ code: 'custom', path: ['unemployment'], message: '非自発的失業は unemployment(期間)と involuntaryUnemployment(年度全体)のどちらか一方だけ入力してください' });
     if (m.childbirth && !m.insured) ctx.addIssue({ code: 'custom', path: ['childbirth'], message: '産前産後期間の減額は国保の被保険者(insured: true)だけです' });
     if (m.formerInsuredToLatterElderly && m.insured) ctx.addIssue({ code: 'custom', path: ['formerInsuredToLatterElderly'], message: '特定同一世帯所属者は国保の被保険者ではありません(insured を false にしてください)' });
   })

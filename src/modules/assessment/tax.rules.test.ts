@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { lawParams } from '../../platform/params/law-params.js';
-import { calculateTax, PART_KEYS, perinatalPeriod, type TaxResult } from './tax.rules.js';
+import { calculateTax, PART_KEYS, perinatalPeriod, unemploymentPeriod, type TaxResult } from './tax.rules.js';
 import { parseTaxInput, type TaxInput } from './tax.input.js';
 
 const params = lawParams();
@@ -166,19 +166,24 @@ describe('産前産後期間の減額 (地方税法 703条の5の3; いちき串
     expect(bad.ok).toBe(false);
     expect((bad as { errors: string[] }).errors).toEqual(expect.arrayContaining([expect.stringMatching(/^members\[1\]\.childbirth\.month: YYYY-MM/)]));
   });
-  it('property: never raises tax, never below zero, and only the mother’s months count', () => {
+  it('property: never raises tax, never below zero, takes off no more than each part’s 所得割 and reduced 均等割, and 多胎 (6 months) at least as much as 単胎 (4)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 12_000_000 }), fc.integer({ min: 1, max: 12 }), fc.boolean(), fc.constantFrom(2024, 2025, 2026), (salary, m, multiple, fy) => {
+      fc.property(fc.integer({ min: 0, max: 12_000_000 }), fc.integer({ min: 1, max: 12 }), fc.constantFrom(2024, 2025, 2026), (salary, m, fy) => {
         const base: TaxInput = { fiscalYear: fy, members: [{ head: true, insured: true, age: 32, income: { salaryRevenue: salary } }, { head: false, insured: true, age: 35, income: { salaryRevenue: salary } }] };
         const month = `${m >= 4 ? fy : fy + 1}-${String(m).padStart(2, '0')}`;
-        const withBirth: TaxInput = { ...base, members: [{ ...base.members[0]!, childbirth: { month, multiple } }, base.members[1]!] };
+        const born = (multiple: boolean): TaxInput => ({ ...base, members: [{ ...base.members[0]!, childbirth: { month, multiple } }, base.members[1]!] });
         const a = calculateTax(base);
-        const b = calculateTax(withBirth);
-        expect(b.total).toBeLessThanOrEqual(a.total);
-        expect(b.total).toBeGreaterThanOrEqual(0);
-        // Whatever is taken off is at most the mother's whole share: the household without her 所得割 and 均等割.
-        const without = calculateTax({ ...base, members: [{ ...base.members[0]!, insured: false }, base.members[1]!] });
-        expect(b.total).toBeGreaterThanOrEqual(Math.min(a.total, without.total) - 100 * PART_KEYS.length);
+        const single = calculateTax(born(false));
+        const multiple = calculateTax(born(true));
+        for (const b of [single, multiple]) {
+          expect(b.total).toBeLessThanOrEqual(a.total);
+          expect(b.total).toBeGreaterThanOrEqual(0);
+          for (const p of Object.values(b.parts)) {
+            const r = p!.reductions;
+            expect(r.perinatal).toBeLessThanOrEqual(p!.incomeLevy + p!.perCapita - r.legal - r.preschool - r.minor);
+          }
+        }
+        expect(multiple.total).toBeLessThanOrEqual(single.total);
       }),
       { numRuns: 150 },
     );
@@ -251,5 +256,81 @@ describe('input checks: one Japanese `path: rule` per field', () => {
     expect(heads.ok ? [] : heads.errors).toEqual(['members: 世帯主(head: true)はちょうど1人です(0人あります)']);
     expect(r.errors.join('\n')).toMatch(/municipality.parts.medical.incomeRate: 率は引用符で囲んだ/);
     expect(r.errors.join('\n')).toMatch(/members\[0\].birthDate: YYYY-MM-DD 形式の実在する日付/);
+  });
+});
+
+describe('非自発的失業者の軽減 as a period (離職日の翌日の属する月から翌年度末まで; 伊達市・上里町・三豊市)', () => {
+  // Rates made up for a hand computation: 医療分 only, 所得割 7%, 均等割 30,000円, 平等割 20,000円.
+  const municipality = { name: '試験市', parts: { medical: { incomeRate: '0.07', perCapita: 30000, perHousehold: 20000 } } };
+  const one = (extra: Record<string, unknown> = {}, fiscalYear = 2025): TaxInput => ({
+    fiscalYear,
+    municipality,
+    members: [{ head: true, insured: true, age: 40, income: { salaryRevenue: 3_000_000 }, ...extra }],
+  });
+  it('the period: from the month of the day after 離職 to the end of the following 年度', () => {
+    expect([...unemploymentPeriod('2025-10-01', 2025, params)]).toEqual(['2025-10-01', '2025-11-01', '2025-12-01', '2026-01-01', '2026-02-01', '2026-03-01']);
+    expect(unemploymentPeriod('2025-10-01', 2026, params).size).toBe(12);
+    expect(unemploymentPeriod('2025-10-01', 2027, params).size).toBe(0);
+    expect(unemploymentPeriod('2025-10-01', 2024, params).size).toBe(0);
+    // 離職 on 31 March: the day after is 1 April, the period is that 年度 and the next.
+    expect(unemploymentPeriod('2025-04-01', 2025, params).size).toBe(12);
+    expect(unemploymentPeriod('2025-04-01', 2026, params).size).toBe(12);
+  });
+  it('離職 on 2025-09-30 (from 2025-10-01): October–March at 30/100, April–September as before; 161,300 → 99,300円', () => {
+    // 給与 3,000,000 − 980,000 = 給与所得 2,020,000; 旧ただし書き 1,590,000. Reduced: 2,020,000 × 30% = 606,000; − 430,000 = 176,000.
+    // 所得割 (1,590,000 × 6 + 176,000 × 6) × 7% / 12 = 10,596,000 × 7% / 12 = 61,810.
+    // 軽減 April–September: 2,020,000 > 990,000 (2割) → none; October–March: 606,000 ≤ 430,000 + 305,000 × 1 = 735,000 → 5割.
+    // 均等割 30,000 − 30,000 × (6 × 1 + 6 × 0.5) / 12 = 30,000 − 22,500 → 7,500 off; 平等割 20,000 → 5,000 off.
+    // 61,810 + 30,000 + 20,000 − 12,500 = 99,310 → 99,300.
+    expect(calc(one()).total).toBe(161_300);
+    const r = calc(one({ unemployment: { from: '2025-10-01' } }));
+    expect(r.parts.medical!.incomeLevy).toBe(61_810);
+    expect(r.parts.medical!.reductions.legal).toBe(7_500 + 5_000);
+    expect(r.total).toBe(99_300);
+    expect(r.reduction).toBe('5割');
+    expect(r.lines.find((l) => l.label === '医療分 所得割')!.formula).toBe('1,590,000 × 6/12 + 非自発的失業 176,000 × 6/12 × 7%');
+    expect(r.lines.filter((l) => l.label.startsWith('法定軽減の判定')).map((l) => l.label)).toEqual(['法定軽減の判定(令和7年4月〜9月分)', '法定軽減の判定(令和7年10月〜令和8年3月分)']);
+  });
+  it('a period covering the whole 年度 equals the old boolean (所得割 176,000 × 7% = 12,320 + 5割 of 均等割・平等割 25,000 = 37,300円); the 年度 after the period is as without', () => {
+    const flag = calc(one({ involuntaryUnemployment: true }));
+    expect(flag.total).toBe(37_300);
+    const period = calc(one({ unemployment: { from: '2024-09-01' } }));
+    expect(period.total).toBe(flag.total);
+    expect(period.parts).toEqual(flag.parts);
+    expect(period.members).toEqual(flag.members);
+    expect(calc(one({ unemployment: { from: '2024-09-01' } }, 2026)).total).toBe(calc(one({}, 2026)).total);
+  });
+  it('refused on someone not insured, and with the boolean at once', () => {
+    const bad = parseTaxInput({ fiscalYear: 2025, members: [{ head: true, insured: true, age: 40 }, { head: false, insured: false, age: 30, unemployment: { from: '2025-10-01' } }] });
+    expect((bad as { errors: string[] }).errors).toEqual(expect.arrayContaining([expect.stringMatching(/^members\[1\]\.unemployment: 非自発的失業者の軽減は国保の被保険者/)]));
+    const both = parseTaxInput({ fiscalYear: 2025, members: [{ head: true, insured: true, age: 40, involuntaryUnemployment: true, unemployment: { from: '2025-10-01' } }] });
+    expect((both as { errors: string[] }).errors).toEqual([expect.stringMatching(/どちらか一方/)]);
+    const date = parseTaxInput({ fiscalYear: 2025, members: [{ head: true, insured: true, age: 40, unemployment: { from: '2025-10-32' } }] });
+    expect((date as { errors: string[] }).errors).toEqual(expect.arrayContaining([expect.stringMatching(/^members\[0\]\.unemployment\.from: YYYY-MM-DD/)]));
+  });
+  it('property: the reduction never raises tax; a period covering the 年度 equals the boolean', () => {
+    const day = fc.integer({ min: 0, max: 729 }).map((n) => new Date(Date.UTC(2024, 3, 1) + n * 86_400_000).toISOString().slice(0, 10));
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 12_000_000 }), fc.integer({ min: 0, max: 3_000_000 }), fc.integer({ min: 0, max: 2_000_000 }), day, fc.constantFrom(2025, 2026), (salary, other, wife, from, fy) => {
+        const base: TaxInput = {
+          fiscalYear: fy,
+          municipality,
+          members: [
+            { head: true, insured: true, age: 45, income: { salaryRevenue: salary, otherIncome: other } },
+            { head: false, insured: true, age: 60, income: { pensionRevenue: wife } },
+          ],
+        };
+        const withPeriod: TaxInput = { ...base, members: [{ ...base.members[0]!, unemployment: { from } }, base.members[1]!] };
+        const a = calculateTax(base);
+        const b = calculateTax(withPeriod);
+        expect(b.total).toBeLessThanOrEqual(a.total);
+        expect(b.total).toBeGreaterThanOrEqual(0);
+        if (from <= `${fy}-04-30` && from >= `${fy - 1}-04-01`) {
+          const flag = calculateTax({ ...base, members: [{ ...base.members[0]!, involuntaryUnemployment: true }, base.members[1]!] });
+          expect(b.total).toBe(flag.total);
+        }
+      }),
+      { numRuns: 150 },
+    );
   });
 });

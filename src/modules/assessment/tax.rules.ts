@@ -3,6 +3,8 @@ import { lawParams, ParamError, type LawParams } from '../../platform/params/law
 import { addDays, ageOn, birthdayAtAge } from '../eligibility/eligibility.rules.js';
 import { agedForPension, basicDeduction, oldProvisoIncome, personIncome, type PersonIncome } from './income.rules.js';
 import type { MemberInput, TaxInput } from './tax.input.js';
+import { formatWareki } from '../../lib/wareki.js';
+import { fiscalYearOf } from '../../platform/params/law-params.js';
 
 /**
  * 国民健康保険税 (地方税法 703条の4) of one household for one 年度, as pure rules: the same code the
@@ -228,9 +230,17 @@ interface Person {
   months: number;
   /** Months the person is a 介護保険第2号被保険者 (40–64) while insured. */
   careMonths: number;
+  /** The months counted in `months` / `careMonths` (their first days). */
+  chargedList: string[];
+  careList: string[];
   /** Of `months` / `careMonths`: those in the 産前産後期間 (所得割 and 均等割 not charged). */
   perinatalMonths: number;
   perinatalCareMonths: number;
+  perinatal: ReadonlySet<string>;
+  /** Months of the 年度 (first days) in the 非自発的失業 period: 給与所得 × 30/100 (all 12 for `involuntaryUnemployment`). */
+  unemployed: ReadonlySet<string>;
+  /** The incomes with 給与所得 × 30/100, used for the months in `unemployed` (null: none). */
+  reduced: { income: PersonIncome; taxableIncome: number; reductionIncome: number } | null;
   income: PersonIncome;
   taxableIncome: number;
   reductionIncome: number;
@@ -276,8 +286,22 @@ function describePeople(input: TaxInput, params: LawParams): Person[] {
       throw new ParamError(`members[${index}]: ${lateElderly}歳以上(またはこの年度に国保の月がない人)は国保の被保険者として計算できません(insured を false にしてください)`);
     }
     const perinatal = m.childbirth ? perinatalPeriod(m.childbirth, params) : new Set<string>();
-    const income = personIncome(m.income ?? {}, incomeYear, aged65Pension, { involuntaryUnemployment: m.involuntaryUnemployment ?? false, fiscalDate: start }, params);
-    const special65 = aged65Pension ? Math.min(income.pension.income, params.yen('tax.pension_deduction_65_for_reduction', start)) : 0;
+    // 非自発的失業: the whole 年度 (the boolean, or a period covering it) reduces the person's income
+    // itself, as the calculator always did; a period starting during the 年度 keeps a second, reduced
+    // income for its months.
+    const period = m.unemployment ? unemploymentPeriod(m.unemployment.from, fy, params) : new Set<string>();
+    const yearList = yearMonths(fy).months;
+    const whole = (m.involuntaryUnemployment ?? false) || (period.size > 0 && yearList.every((mo) => period.has(mo)));
+    const special65Of = (inc: PersonIncome) => (aged65Pension ? Math.min(inc.pension.income, params.yen('tax.pension_deduction_65_for_reduction', start)) : 0);
+    const income = personIncome(m.income ?? {}, incomeYear, aged65Pension, { involuntaryUnemployment: whole, fiscalDate: start }, params);
+    const special65 = special65Of(income);
+    const taxableIncome = m.insured ? oldProvisoIncome(income.total, start, params) : 0;
+    let reduced: Person['reduced'] = null;
+    if (whole) reduced = { income, taxableIncome, reductionIncome: income.total - special65 };
+    else if (period.size > 0) {
+      const r = personIncome(m.income ?? {}, incomeYear, aged65Pension, { involuntaryUnemployment: true, fiscalDate: start }, params);
+      reduced = { income: r, taxableIncome: m.insured ? oldProvisoIncome(r.total, start, params) : 0, reductionIncome: r.total - special65Of(r) };
+    }
     const salaryRev = m.income?.salaryRevenue ?? 0;
     const pensionRev = m.income?.pensionRevenue ?? 0;
     const earner =
@@ -291,10 +315,15 @@ function describePeople(input: TaxInput, params: LawParams): Person[] {
       aged65Pension,
       months: m.insured ? insuredMonths : 0,
       careMonths: m.insured ? careMonths : 0,
+      chargedList: m.insured ? chargedList : [],
+      careList: m.insured ? careList : [],
       perinatalMonths: m.insured && m.childbirth ? chargedList.filter((mo) => perinatal.has(mo)).length : 0,
       perinatalCareMonths: m.insured && m.childbirth ? careList.filter((mo) => perinatal.has(mo)).length : 0,
+      perinatal,
+      unemployed: whole ? new Set(yearList) : period,
+      reduced,
       income,
-      taxableIncome: m.insured ? oldProvisoIncome(income.total, start, params) : 0,
+      taxableIncome,
       reductionIncome: income.total - special65,
       earner,
     };
@@ -309,9 +338,13 @@ interface ReductionJudgement {
   lines: Line[];
 }
 
-function judgeReduction(people: Person[], fy: number, params: LawParams, explain: boolean): ReductionJudgement {
+/** One person's incomes as the 軽減 judgement of some months counts them (reduced in a 非自発的失業 month). */
+type JudgedIncome = (p: Person) => { total: number; reductionIncome: number; partial?: boolean };
+const ordinaryIncome: JudgedIncome = (p) => ({ total: p.income.total, reductionIncome: p.reductionIncome });
+
+function judgeReduction(people: Person[], fy: number, params: LawParams, explain: boolean, incomeOf: JudgedIncome = ordinaryIncome, suffix = ''): ReductionJudgement {
   const date = `${fy}-04-01`;
-  const L = (label: string, formula: string, amount: number, reference: string): Line => ({ label, formula, amount, reference });
+  const L = (label: string, formula: string, amount: number, reference: string): Line => ({ label: `${label}${suffix}`, formula, amount, reference });
   // 世帯主 (擬制世帯主 included), insured members and 特定同一世帯所属者.
   const counted = people.filter((p) => p.input.head || p.input.insured || p.input.formerInsuredToLatterElderly);
   const unreported = counted.filter((p) => p.input.reported === false);
@@ -323,7 +356,7 @@ function judgeReduction(people: Person[], fy: number, params: LawParams, explain
       lines: !explain ? [] : [L('法定軽減の判定', `未申告: ${unreported.map((p) => p.label).join('、')}(所得が判らないため軽減なし)`, 0, `${law}(世帯主・被保険者・特定同一世帯所属者の所得の申告が必要)`)],
     };
   }
-  const income = counted.reduce((s, p) => s + Math.max(0, p.reductionIncome), 0);
+  const income = counted.reduce((s, p) => s + Math.max(0, incomeOf(p).reductionIncome), 0);
   const earners = counted.filter((p) => p.earner).length;
   const persons = people.filter((p) => p.input.insured || p.input.formerInsuredToLatterElderly).length;
   const base = params.yen('tax.reduction_base', date) + params.yen('tax.reduction_per_earner', date) * Math.max(0, earners - 1);
@@ -333,8 +366,9 @@ function judgeReduction(people: Person[], fy: number, params: LawParams, explain
   const parts = !explain
     ? []
     : counted.map((p) => {
-        const special = p.income.total - p.reductionIncome;
-        return `${p.label} ${yen(p.income.total)}${special > 0 ? ` − 年金特別控除 ${yen(special)}` : ''}`;
+        const { total, reductionIncome } = incomeOf(p);
+        const special = total - reductionIncome;
+        return `${p.label} ${yen(total)}${special > 0 ? ` − 年金特別控除 ${yen(special)}` : ''}${incomeOf(p).partial ? '(非自発的失業: 給与所得 × 30/100)' : ''}`;
       });
   if (explain) lines.push(L('軽減判定所得', parts.join(' + '), income, `${ref(params, 'tax.pension_deduction_65_for_reduction', date)}(世帯主・被保険者・特定同一世帯所属者の総所得金額等の合計。65歳以上の公的年金等所得から更に控除)`));
   if (explain) lines.push({ ...L('給与所得者等の数', counted.filter((p) => p.earner).map((p) => p.label).join('、') || '0人', earners, `${ref(params, 'tax.salary_earner_revenue_threshold', date)}; [tax.pension_earner_revenue_threshold_under_65] [tax.pension_earner_revenue_threshold_65]`), unit: '人' });
@@ -348,17 +382,68 @@ function judgeReduction(people: Person[], fy: number, params: LawParams, explain
   return { reduction, ratio, lines };
 }
 
+/**
+ * The 法定軽減 of each month of the 年度. Without a 非自発的失業 period starting during the 年度 there is
+ * one judgement (on 4月1日, 施行令 56条の89). With one, the months of the period are judged with the
+ * reduced 給与所得 (給与所得 × 30/100 counts for the 軽減 judgement too) and the months before it with
+ * the ordinary incomes: one judgement per run of months whose reduced persons are the same.
+ */
+interface MonthJudgements {
+  runs: { months: string[]; judgement: ReductionJudgement }[];
+  /** The share kept after the 法定軽減 (1 − ratio), by month. */
+  keep: ReadonlyMap<string, Decimal>;
+  lines: Line[];
+}
+
+const monthLabel = (first: string) => formatWareki(first).replace(/\d+日$/, '');
+const monthsLabel = (ms: readonly string[]) => {
+  const first = ms[0]!;
+  const last = ms.at(-1)!;
+  if (first === last) return monthLabel(first);
+  return `${monthLabel(first)}〜${first.slice(0, 4) === last.slice(0, 4) ? `${Number(last.slice(5, 7))}月` : monthLabel(last)}`;
+};
+
+function judgeMonths(people: Person[], fy: number, params: LawParams, explain: boolean): MonthJudgements {
+  const groups = new Map<string, string[]>();
+  for (const mo of yearMonths(fy).months) {
+    const key = people.filter((p) => p.unemployed.has(mo)).map((p) => p.index).join(',');
+    const list = groups.get(key);
+    if (list) list.push(mo);
+    else groups.set(key, [mo]);
+  }
+  const many = groups.size > 1;
+  const runs = [...groups.values()].map((months) => {
+    const mo = months[0]!;
+    const incomeOf: JudgedIncome = (p) =>
+      p.reduced && p.unemployed.has(mo) && p.reduced.income !== p.income ? { total: p.reduced.income.total, reductionIncome: p.reduced.reductionIncome, partial: true } : ordinaryIncome(p);
+    return { months, judgement: judgeReduction(people, fy, params, explain, incomeOf, many ? `(${monthsLabel(months)}分)` : '') };
+  });
+  const keep = new Map<string, Decimal>();
+  for (const r of runs) for (const mo of r.months) keep.set(mo, ONE.minus(r.judgement.ratio));
+  return { runs, keep, lines: runs.flatMap((r) => r.judgement.lines) };
+}
+
 // ---- one part ----
 
 /** floor(x / 12) for a non-negative exact value. */
 const twelfth = (x: Decimal) => Math.floor(x.floorTo(1) / 12);
 const ONE = Decimal.ofInteger(1);
 
-function calculatePart(key: PartKey, rates: PartRates, people: Person[], judgement: ReductionJudgement, specific: 'specific' | 'continuing' | 'none', fy: number, params: LawParams, explain: boolean): { result: PartResult; lines: Line[] } | null {
+function calculatePart(key: PartKey, rates: PartRates, people: Person[], judgements: MonthJudgements, specific: 'specific' | 'continuing' | 'none', fy: number, params: LawParams, explain: boolean): { result: PartResult; lines: Line[] } | null {
   const date = `${fy}-04-01`;
   const name = PART_LABELS[key];
   const monthsOf = (p: Person) => (key === 'care' ? p.careMonths : p.months);
   const perinatalOf = (p: Person) => (key === 'care' ? p.perinatalCareMonths : p.perinatalMonths);
+  const listOf = (p: Person) => (key === 'care' ? p.careList : p.chargedList);
+  // 非自発的失業: of the charged months (or of those outside the 産前産後期間), how many are in the period.
+  const unemployedOf = (p: Person, outsidePerinatal = false) => (p.reduced === null ? 0 : listOf(p).filter((mo) => p.unemployed.has(mo) && !(outsidePerinatal && p.perinatal.has(mo))).length);
+  /** 旧ただし書き所得 × rate × months, the months of the 非自発的失業 period at the reduced income. */
+  const income12Of = (p: Person, months: number, unemployed: number) =>
+    Decimal.ofInteger(p.taxableIncome).times(months - unemployed).plus(Decimal.ofInteger(p.reduced?.taxableIncome ?? 0).times(unemployed)).times(rates.incomeRate);
+  /** Σ over months of the share kept after the 法定軽減 of that month. */
+  const keepOver = (months: readonly string[]) => months.reduce((s, mo) => s.plus(judgements.keep.get(mo)!), Decimal.ofInteger(0));
+  const single = judgements.runs.length === 1 ? judgements.runs[0]!.judgement : null;
+  const monthlyRatios = () => judgements.runs.map((r) => `${monthsLabel(r.months)} ${pct(r.judgement.ratio)}(${r.months.length}/12)`).join('、');
   const levied = people.filter((p) => p.input.insured && monthsOf(p) > 0);
   if (levied.length === 0) return null;
   const lines: Line[] = [];
@@ -366,10 +451,17 @@ function calculatePart(key: PartKey, rates: PartRates, people: Person[], judgeme
   const prorated = (p: Person) => (monthsOf(p) < 12 ? ` × ${monthsOf(p)}/12` : '');
 
   // 所得割: Σ 旧ただし書き所得 × rate × months/12
-  const income12 = levied.reduce((s, p) => s.plus(Decimal.ofInteger(p.taxableIncome).times(rates.incomeRate).times(monthsOf(p))), Decimal.ofInteger(0));
+  const income12 = levied.reduce((s, p) => s.plus(income12Of(p, monthsOf(p), unemployedOf(p))), Decimal.ofInteger(0));
   const incomeLevy = twelfth(income12);
   const sumOf = (terms: string[]) => (terms.length > 1 ? `(${terms.join(' + ')})` : terms[0]!);
-  if (explain) L('所得割', `${sumOf(levied.map((p) => `${yen(p.taxableIncome)}${prorated(p)}`))} × ${pct(rates.incomeRate)}`, incomeLevy, `地方税法 第703条の4; ${rates.ref.incomeRate}; 所得割の基礎: [tax.basic_deduction]`);
+  const incomeTerm = (p: Person) => {
+    const u = unemployedOf(p);
+    if (u === 0 || p.reduced!.income === p.income) return `${yen(p.taxableIncome)}${prorated(p)}`;
+    const rest = monthsOf(p) - u;
+    return `${rest > 0 ? `${yen(p.taxableIncome)} × ${rest}/12 + ` : ''}非自発的失業 ${yen(p.reduced!.taxableIncome)} × ${u}/12`;
+  };
+  const partial = levied.some((p) => unemployedOf(p) > 0 && p.reduced!.income !== p.income);
+  if (explain) L('所得割', `${sumOf(levied.map(incomeTerm))} × ${pct(rates.incomeRate)}`, incomeLevy, `地方税法 第703条の4; ${rates.ref.incomeRate}; 所得割の基礎: [tax.basic_deduction]${partial ? '; 非自発的失業(地方税法 第703条の5の2) [tax.involuntary_unemployment_salary_ratio] [tax.involuntary_unemployment_period_years_after]' : ''}`);
 
   // 資産割
   let assetLevy = 0;
@@ -380,7 +472,6 @@ function calculatePart(key: PartKey, rates: PartRates, people: Person[], judgeme
   }
 
   // 均等割 and its reductions, per person in twelfths.
-  const keep = ONE.minus(judgement.ratio);
   const preschoolRatio = params.find('tax.preschool_reduction_ratio', date)?.value as Decimal | undefined;
   const minorRatio = key === 'childSupport' ? (params.rate('tax.child_support_minor_reduction_ratio', date) as Decimal) : undefined;
   let gross = Decimal.ofInteger(0);
@@ -396,14 +487,14 @@ function calculatePart(key: PartKey, rates: PartRates, people: Person[], judgeme
     const adultAddOn = key === 'childSupport' && !minor ? rates.adultPerCapita : 0;
     if (adultAddOn > 0) adults++;
     const g = Decimal.ofInteger(rates.perCapita + adultAddOn).times(monthsOf(p));
-    const legal = g.times(keep);
+    const legal = Decimal.ofInteger(rates.perCapita + adultAddOn).times(keepOver(listOf(p)));
     const preschool = (key === 'medical' || key === 'support') && preschoolRatio !== undefined && p.ageAtStart < 6;
     if (preschool) preschoolers++;
     const pre = preschool ? legal.times(ONE.minus(preschoolRatio)) : legal;
     if (minor) minors++;
     const min = minor ? pre.times(ONE.minus(minorRatio)) : pre;
     // 産前産後: the same 均等割, after every reduction above, for the months outside the period only.
-    let rest = Decimal.ofInteger(rates.perCapita + adultAddOn).times(monthsOf(p) - perinatalOf(p)).times(keep);
+    let rest = Decimal.ofInteger(rates.perCapita + adultAddOn).times(keepOver(listOf(p).filter((mo) => !p.perinatal.has(mo))));
     if (preschool) rest = rest.times(ONE.minus(preschoolRatio));
     if (minor) rest = rest.times(ONE.minus(minorRatio));
     afterPerinatal = afterPerinatal.plus(rest);
@@ -438,10 +529,11 @@ function calculatePart(key: PartKey, rates: PartRates, people: Person[], judgeme
       if (explain) L(specific === 'specific' ? '特定世帯の軽減(平等割)' : '特定継続世帯の軽減(平等割)', `${yen(perHousehold)} × ${pct(r)}`, -specificPh, ref(params, k, date));
     }
     const afterSpecific = ph.floorTo(1);
-    legalPh = afterSpecific - ph.times(keep).floorTo(1);
-    if (explain && legalPh > 0) L(`法定軽減 ${judgement.reduction}(平等割)`, `${yen(afterSpecific)} × ${pct(judgement.ratio)}`, -legalPh, `地方税法施行令 第56条の89 [tax.reduction_ratio_*]`);
+    // 平等割 is not prorated; with several judgements in the 年度, each month's twelfth is reduced by its own.
+    legalPh = afterSpecific - (single ? ph.times(ONE.minus(single.ratio)).floorTo(1) : twelfth(ph.times(keepOver(yearMonths(fy).months))));
+    if (explain && legalPh > 0) L(`法定軽減 ${single ? single.reduction : '(月ごと)'}(平等割)`, single ? `${yen(afterSpecific)} × ${pct(single.ratio)}` : `${yen(afterSpecific)} × ${monthlyRatios()}`, -legalPh, `地方税法施行令 第56条の89 [tax.reduction_ratio_*]`);
   }
-  if (explain && legalPc > 0) L(`法定軽減 ${judgement.reduction}(均等割)`, `${yen(perCapita)} × ${pct(judgement.ratio)}`, -legalPc, `地方税法施行令 第56条の89 [tax.reduction_ratio_*]`);
+  if (explain && legalPc > 0) L(`法定軽減 ${single ? single.reduction : '(月ごと)'}(均等割)`, single ? `${yen(perCapita)} × ${pct(single.ratio)}` : `${yen(perCapita)} の各月分 × ${monthlyRatios()}`, -legalPc, `地方税法施行令 第56条の89 [tax.reduction_ratio_*]${single ? '' : '; 非自発的失業(地方税法 第703条の5の2) [tax.involuntary_unemployment_salary_ratio]'}`);
   if (explain && preschoolPc > 0) L('未就学児の軽減(均等割)', `未就学児 ${preschoolers}人の軽減後の均等割 × ${pct(preschoolRatio!)}`, -preschoolPc, ref(params, 'tax.preschool_reduction_ratio', date));
   if (explain && minorPc > 0) L('18歳未満の均等割の軽減', `18歳未満 ${minors}人の均等割 × ${pct(minorRatio!)}`, -minorPc, ref(params, 'tax.child_support_minor_reduction_ratio', date));
 
@@ -449,7 +541,7 @@ function calculatePart(key: PartKey, rates: PartRates, people: Person[], judgeme
   const mothers = levied.filter((p) => perinatalOf(p) > 0);
   let perinatal = 0;
   if (mothers.length > 0) {
-    const incomeRest12 = levied.reduce((s, p) => s.plus(Decimal.ofInteger(p.taxableIncome).times(rates.incomeRate).times(monthsOf(p) - perinatalOf(p))), Decimal.ofInteger(0));
+    const incomeRest12 = levied.reduce((s, p) => s.plus(income12Of(p, monthsOf(p) - perinatalOf(p), unemployedOf(p, true))), Decimal.ofInteger(0));
     const perinatalIncome = incomeLevy - twelfth(incomeRest12);
     const perinatalPc = twelfth(afterMinor) - twelfth(afterPerinatal);
     perinatal = perinatalIncome + perinatalPc;
@@ -519,14 +611,14 @@ export function calculateTax(input: TaxInput, params: LawParams = lawParams(), r
       });
     }
   }
-  const judgement = judgeReduction(people, fy, params, explain);
-  lines.push(...judgement.lines);
+  const judgements = judgeMonths(people, fy, params, explain);
+  lines.push(...judgements.lines);
   const specific = specificHouseholdOf(input);
   const parts: Partial<Record<PartKey, PartResult>> = {};
   for (const key of PART_KEYS) {
     const rates = municipality.parts[key];
     if (!rates) continue;
-    const r = calculatePart(key, rates, people, judgement, specific, fy, params, explain);
+    const r = calculatePart(key, rates, people, judgements, specific, fy, params, explain);
     if (!r) continue;
     parts[key] = r.result;
     lines.push(...r.lines);
@@ -536,7 +628,8 @@ export function calculateTax(input: TaxInput, params: LawParams = lawParams(), r
   return {
     fiscalYear: fy,
     municipality: municipality.name,
-    reduction: judgement.reduction,
+    // With several judgements in the 年度 (a 非自発的失業 period starting during it): the last month's.
+    reduction: judgements.runs.at(-1)!.judgement.reduction,
     parts,
     total,
     members: people.map((p) => ({ label: p.label, insured: p.input.insured, totalIncome: p.income.total, taxableIncome: p.taxableIncome, reductionIncome: p.reductionIncome, earner: p.earner })),
@@ -561,5 +654,22 @@ export function perinatalPeriod(birth: { month: string; multiple?: boolean | und
     const before = params.integer(birth.multiple ? 'tax.perinatal_months_before_multiple' : 'tax.perinatal_months_before_single', day);
     if (i >= b - before && i <= b + params.integer('tax.perinatal_months_after', day)) out.add(day);
   }
+  return out;
+}
+
+/**
+ * 非自発的失業者の軽減 (特例対象被保険者等, 地方税法 703条の5の2): the months (first days) of 年度 `fiscalYear`
+ * from the month containing `from` (the day after 離職) to the end of the 年度
+ * `tax.involuntary_unemployment_period_years_after` (1: the following 年度) after the one containing it.
+ * Empty before the rule took effect (FY2010) or outside the period.
+ */
+export function unemploymentPeriod(from: string, fiscalYear: number, params: LawParams): Set<string> {
+  const out = new Set<string>();
+  const years = params.find('tax.involuntary_unemployment_period_years_after', from);
+  if (!years) return out;
+  const endFy = fiscalYearOf(from) + (years.value as number);
+  if (fiscalYear > endFy) return out;
+  const start = firstOfMonth(from);
+  for (const mo of yearMonths(fiscalYear).months) if (mo >= start) out.add(mo);
   return out;
 }
