@@ -152,3 +152,48 @@ describe('産前産後期間の届出 from the person page', () => {
     if (shots) await page.screenshot({ path: `${shots}/perinatal-household.png`, fullPage: true });
   });
 });
+
+describe('非自発的失業者の届出 from the person page', () => {
+  it('a clerk records the 離職日 and 離職理由コード; the 更正 charges the salary at 30/100 from the month after', async () => {
+    const { page } = clerk;
+    const db = server.deps.database.db;
+    const used = await db.selectFrom('assessment').select('household_no').where('fiscal_year', '=', 2026).where('version', '>', 1).execute();
+    const worker = await db
+      .selectFrom('person as p')
+      .innerJoin('nhi_eligibility as e', 'e.atena_no', 'p.atena_no')
+      .innerJoin('household_member as m', 'm.atena_no', 'p.atena_no')
+      .innerJoin('income_return as i', (j) => j.onRef('i.atena_no', '=', 'p.atena_no').on('i.fiscal_year', '=', 2026).on('i.superseded_at', 'is', null))
+      .innerJoin('assessment as a', (j) => j.onRef('a.household_no', '=', 'm.household_no').on('a.fiscal_year', '=', 2026).on('a.superseded_at', 'is', null))
+      .select(['p.atena_no', 'm.household_no', 'a.total_yen'])
+      .where('p.dv_support', '=', false)
+      .where('p.birth_date', '>', '1965-01-01')
+      .where('p.birth_date', '<', '2000-01-01')
+      .where('e.superseded_at', 'is', null)
+      .where('e.acquired_on', '<=', '2026-04-01')
+      .where('e.lost_on', 'is', null)
+      .where('m.valid_to', 'is', null)
+      .where('i.salary_revenue_yen', '>', 2_000_000)
+      .where('a.reduction', '=', 'none')
+      .where('a.capped', '=', false)
+      .where('a.household_no', 'not in', [target.householdNo, ...used.map((u) => Number(u.household_no))])
+      .orderBy('p.atena_no')
+      .limit(1)
+      .executeTakeFirstOrThrow();
+    await page.goto(`${server.url}/persons/${worker.atena_no}`);
+    const section = page.getByTestId('unemployment');
+    await section.getByText('届出はありません').waitFor();
+    await section.getByLabel('離職日').fill('令和8年9月30日');
+    await section.getByLabel('離職理由コード').fill('１１');
+    await section.getByRole('button', { name: '届出を記録する' }).click();
+    await section.getByText(/届出を記録しました/).waitFor();
+    expect(await section.getByTestId('unemployment-list').innerText()).toContain('令和8年10月〜令和10年3月');
+    if (shots) await page.screenshot({ path: `${shots}/unemployment.png`, fullPage: true });
+
+    await server.deps.assessments.reassessPending(operatorActor('assessment-reassess-pending', new Set(['assessment.run'])));
+    const now = await db.selectFrom('assessment').select(['total_yen', 'cause']).where('household_no', '=', worker.household_no).where('fiscal_year', '=', 2026).where('superseded_at', 'is', null).where('address_exception_atena_no', '=', 0).executeTakeFirstOrThrow();
+    expect(now.cause).toContain('減額の届出');
+    expect(now.total_yen).toBeLessThan(worker.total_yen);
+    await page.goto(`${server.url}/households/${worker.household_no}`);
+    await page.getByTestId('assessment').getByText(`${now.total_yen.toLocaleString('ja-JP')}円`).first().waitFor();
+  });
+});

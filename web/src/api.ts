@@ -248,3 +248,6 @@ export type SimpleDeclarationResult = ApiOk<'/api/persons/{atenaNo}/income-retur
 /** 産前産後期間の届出 (GET /api/persons/{atenaNo}/perinatal). */
 export type PerinatalNotifications = ApiOk<'/api/persons/{atenaNo}/perinatal'>;
 export type PerinatalNotification = Schemas['PerinatalNotification'];
+/** 非自発的失業者の届出 (GET /api/persons/{atenaNo}/unemployment). */
+export type UnemploymentNotifications = ApiOk<'/api/persons/{atenaNo}/unemployment'>;
+export type UnemploymentNotification = Schemas['UnemploymentNotification'];

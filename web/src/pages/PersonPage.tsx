@@ -12,6 +12,7 @@ import { EligibilitySection } from './EligibilitySection.js';
 import { CertificatesSection } from './CertificatesSection.js';
 import { IncomeSection } from './IncomeSection.js';
 import { PerinatalSection } from './PerinatalSection.js';
+import { UnemploymentSection } from './UnemploymentSection.js';
 
 export function PersonPage({ atenaNo, me }: { atenaNo: string; me: Me }): ReactNode {
   const res = useApi<PersonDetail>(`/api/persons/${encodeURIComponent(atenaNo)}`);
@@ -148,6 +149,8 @@ export function PersonPage({ atenaNo, me }: { atenaNo: string; me: Me }): ReactN
       {me.permissions.includes(PERMISSION.incomeRead) ? <IncomeSection atenaNo={String(p.atenaNo)} canDeclare={me.permissions.includes(PERMISSION.incomeDeclare)} /> : null}
 
       {p.sex === 'female' ? <PerinatalSection atenaNo={String(p.atenaNo)} canRecord={me.permissions.includes(PERMISSION.reductionRecord)} /> : null}
+
+      <UnemploymentSection atenaNo={String(p.atenaNo)} canRecord={me.permissions.includes(PERMISSION.reductionRecord)} />
 
       {canReadMyNumber || canWriteMyNumber ? (
         <MyNumberSection atenaNo={String(p.atenaNo)} hasMyNumber={p.hasMyNumber} canRead={canReadMyNumber} canWrite={canWriteMyNumber} />
