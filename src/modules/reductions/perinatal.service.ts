@@ -3,15 +3,13 @@ import type { DB } from '../../db/schema.js';
 import { actorLabel, type Actor } from '../../security/actor.js';
 import type { AuditRepository } from '../audit/audit.repository.js';
 import { AppError } from '../../http/errors.js';
-import { runUseCase, type RefusalRecord } from '../../platform/use-case.js';
+import { runUseCase } from '../../platform/use-case.js';
 import { lawParams } from '../../platform/params/law-params.js';
 import { todayInJapan } from '../eligibility/eligibility.rules.js';
 import { perinatalPeriod } from '../assessment/tax.rules.js';
-import { personHouseholdsFrom, queueReassessment } from '../assessment/reassessment-queue.js';
+import { insuredBetween, keptView, personNotFound as notFound, queueReduction, refusal404 } from './notifications.js';
 import { checkPerinatal, type PerinatalNotice } from './perinatal.rules.js';
 
-const refusal404 = (e: unknown): RefusalRecord => (e instanceof AppError && e.status === 404 ? { outcome: 'denied', reason: 'not_found_or_out_of_scope' } : undefined);
-const notFound = (atenaNo: number) => new AppError(404, 'not_found', `宛名番号 ${atenaNo} の住民は見つかりません`);
 
 export interface PerinatalView {
   notificationId: number;
@@ -38,11 +36,7 @@ const view = (r: Row): PerinatalView => ({
   born: r.born,
   reportedOn: r.reported_on,
   months: [...perinatalPeriod({ month: r.birth_month.slice(0, 7), multiple: r.multiple }, lawParams())].map((m) => m.slice(0, 7)),
-  recordedAt: new Date(r.recorded_at).toISOString(),
-  recordedBy: r.recorded_by,
-  endedAt: r.ended_at ? new Date(r.ended_at).toISOString() : null,
-  endedBy: r.ended_by,
-  endReason: r.end_reason,
+  ...keptView(r),
 });
 
 /**
@@ -74,16 +68,9 @@ export class PerinatalService {
       const params = lawParams();
       const today = this.today();
       const months = [...perinatalPeriod({ month: input.birthMonth, multiple: input.multiple }, params)];
-      const insured = months.length === 0 ? null : await tx
-        .selectFrom('nhi_eligibility')
-        .select('eligibility_id')
-        .where('atena_no', '=', atenaNo)
-        .where('superseded_at', 'is', null)
-        .where('acquired_on', '<', nextMonth(months.at(-1)!))
-        .where((eb) => eb.or([eb('lost_on', 'is', null), eb('lost_on', '>', months[0]!)]))
-        .executeTakeFirst();
+      const insured = months.length > 0 && (await insuredBetween(tx, atenaNo, months[0]!, nextMonth(months.at(-1)!)));
       if (months.length === 0) throw new AppError(422, 'rule_violation', `出産予定月: ${input.birthMonth} の前後に産前産後期間の減額の対象となる月がありません(令和6年1月以降の月が対象です)`);
-      const errors = checkPerinatal(input, { today, sex: p.sex, insuredInPeriod: !!insured, monthsAhead: params.integer('tax.perinatal_notice_months_ahead', today) });
+      const errors = checkPerinatal(input, { today, sex: p.sex, insuredInPeriod: insured, monthsAhead: params.integer('tax.perinatal_notice_months_ahead', today) });
       if (errors.length > 0) throw new AppError(422, 'rule_violation', errors.map((e) => e.message).join('\n'), errors);
       const open = await tx.selectFrom('perinatal_notification').select(['notification_id', 'birth_month']).where('atena_no', '=', atenaNo).where('ended_at', 'is', null).execute();
       const clash = open.find((o) => Math.abs(monthIndex(o.birth_month.slice(0, 7)) - monthIndex(input.birthMonth)) < 9);
@@ -94,7 +81,7 @@ export class PerinatalService {
         .values({ atena_no: atenaNo, birth_month: `${input.birthMonth}-01`, multiple: input.multiple, born: input.born, reported_on: input.reportedOn, recorded_by: by })
         .returningAll()
         .executeTakeFirstOrThrow();
-      await this.queue(tx, atenaNo, months[0]!, Number(row.notification_id), by, today);
+      await queueReduction(tx, { table: 'perinatal_notification', id: Number(row.notification_id), withdrawn: false }, atenaNo, months[0]!, by, today);
       detail({ notificationId: Number(row.notification_id), months: months.length });
       return view(row as Row);
     });
@@ -110,14 +97,9 @@ export class PerinatalService {
       const by = actorLabel(actor);
       const ended = await tx.updateTable('perinatal_notification').set({ ended_at: new Date(), ended_by: by, end_reason: reason }).where('notification_id', '=', notificationId).returningAll().executeTakeFirstOrThrow();
       const months = [...perinatalPeriod({ month: r.birth_month.slice(0, 7), multiple: r.multiple }, lawParams())];
-      if (months.length > 0) await this.queue(tx, Number(r.atena_no), months[0]!, notificationId, by, this.today(), 'withdrawn');
+      if (months.length > 0) await queueReduction(tx, { table: 'perinatal_notification', id: notificationId, withdrawn: true }, Number(r.atena_no), months[0]!, by, this.today());
       return view(ended as Row);
     });
-  }
-
-  private async queue(tx: Kysely<DB>, atenaNo: number, from: string, notificationId: number, by: string, today: string, suffix = '') {
-    const households = await personHouseholdsFrom(tx, atenaNo, from);
-    await queueReassessment(tx, [{ reason: 'reduction_changed', effectiveOn: from, householdNos: households, atenaNo, sourceRef: `perinatal_notification:${notificationId}${suffix ? `-${suffix}` : ''}` }], by, today);
   }
 }
 

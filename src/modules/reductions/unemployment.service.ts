@@ -3,14 +3,12 @@ import type { DB } from '../../db/schema.js';
 import { actorLabel, type Actor } from '../../security/actor.js';
 import type { AuditRepository } from '../audit/audit.repository.js';
 import { AppError } from '../../http/errors.js';
-import { runUseCase, type RefusalRecord } from '../../platform/use-case.js';
+import { runUseCase } from '../../platform/use-case.js';
 import { lawParams } from '../../platform/params/law-params.js';
 import { todayInJapan } from '../eligibility/eligibility.rules.js';
-import { personHouseholdsFrom, queueReassessment } from '../assessment/reassessment-queue.js';
+import { insuredBetween, keptView, personNotFound as notFound, queueReduction, refusal404 } from './notifications.js';
 import { checkUnemployment, unemploymentSpan, type UnemploymentNotice } from './unemployment.rules.js';
 
-const refusal404 = (e: unknown): RefusalRecord => (e instanceof AppError && e.status === 404 ? { outcome: 'denied', reason: 'not_found_or_out_of_scope' } : undefined);
-const notFound = (atenaNo: number) => new AppError(404, 'not_found', `宛名番号 ${atenaNo} の住民は見つかりません`);
 
 export interface UnemploymentView {
   notificationId: number;
@@ -37,11 +35,7 @@ const view = (r: Row): UnemploymentView => ({
   reasonCode: r.reason_code,
   reportedOn: r.reported_on,
   ...spanOf(r.separated_on),
-  recordedAt: new Date(r.recorded_at).toISOString(),
-  recordedBy: r.recorded_by,
-  endedAt: r.ended_at ? new Date(r.ended_at).toISOString() : null,
-  endedBy: r.ended_by,
-  endReason: r.end_reason,
+  ...keptView(r),
 });
 
 /**
@@ -76,20 +70,13 @@ export class UnemploymentService {
       if (!params.find('tax.involuntary_unemployment_period_years_after', input.separatedOn))
         throw new AppError(422, 'rule_violation', `離職日: ${input.separatedOn} は非自発的失業者の軽減の始まり(平成22年度)より前の期間です`);
       const span = spanOf(input.separatedOn);
-      const insured = await tx
-        .selectFrom('nhi_eligibility')
-        .select('eligibility_id')
-        .where('atena_no', '=', atenaNo)
-        .where('superseded_at', 'is', null)
-        .where('acquired_on', '<', span.until)
-        .where((eb) => eb.or([eb('lost_on', 'is', null), eb('lost_on', '>', span.from)]))
-        .executeTakeFirst();
+      const insured = await insuredBetween(tx, atenaNo, span.from, span.until);
       const errors = checkUnemployment(input, {
         today,
         birthDate: p.birth_date,
         ageUnder: params.integer('tax.involuntary_unemployment_age_under', input.separatedOn),
         eligibleCodes: params.text('tax.involuntary_unemployment_reason_codes', input.separatedOn).split(','),
-        insuredInPeriod: !!insured,
+        insuredInPeriod: insured,
       });
       if (errors.length > 0) throw new AppError(422, 'rule_violation', errors.map((e) => e.message).join('\n'), errors);
       // One notification in force per person: two periods would overlap (a new 離職 within one ends nothing).
@@ -102,7 +89,7 @@ export class UnemploymentService {
         .values({ atena_no: atenaNo, separated_on: input.separatedOn, reason_code: input.reasonCode, reported_on: input.reportedOn, recorded_by: by })
         .returningAll()
         .executeTakeFirstOrThrow();
-      await this.queue(tx, atenaNo, span.from, Number(row.notification_id), by, today);
+      await queueReduction(tx, { table: 'unemployment_notification', id: Number(row.notification_id), withdrawn: false }, atenaNo, span.from, by, today);
       detail({ notificationId: Number(row.notification_id), from: span.from });
       return view(row as Row);
     });
@@ -117,13 +104,8 @@ export class UnemploymentService {
       if (r.ended_at) throw new AppError(409, 'already_ended', `届出番号 ${notificationId} は取り下げ済みです`);
       const by = actorLabel(actor);
       const ended = await tx.updateTable('unemployment_notification').set({ ended_at: new Date(), ended_by: by, end_reason: reason }).where('notification_id', '=', notificationId).returningAll().executeTakeFirstOrThrow();
-      await this.queue(tx, Number(r.atena_no), spanOf(r.separated_on).from, notificationId, by, this.today(), 'withdrawn');
+      await queueReduction(tx, { table: 'unemployment_notification', id: notificationId, withdrawn: true }, Number(r.atena_no), spanOf(r.separated_on).from, by, this.today());
       return view(ended as Row);
     });
-  }
-
-  private async queue(tx: Kysely<DB>, atenaNo: number, from: string, notificationId: number, by: string, today: string, suffix = '') {
-    const households = await personHouseholdsFrom(tx, atenaNo, from);
-    await queueReassessment(tx, [{ reason: 'reduction_changed', effectiveOn: from, householdNos: households, atenaNo, sourceRef: `unemployment_notification:${notificationId}${suffix ? `-${suffix}` : ''}` }], by, today);
   }
 }

@@ -7,7 +7,8 @@
 import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { request, type UnemploymentNotification, type UnemploymentNotifications } from '../api.js';
 import { DateText } from '../dates.js';
-import { Badge, DoneNotice, ErrorMessage, Spinner, TextField, fieldErrorsOf, validationError } from '../components/ui.js';
+import { DoneNotice, ErrorMessage, Spinner, TextField, fieldErrorsOf, validationError } from '../components/ui.js';
+import { NotificationStateCells } from '../components/NotificationWithdraw.js';
 import { parseDateInput } from '../../../src/lib/wareki.js';
 import { monthLabel } from './PerinatalSection.js';
 
@@ -76,23 +77,6 @@ export function UnemploymentSection({ atenaNo, canRecord }: { atenaNo: string; c
 }
 
 function Row({ n, canRecord, onDone }: { n: UnemploymentNotification; canRecord: boolean; onDone: (m: string) => Promise<void> }): ReactNode {
-  const [open, setOpen] = useState(false);
-  const [reason, setReason] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const withdraw = async (e: FormEvent) => {
-    e.preventDefault();
-    if (reason.trim() === '') {
-      setError(validationError({ reason: '取下げの理由: 入力してください' }));
-      return;
-    }
-    try {
-      await request(`/api/unemployment/${n.notificationId}/withdraw`, { method: 'POST', body: { reason: reason.trim() } });
-      setOpen(false);
-      await onDone(`届出番号 ${n.notificationId} を取り下げました。国保世帯の更正を依頼しました`);
-    } catch (err) {
-      setError(err);
-    }
-  };
   return (
     <tr className={n.endedAt ? 'muted' : undefined} data-testid={`unemployment-${n.notificationId}`}>
       <td className="num">{n.notificationId}</td>
@@ -106,32 +90,7 @@ function Row({ n, canRecord, onDone }: { n: UnemploymentNotification; canRecord:
       <td>
         <DateText value={n.reportedOn} />
       </td>
-      <td>
-        {n.endedAt ? (
-          <>
-            <Badge kind="muted">取下げ</Badge> <span className="muted">{n.endReason}</span>
-          </>
-        ) : (
-          <Badge kind="ok">有効</Badge>
-        )}
-      </td>
-      {canRecord ? (
-        <td>
-          {n.endedAt ? null : open ? (
-            <form onSubmit={withdraw} aria-label={`届出番号 ${n.notificationId} の取下げ`}>
-              <TextField id={`unemployment-withdraw-${n.notificationId}`} label="取下げの理由" value={reason} onChange={setReason} maxLength={200} error={fieldErrorsOf(error).reason} />
-              <ErrorMessage error={error} />
-              <button type="submit" className="button button--secondary">
-                取り下げる
-              </button>
-            </form>
-          ) : (
-            <button type="button" className="button button--secondary" onClick={() => setOpen(true)}>
-              取下げ
-            </button>
-          )}
-        </td>
-      ) : null}
+      <NotificationStateCells notificationId={n.notificationId} endedAt={n.endedAt} endReason={n.endReason} withdrawPath={`/api/unemployment/${n.notificationId}/withdraw`} canRecord={canRecord} onDone={onDone} />
     </tr>
   );
 }
