@@ -6,7 +6,7 @@ describe('the permission catalogue is built from the modules', () => {
   const catalogue = new PermissionCatalogue(MODULES);
 
   it('holds every permission the areas declare, labelled, in the order of MODULES', () => {
-    expect(catalogue.all).toEqual(['user.admin', 'person.read', 'dv.read', 'approval', 'mynumber.read', 'mynumber.write', 'eligibility.update', 'certificate.issue', 'registry.intake', 'assessment.calc', 'assessment.read', 'assessment.run', 'income.read', 'income.declare', 'income.import', 'audit']);
+    expect(catalogue.all).toEqual(['user.admin', 'person.read', 'dv.read', 'approval', 'mynumber.read', 'mynumber.write', 'eligibility.update', 'certificate.issue', 'registry.intake', 'assessment.calc', 'assessment.read', 'assessment.run', 'income.read', 'income.declare', 'income.import', 'reduction.record', 'audit']);
     expect(catalogue.label('person.read')).toBe('宛名・資格照会');
     expect(catalogue.areaOf('mynumber.write')).toBe('mynumber');
     expect(catalogue.isReadOnly('person.read')).toBe(true);
