@@ -552,6 +552,28 @@ export interface SystemClientTable {
   disabled_at: Date | null;
 }
 
+export interface TaxExemptionTable {
+  exemption_id: Generated<number>;
+  household_no: number;
+  fiscal_year: number;
+  reason_code: 'disaster' | 'income_decrease' | 'detention' | 'former_dependent';
+  rate: string | null;
+  fixed_amount_yen: number | null;
+  applied_on: string;
+  base_yen: number;
+  exemption_yen: number;
+  assessment_id: number;
+  assessment_version: number;
+  note: string | null;
+  change_id: number | null;
+  requested_by: string;
+  decided_at: Generated<Date>;
+  decided_by: string;
+  ended_at: Date | null;
+  ended_by: string | null;
+  end_reason: string | null;
+}
+
 export interface UnemploymentNotificationTable {
   notification_id: Generated<number>;
   atena_no: number;
@@ -634,6 +656,7 @@ export interface DB {
   staff_role: StaffRoleTable;
   staff_session: StaffSessionTable;
   system_client: SystemClientTable;
+  tax_exemption: TaxExemptionTable;
   unemployment_notification: UnemploymentNotificationTable;
   webauthn_credential: WebauthnCredentialTable;
   work_item: WorkItemTable;

@@ -79,6 +79,9 @@ const SAMPLES: Record<string, () => Sample> = {
   'GET /api/persons/:atenaNo/unemployment': () => ({ path: `/api/persons/${F.yamada.wife}/unemployment`, subjects: [F.yamada.wife] }),
   'POST /api/persons/:atenaNo/unemployment': () => ({ path: `/api/persons/${F.yamada.wife}/unemployment`, body: { separatedOn: '2026-09-30', reasonCode: '11', reportedOn: '2026-11-01' }, subjects: [F.yamada.wife] }),
   'POST /api/unemployment/:notificationId/withdraw': () => ({ path: '/api/unemployment/1/withdraw', body: { reason: '届出の誤り' }, subjects: [F.yamada.wife] }), // the one the sample above recorded
+  'GET /api/households/:householdNo/exemptions': () => ({ path: `/api/households/${F.suzuki.household}/exemptions`, subjects: [F.suzuki.person] }),
+  // A 減免 of FY2025 (the 本算定 of beforeAll) applied for on 2025-10-15: held for approval (left pending here).
+  'POST /api/households/:householdNo/exemptions': () => ({ path: `/api/households/${F.suzuki.household}/exemptions`, body: { fiscalYear: 2025, exemptionReason: 'disaster', exemptionRate: '0.5', appliedOn: '2025-10-15' }, subjects: [F.suzuki.person] }),
   'POST /api/work-items/:workItemId/resolve': () => ({ path: '/api/work-items/999999/resolve', body: { status: 'done' }, status: [404] }),
   'GET /api/approvals': () => ({ path: '/api/approvals?status=pending' }),
   'POST /api/approvals/:changeId/approve': () => ({ path: `/api/approvals/${pendingIds.shift()}/approve`, body: {} }),

@@ -4550,6 +4550,166 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/households/{householdNo}/exemptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 世帯の国民健康保険税の減免(取り消したものも)
+         * @description 必要な権限: person.read (宛名・資格照会)
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    householdNo: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description 減免 */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TaxExemptions"];
+                    };
+                };
+                /** @description 入力が不正です(項目ごとのメッセージ付き) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description ログインしていません */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 権限がありません */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 見つかりません */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * 国民健康保険税の減免を申請する(地方税法第717条、市国民健康保険税条例)。別の職員の承認で、申請日以後に納期限が到来する期の税額から減免額を減らす更正を行います
+         * @description 必要な権限: reduction.record (国保税の減額の届出(産前産後期間・非自発的失業)の入力)
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    householdNo: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["TaxExemptionBody"];
+                };
+            };
+            responses: {
+                /** @description 承認待ちにした減免 */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TaxExemptionRequested"];
+                    };
+                };
+                /** @description 入力が不正です(項目ごとのメッセージ付き) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description ログインしていません */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 権限がありません */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 見つかりません */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description この世帯に承認待ちの減免があります */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 規則に合いません(申請日以後に納期限が到来する税額がない、基準にない率、減免額が対象の税額を超える、賦課がないなど) */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/households/{householdNo}/nhi": {
         parameters: {
             query?: never;
@@ -7492,6 +7652,12 @@ export interface components {
                 message: string;
             };
         };
+        ExemptionInstallment: {
+            amount: number;
+            dueDate?: string;
+            kind: string;
+            label: string;
+        };
         Household: {
             address: string | null;
             addressHidden: boolean;
@@ -8006,6 +8172,79 @@ export interface components {
             limit?: number;
             perCapita: number;
             perHousehold?: number;
+        };
+        TaxExemption: {
+            /** @description 職員が入力した減免額。率で決めたときは null */
+            amount: number | null;
+            /** @description 申請日(この日以後に納期限が到来する期の税額が対象) */
+            appliedOn: string;
+            assessmentId: number;
+            /** @description 決定のもとにした賦課の版 */
+            assessmentVersion: number;
+            /** @description 申請日以後に納期限が到来する期の税額の合計 */
+            base: number;
+            changeId: number | null;
+            decidedAt: string;
+            decidedBy: string;
+            endedAt: string | null;
+            endedBy: string | null;
+            endReason: string | null;
+            /** @description 減免額(円) */
+            exemption: number;
+            exemptionId: number;
+            fiscalYear: number;
+            householdNo: number;
+            note: string | null;
+            /** @description 減免の率(正確な小数の文字列)。減免額で決めたときは null */
+            rate: string | null;
+            /** @enum {string} */
+            reasonCode: "disaster" | "income_decrease" | "detention" | "former_dependent";
+            /** @description 事由(災害、所得の著しい減少、刑事施設等への拘禁、旧被扶養者) */
+            reasonLabel: string;
+            requestedBy: string;
+        };
+        TaxExemptionBody: {
+            /**
+             * Format: date
+             * @description 申請日
+             * @example 2026-10-15
+             */
+            appliedOn: string;
+            /** @description 減免額(円。基準により職員が決めた額)。率と同時には指定できません */
+            exemptionAmount?: number;
+            /**
+             * @description 減免の率(事由ごとの基準の率。災害: 0.5・0.7・0.9・1)。減免額と同時には指定できません
+             * @example 0.5
+             */
+            exemptionRate?: string;
+            /**
+             * @description 減免の事由: disaster 災害 / income_decrease 所得の著しい減少 / detention 刑事施設等への拘禁 / former_dependent 旧被扶養者
+             * @example disaster
+             * @enum {string}
+             */
+            exemptionReason: "disaster" | "income_decrease" | "detention" | "former_dependent";
+            /** @example 2026 */
+            fiscalYear: number;
+            note?: string;
+        };
+        TaxExemptionRequested: {
+            /** @description 申請日以後に納期限が到来する期の税額の合計 */
+            base: number;
+            changeId: number;
+            /** @description 減免額(承認のときの事実で計算し直します) */
+            exemption: number;
+            fiscalYear: number;
+            householdNo: number;
+            kind: string;
+            /** @enum {string} */
+            status: "pending";
+            targets: components["schemas"]["ExemptionInstallment"][];
+            totalAfter: number;
+            totalBefore: number;
+        };
+        TaxExemptions: {
+            exemptions: components["schemas"]["TaxExemption"][];
+            householdNo: number;
         };
         TaxMember: {
             age?: number;

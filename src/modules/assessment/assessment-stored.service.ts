@@ -175,7 +175,7 @@ export class StoredAssessmentService {
         const before = cur ? { version: cur.version, total: cur.total, parts: cur.parts, reduction: cur.reduction } : null;
         const difference = after.total - (before?.total ?? 0);
         const unit = { fiscalYear, householdNo, addressExceptionAtenaNo: a.unit.addressExceptionAtenaNo };
-        if (before && PART_KEYS.every((k) => before.parts[k] === after.parts[k]) && before.reduction === after.reduction) {
+        if (before && PART_KEYS.every((k) => before.parts[k] === after.parts[k]) && before.reduction === after.reduction && before.total === after.total) {
           outcomes.push({ ...unit, outcome: 'unchanged', before, after: { version: before.version, ...after }, difference: 0, message: '税額に変更はありません', notice: null });
           continue;
         }

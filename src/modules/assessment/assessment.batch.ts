@@ -7,6 +7,7 @@ import { assessmentUnits } from './assessment-units.rules.js';
 import { AssessmentRepository, unitKey, type HouseholdRange, type NewVersion } from './assessment.repository.js';
 import { assessUnit, parameterSet, runFigures, type Assessed } from './assessment.rules.js';
 import { resolveMunicipality, type Municipality } from './tax.rules.js';
+import { exemptionsOf, withExemption } from './exemption-source.js';
 
 /**
  * 本算定: the annual assessment of every household for a 年度, as a resumable batch (platform/batch).
@@ -52,6 +53,8 @@ export async function assessHouseholds(
   const repo = new AssessmentRepository(tx);
   const t0 = performance.now();
   const cf = await repo.chunkFacts(householdNos, fiscalYear, range);
+  // 減免 decided for the 年度 (reductions area): kept by every recomputation of the unit.
+  const exemptions = await exemptionsOf(tx, householdNos, fiscalYear);
   const t1 = performance.now();
   batchTimings.read += t1 - t0;
   const assessed: Assessed[] = [];
@@ -64,7 +67,7 @@ export async function assessHouseholds(
         continue;
       }
       try {
-        assessed.push(assessUnit(unit, municipality, params, explain));
+        assessed.push(withExemption(assessUnit(unit, municipality, params, explain), exemptions.get(h)));
       } catch (e) {
         refused.push({ householdNo: h, message: e instanceof Error ? e.message : String(e) });
       }

@@ -1,0 +1,55 @@
+import type { Kysely } from 'kysely';
+import type { DB } from '../../db/schema.js';
+import { EXEMPTION_LAW, EXEMPTION_REASONS, type ExemptionReason } from '../reductions/exemption.rules.js';
+import type { Assessed } from './assessment.rules.js';
+
+export interface HouseholdExemption {
+  /** Σ 減免額 decided for the household and 年度 (not ended). */
+  total: number;
+  reasons: ExemptionReason[];
+}
+
+/**
+ * The 減免 (地方税法 717条) decided for each household of a chunk and a 年度, not ended (取消し): the one
+ * door through which 賦課 reads `tax_exemption` (written by the reductions area when a 減免 is approved).
+ */
+export async function exemptionsOf(db: Kysely<DB>, householdNos: readonly number[], fiscalYear: number): Promise<Map<number, HouseholdExemption>> {
+  const out = new Map<number, HouseholdExemption>();
+  if (householdNos.length === 0) return out;
+  const rows = await db
+    .selectFrom('tax_exemption')
+    .select(['household_no', 'reason_code', 'exemption_yen'])
+    .where('household_no', 'in', [...householdNos])
+    .where('fiscal_year', '=', fiscalYear)
+    .where('ended_at', 'is', null)
+    .orderBy('exemption_id')
+    .execute();
+  for (const r of rows) {
+    const h = Number(r.household_no);
+    const e = out.get(h) ?? { total: 0, reasons: [] };
+    e.total += r.exemption_yen;
+    e.reasons.push(r.reason_code);
+    out.set(h, e);
+  }
+  return out;
+}
+
+/**
+ * The 減免 kept by a facts-based 更正: the stored 減免額 of the household and 年度 subtracted from the
+ * unit's annual tax (capped at it), with its explanation line. The per-part amounts stay the 賦課額
+ * before 減免; `total` is what is owed. Applies to the household's own unit (not a 住所地特例 one).
+ */
+export function withExemption(a: Assessed, e: HouseholdExemption | undefined): Assessed {
+  if (!e || e.total <= 0 || a.unit.addressExceptionAtenaNo !== 0) return a;
+  const take = Math.min(e.total, a.amounts.total);
+  const total = a.amounts.total - take;
+  const names = [...new Set(e.reasons)].map((r) => EXEMPTION_REASONS[r]).join('・');
+  const lines = a.result.lines.length === 0
+    ? a.result.lines
+    : [
+        ...a.result.lines,
+        { label: `減免(${names})`, formula: `減免 −${take.toLocaleString('en-US')}円(${EXEMPTION_LAW})${take < e.total ? `: 決定した減免額 ${e.total.toLocaleString('en-US')}円 のうち年税額まで` : ''}`, amount: -take, reference: EXEMPTION_LAW },
+        { label: '減免後の年税額', formula: `${a.amounts.total.toLocaleString('en-US')} − ${take.toLocaleString('en-US')}`, amount: total, reference: EXEMPTION_LAW },
+      ];
+  return { ...a, result: { ...a.result, total, lines }, amounts: { ...a.amounts, total } };
+}
