@@ -17,6 +17,7 @@ import { ASSESSMENT_REASONS, REDUCTION_CODES, type Assessed, type ReductionCode 
 import { installmentsOfVersions, resplitInstallments } from './installments-change.rules.js';
 import { ordinaryDueDates, type Installment } from './installments.rules.js';
 import { REASSESSMENT_REASON_LABELS, type ReassessmentReason } from './reassessment-queue.js';
+import { exemptionAt, exemptionLines, type HouseholdExemption } from './exemption-source.js';
 import { taxDocumentPdf } from './tax-notice-pdf.js';
 import { PersonRepository } from '../person/person.repository.js';
 import { formatAddress } from '../person/person.rules.js';
@@ -304,13 +305,25 @@ export class StoredAssessmentService {
       subjects(rows.flatMap((r) => (r.members as { atenaNo: number }[]).map((m) => m.atenaNo)));
       const params = lawParams();
       const installments = installmentsByVersion(rows, params);
+      // The 減免 each batch version (no stored lines) subtracted, to explain it again.
+      const exemptions = new Map<number, HouseholdExemption>();
+      for (const r of rows) {
+        if (r.lines || Number(r.address_exception_atena_no) !== 0) continue;
+        const e = await exemptionAt(tx, Number(r.household_no), r.fiscal_year, new Date(r.recorded_at));
+        if (e) exemptions.set(Number(r.assessment_id), e);
+      }
       return rows.map((r) => {
         let lines = r.lines as { label: string; formula: string; amount: number; reference: string }[] | null;
         let explanationNote: string | null = null;
         if (!lines) {
           // A batch version keeps its input and parameter set; the lines are the same rule run again.
           try {
-            const again = calculateTax(r.input as TaxInput, params, resolveMunicipality({ fiscalYear: r.fiscal_year }, params));
+            let again = calculateTax(r.input as TaxInput, params, resolveMunicipality({ fiscalYear: r.fiscal_year }, params));
+            const exemption = exemptions.get(Number(r.assessment_id));
+            if (exemption) {
+              const x = exemptionLines(again.total, exemption);
+              again = { ...again, total: x.total, lines: [...again.lines, ...x.lines] };
+            }
             lines = again.lines;
             if (again.total !== r.total_yen) explanationNote = `現在の法令パラメータでは年税額が ${again.total.toLocaleString('en-US')}円 になります(保存された額は ${r.total_yen.toLocaleString('en-US')}円)`;
           } catch (e) {
@@ -369,6 +382,12 @@ export class StoredAssessmentService {
         tax = calculateTax(r.input as TaxInput, params, resolveMunicipality({ fiscalYear: r.fiscal_year }, params));
       } catch (e) {
         throw new AppError(409, 'not_recomputable', `この賦課の計算を再現できません: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      // A 減免 in force when the version was recorded: the stored total is the tax after it.
+      const exemption = r.address_exception_atena_no === 0 ? await exemptionAt(tx, Number(r.household_no), r.fiscal_year, new Date(r.recorded_at)) : undefined;
+      if (exemption) {
+        const x = exemptionLines(tax.total, exemption);
+        tax = { ...tax, total: x.total, lines: [...tax.lines, ...x.lines] };
       }
       if (tax.total !== r.total_yen) throw new AppError(409, 'not_recomputable', `保存された年税額(${r.total_yen.toLocaleString('ja-JP')}円)と計算の再現(${tax.total.toLocaleString('ja-JP')}円)が一致しないため印刷できません。更正で計算し直してください`);
       // 期別: the unit's versions up to this one, folded (a 更正 re-splits the version before's).

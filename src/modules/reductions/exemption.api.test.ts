@@ -1,3 +1,4 @@
+import { pdfText } from '../../testing/pdf-text.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFixture, FIXTURE, type Fixture, type Session } from '../../testing/fixture.js';
 import { operatorActor } from '../../security/actor.js';
@@ -103,6 +104,15 @@ describe('減免 (地方税法717条) by application, four-eyes', () => {
     expect(partsSum(later)).toBeGreaterThan(partsSum(after));
     expect(later.total_yen).toBe(partsSum(later) - req.exemption);
     expect(JSON.stringify(later.lines)).toContain(`減免 −${req.exemption.toLocaleString('en-US')}円(地方税法第717条`);
+
+    // Both 変更決定通知書 print, with the 減免 in their explanation and the total after it.
+    for (const v of [after, later]) {
+      const r = await clerk.request('GET', `/api/assessment/versions/${v.assessment_id}/notice`);
+      expect(r.status, await r.clone().text()).toBe(200);
+      const text = (await pdfText(new Uint8Array(await r.arrayBuffer()))).join('').replace(/\s+/g, '');
+      expect(text).toContain('減免(災害)');
+      expect(text).toContain(`${v.total_yen.toLocaleString('ja-JP')}円`);
+    }
   });
 
   it('a request on a version that changed before the approval is refused with 409', async () => {
