@@ -245,9 +245,6 @@ export type SimpleDeclarationResult = ApiOk<'/api/persons/{atenaNo}/income-retur
 
 // ---- 減額の届出 ----
 
-/** 産前産後期間の届出 (GET /api/persons/{atenaNo}/perinatal). */
-export type PerinatalNotifications = ApiOk<'/api/persons/{atenaNo}/perinatal'>;
+/** 産前産後期間の届出 and 非自発的失業者の届出 (GET /api/persons/{atenaNo}/perinatal, …/unemployment). */
 export type PerinatalNotification = Schemas['PerinatalNotification'];
-/** 非自発的失業者の届出 (GET /api/persons/{atenaNo}/unemployment). */
-export type UnemploymentNotifications = ApiOk<'/api/persons/{atenaNo}/unemployment'>;
 export type UnemploymentNotification = Schemas['UnemploymentNotification'];

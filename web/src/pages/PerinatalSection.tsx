@@ -4,16 +4,18 @@
  * and withdrawing one with its reason. Each one queues a 更正 of her NHI household, which the server
  * makes on its own. Reading needs person.read, entering reduction.record.
  */
-import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from 'react';
-import { request, type PerinatalNotification, type PerinatalNotifications } from '../api.js';
+import { useState, type FormEvent, type ReactNode } from 'react';
+import { request, type PerinatalNotification } from '../api.js';
 import { DateText } from '../dates.js';
-import { DoneNotice, ErrorMessage, Spinner, TextField, fieldErrorsOf, validationError } from '../components/ui.js';
+import { ErrorMessage, TextField, fieldErrorsOf, validationError } from '../components/ui.js';
+import { NotificationsCard } from '../components/NotificationsCard.js';
 import { NotificationStateCells } from '../components/NotificationWithdraw.js';
 import { formatWareki, parseDateInput } from '../../../src/lib/wareki.js';
 
 /** 令和9年1月 from 2027-01. */
 export const monthLabel = (ym: string) => formatWareki(`${ym}-01`).replace(/\d+日$/, '');
 
+/** A month as typed at the counter: 2027-01, 2027/1, 令和9年1月, R9.1 → 2027-01 (null when not a month). */
 /** A month as typed at the counter: 2027-01, 2027/1, 令和9年1月, R9.1 → 2027-01 (null when not a month). */
 export function parseMonthInput(text: string): string | null {
   const t = text.normalize('NFKC').trim();
@@ -24,57 +26,16 @@ export function parseMonthInput(text: string): string | null {
 }
 
 export function PerinatalSection({ atenaNo, canRecord }: { atenaNo: string; canRecord: boolean }): ReactNode {
-  const [data, setData] = useState<PerinatalNotifications | null>(null);
-  const [loadError, setLoadError] = useState<unknown>(null);
-  const [done, setDone] = useState<string | null>(null);
-  const load = useCallback(async () => {
-    try {
-      setData(await request<PerinatalNotifications>(`/api/persons/${atenaNo}/perinatal`));
-      setLoadError(null);
-    } catch (e) {
-      setLoadError(e);
-    }
-  }, [atenaNo]);
-  useEffect(() => {
-    void load();
-  }, [load]);
-
-  if (loadError) return <section className="card" aria-labelledby="perinatal-heading"><h2 id="perinatal-heading">産前産後期間の届出</h2><ErrorMessage error={loadError} /></section>;
-  if (!data) return <Spinner />;
-  const after = async (m: string) => {
-    setDone(m);
-    await load();
-  };
   return (
-    <section className="card perinatal" aria-labelledby="perinatal-heading" data-testid="perinatal">
-      <h2 id="perinatal-heading">産前産後期間の届出(国保税の減額)</h2>
-      <DoneNotice message={done} />
-      {data.notifications.length === 0 ? (
-        <p>届出はありません。</p>
-      ) : (
-        <div className="table-wrap" tabIndex={0} aria-label="産前産後期間の届出の表">
-          <table className="table table--compact" data-testid="perinatal-list">
-            <caption className="visually-hidden">産前産後期間の届出(新しい順)</caption>
-            <thead>
-              <tr>
-                <th scope="col">届出番号</th>
-                <th scope="col">出産(予定)月</th>
-                <th scope="col">減額する月(所得割・均等割)</th>
-                <th scope="col">届出日</th>
-                <th scope="col">状態</th>
-                {canRecord ? <th scope="col">操作</th> : null}
-              </tr>
-            </thead>
-            <tbody>
-              {data.notifications.map((n) => (
-                <Row key={n.notificationId} n={n} canRecord={canRecord} onDone={after} />
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      {canRecord ? <RecordForm atenaNo={atenaNo} onDone={after} /> : null}
-    </section>
+    <NotificationsCard<PerinatalNotification>
+      kind="perinatal"
+      title="産前産後期間の届出(国保税の減額)"
+      path={`/api/persons/${atenaNo}/perinatal`}
+      headers={['届出番号', '出産(予定)月', '減額する月(所得割・均等割)', '届出日']}
+      canRecord={canRecord}
+      row={(n, onDone) => <Row key={n.notificationId} n={n} canRecord={canRecord} onDone={onDone} />}
+      form={(onDone) => <RecordForm atenaNo={atenaNo} onDone={onDone} />}
+    />
   );
 }
 

@@ -4,10 +4,11 @@
  * (離職日, 離職理由コード from the 雇用保険受給資格者証, 届出日) and withdrawing one with its reason. Each one
  * queues a 更正 of the person's NHI households. Reading needs person.read, entering reduction.record.
  */
-import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from 'react';
-import { request, type UnemploymentNotification, type UnemploymentNotifications } from '../api.js';
+import { useState, type FormEvent, type ReactNode } from 'react';
+import { request, type UnemploymentNotification } from '../api.js';
 import { DateText } from '../dates.js';
-import { DoneNotice, ErrorMessage, Spinner, TextField, fieldErrorsOf, validationError } from '../components/ui.js';
+import { ErrorMessage, TextField, fieldErrorsOf, validationError } from '../components/ui.js';
+import { NotificationsCard } from '../components/NotificationsCard.js';
 import { NotificationStateCells } from '../components/NotificationWithdraw.js';
 import { parseDateInput } from '../../../src/lib/wareki.js';
 import { monthLabel } from './PerinatalSection.js';
@@ -21,58 +22,16 @@ const lastMonthBefore = (until: string) => {
 };
 
 export function UnemploymentSection({ atenaNo, canRecord }: { atenaNo: string; canRecord: boolean }): ReactNode {
-  const [data, setData] = useState<UnemploymentNotifications | null>(null);
-  const [loadError, setLoadError] = useState<unknown>(null);
-  const [done, setDone] = useState<string | null>(null);
-  const load = useCallback(async () => {
-    try {
-      setData(await request<UnemploymentNotifications>(`/api/persons/${atenaNo}/unemployment`));
-      setLoadError(null);
-    } catch (e) {
-      setLoadError(e);
-    }
-  }, [atenaNo]);
-  useEffect(() => {
-    void load();
-  }, [load]);
-
-  if (loadError) return <section className="card" aria-labelledby="unemployment-heading"><h2 id="unemployment-heading">非自発的失業者の届出</h2><ErrorMessage error={loadError} /></section>;
-  if (!data) return <Spinner />;
-  const after = async (m: string) => {
-    setDone(m);
-    await load();
-  };
   return (
-    <section className="card reduction-notices" aria-labelledby="unemployment-heading" data-testid="unemployment">
-      <h2 id="unemployment-heading">非自発的失業者の届出(国保税の軽減)</h2>
-      <DoneNotice message={done} />
-      {data.notifications.length === 0 ? (
-        <p>届出はありません。</p>
-      ) : (
-        <div className="table-wrap" tabIndex={0} aria-label="非自発的失業者の届出の表">
-          <table className="table table--compact" data-testid="unemployment-list">
-            <caption className="visually-hidden">非自発的失業者の届出(新しい順)</caption>
-            <thead>
-              <tr>
-                <th scope="col">届出番号</th>
-                <th scope="col">離職日</th>
-                <th scope="col">離職理由コード</th>
-                <th scope="col">軽減の期間(給与所得 × 30/100)</th>
-                <th scope="col">届出日</th>
-                <th scope="col">状態</th>
-                {canRecord ? <th scope="col">操作</th> : null}
-              </tr>
-            </thead>
-            <tbody>
-              {data.notifications.map((n) => (
-                <Row key={n.notificationId} n={n} canRecord={canRecord} onDone={after} />
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      {canRecord ? <RecordForm atenaNo={atenaNo} onDone={after} /> : null}
-    </section>
+    <NotificationsCard<UnemploymentNotification>
+      kind="unemployment"
+      title="非自発的失業者の届出(国保税の軽減)"
+      path={`/api/persons/${atenaNo}/unemployment`}
+      headers={['届出番号', '離職日', '離職理由コード', '軽減の期間(給与所得 × 30/100)', '届出日']}
+      canRecord={canRecord}
+      row={(n, onDone) => <Row key={n.notificationId} n={n} canRecord={canRecord} onDone={onDone} />}
+      form={(onDone) => <RecordForm atenaNo={atenaNo} onDone={onDone} />}
+    />
   );
 }
 
