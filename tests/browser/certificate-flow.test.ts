@@ -68,7 +68,7 @@ describe('転入 → 作業項目 → 資格取得届 → 承認 → 資格確�
     await section.getByText('資格取得を申請する').click();
     await page.getByLabel('資格取得日').fill(formatWareki(movedIn));
     await page.getByLabel('資格取得事由').selectOption('moved_in');
-    await page.getByLabel('届出日').fill(formatWareki(todayJst()));
+    await page.getByLabel('届出日（任意）').fill(formatWareki(todayJst()));
     await page.getByRole('button', { name: '資格取得を申請' }).click();
     await section.getByText(/承認待ちとして登録しました\(変更番号 \d+\)/).waitFor();
     // No 資格 yet: no certificate can be issued.
