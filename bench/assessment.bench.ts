@@ -46,7 +46,7 @@ export const assessmentBench: Bench = {
     {
       const c = new pg.Client({ connectionString: ctx.databaseUrl });
       await c.connect();
-      await c.query('TRUNCATE assessment, assessment_run, assessment_params');
+      await c.query('TRUNCATE assessment, assessment_run, assessment_params, tax_exemption');
       await c.end();
     }
     Object.assign(batchTimings, { read: 0, compute: 0, write: 0 });
