@@ -25,6 +25,7 @@ const requesterOf = new Map<number, string>();
 /** A 修学中の特例 period made in beforeAll, for the sample that ends one. */
 let studentStatusId = 0;
 /** A stored 本算定 version (made in beforeAll), for the sample that prints its notice. */
+let decidedExemptionId = 0;
 let noticeId = 0;
 const SAMPLES: Record<string, () => Sample> = {
   'GET /api/persons': () => ({ path: `/api/persons?kana=${encodeURIComponent('ヤマダ')}`, subjects: [F.yamada.head, F.yamada.wife] }),
@@ -82,6 +83,7 @@ const SAMPLES: Record<string, () => Sample> = {
   'GET /api/households/:householdNo/exemptions': () => ({ path: `/api/households/${F.suzuki.household}/exemptions`, subjects: [F.suzuki.person] }),
   // A 減免 of FY2025 (the 本算定 of beforeAll) applied for on 2025-10-15: held for approval (left pending here).
   'POST /api/households/:householdNo/exemptions': () => ({ path: `/api/households/${F.suzuki.household}/exemptions`, body: { fiscalYear: 2025, exemptionReason: 'disaster', exemptionRate: '0.5', appliedOn: '2025-10-15' }, subjects: [F.suzuki.person] }),
+  'POST /api/exemptions/:exemptionId/cancel': () => ({ path: `/api/exemptions/${decidedExemptionId}/cancel`, body: { reason: '事由の誤り' }, subjects: [F.yamada.head] }),
   'POST /api/work-items/:workItemId/resolve': () => ({ path: '/api/work-items/999999/resolve', body: { status: 'done' }, status: [404] }),
   'GET /api/approvals': () => ({ path: '/api/approvals?status=pending' }),
   'POST /api/approvals/:changeId/approve': () => ({ path: `/api/approvals/${pendingIds.shift()}/approve`, body: {} }),
@@ -128,6 +130,17 @@ beforeAll(async () => {
   });
   annualRunId = (await f.deps.assessments.runAnnual(operatorActor('assessment-run', new Set(['assessment.run'])), 2025)).runId;
   noticeId = Number((await f.deps.database.db.selectFrom('assessment').select('assessment_id').where('household_no', '=', F.suzuki.household).where('fiscal_year', '=', 2025).executeTakeFirstOrThrow()).assessment_id);
+  // A 減免 decided earlier for the Yamadas (as an approval would store it), for the 取消し sample.
+  decidedExemptionId = await f.deps.database.db.transaction().execute(async (tx) => {
+    await sql`SELECT set_config('nhi.actor', 'operator:test-batch', true)`.execute(tx);
+    const a = await tx.selectFrom('assessment').select(['assessment_id', 'version']).where('household_no', '=', F.yamada.household).where('fiscal_year', '=', 2025).where('superseded_at', 'is', null).executeTakeFirstOrThrow();
+    const r = await tx
+      .insertInto('tax_exemption')
+      .values({ household_no: F.yamada.household, fiscal_year: 2025, reason_code: 'detention', fixed_amount_yen: 1000, applied_on: '2025-10-15', base_yen: 1000, exemption_yen: 1000, assessment_id: a.assessment_id, assessment_version: a.version, requested_by: 'staff:kokuho01', decided_by: 'staff:kakari01' })
+      .returning('exemption_id')
+      .executeTakeFirstOrThrow();
+    return Number(r.exemption_id);
+  });
 });
 afterAll(async () => f?.close());
 

@@ -4473,6 +4473,96 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/exemptions/{exemptionId}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 決定した減免の取消しを申請する。別の職員の承認で取り消し(記録は残ります)、その年度の賦課を更正します
+         * @description 必要な権限: reduction.record (国保税の減額の届出(産前産後期間・非自発的失業)の入力)
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    exemptionId: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["TaxExemptionCancel"];
+                };
+            };
+            responses: {
+                /** @description 承認待ちにした取消し */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TaxExemptionCancelRequested"];
+                    };
+                };
+                /** @description 入力が不正です(項目ごとのメッセージ付き) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description ログインしていません */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 権限がありません */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 見つかりません */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description 取り消し済み、または承認待ちの変更があります */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/households/{householdNo}": {
         parameters: {
             query?: never;
@@ -8226,6 +8316,16 @@ export interface components {
             /** @example 2026 */
             fiscalYear: number;
             note?: string;
+        };
+        TaxExemptionCancel: {
+            reason: string;
+        };
+        TaxExemptionCancelRequested: {
+            changeId: number;
+            exemptionId: number;
+            kind: string;
+            /** @enum {string} */
+            status: "pending";
         };
         TaxExemptionRequested: {
             /** @description 申請日以後に納期限が到来する期の税額の合計 */

@@ -115,6 +115,30 @@ describe('減免 (地方税法717条) by application, four-eyes', () => {
     }
   });
 
+  it('取消し of the decided 減免 through four-eyes: the row is kept and ended, the 更正 the server makes restores the tax', async () => {
+    const [decided] = await db().selectFrom('tax_exemption').selectAll().execute();
+    const before = await yamada();
+    expect(before.total_yen).toBe(partsSum(before) - decided!.exemption_yen);
+    const r = await clerk.request('POST', `/api/exemptions/${decided!.exemption_id}/cancel`, { reason: '災害の被害額の誤り(再調査)' });
+    expect(r.status, await r.clone().text()).toBe(202);
+    const { changeId } = (await r.json()) as { changeId: number };
+    // Nothing changes until a second person approves; the requester cannot.
+    expect((await db().selectFrom('tax_exemption').select('ended_at').executeTakeFirstOrThrow()).ended_at).toBeNull();
+    expect((await clerk.request('POST', `/api/approvals/${changeId}/approve`, {})).status).toBe(403);
+    expect((await chief.request('POST', `/api/approvals/${changeId}/approve`, {})).status).toBe(200);
+    const ended = await db().selectFrom('tax_exemption').selectAll().executeTakeFirstOrThrow();
+    expect(ended).toMatchObject({ exemption_id: decided!.exemption_id, exemption_yen: decided!.exemption_yen, end_reason: '災害の被害額の誤り(再調査)', ended_by: expect.stringContaining('kakari01') });
+    expect((await clerk.request('POST', `/api/exemptions/${decided!.exemption_id}/cancel`, { reason: '二度目' })).status).toBe(409);
+
+    await f.deps.assessments.reassessPending(runner());
+    const restored = await yamada();
+    expect(restored.version).toBe(before.version + 1);
+    expect(restored.cause).toContain('減額の届出');
+    expect(restored.total_yen).toBe(partsSum(restored));
+    expect(restored.total_yen).toBe(before.total_yen + decided!.exemption_yen);
+    expect(JSON.stringify(restored.lines)).not.toContain('減免 −');
+  });
+
   it('a request on a version that changed before the approval is refused with 409', async () => {
     const r = await clerk.request('POST', `/api/households/${F.yamada.household}/exemptions`, { fiscalYear: FY, exemptionReason: 'detention', exemptionAmount: 1000, appliedOn: TODAY });
     expect(r.status, await r.clone().text()).toBe(202);
@@ -125,6 +149,6 @@ describe('減免 (地方税法717条) by application, four-eyes', () => {
     const refused = await chief.request('POST', `/api/approvals/${changeId}/approve`, {});
     expect(refused.status).toBe(409);
     expect(((await refused.json()) as { error: { message: string } }).error.message).toContain('申請の後に');
-    expect(await db().selectFrom('tax_exemption').select('exemption_id').execute()).toHaveLength(1);
+    expect(await db().selectFrom('tax_exemption').select('exemption_id').execute()).toHaveLength(1); // the cancelled one, kept
   });
 });

@@ -98,7 +98,27 @@ const request = defineRoute({
   },
 });
 
+const exemptionIdParam = z.coerce.number({ error: '減免番号: 1以上の整数で入力してください' }).int('減免番号: 1以上の整数で入力してください').min(1, '減免番号: 1以上の整数で入力してください').max(Number.MAX_SAFE_INTEGER, '減免番号: 1以上の整数で入力してください');
+
+const cancel = defineRoute({
+  method: 'post',
+  path: '/api/exemptions/{exemptionId}/cancel',
+  access: 'reduction.record',
+  tags: ['減額の届出'],
+  summary: '決定した減免の取消しを申請する。別の職員の承認で取り消し(記録は残ります)、その年度の賦課を更正します',
+  request: {
+    params: z.object({ exemptionId: exemptionIdParam }),
+    body: { required: true, content: { 'application/json': { schema: z.object({ reason: z.string({ error: '取消しの理由を200文字以内で入力してください' }).min(1, '取消しの理由を入力してください').max(200, '200文字以内で入力してください') }).strict().openapi('TaxExemptionCancel') } } },
+  },
+  responses: {
+    202: json(z.object({ changeId: z.number(), kind: z.string(), status: z.literal('pending'), exemptionId: z.number() }).openapi('TaxExemptionCancelRequested'), '承認待ちにした取消し'),
+    ...ErrorResponses,
+    409: err('取り消し済み、または承認待ちの変更があります'),
+  },
+});
+
 export function registerExemptionRoutes(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(cancel, async (c) => c.json(await c.get('deps').exemptions.requestCancel(c.get('actor'), c.req.valid('param').exemptionId, c.req.valid('json').reason, c.get('correlationId')), 202));
   app.openapi(list, async (c) => c.json(await c.get('deps').exemptions.list(c.get('actor'), c.req.valid('param').householdNo, c.get('correlationId')), 200));
   app.openapi(request, async (c) => {
     const b = c.req.valid('json');

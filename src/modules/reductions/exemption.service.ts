@@ -10,6 +10,7 @@ import { actorLabel, type Actor } from '../../security/actor.js';
 import type { ApprovalService, ChangeKind, ChangeSummary, PendingChangeRow } from '../approval/approval.service.js';
 import type { AuditRepository } from '../audit/audit.repository.js';
 import { todayInJapan } from '../eligibility/eligibility.rules.js';
+import { queueReassessment } from '../assessment/reassessment-queue.js';
 import { AssessmentRepository, unitKey } from '../assessment/assessment.repository.js';
 import type { ChangeNotice } from '../assessment/assessment-stored.service.js';
 import { installmentsOfVersions, resplitInstallments } from '../assessment/installments-change.rules.js';
@@ -18,8 +19,12 @@ import { calculateTax, PART_KEYS, PART_LABELS, resolveMunicipality, type Line } 
 import type { TaxInput } from '../assessment/tax.input.js';
 import { decideExemption, EXEMPTION_LAW, EXEMPTION_REASON_CODES, EXEMPTION_REASONS, exemptionLine, exemptionRule, type ExemptionDecision, type ExemptionReason } from './exemption.rules.js';
 
-/** The four-eyes kind of a 減免 (地方税法 717条). */
+/** The four-eyes kind of a 減免 (地方税法 717条), and of its 取消し. */
 export const EXEMPTION_KIND = 'reduction.exemption';
+export const EXEMPTION_CANCEL_KIND = 'reduction.exemption_cancel';
+
+const CancelPayload = z.object({ exemptionId: z.number().int(), householdNo: z.number().int(), fiscalYear: z.number().int(), reason: z.string() });
+type CancelPayload = z.infer<typeof CancelPayload>;
 
 export const ExemptionPayload = z.object({
   householdNo: z.number().int(),
@@ -92,7 +97,10 @@ export class ExemptionService {
   ) {}
 
   approvalKinds(): ChangeKind[] {
-    return [{ kind: EXEMPTION_KIND, label: '国民健康保険税の減免', functionCode: 'reduction.record', payload: ExemptionPayload, apply: (tx, c, approver) => this.apply(tx, c, approver) }];
+    return [
+      { kind: EXEMPTION_KIND, label: '国民健康保険税の減免', functionCode: 'reduction.record', payload: ExemptionPayload, apply: (tx, c, approver) => this.apply(tx, c, approver) },
+      { kind: EXEMPTION_CANCEL_KIND, label: '国民健康保険税の減免の取消し', functionCode: 'reduction.record', payload: CancelPayload, apply: (tx, c, approver) => this.applyCancel(tx, c, approver) },
+    ];
   }
 
   async list(actor: Actor, householdNo: number, correlationId: string | null) {
@@ -163,6 +171,54 @@ export class ExemptionService {
       const changeId = await this.approvals.submit(tx as Transaction<DB>, actor, { kind: EXEMPTION_KIND, atenaNo: taxpayer, payload, summary, warnings: [], auditDetail: { householdNo, fiscalYear: input.fiscalYear, exemption: d.exemption }, correlationId });
       return { changeId, kind: EXEMPTION_KIND, status: 'pending' as const, householdNo, fiscalYear: input.fiscalYear, base: d.base, exemption: d.exemption, totalBefore: total, totalAfter: total - d.exemption, targets: d.targets };
     });
+  }
+
+  /**
+   * 取消し of a decided 減免 (found wrong, or its grounds gone): held for a second person; on approval the
+   * row is ended (kept) and the household's 年度 queued for 更正, which recomputes the tax without it.
+   */
+  async requestCancel(actor: Actor, exemptionId: number, reason: string, correlationId: string | null) {
+    const subjects: number[] = [];
+    const spec = { functionCode: 'reduction.record', action: `${EXEMPTION_CANCEL_KIND}.request`, subjects, correlationId, detail: { exemptionId }, refusal: refusal404 } as const;
+    return runUseCase(this.db, this.audit, actor, spec, async (u) => {
+      u.skipSuccessRecord();
+      const { tx, scope } = u;
+      const notThere = new AppError(404, 'not_found', `減免番号 ${exemptionId} の減免はありません`);
+      const r = await tx.selectFrom('tax_exemption').selectAll().where('exemption_id', '=', exemptionId).forUpdate().executeTakeFirst();
+      if (!r) throw notThere;
+      const facts = await this.facts(tx, Number(r.household_no), r.fiscal_year);
+      const taxpayer = facts?.current.taxpayer_atena_no == null ? null : Number(facts.current.taxpayer_atena_no);
+      if (taxpayer === null || !(await scope.allows(taxpayer))) throw notThere;
+      subjects.push(taxpayer);
+      if (r.ended_at) throw new AppError(409, 'already_ended', `減免番号 ${exemptionId} は取り消し済みです`);
+      const waiting = await this.approvals.pendingFor(tx, taxpayer, [EXEMPTION_KIND, EXEMPTION_CANCEL_KIND]);
+      if (waiting.length > 0) throw new AppError(409, 'pending_exists', `この世帯には承認待ちの減免の変更があります(変更番号 ${waiting[0]!.changeId})。承認または却下の後に申請してください`);
+      const payload: CancelPayload = { exemptionId, householdNo: Number(r.household_no), fiscalYear: r.fiscal_year, reason };
+      const summary: ChangeSummary = {
+        fields: [
+          { label: '減免', before: `${yearLabel(r.fiscal_year)} ${EXEMPTION_REASONS[r.reason_code as ExemptionReason]} ${yenText(r.exemption_yen)}円`, after: '取消し' },
+          { label: '年税額', before: `${yenText(facts!.current.total_yen)}円`, after: '取消し後の更正で計算し直します' },
+        ],
+        notes: [
+          { label: '世帯番号', value: String(r.household_no) },
+          { label: '理由', value: reason },
+          { label: '根拠', value: `${EXEMPTION_LAW}: 減免の事由がなくなった、または誤りのときは取り消し、税額を更正します` },
+        ],
+        meta: { householdNo: String(r.household_no), fiscalYear: String(r.fiscal_year) },
+      };
+      const changeId = await this.approvals.submit(tx as Transaction<DB>, actor, { kind: EXEMPTION_CANCEL_KIND, atenaNo: taxpayer, payload, summary, warnings: [], auditDetail: { exemptionId }, correlationId });
+      return { changeId, kind: EXEMPTION_CANCEL_KIND, status: 'pending' as const, exemptionId };
+    });
+  }
+
+  private async applyCancel(tx: Transaction<DB>, change: PendingChangeRow, approver: Actor) {
+    const p = CancelPayload.parse(change.payload);
+    const r = await tx.selectFrom('tax_exemption').select(['ended_at', 'applied_on']).where('exemption_id', '=', p.exemptionId).forUpdate().executeTakeFirst();
+    if (!r || r.ended_at) throw new AppError(409, 'changed_since_request', `減免番号 ${p.exemptionId} は既に取り消されています`);
+    const by = actorLabel(approver);
+    await tx.updateTable('tax_exemption').set({ ended_at: new Date(), ended_by: by, end_reason: p.reason }).where('exemption_id', '=', p.exemptionId).execute();
+    await queueReassessment(tx, [{ reason: 'reduction_changed', effectiveOn: `${p.fiscalYear}-04-01`, householdNos: [p.householdNo], atenaNo: null, sourceRef: `tax_exemption:${p.exemptionId}-cancelled` }], by, this.today());
+    return { exemptionId: p.exemptionId, householdNo: p.householdNo, fiscalYear: p.fiscalYear };
   }
 
   /** The approval step: recompute on the facts of this moment, store the 減免, make the 更正 at once. */
