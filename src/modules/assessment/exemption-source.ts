@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
-import { EXEMPTION_LAW, EXEMPTION_REASONS, type ExemptionReason } from '../reductions/exemption.rules.js';
+import { EXEMPTION_LAW, exemptionLine, type ExemptionReason } from '../reductions/exemption.rules.js';
 import type { Assessed } from './assessment.rules.js';
 import type { Line } from './tax.rules.js';
 
@@ -54,14 +54,14 @@ export async function exemptionAt(db: Kysely<DB>, householdNo: number, fiscalYea
 }
 
 /** The annual tax after the 減免 (never below 0) and the explanation lines that say so. */
-export function exemptionLines(before: number, e: HouseholdExemption): { total: number; lines: Line[] } {
+export function exemptionLines(before: number, e: HouseholdExemption, formula = ''): { total: number; lines: Line[] } {
   const take = Math.min(e.total, before);
   const total = before - take;
-  const names = [...new Set(e.reasons)].map((r) => EXEMPTION_REASONS[r]).join('・');
+  const capped = take < e.total ? `決定した減免額 ${e.total.toLocaleString('en-US')}円 のうち年税額まで` : '';
   return {
     total,
     lines: [
-      { label: `減免(${names})`, formula: `減免 −${take.toLocaleString('en-US')}円(${EXEMPTION_LAW})${take < e.total ? `: 決定した減免額 ${e.total.toLocaleString('en-US')}円 のうち年税額まで` : ''}`, amount: -take, reference: EXEMPTION_LAW },
+      exemptionLine(e.reasons, take, [formula, capped].filter((x) => x !== '').join('。')),
       { label: '減免後の年税額', formula: `${before.toLocaleString('en-US')} − ${take.toLocaleString('en-US')}`, amount: total, reference: EXEMPTION_LAW },
     ],
   };

@@ -5,7 +5,9 @@ import { AppError } from '../../http/errors.js';
 import { Decimal } from '../../lib/decimal.js';
 import { formatWareki } from '../../lib/wareki.js';
 import { lawParams, ParamError, type LawParams } from '../../platform/params/law-params.js';
-import { runUseCase, type RefusalRecord } from '../../platform/use-case.js';
+import { runUseCase } from '../../platform/use-case.js';
+import { refusal404 } from './notifications.js';
+import { exemptionLines } from '../assessment/exemption-source.js';
 import { actorLabel, type Actor } from '../../security/actor.js';
 import type { ApprovalService, ChangeKind, ChangeSummary, PendingChangeRow } from '../approval/approval.service.js';
 import type { AuditRepository } from '../audit/audit.repository.js';
@@ -17,7 +19,7 @@ import { installmentsOfVersions, resplitInstallments } from '../assessment/insta
 import { yenText, type Installment } from '../assessment/installments.rules.js';
 import { calculateTax, PART_KEYS, PART_LABELS, resolveMunicipality, type Line } from '../assessment/tax.rules.js';
 import type { TaxInput } from '../assessment/tax.input.js';
-import { decideExemption, EXEMPTION_LAW, EXEMPTION_REASON_CODES, EXEMPTION_REASONS, exemptionLine, exemptionRule, type ExemptionDecision, type ExemptionReason } from './exemption.rules.js';
+import { decideExemption, EXEMPTION_LAW, EXEMPTION_REASON_CODES, EXEMPTION_REASONS, exemptionRule, type ExemptionDecision, type ExemptionReason } from './exemption.rules.js';
 
 /** The four-eyes kind of a 減免 (地方税法 717条), and of its 取消し. */
 export const EXEMPTION_KIND = 'reduction.exemption';
@@ -51,7 +53,6 @@ export interface ExemptionInput {
 }
 
 type Tx = Kysely<DB> | Transaction<DB>;
-const refusal404 = (e: unknown): RefusalRecord => (e instanceof AppError && e.status === 404 ? { outcome: 'denied', reason: 'not_found_or_out_of_scope' } : undefined);
 const notFound = (householdNo: number) => new AppError(404, 'not_found', `世帯番号 ${householdNo} の世帯は登録されていません`);
 const yearLabel = (fy: number) => formatWareki(`${fy}-04-01`).replace(/年.*$/, '年度');
 const asJson = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
@@ -286,12 +287,7 @@ export class ExemptionService {
         base = [];
       }
     }
-    const lines: Line[] = [
-      ...base,
-      exemptionLine([p.reasonCode], d.exemption, d.formula),
-      { label: '減免後の年税額', formula: `${yenText(cur.total_yen)} − ${yenText(d.exemption)}`, amount: total, reference: EXEMPTION_LAW },
-      ...resplit.lines.map((l) => ({ ...l, label: `期別: ${l.label}` })),
-    ];
+    const lines: Line[] = [...base, ...exemptionLines(cur.total_yen, { total: d.exemption, reasons: [p.reasonCode] }, d.formula).lines, ...resplit.lines.map((l) => ({ ...l, label: `期別: ${l.label}` }))];
     const cause = `減免(${EXEMPTION_REASONS[p.reasonCode]})`;
     const today = this.today();
     const parts = { medical: cur.medical_yen, support: cur.support_yen, care: cur.care_yen, childSupport: cur.child_support_yen } as Record<string, number>;
