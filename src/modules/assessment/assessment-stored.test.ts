@@ -6,6 +6,8 @@ import { operatorActor } from '../../security/actor.js';
 import { lawParams } from '../../platform/params/law-params.js';
 import { addHousehold, type MemberSpec } from './assessment.test-support.js';
 import { correctionDeadline } from './assessment-stored.service.js';
+import { AssessmentRepository } from './assessment.repository.js';
+import { assessmentUnits } from './assessment-units.rules.js';
 import { calculateTax } from './tax.rules.js';
 import { calculateInstallments, type Installment } from './installments.rules.js';
 import { resplitInstallments } from './installments-change.rules.js';
@@ -44,6 +46,19 @@ beforeAll(async () => {
 afterAll(async () => f?.close());
 
 describe('本算定 (the annual batch)', () => {
+  it('goes through exactly the households a scan of every registry household finds someone insured in during the 年度', async () => {
+    const repo = new AssessmentRepository(db());
+    const listed = await repo.householdsToAssess(FY);
+    const all = (await db().selectFrom('household').select('household_no').orderBy('household_no').execute()).map((r) => Number(r.household_no));
+    const cf = await repo.chunkFacts(all, FY);
+    const relevant = all.filter((h) => cf.facts.get(h)!.members.length > 0 || cf.facts.get(h)!.statuses.length > 0);
+    expect(listed).toEqual(relevant);
+    const withUnits = all.filter((h) => assessmentUnits(h, FY, cf.facts.get(h)!, cf.persons, cf.incomes).length > 0);
+    expect(withUnits.length).toBeGreaterThanOrEqual(8);
+    expect(withUnits.filter((h) => !listed.includes(h))).toEqual([]);
+    expect(listed.length).toBeLessThan(all.length);
+  });
+
   it('stores one version per NHI household with the run summary; every stored version is what `tax calc` answers for its input', async () => {
     const r = await f.deps.assessments.runAnnual(runner(), FY, { chunkSize: 3 });
     const rows = await current();

@@ -11,7 +11,8 @@ import { exemptionsOf, withExemption } from './exemption-source.js';
 
 /**
  * 本算定: the annual assessment of every household for a 年度, as a resumable batch (platform/batch).
- * A chunk is a range of registry households in order; it reads their facts in a few set-based queries
+ * The households are those with someone insured in the 年度 (listed once per run,
+ * `householdsToAssess`); a chunk is the next of them in order; it reads their facts in a few set-based queries
  * (membership, statuses, 資格 periods, birth dates, incomes), builds the units of assessment and runs
  * `calculateTax` on each in memory, then writes the chunk's versions with one INSERT (superseding any
  * version of an earlier unreleased run) — in the chunk's transaction with its checkpoint, counts and sums,
@@ -77,10 +78,29 @@ export async function assessHouseholds(
   return { assessed, noTaxpayer, refused };
 }
 
+/** The next `limit` of the ordered `list` after `after`. */
+function nextAfter(list: readonly number[], after: number, limit: number): number[] {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid]! <= after) lo = mid + 1;
+    else hi = mid;
+  }
+  return list.slice(lo, lo + limit);
+}
+
 /** Milliseconds spent by this process in each phase of the chunks (read facts, compute, write versions): the bench prints them. */
 export const batchTimings = { read: 0, compute: 0, write: 0 };
 
 export function annualJob(): BatchJob<AnnualParams, AnnualCursor> {
+  // The households to assess, listed once per run in this process (a resumed run lists them again):
+  // most registry households have nobody insured, and reading them chunk by chunk cost most of the run.
+  let listed: { fiscalYear: number; households: number[] } | null = null;
+  const toAssess = async (db: Kysely<DB>, fiscalYear: number) => {
+    if (listed?.fiscalYear !== fiscalYear) listed = { fiscalYear, households: await new AssessmentRepository(db).householdsToAssess(fiscalYear) };
+    return listed.households;
+  };
   return {
     name: ANNUAL_JOB,
     label: '国民健康保険税 本算定',
@@ -93,12 +113,13 @@ export function annualJob(): BatchJob<AnnualParams, AnnualCursor> {
         .where('status', '=', 'running')
         .where(sql<boolean>`(params->>'fiscalYear')::int = ${params.fiscalYear}`)
         .executeTakeFirst();
-      return new AssessmentRepository(db).countHouseholdsAfter(Number(running?.after ?? 0));
+      const after = Number(running?.after ?? 0);
+      return (await toAssess(db, params.fiscalYear)).filter((h) => h > after).length;
     },
     async chunk(tx, ctx) {
       const fy = ctx.params.fiscalYear;
       const repo = new AssessmentRepository(tx);
-      const households = await repo.householdsAfter(ctx.cursor?.after ?? 0, ctx.chunkSize);
+      const households = nextAfter(await toAssess(tx, fy), ctx.cursor?.after ?? 0, ctx.chunkSize);
       if (households.length === 0) return null;
       const params = lawParams();
       const rates = ratesOf(fy, params);

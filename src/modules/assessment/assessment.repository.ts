@@ -83,15 +83,27 @@ export { unitKey };
 export class AssessmentRepository {
   constructor(private readonly db: Q) {}
 
-  /** Registry households after `after`, in order (the batch's chunks). */
-  async householdsAfter(after: number, limit: number): Promise<number[]> {
-    const rows = await this.db.selectFrom('household').select('household_no').where('household_no', '>', after).orderBy('household_no').limit(limit).execute();
-    return rows.map((r) => Number(r.household_no));
-  }
-
-  async countHouseholdsAfter(after: number): Promise<number> {
-    const r = await this.db.selectFrom('household').select((eb) => eb.fn.countAll<number>().as('n')).where('household_no', '>', after).executeTakeFirstOrThrow();
-    return Number(r.n);
+  /**
+   * The registry households the 本算定 of a 年度 has anything to assess in, in order: those with a member
+   * (during the 年度) who is insured at some time in the 年度, or named by a status period (住所地特例 …)
+   * of such a person — exactly the households `chunkFacts` finds relevant; the others give no unit.
+   */
+  async householdsToAssess(fiscalYear: number): Promise<number[]> {
+    const start = `${fiscalYear}-04-01`;
+    const end = `${fiscalYear + 1}-04-01`;
+    const rows = await sql<{ h: string }>`
+      WITH insured AS (
+        SELECT DISTINCT atena_no FROM nhi_eligibility
+         WHERE superseded_at IS NULL AND acquired_on < ${end} AND (lost_on IS NULL OR lost_on > ${start}))
+      SELECT c.h FROM (
+        SELECT m.household_no AS h FROM household_member m JOIN insured i ON i.atena_no = m.atena_no
+         WHERE m.valid_from < ${end} AND (m.valid_to IS NULL OR m.valid_to > ${start})
+        UNION
+        SELECT s.household_no FROM nhi_household_status s JOIN insured i ON i.atena_no = s.atena_no
+         WHERE s.valid_from < ${end}) c
+      WHERE EXISTS (SELECT 1 FROM household hh WHERE hh.household_no = c.h)
+      ORDER BY c.h`.execute(this.db);
+    return rows.rows.map((r) => Number(r.h));
   }
 
   /**
@@ -131,8 +143,9 @@ export class AssessmentRepository {
     // registry households have nobody in NHI): their birth dates and incomes.
     const insuredInYear = new Set(eligibility.filter((e) => e.lost_on === null || e.lost_on > start).map((e) => Number(e.atena_no)));
     const relevant = new Set<number>();
-    for (const m of members) if (insuredInYear.has(Number(m.atena_no))) relevant.add(Number(m.household_no));
-    for (const st of statuses) if (insuredInYear.has(Number(st.atena_no))) relevant.add(Number(st.household_no));
+    // (Only households of the chunk: a range of candidates may hold others, become relevant since the list was made.)
+    for (const m of members) if (insuredInYear.has(Number(m.atena_no)) && facts.has(Number(m.household_no))) relevant.add(Number(m.household_no));
+    for (const st of statuses) if (insuredInYear.has(Number(st.atena_no)) && facts.has(Number(st.household_no))) relevant.add(Number(st.household_no));
     const persons = [...new Set([...members.filter((m) => relevant.has(Number(m.household_no))).map((m) => Number(m.atena_no)), ...statuses.filter((st) => relevant.has(Number(st.household_no))).map((st) => Number(st.atena_no))])];
     if (persons.length === 0) return out;
     const people = await this.db.selectFrom('person').select(['atena_no', 'birth_date']).where(anyOf('atena_no', persons)).execute();

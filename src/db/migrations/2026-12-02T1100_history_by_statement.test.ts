@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql, type Kysely } from 'kysely';
+import { openTestDatabase } from '../test-database.js';
+
+/** The edit history written once per statement: the same rows the row trigger wrote, for many rows at once. */
+
+const actor = 'operator:tester@host/history';
+let t: Awaited<ReturnType<typeof openTestDatabase>>;
+const db = () => t.database.db as unknown as Kysely<any>;
+const asActor = (f: (tx: Kysely<any>) => Promise<unknown>, who = actor) =>
+  db()
+    .transaction()
+    .execute(async (tx) => {
+      await sql`SELECT set_config('nhi.actor', ${who}, true)`.execute(tx);
+      await f(tx);
+    });
+type HistoryRow = { row_key: string; op: string; changed_fields: string[]; row_data: Record<string, unknown>; superseded_by: string };
+const historyOf = async (table: string, key: string) =>
+  (await sql<HistoryRow>`SELECT row_key, op, changed_fields, row_data, superseded_by FROM ${sql.id(`${table}_history`)} WHERE row_key = ${key} ORDER BY history_id`.execute(db())).rows;
+
+beforeAll(async () => {
+  t = await openTestDatabase();
+  await asActor(async (tx) => {
+    for (const atena of [1, 2, 3]) {
+      await sql`
+        INSERT INTO person (atena_no, name_kanji, name_kana, name_kana_key, name_kanji_key, birth_date, sex, resident_kind, resident_status, valid_from, change_reason, updated_by)
+        VALUES (${atena}, '試験', 'シケン', 'シケン', '試験', '1970-01-01', 'male', 'japanese', 'resident', '2020-01-01', 'moved_in', ${actor})`.execute(tx);
+    }
+  });
+});
+afterAll(async () => t?.drop());
+
+describe('migration 2026-12-02T1100_history_by_statement', () => {
+  it('keeps every superseded version of a multi-row update, with the changed columns and who', async () => {
+    await asActor((tx) => sql`UPDATE person SET banchi = '1-' || atena_no, valid_from = '2021-01-01', change_reason = 'moved_within' WHERE atena_no IN (1, 2)`.execute(tx), 'operator:first');
+    await asActor((tx) => sql`UPDATE person SET banchi = '9-9' WHERE atena_no = 1`.execute(tx), 'operator:second');
+    const h1 = await historyOf('person', '1');
+    expect(h1.map((h) => [h.op, h.changed_fields, h.superseded_by])).toEqual([
+      ['UPDATE', ['banchi', 'change_reason', 'valid_from'], 'operator:first'],
+      ['UPDATE', ['banchi'], 'operator:second'],
+    ]);
+    // Each history row holds the version as it was before the change.
+    expect([h1[0]!.row_data.banchi, h1[0]!.row_data.valid_from]).toEqual([null, '2020-01-01']);
+    expect(h1[1]!.row_data.banchi).toBe('1-1');
+    expect((await historyOf('person', '2')).map((h) => h.changed_fields)).toEqual([['banchi', 'change_reason', 'valid_from']]);
+    expect(await historyOf('person', '3')).toEqual([]);
+  });
+
+  it('records nothing for an update that changes nothing but who and when', async () => {
+    await asActor((tx) => sql`UPDATE person SET banchi = banchi WHERE atena_no = 3`.execute(tx));
+    expect(await historyOf('person', '3')).toEqual([]);
+  });
+
+  it('records a deleted row whole', async () => {
+    await asActor((tx) => sql`DELETE FROM person WHERE atena_no = 3`.execute(tx));
+    const h = await historyOf('person', '3');
+    expect(h.map((x) => x.op)).toEqual(['DELETE']);
+    expect(h[0]!.row_data.name_kanji).toBe('試験');
+    expect(h[0]!.changed_fields).toContain('name_kanji');
+    expect(h[0]!.changed_fields).not.toContain('updated_at');
+  });
+
+  it('refuses a change of the key column (the history pairs versions by it), and an unattributed write', async () => {
+    await expect(asActor((tx) => sql`UPDATE person SET atena_no = 99 WHERE atena_no = 2`.execute(tx))).rejects.toThrow(/キー\(atena_no\)は変更できません/);
+    await expect(db().transaction().execute((tx) => sql`UPDATE person SET banchi = 'x' WHERE atena_no = 2`.execute(tx))).rejects.toThrow(/nhi\.actor/);
+    expect((await historyOf('person', '2')).length).toBe(1);
+  });
+
+  it('leaves no row trigger of the old kind: every history table has its statement triggers', async () => {
+    const old = await sql<{ n: string }>`SELECT count(*) AS n FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid WHERE p.proname = 'keep_history'`.execute(db());
+    expect(Number(old.rows[0]!.n)).toBe(0);
+    const tables = await sql<{ base: string }>`SELECT left(relname, -length('_history')) AS base FROM pg_class WHERE relkind = 'r' AND relname LIKE '%\\_history' AND relnamespace = 'public'::regnamespace ORDER BY 1`.execute(db());
+    const triggers = await sql<{ tbl: string; n: string }>`
+      SELECT t.tgrelid::regclass::text AS tbl, count(*) AS n FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid
+       WHERE p.proname = 'keep_history_of_statement' GROUP BY 1`.execute(db());
+    const byTable = new Map(triggers.rows.map((r) => [r.tbl, Number(r.n)]));
+    expect(tables.rows.length).toBeGreaterThanOrEqual(7);
+    for (const { base } of tables.rows) expect([base, byTable.get(base)]).toEqual([base, 2]);
+  });
+});
