@@ -101,6 +101,10 @@ export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[
 
   let tP = performance.now();
   // ---- read what the batch touches ----
+  // Intakes run one at a time (a file and the API's pushes alike): the registry is the only writer of
+  // households and memberships, so those are read without row locks. Persons stay locked: other areas
+  // lock a person's row to decide on it (a 資格 approval against the death date, …) and wait for us.
+  await sql`SELECT pg_advisory_xact_lock(hashtext('registry.intake'))`.execute(tx);
   const ids = events.map((e) => e.eventId);
   const seen = new Map((await tx.selectFrom('registry_event').select(['event_id', 'content_sha256']).where(anyText('event_id', ids)).execute()).map((r) => [r.event_id, r.content_sha256]));
   const atenas = [...new Set(events.map((e) => e.atenaNo))];
@@ -115,12 +119,12 @@ export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[
   for (const m of ownMembers) householdsNamed.add(Number(m.household_no));
   const hhList = [...householdsNamed];
   const members: Member[] = hhList.length
-    ? (await tx.selectFrom('household_member').selectAll().where(anyBigint('household_no', hhList)).where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>', minDay)])).forUpdate().execute()).map((m) => ({
+    ? (await tx.selectFrom('household_member').selectAll().where(anyBigint('household_no', hhList)).where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>', minDay)])).execute()).map((m) => ({
         key: Number(m.member_id), household_no: Number(m.household_no), atena_no: Number(m.atena_no), relationship: m.relationship, member_order: m.member_order, valid_from: m.valid_from, valid_to: m.valid_to, change_reason: m.change_reason,
       }))
     : [];
   const households = new Map<number, { dissolved_on: string | null }>();
-  if (hhList.length) for (const h of await tx.selectFrom('household').select(['household_no', 'dissolved_on']).where(anyBigint('household_no', hhList)).forUpdate().execute()) households.set(Number(h.household_no), { dissolved_on: h.dissolved_on });
+  if (hhList.length) for (const h of await tx.selectFrom('household').select(['household_no', 'dissolved_on']).where(anyBigint('household_no', hhList)).execute()) households.set(Number(h.household_no), { dissolved_on: h.dissolved_on });
   const areas = new Set<string>();
   const areaCodes = [...new Set(events.flatMap((e) => (e.areaCode ? [e.areaCode] : [])))];
   if (areaCodes.length) for (const a of await tx.selectFrom('address_area').select('area_code').where(anyText('area_code', areaCodes)).execute()) areas.add(a.area_code);
