@@ -52,11 +52,15 @@ describe('migration 2026-12-02T1100_history_by_statement', () => {
   });
 
   it('records a deleted row whole', async () => {
-    await asActor((tx) => sql`DELETE FROM person WHERE atena_no = 3`.execute(tx));
-    const h = await historyOf('person', '3');
+    await asActor(async (tx) => {
+      await sql`INSERT INTO household (household_no, formed_on, valid_from, change_reason, updated_by) VALUES (1, '2020-01-01', '2020-01-01', 'moved_in', ${actor})`.execute(tx);
+      await sql`INSERT INTO household_member (member_id, household_no, atena_no, relationship, member_order, valid_from, change_reason, updated_by) VALUES (77, 1, 3, 'head', 1, '2020-01-01', 'moved_in', ${actor})`.execute(tx);
+    });
+    await asActor((tx) => sql`DELETE FROM household_member WHERE member_id = 77`.execute(tx));
+    const h = await historyOf('household_member', '77');
     expect(h.map((x) => x.op)).toEqual(['DELETE']);
-    expect(h[0]!.row_data.name_kanji).toBe('試験');
-    expect(h[0]!.changed_fields).toContain('name_kanji');
+    expect([h[0]!.row_data.atena_no, h[0]!.row_data.relationship]).toEqual([3, 'head']);
+    expect(h[0]!.changed_fields).toContain('relationship');
     expect(h[0]!.changed_fields).not.toContain('updated_at');
   });
 

@@ -25,6 +25,7 @@ import * as m1202_0800 from './2026-12-02T0800_unemployment_notifications.js';
 import * as m1202_0900 from './2026-12-02T0900_prefecture_acquired_on.js';
 import * as m1202_1000 from './2026-12-02T1000_tax_exemptions.js';
 import * as m1202_1100 from './2026-12-02T1100_history_by_statement.js';
+import * as m1202_1200 from './2026-12-02T1200_assessment_reference_checks.js';
 
 /** Every migration, in order. Forward-only: a migration, once landed, is never edited. */
 export const migrations: Record<string, Migration> = {
@@ -54,4 +55,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02T0900_prefecture_acquired_on': m1202_0900,
   '2026-12-02T1000_tax_exemptions': m1202_1000,
   '2026-12-02T1100_history_by_statement': m1202_1100,
+  '2026-12-02T1200_assessment_reference_checks': m1202_1200,
 };

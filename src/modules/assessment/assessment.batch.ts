@@ -4,7 +4,7 @@ import type { BatchJob } from '../../platform/batch/batch-runner.js';
 import { lawParams, type LawParams } from '../../platform/params/law-params.js';
 import { actorLabel } from '../../security/actor.js';
 import { assessmentUnits } from './assessment-units.rules.js';
-import { AssessmentRepository, unitKey, type HouseholdRange, type NewVersion } from './assessment.repository.js';
+import { AssessmentRepository, unitKey, type NewVersion } from './assessment.repository.js';
 import { assessUnit, parameterSet, runFigures, type Assessed } from './assessment.rules.js';
 import { resolveMunicipality, type Municipality } from './tax.rules.js';
 import { exemptionsOf, withExemption } from './exemption-source.js';
@@ -49,11 +49,10 @@ export async function assessHouseholds(
   municipality: Municipality,
   params: LawParams,
   explain = false,
-  range?: HouseholdRange,
 ): Promise<{ assessed: Assessed[]; noTaxpayer: { householdNo: number; addressExceptionAtenaNo: number }[]; refused: { householdNo: number; message: string }[] }> {
   const repo = new AssessmentRepository(tx);
   const t0 = performance.now();
-  const cf = await repo.chunkFacts(householdNos, fiscalYear, range);
+  const cf = await repo.chunkFacts(householdNos, fiscalYear);
   // 減免 decided for the 年度 (reductions area): kept by every recomputation of the unit.
   const exemptions = await exemptionsOf(tx, householdNos, fiscalYear);
   const t1 = performance.now();
@@ -127,8 +126,9 @@ export function annualJob(): BatchJob<AnnualParams, AnnualCursor> {
         await repo.saveParams(rates.hash, fy, rates.municipality.name, rates.values);
         await tx.insertInto('assessment_run').values({ run_id: ctx.runId, fiscal_year: fy }).onConflict((oc) => oc.column('run_id').doNothing()).execute();
       }
+      // The facts by the list (the listed households are a sparse part of the registry's); the versions by range.
+      const { assessed, noTaxpayer, refused } = await assessHouseholds(tx, households, fy, rates.municipality, params, false);
       const range = { from: households[0]!, to: households.at(-1)! };
-      const { assessed, noTaxpayer, refused } = await assessHouseholds(tx, households, fy, rates.municipality, params, false, range);
       const w0 = performance.now();
       const current = await repo.current(fy, households, false, range);
       const at = new Date();

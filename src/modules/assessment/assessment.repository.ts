@@ -66,8 +66,8 @@ export interface CurrentVersion {
 const anyOf = (col: string, list: readonly number[]) => sql<boolean>`${sql.ref(col)} = ANY(${sql.val([...list])}::bigint[])`;
 
 /**
- * Every registry household from `from` to `to` (both included), in order: the batch's chunk. A range
- * predicate is one index range scan where `= ANY(…)` of thousands of numbers would be as many probes.
+ * Every household from `from` to `to` (both included): the versions of a batch chunk are read by range
+ * (one index range scan where `= ANY(…)` of thousands of numbers would be as many probes).
  */
 export interface HouseholdRange {
   from: number;
@@ -110,7 +110,7 @@ export class AssessmentRepository {
    * Registry membership of the households overlapping the 年度, the status periods naming them or their
    * members, the current 資格 periods and birth dates of everyone involved, and their incomes.
    */
-  async chunkFacts(householdNos: readonly number[], fiscalYear: number, range?: HouseholdRange): Promise<ChunkFacts> {
+  async chunkFacts(householdNos: readonly number[], fiscalYear: number): Promise<ChunkFacts> {
     const facts = new Map<number, HouseholdFacts>();
     const out: ChunkFacts = { facts, persons: new Map(), incomes: new Map() };
     if (householdNos.length === 0) return out;
@@ -119,14 +119,14 @@ export class AssessmentRepository {
     const members = await this.db
       .selectFrom('household_member')
       .select(['atena_no', 'household_no', 'relationship', 'valid_from', 'valid_to'])
-      .where(householdsIn('household_no', householdNos, range))
+      .where(anyOf('household_no', householdNos))
       .where('valid_from', '<', end)
       .where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>', start)]))
       .execute();
     const statuses = await this.db
       .selectFrom('nhi_household_status')
       .select(['status_id', 'atena_no', 'household_no', 'kind', 'valid_from', 'valid_to', 'facility_name', 'facility_kind', 'school_name'])
-      .where((eb) => eb.or([householdsIn('household_no', householdNos, range), anyOf('atena_no', [...new Set(members.map((m) => Number(m.atena_no)))])]))
+      .where((eb) => eb.or([anyOf('household_no', householdNos), anyOf('atena_no', [...new Set(members.map((m) => Number(m.atena_no)))])]))
       .where('valid_from', '<', end)
       .execute();
     const everyone = [...new Set([...members.map((m) => Number(m.atena_no)), ...statuses.map((s) => Number(s.atena_no))])];
@@ -143,7 +143,7 @@ export class AssessmentRepository {
     // registry households have nobody in NHI): their birth dates and incomes.
     const insuredInYear = new Set(eligibility.filter((e) => e.lost_on === null || e.lost_on > start).map((e) => Number(e.atena_no)));
     const relevant = new Set<number>();
-    // (Only households of the chunk: a range of candidates may hold others, become relevant since the list was made.)
+    // (Only households of the chunk: a status period of a member may name another household.)
     for (const m of members) if (insuredInYear.has(Number(m.atena_no)) && facts.has(Number(m.household_no))) relevant.add(Number(m.household_no));
     for (const st of statuses) if (insuredInYear.has(Number(st.atena_no)) && facts.has(Number(st.household_no))) relevant.add(Number(st.household_no));
     const persons = [...new Set([...members.filter((m) => relevant.has(Number(m.household_no))).map((m) => Number(m.atena_no)), ...statuses.filter((st) => relevant.has(Number(st.household_no))).map((st) => Number(st.atena_no))])];
