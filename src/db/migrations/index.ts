@@ -26,6 +26,7 @@ import * as m1202_0900 from './2026-12-02T0900_prefecture_acquired_on.js';
 import * as m1202_1000 from './2026-12-02T1000_tax_exemptions.js';
 import * as m1202_1100 from './2026-12-02T1100_history_by_statement.js';
 import * as m1202_1200 from './2026-12-02T1200_assessment_reference_checks.js';
+import * as m1202_1300 from './2026-12-02T1300_person_fillfactor.js';
 
 /** Every migration, in order. Forward-only: a migration, once landed, is never edited. */
 export const migrations: Record<string, Migration> = {
@@ -56,4 +57,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02T1000_tax_exemptions': m1202_1000,
   '2026-12-02T1100_history_by_statement': m1202_1100,
   '2026-12-02T1200_assessment_reference_checks': m1202_1200,
+  '2026-12-02T1300_person_fillfactor': m1202_1300,
 };
