@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import type { Command } from '../../cli/command.js';
-import { batchProgress, opts, textOption } from '../../cli/command.js';
+import { batchProgress, isoDateOption, opts, textOption } from '../../cli/command.js';
 import { formatDateForClerk } from '../../lib/wareki.js';
 import { operatorActor } from '../../security/actor.js';
 import { runOutput } from './eligibility.outputs.js';
+import { addDays, todayInJapan } from './eligibility.rules.js';
 
 const since = z
   .string({ error: '--since は日時(例: 2026-11-01T00:00:00+09:00)で指定してください' })
@@ -35,4 +36,15 @@ function output(which: 'registry-feedback' | 'rengokai-households', what: string
 export const eligibilityCommands: Record<string, Command> = {
   'registry-feedback': output('registry-feedback', '住民票記載データ(国保の資格)'),
   'rengokai-households': output('rengokai-households', '異動世帯の抽出(国保連合会)'),
+  'nhi-status-sync': {
+    summary: '擬制世帯主・特定同一世帯所属者の期間を住基と資格の事実から自動で開始・終了する日次処理(作業項目で確認。再実行しても何も変わらない)',
+    usage: 'nhi-status-sync [--today 2026-12-01] [--since 2026-11-01]',
+    async run(deps, args) {
+      const o = opts({ today: isoDateOption.optional(), since: isoDateOption.optional() }, args);
+      const today = o.today ?? todayInJapan();
+      const r = await deps.nhiHousehold.syncStatuses(operatorActor('nhi-status-sync', new Set(['eligibility.update'])), today, o.since ?? addDays(today, -31));
+      console.log(`${formatDateForClerk(r.since)}の翌日から${formatDateForClerk(today)}まで: 対象世帯 ${r.checked} 件、開始 ${r.started} 件、終了 ${r.ended} 件、自動で適用できず作業項目 ${r.referred} 件`);
+      return 0;
+    },
+  },
 };

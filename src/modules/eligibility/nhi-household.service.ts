@@ -10,6 +10,7 @@ import { RecordScope } from '../access/record-scope.js';
 import { formatDateForClerk as d } from '../../lib/wareki.js';
 import { errorsMessage, todayInJapan } from './eligibility.rules.js';
 import { NhiHouseholdRepository, type StatusRow } from './nhi-household.repository.js';
+import { runNhiStatusSync, type StatusSyncSummary } from './nhi-status-sync.js';
 import { personHouseholdsFrom, queueReassessment } from '../assessment/reassessment-queue.js';
 import {
   FACILITY_KINDS,
@@ -97,6 +98,11 @@ export class NhiHouseholdService {
   private async refuseIfPending(tx: Tx, atenaNo: number) {
     const waiting = await this.approvals.pendingFor(tx, atenaNo, KINDS);
     if (waiting.length > 0) throw new AppError(409, 'pending_exists', `この住民には承認待ちの国保世帯の変更があります(変更番号 ${waiting[0]!.changeId})。承認または却下の後に入力してください`);
+  }
+
+  /** 国保世帯の状態の自動適用: the daily job (nhi-status-sync.ts). */
+  syncStatuses(actor: Actor, today: string, since?: string): Promise<StatusSyncSummary> {
+    return runNhiStatusSync(this.db, this.audit, actor, today, since);
   }
 
   // ---- reading ----
