@@ -1,19 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql, type Kysely } from 'kysely';
 import { openTestDatabase } from '../test-database.js';
+import { asActor as withActor } from '../../testing/as-actor.js';
 
 /** What the database enforces itself: one insurance at a time per person, and 記号・番号・枝番 never reused for another person. */
 
 const actor = 'operator:tester@host/migration';
 let t: Awaited<ReturnType<typeof openTestDatabase>>;
 const db = () => t.database.db as unknown as Kysely<any>;
-const asActor = (f: (tx: Kysely<any>) => Promise<unknown>) =>
-  db()
-    .transaction()
-    .execute(async (tx) => {
-      await sql`SELECT set_config('nhi.actor', ${actor}, true)`.execute(tx);
-      await f(tx);
-    });
+const asActor = (f: (tx: Kysely<any>) => Promise<unknown>) => withActor(db(), actor, f);
 const period = (id: number, atena: number, branch: string, acquired: string, lost: string | null, superseded = false) => sql`
   INSERT INTO nhi_eligibility (eligibility_id, atena_no, household_no, insured_symbol, insured_number, branch_no, acquired_on, acquisition_reason, lost_on, loss_reason, superseded_at, updated_by)
   VALUES (${id}, ${atena}, 1, '川1', '00000001', ${branch}, ${acquired}, 'moved_in', ${lost}, ${lost === null ? null : 'other'}, ${superseded ? sql`clock_timestamp()` : null}, ${actor})`;

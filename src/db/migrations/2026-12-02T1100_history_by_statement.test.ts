@@ -1,19 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql, type Kysely } from 'kysely';
 import { openTestDatabase } from '../test-database.js';
+import { asActor as withActor } from '../../testing/as-actor.js';
 
 /** The edit history written once per statement: the same rows the row trigger wrote, for many rows at once. */
 
 const actor = 'operator:tester@host/history';
 let t: Awaited<ReturnType<typeof openTestDatabase>>;
 const db = () => t.database.db as unknown as Kysely<any>;
-const asActor = (f: (tx: Kysely<any>) => Promise<unknown>, who = actor) =>
-  db()
-    .transaction()
-    .execute(async (tx) => {
-      await sql`SELECT set_config('nhi.actor', ${who}, true)`.execute(tx);
-      await f(tx);
-    });
+const asActor = (f: (tx: Kysely<any>) => Promise<unknown>, who = actor) => withActor(db(), who, f);
 type HistoryRow = { row_key: string; op: string; changed_fields: string[]; row_data: Record<string, unknown>; superseded_by: string };
 const historyOf = async (table: string, key: string) =>
   (await sql<HistoryRow>`SELECT row_key, op, changed_fields, row_data, superseded_by FROM ${sql.id(`${table}_history`)} WHERE row_key = ${key} ORDER BY history_id`.execute(db())).rows;

@@ -1,19 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql, type Kysely } from 'kysely';
 import { openTestDatabase } from '../test-database.js';
+import { asActor as withActor } from '../../testing/as-actor.js';
 
 /** A stored assessment's references, checked once per statement: refused like a foreign key, never orphaned. */
 
 const actor = 'operator:tester@host/assessment-refs';
 let t: Awaited<ReturnType<typeof openTestDatabase>>;
 const db = () => t.database.db as unknown as Kysely<any>;
-const asActor = (f: (tx: Kysely<any>) => Promise<unknown>) =>
-  db()
-    .transaction()
-    .execute(async (tx) => {
-      await sql`SELECT set_config('nhi.actor', ${actor}, true)`.execute(tx);
-      await f(tx);
-    });
+const asActor = (f: (tx: Kysely<any>) => Promise<unknown>) => withActor(db(), actor, f);
 const P1 = 'a'.repeat(64);
 const count = async () => Number((await sql<{ n: string }>`SELECT count(*) AS n FROM assessment`.execute(db())).rows[0]!.n);
 

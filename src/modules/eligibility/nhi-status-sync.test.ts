@@ -1,4 +1,6 @@
-import { sql } from 'kysely';
+import type { Kysely } from 'kysely';
+import type { DB } from '../../db/schema.js';
+import { asActor as withActor } from '../../testing/as-actor.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFixture, type Fixture } from '../../testing/fixture.js';
 import { operatorActor } from '../../security/actor.js';
@@ -15,13 +17,7 @@ const job = () => operatorActor('nhi-status-sync', new Set(['eligibility.update'
 const TODAY = '2026-06-30';
 const SINCE = '2026-05-30';
 const actor = 'operator:test@host/nhi-status-sync';
-const asActor = (q: (tx: typeof db extends () => infer D ? D : never) => Promise<unknown>) =>
-  db()
-    .transaction()
-    .execute(async (tx) => {
-      await sql`SELECT set_config('nhi.actor', ${actor}, true)`.execute(tx);
-      await q(tx);
-    });
+const asActor = (q: (tx: Kysely<DB>) => Promise<unknown>) => withActor(db(), actor, q);
 const statuses = (householdNo: number) =>
   db().selectFrom('nhi_household_status').select(['atena_no', 'kind', 'valid_from', 'valid_to', 'basis']).where('household_no', '=', householdNo).orderBy('status_id').execute();
 const items = (householdNo: number) => db().selectFrom('work_item').select(['kind', 'atena_no', 'suggested_date', 'basis']).where('household_no', '=', householdNo).orderBy('work_item_id').execute();
