@@ -24,6 +24,7 @@ import * as m1202_0700 from './2026-12-02T0700_perinatal_notifications.js';
 import * as m1202_0800 from './2026-12-02T0800_unemployment_notifications.js';
 import * as m1202_0900 from './2026-12-02T0900_prefecture_acquired_on.js';
 import * as m1202_1000 from './2026-12-02T1000_tax_exemptions.js';
+import * as m1203_0100 from './2026-12-03T0100_pension_withholding.js';
 
 /** Every migration, in order. Forward-only: a migration, once landed, is never edited. */
 export const migrations: Record<string, Migration> = {
@@ -52,4 +53,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02T0800_unemployment_notifications': m1202_0800,
   '2026-12-02T0900_prefecture_acquired_on': m1202_0900,
   '2026-12-02T1000_tax_exemptions': m1202_1000,
+  '2026-12-03T0100_pension_withholding': m1203_0100,
 };
