@@ -6,7 +6,8 @@ import { sql, type Kysely } from 'kysely';
  * that pension and its annual amount), imported from their file; a re-import of the same person and 年度
  * replaces the row (the file is the record; its SHA-256 and line are kept). And the 口座振替への変更申出:
  * a household head who asked to pay by 口座振替 (普通徴収) instead — kept, never deleted: a withdrawn
- * 申出 gets `ended_at` / `ended_by` / `end_reason` (the only update the trigger allows).
+ * 申出 gets `ended_at` / `ended_by` / `end_reason` (the only update the trigger allows). And a 本算定
+ * version may now store its 期別 (`assessment.installments`): those of a household under 特別徴収.
  */
 export async function up(db: Kysely<any>): Promise<void> {
   await sql`
@@ -51,4 +52,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     END $$`.execute(db);
   await sql`CREATE TRIGGER account_transfer_request_keep BEFORE UPDATE ON account_transfer_request FOR EACH ROW EXECUTE FUNCTION account_transfer_request_keep()`.execute(db);
   await sql`REVOKE DELETE, TRUNCATE ON account_transfer_request FROM nhi_app`.execute(db);
+  // A 本算定 version under 特別徴収 stores its 期別 too (the others stay null: derived from the total).
+  await sql`
+    ALTER TABLE assessment DROP CONSTRAINT assessment_installments_of_correction,
+      ADD CONSTRAINT assessment_installments_array CHECK (installments IS NULL OR jsonb_typeof(installments) = 'array')`.execute(db);
 }

@@ -203,3 +203,9 @@ export function decideInstallments(facts: SpecialCollectionFacts, previousFebrua
   const r = calculateInstallments({ fiscalYear: facts.fiscalYear, annualTax: facts.annualTax, ordinary: true }, params);
   return { judgement, installments: r.installments, lines: [{ label: '徴収の方法', formula: `普通徴収: ${judgement.reasons.join('。')}`, amount: facts.annualTax, reference: '地方税法 第706条第2項 [tax.special_collection_age_from] [tax.special_collection_age_under]' }, ...r.lines] };
 }
+
+/** How an installment is paid, as the resident reads it (notice, household page). */
+export function collectionLabel(it: Pick<Installment, 'kind' | 'stopped'>): string {
+  if (it.stopped) return '特別徴収 中止';
+  return it.kind === 'provisional' ? '特別徴収(仮徴収)' : it.kind === 'final' ? '特別徴収(本徴収)' : it.kind === 'occasional' ? '普通徴収(随時)' : '普通徴収';
+}
