@@ -92,6 +92,24 @@ describe('特別徴収 from the records', () => {
     expect(page.status).toBe(200);
     const body = (await page.json()) as { items: { installments: Installment[] }[] };
     expect(body.items[0]!.installments.map((x) => x.kind)).toEqual(['provisional', 'provisional', 'provisional', 'final', 'final', 'final']);
+    // The 納税通知書 names each installment's 徴収方法.
+    const notice = await f.deps.assessments.noticePdf(runner(), Number(y2025.assessment_id));
+    writeFileSync(path.join(dir, 'notice-annual.pdf'), notice.pdf);
+    const text = (await pdfText(notice.pdf)).join('\n').replace(/\s+/g, '');
+    expect(text).toContain('4月特別徴収(仮徴収)');
+    expect(text).toContain('10月特別徴収(本徴収)');
+    expect(text).toContain('納付書で納める必要はありません');
+  });
+
+  it('the 申出 is withdrawn (kept, ended); staff without 賦課の実行 cannot record one', async () => {
+    const list = await clerk.request('GET', `/api/households/${transfer.householdNo}/account-transfer`);
+    const [req] = ((await list.json()) as { requests: { requestId: number }[] }).requests;
+    const w = await clerk.request('POST', `/api/account-transfer/${req!.requestId}/withdraw`, { reason: '年金からの天引きを希望' });
+    expect(w.status).toBe(200);
+    expect(await w.json()).toMatchObject({ endReason: '年金からの天引きを希望', endedBy: expect.stringContaining('kokuho01') });
+    expect((await clerk.request('POST', `/api/account-transfer/${req!.requestId}/withdraw`, { reason: '再度' })).status).toBe(409);
+    const branch = await f.login('shisho01');
+    expect((await branch.request('POST', `/api/households/${transfer.householdNo}/account-transfer`, { requestedOn: '2025-01-01' })).status).toBe(403);
   });
 
   it('a 更正 on 2025-11-10 stops 特別徴収 from February (中止): the months before keep their amounts, the rest is 普通徴収; the notice says so', async () => {
