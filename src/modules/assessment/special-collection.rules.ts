@@ -21,11 +21,13 @@ import type { Line } from './tax.rules.js';
  * Each failing condition gives its Japanese reason; all are listed.
  *
  * How much (specialInstallments): a household under 特別徴収 the 年度 before pays as 仮徴収 (4・6・8月)
- * the previous 年度's February 本徴収 amount each (地方税法 第718条の7; 水戸市・軽井沢町・枕崎市 describe it:
+ * the previous 年度's February 本徴収 amount each (地方税法 第718条の7, 条項番号は未照合; 水戸市・軽井沢町・枕崎市・岐南町 describe it:
  * 「前年度2月の特別徴収税額と同額」), 本徴収 (10・12・2月) the rest ÷ 3 as calculateInstallments does. A
  * household newly eligible begins at 本徴収 (October): the city's 普通徴収 期 before October are 普通徴収
- * (白鷹町「その年度の10月から特別徴収になる方には、7月から9月までの納付書を送付」), each slot about
- * annual tax ÷ (those 期 + 3). (An April start with 前年度の年税額の6分の1 as 仮徴収 — 水戸市, 枕崎市 —
+ * (白鷹町「その年度の10月から特別徴収になる方には、7月から9月までの納付書を送付」; 岐南町
+ * https://www.town.ginan.lg.jp/1488.htm: 新たに特別徴収となる世帯は 7・8・9月 普通徴収、10・12・2月 本徴収、各回
+ * 年間保険税の6分の1), each slot about annual tax ÷ (those 期 + 3) — here every 本徴収 is cut to 100円 and
+ * the remainder goes to 第1期 (岐南町 adjusts in July and October). (An April start with 前年度の年税額の6分の1 as 仮徴収 — 水戸市, 枕崎市 —
  * needs the 年金保険者's notice before April and is not modelled.)
  */
 
@@ -171,7 +173,7 @@ export function specialInstallments(input: SpecialSplitInput, params: LawParams 
       label: '特別徴収の開始',
       formula: `新たに特別徴収となる世帯: ${finalMonths.map((m) => `${Number(m)}月`).join('・')}の本徴収から。${ordinaryDates.length > 0 ? `それより前の${ordinaryDates.map((x) => x.label).join('・')}は普通徴収。年税額 ${yenText(annualTax)} ÷ ${slots}回 → 本徴収 各${yenText(finals[0]!)}(${yenText(specialUnit)}円単位)、残りを普通徴収の期に(${yenText(ordinaryUnit)}円単位、端数は第1期)` : `年税額 ÷ ${finalMonths.length}`}`,
       amount: finals.reduce((s, a) => s + a, 0),
-      reference: '地方税法 第706条第2項・第718条の2(特別徴収); 年度の途中からの特別徴収の開始(白鷹町の説明による。条項番号は未照合) [city_tax.special_months] [city_tax.special_rounding_unit]',
+      reference: '地方税法 第706条第2項・第718条の2(特別徴収); 年度の途中からの特別徴収の開始(岐南町・白鷹町の説明による。条項番号は未照合) [city_tax.special_months] [city_tax.special_rounding_unit]',
     },
     { label: '合計', formula: installments.map((x) => `${x.label} ${yenText(x.amount)}`).join(' + '), amount: installments.reduce((s, x) => s + x.amount, 0), reference: '期別の額の合計は年税額' },
   ];
