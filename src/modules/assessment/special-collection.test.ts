@@ -56,7 +56,14 @@ describe('特別徴収 from the records', () => {
       '3 年金保険者コード: 3桁の数字で記載してください(例: 001)',
       '3 介護保険料の特別徴収: 「2」は定義されていないコードです(1: 特別徴収している、0: していない)',
     ]);
+    const unknown = (await f.deps.specialCollection.importFile(importer(), file('unknown.csv', ['999999999,2025,001,1130,2400000,1,80000,2025-05-31'])).catch((x: unknown) => x)) as PensionImportRejected;
+    expect(unknown.errors).toEqual([{ line: 2, column: '宛名番号', message: '宛名番号: 宛名番号 999999999 の住民は登録されていません' }]);
     expect(await db().selectFrom('pension_withholding').selectAll().execute()).toEqual([]);
+    const audit = await db().selectFrom('audit_event').select(['action', 'outcome']).where('action', '=', 'special_collection.import_file').execute();
+    expect(audit).toEqual([
+      { action: 'special_collection.import_file', outcome: 'denied' },
+      { action: 'special_collection.import_file', outcome: 'denied' },
+    ]);
   });
 
   it('imports the 年金保険者 file (FY2024 and FY2025) and records a 口座振替への変更申出 over HTTP', async () => {
