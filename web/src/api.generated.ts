@@ -7730,6 +7730,8 @@ export interface components {
             addressExceptionAtenaNo: number;
             assessmentId: number;
             cause: string | null;
+            /** @description 世帯主の年金の通知があるのに普通徴収となった理由(特別徴収の判定。本算定の版のみ) */
+            collectionNote: string | null;
             explanationNote: string | null;
             fiscalYear: number;
             householdNo: number;

@@ -110,6 +110,7 @@ const Version = z
     installments: z.array(StoredInstallmentRow).openapi({ description: '期別(本算定は年税額の分割または特別徴収、更正は前の版の期別を決定日で割り直したもの。特別徴収は更正で中止)' }),
     overpaid: z.number().openapi({ description: '過納: 納期限を過ぎた期の額が年税額を超える分(還付・充当は収納の担当)。期別の合計 − 過納 = 年税額' }),
     installmentsNote: z.string().nullable().openapi({ description: '期別を示せないときの理由' }),
+    collectionNote: z.string().nullable().openapi({ description: '世帯主の年金の通知があるのに普通徴収となった理由(特別徴収の判定。本算定の版のみ)' }),
   })
   .openapi('AssessmentVersion');
 

@@ -1,11 +1,12 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import type { LawParams } from '../../platform/params/law-params.js';
+import { todayInJapan } from '../eligibility/eligibility.rules.js';
 import type { Assessed } from './assessment.rules.js';
 import { unitKey, versionForInstallments, type ChainRow } from './assessment.repository.js';
 import { installmentsOfVersions } from './installments-change.rules.js';
 import type { Installment } from './installments.rules.js';
-import { decideInstallments, februaryFinal, type PensionRecord, type SpecialCollectionFacts, type UnitCollection } from './special-collection.rules.js';
+import { decideInstallments, februaryFinal, judgeSpecialCollection, type PensionRecord, type SpecialCollectionFacts, type UnitCollection } from './special-collection.rules.js';
 
 type Q = Kysely<DB> | Transaction<DB>;
 
@@ -94,6 +95,68 @@ async function previousFebruaries(tx: Q, households: readonly number[], fiscalYe
     } catch {
       // A 年度 without 納期 parameters: no February to carry.
     }
+  }
+  return out;
+}
+
+interface StoredVersion {
+  assessment_id: number | string;
+  fiscal_year: number;
+  household_no: number | string;
+  taxpayer_atena_no: number | string | null;
+  pseudo_head: boolean;
+  total_yen: number;
+  reason: string;
+  input: unknown;
+  installments: unknown;
+  recorded_at: Date | string;
+}
+
+type StoredMember = { head?: boolean; insured?: boolean; birthDate?: string; label?: string; insuredPeriods?: { from: string; to?: string | null }[] };
+
+/**
+ * Why a 本算定 version whose 世帯主 has a pension notified is 普通徴収 (the judgement again, on the version's
+ * stored input: members, birth dates, insured periods; the 申出 standing on the day it was recorded), by
+ * assessment id. Versions under 特別徴収, 更正 and those without a pension record get nothing.
+ */
+export async function ordinaryReasonsOf(tx: Q, rows: readonly StoredVersion[], params: LawParams): Promise<Map<number, string[]>> {
+  const out = new Map<number, string[]>();
+  const candidates = rows.filter((r) => r.reason === 'annual' && r.installments === null && r.taxpayer_atena_no !== null && r.total_yen > 0);
+  if (candidates.length === 0) return out;
+  const pensions = await tx
+    .selectFrom('pension_withholding')
+    .select(['atena_no', 'fiscal_year', 'annual_amount_yen', 'care_withheld', 'care_premium_yen'])
+    .where(sql<boolean>`atena_no = ANY(${sql.val([...new Set(candidates.map((r) => Number(r.taxpayer_atena_no)))])}::bigint[])`)
+    .execute();
+  if (pensions.length === 0) return out;
+  const transfers = await tx
+    .selectFrom('account_transfer_request')
+    .select(['household_no', 'requested_on', 'recorded_at', 'ended_at'])
+    .where(sql<boolean>`household_no = ANY(${sql.val([...new Set(candidates.map((r) => Number(r.household_no)))])}::bigint[])`)
+    .execute();
+  for (const r of candidates) {
+    const p = pensions.find((x) => Number(x.atena_no) === Number(r.taxpayer_atena_no) && x.fiscal_year === r.fiscal_year);
+    if (!p) continue;
+    const at = new Date(r.recorded_at);
+    const day = todayInJapan(at);
+    const transfer = transfers.find((t) => Number(t.household_no) === Number(r.household_no) && new Date(t.recorded_at) <= at && (t.ended_at === null || new Date(t.ended_at) > at) && t.requested_on <= day);
+    const members = ((r.input as { members?: StoredMember[] } | null)?.members ?? []).filter((m) => m.insured);
+    const april = `${r.fiscal_year}-04-01`;
+    const covers = (m: StoredMember, d: string) => !m.insuredPeriods || m.insuredPeriods.length === 0 || m.insuredPeriods.some((x) => x.from <= d && ((x.to ?? null) === null || x.to! > d));
+    const judgedOn = members.some((m) => covers(m, april)) ? april : (members.flatMap((m) => (m.insuredPeriods ?? []).map((x) => x.from)).sort()[0] ?? april);
+    const head = ((r.input as { members?: StoredMember[] } | null)?.members ?? []).find((m) => m.head);
+    const facts: SpecialCollectionFacts = {
+      fiscalYear: r.fiscal_year,
+      judgedOn,
+      pseudoHead: r.pseudo_head,
+      headBirthDate: head?.birthDate ?? null,
+      insured: members.filter((m) => covers(m, judgedOn)).map((m) => ({ atenaNo: Number(/\d+/.exec(m.label ?? '')?.[0] ?? 0), birthDate: m.birthDate ?? '1900-01-01' })),
+      pension: { annualAmount: Number(p.annual_amount_yen), careWithheld: p.care_withheld, carePremium: p.care_premium_yen === null ? null : Number(p.care_premium_yen) },
+      annualTax: r.total_yen,
+      accountTransfer: transfer ? { requestedOn: transfer.requested_on } : null,
+    };
+    const j = judgeSpecialCollection(facts, params);
+    if (!j.eligible) out.set(Number(r.assessment_id), j.reasons);
   }
   return out;
 }

@@ -95,6 +95,11 @@ describe('特別徴収 from the records', () => {
     expect(total(i2025)).toBe(y2025.total_yen);
     expect(installmentsOf(await current(young.householdNo, 2025))).toBeNull();
     expect(installmentsOf(await current(transfer.householdNo, 2025))).toBeNull();
+    // Why they are 普通徴収, on the household's versions.
+    const noteOf = async (householdNo: number) => (((await (await clerk.request('GET', `/api/assessment/households/${householdNo}?fiscalYear=2025`)).json()) as { items: { collectionNote: string | null }[] }).items[0]!.collectionNote);
+    expect(await noteOf(young.householdNo)).toBe(`普通徴収(特別徴収の対象外): 令和7年4月1日に65歳以上75歳未満でない被保険者がいます(宛名番号 ${young.atenaNos[2]})`);
+    expect(await noteOf(transfer.householdNo)).toBe('普通徴収(特別徴収の対象外): 口座振替への変更の申出があります(令和6年3月1日)');
+    expect(await noteOf(eligible.householdNo)).toBeNull();
     const page = await clerk.request('GET', `/api/assessment/households/${eligible.householdNo}?fiscalYear=2025`);
     expect(page.status).toBe(200);
     const body = (await page.json()) as { items: { installments: Installment[] }[] };

@@ -135,6 +135,11 @@ function InstallmentsTable({ version: v, previous }: { version: Version; previou
           納期限が決定の日より前の期は変えず、残りの期で割り直しています（端数は変更後の最初の納期）。最後の納期限の後の増額は随時の期になります。
         </p>
       ) : null}
+      {v.collectionNote ? (
+        <p className="hint" data-testid="collection-note">
+          {v.collectionNote}
+        </p>
+      ) : null}
       {special ? <p className="hint">特別徴収の期は世帯主の年金から差し引きます（日付は年金支払日）。普通徴収の期は納付書または口座振替です。</p> : null}
       {stopped.length > 0 ? (
         <p className="hint" data-testid="special-stopped">
