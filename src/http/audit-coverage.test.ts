@@ -112,6 +112,9 @@ const SAMPLES: Record<string, () => Sample> = {
   'GET /api/assessment/households/:householdNo': () => ({ path: `/api/assessment/households/${F.sato.household}?fiscalYear=2025`, subjects: [F.sato.mother], as: 'kakari01' }),
   'POST /api/assessment/simulate': () => ({ path: '/api/assessment/simulate', body: { fiscalYear: 2026, municipality: { parts: { medical: { incomeRate: '0.08', perCapita: 40000 } } } }, as: 'kakari01' }),
   'POST /api/assessment/runs/:runId/release': () => ({ path: `/api/assessment/runs/${annualRunId}/release`, as: 'kakari01' }),
+  'GET /api/households/:householdNo/account-transfer': () => ({ path: `/api/households/${F.yamada.household}/account-transfer`, subjects: [F.yamada.head], as: 'kakari01' }),
+  'POST /api/households/:householdNo/account-transfer': () => ({ path: `/api/households/${F.yamada.household}/account-transfer`, body: { requestedOn: '2025-10-01' }, subjects: [F.yamada.head], as: 'kakari01' }),
+  'POST /api/account-transfer/:requestId/withdraw': () => ({ path: '/api/account-transfer/1/withdraw', body: { reason: '申出の誤り' }, subjects: [F.yamada.head], as: 'kakari01' }), // the one the sample above recorded
 };
 /** A 本算定 run made in beforeAll, for the review and release samples. */
 let annualRunId = '';

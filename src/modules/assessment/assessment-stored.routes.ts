@@ -4,7 +4,7 @@ import { atenaNoParam, serialNoParam } from '../../http/fields.js';
 import { defineRoute } from '../../http/route.js';
 import { ErrorBodySchema, ErrorResponses } from '../../http/schemas.js';
 import { SUPPORTED_FISCAL_YEARS } from '../../platform/params/law-params.js';
-import { CalcLine, InstallmentRow } from './calc-line.schema.js';
+import { CalcLine, StoredInstallmentRow } from './calc-line.schema.js';
 import { MunicipalityInput } from './tax.input.js';
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
@@ -78,7 +78,7 @@ const Notice = z
     after: z.object({ total: z.number(), parts: z.array(z.object({ label: z.string(), amount: z.number() })) }),
     difference: z.number(),
     basis: z.string(),
-    installments: z.object({ before: z.array(InstallmentRow), after: z.array(InstallmentRow), overpaid: z.number() }).optional().openapi({ description: '期別の変更前と変更後(納期限を過ぎた期は変えず、残りの期で割り直し)と過納。この項目を保存する前の通知にはありません' }),
+    installments: z.object({ before: z.array(StoredInstallmentRow), after: z.array(StoredInstallmentRow), overpaid: z.number() }).optional().openapi({ description: '期別の変更前と変更後(納期限を過ぎた期は変えず、残りの期で割り直し)と過納。この項目を保存する前の通知にはありません' }),
   })
   .openapi('AssessmentChangeNotice');
 
@@ -107,9 +107,10 @@ const Version = z
     lines: z.array(CalcLine),
     explanationNote: z.string().nullable(),
     notice: Notice.nullable(),
-    installments: z.array(InstallmentRow).openapi({ description: '期別(本算定は年税額の分割、更正は前の版の期別を決定日で割り直したもの)' }),
+    installments: z.array(StoredInstallmentRow).openapi({ description: '期別(本算定は年税額の分割または特別徴収、更正は前の版の期別を決定日で割り直したもの。特別徴収は更正で中止)' }),
     overpaid: z.number().openapi({ description: '過納: 納期限を過ぎた期の額が年税額を超える分(還付・充当は収納の担当)。期別の合計 − 過納 = 年税額' }),
     installmentsNote: z.string().nullable().openapi({ description: '期別を示せないときの理由' }),
+    collectionNote: z.string().nullable().openapi({ description: '世帯主の年金の通知があるのに普通徴収となった理由(特別徴収の判定。本算定の版のみ)' }),
   })
   .openapi('AssessmentVersion');
 

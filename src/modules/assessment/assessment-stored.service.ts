@@ -15,6 +15,7 @@ import { annualJob, ANNUAL_JOB, assessHouseholds, ratesOf } from './assessment.b
 import { AssessmentRepository, unitKey, versionForInstallments, type ChainRow, type CurrentVersion, type NewVersion } from './assessment.repository.js';
 import { ASSESSMENT_REASONS, REDUCTION_CODES, type Assessed, type ReductionCode } from './assessment.rules.js';
 import { installmentsOfVersions, resplitInstallments } from './installments-change.rules.js';
+import { ordinaryReasonsOf } from './special-collection-source.js';
 import { ordinaryDueDates, type Installment } from './installments.rules.js';
 import { REASSESSMENT_REASON_LABELS, type ReassessmentReason } from './reassessment-queue.js';
 import { exemptionAt, exemptionLines, type HouseholdExemption } from './exemption-source.js';
@@ -305,6 +306,8 @@ export class StoredAssessmentService {
       subjects(rows.flatMap((r) => (r.members as { atenaNo: number }[]).map((m) => m.atenaNo)));
       const params = lawParams();
       const installments = installmentsByVersion(rows, params);
+      // 特別徴収: why a version whose 世帯主 has a pension notified is 普通徴収 (special-collection-source.ts).
+      const ordinaryReasons = await ordinaryReasonsOf(tx, rows, params);
       // The 減免 each batch version (no stored lines) subtracted, to explain it again.
       const exemptions = new Map<number, HouseholdExemption>();
       for (const r of rows) {
@@ -356,6 +359,7 @@ export class StoredAssessmentService {
           explanationNote,
           notice: (r.notice as ChangeNotice | null) ?? null,
           ...installments(Number(r.assessment_id)),
+          collectionNote: ordinaryReasons.has(Number(r.assessment_id)) ? `普通徴収(特別徴収の対象外): ${ordinaryReasons.get(Number(r.assessment_id))!.join('。')}` : null,
         };
       });
     });

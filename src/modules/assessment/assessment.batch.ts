@@ -8,6 +8,8 @@ import { AssessmentRepository, unitKey, type NewVersion } from './assessment.rep
 import { assessUnit, parameterSet, runFigures, type Assessed } from './assessment.rules.js';
 import { resolveMunicipality, type Municipality } from './tax.rules.js';
 import { exemptionsOf, withExemption } from './exemption-source.js';
+import { specialCollectionOf, storedSpecial } from './special-collection-source.js';
+import { todayInJapan } from '../eligibility/eligibility.rules.js';
 
 /**
  * 本算定: the annual assessment of every household for a 年度, as a resumable batch (platform/batch).
@@ -131,13 +133,14 @@ export function annualJob(): BatchJob<AnnualParams, AnnualCursor> {
       const range = { from: households[0]!, to: households.at(-1)! };
       const w0 = performance.now();
       const current = await repo.current(fy, households, false, range);
+      const special = await specialCollectionOf(tx, assessed, fy, params, todayInJapan()); // 特別徴収 (special-collection-source.ts)
       const at = new Date();
       const rows: NewVersion[] = [];
       const superseded: number[] = [];
       for (const a of assessed) {
         const cur = current.get(unitKey(a.unit.householdNo, a.unit.addressExceptionAtenaNo));
         if (cur) superseded.push(cur.assessmentId);
-        rows.push({ assessed: a, version: (cur?.version ?? 0) + 1, reason: 'annual', runId: ctx.runId, cause: '本算定', paramsHash: rates.hash, lines: false, notice: null, installments: null });
+        rows.push({ assessed: a, version: (cur?.version ?? 0) + 1, reason: 'annual', runId: ctx.runId, cause: '本算定', paramsHash: rates.hash, lines: false, notice: null, installments: storedSpecial(special, unitKey(a.unit.householdNo, a.unit.addressExceptionAtenaNo)) });
       }
       await repo.supersede(superseded, at);
       await repo.insertVersions(rows, actorLabel(ctx.actor), at);

@@ -9,3 +9,9 @@ export const CalcLine = z
 export const InstallmentRow = z
   .object({ label: z.string(), kind: z.enum(['ordinary', 'provisional', 'final', 'occasional']), dueDate: z.string().optional(), amount: z.number() })
   .openapi('Installment');
+
+/** A stored version's installment: the calculator's row, and `stopped` for a 特別徴収 stopped after a 更正 (特別徴収の中止). */
+export const StoredInstallmentRow = InstallmentRow.extend({
+  stopped: z.boolean().optional().openapi({ description: '特別徴収の中止(更正により、この年金支払月からは天引きしない。額は0)' }),
+  dueDate: z.string().optional().openapi({ description: '普通徴収は納期限、特別徴収は年金支払日(15日)' }),
+}).openapi('StoredInstallment');

@@ -80,8 +80,8 @@ describe('re-splitting the 期別 after a 更正 (普通徴収)', () => {
     ]);
   });
 
-  it('特別徴収 is not re-split', () => {
-    expect(() => resplitInstallments({ fiscalYear: FY, previous: [{ label: '4月', kind: 'provisional', amount: 10_000 }], annualTax: 50_000, decidedOn: '2025-10-15' })).toThrow(/特別徴収/);
+  it('特別徴収 is re-split by its 中止 (special-collection.rules.test.ts); one whose 年金支払月 cannot be told is refused', () => {
+    expect(() => resplitInstallments({ fiscalYear: FY, previous: [{ label: '仮徴収', kind: 'provisional', amount: 10_000 }], annualTax: 50_000, decidedOn: '2025-10-15' })).toThrow(/特別徴収/);
   });
 });
 

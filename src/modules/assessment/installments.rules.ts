@@ -24,6 +24,8 @@ export interface Installment {
   kind: 'ordinary' | 'provisional' | 'final' | 'occasional';
   dueDate?: string;
   amount: number;
+  /** 特別徴収の中止: a 特別徴収 installment stopped after a 更正 (amount 0; the rest is 普通徴収). */
+  stopped?: boolean;
 }
 
 export interface InstallmentsResult {

@@ -2,6 +2,7 @@ import { fiscalYearLabel, formatWareki as w } from '../../lib/wareki.js';
 import { JapanesePdf, mm } from '../../lib/pdf/japanese-pdf.js';
 import { PART_KEYS, PART_LABELS, type Line, type TaxResult } from './tax.rules.js';
 import type { Installment } from './installments.rules.js';
+import { collectionLabel } from './special-collection.rules.js';
 
 /**
  * The documents of 賦課 as the resident reads them, in BIZ UD ゴシック with 和暦 dates:
@@ -124,14 +125,28 @@ export async function taxDocumentPdf(d: TaxDocument): Promise<Buffer> {
     y += mm(6.5);
     const perRow = 4;
     const cw = width / perRow;
+    const special = d.installments.some((it) => it.kind === 'provisional' || it.kind === 'final');
+    const boxH = special ? mm(14) : mm(11);
     d.installments.forEach((it, i) => {
       const cx = left + (i % perRow) * cw;
-      const cy = y + Math.floor(i / perRow) * mm(11);
-      pdf.rect(cx, cy, cw, mm(11), { lineWidth: 0.5 });
-      pdf.text(`${it.label}${it.dueDate ? ` 納期限 ${w(it.dueDate).replace(/^令和/, 'R')}` : ''}`, cx + mm(1.5), cy + mm(1.5), { size: 8.5 });
-      pdf.text(yen(it.amount), cx + mm(1.5), cy + mm(6), { size: 10.5, bold: true, align: 'right', width: cw - mm(3) });
+      const cy = y + Math.floor(i / perRow) * boxH;
+      const isSpecial = it.kind === 'provisional' || it.kind === 'final';
+      pdf.rect(cx, cy, cw, boxH, { lineWidth: 0.5 });
+      if (special) {
+        // 特別徴収 households: each box names how that installment is paid (年金から / 納付書・口座振替).
+        pdf.text(`${it.label} ${collectionLabel(it)}`, cx + mm(1.5), cy + mm(1.5), { size: 8.5, bold: true });
+        pdf.text(isSpecial ? `年金支払月(${w(it.dueDate ?? `${d.tax.fiscalYear}-04-15`).replace(/^令和/, 'R').replace(/\d+日$/, '')})` : it.dueDate ? `納期限 ${w(it.dueDate).replace(/^令和/, 'R')}` : '', cx + mm(1.5), cy + mm(5), { size: 8 });
+        pdf.text(yen(it.amount), cx + mm(1.5), cy + mm(9), { size: 10.5, bold: true, align: 'right', width: cw - mm(3) });
+      } else {
+        pdf.text(`${it.label}${it.dueDate ? ` 納期限 ${w(it.dueDate).replace(/^令和/, 'R')}` : ''}`, cx + mm(1.5), cy + mm(1.5), { size: 8.5 });
+        pdf.text(yen(it.amount), cx + mm(1.5), cy + mm(6), { size: 10.5, bold: true, align: 'right', width: cw - mm(3) });
+      }
     });
-    y += Math.ceil(d.installments.length / perRow) * mm(11) + mm(4);
+    y += Math.ceil(d.installments.length / perRow) * boxH + mm(2);
+    if (special && d.kind !== 'explanation') {
+      y = pdf.paragraph('特別徴収(年金からの天引き)の額は、世帯主の年金の支払の際に差し引かれます(地方税法第706条第2項)。納付書で納める必要はありません。普通徴収の期は、納付書または口座振替で納期限までに納めてください。', left, y, width, { size: 9 }) + mm(1);
+    }
+    y += mm(2);
   }
 
   // How it was calculated: every step with its law.
@@ -171,13 +186,24 @@ function changedInstallmentsTable(
   let y = at.ensure(mm(18) + rowH * (labels.length + 4)) + mm(1.5);
   pdf.text('各期の税額と納期限(変更前・変更後)', left, y, { size: 11, bold: true });
   y += mm(6.5);
-  const cols = [
-    { label: '期別', w: 26 },
-    { label: '納期限', w: 52 },
-    { label: '変更前', w: 32 },
-    { label: '変更後', w: 32 },
-    { label: '差額', w: 32 },
-  ];
+  const special = [...before, ...after].some((x) => x.kind === 'provisional' || x.kind === 'final');
+  const cols = special
+    ? [
+        { label: '期別', w: 16 },
+        { label: '徴収方法', w: 34 },
+        { label: '納期限・年金支払日', w: 40 },
+        { label: '変更前', w: 28 },
+        { label: '変更後', w: 28 },
+        { label: '差額', w: 28 },
+      ]
+    : [
+        { label: '期別', w: 26 },
+        { label: '納期限', w: 52 },
+        { label: '変更前', w: 32 },
+        { label: '変更後', w: 32 },
+        { label: '差額', w: 32 },
+      ];
+  const off = special ? 1 : 0; // the 徴収方法 column shifts the others
   const cell = (text: string, col: number, yy: number, opts: { bold?: boolean; right?: boolean } = {}) => {
     const x = left + mm(cols.slice(0, col).reduce((s, c) => s + c.w, 0));
     const cw = mm(cols[col]!.w);
@@ -185,7 +211,7 @@ function changedInstallmentsTable(
   };
   const signed = (n: number) => (n === 0 ? '0円' : `${n > 0 ? '+' : '−'}${yen(Math.abs(n))}`);
   const top = y;
-  cols.forEach((c, i) => cell(c.label, i, y, { bold: true, right: i >= 2 }));
+  cols.forEach((c, i) => cell(c.label, i, y, { bold: true, right: i >= 2 + off }));
   y += rowH;
   const amountOf = (xs: readonly Installment[], label: string) => xs.find((x) => x.label === label)?.amount;
   for (const it of labels) {
@@ -193,29 +219,30 @@ function changedInstallmentsTable(
     const a = amountOf(after, it.label);
     pdf.line(left, y, left + width, y, { lineWidth: 0.5 });
     cell(it.label, 0, y);
-    cell(it.dueDate ? w(it.dueDate) : '', 1, y);
-    cell(b === undefined ? '−' : yen(b), 2, y, { right: true });
-    cell(a === undefined ? '−' : yen(a), 3, y, { right: true, bold: true });
-    cell(signed((a ?? 0) - (b ?? 0)), 4, y, { right: true });
+    if (special) cell(collectionLabel(after.find((x) => x.label === it.label) ?? it), 1, y, { bold: after.find((x) => x.label === it.label)?.stopped === true });
+    cell(it.dueDate ? w(it.dueDate) : '', 1 + off, y);
+    cell(b === undefined ? '−' : yen(b), 2 + off, y, { right: true });
+    cell(a === undefined ? '−' : yen(a), 3 + off, y, { right: true, bold: true });
+    cell(signed((a ?? 0) - (b ?? 0)), 4 + off, y, { right: true });
     y += rowH;
   }
   const sumOf = (xs: readonly Installment[]) => xs.reduce((s, x) => s + x.amount, 0);
   pdf.line(left, y, left + width, y, { lineWidth: 1 });
   cell('合計', 0, y, { bold: true });
-  cell(yen(sumOf(before)), 2, y, { right: true, bold: true });
-  cell(yen(sumOf(after)), 3, y, { right: true, bold: true });
-  cell(signed(sumOf(after) - sumOf(before)), 4, y, { right: true, bold: true });
+  cell(yen(sumOf(before)), 2 + off, y, { right: true, bold: true });
+  cell(yen(sumOf(after)), 3 + off, y, { right: true, bold: true });
+  cell(signed(sumOf(after) - sumOf(before)), 4 + off, y, { right: true, bold: true });
   y += rowH;
   if (overpaid > 0) {
     // Σ 期別 − 過納 = 年税額, shown as the resident can add it up.
     pdf.line(left, y, left + width, y, { lineWidth: 0.5 });
     cell('過納額', 0, y, { bold: true });
-    cell('納め過ぎの額(還付・充当)', 1, y);
-    cell(`−${yen(overpaid)}`, 3, y, { right: true, bold: true });
+    cell('納め過ぎの額(還付・充当)', 1 + off, y);
+    cell(`−${yen(overpaid)}`, 3 + off, y, { right: true, bold: true });
     y += rowH;
     pdf.line(left, y, left + width, y, { lineWidth: 0.5 });
     cell('変更後の年税額', 0, y, { bold: true });
-    cell(yen(sumOf(after) - overpaid), 3, y, { right: true, bold: true });
+    cell(yen(sumOf(after) - overpaid), 3 + off, y, { right: true, bold: true });
     y += rowH;
   }
   pdf.rect(left, top, width, y - top);
@@ -225,6 +252,18 @@ function changedInstallmentsTable(
     ? '納期限を過ぎた期の額は変えません。納期限の来ていない期がないため、増えた額は随時の納期限までに納めてください。'
     : '納期限を過ぎた期の額は変えず、納期限の来ていない期の額で調整しています(端数は変更後の最初の納期に合算)。';
   y = pdf.paragraph(note, left, y, width, { size: 9 }) + mm(1);
+  const stopped = after.filter((a) => a.stopped && !before.some((b) => b.label === a.label && b.stopped));
+  if (stopped.length > 0) {
+    const firstOrdinary = after.find((a) => a.kind !== 'provisional' && a.kind !== 'final' && !before.some((b) => b.label === a.label && b.amount === a.amount) && a.amount > 0);
+    y =
+      pdf.paragraph(
+        `特別徴収の中止: 税額の変更により、${stopped.map((x) => x.label).join('・')}の年金からの天引き(特別徴収)を中止します。それより前の特別徴収の額は変わりません。残りの額は普通徴収として${firstOrdinary ? `${firstOrdinary.label}から` : ''}納付書または口座振替で納めてください(地方税法第706条第2項・第718条の6)。`,
+        left,
+        y,
+        width,
+        { size: 10, bold: true },
+      ) + mm(1);
+  }
   if (overpaid > 0) {
     y = pdf.paragraph(`過納額 ${yen(overpaid)}: 納期限を過ぎた期の額が変更後の年税額を超えています。納付済みの分は還付し、または未納の税に充当します(地方税法第17条・第17条の2)。別にお知らせします。`, left, y, width, { size: 10, bold: true }) + mm(1);
   }

@@ -76,6 +76,7 @@ export function AssessmentSection({ householdNo }: { householdNo: number }): Rea
                     表示
                   </button>
                   {v.overpaid > 0 ? <Badge kind="warning">過納 {v.overpaid.toLocaleString('ja-JP')}円</Badge> : null}
+                  {v.installments.some((x) => x.stopped) ? <Badge kind="warning">特別徴収 中止</Badge> : v.installments.some(isSpecial) ? <Badge>特別徴収</Badge> : null}
                 </td>
                 <td>
                   <DateText value={v.recordedAt.slice(0, 10)} />
@@ -102,6 +103,11 @@ function previousOf(all: readonly Version[], v: Version): Version | undefined {
 }
 
 const yen = (n: number) => `${n.toLocaleString('ja-JP')}円`;
+type Row = Version['installments'][number];
+const isSpecial = (x: Row) => x.kind === 'provisional' || x.kind === 'final';
+/** How an installment is paid (the notice names it the same way: special-collection.rules.ts collectionLabel). */
+const collectionLabel = (x: Row) =>
+  x.stopped ? '特別徴収 中止' : x.kind === 'provisional' ? '特別徴収(仮徴収)' : x.kind === 'final' ? '特別徴収(本徴収)' : x.kind === 'occasional' ? '普通徴収(随時)' : '普通徴収';
 const signed = (n: number) => (n === 0 ? '0円' : `${n > 0 ? '+' : '−'}${yen(Math.abs(n))}`);
 
 /** The 期別 of one version; for a 更正, 変更前 / 変更後 / 差額 per 期 and the 過納. */
@@ -111,6 +117,8 @@ function InstallmentsTable({ version: v, previous }: { version: Version; previou
   const rows = [...new Map([...before, ...v.installments].sort((a, b) => (a.dueDate ?? '').localeCompare(b.dueDate ?? '')).map((x) => [x.label, x])).values()];
   const amountOf = (list: readonly { label: string; amount: number }[], label: string) => list.find((x) => x.label === label)?.amount;
   const sum = (list: readonly { amount: number }[]) => list.reduce((s, x) => s + x.amount, 0);
+  const special = [...before, ...v.installments].some(isSpecial);
+  const stopped = v.installments.filter((x) => x.stopped && !before.some((b) => b.label === x.label && b.stopped));
   return (
     <div className="assessment__installments" id="assessment-installments" data-testid="assessment-installments">
       <h3>
@@ -127,11 +135,23 @@ function InstallmentsTable({ version: v, previous }: { version: Version; previou
           納期限が決定の日より前の期は変えず、残りの期で割り直しています（端数は変更後の最初の納期）。最後の納期限の後の増額は随時の期になります。
         </p>
       ) : null}
+      {v.collectionNote ? (
+        <p className="hint" data-testid="collection-note">
+          {v.collectionNote}
+        </p>
+      ) : null}
+      {special ? <p className="hint">特別徴収の期は世帯主の年金から差し引きます（日付は年金支払日）。普通徴収の期は納付書または口座振替です。</p> : null}
+      {stopped.length > 0 ? (
+        <p className="hint" data-testid="special-stopped">
+          特別徴収の中止：{stopped.map((x) => x.label).join('・')}の年金からの天引きは行わず、残りの額は普通徴収の納期限の来ていない期で納めます。
+        </p>
+      ) : null}
       <table className="table table--compact" aria-label="期別">
         <thead>
           <tr>
             <th scope="col">期別</th>
-            <th scope="col">納期限</th>
+            {special ? <th scope="col">徴収方法</th> : null}
+            <th scope="col">{special ? '納期限・年金支払日' : '納期限'}</th>
             {correction ? <th scope="col">変更前</th> : null}
             <th scope="col">{correction ? '変更後' : '税額'}</th>
             {correction ? <th scope="col">差額</th> : null}
@@ -141,9 +161,11 @@ function InstallmentsTable({ version: v, previous }: { version: Version; previou
           {rows.map((r) => {
             const b = amountOf(before, r.label);
             const a = amountOf(v.installments, r.label);
+            const now = v.installments.find((x) => x.label === r.label) ?? r;
             return (
               <tr key={r.label}>
                 <th scope="row">{r.label}</th>
+                {special ? <td>{now.stopped ? <Badge kind="warning">{collectionLabel(now)}</Badge> : isSpecial(now) ? <Badge>{collectionLabel(now)}</Badge> : collectionLabel(now)}</td> : null}
                 <td>
                   <DateText value={r.dueDate ?? null} />
                 </td>
@@ -157,6 +179,7 @@ function InstallmentsTable({ version: v, previous }: { version: Version; previou
         <tfoot>
           <tr>
             <th scope="row">合計</th>
+            {special ? <td /> : null}
             <td />
             {correction ? <td className="num">{yen(sum(before))}</td> : null}
             <td className="num">{yen(sum(v.installments))}</td>
@@ -165,6 +188,7 @@ function InstallmentsTable({ version: v, previous }: { version: Version; previou
           {v.overpaid > 0 ? (
             <tr>
               <th scope="row">過納額</th>
+              {special ? <td /> : null}
               <td>還付・充当の対象（収納の担当）</td>
               {correction ? <td /> : null}
               <td className="num">{yen(v.overpaid)}</td>
