@@ -1,4 +1,4 @@
-import { addressExceptionHouseholdOn, nhiHouseholdOn, type HouseholdFacts } from '../eligibility/nhi-household.rules.js';
+import { addressExceptionHouseholdOn, factBoundaries, nhiHouseholdOn, type HouseholdFacts } from '../eligibility/nhi-household.rules.js';
 import type { AssessmentIncome } from './income-source.js';
 import type { MemberInput, TaxInput } from './tax.input.js';
 import { lawParams, type LawParams } from '../../platform/params/law-params.js';
@@ -57,25 +57,7 @@ interface Segment {
 }
 
 /** Days in [start, end) on which the facts may change (period boundaries), with `start` first. */
-function boundaries(facts: HouseholdFacts, start: string, end: string): string[] {
-  const days = new Set<string>([start]);
-  const add = (d: string | null) => {
-    if (d !== null && d > start && d < end) days.add(d);
-  };
-  for (const m of facts.members) {
-    add(m.validFrom);
-    add(m.validTo);
-  }
-  for (const e of facts.eligibility) {
-    add(e.acquiredOn);
-    add(e.lostOn);
-  }
-  for (const s of facts.statuses) {
-    add(s.validFrom);
-    add(s.validTo);
-  }
-  return [...days].sort();
-}
+const boundaries = (facts: HouseholdFacts, start: string, end: string): string[] => [start, ...factBoundaries(facts, (d) => d > start && d < end)];
 
 /** Merge per-boundary membership into half-open periods (to: null = to the end of the 年度 and beyond). */
 function periodsOf(days: readonly string[], memberOn: readonly boolean[]): Segment[] {

@@ -98,6 +98,18 @@ export interface HouseholdFacts {
   statuses: readonly StatusPeriod[];
 }
 
+/** The days on which a household's facts change (membership, 資格 and status period boundaries) that `keep` admits, in order. */
+export function factBoundaries(facts: HouseholdFacts, keep: (day: string) => boolean): string[] {
+  const days = new Set<string>();
+  const add = (d: string | null) => {
+    if (d !== null && keep(d)) days.add(d);
+  };
+  for (const m of facts.members) for (const d of [m.validFrom, m.validTo]) add(d);
+  for (const e of facts.eligibility) for (const d of [e.acquiredOn, e.lostOn]) add(d);
+  for (const s of facts.statuses) for (const d of [s.validFrom, s.validTo]) add(d);
+  return [...days].sort();
+}
+
 export const within = (p: { validFrom: string; validTo: string | null }, day: string) => p.validFrom <= day && (p.validTo === null || day < p.validTo);
 export const insuredOn = (eligibility: readonly InsuredPeriod[], atenaNo: number, day: string) =>
   eligibility.some((e) => e.atenaNo === atenaNo && e.acquiredOn <= day && (e.lostOn === null || day < e.lostOn));

@@ -7,7 +7,7 @@ import type { AuditRepository } from '../audit/audit.repository.js';
 import { personHouseholdsFrom, queueReassessment } from '../assessment/reassessment-queue.js';
 import { addDays, errorsMessage } from './eligibility.rules.js';
 import { NhiHouseholdRepository } from './nhi-household.repository.js';
-import { checkStatus, pseudoHeadActions, specificSameHouseholdEnd, type StatusAction } from './nhi-household.rules.js';
+import { checkStatus, factBoundaries, pseudoHeadActions, specificSameHouseholdEnd, type HouseholdFacts, type StatusAction } from './nhi-household.rules.js';
 
 /**
  * 国保世帯の状態の自動適用 (a daily job, `nhi-status-sync`): the 擬制世帯主 and 特定同一世帯所属者 periods
@@ -104,25 +104,7 @@ export async function runNhiStatusSync(db: Kysely<DB>, audit: AuditRepository, a
 }
 
 /** The days in (since, today] on which the household's facts change, and today; in order. */
-function changeDays(facts: Awaited<ReturnType<NhiHouseholdRepository['facts']>>, since: string, today: string): string[] {
-  const days = new Set<string>([today]);
-  const add = (x: string | null) => {
-    if (x && x > since && x <= today) days.add(x);
-  };
-  for (const m of facts.members) {
-    add(m.validFrom);
-    add(m.validTo);
-  }
-  for (const e of facts.eligibility) {
-    add(e.acquiredOn);
-    add(e.lostOn);
-  }
-  for (const s of facts.statuses) {
-    add(s.validFrom);
-    add(s.validTo);
-  }
-  return [...days].sort();
-}
+const changeDays = (facts: HouseholdFacts, since: string, today: string): string[] => [...factBoundaries(facts, (d) => d > since && d < today), today];
 
 /**
  * Households where a stored period may have to start or end: a membership or a member's 資格 began or
