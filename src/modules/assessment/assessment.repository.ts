@@ -270,11 +270,7 @@ export class AssessmentRepository {
     await this.db.updateTable('assessment').set({ superseded_at: at }).where(anyOf('assessment_id', ids)).execute();
   }
 
-  /**
-   * Insert versions: one statement for the whole set, so a chunk is one round trip. Each column travels as
-   * one typed array (`unnest`): jsonb_to_recordset parsed the chunk's JSON and then every jsonb value a
-   * second time from its text, four times the cost of the insert itself.
-   */
+  /** Insert versions: one statement for the whole set (jsonb_to_recordset), so a chunk is one round trip. */
   async insertVersions(rows: readonly NewVersion[], by: string, at: Date): Promise<void> {
     if (rows.length === 0) return;
     const data = rows.map((r) => {
@@ -313,23 +309,23 @@ export class AssessmentRepository {
         lines: r.lines ? a.result.lines : null,
         notice: r.notice ?? null,
         installments: r.installments,
+        recorded_by: by,
       };
     });
-    const col = <K extends keyof (typeof data)[number]>(k: K) => data.map((d) => d[k]);
-    const json = (k: 'parts' | 'members' | 'input' | 'lines' | 'notice' | 'installments') => data.map((d) => (d[k] === null || d[k] === undefined ? null : JSON.stringify(d[k])));
     await sql`
       INSERT INTO assessment (fiscal_year, household_no, address_exception_atena_no, version, reason, run_id, cause, taxpayer_atena_no, pseudo_head,
         insured_count, reduction, total_yen, medical_yen, support_yen, care_yen, child_support_yen, income_levy_yen, per_capita_yen, per_household_yen,
         legal_reduction_yen, specific_household_reduction_yen, preschool_reduction_yen, minor_reduction_yen, capped, parts, members, input, input_hash,
         params_hash, lines, notice, installments, recorded_by, recorded_at)
-      SELECT *, ${by}::text, ${at}::timestamptz FROM unnest(
-        ${col('fiscal_year')}::integer[], ${col('household_no')}::bigint[], ${col('address_exception_atena_no')}::bigint[], ${col('version')}::integer[],
-        ${col('reason')}::text[], ${col('run_id')}::text[], ${col('cause')}::text[], ${col('taxpayer_atena_no')}::bigint[], ${col('pseudo_head')}::boolean[],
-        ${col('insured_count')}::integer[], ${col('reduction')}::text[], ${col('total_yen')}::integer[], ${col('medical_yen')}::integer[], ${col('support_yen')}::integer[],
-        ${col('care_yen')}::integer[], ${col('child_support_yen')}::integer[], ${col('income_levy_yen')}::integer[], ${col('per_capita_yen')}::integer[],
-        ${col('per_household_yen')}::integer[], ${col('legal_reduction_yen')}::integer[], ${col('specific_household_reduction_yen')}::integer[],
-        ${col('preschool_reduction_yen')}::integer[], ${col('minor_reduction_yen')}::integer[], ${col('capped')}::boolean[], ${json('parts')}::text[]::jsonb[],
-        ${json('members')}::text[]::jsonb[], ${json('input')}::text[]::jsonb[], ${col('input_hash')}::text[], ${col('params_hash')}::text[], ${json('lines')}::text[]::jsonb[],
-        ${json('notice')}::text[]::jsonb[], ${json('installments')}::text[]::jsonb[])`.execute(this.db);
+      SELECT fiscal_year, household_no, address_exception_atena_no, version, reason, run_id, cause, taxpayer_atena_no, pseudo_head,
+        insured_count, reduction, total_yen, medical_yen, support_yen, care_yen, child_support_yen, income_levy_yen, per_capita_yen, per_household_yen,
+        legal_reduction_yen, specific_household_reduction_yen, preschool_reduction_yen, minor_reduction_yen, capped, parts, members, input, input_hash,
+        params_hash, lines, notice, installments, recorded_by, ${at}
+      FROM jsonb_to_recordset(${JSON.stringify(data)}::jsonb) AS r(fiscal_year integer, household_no bigint, address_exception_atena_no bigint, version integer,
+        reason text, run_id text, cause text, taxpayer_atena_no bigint, pseudo_head boolean, insured_count integer, reduction text, total_yen integer,
+        medical_yen integer, support_yen integer, care_yen integer, child_support_yen integer, income_levy_yen integer, per_capita_yen integer,
+        per_household_yen integer, legal_reduction_yen integer, specific_household_reduction_yen integer, preschool_reduction_yen integer,
+        minor_reduction_yen integer, capped boolean, parts jsonb, members jsonb, input jsonb, input_hash text, params_hash text, lines jsonb,
+        notice jsonb, installments jsonb, recorded_by text)`.execute(this.db);
   }
 }
