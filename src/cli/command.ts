@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 import { z } from 'zod';
 import type { Deps } from '../deps.js';
@@ -94,4 +95,17 @@ export function requiredArgument(positional: readonly string[], message: string)
   const value = positional[0];
   if (!value) throw new AppError(400, 'bad_option', message);
   return value;
+}
+
+/** The file named first on the command line, refused before reading when it is missing, unreadable or larger than `maxBytes`. */
+export function inputFile(positional: readonly string[], missing: string, maxBytes: number): string {
+  const file = requiredArgument(positional, missing);
+  let size: number;
+  try {
+    size = statSync(file).size;
+  } catch {
+    throw new AppError(400, 'bad_option', `ファイル ${file} を読めません`);
+  }
+  if (size > maxBytes) throw new AppError(400, 'bad_option', `ファイルが大きすぎます(${Math.round(size / 1048576)} MB。上限 ${maxBytes / 1048576} MB)。分割して取り込んでください`);
+  return file;
 }

@@ -1,7 +1,5 @@
-import { statSync } from 'node:fs';
 import type { Command } from '../../cli/command.js';
-import { requiredArgument } from '../../cli/command.js';
-import { AppError } from '../../http/errors.js';
+import { inputFile } from '../../cli/command.js';
 import { operatorActor } from '../../security/actor.js';
 import { PensionImportRejected } from './special-collection.service.js';
 
@@ -13,14 +11,7 @@ export const specialCollectionCommands: Record<string, Command> = {
     summary: '年金保険者の特別徴収対象者のデータ(CSV、UTF-8またはShift_JIS)を取り込む。1行でも誤りがあれば全件を取り込まない。同じ人・年度の行は置き換える',
     usage: 'special-collection import <ファイル>',
     async run(deps, _args, positional) {
-      const file = requiredArgument(positional, '取り込むファイルを指定してください(例: special-collection import tokucho-2026.csv)');
-      let size: number;
-      try {
-        size = statSync(file).size;
-      } catch {
-        throw new AppError(400, 'bad_option', `ファイル ${file} を読めません`);
-      }
-      if (size > MAX_FILE_BYTES) throw new AppError(400, 'bad_option', `ファイルが大きすぎます(${Math.round(size / 1048576)} MB。上限 ${MAX_FILE_BYTES / 1048576} MB)。分割して取り込んでください`);
+      const file = inputFile(positional, '取り込むファイルを指定してください(例: special-collection import tokucho-2026.csv)', MAX_FILE_BYTES);
       try {
         const r = await deps.specialCollection.importFile(operatorActor('special-collection-import', new Set(['assessment.run'])), file);
         console.log(`取り込みました(${r.encoding}): ${r.lines} 行。次の本算定から特別徴収の判定に使います`);

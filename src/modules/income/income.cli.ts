@@ -1,7 +1,5 @@
-import { statSync } from 'node:fs';
 import type { Command } from '../../cli/command.js';
-import { batchProgress, intOption, opts, requiredArgument } from '../../cli/command.js';
-import { AppError } from '../../http/errors.js';
+import { batchProgress, inputFile, intOption, opts } from '../../cli/command.js';
 import { operatorActor } from '../../security/actor.js';
 import { IncomeImportRejected } from './income.service.js';
 
@@ -15,14 +13,7 @@ export const incomeCommands: Record<string, Command> = {
     usage: 'income-import <ファイル> [--chunk-size 500]',
     async run(deps, args, positional) {
       const o = opts({ 'chunk-size': intOption(1, 1000).optional() }, args);
-      const file = requiredArgument(positional, '取り込むファイルを指定してください(例: income-import shotoku-2026.csv)');
-      let size: number;
-      try {
-        size = statSync(file).size;
-      } catch {
-        throw new AppError(400, 'bad_option', `ファイル ${file} を読めません`);
-      }
-      if (size > MAX_FILE_BYTES) throw new AppError(400, 'bad_option', `ファイルが大きすぎます(${Math.round(size / 1048576)} MB。上限 ${MAX_FILE_BYTES / 1048576} MB)。分割して取り込んでください`);
+      const file = inputFile(positional, '取り込むファイルを指定してください(例: income-import shotoku-2026.csv)', MAX_FILE_BYTES);
       const progress = batchProgress('所得');
       try {
         const r = await deps.income.importFile(operatorActor('income-import', new Set(['income.import'])), file, { chunkSize: o['chunk-size'] ?? 500, onProgress: progress.onProgress });

@@ -1,8 +1,7 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from '../../cli/command.js';
-import { isoDateOption, opts, requiredArgument, textOption } from '../../cli/command.js';
-import { AppError } from '../../http/errors.js';
+import { inputFile, isoDateOption, opts, requiredArgument, textOption } from '../../cli/command.js';
 import { formatDateForClerk } from '../../lib/wareki.js';
 import { operatorActor } from '../../security/actor.js';
 import { todayInJapan } from '../eligibility/eligibility.rules.js';
@@ -18,14 +17,7 @@ export const registryCommands: Record<string, Command> = {
     usage: 'registry-import <ファイル>',
     async run(deps, args, positional) {
       opts({}, args);
-      const file = requiredArgument(positional, '取り込むファイルを指定してください(例: registry-import juki-20261130.csv)');
-      let size: number;
-      try {
-        size = statSync(file).size;
-      } catch {
-        throw new AppError(400, 'bad_option', `ファイル ${file} を読めません`);
-      }
-      if (size > MAX_FILE_BYTES) throw new AppError(400, 'bad_option', `ファイルが大きすぎます(${Math.round(size / 1048576)} MB。上限 ${MAX_FILE_BYTES / 1048576} MB)。分割して取り込んでください`);
+      const file = inputFile(positional, '取り込むファイルを指定してください(例: registry-import juki-20261130.csv)', MAX_FILE_BYTES);
       const bytes = readFileSync(file);
       try {
         const r = await deps.registry.importFile(operatorActor('registry-import', new Set(['registry.intake'])), bytes, { fileName: path.basename(file) });
