@@ -1,5 +1,6 @@
 import { isIsoDate } from '../eligibility/eligibility.rules.js';
-import { decodeIntakeFile, MAX_LISTED_ERRORS, readCsv, type Encoding, type IntakeError } from '../registry/intake-file.js';
+import type { Encoding, IntakeError } from '../registry/intake-file.js';
+import { readPersonYearFile } from '../registry/person-year-file.js';
 
 /**
  * The 年金保険者's 特別徴収対象者 file (特別徴収対象年金所得者の情報, as the city receives it through the
@@ -46,42 +47,13 @@ const FIRST_FISCAL_YEAR = 2008;
 
 /** Decode, read and validate a whole file. Any error → the file must be rejected whole. */
 export function readPensionFile(bytes: Uint8Array, opts: { today: string }): PensionFileResult {
-  const decoded = decodeIntakeFile(bytes);
-  if ('error' in decoded) return { lines: [], errors: [decoded.error], errorCount: 1 };
-  const fail = (e: IntakeError): PensionFileResult => ({ lines: [], errors: [e], errorCount: 1, encoding: decoded.encoding });
-  const csv = readCsv(decoded.text);
-  if (csv.error) return fail(csv.error);
-  const [header, ...rows] = csv.rows;
-  if (!header) return fail({ line: 0, message: 'ファイルが空です(見出し行がありません)' });
-  const given = header.fields.map((f) => f.trim()).join(',');
-  if (given !== PENSION_COLUMNS.join(',') && given !== PENSION_COLUMNS.map((c) => PENSION_COLUMN_LABELS[c]).join(',')) {
-    return fail({ line: header.line, message: `見出し行が定義と一致しません。次の${PENSION_COLUMNS.length}項目をこの順で記載してください(項目名は英字か日本語): ${PENSION_COLUMNS.join(',')}` });
-  }
-  if (rows.length === 0) return fail({ line: 0, message: '特別徴収対象者のデータが1件もありません' });
-  const all: IntakeError[] = [];
-  const lines: PensionLine[] = [];
-  const seen = new Map<string, number>();
-  for (const row of rows) {
-    if (row.fields.length !== PENSION_COLUMNS.length) {
-      all.push({ line: row.line, message: `項目数が${row.fields.length}です(${PENSION_COLUMNS.length}項目必要です)` });
-      continue;
-    }
-    const record = Object.fromEntries(PENSION_COLUMNS.map((c, i) => [c, row.fields[i]!.trim()])) as Record<PensionColumn, string>;
-    const r = validatePensionRecord(record, opts);
-    if ('errors' in r) {
-      for (const e of r.errors) all.push({ line: row.line, ...e });
-      continue;
-    }
-    const key = `${r.atenaNo}/${r.fiscalYear}`;
-    const first = seen.get(key);
-    if (first !== undefined) {
-      all.push({ line: row.line, column: PENSION_COLUMN_LABELS.atena_no, message: `宛名番号: 宛名番号 ${r.atenaNo} の${r.fiscalYear}年度が${first}行目と重複しています(1人1年度につき1行、特別徴収の対象となる年金のみ)` });
-      continue;
-    }
-    seen.set(key, row.line);
-    lines.push({ line: row.line, ...r });
-  }
-  return { lines: all.length ? [] : lines, errors: all.slice(0, MAX_LISTED_ERRORS), errorCount: all.length, encoding: decoded.encoding };
+  return readPersonYearFile(bytes, {
+    columns: PENSION_COLUMNS,
+    labels: PENSION_COLUMN_LABELS,
+    empty: '特別徴収対象者のデータが1件もありません',
+    onePerYear: '1人1年度につき1行、特別徴収の対象となる年金のみ',
+    validate: (r) => validatePensionRecord(r, opts),
+  });
 }
 
 type FieldError = { column: string; message: string };

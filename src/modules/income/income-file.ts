@@ -1,4 +1,5 @@
-import { decodeIntakeFile, MAX_LISTED_ERRORS, readCsv, type Encoding, type IntakeError } from '../registry/intake-file.js';
+import type { Encoding, IntakeError } from '../registry/intake-file.js';
+import { readPersonYearFile } from '../registry/person-year-file.js';
 import { AMOUNT_LABELS, AMOUNTS, FILING_STATUSES, factsProblems, MAX_YEN, RESIDENT_TAX, SIGNED_AMOUNTS, type Amount, type FilingStatus, type IncomeFacts, type ResidentTax } from './income.rules.js';
 
 /**
@@ -88,43 +89,7 @@ const RESIDENT_TAX_BY_CODE = new Map<string, ResidentTax>(Object.entries(RESIDEN
 
 /** Decode, read and validate a whole file. Any error → the file must be rejected whole. */
 export function readIncomeFile(bytes: Uint8Array, opts: IncomeFileOptions): IncomeFileResult {
-  const decoded = decodeIntakeFile(bytes);
-  if ('error' in decoded) return { lines: [], errors: [decoded.error], errorCount: 1 };
-  const csv = readCsv(decoded.text);
-  const fail = (e: IntakeError): IncomeFileResult => ({ lines: [], errors: [e], errorCount: 1, encoding: decoded.encoding });
-  if (csv.error) return fail(csv.error);
-  const [header, ...rows] = csv.rows;
-  if (!header) return fail({ line: 0, message: 'ファイルが空です(見出し行がありません)' });
-  const expected = INCOME_COLUMNS.join(',');
-  const given = header.fields.map((f) => f.trim()).join(',');
-  if (given !== expected && given !== INCOME_COLUMNS.map((c) => INCOME_COLUMN_LABELS[c]).join(',')) {
-    return fail({ line: header.line, message: `見出し行が定義と一致しません。次の${INCOME_COLUMNS.length}項目をこの順で記載してください(項目名は英字か日本語): ${expected}` });
-  }
-  if (rows.length === 0) return fail({ line: 0, message: '所得データが1件もありません' });
-  const all: IntakeError[] = [];
-  const lines: IncomeLine[] = [];
-  const seen = new Map<string, number>();
-  for (const row of rows) {
-    if (row.fields.length !== INCOME_COLUMNS.length) {
-      all.push({ line: row.line, message: `項目数が${row.fields.length}です(${INCOME_COLUMNS.length}項目必要です)` });
-      continue;
-    }
-    const record = Object.fromEntries(INCOME_COLUMNS.map((c, i) => [c, row.fields[i]!.trim()])) as Record<IncomeColumn, string>;
-    const r = validateIncomeRecord(record, opts);
-    if ('errors' in r) {
-      for (const e of r.errors) all.push({ line: row.line, ...e });
-      continue;
-    }
-    const key = `${r.atenaNo}/${r.fiscalYear}`;
-    const first = seen.get(key);
-    if (first !== undefined) {
-      all.push({ line: row.line, column: INCOME_COLUMN_LABELS.atena_no, message: `宛名番号: 宛名番号 ${r.atenaNo} の${r.fiscalYear}年度が${first}行目と重複しています(1人1年度につき1行です)` });
-      continue;
-    }
-    seen.set(key, row.line);
-    lines.push({ line: row.line, ...r });
-  }
-  return { lines: all.length ? [] : lines, errors: all.slice(0, MAX_LISTED_ERRORS), errorCount: all.length, encoding: decoded.encoding };
+  return readPersonYearFile(bytes, { columns: INCOME_COLUMNS, labels: INCOME_COLUMN_LABELS, empty: '所得データが1件もありません', onePerYear: '1人1年度につき1行です', validate: (r) => validateIncomeRecord(r, opts) });
 }
 
 type FieldError = { column: string; message: string };
