@@ -10,6 +10,7 @@ import {
   pseudoHeadActions,
   referenceDates,
   specificSameHouseholdEnd,
+  specificSameHouseholdStarts,
   within,
   insuredOn,
   type HouseholdFacts,
@@ -145,6 +146,16 @@ describe('derived changes of the stored periods', () => {
       ['end', HEAD],
       ['start', GRANNY],
     ]);
+  });
+
+  it('特定同一世帯所属者 starts on the day a member leaves NHI for 後期 while others stay insured; not otherwise', () => {
+    const moved = facts({ members: [member(HEAD, true), member(GRANNY)], eligibility: [insured(HEAD), insured(GRANNY, '2010-04-01', '2026-05-10', 'late_elderly')] });
+    expect(specificSameHouseholdStarts(H, '2026-05-10', moved)).toEqual([expect.objectContaining({ action: 'start', kind: 'specific_same_household', atenaNo: GRANNY, on: '2026-05-10' })]);
+    expect(specificSameHouseholdStarts(H, '2026-05-11', moved)).toEqual([]); // only on the day itself
+    // Already recorded; left for an employer's insurance; nobody else insured: none.
+    expect(specificSameHouseholdStarts(H, '2026-05-10', { ...moved, statuses: [status(GRANNY, 'specific_same_household', '2026-05-10')] })).toEqual([]);
+    expect(specificSameHouseholdStarts(H, '2026-05-10', facts({ members: [member(HEAD, true), member(GRANNY)], eligibility: [insured(HEAD), insured(GRANNY, '2010-04-01', '2026-05-10', 'joined_employee_insurance')] }))).toEqual([]);
+    expect(specificSameHouseholdStarts(H, '2026-05-10', facts({ members: [member(HEAD, true), member(GRANNY)], eligibility: [insured(GRANNY, '2010-04-01', '2026-05-10', 'late_elderly')] }))).toEqual([]);
   });
 
   it('特定同一世帯所属者 ends when the head changes or the person leaves; continues otherwise', () => {

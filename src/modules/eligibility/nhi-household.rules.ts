@@ -217,6 +217,20 @@ export function pseudoHeadActions(householdNo: number, day: string, facts: House
 }
 
 /**
+ * 特定同一世帯所属者 periods that should start on `day`: a member of the registry household who left NHI
+ * for 後期高齢者医療 that very day, while someone else in the household stays insured (the NHI household
+ * goes on) and no such period of theirs is in force.
+ */
+export function specificSameHouseholdStarts(householdNo: number, day: string, facts: HouseholdFacts): StatusAction[] {
+  const members = registryMembersOn(facts.members, householdNo, day);
+  if (!members.some((m) => insuredOn(facts.eligibility, m.atenaNo, day))) return [];
+  return members
+    .filter((m) => facts.eligibility.some((e) => e.atenaNo === m.atenaNo && e.lostOn === day))
+    .filter((m) => movedToLateElderly(facts.eligibility, m.atenaNo, day) && !statusOn(facts.statuses, m.atenaNo, 'specific_same_household', day))
+    .map((m) => ({ action: 'start' as const, kind: 'specific_same_household' as const, atenaNo: m.atenaNo, householdNo, on: day, why: '後期高齢者医療へ移行し、国保の被保険者のいる世帯にとどまる' }));
+}
+
+/**
  * Whether a 特定同一世帯所属者 period should end, and on which day: the first day (after it began, up to
  * and including `today`) on which the person is no longer a member of the household, the registry
  * head is no longer the one of its first day, or the person is insured again. null: it continues.

@@ -27,6 +27,7 @@ const queued = (householdNo: number) =>
 let pseudo: { householdNo: number; atenaNos: number[] };
 let legacy: { householdNo: number; atenaNos: number[] };
 let specific: { householdNo: number; atenaNos: number[] };
+let toLate: { householdNo: number; atenaNos: number[] };
 
 beforeAll(async () => {
   f = await createFixture();
@@ -38,6 +39,11 @@ beforeAll(async () => {
   specific = await addHousehold(db(), [
     { birthDate: '1950-03-01', head: true, insured: [{ from: '2010-04-01', to: '2025-03-01', lossReason: 'late_elderly' }] },
     { birthDate: '1960-01-01', insured: [{ from: '2010-04-01' }] },
+  ]);
+  // A grandmother reaches 75 inside the window; her son stays insured.
+  toLate = await addHousehold(db(), [
+    { birthDate: '1975-01-01', head: true, insured: [{ from: '2010-04-01' }] },
+    { birthDate: '1951-06-20', insured: [{ from: '2010-04-01', to: '2026-06-20', lossReason: 'late_elderly' }] },
   ]);
   const [oldHead, wife] = specific.atenaNos as [number, number];
   await asActor(async (tx) => {
@@ -61,6 +67,11 @@ describe('nhi-status-sync', () => {
   it('ends the 特定同一世帯所属者 period on the day the person left the household (a new head from that day)', async () => {
     expect((await statuses(specific.householdNo)).map((s) => [s.kind, s.valid_to])).toEqual([['specific_same_household', '2026-06-15']]);
     expect((await items(specific.householdNo))[0]!.basis).toContain('特定同一世帯所属者の期間を令和8年6月15日(2026-06-15)で自動で終了しました(世帯から転出・世帯変更した)');
+  });
+
+  it('starts the 特定同一世帯所属者 period on the day a member left NHI for 後期高齢者医療 while the household stays insured', async () => {
+    expect(await statuses(toLate.householdNo)).toEqual([{ atena_no: toLate.atenaNos[1], kind: 'specific_same_household', valid_from: '2026-06-20', valid_to: null, basis: expect.stringContaining('後期高齢者医療へ移行') }]);
+    expect((await items(toLate.householdNo))[0]!.basis).toContain('特定同一世帯所属者の期間を令和8年6月20日(2026-06-20)から自動で開始しました');
   });
 
   it('leaves a change due before the window to staff (the household page shows it as a notice)', async () => {

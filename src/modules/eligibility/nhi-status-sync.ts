@@ -7,7 +7,7 @@ import type { AuditRepository } from '../audit/audit.repository.js';
 import { personHouseholdsFrom, queueReassessment } from '../assessment/reassessment-queue.js';
 import { addDays, errorsMessage } from './eligibility.rules.js';
 import { NhiHouseholdRepository } from './nhi-household.repository.js';
-import { checkStatus, factBoundaries, pseudoHeadActions, specificSameHouseholdEnd, type HouseholdFacts, type StatusAction } from './nhi-household.rules.js';
+import { checkStatus, factBoundaries, pseudoHeadActions, specificSameHouseholdEnd, specificSameHouseholdStarts, type HouseholdFacts, type StatusAction } from './nhi-household.rules.js';
 
 /**
  * 国保世帯の状態の自動適用 (a daily job, `nhi-status-sync`): the 擬制世帯主 and 特定同一世帯所属者 periods
@@ -18,8 +18,9 @@ import { checkStatus, factBoundaries, pseudoHeadActions, specificSameHouseholdEn
  *   is, ended on the day that stops (or moved to the new head on a 世帯主変更), each on the day it
  *   happened: the household's facts are replayed day by day over the days something changed in the
  *   lookback window (default 31 days, `--since`);
- * - 特定同一世帯所属者 (specificSameHouseholdEnd): ended on the day the person left the household, the
- *   head changed, or the person was insured again.
+ * - 特定同一世帯所属者: started on the day a member left NHI for 後期高齢者医療 while the household stays
+ *   in NHI (specificSameHouseholdStarts); ended on the day the person left the household, the head
+ *   changed, or the person was insured again (specificSameHouseholdEnd).
  *
  * A start is checked by the same rules as a clerk's request (checkStatus); one they refuse is not
  * applied but opened as a work item with the reasons. Each applied change queues the 更正 of the
@@ -83,11 +84,12 @@ export async function runNhiStatusSync(db: Kysely<DB>, audit: AuditRepository, a
 
     for (const householdNo of households) {
       let facts = await repo.facts(householdNo);
-      // 擬制世帯主: replayed over the days something changed in the window, then today — unless a change
-      // was already due before the window (that one, and what follows it, stay a notice for staff).
+      // Replayed over the days something changed in the window, then today: 擬制世帯主 (unless a change was
+      // already due before the window: that one, and what follows it, stay a notice for staff), and the
+      // 特定同一世帯所属者 who left NHI for 後期高齢者医療 that day.
       const due = pseudoHeadActions(householdNo, since, facts).length > 0;
-      for (const day of due ? [] : changeDays(facts, since, today)) {
-        for (const a of pseudoHeadActions(householdNo, day, facts)) {
+      for (const day of changeDays(facts, since, today)) {
+        for (const a of [...(due ? [] : pseudoHeadActions(householdNo, day, facts)), ...specificSameHouseholdStarts(householdNo, day, facts)]) {
           if (!(await apply(householdNo, a))) break;
           facts = await repo.facts(householdNo);
         }
