@@ -102,6 +102,15 @@ export function annualJob(): BatchJob<AnnualParams, AnnualCursor> {
     if (listed?.fiscalYear !== fiscalYear) listed = { fiscalYear, households: await new AssessmentRepository(db).householdsToAssess(fiscalYear) };
     return listed.households;
   };
+  // The day the run began (JST): the 申出 standing that day decide 特別徴収 in every chunk, a resumed run's too.
+  let began: { runId: string; day: string } | null = null;
+  const runDay = async (db: Kysely<DB>, runId: string) => {
+    if (began?.runId !== runId) {
+      const r = await db.selectFrom('job_run').select('started_at').where('run_id', '=', runId).executeTakeFirstOrThrow();
+      began = { runId, day: todayInJapan(new Date(r.started_at as Date)) };
+    }
+    return began.day;
+  };
   return {
     name: ANNUAL_JOB,
     label: '国民健康保険税 本算定',
@@ -133,7 +142,7 @@ export function annualJob(): BatchJob<AnnualParams, AnnualCursor> {
       const range = { from: households[0]!, to: households.at(-1)! };
       const w0 = performance.now();
       const current = await repo.current(fy, households, false, range);
-      const special = await specialCollectionOf(tx, assessed, fy, params, todayInJapan()); // 特別徴収 (special-collection-source.ts)
+      const special = await specialCollectionOf(tx, assessed, fy, params, await runDay(tx, ctx.runId)); // 特別徴収 (special-collection-source.ts)
       const at = new Date();
       const rows: NewVersion[] = [];
       const superseded: number[] = [];

@@ -42,21 +42,8 @@ export async function specialCollectionOf(tx: Q, assessed: readonly Assessed[], 
   const februaries = await previousFebruaries(tx, households, fiscalYear - 1, params);
   for (const a of units) {
     const u = a.unit;
-    const birth = new Map((u.input?.members ?? []).map((m) => [m.label, m.birthDate]));
-    const insured = u.members
-      .filter((m) => m.insured && (m.periods.length === 0 || m.periods.some((p) => p.from <= u.referenceDay && (p.to === null || p.to > u.referenceDay)))) // no periods: the whole 年度
-      .map((m) => ({ atenaNo: m.atenaNo, birthDate: birth.get(`宛名番号 ${m.atenaNo}`) ?? '1900-01-01' }));
     const requested = transferOf.get(u.householdNo);
-    const facts: SpecialCollectionFacts = {
-      fiscalYear,
-      judgedOn: u.referenceDay,
-      pseudoHead: u.pseudoHead,
-      headBirthDate: birth.get(`宛名番号 ${u.taxpayer}`) ?? null,
-      insured,
-      pension: pensionOf.get(u.taxpayer!)!,
-      annualTax: a.amounts.total,
-      accountTransfer: requested ? { requestedOn: requested } : null,
-    };
+    const facts = factsOfInput(u.input as StoredInput, { fiscalYear, judgedOn: u.referenceDay, pseudoHead: u.pseudoHead, annualTax: a.amounts.total, pension: pensionOf.get(u.taxpayer!)!, accountTransfer: requested ? { requestedOn: requested } : null });
     const key = unitKey(u.householdNo, u.addressExceptionAtenaNo);
     out.set(key, decideInstallments(facts, februaries.get(key) ?? null, params));
   }
@@ -112,7 +99,24 @@ interface StoredVersion {
   recorded_at: Date | string;
 }
 
-type StoredMember = { head?: boolean; insured?: boolean; birthDate?: string; label?: string; insuredPeriods?: { from: string; to?: string | null }[] };
+type StoredMember = { head?: boolean; insured?: boolean; birthDate?: string; label?: string; insuredPeriods?: { from: string; to?: string | null }[] | undefined };
+type StoredInput = { members?: readonly StoredMember[] } | null;
+
+/** Insured on the day: within one of the member's periods (none: the whole 年度). */
+const covers = (m: StoredMember, day: string) => !m.insuredPeriods || m.insuredPeriods.length === 0 || m.insuredPeriods.some((x) => x.from <= day && ((x.to ?? null) === null || x.to! > day));
+
+/**
+ * The facts of the 特別徴収 judgement from a unit's calculator input (members with label 「宛名番号 N」,
+ * birth date, insured periods, head): the same for the 本算定 and for explaining a stored version.
+ */
+function factsOfInput(input: StoredInput, f: Omit<SpecialCollectionFacts, 'insured' | 'headBirthDate'>): SpecialCollectionFacts {
+  const members = input?.members ?? [];
+  return {
+    ...f,
+    headBirthDate: members.find((m) => m.head)?.birthDate ?? null,
+    insured: members.filter((m) => m.insured && covers(m, f.judgedOn)).map((m) => ({ atenaNo: Number(/\d+/.exec(m.label ?? '')?.[0] ?? 0), birthDate: m.birthDate ?? '1900-01-01' })),
+  };
+}
 
 /**
  * Why a 本算定 version whose 世帯主 has a pension notified is 普通徴収 (the judgement again, on the version's
@@ -140,21 +144,13 @@ export async function ordinaryReasonsOf(tx: Q, rows: readonly StoredVersion[], p
     const at = new Date(r.recorded_at);
     const day = todayInJapan(at);
     const transfer = transfers.find((t) => Number(t.household_no) === Number(r.household_no) && new Date(t.recorded_at) <= at && (t.ended_at === null || new Date(t.ended_at) > at) && t.requested_on <= day);
-    const members = ((r.input as { members?: StoredMember[] } | null)?.members ?? []).filter((m) => m.insured);
+    const input = r.input as StoredInput;
+    const insured = (input?.members ?? []).filter((m) => m.insured);
+    // The 判定日 as the units rule chose it: 4月1日 when someone is insured then, else the first 取得日.
     const april = `${r.fiscal_year}-04-01`;
-    const covers = (m: StoredMember, d: string) => !m.insuredPeriods || m.insuredPeriods.length === 0 || m.insuredPeriods.some((x) => x.from <= d && ((x.to ?? null) === null || x.to! > d));
-    const judgedOn = members.some((m) => covers(m, april)) ? april : (members.flatMap((m) => (m.insuredPeriods ?? []).map((x) => x.from)).sort()[0] ?? april);
-    const head = ((r.input as { members?: StoredMember[] } | null)?.members ?? []).find((m) => m.head);
-    const facts: SpecialCollectionFacts = {
-      fiscalYear: r.fiscal_year,
-      judgedOn,
-      pseudoHead: r.pseudo_head,
-      headBirthDate: head?.birthDate ?? null,
-      insured: members.filter((m) => covers(m, judgedOn)).map((m) => ({ atenaNo: Number(/\d+/.exec(m.label ?? '')?.[0] ?? 0), birthDate: m.birthDate ?? '1900-01-01' })),
-      pension: { annualAmount: Number(p.annual_amount_yen), careWithheld: p.care_withheld, carePremium: p.care_premium_yen === null ? null : Number(p.care_premium_yen) },
-      annualTax: r.total_yen,
-      accountTransfer: transfer ? { requestedOn: transfer.requested_on } : null,
-    };
+    const judgedOn = insured.some((m) => covers(m, april)) ? april : (insured.flatMap((m) => (m.insuredPeriods ?? []).map((x) => x.from)).sort()[0] ?? april);
+    const pension = { annualAmount: Number(p.annual_amount_yen), careWithheld: p.care_withheld, carePremium: p.care_premium_yen === null ? null : Number(p.care_premium_yen) };
+    const facts = factsOfInput(input, { fiscalYear: r.fiscal_year, judgedOn, pseudoHead: r.pseudo_head, annualTax: r.total_yen, pension, accountTransfer: transfer ? { requestedOn: transfer.requested_on } : null });
     const j = judgeSpecialCollection(facts, params);
     if (!j.eligible) out.set(Number(r.assessment_id), j.reasons);
   }
