@@ -1,4 +1,4 @@
-import { Kysely, Migrator, PostgresDialect, sql, type DatabaseConnection, type Dialect, type Driver, type MigrationProvider, type TransactionSettings } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, sql, type DatabaseConnection, type Dialect, type Driver, type MigrationProvider, type Transaction, type TransactionSettings } from 'kysely';
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
 import { KyselyPGlite } from 'kysely-pglite';
 import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
@@ -26,9 +26,12 @@ export interface Database {
   kind: DatabaseKind;
   /** Latest applied migration name (the schema version). */
   schemaVersion(): Promise<string | null>;
-  /** Bulk load tab-separated rows (COPY). Used by the seeder and file imports. */
-  /** COPY … FROM STDIN in text format; `tsv` is the data as a string or as UTF-8 bytes. */
-  copyIn(table: string, columns: readonly string[], tsv: string | Uint8Array): Promise<void>;
+  /**
+   * Bulk load tab-separated rows (COPY … FROM STDIN in text format; `tsv` as a string or UTF-8 bytes).
+   * Used by the seeder, file imports and the 本算定. With `tx`, inside that transaction (its effects
+   * commit or roll back with it); without, on a connection of its own.
+   */
+  copyIn(table: string, columns: readonly string[], tsv: string | Uint8Array, tx?: Transaction<DB>): Promise<void>;
   /** PGlite only: a snapshot of the data directory (a tarball), which `loadDataDir` starts from. */
   dumpDataDir?(): Promise<Blob>;
   close(): Promise<void>;
@@ -124,6 +127,14 @@ async function openPostgres(url: string, opts: OpenOptions): Promise<Database> {
   // An idle connection the server ends (restart, admin termination) must not crash the process;
   // the pool drops it and the next checkout opens a new one.
   pool.on('error', () => undefined);
+  // The pool's clients by server process id: a COPY inside a Kysely transaction runs on the client
+  // that transaction holds (Kysely does not hand it out), found by asking the transaction for its pid.
+  const clients = new Map<number, pg.PoolClient>();
+  pool.on('connect', (client) => {
+    const pid = (client as unknown as { processID: number }).processID;
+    clients.set(pid, client as pg.PoolClient);
+    client.once('end', () => clients.delete(pid));
+  });
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   try {
     await assertAppLogin(db);
@@ -148,11 +159,21 @@ async function openPostgres(url: string, opts: OpenOptions): Promise<Database> {
     closeOwner,
     kind: 'postgresql',
     schemaVersion: () => latestMigration(db),
-    async copyIn(table, columns, tsv) {
-      const client = await pool.connect();
-      try {
+    async copyIn(table, columns, tsv, tx) {
+      const copy = async (client: pg.ClientBase) => {
         const stream = client.query(copyFrom(`COPY ${quoteIdent(table)} (${columns.map(quoteIdent).join(',')}) FROM STDIN`));
         await pipeline(Readable.from([tsv]), stream);
+      };
+      if (tx) {
+        const { rows } = await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(tx);
+        const client = clients.get(Number(rows[0]!.pid));
+        if (!client) throw new Error('COPY: トランザクションの接続が見つかりません');
+        await copy(client);
+        return;
+      }
+      const client = await pool.connect();
+      try {
+        await copy(client);
       } finally {
         client.release();
       }
@@ -231,7 +252,10 @@ async function openPglite(opts: OpenOptions): Promise<Database> {
     kind: 'pglite',
     schemaVersion: () => latestMigration(db),
     async copyIn(table, columns, tsv) {
-      // PGlite reads COPY input from a blob; reading a "server file" needs the owner role.
+      // One session: inside a transaction or not, the COPY runs in it (a transaction holding the session
+      // is the caller's own). PGlite reads COPY input from a blob; reading a "server file" needs the
+      // owner role, switched back to the application's at once (inside a transaction, a rollback also
+      // restores it).
       await client.exec('RESET ROLE');
       try {
         await client.query(`COPY ${quoteIdent(table)} (${columns.map(quoteIdent).join(',')}) FROM '/dev/blob'`, [], {

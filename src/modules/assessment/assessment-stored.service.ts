@@ -134,7 +134,7 @@ export class StoredAssessmentService {
       if (e instanceof ParamError) throw new AppError(422, 'calculation_refused', e.message);
       throw e;
     }
-    return runBatch({ database: this.database, audit: this.audit }, annualJob(), { fiscalYear }, { actor, chunkSize: opts.chunkSize ?? 5000, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+    return runBatch({ database: this.database, audit: this.audit }, annualJob((table, columns, tsv, tx) => this.database.copyIn(table, columns, tsv, tx)), { fiscalYear }, { actor, chunkSize: opts.chunkSize ?? 5000, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
   }
 
   // ---- 更正 ----

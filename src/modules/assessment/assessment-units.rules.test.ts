@@ -63,3 +63,61 @@ describe('特定世帯・特定継続世帯 from the history (地方税法施行
     expect(share(t2025)).toBeCloseTo(0.25, 2);
   });
 });
+
+describe('members with no month charged in the 年度 (月割: a month counts when its last day is insured)', () => {
+  const incomes = new Map([
+    [1, { income: { salaryRevenue: 0, pensionRevenue: 0, otherIncome: 1_500_000 }, reported: true }],
+    [2, { income: { salaryRevenue: 0, pensionRevenue: 2_400_000, otherIncome: 0 }, reported: true }],
+  ]);
+  const municipality = { name: '試験市', parts: { medical: { incomeRate: '0.07', perCapita: 30000, perHousehold: 0 } } };
+  const household = (eligibility: HouseholdFacts['eligibility']): HouseholdFacts => ({
+    members: [
+      { atenaNo: 1, householdNo: 9, head: true, validFrom: '2000-01-01', validTo: null },
+      { atenaNo: 2, householdNo: 9, head: false, validFrom: '2000-01-01', validTo: null },
+    ],
+    eligibility,
+    statuses: [],
+  });
+
+  it('a member reaching 75 on 2026-04-10 (喪失日 = the birthday, 国保法 6条1号・高確法 50条) is charged no month of FY2026 but counts in the 4月1日 軽減 judgement; the unit is assessed, not refused', () => {
+    const facts = household([
+      { atenaNo: 1, householdNo: 9, acquiredOn: '2015-04-01', lostOn: null, lossReason: null },
+      { atenaNo: 2, householdNo: 9, acquiredOn: '2015-04-01', lostOn: '2026-04-10', lossReason: 'late_elderly' },
+    ]);
+    const persons = new Map([
+      [1, { birthDate: '1970-06-01' }],
+      [2, { birthDate: '1951-04-10' }],
+    ]);
+    const [unit] = assessmentUnits(9, 2026, facts, persons, incomes as never);
+    const member2 = unit!.input!.members[1]!;
+    expect(member2.insured).toBe(false);
+    expect(member2.formerInsuredToLatterElderly).toBe(true);
+    const tax = calculateTax({ ...unit!.input!, municipality } as never);
+    // 均等割 of one person for 12 months: the member who left is charged nothing.
+    expect(tax.parts.medical!.perCapita).toBe(30000);
+  });
+
+  it('a member insured from 2026-05-03 to 2026-05-20 only (no month end insured) is not charged and the unit keeps the head', () => {
+    const facts = household([
+      { atenaNo: 1, householdNo: 9, acquiredOn: '2015-04-01', lostOn: null, lossReason: null },
+      { atenaNo: 2, householdNo: 9, acquiredOn: '2026-05-03', lostOn: '2026-05-20', lossReason: 'joined_employee_insurance' },
+    ]);
+    const persons = new Map([
+      [1, { birthDate: '1970-06-01' }],
+      [2, { birthDate: '1972-06-01' }],
+    ]);
+    const [unit] = assessmentUnits(9, 2026, facts, persons, incomes as never);
+    expect(unit!.input!.members.map((m) => m.insured)).toEqual([true, false]);
+    expect(unit!.input!.members[1]!.formerInsuredToLatterElderly).toBeUndefined();
+    expect(() => calculateTax({ ...unit!.input!, municipality } as never)).not.toThrow();
+  });
+
+  it('a household whose only insured person has no month charged gives no unit (no tax, nothing refused)', () => {
+    const facts: HouseholdFacts = {
+      members: [{ atenaNo: 2, householdNo: 9, head: true, validFrom: '2000-01-01', validTo: null }],
+      eligibility: [{ atenaNo: 2, householdNo: 9, acquiredOn: '2015-04-01', lostOn: '2026-04-10', lossReason: 'late_elderly' }],
+      statuses: [],
+    };
+    expect(assessmentUnits(9, 2026, facts, new Map([[2, { birthDate: '1951-04-10' }]]), incomes as never)).toEqual([]);
+  });
+});

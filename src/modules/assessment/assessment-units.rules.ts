@@ -1,6 +1,8 @@
 import { addressExceptionHouseholdOn, factBoundaries, nhiHouseholdOn, type HouseholdFacts } from '../eligibility/nhi-household.rules.js';
 import type { AssessmentIncome } from './income-source.js';
 import type { MemberInput, TaxInput } from './tax.input.js';
+import { chargedMonthsOf } from './tax.rules.js';
+import { birthdayAtAge } from '../eligibility/eligibility.rules.js';
 import { lawParams, type LawParams } from '../../platform/params/law-params.js';
 
 /**
@@ -106,6 +108,7 @@ function unitFrom(
   headOn: (day: string) => { taxpayer: number | null; pseudoHead: boolean; specific: number[] },
   persons: ReadonlyMap<number, PersonFacts>,
   incomes: ReadonlyMap<number, UnitIncome>,
+  params: LawParams,
 ): AssessmentUnit | null {
   const refIndex = membersByDay.findIndex((m) => m.length > 0);
   if (refIndex < 0) return null;
@@ -126,10 +129,19 @@ function unitFrom(
   for (const m of members) if (m.periods.length === 1 && m.periods[0]!.from === fyStart && m.periods[0]!.to === null) m.periods = [];
   const unit: AssessmentUnit = { fiscalYear, householdNo, addressExceptionAtenaNo, referenceDay, taxpayer, pseudoHead, members, input: null };
   if (taxpayer === null) return unit;
-  unit.input = {
-    fiscalYear,
-    members: members.map((m) => memberInput(m.atenaNo, m, persons.get(m.atenaNo), incomes.get(m.atenaNo) ?? NO_INCOME)),
-  };
+  const inputs = members.map((m) => memberInput(m.atenaNo, m, persons.get(m.atenaNo), incomes.get(m.atenaNo) ?? NO_INCOME));
+  // A member of the unit with no month charged in the 年度 (joined and left within one month, or reached 75
+  // in its first month) is not charged: not `insured` for the calculator. One insured on the reference day
+  // who left for 後期高齢者医療 still counts in that day's 軽減 judgement, as a 特定同一世帯所属者 does.
+  const onReference = new Set(membersByDay[refIndex]);
+  const lateElderly = params.integer('eligibility.age_latter_elderly', fyStart);
+  for (const [i, mi] of inputs.entries()) {
+    if (!mi.insured || chargedMonthsOf(mi, fiscalYear, params).length > 0) continue;
+    const reached75 = mi.birthDate !== undefined && members[i]!.periods.at(-1)?.to === birthdayAtAge(mi.birthDate, lateElderly);
+    inputs[i] = memberInput(members[i]!.atenaNo, { ...members[i]!, insured: false, specificSameHousehold: members[i]!.specificSameHousehold || (reached75 && onReference.has(members[i]!.atenaNo)) }, persons.get(members[i]!.atenaNo), incomes.get(members[i]!.atenaNo) ?? NO_INCOME);
+  }
+  if (!inputs.some((mi) => mi.insured)) return null; // no month to charge: no unit
+  unit.input = { fiscalYear, members: inputs };
   return unit;
 }
 
@@ -163,6 +175,7 @@ export function assessmentUnits(
     },
     persons,
     incomes,
+    params,
   );
   if (household) {
     // 特定世帯・特定継続世帯: from the history of the 特定同一世帯所属者 status, on the reference day.
@@ -185,7 +198,7 @@ export function assessmentUnits(
       const s = facts.statuses.find((x) => x.kind === 'address_exception' && x.atenaNo === n && x.validFrom <= d && (x.validTo === null || d < x.validTo));
       return h && s?.householdNo === householdNo ? [n] : [];
     });
-    const unit = unitFrom(fiscalYear, householdNo, n, days, own, () => ({ taxpayer: n, pseudoHead: false, specific: [] }), persons, incomes);
+    const unit = unitFrom(fiscalYear, householdNo, n, days, own, () => ({ taxpayer: n, pseudoHead: false, specific: [] }), persons, incomes, params);
     if (unit) out.push(unit);
   }
   return out;

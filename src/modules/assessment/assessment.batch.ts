@@ -14,11 +14,12 @@ import { todayInJapan } from '../eligibility/eligibility.rules.js';
 /**
  * 本算定: the annual assessment of every household for a 年度, as a resumable batch (platform/batch).
  * The households are those with someone insured in the 年度 (listed once per run,
- * `householdsToAssess`); a chunk is the next of them in order; it reads their facts in a few set-based queries
- * (membership, statuses, 資格 periods, birth dates, incomes), builds the units of assessment and runs
- * `calculateTax` on each in memory, then writes the chunk's versions with one INSERT (superseding any
- * version of an earlier unreleased run) — in the chunk's transaction with its checkpoint, counts and sums,
- * so a run killed anywhere resumes with identical totals.
+ * `householdsToAssess`); a chunk is the next of them in order. `prepare` reads their facts in a few
+ * set-based queries (membership, statuses, 資格 periods, birth dates, incomes, 特別徴収) and runs
+ * `calculateTax` on each unit in memory, outside any transaction — the runner does it for the next chunk
+ * while the current one writes. `chunk` then writes the versions with one COPY (superseding any version
+ * of an earlier unreleased run) in the chunk's transaction with its checkpoint, counts and sums, so a run
+ * killed anywhere resumes with identical totals.
  */
 export const ANNUAL_JOB = 'assessment.annual';
 
@@ -94,7 +95,20 @@ function nextAfter(list: readonly number[], after: number, limit: number): numbe
 /** Milliseconds spent by this process in each phase of the chunks (read facts, compute, write versions): the bench prints them. */
 export const batchTimings = { read: 0, compute: 0, write: 0 };
 
-export function annualJob(): BatchJob<AnnualParams, AnnualCursor> {
+/** A chunk of the 本算定 read and computed ahead of its transaction (`prepare`). */
+export interface AnnualWork {
+  households: number[];
+  assessed: Assessed[];
+  noTaxpayer: { householdNo: number; addressExceptionAtenaNo: number }[];
+  refused: { householdNo: number; message: string }[];
+  special: Awaited<ReturnType<typeof specialCollectionOf>>;
+  rates: ReturnType<typeof ratesOf>;
+}
+
+/** COPY inside the chunk's transaction (Database.copyIn). */
+type CopyIn = (table: string, columns: readonly string[], tsv: string, tx: Transaction<DB>) => Promise<void>;
+
+export function annualJob(copyIn: CopyIn): BatchJob<AnnualParams, AnnualCursor, AnnualWork> {
   // The households to assess, listed once per run in this process (a resumed run lists them again):
   // most registry households have nobody insured, and reading them chunk by chunk cost most of the run.
   let listed: { fiscalYear: number; households: number[] } | null = null;
@@ -111,6 +125,20 @@ export function annualJob(): BatchJob<AnnualParams, AnnualCursor> {
     }
     return began.day;
   };
+  // Read the facts of the next households and compute their assessments: no write, so the runner does
+  // it for the next chunk while this one's versions are written.
+  const prepare = async (db: Kysely<DB>, ctx: { params: AnnualParams; cursor: AnnualCursor | null; chunkSize: number; runId: string }) => {
+    const fy = ctx.params.fiscalYear;
+    const households = nextAfter(await toAssess(db, fy), ctx.cursor?.after ?? 0, ctx.chunkSize);
+    if (households.length === 0) return null;
+    const params = lawParams();
+    const rates = ratesOf(fy, params);
+    const { assessed, noTaxpayer, refused } = await assessHouseholds(db, households, fy, rates.municipality, params, false);
+    const r0 = performance.now();
+    const special = await specialCollectionOf(db, assessed, fy, params, await runDay(db, ctx.runId)); // 特別徴収 (special-collection-source.ts)
+    batchTimings.read += performance.now() - r0;
+    return { work: { households, assessed, noTaxpayer, refused, special, rates }, cursor: { after: households.at(-1)! } };
+  };
   return {
     name: ANNUAL_JOB,
     label: '国民健康保険税 本算定',
@@ -126,23 +154,21 @@ export function annualJob(): BatchJob<AnnualParams, AnnualCursor> {
       const after = Number(running?.after ?? 0);
       return (await toAssess(db, params.fiscalYear)).filter((h) => h > after).length;
     },
+    prepare,
     async chunk(tx, ctx) {
       const fy = ctx.params.fiscalYear;
+      const work = ctx.prepared ?? (await prepare(tx, ctx))?.work;
+      if (!work) return null;
+      const { households, assessed, noTaxpayer, refused, special, rates } = work;
       const repo = new AssessmentRepository(tx);
-      const households = nextAfter(await toAssess(tx, fy), ctx.cursor?.after ?? 0, ctx.chunkSize);
-      if (households.length === 0) return null;
-      const params = lawParams();
-      const rates = ratesOf(fy, params);
+      const w0 = performance.now();
       if (ctx.chunkNo === 1) {
         await repo.saveParams(rates.hash, fy, rates.municipality.name, rates.values);
         await tx.insertInto('assessment_run').values({ run_id: ctx.runId, fiscal_year: fy }).onConflict((oc) => oc.column('run_id').doNothing()).execute();
       }
-      // The facts by the list (the listed households are a sparse part of the registry's); the versions by range.
-      const { assessed, noTaxpayer, refused } = await assessHouseholds(tx, households, fy, rates.municipality, params, false);
+      // The current versions by range (one index range scan), superseded by this run's.
       const range = { from: households[0]!, to: households.at(-1)! };
-      const w0 = performance.now();
       const current = await repo.current(fy, households, false, range);
-      const special = await specialCollectionOf(tx, assessed, fy, params, await runDay(tx, ctx.runId)); // 特別徴収 (special-collection-source.ts)
       const at = new Date();
       const rows: NewVersion[] = [];
       const superseded: number[] = [];
@@ -152,7 +178,7 @@ export function annualJob(): BatchJob<AnnualParams, AnnualCursor> {
         rows.push({ assessed: a, version: (cur?.version ?? 0) + 1, reason: 'annual', runId: ctx.runId, cause: '本算定', paramsHash: rates.hash, lines: false, notice: null, installments: storedSpecial(special, unitKey(a.unit.householdNo, a.unit.addressExceptionAtenaNo)) });
       }
       await repo.supersede(superseded, at);
-      await repo.insertVersions(rows, actorLabel(ctx.actor), at);
+      await repo.copyVersions(rows, actorLabel(ctx.actor), at, (table, columns, tsv) => copyIn(table, columns, tsv, tx));
       batchTimings.write += performance.now() - w0;
       const figures = runFigures(assessed, { households: households.length, noTaxpayer: noTaxpayer.length, refused: refused.length });
       return {

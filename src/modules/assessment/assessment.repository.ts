@@ -9,6 +9,7 @@ import type { VersionForInstallments } from './installments-change.rules.js';
 import type { Installment } from './installments.rules.js';
 import { loadIncomes } from './income-source.js';
 import type { PersonFacts, UnitIncome } from './assessment-units.rules.js';
+import { copyValue } from '../../db/database.js';
 
 type Q = Kysely<DB> | Transaction<DB>;
 
@@ -270,48 +271,24 @@ export class AssessmentRepository {
     await this.db.updateTable('assessment').set({ superseded_at: at }).where(anyOf('assessment_id', ids)).execute();
   }
 
+  /**
+   * Insert versions with COPY (the 本算定's chunks: thousands of rows), through `copyIn` — the database's
+   * COPY inside the caller's transaction, so the rows commit with the chunk's checkpoint.
+   */
+  async copyVersions(rows: readonly NewVersion[], by: string, at: Date, copyIn: (table: string, columns: readonly string[], tsv: string) => Promise<void>): Promise<void> {
+    if (rows.length === 0) return;
+    const data = versionRows(rows, by);
+    const columns = [...Object.keys(data[0]!), 'recorded_at'] as (keyof (typeof data)[number] | 'recorded_at')[];
+    const recordedAt = at.toISOString();
+    const field = (v: unknown) => copyValue(v === null || v === undefined ? null : typeof v === 'object' ? JSON.stringify(v) : (v as string | number | boolean));
+    const lines = data.map((d) => columns.map((c) => (c === 'recorded_at' ? recordedAt : field(d[c]))).join('\t'));
+    await copyIn('assessment', columns, `${lines.join('\n')}\n`);
+  }
+
   /** Insert versions: one statement for the whole set (jsonb_to_recordset), so a chunk is one round trip. */
   async insertVersions(rows: readonly NewVersion[], by: string, at: Date): Promise<void> {
     if (rows.length === 0) return;
-    const data = rows.map((r) => {
-      const a = r.assessed;
-      const m = a.amounts;
-      return {
-        fiscal_year: a.unit.fiscalYear,
-        household_no: a.unit.householdNo,
-        address_exception_atena_no: a.unit.addressExceptionAtenaNo,
-        version: r.version,
-        reason: r.reason,
-        run_id: r.runId,
-        cause: r.cause,
-        taxpayer_atena_no: a.unit.taxpayer,
-        pseudo_head: a.unit.pseudoHead,
-        insured_count: m.insuredCount,
-        reduction: m.reduction,
-        total_yen: m.total,
-        medical_yen: m.parts.medical,
-        support_yen: m.parts.support,
-        care_yen: m.parts.care,
-        child_support_yen: m.parts.childSupport,
-        income_levy_yen: m.incomeLevy,
-        per_capita_yen: m.perCapita,
-        per_household_yen: m.perHousehold,
-        legal_reduction_yen: m.reductions.legal,
-        specific_household_reduction_yen: m.reductions.specificHousehold,
-        preschool_reduction_yen: m.reductions.preschool,
-        minor_reduction_yen: m.reductions.minor,
-        capped: m.capped,
-        parts: a.result.parts,
-        members: a.unit.members,
-        input: a.unit.input,
-        input_hash: a.inputHash,
-        params_hash: r.paramsHash,
-        lines: r.lines ? a.result.lines : null,
-        notice: r.notice ?? null,
-        installments: r.installments,
-        recorded_by: by,
-      };
-    });
+    const data = versionRows(rows, by);
     await sql`
       INSERT INTO assessment (fiscal_year, household_no, address_exception_atena_no, version, reason, run_id, cause, taxpayer_atena_no, pseudo_head,
         insured_count, reduction, total_yen, medical_yen, support_yen, care_yen, child_support_yen, income_levy_yen, per_capita_yen, per_household_yen,
@@ -328,4 +305,47 @@ export class AssessmentRepository {
         minor_reduction_yen integer, capped boolean, parts jsonb, members jsonb, input jsonb, input_hash text, params_hash text, lines jsonb,
         notice jsonb, installments jsonb, recorded_by text)`.execute(this.db);
   }
+}
+
+/** A version's column values (jsonb columns as values; recorded_at added by the writer). */
+function versionRows(rows: readonly NewVersion[], by: string) {
+  return rows.map((r) => {
+    const a = r.assessed;
+    const m = a.amounts;
+    return {
+      fiscal_year: a.unit.fiscalYear,
+      household_no: a.unit.householdNo,
+      address_exception_atena_no: a.unit.addressExceptionAtenaNo,
+      version: r.version,
+      reason: r.reason,
+      run_id: r.runId,
+      cause: r.cause,
+      taxpayer_atena_no: a.unit.taxpayer,
+      pseudo_head: a.unit.pseudoHead,
+      insured_count: m.insuredCount,
+      reduction: m.reduction,
+      total_yen: m.total,
+      medical_yen: m.parts.medical,
+      support_yen: m.parts.support,
+      care_yen: m.parts.care,
+      child_support_yen: m.parts.childSupport,
+      income_levy_yen: m.incomeLevy,
+      per_capita_yen: m.perCapita,
+      per_household_yen: m.perHousehold,
+      legal_reduction_yen: m.reductions.legal,
+      specific_household_reduction_yen: m.reductions.specificHousehold,
+      preschool_reduction_yen: m.reductions.preschool,
+      minor_reduction_yen: m.reductions.minor,
+      capped: m.capped,
+      parts: a.result.parts,
+      members: a.unit.members,
+      input: a.unit.input,
+      input_hash: a.inputHash,
+      params_hash: r.paramsHash,
+      lines: r.lines ? a.result.lines : null,
+      notice: r.notice ?? null,
+      installments: r.installments,
+      recorded_by: by,
+    };
+  });
 }

@@ -193,6 +193,18 @@ export function chargedMonths(fiscalYear: number, periods: readonly { from: stri
   });
 }
 
+/**
+ * The months of the 年度 a member is charged for (月割): those whose last day falls in an insured period,
+ * from the month of birth and before the month of the 75th birthday (後期高齢者医療 from that day).
+ */
+export function chargedMonthsOf(m: Pick<MemberInput, 'birthDate' | 'age' | 'insuredPeriods'>, fiscalYear: number, params: LawParams = lawParams(), months = chargedMonths(fiscalYear, m.insuredPeriods)): string[] {
+  const lateElderly = params.integer('eligibility.age_latter_elderly', `${fiscalYear}-04-01`);
+  if (m.birthDate === undefined) return m.age! >= lateElderly ? [] : months;
+  const lateFrom = firstOfMonth(birthdayAtAge(m.birthDate, lateElderly));
+  const born = firstOfMonth(m.birthDate);
+  return months.filter((mo) => mo >= born && mo < lateFrom);
+}
+
 /** The months of a 年度 and their last days (computed once per year: a batch asks for every person). */
 const monthsByYear = new Map<number, { months: string[]; ends: string[] }>();
 function yearMonths(fiscalYear: number): { months: string[]; ends: string[] } {
@@ -263,25 +275,20 @@ function describePeople(input: TaxInput, params: LawParams): Person[] {
     let aged65Pension: boolean;
     let chargedList: string[];
     let careList: string[];
+    chargedList = chargedMonthsOf(m, fy, params, months);
     if (m.birthDate !== undefined) {
       ageAtStart = Math.max(0, ageOn(m.birthDate, start));
       aged65Pension = agedForPension(ageOn(m.birthDate, `${incomeYear + 1}-01-01`), incomeYear, params);
-      const lateFrom = firstOfMonth(birthdayAtAge(m.birthDate, lateElderly));
-      const born = firstOfMonth(m.birthDate);
       const careStart = monthReached(m.birthDate, careFrom);
       const careEnd = monthReached(m.birthDate, careUntil);
-      chargedList = months.filter((mo) => mo >= born && mo < lateFrom);
       careList = chargedList.filter((mo) => mo >= careStart && mo < careEnd);
-      insuredMonths = chargedList.length;
-      careMonths = careList.length;
     } else {
       ageAtStart = m.age!;
       aged65Pension = agedForPension(m.age!, incomeYear, params);
-      chargedList = m.age! >= lateElderly ? [] : months;
       careList = m.age! >= careFrom && m.age! < careUntil ? chargedList : [];
-      insuredMonths = chargedList.length;
-      careMonths = careList.length;
     }
+    insuredMonths = chargedList.length;
+    careMonths = careList.length;
     if (m.insured && insuredMonths === 0) {
       throw new ParamError(`members[${index}]: ${lateElderly}歳以上(またはこの年度に国保の月がない人)は国保の被保険者として計算できません(insured を false にしてください)`);
     }

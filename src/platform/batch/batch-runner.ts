@@ -20,7 +20,7 @@ import { describeRun, type RunRow } from './batch-runs.js';
  * running run. A run whose process died (same host, pid gone) is taken over and resumed.
  */
 
-export interface ChunkContext<P, C> {
+export interface ChunkContext<P, C, W = undefined> {
   params: P;
   /** The checkpoint after the last committed chunk; null at the start. */
   cursor: C | null;
@@ -29,6 +29,14 @@ export interface ChunkContext<P, C> {
   /** 1-based number of this chunk within the run (across resumes). */
   chunkNo: number;
   actor: Actor;
+  /** What the job's `prepare` read and computed for this chunk (undefined for a job without one). */
+  prepared?: W;
+}
+
+/** A chunk prepared ahead: its work, and the cursor after it (where the next chunk is prepared from). */
+export interface Prepared<C, W> {
+  work: W;
+  cursor: C;
 }
 
 export interface ChunkResult<C> {
@@ -43,7 +51,7 @@ export interface ChunkResult<C> {
   audit?: { action: string; subjects: readonly number[]; detail?: Record<string, unknown> };
 }
 
-export interface BatchJob<P, C> {
+export interface BatchJob<P, C, W = undefined> {
   /** job_run.job, e.g. 'keys-rotate'. */
   name: string;
   /** What a clerk reads, e.g. '個人番号の再暗号化'. */
@@ -52,8 +60,16 @@ export interface BatchJob<P, C> {
   functionCode: string;
   /** Items not yet done (for the progress bar), read at start and at resume. */
   remaining(db: Kysely<DB>, params: P): Promise<number>;
+  /**
+   * Optional: the read-only part of the chunk after `cursor` (read its facts, compute), on the pool
+   * outside any transaction; null when nothing is left. The runner prepares the next chunk while the
+   * current one writes and commits, so the database's writing overlaps this process's reading and
+   * computing; `chunk` receives the result as ctx.prepared. A prepared chunk whose predecessor fails is
+   * dropped, and a resumed run prepares again from its checkpoint.
+   */
+  prepare?(db: Kysely<DB>, ctx: Omit<ChunkContext<P, C>, 'prepared' | 'chunkNo' | 'actor'>): Promise<Prepared<C, W> | null>;
   /** Do the chunk after ctx.cursor inside tx; null when nothing is left. Never commits by itself. */
-  chunk(tx: Transaction<DB>, ctx: ChunkContext<P, C>): Promise<ChunkResult<C> | null>;
+  chunk(tx: Transaction<DB>, ctx: ChunkContext<P, C, W>): Promise<ChunkResult<C> | null>;
   /** After the last chunk: e.g. write the output file (its SHA-256 is recorded). */
   finish?(db: Kysely<DB>, ctx: { params: P; runId: string; outputFile: string | undefined }): Promise<void>;
 }
@@ -130,7 +146,7 @@ interface Claim {
 }
 
 /** Start a new run, or take over the interrupted one; refuse while another is running. */
-async function claimRun<P, C>(deps: Deps_, job: BatchJob<P, C>, params: P, opts: RunOptions, inputSha: string | null): Promise<Claim> {
+async function claimRun<P, C, W>(deps: Deps_, job: BatchJob<P, C, W>, params: P, opts: RunOptions, inputSha: string | null): Promise<Claim> {
   const { db } = deps.database;
   const label = actorLabel(opts.actor);
   const refuse = async (code: string, message: string): Promise<never> => {
@@ -190,7 +206,13 @@ async function claimRun<P, C>(deps: Deps_, job: BatchJob<P, C>, params: P, opts:
   return claim;
 }
 
-export async function runBatch<P, C>(deps: Deps_, job: BatchJob<P, C>, params: P, opts: RunOptions): Promise<RunSummary> {
+/** A promise whose rejection is only observed when awaited (a chunk prepared ahead of a failing one). */
+function later<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
+}
+
+export async function runBatch<P, C, W = undefined>(deps: Deps_, job: BatchJob<P, C, W>, params: P, opts: RunOptions): Promise<RunSummary> {
   const { db } = deps.database;
   if (!Number.isInteger(opts.chunkSize) || opts.chunkSize < 1) throw new AppError(400, 'bad_option', 'チャンクの大きさは1以上の整数で指定してください');
   const inputSha = opts.inputFile ? sha256File(opts.inputFile) : null;
@@ -205,10 +227,19 @@ export async function runBatch<P, C>(deps: Deps_, job: BatchJob<P, C>, params: P
 
   try {
     const total = done + (await job.remaining(db, params));
+    const prepare = job.prepare?.bind(job);
+    const prepareAfter = (c: C | null) => (prepare ? later(prepare(db, { params, cursor: c, chunkSize: opts.chunkSize, runId })) : null);
+    let ahead = prepareAfter(cursor);
     for (;;) {
+      let prepared: Prepared<C, W> | null = null;
+      if (ahead) {
+        prepared = await ahead;
+        if (!prepared) break;
+        ahead = prepareAfter(prepared.cursor); // the next chunk, while this one writes
+      }
       const r = await db.transaction().execute(async (tx) => {
         await sql`SELECT set_config('nhi.actor', ${label}, true)`.execute(tx);
-        const result = await job.chunk(tx, { params, cursor, chunkSize: opts.chunkSize, runId, chunkNo: chunkNo + 1, actor: opts.actor });
+        const result = await job.chunk(tx, { params, cursor, chunkSize: opts.chunkSize, runId, chunkNo: chunkNo + 1, actor: opts.actor, ...(prepared ? { prepared: prepared.work } : {}) });
         if (!result) return null;
         const nextCounts = { ...counts };
         const nextTotals = { ...totals };
