@@ -270,12 +270,9 @@ function describePeople(input: TaxInput, params: LawParams): Person[] {
     const months = chargedMonths(fy, m.insuredPeriods);
     const label = m.label ?? (m.head ? '世帯主' : `世帯員${index + 1}`);
     let ageAtStart: number;
-    let insuredMonths: number;
-    let careMonths: number;
     let aged65Pension: boolean;
-    let chargedList: string[];
     let careList: string[];
-    chargedList = chargedMonthsOf(m, fy, params, months);
+    const chargedList = chargedMonthsOf(m, fy, params, months);
     if (m.birthDate !== undefined) {
       ageAtStart = Math.max(0, ageOn(m.birthDate, start));
       aged65Pension = agedForPension(ageOn(m.birthDate, `${incomeYear + 1}-01-01`), incomeYear, params);
@@ -287,8 +284,8 @@ function describePeople(input: TaxInput, params: LawParams): Person[] {
       aged65Pension = agedForPension(m.age!, incomeYear, params);
       careList = m.age! >= careFrom && m.age! < careUntil ? chargedList : [];
     }
-    insuredMonths = chargedList.length;
-    careMonths = careList.length;
+    const insuredMonths = chargedList.length;
+    const careMonths = careList.length;
     if (m.insured && insuredMonths === 0) {
       throw new ParamError(`members[${index}]: ${lateElderly}歳以上(またはこの年度に国保の月がない人)は国保の被保険者として計算できません(insured を false にしてください)`);
     }
