@@ -2,24 +2,94 @@ import os from 'node:os';
 import pg from 'pg';
 import pino from 'pino';
 import { sql } from 'kysely';
+import cliProgress from 'cli-progress';
 import { compose } from '../src/composition.js';
 import { loadConfig } from '../src/config.js';
 import { operatorActor } from '../src/security/actor.js';
 import { resolveMunicipality } from '../src/modules/assessment/tax.rules.js';
 import { batchTimings } from '../src/modules/assessment/assessment.batch.js';
-import type { Bench, BenchMetric } from './run.js';
+import { openDatabase, type Database } from '../src/db/database.js';
+import { seedDemoCity, type SeedResult } from '../src/demo/generator.js';
+import type { Bench, BenchContext, BenchMetric } from './run.js';
+import { checkName, createDatabase, dropDatabase, envInt, withDatabase } from './database.js';
 
 /**
- * 本算定 at the seeded size (default 1,000,000 residents): the annual batch over every household of the
- * city for BENCH_ASSESSMENT_YEAR (default 2026), through the service the CLI calls (chunks, checkpoints,
- * audit records, set-based reads, the pure rules, one INSERT per chunk). Then, in the same run, a bare
- * COPY of the same number of result rows (the same columns and values, read back from the run, into a
- * table without indexes; only the COPY is timed) — the ratio says what the batch costs beyond writing
- * its output. Then the rate simulation of the next year over the same city (nothing written).
+ * 本算定 at the issue's size, "1,000,000 insured (≈ 600,000 households)": the shared demo city insures
+ * only about a fifth of its residents in 国保 (≈ 104,000 households listed at 1,000,000 residents), so
+ * this bench seeds a city of its own, with the seed profile 'nhi' (everyone under 75 in 国保, 75+ in
+ * 後期高齢者医療; src/demo/population.ts), into a database of its own (bench_assessment_<stamp> next to
+ * the run's, dropped at the end unless BENCH_KEEP=1). On it: the annual batch over every household
+ * someone is insured in during BENCH_ASSESSMENT_YEAR (default 2026), through the service the CLI calls
+ * (chunks, checkpoints, audit records, set-based reads, the pure rules, one INSERT per chunk). Then, in
+ * the same run, a bare COPY of the same number of result rows (the same columns and values, read back
+ * from the run, into a table without indexes; only the COPY is timed) — the ratio says what the batch
+ * costs beyond writing its output. Then the rate simulation of the next year over the same city
+ * (nothing written). The other benches keep the shared demo city (BenchContext.ensureSeeded).
  *
- *   BENCH_ASSESSMENT_YEAR   the 年度 (default 2026; the demo city has incomes for 2025 and 2026)
- *   BENCH_ASSESSMENT_CHUNK  households per chunk (default 5000)
+ *   BENCH_ASSESSMENT_RESIDENTS  residents of the NHI city (default DEFAULT_RESIDENTS: ≈ 1,000,000 insured in FY2026)
+ *   BENCH_ASSESSMENT_DB         use this existing database instead (never dropped); the NHI city is seeded
+ *                               into it unless already there (seeding is idempotent: a finished city is
+ *                               skipped, a different one in the same numbers is refused)
+ *   BENCH_ASSESSMENT_YEAR       the 年度 (default 2026; the demo city has incomes for 2022–2026)
+ *   BENCH_ASSESSMENT_CHUNK      households per chunk (default 5000)
+ *   BENCH_SEED, BENCH_WORKERS, BENCH_REBUILD_INDEXES, BENCH_KEEP  as for the run (bench/run.ts)
  */
+/**
+ * ≈ 1,000,000 insured in FY2026. Measured on 2026-11-30 with the bench's own count (distinct persons
+ * with a 国保資格 overlapping the 年度), seed 20261125, profile 'nhi': 50,000 residents → 42,796 insured
+ * (85.6%), 200,000 → 170,973 (85.5%), in 19,358 and 77,197 国保 households (≈ 2.2 insured each); so
+ * 1,170,000 residents ≈ 1,000,000 insured in ≈ 450,000 households (the demo's households are larger
+ * than 国保's: the issue's ≈ 600,000 counts 1.7 insured per household).
+ */
+export const DEFAULT_RESIDENTS = 1_170_000;
+
+/**
+ * The bench's own city: a database of its own, seeded with the 'nhi' profile, closed (and dropped unless
+ * reused or BENCH_KEEP=1) when the bench ends, even if it fails (ctx.defer).
+ */
+async function nhiCity(ctx: BenchContext): Promise<{ database: Database; databaseUrl: string; name: string; reused: boolean; residents: number; seeded: SeedResult; seedSeconds: number }> {
+  const residents = envInt('BENCH_ASSESSMENT_RESIDENTS', DEFAULT_RESIDENTS);
+  const reuse = process.env.BENCH_ASSESSMENT_DB;
+  const name = reuse || `bench_assessment_${ctx.runStamp}`;
+  checkName(name);
+  if (!reuse) await createDatabase(ctx.baseUrl, name);
+  const databaseUrl = withDatabase(ctx.baseUrl, name);
+  ctx.defer(async () => {
+    if (!reuse && process.env.BENCH_KEEP !== '1') {
+      await dropDatabase(ctx.baseUrl, name);
+      ctx.log(`assessment: dropped ${name}`);
+    } else ctx.log(`assessment: kept ${name}`);
+  });
+  const database = await openDatabase({ databaseUrl, poolSize: 8 });
+  ctx.defer(() => database.close()); // runs first (last registered), then the drop
+  ctx.log(`assessment: database ${name}${reuse ? ' (reused)' : ''}, NHI city of ${residents.toLocaleString('en-US')} residents, seed ${ctx.seed}`);
+  const bar = new cliProgress.SingleBar(
+    { format: '  seeding the NHI city [{bar}] {percentage}% {value}/{total} residents | ETA {eta}s', stream: process.stderr },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = false;
+  const t0 = performance.now();
+  const seeded = await seedDemoCity(database, ctx.keyring, {
+    residents,
+    seed: ctx.seed,
+    profile: 'nhi',
+    actorLabel: `operator:${os.userInfo().username}@${os.hostname()}/bench-assessment/${ctx.runStamp}`,
+    rebuildSearchIndexes: process.env.BENCH_REBUILD_INDEXES !== '0',
+    ...(process.env.BENCH_WORKERS ? { workers: envInt('BENCH_WORKERS', 1) } : {}),
+    onProgress: (done, total) => {
+      if (!started) {
+        bar.start(total, 0);
+        started = true;
+      }
+      bar.update(done);
+    },
+  });
+  if (started) bar.stop();
+  const seedSeconds = (performance.now() - t0) / 1000;
+  ctx.log(`assessment: seeded in ${seedSeconds.toFixed(1)} s (${seeded.chunksWritten} chunks written, ${seeded.chunksSkipped} already there), ${seeded.households.toLocaleString('en-US')} households`);
+  return { database, databaseUrl, name, reused: !!reuse, residents, seeded, seedSeconds };
+}
+
 const COLUMNS = [
   'fiscal_year', 'household_no', 'address_exception_atena_no', 'version', 'reason', 'run_id', 'cause', 'taxpayer_atena_no', 'pseudo_head', 'insured_count', 'reduction',
   'total_yen', 'medical_yen', 'support_yen', 'care_yen', 'child_support_yen', 'income_levy_yen', 'per_capita_yen', 'per_household_yen', 'legal_reduction_yen',
@@ -28,23 +98,24 @@ const COLUMNS = [
 
 export const assessmentBench: Bench = {
   name: 'assessment',
-  title: '本算定 (annual assessment) over the city, vs a bare COPY of its rows; rate simulation',
+  title: '本算定 (annual assessment) over a city of NHI households at the issue\'s size, vs a bare COPY of its rows; rate simulation',
   async run(ctx) {
-    await ctx.ensureSeeded();
-    const db = ctx.database.db;
-    const year = Number(process.env.BENCH_ASSESSMENT_YEAR ?? 2026);
-    const chunkSize = Number(process.env.BENCH_ASSESSMENT_CHUNK ?? 5000);
-    const deps = compose({ config: { ...loadConfig({}), databaseUrl: ctx.databaseUrl }, database: ctx.database, keyring: ctx.keyring, logger: pino({ level: 'warn' }) });
+    const city = await nhiCity(ctx);
+    const { database, databaseUrl } = city;
+    const db = database.db;
+    const year = envInt('BENCH_ASSESSMENT_YEAR', 2026);
+    const chunkSize = envInt('BENCH_ASSESSMENT_CHUNK', 5000);
+    const deps = compose({ config: { ...loadConfig({}), databaseUrl }, database, keyring: ctx.keyring, logger: pino({ level: 'warn' }) });
     const counts = await sql<{ households: string; insured: string }>`
       SELECT (SELECT count(*) FROM household) AS households,
              (SELECT count(DISTINCT atena_no) FROM nhi_eligibility WHERE superseded_at IS NULL AND acquired_on < ${`${year + 1}-04-01`} AND (lost_on IS NULL OR lost_on > ${`${year}-04-01`})) AS insured`.execute(db);
     const households = Number(counts.rows[0]!.households);
     const insured = Number(counts.rows[0]!.insured);
-    ctx.log(`assessment: ${households.toLocaleString('en-US')} households, ${insured.toLocaleString('en-US')} insured during ${year}; load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+    ctx.log(`assessment: ${households.toLocaleString('en-US')} households, ${insured.toLocaleString('en-US')} insured during ${year} (${Math.round((insured / Math.max(1, city.residents)) * 1000) / 10}% of the residents); load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 
     // Start from no stored assessment (a reused database keeps those of an earlier bench run).
     {
-      const c = new pg.Client({ connectionString: ctx.databaseUrl });
+      const c = new pg.Client({ connectionString: databaseUrl });
       await c.connect();
       await c.query('TRUNCATE assessment, assessment_run, assessment_params, tax_exemption');
       await c.end();
@@ -72,11 +143,12 @@ export const assessmentBench: Bench = {
     clearInterval(sampler);
     const units = run.counts.units ?? 0;
     ctx.log(`assessment: phases in this process: read ${(batchTimings.read / 1000).toFixed(1)} s, compute ${(batchTimings.compute / 1000).toFixed(1)} s, write ${(batchTimings.write / 1000).toFixed(1)} s`);
+    ctx.log(`assessment: listed ${(run.counts.households ?? 0).toLocaleString('en-US')} households, ${(run.counts.insured ?? 0).toLocaleString('en-US')} insured persons assessed`);
     ctx.log(`assessment: done in ${seconds.toFixed(1)} s, ${units.toLocaleString('en-US')} assessments, total ${(run.totals.total ?? 0).toLocaleString('en-US')} yen`);
 
     // The bare COPY of the same rows: read back page by page as COPY text, timed only while copying.
     // A connection of its own as the schema owner (the application's login may not create tables).
-    const owner = new pg.Client({ connectionString: ctx.databaseUrl });
+    const owner = new pg.Client({ connectionString: databaseUrl });
     await owner.connect();
     await owner.query('RESET ROLE');
     await owner.query('DROP TABLE IF EXISTS bench_assessment_copy');
@@ -92,7 +164,7 @@ export const assessmentBench: Bench = {
       after = Number(page.rows.at(-1)!.id);
       const tsv = `${page.rows.map((r) => r.line).join('\n')}\n`;
       const c0 = performance.now();
-      await ctx.database.copyIn('bench_assessment_copy', COLUMNS, tsv);
+      await database.copyIn('bench_assessment_copy', COLUMNS, tsv);
       copySeconds += (performance.now() - c0) / 1000;
       copied += page.rows.length;
     }
@@ -112,6 +184,8 @@ export const assessmentBench: Bench = {
 
     const r1 = (v: number) => Math.round(v * 10) / 10;
     const metrics: BenchMetric[] = [
+      { metric: 'NHI city: residents', value: city.residents, unit: 'persons' },
+      { metric: `insured during ${year} (国保資格)`, value: insured, unit: 'persons' },
       { metric: `本算定 ${year}: wall`, value: r1(seconds), unit: 's', target: { op: '<=', value: 60 } },
       { metric: 'households/s (the city\'s registry households)', value: Math.round(households / seconds), unit: '/s' },
       { metric: 'households listed (someone insured in the year)', value: run.counts.households ?? 0, unit: '' },
@@ -126,7 +200,11 @@ export const assessmentBench: Bench = {
     ];
     return {
       metrics,
-      details: { phasesMs: { ...batchTimings }, year, chunkSize, households, insured, runId: run.runId, counts: run.counts, totals: run.totals, simulation: sim, loadAverage: { before: loadBefore, after: os.loadavg() } },
+      params: { residents: city.residents, profile: 'nhi', database: city.name },
+      details: {
+        city: { database: city.name, reused: city.reused, profile: 'nhi', residents: city.residents, seed: ctx.seed, seedSeconds: Math.round(city.seedSeconds * 10) / 10, seeded: city.seeded },
+        phasesMs: { ...batchTimings }, year, chunkSize, households, insured, runId: run.runId, counts: run.counts, totals: run.totals, simulation: sim, loadAverage: { before: loadBefore, after: os.loadavg() },
+      },
     };
   },
 };

@@ -1,7 +1,9 @@
 /**
  * Benchmark runner: `tsx bench/run.ts [seed] [search] [login-flood] [http] [registry] [assessment]` (default: all, in that order).
  *
- * assessment: 本算定 over the city, the bare-COPY baseline of its rows, the rate simulation (see assessment.bench.ts).
+ * assessment: 本算定 over a city of its own at the issue's size (1,000,000 insured), seeded into a database
+ * of its own with the seed profile 'nhi', the bare-COPY baseline of its rows, the rate simulation (see
+ * assessment.bench.ts: BENCH_ASSESSMENT_RESIDENTS, BENCH_ASSESSMENT_DB; BENCH_KEEP applies to it too).
  *
  * registry: 住基 intake, a day event by event and a year as files (see registry.bench.ts).
  *
@@ -25,7 +27,6 @@ import os from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { sql } from 'kysely';
 import cliProgress from 'cli-progress';
 import { openDatabase, type Database } from '../src/db/database.js';
@@ -38,6 +39,7 @@ import { httpBench } from './http.bench.js';
 import { registryBench } from './registry.bench.js';
 import { assessmentBench } from './assessment.bench.js';
 import { PgCpuSampler, type PgCpu } from './pg-cpu.js';
+import { DEFAULT_BASE_URL, checkName, createDatabase, dropDatabase, envInt, stamp, withDatabase } from './database.js';
 
 export interface BenchMetric {
   metric: string;
@@ -50,6 +52,8 @@ export interface BenchMetric {
 export interface BenchOutcome {
   metrics: BenchMetric[];
   details?: Record<string, unknown>;
+  /** Parameters of a bench that ran on a city of its own (its residents, …), over the run's in the report. */
+  params?: Record<string, unknown>;
 }
 
 export interface BenchContext {
@@ -57,10 +61,16 @@ export interface BenchContext {
   /** The (owner) URL of the bench database, for a server process of its own. */
   databaseUrl: string;
   keyring: Keyring;
+  /** DATABASE_URL: the server on which a bench creates a database of its own (see database.ts). */
+  baseUrl: string;
+  /** The run's timestamp, as in the names of its databases and result files. */
+  runStamp: string;
   residents: number;
   seed: number;
   /** Seed the demo city (once per run; later calls return the first result). */
   ensureSeeded(): Promise<Seeded>;
+  /** Run `fn` when the current bench ends, even if it fails (last registered first): closing and dropping what it made. */
+  defer(fn: () => Promise<void>): void;
   log(message: string): void;
 }
 
@@ -86,33 +96,6 @@ export interface Bench {
 const BENCHES: readonly Bench[] = [seedBench, searchBench, loginFloodBench, httpBench, registryBench, assessmentBench];
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const envInt = (name: string, fallback: number) => {
-  const v = process.env[name];
-  if (v === undefined || v === '') return fallback;
-  const n = Number(v.replace(/_/g, ''));
-  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer`);
-  return n;
-};
-
-function stamp(d = new Date()): string {
-  return d.toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '_').toLowerCase();
-}
-
-function withDatabase(url: string, name: string): string {
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
-async function admin<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
 
 async function environment(database: Database) {
   const settings = await sql<{ name: string; setting: string; unit: string | null }>`
@@ -166,14 +149,14 @@ async function main(): Promise<number> {
     return 2;
   }
   const selected = BENCHES.filter((b) => requested.length === 0 || requested.includes(b.name));
-  const baseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const baseUrl = process.env.DATABASE_URL ?? DEFAULT_BASE_URL;
   const residents = envInt('BENCH_RESIDENTS', 1_000_000);
   const seed = envInt('BENCH_SEED', 20261125);
   const runStamp = stamp();
   const reuse = process.env.BENCH_DB;
   const dbName = reuse ?? `bench_${runStamp}`;
-  if (!/^[a-z_][a-z0-9_]*$/.test(dbName)) throw new Error(`bad database name ${dbName}`);
-  if (!reuse) await admin(baseUrl, (c) => c.query(`CREATE DATABASE ${dbName}`));
+  checkName(dbName);
+  if (!reuse) await createDatabase(baseUrl, dbName);
   const log = (msg: string) => console.error(`[bench] ${msg}`);
   log(`database ${dbName}${reuse ? ' (reused)' : ''}, ${residents.toLocaleString('en-US')} residents, seed ${seed}`);
 
@@ -181,13 +164,20 @@ async function main(): Promise<number> {
   const database = await openDatabase({ databaseUrl, poolSize: 8 });
   const keyring = new Keyring(newKeyFile());
   let seeded: Seeded | undefined;
+  const deferred: (() => Promise<void>)[] = [];
+  const cleanUp = async () => {
+    for (let fn = deferred.pop(); fn; fn = deferred.pop()) await fn().catch((e: unknown) => console.error(e));
+  };
   const ctx: BenchContext = {
     database,
     databaseUrl,
     keyring,
+    baseUrl,
+    runStamp,
     residents,
     seed,
     log,
+    defer: (fn) => void deferred.push(fn),
     async ensureSeeded() {
       if (seeded) return seeded;
       const bar = new cliProgress.SingleBar(
@@ -237,14 +227,19 @@ async function main(): Promise<number> {
       log(`running ${b.name}: ${b.title}`);
       const loadBefore = os.loadavg();
       const startedAt = new Date();
-      const outcome = await b.run(ctx);
+      let outcome: BenchOutcome;
+      try {
+        outcome = await b.run(ctx);
+      } finally {
+        await cleanUp();
+      }
       const report = {
         bench: b.name,
         title: b.title,
         startedAt: startedAt.toISOString(),
         finishedAt: new Date().toISOString(),
         database: dbName,
-        params: { residents, seed },
+        params: { residents, seed, ...outcome.params },
         environment: { ...env, loadAverageBefore: loadBefore, loadAverageAfter: os.loadavg() },
         metrics: outcome.metrics,
         details: outcome.details ?? {},
@@ -260,16 +255,7 @@ async function main(): Promise<number> {
   } finally {
     await database.close();
     if (!reuse && process.env.BENCH_KEEP !== '1') {
-      // pg-pool's end() resolves before its sockets close: let the backends go before DROP … WITH (FORCE),
-      // which would otherwise terminate them and raise an unhandled 'error' on the closed pool.
-      await admin(baseUrl, async (c) => {
-        for (let i = 0; i < 50; i++) {
-          const r = await c.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [dbName]);
-          if (r.rows[0].n === 0) break;
-          await new Promise((resolve) => setTimeout(resolve, 100));
-        }
-      });
-      await admin(baseUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`));
+      await dropDatabase(baseUrl, dbName);
       log(`dropped ${dbName}`);
     } else {
       log(`kept ${dbName}`);

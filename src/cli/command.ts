@@ -49,6 +49,15 @@ export function intOption(min: number, max: number) {
     .transform(Number);
 }
 
+/** One of a fixed list of values, one message listing them (each with what it means). */
+export function choiceOption<T extends string>(choices: readonly { value: T; label: string }[]) {
+  const rule = `${choices.map((c) => `${c.value}(${c.label})`).join('、')}のいずれかで指定してください`;
+  return z
+    .union([z.string(), z.boolean()], { error: rule })
+    .refine((v): v is T => typeof v === 'string' && choices.some((c) => c.value === v), rule)
+    .transform((v) => v as T);
+}
+
 /** A text option (a value must follow the option). */
 export function textOption(max: number, what: string) {
   const rule = `${what}を${max}文字以内で指定してください`;

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { intOption, opts, runCli } from './main.js';
+import { choiceOption, intOption, opts, runCli } from './main.js';
 
 /** What the operator reads when a command is typed wrong: Japanese, the option, the form, an example; exit 2. */
 
@@ -27,6 +27,15 @@ describe('option parsing (pure)', () => {
     expect(() => opts(shape, { residents: '99999999999999999999999' })).toThrow(/^--residents: 1〜2,000,000の整数で指定してください$/);
     expect(() => opts(shape, { residents: '10', ofset: '3' })).toThrow(/^不明なオプションです: --ofset$/);
     expect(opts(shape, { residents: '20000' })).toEqual({ residents: 20000, offset: 0 });
+  });
+
+  it('names an option of fixed values with every value allowed', () => {
+    const shape = { profile: choiceOption([{ value: 'city', label: '一般の市' }, { value: 'nhi', label: '75歳未満の全員が国保' }]).default('city') };
+    const rule = 'city(一般の市)、nhi(75歳未満の全員が国保)のいずれかで指定してください';
+    expect(() => opts(shape, { profile: 'kokuho' })).toThrow(`--profile: ${rule}`);
+    expect(() => opts(shape, { profile: true })).toThrow(`--profile: ${rule}`);
+    expect(opts(shape, {})).toEqual({ profile: 'city' });
+    expect(opts(shape, { profile: 'nhi' })).toEqual({ profile: 'nhi' });
   });
 });
 

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { authenticator } from 'otplib';
 import { DEMO_LOGINS_FILE } from '../bootstrap.js';
-import { seedDemoCity } from '../demo/generator.js';
+import { seedDemoCity, type SeedProfile } from '../demo/generator.js';
 import { writeDemoHistory } from '../demo/history.js';
 import { writeDemoCertificateFacts } from '../demo/certificate-facts.js';
 import { z } from 'zod';
@@ -10,9 +10,9 @@ import { loadConfig } from '../config.js';
 import { buildDeps } from '../server.js';
 import { operatorActor } from '../security/actor.js';
 import { MODULES } from '../modules/index.js';
-import { intOption, isoDateOption, opts, progressBar, requiredArgument, type Command } from './command.js';
+import { choiceOption, intOption, isoDateOption, opts, progressBar, requiredArgument, type Command } from './command.js';
 
-export { intOption, opts, textOption } from './command.js';
+export { choiceOption, intOption, opts, textOption } from './command.js';
 import { applyOrganization, loadOrganization } from '../modules/access/organization.js';
 import { AppError } from '../http/errors.js';
 import { loadLawParams, ParamError } from '../platform/params/law-params.js';
@@ -63,13 +63,17 @@ const PLATFORM_COMMANDS: Record<string, Command> = {
   },
   seed: {
     summary: '合成データのデモ市を作成する(決定的: 同じ --seed なら同じデータ)。中断しても再実行で続きから',
-    usage: 'seed --residents 20000 --seed 1 [--offset 0] [--rebuild-indexes]',
+    usage: 'seed --residents 20000 --seed 1 [--offset 0] [--profile city|nhi] [--rebuild-indexes]',
     async run(deps, args) {
       const o = opts(
         {
           residents: intOption(1, 2_000_000),
           seed: intOption(0, 2_147_483_647).default(deps.config.demoSeed),
           offset: intOption(0, 999_999_999).default(0),
+          profile: choiceOption<SeedProfile>([
+            { value: 'city', label: '一般の市: 国保は住民の約2割' },
+            { value: 'nhi', label: '75歳未満の全員が国保' },
+          ]).default('city'),
           'rebuild-indexes': z.coerce.boolean().optional(),
         },
         args,
@@ -81,6 +85,7 @@ const PLATFORM_COMMANDS: Record<string, Command> = {
       const result = await seedDemoCity(deps.database, deps.keyring, {
         residents: o.residents,
         seed: o.seed,
+        profile: o.profile,
         actorLabel: actor.id,
         startOffset: o.offset,
         // Above ~100k residents, dropping and rebuilding the search indexes is faster than maintaining them.

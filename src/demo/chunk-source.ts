@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { ChunkSpec, PlainChunkData } from './chunk.js';
+import type { ChunkSpec, PlainChunkData, PlainContext } from './chunk.js';
 import type { ChunkRequest } from './chunk-worker.js';
 
 /**
@@ -9,7 +9,7 @@ import type { ChunkRequest } from './chunk-worker.js';
  * the main thread only encrypts My Numbers and streams COPY data while the next chunks are generated on
  * another core. Chunks are assigned round-robin; results come back in request order per worker, and
  * the caller awaits them in chunk order. The output is the same as generatePlainTables in-thread (same
- * code, same seed per chunk), so determinism and resume do not depend on the worker count.
+ * code, same seed and profile per chunk), so determinism and resume do not depend on the worker count.
  */
 export class WorkerChunkSource {
   private readonly workers: Worker[];
@@ -17,11 +17,11 @@ export class WorkerChunkSource {
   private nextId = 0;
   private failed: Error | null = null;
 
-  constructor(
-    count: number,
-    private readonly seed: number,
-    private readonly actorLabel: string,
-  ) {
+  /** Only these fields are sent (never a keyring, even if `ctx` is a whole ChunkContext). */
+  private readonly ctx: PlainContext;
+
+  constructor(count: number, ctx: PlainContext) {
+    this.ctx = { seed: ctx.seed, actorLabel: ctx.actorLabel, profile: ctx.profile ?? 'city' };
     const url = new URL(import.meta.url.endsWith('.ts') ? './chunk-worker.ts' : './chunk-worker.js', import.meta.url);
     this.workers = Array.from({ length: count }, () => {
       const w = url.pathname.endsWith('.ts') ? tsWorker(url) : new Worker(url);
@@ -46,7 +46,7 @@ export class WorkerChunkSource {
     const id = this.nextId++;
     const promise = new Promise<PlainChunkData>((resolve, reject) => this.pending.set(id, { resolve, reject }));
     promise.catch(() => undefined); // awaited later, in chunk order; a failure meanwhile is not unhandled
-    const req: ChunkRequest = { id, seed: this.seed, actorLabel: this.actorLabel, spec };
+    const req: ChunkRequest = { id, ctx: this.ctx, spec };
     this.workers[id % this.workers.length]!.postMessage(req);
     return promise;
   }

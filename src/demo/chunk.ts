@@ -3,7 +3,7 @@ import { kanaSearchKey, kanjiSearchKey, toFullWidthKatakana, toHalfWidthKatakana
 import { fakeMyNumber } from '../lib/mynumber.js';
 import type { Keyring } from '../security/keyring.js';
 import { isoDate } from './dates.js';
-import { drawHousehold, type Household, type Member } from './population.js';
+import { drawHousehold, type Household, type Member, type SeedProfile } from './population.js';
 import { Rng, mixSeed } from './prng.js';
 import { AMOUNT_COLUMNS, AMOUNTS, currentIncomeRows } from '../modules/income/income.rules.js';
 
@@ -55,10 +55,16 @@ export interface ChunkData {
   stats: ChunkStats;
 }
 
-export interface ChunkContext {
+/** What the key-free tables of a chunk depend on besides its spec (all a worker thread is sent). */
+export interface PlainContext {
   seed: number;
-  keyring: Keyring;
   actorLabel: string;
+  /** Who is insured where (population.ts SeedProfile); default 'city'. */
+  profile?: SeedProfile;
+}
+
+export interface ChunkContext extends PlainContext {
+  keyring: Keyring;
 }
 
 /** The tables of a chunk that need no key: all but person_my_number (generatePlainTables). */
@@ -194,7 +200,7 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
  * streams of the previous chunk keep flowing while this one is generated.
  */
 export async function generateChunk(ctx: ChunkContext, spec: ChunkSpec, yieldEvery = 2_000): Promise<ChunkData> {
-  const plain = await generatePlainTables(ctx.seed, ctx.actorLabel, spec, yieldEvery);
+  const plain = await generatePlainTables(ctx, spec, yieldEvery);
   const myNumbers = await generateMyNumberTable(ctx.keyring, ctx.actorLabel, spec, yieldEvery);
   return { spec, tsv: { ...plain.tsv, person_my_number: myNumbers.tsv }, rows: { ...plain.rows, person_my_number: myNumbers.rows }, stats: plain.stats };
 }
@@ -220,10 +226,11 @@ export async function generateMyNumberTable(keyring: Keyring, actorLabel: string
   return { tsv: t.bytes(), rows: t.count };
 }
 
-/** Every table of a chunk but person_my_number: needs only the seed, so it can run in a worker thread. */
-export async function generatePlainTables(seed: number, actorLabel: string, spec: ChunkSpec, yieldEvery = 2_000): Promise<PlainChunkData> {
-  const rng = new Rng(mixSeed(seed, spec.index));
-  const by = copyValue(actorLabel);
+/** Every table of a chunk but person_my_number: needs no key, so it can run in a worker thread. */
+export async function generatePlainTables(ctx: PlainContext, spec: ChunkSpec, yieldEvery = 2_000): Promise<PlainChunkData> {
+  const rng = new Rng(mixSeed(ctx.seed, spec.index));
+  const profile = ctx.profile ?? 'city';
+  const by = copyValue(ctx.actorLabel);
   const t = {
     person: new TableText(expectedBytes('person', spec.size)),
     household: new TableText(expectedBytes('household', spec.size)),
@@ -239,7 +246,7 @@ export async function generatePlainTables(seed: number, actorLabel: string, spec
   let householdNo = spec.householdFrom;
   let nextYield = yieldEvery;
   while (atena < atenaEnd) {
-    const h = drawHousehold(rng, atenaEnd - atena);
+    const h = drawHousehold(rng, atenaEnd - atena, profile);
     const symbol = `緑${h.area.officeIndex + 1}`;
     const insuredNumber = insuredNumberOf(householdNo);
     const katagaki = text(h.katagaki);

@@ -5,7 +5,8 @@ import type { DB } from '../db/schema.js';
 import type { Keyring } from '../security/keyring.js';
 import { AREAS, BRANCH_OFFICES } from './areas.js';
 import { loadOffices } from '../modules/access/organization.js';
-import { SEED_TABLES, generateChunk, generateMyNumberTable, type ChunkData, type ChunkSpec, type PlainChunkData, type SeedTable } from './chunk.js';
+import { SEED_TABLES, generateChunk, generateMyNumberTable, type ChunkContext, type ChunkData, type ChunkSpec, type PlainChunkData, type SeedTable } from './chunk.js';
+import { SEED_PROFILES, type SeedProfile } from './population.js';
 import { WorkerChunkSource } from './chunk-source.js';
 import { BULK_COPY_STAGES, ChunkLoader } from './loader.js';
 import { countSeeded, type SeedCounts, type SeedRange } from './counts.js';
@@ -34,6 +35,8 @@ import { vacuumAnalyze } from './maintenance.js';
  *   (deletes would fire the history triggers). Progress is also recorded in job_run for operators.
  */
 
+export { SEED_PROFILES, type SeedProfile };
+
 export const SEED_JOB = 'demo.seed';
 export const ATENA_BASE = 100_000_001;
 export const HOUSEHOLD_BASE = 500_000_001;
@@ -47,6 +50,12 @@ export interface SeedOptions {
   /** Person records to create (住民記録 including about 2 % 除票: deceased or moved out). */
   residents: number;
   seed: number;
+  /**
+   * Who is insured where (population.ts): 'city' (default), a city like most, about a fifth of its
+   * residents in 国保; 'nhi', everyone under 75 in 国保 (no 社保), for benchmarks at a large 国保's size.
+   * 'city' gives the same rows as before the option existed.
+   */
+  profile?: SeedProfile;
   /** Stored in updated_by and job_run.actor, e.g. 'operator:user@host/seed/<runId>'. */
   actorLabel: string;
   /** Called after every chunk with persons done (written or already present) and the total. */
@@ -105,6 +114,8 @@ export interface SeedResult extends SeedCounts {
 interface SeedParams {
   residents: number;
   seed: number;
+  /** Only when not 'city' (the params of a 'city' run are as they were before profiles). */
+  profile?: SeedProfile;
   startOffset: number;
   chunkSize: number;
   atenaFrom: number;
@@ -122,12 +133,15 @@ function paramsOf(o: SeedOptions): SeedParams {
   if (!Number.isSafeInteger(startOffset) || startOffset < 0) throw new Error('startOffset は0以上の整数です');
   if (!Number.isSafeInteger(chunkSize) || chunkSize < 1 || chunkSize > 200_000) throw new Error('chunkSize は 1〜200,000 の整数です');
   if (!o.actorLabel) throw new Error('actorLabel が必要です');
+  const profile = o.profile ?? 'city';
+  if (!SEED_PROFILES.includes(profile)) throw new Error(`profile は ${SEED_PROFILES.join(' / ')} のいずれかです`);
   const atenaFrom = ATENA_BASE + startOffset;
   const householdFrom = HOUSEHOLD_BASE + startOffset;
   if (householdFrom + residents > 9_999_999_999) throw new Error('番号が10桁を超えます: startOffset を小さくしてください');
   return {
     residents,
     seed: o.seed,
+    ...(profile === 'city' ? {} : { profile }),
     startOffset,
     chunkSize,
     atenaFrom,
@@ -191,10 +205,11 @@ async function assertNoConflictingRun(db: Kysely<DB>, p: SeedParams): Promise<vo
     const q = run.params as Partial<SeedParams>;
     if (q.atenaFrom === undefined || q.atenaTo === undefined) continue;
     const overlaps = q.atenaFrom <= p.atenaTo && p.atenaFrom <= q.atenaTo;
-    const same = q.seed === p.seed && q.residents === p.residents && q.chunkSize === p.chunkSize && q.startOffset === p.startOffset;
+    const same =
+      q.seed === p.seed && q.residents === p.residents && q.chunkSize === p.chunkSize && q.startOffset === p.startOffset && (q.profile ?? 'city') === (p.profile ?? 'city');
     if (overlaps && !same) {
       throw new Error(
-        `宛名番号 ${q.atenaFrom}〜${q.atenaTo} は別の条件のデモデータ (run ${run.run_id}: seed ${q.seed}, ${q.residents}人) が使用しています。` +
+        `宛名番号 ${q.atenaFrom}〜${q.atenaTo} は別の条件のデモデータ (run ${run.run_id}: seed ${q.seed}, ${q.residents}人${q.profile ? `, profile ${q.profile}` : ''}) が使用しています。` +
           `startOffset を ${q.atenaTo - ATENA_BASE + 1} 以上にしてください`,
       );
     }
@@ -282,12 +297,12 @@ export async function seedDemoCity(database: Database, keyring: Keyring, options
         await dropPersonSearchIndexes(owner);
       }
       loadStarted = Date.now();
-      const ctx = { seed: p.seed, keyring, actorLabel: options.actorLabel };
+      const ctx: ChunkContext = { seed: p.seed, keyring, actorLabel: options.actorLabel, profile: p.profile ?? 'city' };
       const workers = mode === 'bulk' ? (options.workers ?? (database.kind === 'postgresql' ? 1 : 0)) : 0;
       if (!Number.isSafeInteger(workers) || workers < 0 || workers > 16) throw new Error('workers は 0〜16 の整数です');
       if (workers > 0) {
         try {
-          source = new WorkerChunkSource(workers, p.seed, options.actorLabel);
+          source = new WorkerChunkSource(workers, { seed: p.seed, actorLabel: options.actorLabel, profile: ctx.profile });
         } catch {
           source = undefined; // no worker threads here (e.g. the TypeScript loader not found): generate in-thread
         }

@@ -31,6 +31,17 @@ export type Work =
 
 export type Insurance = 'nhi' | 'shaho' | 'kouki';
 
+/**
+ * Who is insured where. 'city' (the default): a city like most, where employees and their dependants
+ * are in 被用者保険 (社保) and only about a fifth of the residents in 国保. 'nhi': a city where everyone
+ * under 75 is self-employed or retired, as far as insurance goes — whoever would be in 社保 is in 国保
+ * instead (with a 国保資格 drawn like any other member's, and the same income), and 75+ stay in 後期.
+ * For benchmarks at the size of a large 国保 (all residents under 75 insured). 'city' draws exactly the
+ * random numbers it always did, so its output does not depend on this option's existence.
+ */
+export type SeedProfile = 'city' | 'nhi';
+export const SEED_PROFILES = ['city', 'nhi'] as const satisfies readonly SeedProfile[];
+
 export interface Eligibility {
   acquiredDay: number;
   reason: AcquisitionReason;
@@ -292,7 +303,12 @@ function workOf(rng: Rng, d: Draft, headW: Work): Work {
   }
 }
 
-function insuranceOf(work: Work, supporter: Insurance | null): Insurance {
+function insuranceOf(work: Work, supporter: Insurance | null, profile: SeedProfile): Insurance {
+  const insurance = baseInsuranceOf(work, supporter);
+  return profile === 'nhi' && insurance === 'shaho' ? 'nhi' : insurance;
+}
+
+function baseInsuranceOf(work: Work, supporter: Insurance | null): Insurance {
   switch (work) {
     case 'elderly':
       return 'kouki';
@@ -341,7 +357,7 @@ function pickForeignGiven(rng: Rng, nat: Nationality, sex: Sex): ForeignNamePart
   return rng.pick(list.length ? list : nat.given);
 }
 
-export function drawHousehold(rng: Rng, maxSize: number): Household {
+export function drawHousehold(rng: Rng, maxSize: number, profile: SeedProfile = 'city'): Household {
   const foreign = rng.chance(FOREIGN_HOUSEHOLD_SHARE);
   const size = Math.min(maxSize, (foreign ? FOREIGN_HOUSEHOLD_SIZE : HOUSEHOLD_SIZE).draw(rng));
   const drafts = compose(rng, size, foreign).slice(0, size);
@@ -374,7 +390,7 @@ export function drawHousehold(rng: Rng, maxSize: number): Household {
     const birthDay = i === 0 ? headBirth : birthDayFor(rng, d.age);
     const work = workOf(rng, d, drafts[0]!.age >= 75 ? 'elderly' : headW);
     const supporterIns = d.supporter >= 0 ? members[d.supporter]?.insurance ?? null : null;
-    const insurance = insuranceOf(work, supporterIns);
+    const insurance = insuranceOf(work, supporterIns, profile);
     const bornHere = birthDay > formedDay || (i === 0 && localOrigin);
     const becameDay = bornHere ? birthDay : formedDay;
     const memberFromDay = Math.max(formedDay, birthDay);
@@ -487,6 +503,7 @@ function ownAcquisition(rng: Rng, m: Member): Acquired {
       return { day: Math.max(m.becameDay, AS_OF - rng.int(30, 900)), reason: 'left_employee_insurance' };
     }
     default: {
+      // irregular; and in the 'nhi' profile the employee (insured in 国保 on their own account there)
       if (m.becameDay >= adult && rng.chance(0.5)) return { day: m.becameDay, reason: 'moved_in' };
       return { day: Math.max(m.becameDay, adult, AS_OF - rng.int(30, 8 * 365)), reason: 'left_employee_insurance' };
     }
