@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { DB } from '../../db/schema.js';
-import { columnsToFacts, otherIncomeOf, type FilingStatus, type IncomeSource, type ResidentTax } from '../income/income.rules.js';
+import { AMOUNT_COLUMNS, columnsToFacts, otherIncomeOf, type FilingStatus, type IncomeSource, type ResidentTax } from '../income/income.rules.js';
 
 /**
  * What the assessment reads of each person's income for a 年度 (the income of the calendar year
@@ -41,6 +41,8 @@ export interface AssessmentIncome {
 }
 
 const NONE = { salaryRevenue: 0, pensionRevenue: 0, otherIncome: 0 };
+/** The amount columns only (a batch reads a million of these rows: no timestamps, notes or file references). */
+const INCOME_AMOUNTS = Object.values(AMOUNT_COLUMNS).map((c) => `r.${c}` as const);
 
 /**
  * Each person's income for the 年度 `fiscalYear` (persons not found in `person` are left out). Call it
@@ -56,8 +58,8 @@ export async function loadIncomes(tx: Kysely<DB> | Transaction<DB>, atenaNos: re
     const rows = await tx
       .selectFrom('person as p')
       .leftJoin('income_return as r', (j) => j.onRef('r.atena_no', '=', 'p.atena_no').on('r.fiscal_year', '=', fiscalYear).on('r.superseded_at', 'is', null))
-      .select(['p.atena_no as person', 'p.birth_date'])
-      .selectAll('r')
+      .select(['p.atena_no as person', 'p.birth_date', 'r.return_id', 'r.version', 'r.source', 'r.filing_status', 'r.resident_tax'])
+      .select(INCOME_AMOUNTS)
       .where('p.atena_no', 'in', part)
       .execute();
     for (const r of rows) {

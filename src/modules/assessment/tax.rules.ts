@@ -259,6 +259,10 @@ interface Person {
   earner: boolean;
 }
 
+/** The 65歳以上 公的年金等 special deduction of the 軽減 judgement (施行令 56条の89). */
+const special65Of = (aged65Pension: boolean, inc: PersonIncome, start: string, params: LawParams) =>
+  aged65Pension ? Math.min(inc.pension.income, params.yen('tax.pension_deduction_65_for_reduction', start)) : 0;
+
 function describePeople(input: TaxInput, params: LawParams): Person[] {
   const fy = input.fiscalYear;
   const start = `${fy}-04-01`;
@@ -296,15 +300,14 @@ function describePeople(input: TaxInput, params: LawParams): Person[] {
     const period = m.unemployment ? unemploymentPeriod(m.unemployment.from, fy, params) : new Set<string>();
     const yearList = yearMonths(fy).months;
     const whole = (m.involuntaryUnemployment ?? false) || (period.size > 0 && yearList.every((mo) => period.has(mo)));
-    const special65Of = (inc: PersonIncome) => (aged65Pension ? Math.min(inc.pension.income, params.yen('tax.pension_deduction_65_for_reduction', start)) : 0);
     const income = personIncome(m.income ?? {}, incomeYear, aged65Pension, { involuntaryUnemployment: whole, fiscalDate: start }, params);
-    const special65 = special65Of(income);
+    const special65 = special65Of(aged65Pension, income, start, params);
     const taxableIncome = m.insured ? oldProvisoIncome(income.total, start, params) : 0;
     let reduced: Person['reduced'] = null;
     if (whole) reduced = { income, taxableIncome, reductionIncome: income.total - special65 };
     else if (period.size > 0) {
       const r = personIncome(m.income ?? {}, incomeYear, aged65Pension, { involuntaryUnemployment: true, fiscalDate: start }, params);
-      reduced = { income: r, taxableIncome: m.insured ? oldProvisoIncome(r.total, start, params) : 0, reductionIncome: r.total - special65Of(r) };
+      reduced = { income: r, taxableIncome: m.insured ? oldProvisoIncome(r.total, start, params) : 0, reductionIncome: r.total - special65Of(aged65Pension, r, start, params) };
     }
     const salaryRev = m.income?.salaryRevenue ?? 0;
     const pensionRev = m.income?.pensionRevenue ?? 0;
@@ -433,46 +436,50 @@ function judgeMonths(people: Person[], fy: number, params: LawParams, explain: b
 const twelfth = (x: Decimal) => Math.floor(x.floorTo(1) / 12);
 const ONE = Decimal.ofInteger(1);
 
+// The helpers of calculatePart, at module level: a closure made per call gets its name set each time
+// under the TypeScript loader (keepNames), which a batch of a million persons pays millions of times.
+const monthsOf = (key: PartKey, p: Person) => (key === 'care' ? p.careMonths : p.months);
+const perinatalOf = (key: PartKey, p: Person) => (key === 'care' ? p.perinatalCareMonths : p.perinatalMonths);
+const listOf = (key: PartKey, p: Person) => (key === 'care' ? p.careList : p.chargedList);
+/** 非自発的失業: of the charged months (or of those outside the 産前産後期間), how many are in the period. */
+const unemployedOf = (key: PartKey, p: Person, outsidePerinatal = false) =>
+  p.reduced === null ? 0 : listOf(key, p).filter((mo) => p.unemployed.has(mo) && !(outsidePerinatal && p.perinatal.has(mo))).length;
+/** 旧ただし書き所得 × rate × months, the months of the 非自発的失業 period at the reduced income. */
+const income12Of = (incomeRate: Decimal, p: Person, months: number, unemployed: number) =>
+  Decimal.ofInteger(p.taxableIncome).times(months - unemployed).plus(Decimal.ofInteger(p.reduced?.taxableIncome ?? 0).times(unemployed)).times(incomeRate);
+/** Σ over months of the share kept after the 法定軽減 of that month. */
+const keepOver = (judgements: MonthJudgements, months: readonly string[]) => months.reduce((s, mo) => s.plus(judgements.keep.get(mo)!), Decimal.ofInteger(0));
+const monthlyRatios = (judgements: MonthJudgements) => judgements.runs.map((r) => `${monthsLabel(r.months)} ${pct(r.judgement.ratio)}(${r.months.length}/12)`).join('、');
+const addLine = (lines: Line[], part: string, label: string, formula: string, amount: number, reference: string) => lines.push({ label: `${part} ${label}`, formula, amount, reference });
+const prorated = (key: PartKey, p: Person) => (monthsOf(key, p) < 12 ? ` × ${monthsOf(key, p)}/12` : '');
+const sumOf = (terms: string[]) => (terms.length > 1 ? `(${terms.join(' + ')})` : terms[0]!);
+const incomeTerm = (key: PartKey, p: Person) => {
+  const u = unemployedOf(key, p);
+  if (u === 0 || p.reduced!.income === p.income) return `${yen(p.taxableIncome)}${prorated(key, p)}`;
+  const rest = monthsOf(key, p) - u;
+  return `${rest > 0 ? `${yen(p.taxableIncome)} × ${rest}/12 + ` : ''}非自発的失業 ${yen(p.reduced!.taxableIncome)} × ${u}/12`;
+};
+
 function calculatePart(key: PartKey, rates: PartRates, people: Person[], judgements: MonthJudgements, specific: 'specific' | 'continuing' | 'none', fy: number, params: LawParams, explain: boolean): { result: PartResult; lines: Line[] } | null {
   const date = `${fy}-04-01`;
   const name = PART_LABELS[key];
-  const monthsOf = (p: Person) => (key === 'care' ? p.careMonths : p.months);
-  const perinatalOf = (p: Person) => (key === 'care' ? p.perinatalCareMonths : p.perinatalMonths);
-  const listOf = (p: Person) => (key === 'care' ? p.careList : p.chargedList);
-  // 非自発的失業: of the charged months (or of those outside the 産前産後期間), how many are in the period.
-  const unemployedOf = (p: Person, outsidePerinatal = false) => (p.reduced === null ? 0 : listOf(p).filter((mo) => p.unemployed.has(mo) && !(outsidePerinatal && p.perinatal.has(mo))).length);
-  /** 旧ただし書き所得 × rate × months, the months of the 非自発的失業 period at the reduced income. */
-  const income12Of = (p: Person, months: number, unemployed: number) =>
-    Decimal.ofInteger(p.taxableIncome).times(months - unemployed).plus(Decimal.ofInteger(p.reduced?.taxableIncome ?? 0).times(unemployed)).times(rates.incomeRate);
-  /** Σ over months of the share kept after the 法定軽減 of that month. */
-  const keepOver = (months: readonly string[]) => months.reduce((s, mo) => s.plus(judgements.keep.get(mo)!), Decimal.ofInteger(0));
   const single = judgements.runs.length === 1 ? judgements.runs[0]!.judgement : null;
-  const monthlyRatios = () => judgements.runs.map((r) => `${monthsLabel(r.months)} ${pct(r.judgement.ratio)}(${r.months.length}/12)`).join('、');
-  const levied = people.filter((p) => p.input.insured && monthsOf(p) > 0);
+  const levied = people.filter((p) => p.input.insured && monthsOf(key, p) > 0);
   if (levied.length === 0) return null;
   const lines: Line[] = [];
-  const L = (label: string, formula: string, amount: number, reference: string) => lines.push({ label: `${name} ${label}`, formula, amount, reference });
-  const prorated = (p: Person) => (monthsOf(p) < 12 ? ` × ${monthsOf(p)}/12` : '');
 
   // 所得割: Σ 旧ただし書き所得 × rate × months/12
-  const income12 = levied.reduce((s, p) => s.plus(income12Of(p, monthsOf(p), unemployedOf(p))), Decimal.ofInteger(0));
+  const income12 = levied.reduce((s, p) => s.plus(income12Of(rates.incomeRate, p, monthsOf(key, p), unemployedOf(key, p))), Decimal.ofInteger(0));
   const incomeLevy = twelfth(income12);
-  const sumOf = (terms: string[]) => (terms.length > 1 ? `(${terms.join(' + ')})` : terms[0]!);
-  const incomeTerm = (p: Person) => {
-    const u = unemployedOf(p);
-    if (u === 0 || p.reduced!.income === p.income) return `${yen(p.taxableIncome)}${prorated(p)}`;
-    const rest = monthsOf(p) - u;
-    return `${rest > 0 ? `${yen(p.taxableIncome)} × ${rest}/12 + ` : ''}非自発的失業 ${yen(p.reduced!.taxableIncome)} × ${u}/12`;
-  };
-  const partial = levied.some((p) => unemployedOf(p) > 0 && p.reduced!.income !== p.income);
-  if (explain) L('所得割', `${sumOf(levied.map(incomeTerm))} × ${pct(rates.incomeRate)}`, incomeLevy, `地方税法 第703条の4; ${rates.ref.incomeRate}; 所得割の基礎: [tax.basic_deduction]${partial ? '; 非自発的失業(地方税法 第703条の5の2) [tax.involuntary_unemployment_salary_ratio] [tax.involuntary_unemployment_period_years_after]' : ''}`);
+  const partial = levied.some((p) => unemployedOf(key, p) > 0 && p.reduced!.income !== p.income);
+  if (explain) addLine(lines, name, '所得割', `${sumOf(levied.map((p) => incomeTerm(key, p)))} × ${pct(rates.incomeRate)}`, incomeLevy, `地方税法 第703条の4; ${rates.ref.incomeRate}; 所得割の基礎: [tax.basic_deduction]${partial ? '; 非自発的失業(地方税法 第703条の5の2) [tax.involuntary_unemployment_salary_ratio] [tax.involuntary_unemployment_period_years_after]' : ''}`);
 
   // 資産割
   let assetLevy = 0;
   if (rates.assetRate.compare(Decimal.ofInteger(0)) > 0) {
-    const asset12 = levied.reduce((s, p) => s.plus(Decimal.ofInteger(p.input.fixedAssetTax ?? 0).times(rates.assetRate).times(monthsOf(p))), Decimal.ofInteger(0));
+    const asset12 = levied.reduce((s, p) => s.plus(Decimal.ofInteger(p.input.fixedAssetTax ?? 0).times(rates.assetRate).times(monthsOf(key, p))), Decimal.ofInteger(0));
     assetLevy = twelfth(asset12);
-    if (explain) L('資産割', `${sumOf(levied.map((p) => `${yen(p.input.fixedAssetTax ?? 0)}${prorated(p)}`))} × ${pct(rates.assetRate)}`, assetLevy, `地方税法 第703条の4; ${rates.ref.assetRate}`);
+    if (explain) addLine(lines, name, '資産割', `${sumOf(levied.map((p) => `${yen(p.input.fixedAssetTax ?? 0)}${prorated(key, p)}`))} × ${pct(rates.assetRate)}`, assetLevy, `地方税法 第703条の4; ${rates.ref.assetRate}`);
   }
 
   // 均等割 and its reductions, per person in twelfths.
@@ -490,15 +497,15 @@ function calculatePart(key: PartKey, rates: PartRates, people: Person[], judgeme
     const minor = minorRatio !== undefined && p.ageAtStart < 18;
     const adultAddOn = key === 'childSupport' && !minor ? rates.adultPerCapita : 0;
     if (adultAddOn > 0) adults++;
-    const g = Decimal.ofInteger(rates.perCapita + adultAddOn).times(monthsOf(p));
-    const legal = Decimal.ofInteger(rates.perCapita + adultAddOn).times(keepOver(listOf(p)));
+    const g = Decimal.ofInteger(rates.perCapita + adultAddOn).times(monthsOf(key, p));
+    const legal = Decimal.ofInteger(rates.perCapita + adultAddOn).times(keepOver(judgements, listOf(key, p)));
     const preschool = (key === 'medical' || key === 'support') && preschoolRatio !== undefined && p.ageAtStart < 6;
     if (preschool) preschoolers++;
     const pre = preschool ? legal.times(ONE.minus(preschoolRatio)) : legal;
     if (minor) minors++;
     const min = minor ? pre.times(ONE.minus(minorRatio)) : pre;
     // 産前産後: the same 均等割, after every reduction above, for the months outside the period only.
-    let rest = Decimal.ofInteger(rates.perCapita + adultAddOn).times(keepOver(listOf(p).filter((mo) => !p.perinatal.has(mo))));
+    let rest = Decimal.ofInteger(rates.perCapita + adultAddOn).times(keepOver(judgements, listOf(key, p).filter((mo) => !p.perinatal.has(mo))));
     if (preschool) rest = rest.times(ONE.minus(preschoolRatio));
     if (minor) rest = rest.times(ONE.minus(minorRatio));
     afterPerinatal = afterPerinatal.plus(rest);
@@ -511,9 +518,9 @@ function calculatePart(key: PartKey, rates: PartRates, people: Person[], judgeme
   const legalPc = perCapita - twelfth(afterLegal);
   const preschoolPc = twelfth(afterLegal) - twelfth(afterPreschool);
   const minorPc = twelfth(afterPreschool) - twelfth(afterMinor);
-  if (explain) L(
+  if (explain) addLine(lines, name, 
     '均等割',
-    `${yen(rates.perCapita)} × ${levied.length}人` + (adults > 0 ? ` + 18歳以上被保険者均等割額 ${yen(rates.adultPerCapita)} × ${adults}人` : '') + (levied.some((p) => monthsOf(p) < 12) ? '(月割あり)' : ''),
+    `${yen(rates.perCapita)} × ${levied.length}人` + (adults > 0 ? ` + 18歳以上被保険者均等割額 ${yen(rates.adultPerCapita)} × ${adults}人` : '') + (levied.some((p) => monthsOf(key, p) < 12) ? '(月割あり)' : ''),
     perCapita,
     `地方税法 第703条の4; ${rates.ref.perCapita}${adults > 0 ? `; ${rates.ref.adultPerCapita}` : ''}`,
   );
@@ -523,36 +530,36 @@ function calculatePart(key: PartKey, rates: PartRates, people: Person[], judgeme
   let specificPh = 0;
   let legalPh = 0;
   if (perHousehold > 0) {
-    if (explain) L('平等割', `${yen(perHousehold)} × 1世帯`, perHousehold, `地方税法 第703条の4; ${rates.ref.perHousehold}`);
+    if (explain) addLine(lines, name, '平等割', `${yen(perHousehold)} × 1世帯`, perHousehold, `地方税法 第703条の4; ${rates.ref.perHousehold}`);
     let ph = Decimal.ofInteger(perHousehold);
     if ((key === 'medical' || key === 'support') && specific !== 'none') {
       const k = specific === 'specific' ? 'tax.specific_household_per_household_reduction' : 'tax.specific_continuing_household_per_household_reduction';
       const r = params.rate(k, date);
       ph = ph.times(ONE.minus(r));
       specificPh = perHousehold - ph.floorTo(1);
-      if (explain) L(specific === 'specific' ? '特定世帯の軽減(平等割)' : '特定継続世帯の軽減(平等割)', `${yen(perHousehold)} × ${pct(r)}`, -specificPh, ref(params, k, date));
+      if (explain) addLine(lines, name, specific === 'specific' ? '特定世帯の軽減(平等割)' : '特定継続世帯の軽減(平等割)', `${yen(perHousehold)} × ${pct(r)}`, -specificPh, ref(params, k, date));
     }
     const afterSpecific = ph.floorTo(1);
     // 平等割 is not prorated; with several judgements in the 年度, each month's twelfth is reduced by its own.
-    legalPh = afterSpecific - (single ? ph.times(ONE.minus(single.ratio)).floorTo(1) : twelfth(ph.times(keepOver(yearMonths(fy).months))));
-    if (explain && legalPh > 0) L(`法定軽減 ${single ? single.reduction : '(月ごと)'}(平等割)`, single ? `${yen(afterSpecific)} × ${pct(single.ratio)}` : `${yen(afterSpecific)} × ${monthlyRatios()}`, -legalPh, `地方税法施行令 第56条の89 [tax.reduction_ratio_*]`);
+    legalPh = afterSpecific - (single ? ph.times(ONE.minus(single.ratio)).floorTo(1) : twelfth(ph.times(keepOver(judgements, yearMonths(fy).months))));
+    if (explain && legalPh > 0) addLine(lines, name, `法定軽減 ${single ? single.reduction : '(月ごと)'}(平等割)`, single ? `${yen(afterSpecific)} × ${pct(single.ratio)}` : `${yen(afterSpecific)} × ${monthlyRatios(judgements)}`, -legalPh, `地方税法施行令 第56条の89 [tax.reduction_ratio_*]`);
   }
-  if (explain && legalPc > 0) L(`法定軽減 ${single ? single.reduction : '(月ごと)'}(均等割)`, single ? `${yen(perCapita)} × ${pct(single.ratio)}` : `${yen(perCapita)} の各月分 × ${monthlyRatios()}`, -legalPc, `地方税法施行令 第56条の89 [tax.reduction_ratio_*]${single ? '' : '; 非自発的失業(地方税法 第703条の5の2) [tax.involuntary_unemployment_salary_ratio]'}`);
-  if (explain && preschoolPc > 0) L('未就学児の軽減(均等割)', `未就学児 ${preschoolers}人の軽減後の均等割 × ${pct(preschoolRatio!)}`, -preschoolPc, ref(params, 'tax.preschool_reduction_ratio', date));
-  if (explain && minorPc > 0) L('18歳未満の均等割の軽減', `18歳未満 ${minors}人の均等割 × ${pct(minorRatio!)}`, -minorPc, ref(params, 'tax.child_support_minor_reduction_ratio', date));
+  if (explain && legalPc > 0) addLine(lines, name, `法定軽減 ${single ? single.reduction : '(月ごと)'}(均等割)`, single ? `${yen(perCapita)} × ${pct(single.ratio)}` : `${yen(perCapita)} の各月分 × ${monthlyRatios(judgements)}`, -legalPc, `地方税法施行令 第56条の89 [tax.reduction_ratio_*]${single ? '' : '; 非自発的失業(地方税法 第703条の5の2) [tax.involuntary_unemployment_salary_ratio]'}`);
+  if (explain && preschoolPc > 0) addLine(lines, name, '未就学児の軽減(均等割)', `未就学児 ${preschoolers}人の軽減後の均等割 × ${pct(preschoolRatio!)}`, -preschoolPc, ref(params, 'tax.preschool_reduction_ratio', date));
+  if (explain && minorPc > 0) addLine(lines, name, '18歳未満の均等割の軽減', `18歳未満 ${minors}人の均等割 × ${pct(minorRatio!)}`, -minorPc, ref(params, 'tax.child_support_minor_reduction_ratio', date));
 
   // 産前産後期間の減額 (地方税法 703条の5の3): the mother's 所得割 and (reduced) 均等割 of those months.
-  const mothers = levied.filter((p) => perinatalOf(p) > 0);
+  const mothers = levied.filter((p) => perinatalOf(key, p) > 0);
   let perinatal = 0;
   if (mothers.length > 0) {
-    const incomeRest12 = levied.reduce((s, p) => s.plus(income12Of(p, monthsOf(p) - perinatalOf(p), unemployedOf(p, true))), Decimal.ofInteger(0));
+    const incomeRest12 = levied.reduce((s, p) => s.plus(income12Of(rates.incomeRate, p, monthsOf(key, p) - perinatalOf(key, p), unemployedOf(key, p, true))), Decimal.ofInteger(0));
     const perinatalIncome = incomeLevy - twelfth(incomeRest12);
     const perinatalPc = twelfth(afterMinor) - twelfth(afterPerinatal);
     perinatal = perinatalIncome + perinatalPc;
     if (explain && perinatal > 0)
-      L(
+      addLine(lines, name, 
         '産前産後期間の減額(所得割・均等割)',
-        `${mothers.map((p) => `${p.label} ${perinatalOf(p)}か月分`).join('、')}: 所得割 ${yen(perinatalIncome)} + 均等割 ${yen(perinatalPc)}`,
+        `${mothers.map((p) => `${p.label} ${perinatalOf(key, p)}か月分`).join('、')}: 所得割 ${yen(perinatalIncome)} + 均等割 ${yen(perinatalPc)}`,
         -perinatal,
         `地方税法 第703条の5の3 [tax.perinatal_months_before_single] [tax.perinatal_months_before_multiple] [tax.perinatal_months_after]`,
       );
@@ -562,10 +569,10 @@ function calculatePart(key: PartKey, rates: PartRates, people: Person[], judgeme
   const reductionAmount = reductions.legal + reductions.specificHousehold + reductions.preschool + reductions.minor + reductions.perinatal;
   const beforeLimit = incomeLevy + assetLevy + perCapita + perHousehold - reductionAmount;
   const capped = Math.min(beforeLimit, rates.limit);
-  if (explain && capped < beforeLimit) L('課税限度額', `${yen(beforeLimit)} → 限度額 ${yen(rates.limit)}`, rates.limit, `地方税法 第703条の4; ${rates.ref.limit}`);
+  if (explain && capped < beforeLimit) addLine(lines, name, '課税限度額', `${yen(beforeLimit)} → 限度額 ${yen(rates.limit)}`, rates.limit, `地方税法 第703条の4; ${rates.ref.limit}`);
   const unit = params.yen('tax.rounding_unit', date);
   const amount = Math.floor(capped / unit) * unit;
-  if (explain) L('税額', `${yen(capped)}(${yen(unit)}円未満切捨て)`, amount, ref(params, 'tax.rounding_unit', date));
+  if (explain) addLine(lines, name, '税額', `${yen(capped)}(${yen(unit)}円未満切捨て)`, amount, ref(params, 'tax.rounding_unit', date));
   return { result: { incomeLevy, assetLevy, perCapita, perHousehold, reductionAmount, reductions, beforeLimit, limit: rates.limit, amount }, lines };
 }
 

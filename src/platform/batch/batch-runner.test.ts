@@ -214,3 +214,62 @@ describe('batch runner', () => {
     );
   });
 });
+
+describe('batch runner: chunks prepared ahead (BatchJob.prepare)', () => {
+  /** A job over the numbers 1..n: prepare computes the squares outside any transaction, chunk records them. */
+  function squaresJob(n: number, events: string[], opts: { failChunk?: number; failPrepareAfter?: number } = {}) {
+    return {
+      name: 'test-squares',
+      label: '試験(平方)',
+      functionCode: 'batch',
+      remaining: async () => n,
+      async prepare(_db: unknown, ctx: { cursor: { after: number } | null; chunkSize: number }) {
+        const after = ctx.cursor?.after ?? 0;
+        if (opts.failPrepareAfter !== undefined && after >= opts.failPrepareAfter) throw new Error('prepare failed');
+        if (after >= n) return null;
+        const items = Array.from({ length: Math.min(ctx.chunkSize, n - after) }, (_, i) => after + i + 1);
+        events.push(`prepare ${items[0]}`);
+        await new Promise((r) => setTimeout(r, 5));
+        return { work: items.map((x) => x * x), cursor: { after: items.at(-1)! } };
+      },
+      async chunk(_tx: unknown, ctx: { chunkNo: number; prepared?: number[] }) {
+        const work = ctx.prepared!;
+        events.push(`chunk ${ctx.chunkNo}`);
+        if (opts.failChunk === ctx.chunkNo) throw new Error('write failed');
+        await new Promise((r) => setTimeout(r, 20));
+        events.push(`commit ${ctx.chunkNo}`);
+        return { cursor: { after: Math.round(Math.sqrt(work.at(-1)!)) }, processed: work.length, counts: { items: work.length }, totals: { squares: work.reduce((s, x) => s + x, 0) } };
+      },
+    };
+  }
+
+  it('hands each chunk what was prepared for it, prepares the next while the chunk writes, and totals as one pass', async () => {
+    await clear();
+    const events: string[] = [];
+    const run = await runBatch(deps(), squaresJob(10, events) as never, {}, { actor: actor(), chunkSize: 4 });
+    expect(run.totals).toEqual({ squares: 385 }); // 1² + … + 10²
+    expect(run.counts).toEqual({ items: 10 });
+    expect(run.chunks).toBe(3);
+    // The next chunk is prepared before this one commits.
+    expect(events.indexOf('prepare 5')).toBeLessThan(events.indexOf('commit 1'));
+    expect(events.indexOf('prepare 9')).toBeLessThan(events.indexOf('commit 2'));
+  });
+
+  it('a failing chunk fails the run with its own error (the chunk prepared ahead is dropped, no unhandled rejection); the resume prepares again from the checkpoint', async () => {
+    await clear();
+    const events: string[] = [];
+    await expect(runBatch(deps(), squaresJob(10, events, { failChunk: 2, failPrepareAfter: 8 }) as never, {}, { actor: actor(), chunkSize: 4 })).rejects.toThrow('write failed');
+    const resumed = await runBatch(deps(), squaresJob(10, []) as never, {}, { actor: actor(), chunkSize: 4 });
+    expect(resumed.resumed).toBe(true);
+    expect(resumed.totals).toEqual({ squares: 385 });
+  });
+
+  it('a failing prepare fails the run when its chunk is due, after the chunks before it committed', async () => {
+    await clear();
+    const events: string[] = [];
+    await expect(runBatch(deps(), squaresJob(10, events, { failPrepareAfter: 4 }) as never, {}, { actor: actor(), chunkSize: 4 })).rejects.toThrow('prepare failed');
+    expect(events).toContain('commit 1');
+    const failed = await database.db.selectFrom('job_run').select(['chunks_done', 'status']).where('job', '=', 'test-squares').where('status', '=', 'failed').executeTakeFirstOrThrow();
+    expect(failed.chunks_done).toBe(1);
+  });
+});
