@@ -17,6 +17,12 @@ export interface Command {
   run(deps: Deps, args: Record<string, string | boolean>, positional: string[]): Promise<number>;
   /** A command that reads only files runs without opening the database (works while the server holds it). */
   withoutDatabase?: boolean;
+  /**
+   * The JavaScript heap (MiB) the command runs in, from its options: a batch whose live data is bounded
+   * (a chunk or two) would otherwise let V8 grow its heap with garbage to several times that. The CLI
+   * starts itself again under `--max-old-space-size` when its own limit is larger (cli/heap-cap.ts).
+   */
+  heapMiB?: (args: Record<string, string | boolean>) => number;
 }
 
 

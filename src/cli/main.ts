@@ -19,6 +19,7 @@ import { loadLawParams, ParamError } from '../platform/params/law-params.js';
 import { paramsShowText } from '../platform/params/params-show.js';
 import { parseDateInput } from '../lib/wareki.js';
 import { todayInJapan } from '../modules/eligibility/eligibility.rules.js';
+import { restartWithHeapCap } from './heap-cap.js';
 
 /**
  * `npm run cli -- <command> [options]`: the platform's commands below, and each module's own
@@ -153,13 +154,30 @@ function help(): void {
   console.log('サーバーの起動: npm start (デモモード: デモ職員・デモ市) / npm run serve (運用: デモ職員なし。最初に admin-init)');
 }
 
-export async function runCli(argv: string[]): Promise<number> {
+/** The command named by argv and the arguments after its name; two words are accepted for a hyphenated command, as the docs write them (`audit verify`). */
+function commandOf(argv: string[]): { name: string | undefined; rest: string[] } {
   let [name, ...rest] = argv;
-  // Two words are accepted for a hyphenated command, as the docs write them (`audit verify`).
   if (name && rest[0] && COMMANDS[`${name}-${rest[0]}`]) {
     name = `${name}-${rest[0]}`;
     rest = rest.slice(1);
   }
+  return { name, rest };
+}
+
+/** The heap cap of the command argv names (Command.heapMiB), or null: none, or its options are bad (runCli explains them). */
+export function heapCapOf(argv: string[]): number | null {
+  const { name, rest } = commandOf(argv);
+  const cmd = name ? COMMANDS[name] : undefined;
+  if (!cmd?.heapMiB) return null;
+  try {
+    return cmd.heapMiB(parseArgs(rest).args);
+  } catch {
+    return null;
+  }
+}
+
+export async function runCli(argv: string[]): Promise<number> {
+  const { name, rest } = commandOf(argv);
   if (!name || name === 'help' || name === '--help' || name === '-h') {
     help();
     return name ? 0 : 1;
@@ -221,7 +239,10 @@ export async function runCli(argv: string[]): Promise<number> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  runCli(process.argv.slice(2)).then(
+  // A batch with a bounded live set runs in a process whose heap is capped (cli/heap-cap.ts).
+  const cap = heapCapOf(process.argv.slice(2));
+  const exitCode = (cap === null ? null : restartWithHeapCap(cap)) ?? runCli(process.argv.slice(2));
+  exitCode.then(
     (code) => process.exit(code),
     (e: unknown) => {
       console.error(`エラー: ${e instanceof Error ? e.message : String(e)}`);
