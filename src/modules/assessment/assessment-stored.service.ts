@@ -650,9 +650,8 @@ export async function simulateOver(db: Kysely<DB>, baseYear: number, nationalYea
   const bands = [0, 0, 0, 0, 0, 0, 0];
   let households = 0;
   let leaving = 0;
-  let after = 0;
-  for (;;) {
-    const rows = await db
+  const page = (after: number) =>
+    db
       .selectFrom('assessment')
       .select(['assessment_id', 'input', 'total_yen', 'medical_yen', 'support_yen', 'care_yen', 'child_support_yen'])
       .where('fiscal_year', '=', baseYear)
@@ -662,8 +661,13 @@ export async function simulateOver(db: Kysely<DB>, baseYear: number, nationalYea
       .orderBy('assessment_id')
       .limit(20_000)
       .execute();
+  // The next page is read while this one is computed (the database and this process overlap).
+  let ahead = page(0);
+  for (;;) {
+    const rows = await ahead;
     if (rows.length === 0) break;
-    after = Number(rows.at(-1)!.assessment_id);
+    ahead = page(Number(rows.at(-1)!.assessment_id));
+    ahead.catch(() => undefined); // observed when awaited
     for (const r of rows) {
       const input = asJson(r.input) as TaxInput;
       if (input.members.length === 0) continue;
