@@ -17,7 +17,7 @@ import type { Bench, BenchContext, BenchMetric } from './run.js';
 import { checkName, createDatabase, dropDatabase, envInt, withDatabase } from './database.js';
 
 /**
- * 本算定 at the issue's size, "1,000,000 insured (≈ 600,000 households)": the shared demo city insures
+ * 本算定 at the size it must handle, "1,000,000 insured (≈ 600,000 households)": the shared demo city insures
  * only about a fifth of its residents in 国保 (≈ 104,000 households listed at 1,000,000 residents), so
  * this bench seeds a city of its own, with the seed profile 'nhi' (everyone under 75 in 国保, 75+ in
  * 後期高齢者医療; src/demo/population.ts), into a database of its own (bench_assessment_<stamp> next to
@@ -43,7 +43,7 @@ import { checkName, createDatabase, dropDatabase, envInt, withDatabase } from '.
  * with a 国保資格 overlapping the 年度), seed 20261125, profile 'nhi': 50,000 residents → 42,796 insured
  * (85.6%), 200,000 → 170,973 (85.5%), in 19,358 and 77,197 国保 households (≈ 2.2 insured each); so
  * 1,170,000 residents ≈ 1,000,000 insured in ≈ 450,000 households (the demo's households are larger
- * than 国保's: the issue's ≈ 600,000 counts 1.7 insured per household).
+ * than 国保's: the target's ≈ 600,000 counts 1.7 insured per household).
  */
 export const DEFAULT_RESIDENTS = 1_170_000;
 
@@ -102,7 +102,7 @@ const COLUMNS = [
 
 export const assessmentBench: Bench = {
   name: 'assessment',
-  title: '本算定 (annual assessment) over a city of NHI households at the issue\'s size, vs a bare COPY of its rows; rate simulation',
+  title: '本算定 (annual assessment) over a city of NHI households at the size it must handle (1,000,000 insured), vs a bare COPY of its rows; rate simulation',
   async run(ctx) {
     const city = await nhiCity(ctx);
     const { database, databaseUrl } = city;

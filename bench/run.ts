@@ -1,7 +1,7 @@
 /**
  * Benchmark runner: `tsx bench/run.ts [seed] [search] [login-flood] [http] [registry] [assessment]` (default: all, in that order).
  *
- * assessment: 本算定 over a city of its own at the issue's size (1,000,000 insured), seeded into a database
+ * assessment: 本算定 over a city of its own at the size it must handle (1,000,000 insured), seeded into a database
  * of its own with the seed profile 'nhi', the bare-COPY baseline of its rows, the rate simulation (see
  * assessment.bench.ts: BENCH_ASSESSMENT_RESIDENTS, BENCH_ASSESSMENT_DB; BENCH_KEEP applies to it too).
  *
