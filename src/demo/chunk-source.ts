@@ -1,6 +1,5 @@
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { siblingModule, startWorker } from '../platform/workers/start-worker.js';
 import type { ChunkSpec, PlainChunkData, PlainContext } from './chunk.js';
 import type { ChunkRequest } from './chunk-worker.js';
 
@@ -22,9 +21,9 @@ export class WorkerChunkSource {
 
   constructor(count: number, ctx: PlainContext) {
     this.ctx = { seed: ctx.seed, actorLabel: ctx.actorLabel, profile: ctx.profile ?? 'city' };
-    const url = new URL(import.meta.url.endsWith('.ts') ? './chunk-worker.ts' : './chunk-worker.js', import.meta.url);
+    const url = siblingModule(import.meta.url, 'chunk-worker');
     this.workers = Array.from({ length: count }, () => {
-      const w = url.pathname.endsWith('.ts') ? tsWorker(url) : new Worker(url);
+      const w = startWorker(url);
       w.on('message', (m: { id: number; data?: PlainChunkData; error?: string }) => {
         const p = this.pending.get(m.id);
         if (!p) return;
@@ -67,13 +66,4 @@ export class WorkerChunkSource {
 function withBuffers(d: PlainChunkData): PlainChunkData {
   const tsv = Object.fromEntries(Object.entries(d.tsv).map(([k, u]: [string, Uint8Array]) => [k, Buffer.from(u.buffer, u.byteOffset, u.byteLength)]));
   return { ...d, tsv: tsv as PlainChunkData['tsv'] };
-}
-
-/**
- * Running from the TypeScript sources (tsx, vitest): tsx's loader does not carry over to worker threads,
- * so the worker registers it itself before importing its module.
- */
-function tsWorker(url: URL): Worker {
-  const api = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
-  return new Worker(`import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); });`, { eval: true });
 }

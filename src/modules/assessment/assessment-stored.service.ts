@@ -10,7 +10,7 @@ import { runUseCase } from '../../platform/use-case.js';
 import { actorLabel, type Actor } from '../../security/actor.js';
 import type { ApprovalService, ChangeKind } from '../approval/approval.service.js';
 import type { AuditRepository } from '../audit/audit.repository.js';
-import { addDays, birthdayAtAge, todayInJapan } from '../eligibility/eligibility.rules.js';
+import { addDays, todayInJapan } from '../eligibility/eligibility.rules.js';
 import { annualJob, ANNUAL_JOB, assessHouseholds, ratesOf } from './assessment.batch.js';
 import { AssessmentRepository, unitKey, versionForInstallments, type ChainRow, type CurrentVersion, type NewVersion } from './assessment.repository.js';
 import { ASSESSMENT_REASONS, REDUCTION_CODES, type Assessed, type ReductionCode } from './assessment.rules.js';
@@ -22,8 +22,9 @@ import { exemptionAt, exemptionLines, type HouseholdExemption } from './exemptio
 import { taxDocumentPdf } from './tax-notice-pdf.js';
 import { PersonRepository } from '../person/person.repository.js';
 import { formatAddress } from '../person/person.rules.js';
-import { calculateTax, PART_KEYS, PART_LABELS, resolveMunicipality, type PartKey } from './tax.rules.js';
+import { calculateTax, PART_KEYS, PART_LABELS, resolveMunicipality } from './tax.rules.js';
 import type { TaxInput } from './tax.input.js';
+import { simulateOver, SIMULATION_WORKERS } from './rate-simulation.js';
 
 /** The four-eyes kind of the release of an annual run's notices (通知の発送を確定). */
 export const RELEASE_KIND = 'assessment.release';
@@ -38,9 +39,6 @@ const bandLabel = (i: number) => {
   if (hi === undefined) return `${(lo / 10_000).toLocaleString('en-US')}万円以上`;
   return `${lo === 1 ? '1円' : `${(lo / 10_000).toLocaleString('en-US')}万円`}〜${(hi / 10_000).toLocaleString('en-US')}万円未満`;
 };
-/** Bands of a change (proposed − current) for the simulation. */
-export const CHANGE_BAND_LABELS = ['5万円以上の減', '1万円〜5万円の減', '1円〜1万円の減', '変わらない', '1円〜1万円の増', '1万円〜5万円の増', '5万円以上の増'] as const;
-const changeBand = (d: number) => (d <= -50_000 ? 0 : d <= -10_000 ? 1 : d < 0 ? 2 : d === 0 ? 3 : d < 10_000 ? 4 : d < 50_000 ? 5 : 6);
 
 /** 地方税法 17条の5: the first day on which a 更正 of `fiscalYear` can no longer be made (increase: 3 years, decrease: 5). */
 export function correctionDeadline(fiscalYear: number, direction: 'increase' | 'decrease'): { lastDay: string; dueDate: string; years: number } {
@@ -575,15 +573,15 @@ export class StoredAssessmentService {
       const params = lawParams();
       // The national figures of the proposed year when the law parameters have them, else the base year's.
       let nationalYear = input.fiscalYear;
-      let proposed;
+      const resolveYear = input.fiscalYear <= SUPPORTED_FISCAL_YEARS.to ? input.fiscalYear : baseYear;
       try {
-        proposed = resolveMunicipality({ fiscalYear: input.fiscalYear <= SUPPORTED_FISCAL_YEARS.to ? input.fiscalYear : baseYear, municipality: input.municipality }, params);
+        resolveMunicipality({ fiscalYear: resolveYear, municipality: input.municipality }, params); // refused here, before reading
         if (input.fiscalYear > SUPPORTED_FISCAL_YEARS.to) nationalYear = baseYear;
       } catch (e) {
         if (e instanceof ParamError) throw new AppError(422, 'calculation_refused', e.message);
         throw e;
       }
-      return simulateOver(tx, baseYear, nationalYear, proposed, params);
+      return simulateOver(tx, baseYear, nationalYear, { fiscalYear: resolveYear, municipality: input.municipality }, params, { workers: this.database.kind === 'postgresql' ? SIMULATION_WORKERS : 0 });
     });
   }
 }
@@ -625,111 +623,6 @@ function zeroAssessed(cur: CurrentVersion, fiscalYear: number): Assessed {
     amounts: { reduction: 'none', total: 0, parts: { medical: 0, support: 0, care: 0, childSupport: 0 }, incomeLevy: 0, perCapita: 0, perHousehold: 0, reductions: { legal: 0, specificHousehold: 0, preschool: 0, minor: 0, perinatal: 0 }, capped: false, insuredCount: 0 },
     inputHash: '0'.repeat(64),
   };
-}
-
-export interface SimulationResult {
-  fiscalYear: number;
-  baseYear: number;
-  nationalParametersYear: number;
-  households: number;
-  /** Households of the base year with no insured month in the proposed year (everyone reaches 75): counted at 0. */
-  leaving: number;
-  current: { total: number; parts: Record<PartKey, number> };
-  proposed: { total: number; parts: Record<PartKey, number> };
-  difference: number;
-  changes: { band: string; households: number }[];
-  seconds: number;
-}
-
-/** The simulation's loop over the stored inputs, paged by id (memory stays flat). */
-export async function simulateOver(db: Kysely<DB>, baseYear: number, nationalYear: number, proposed: ReturnType<typeof resolveMunicipality>, params = lawParams()): Promise<SimulationResult> {
-  const t0 = performance.now();
-  const zero = (): Record<PartKey, number> => ({ medical: 0, support: 0, care: 0, childSupport: 0 });
-  const current = { total: 0, parts: zero() };
-  const next = { total: 0, parts: zero() };
-  const bands = [0, 0, 0, 0, 0, 0, 0];
-  let households = 0;
-  let leaving = 0;
-  const page = (after: number) =>
-    db
-      .selectFrom('assessment')
-      .select(['assessment_id', 'input', 'total_yen', 'medical_yen', 'support_yen', 'care_yen', 'child_support_yen'])
-      .where('fiscal_year', '=', baseYear)
-      .where('superseded_at', 'is', null)
-      .where('assessment_id', '>', after)
-      .where('total_yen', '>=', 0)
-      .orderBy('assessment_id')
-      .limit(20_000)
-      .execute();
-  // The next page is read while this one is computed (the database and this process overlap).
-  let ahead = page(0);
-  for (;;) {
-    const rows = await ahead;
-    if (rows.length === 0) break;
-    ahead = page(Number(rows.at(-1)!.assessment_id));
-    ahead.catch(() => undefined); // observed when awaited
-    for (const r of rows) {
-      const input = asJson(r.input) as TaxInput;
-      if (input.members.length === 0) continue;
-      households++;
-      current.total += r.total_yen;
-      current.parts.medical += r.medical_yen;
-      current.parts.support += r.support_yen;
-      current.parts.care += r.care_yen;
-      current.parts.childSupport += r.child_support_yen;
-      const shifted = shiftYear(input, nationalYear, params);
-      if (!shifted) {
-        leaving++;
-        bands[changeBand(-r.total_yen)]!++;
-        continue;
-      }
-      let res;
-      try {
-        res = calculateTax(shifted, params, proposed, { explain: false });
-      } catch {
-        // An input the proposed year's rules cannot take (no insured month left …): counted, shown as leaving.
-        leaving++;
-        bands[changeBand(-r.total_yen)]!++;
-        continue;
-      }
-      next.total += res.total;
-      for (const k of PART_KEYS) next.parts[k] += res.parts[k]?.amount ?? 0;
-      bands[changeBand(res.total - r.total_yen)]!++;
-    }
-  }
-  if (households === 0) throw new AppError(422, 'no_base_assessment', `${baseYear}年度の賦課(本算定)がないため試算できません(世帯と所得は前年度の賦課から読みます)`);
-  return {
-    fiscalYear: nationalYear === baseYear ? baseYear + 1 : nationalYear,
-    baseYear,
-    nationalParametersYear: nationalYear,
-    households,
-    leaving,
-    current,
-    proposed: next,
-    difference: next.total - current.total,
-    changes: bands.map((n, i) => ({ band: CHANGE_BAND_LABELS[i]!, households: n })),
-    seconds: Math.round((performance.now() - t0) / 10) / 100,
-  };
-}
-
-/**
- * The base year's input as a calculation of `year` (ages, 月割 and 軽減 counted in that 年度); members who
- * reach 75 before it are no longer insured; null when no insured member is left.
- */
-function shiftYear(input: TaxInput, year: number, params: LawParams): TaxInput | null {
-  if (input.fiscalYear === year) return input;
-  const shift = year - input.fiscalYear;
-  const move = (d: string) => `${Number(d.slice(0, 4)) + shift}${d.slice(4)}`;
-  const lateElderly = params.integer('eligibility.age_latter_elderly', `${year}-04-01`);
-  const lateFrom = (birth: string) => birthdayAtAge(birth, lateElderly).slice(0, 7);
-  const members = input.members.map((m) => {
-    const out = m.insuredPeriods ? { ...m, insuredPeriods: m.insuredPeriods.map((p) => ({ from: move(p.from), to: p.to ? move(p.to) : (p.to ?? null) })) } : { ...m };
-    // Insured up to the month before the 75th birthday's month: none of the 年度 left → not insured.
-    if (out.insured && out.birthDate && lateFrom(out.birthDate) <= `${year}-04`) out.insured = false;
-    return out;
-  });
-  if (!members.some((m) => m.insured)) return null;
-  return { ...input, fiscalYear: year, members };
 }
 
 /** 「更正の理由」 of queued requests: each kind of change once, with the day it took effect and its records. */

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { simulateOver } from './rate-simulation.js';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFixture, FIXTURE, type Fixture } from '../../testing/fixture.js';
@@ -382,6 +383,17 @@ describe('rate simulation', () => {
     expect(await count()).toBe(n);
     const audit = await db().selectFrom('audit_event').selectAll().where('action', '=', 'assessment.simulate').orderBy('seq', 'desc').limit(1).executeTakeFirstOrThrow();
     expect(audit).toMatchObject({ function_code: 'assessment.read', outcome: 'success' });
+  });
+
+  it('computed in worker threads, page by page, the figures are those computed in this thread', async () => {
+    const proposal = { fiscalYear: FY + 1, municipality };
+    const inThread = await simulateOver(db(), FY, FY + 1, proposal, undefined, { workers: 0 });
+    const inWorkers = await simulateOver(db(), FY, FY + 1, proposal, undefined, { workers: 2 });
+    const { seconds: _a, ...a } = inThread;
+    const { seconds: _b, ...b } = inWorkers;
+    expect(b).toEqual(a);
+    expect(a.households).toBeGreaterThan(0);
+    expect(a.proposed.total).toBeGreaterThan(0);
   });
 
   it('without the base year\'s 本算定 it is refused (422)', async () => {

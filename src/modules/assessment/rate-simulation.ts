@@ -1,0 +1,226 @@
+import type { Kysely } from 'kysely';
+import { sql } from 'kysely';
+import type { Worker } from 'node:worker_threads';
+import type { DB } from '../../db/schema.js';
+import { AppError } from '../../http/errors.js';
+import { lawParams, type LawParams } from '../../platform/params/law-params.js';
+import { siblingModule, startWorker } from '../../platform/workers/start-worker.js';
+import { birthdayAtAge } from '../eligibility/eligibility.rules.js';
+import { calculateTax, PART_KEYS, resolveMunicipality, type Municipality, type PartKey } from './tax.rules.js';
+import type { TaxInput } from './tax.input.js';
+
+/**
+ * Rate simulation for the budget office: the proposed rates over the current assessments of the year
+ * before (their stored inputs: households, incomes, 月割), each recalculated by `calculateTax` → the revenue
+ * per part and the distribution of each household's change. Nothing is written. The stored versions are
+ * read page by page (the next page while this one is computed); the pages are computed in worker threads
+ * (rate-simulation.worker.ts) when asked, each by the same `simulateRows`, and the sums added up — the
+ * same figures in any order.
+ */
+
+/** Bands of a change (proposed − current) for the simulation. */
+export const CHANGE_BAND_LABELS = ['5万円以上の減', '1万円〜5万円の減', '1円〜1万円の減', '変わらない', '1円〜1万円の増', '1万円〜5万円の増', '5万円以上の増'] as const;
+const changeBand = (d: number) => (d <= -50_000 ? 0 : d <= -10_000 ? 1 : d < 0 ? 2 : d === 0 ? 3 : d < 10_000 ? 4 : d < 50_000 ? 5 : 6);
+
+/** Worker threads of a simulation on PostgreSQL (the embedded database computes in its own thread). */
+export const SIMULATION_WORKERS = 2;
+const PAGE = 10_000;
+
+export interface SimulationResult {
+  fiscalYear: number;
+  baseYear: number;
+  nationalParametersYear: number;
+  households: number;
+  /** Households of the base year with no insured month in the proposed year (everyone reaches 75): counted at 0. */
+  leaving: number;
+  current: { total: number; parts: Record<PartKey, number> };
+  proposed: { total: number; parts: Record<PartKey, number> };
+  difference: number;
+  changes: { band: string; households: number }[];
+  seconds: number;
+}
+
+/** A current version as the simulation reads it: its input (JSON text) and its amounts. */
+export interface BaseRow {
+  input: string;
+  total: number;
+  parts: Record<PartKey, number>;
+}
+
+/** The proposal: the rates and the 年度 they are resolved for; `nationalYear`: the year of the national figures. */
+export interface Proposal {
+  fiscalYear: number;
+  municipality: NonNullable<TaxInput['municipality']>;
+}
+
+/** The sums over some rows. */
+export interface SimulationSums {
+  households: number;
+  leaving: number;
+  current: { total: number; parts: Record<PartKey, number> };
+  proposed: { total: number; parts: Record<PartKey, number> };
+  bands: number[];
+}
+
+const zeroParts = (): Record<PartKey, number> => ({ medical: 0, support: 0, care: 0, childSupport: 0 });
+const noSums = (): SimulationSums => ({ households: 0, leaving: 0, current: { total: 0, parts: zeroParts() }, proposed: { total: 0, parts: zeroParts() }, bands: CHANGE_BAND_LABELS.map(() => 0) });
+
+function addSums(a: SimulationSums, b: SimulationSums): SimulationSums {
+  const parts = (x: Record<PartKey, number>, y: Record<PartKey, number>) => Object.fromEntries(PART_KEYS.map((k) => [k, x[k] + y[k]])) as Record<PartKey, number>;
+  return {
+    households: a.households + b.households,
+    leaving: a.leaving + b.leaving,
+    current: { total: a.current.total + b.current.total, parts: parts(a.current.parts, b.current.parts) },
+    proposed: { total: a.proposed.total + b.proposed.total, parts: parts(a.proposed.parts, b.proposed.parts) },
+    bands: a.bands.map((n, i) => n + b.bands[i]!),
+  };
+}
+
+/** The simulation of some stored versions under the proposed rates (pure: the same in any thread). */
+export function simulateRows(rows: readonly BaseRow[], nationalYear: number, proposed: Municipality, params: LawParams = lawParams()): SimulationSums {
+  const sums = noSums();
+  for (const r of rows) {
+    const input = JSON.parse(r.input) as TaxInput;
+    if (input.members.length === 0) continue;
+    sums.households++;
+    sums.current.total += r.total;
+    for (const k of PART_KEYS) sums.current.parts[k] += r.parts[k];
+    const shifted = shiftYear(input, nationalYear, params);
+    let res;
+    try {
+      res = shifted ? calculateTax(shifted, params, proposed, { explain: false }) : null;
+    } catch {
+      res = null; // an input the proposed year's rules cannot take (no insured month left …): shown as leaving
+    }
+    if (!res) {
+      sums.leaving++;
+      sums.bands[changeBand(-r.total)]!++;
+      continue;
+    }
+    sums.proposed.total += res.total;
+    for (const k of PART_KEYS) sums.proposed.parts[k] += res.parts[k]?.amount ?? 0;
+    sums.bands[changeBand(res.total - r.total)]!++;
+  }
+  return sums;
+}
+
+/** The current versions of `baseYear` after `after`, by id, as BaseRows (the input as text: parsed where computed). */
+async function page(db: Kysely<DB>, baseYear: number, after: number): Promise<{ last: number; rows: BaseRow[] }> {
+  const rows = await db
+    .selectFrom('assessment')
+    .select(['assessment_id', sql<string>`input::text`.as('input'), 'total_yen', 'medical_yen', 'support_yen', 'care_yen', 'child_support_yen'])
+    .where('fiscal_year', '=', baseYear)
+    .where('superseded_at', 'is', null)
+    .where('assessment_id', '>', after)
+    .where('total_yen', '>=', 0)
+    .orderBy('assessment_id')
+    .limit(PAGE)
+    .execute();
+  return {
+    last: rows.length ? Number(rows.at(-1)!.assessment_id) : after,
+    rows: rows.map((r) => ({ input: r.input, total: r.total_yen, parts: { medical: r.medical_yen, support: r.support_yen, care: r.care_yen, childSupport: r.child_support_yen } })),
+  };
+}
+
+/** Worker threads computing pages (round robin); each answers its pages in order. */
+class SimulationPool {
+  private readonly workers: Worker[];
+  private readonly waiting = new Map<number, { resolve: (s: SimulationSums) => void; reject: (e: Error) => void }>();
+  private next = 0;
+
+  constructor(count: number, private readonly job: { nationalYear: number; proposal: Proposal }) {
+    const url = siblingModule(import.meta.url, 'rate-simulation.worker');
+    this.workers = Array.from({ length: count }, () => {
+      const w = startWorker(url);
+      w.on('message', (m: { id: number; sums?: SimulationSums; error?: string }) => {
+        const p = this.waiting.get(m.id);
+        this.waiting.delete(m.id);
+        if (m.error !== undefined) p?.reject(new Error(m.error));
+        else p?.resolve(m.sums!);
+      });
+      w.on('error', (e) => this.failAll(e));
+      return w;
+    });
+  }
+
+  run(rows: BaseRow[]): Promise<SimulationSums> {
+    const id = this.next++;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      this.workers[id % this.workers.length]!.postMessage({ id, rows, ...this.job });
+    });
+  }
+
+  private failAll(e: Error): void {
+    for (const p of this.waiting.values()) p.reject(e);
+    this.waiting.clear();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+/**
+ * The simulation over the current versions of `baseYear`: the national figures of `nationalYear`, the
+ * proposed rates resolved for `proposal.fiscalYear`. `workers`: threads computing the pages (0: this one).
+ */
+export async function simulateOver(db: Kysely<DB>, baseYear: number, nationalYear: number, proposal: Proposal, params = lawParams(), opts: { workers?: number } = {}): Promise<SimulationResult> {
+  const t0 = performance.now();
+  const proposed = resolveMunicipality(proposal, params);
+  const pool = opts.workers ? new SimulationPool(opts.workers, { nationalYear, proposal }) : null;
+  let sums = noSums();
+  const inFlight: Promise<SimulationSums>[] = [];
+  try {
+    let ahead = page(db, baseYear, 0);
+    for (;;) {
+      const { rows, last } = await ahead;
+      if (rows.length === 0) break;
+      ahead = page(db, baseYear, last); // the next page, while this one is computed
+      ahead.catch(() => undefined); // observed when awaited
+      if (!pool) {
+        sums = addSums(sums, simulateRows(rows, nationalYear, proposed, params));
+        continue;
+      }
+      inFlight.push(pool.run(rows));
+      while (inFlight.length >= 2 * opts.workers!) sums = addSums(sums, await inFlight.shift()!);
+    }
+    for (const p of inFlight.splice(0)) sums = addSums(sums, await p);
+  } finally {
+    await Promise.allSettled(inFlight);
+    await pool?.close();
+  }
+  if (sums.households === 0) throw new AppError(422, 'no_base_assessment', `${baseYear}年度の賦課(本算定)がないため試算できません(世帯と所得は前年度の賦課から読みます)`);
+  return {
+    fiscalYear: nationalYear === baseYear ? baseYear + 1 : nationalYear,
+    baseYear,
+    nationalParametersYear: nationalYear,
+    households: sums.households,
+    leaving: sums.leaving,
+    current: sums.current,
+    proposed: sums.proposed,
+    difference: sums.proposed.total - sums.current.total,
+    changes: sums.bands.map((n, i) => ({ band: CHANGE_BAND_LABELS[i]!, households: n })),
+    seconds: Math.round((performance.now() - t0) / 10) / 100,
+  };
+}
+
+/**
+ * The base year's input as a calculation of `year` (ages, 月割 and 軽減 counted in that 年度); members who
+ * reach 75 before it are no longer insured; null when no insured member is left.
+ */
+function shiftYear(input: TaxInput, year: number, params: LawParams): TaxInput | null {
+  if (input.fiscalYear === year) return input;
+  const shift = year - input.fiscalYear;
+  const move = (d: string) => `${Number(d.slice(0, 4)) + shift}${d.slice(4)}`;
+  const lateElderly = params.integer('eligibility.age_latter_elderly', `${year}-04-01`);
+  const lateFrom = (birth: string) => birthdayAtAge(birth, lateElderly).slice(0, 7);
+  const members = input.members.map((m) => {
+    const out = m.insuredPeriods ? { ...m, insuredPeriods: m.insuredPeriods.map((p) => ({ from: move(p.from), to: p.to ? move(p.to) : (p.to ?? null) })) } : { ...m };
+    // Insured up to the month before the 75th birthday's month: none of the 年度 left → not insured.
+    if (out.insured && out.birthDate && lateFrom(out.birthDate) <= `${year}-04`) out.insured = false;
+    return out;
+  });
+  if (!members.some((m) => m.insured)) return null;
+  return { ...input, fiscalYear: year, members };
+}
