@@ -13,7 +13,7 @@ import type { TaxInput } from './tax.input.js';
  * Rate simulation for the budget office: the proposed rates over the current assessments of the year
  * before (their stored inputs: households, incomes, 月割), each recalculated by `calculateTax` → the revenue
  * per part and the distribution of each household's change. Nothing is written. The stored versions are
- * read page by page (the next page while this one is computed); the pages are computed in worker threads
+ * read through a cursor a page at a time (the next page while this one is computed); the pages are computed in worker threads
  * (rate-simulation.worker.ts) when asked, each by the same `simulateRows`, and the sums added up — the
  * same figures in any order.
  */
@@ -104,21 +104,21 @@ export function simulateRows(rows: readonly BaseRow[], nationalYear: number, pro
   return sums;
 }
 
-/** The current versions of `baseYear` after `after`, by id, as BaseRows (the input as text: parsed where computed). */
-async function page(db: Kysely<DB>, baseYear: number, after: number): Promise<{ last: number; rows: BaseRow[] }> {
-  const rows = await db
-    .selectFrom('assessment')
-    .select(['assessment_id', sql<string>`input::text`.as('input'), 'total_yen', 'medical_yen', 'support_yen', 'care_yen', 'child_support_yen'])
-    .where('fiscal_year', '=', baseYear)
-    .where('superseded_at', 'is', null)
-    .where('assessment_id', '>', after)
-    .where('total_yen', '>=', 0)
-    .orderBy('assessment_id')
-    .limit(PAGE)
-    .execute();
+/**
+ * The current versions of `baseYear` through a cursor, a page at a time (any plan, no sort: the sums do not
+ * depend on the order; paging by id with LIMIT sorted the whole year for every page when the planner's
+ * statistics lagged behind a fresh 本算定). Inside a transaction (the caller's).
+ */
+async function openCursor(tx: Kysely<DB>, baseYear: number): Promise<{ next: () => Promise<BaseRow[]>; close: () => Promise<void> }> {
+  await sql`DECLARE rate_simulation NO SCROLL CURSOR FOR
+    SELECT input::text AS input, total_yen, medical_yen, support_yen, care_yen, child_support_yen FROM assessment
+     WHERE fiscal_year = ${baseYear} AND superseded_at IS NULL AND total_yen >= 0`.execute(tx);
   return {
-    last: rows.length ? Number(rows.at(-1)!.assessment_id) : after,
-    rows: rows.map((r) => ({ input: r.input, total: r.total_yen, parts: { medical: r.medical_yen, support: r.support_yen, care: r.care_yen, childSupport: r.child_support_yen } })),
+    async next() {
+      const r = await sql<{ input: string; total_yen: number; medical_yen: number; support_yen: number; care_yen: number; child_support_yen: number }>`FETCH ${sql.raw(String(PAGE))} FROM rate_simulation`.execute(tx);
+      return r.rows.map((x) => ({ input: x.input, total: x.total_yen, parts: { medical: x.medical_yen, support: x.support_yen, care: x.care_yen, childSupport: x.child_support_yen } }));
+    },
+    close: async () => void (await sql`CLOSE rate_simulation`.execute(tx)),
   };
 }
 
@@ -166,17 +166,19 @@ class SimulationPool {
  * proposed rates resolved for `proposal.fiscalYear`. `workers`: threads computing the pages (0: this one).
  */
 export async function simulateOver(db: Kysely<DB>, baseYear: number, nationalYear: number, proposal: Proposal, params = lawParams(), opts: { workers?: number } = {}): Promise<SimulationResult> {
+  if (!db.isTransaction) return db.transaction().execute((tx) => simulateOver(tx, baseYear, nationalYear, proposal, params, opts));
   const t0 = performance.now();
   const proposed = resolveMunicipality(proposal, params);
   const pool = opts.workers ? new SimulationPool(opts.workers, { nationalYear, proposal }) : null;
   let sums = noSums();
   const inFlight: Promise<SimulationSums>[] = [];
+  const cursor = await openCursor(db, baseYear);
   try {
-    let ahead = page(db, baseYear, 0);
+    let ahead = cursor.next();
     for (;;) {
-      const { rows, last } = await ahead;
+      const rows = await ahead;
       if (rows.length === 0) break;
-      ahead = page(db, baseYear, last); // the next page, while this one is computed
+      ahead = cursor.next(); // the next page, while this one is computed
       ahead.catch(() => undefined); // observed when awaited
       if (!pool) {
         sums = addSums(sums, simulateRows(rows, nationalYear, proposed, params));
@@ -186,6 +188,7 @@ export async function simulateOver(db: Kysely<DB>, baseYear: number, nationalYea
       while (inFlight.length >= 2 * opts.workers!) sums = addSums(sums, await inFlight.shift()!);
     }
     for (const p of inFlight.splice(0)) sums = addSums(sums, await p);
+    await cursor.close();
   } finally {
     await Promise.allSettled(inFlight);
     await pool?.close();
