@@ -139,7 +139,7 @@ export function resolveMunicipality(input: Pick<TaxInput, 'fiscalYear' | 'munici
     const has = (name: string) => params.defs.has(k(name)) && params.find(k(name), date) !== null;
     parts[key] = {
       incomeRate: params.rate(k('income_rate'), date),
-      assetRate: has('asset_rate') ? params.rate(k('asset_rate'), date) : Decimal.ofInteger(0),
+      assetRate: has('asset_rate') ? params.rate(k('asset_rate'), date) : ZERO,
       perCapita: params.yen(k('per_capita'), date),
       perHousehold: has('per_household') ? params.yen(k('per_household'), date) : 0,
       adultPerCapita: has('adult_per_capita') ? params.yen(k('adult_per_capita'), date) : 0,
@@ -359,7 +359,7 @@ function judgeReduction(people: Person[], fy: number, params: LawParams, explain
   if (unreported.length > 0) {
     return {
       reduction: 'なし',
-      ratio: Decimal.ofInteger(0),
+      ratio: ZERO,
       lines: !explain ? [] : [L('法定軽減の判定', `未申告: ${unreported.map((p) => p.label).join('、')}(所得が判らないため軽減なし)`, 0, `${law}(世帯主・被保険者・特定同一世帯所属者の所得の申告が必要)`)],
     };
   }
@@ -384,7 +384,7 @@ function judgeReduction(people: Person[], fy: number, params: LawParams, explain
   if (explain) lines.push(L('2割軽減の基準額', `${yen(base)} + ${yen(params.yen('tax.reduction_per_person_2', date))} × ${persons}人`, two, ref(params, 'tax.reduction_per_person_2', date)));
   const reduction: Reduction = income <= base ? '7割' : income <= five ? '5割' : income <= two ? '2割' : 'なし';
   const ratioKey = reduction === '7割' ? 'tax.reduction_ratio_7' : reduction === '5割' ? 'tax.reduction_ratio_5' : reduction === '2割' ? 'tax.reduction_ratio_2' : null;
-  const ratio = ratioKey ? params.rate(ratioKey, date) : Decimal.ofInteger(0);
+  const ratio = ratioKey ? params.rate(ratioKey, date) : ZERO;
   if (explain) lines.push({ ...L('法定軽減の判定', `軽減判定所得 ${yen(income)} → ${reduction === 'なし' ? '軽減なし(2割軽減の基準額を超える)' : `${reduction}軽減(基準額以下)`}`, 0, ratioKey ? ref(params, ratioKey, date) : law), unit: '—' });
   return { reduction, ratio, lines };
 }
@@ -435,6 +435,7 @@ function judgeMonths(people: Person[], fy: number, params: LawParams, explain: b
 /** floor(x / 12) for a non-negative exact value. */
 const twelfth = (x: Decimal) => Math.floor(x.floorTo(1) / 12);
 const ONE = Decimal.ofInteger(1);
+const ZERO = Decimal.ofInteger(0);
 
 // The helpers of calculatePart, at module level: a closure made per call gets its name set each time
 // under the TypeScript loader (keepNames), which a batch of a million persons pays millions of times.
@@ -448,7 +449,12 @@ const unemployedOf = (key: PartKey, p: Person, outsidePerinatal = false) =>
 const income12Of = (incomeRate: Decimal, p: Person, months: number, unemployed: number) =>
   Decimal.ofInteger(p.taxableIncome).times(months - unemployed).plus(Decimal.ofInteger(p.reduced?.taxableIncome ?? 0).times(unemployed)).times(incomeRate);
 /** Σ over months of the share kept after the 法定軽減 of that month. */
-const keepOver = (judgements: MonthJudgements, months: readonly string[]) => months.reduce((s, mo) => s.plus(judgements.keep.get(mo)!), Decimal.ofInteger(0));
+const keepOver = (judgements: MonthJudgements, months: readonly string[]) =>
+  months.length === 0
+    ? ZERO
+    : judgements.runs.length === 1
+      ? judgements.keep.get(months[0]!)!.times(months.length) // one judgement: the same share every month
+      : months.reduce((s, mo) => s.plus(judgements.keep.get(mo)!), ZERO);
 const monthlyRatios = (judgements: MonthJudgements) => judgements.runs.map((r) => `${monthsLabel(r.months)} ${pct(r.judgement.ratio)}(${r.months.length}/12)`).join('、');
 const addLine = (lines: Line[], part: string, label: string, formula: string, amount: number, reference: string) => lines.push({ label: `${part} ${label}`, formula, amount, reference });
 const prorated = (key: PartKey, p: Person) => (monthsOf(key, p) < 12 ? ` × ${monthsOf(key, p)}/12` : '');
@@ -469,15 +475,15 @@ function calculatePart(key: PartKey, rates: PartRates, people: Person[], judgeme
   const lines: Line[] = [];
 
   // 所得割: Σ 旧ただし書き所得 × rate × months/12
-  const income12 = levied.reduce((s, p) => s.plus(income12Of(rates.incomeRate, p, monthsOf(key, p), unemployedOf(key, p))), Decimal.ofInteger(0));
+  const income12 = levied.reduce((s, p) => s.plus(income12Of(rates.incomeRate, p, monthsOf(key, p), unemployedOf(key, p))), ZERO);
   const incomeLevy = twelfth(income12);
   const partial = levied.some((p) => unemployedOf(key, p) > 0 && p.reduced!.income !== p.income);
   if (explain) addLine(lines, name, '所得割', `${sumOf(levied.map((p) => incomeTerm(key, p)))} × ${pct(rates.incomeRate)}`, incomeLevy, `地方税法 第703条の4; ${rates.ref.incomeRate}; 所得割の基礎: [tax.basic_deduction]${partial ? '; 非自発的失業(地方税法 第703条の5の2) [tax.involuntary_unemployment_salary_ratio] [tax.involuntary_unemployment_period_years_after]' : ''}`);
 
   // 資産割
   let assetLevy = 0;
-  if (rates.assetRate.compare(Decimal.ofInteger(0)) > 0) {
-    const asset12 = levied.reduce((s, p) => s.plus(Decimal.ofInteger(p.input.fixedAssetTax ?? 0).times(rates.assetRate).times(monthsOf(key, p))), Decimal.ofInteger(0));
+  if (rates.assetRate.compare(ZERO) > 0) {
+    const asset12 = levied.reduce((s, p) => s.plus(Decimal.ofInteger(p.input.fixedAssetTax ?? 0).times(rates.assetRate).times(monthsOf(key, p))), ZERO);
     assetLevy = twelfth(asset12);
     if (explain) addLine(lines, name, '資産割', `${sumOf(levied.map((p) => `${yen(p.input.fixedAssetTax ?? 0)}${prorated(key, p)}`))} × ${pct(rates.assetRate)}`, assetLevy, `地方税法 第703条の4; ${rates.ref.assetRate}`);
   }
@@ -485,11 +491,11 @@ function calculatePart(key: PartKey, rates: PartRates, people: Person[], judgeme
   // 均等割 and its reductions, per person in twelfths.
   const preschoolRatio = params.find('tax.preschool_reduction_ratio', date)?.value as Decimal | undefined;
   const minorRatio = key === 'childSupport' ? (params.rate('tax.child_support_minor_reduction_ratio', date) as Decimal) : undefined;
-  let gross = Decimal.ofInteger(0);
-  let afterLegal = Decimal.ofInteger(0);
-  let afterPreschool = Decimal.ofInteger(0);
-  let afterMinor = Decimal.ofInteger(0);
-  let afterPerinatal = Decimal.ofInteger(0);
+  let gross = ZERO;
+  let afterLegal = ZERO;
+  let afterPreschool = ZERO;
+  let afterMinor = ZERO;
+  let afterPerinatal = ZERO;
   let adults = 0;
   let preschoolers = 0;
   let minors = 0;
@@ -552,7 +558,7 @@ function calculatePart(key: PartKey, rates: PartRates, people: Person[], judgeme
   const mothers = levied.filter((p) => perinatalOf(key, p) > 0);
   let perinatal = 0;
   if (mothers.length > 0) {
-    const incomeRest12 = levied.reduce((s, p) => s.plus(income12Of(rates.incomeRate, p, monthsOf(key, p) - perinatalOf(key, p), unemployedOf(key, p, true))), Decimal.ofInteger(0));
+    const incomeRest12 = levied.reduce((s, p) => s.plus(income12Of(rates.incomeRate, p, monthsOf(key, p) - perinatalOf(key, p), unemployedOf(key, p, true))), ZERO);
     const perinatalIncome = incomeLevy - twelfth(incomeRest12);
     const perinatalPc = twelfth(afterMinor) - twelfth(afterPerinatal);
     perinatal = perinatalIncome + perinatalPc;
