@@ -479,7 +479,7 @@ export interface ReassessmentRequestTable {
   request_id: Generated<number>;
   household_no: number;
   fiscal_year: number;
-  reason: 'income_changed' | 'eligibility_changed' | 'household_changed' | 'status_changed' | 'reduction_changed';
+  reason: 'income_changed' | 'eligibility_changed' | 'household_changed' | 'status_changed' | 'reduction_changed' | 'collection_changed';
   atena_no: number | null;
   source_ref: string;
   requested_at: Generated<Date>;

@@ -14,7 +14,7 @@ import { addDays, todayInJapan } from '../eligibility/eligibility.rules.js';
 import { annualJob, ANNUAL_JOB, assessHouseholds, ratesOf } from './assessment.batch.js';
 import { AssessmentRepository, unitKey, versionForInstallments, type ChainRow, type CurrentVersion, type NewVersion } from './assessment.repository.js';
 import { ASSESSMENT_REASONS, REDUCTION_CODES, type Assessed, type ReductionCode } from './assessment.rules.js';
-import { installmentsOfVersions, resplitInstallments } from './installments-change.rules.js';
+import { installmentsOfVersions, resplitInstallments, specialCollectionToStop } from './installments-change.rules.js';
 import { ordinaryReasonsOf } from './special-collection-source.js';
 import { ordinaryDueDates, type Installment } from './installments.rules.js';
 import { REASSESSMENT_REASON_LABELS, type ReassessmentReason } from './reassessment-queue.js';
@@ -143,7 +143,11 @@ export class StoredAssessmentService {
    * An increase later than 3 years, a decrease later than 5 years after the day following the 法定納期限
    * is refused (地方税法 17条の5); nothing else is stored then.
    */
-  async reassess(actor: Actor, input: { householdNo: number; fiscalYear: number; cause: string; today?: string; requestIds?: readonly number[] }, correlationId: string | null = null): Promise<CorrectionOutcome[]> {
+  async reassess(
+    actor: Actor,
+    input: { householdNo: number; fiscalYear: number; cause: string; noticeReason?: string; today?: string; requestIds?: readonly number[]; collectionChanged?: boolean },
+    correlationId: string | null = null,
+  ): Promise<CorrectionOutcome[]> {
     const { householdNo, fiscalYear, cause } = input;
     const today = input.today ?? todayInJapan();
     return runUseCase(this.db, this.audit, actor, { functionCode: 'assessment.run', action: 'assessment.reassess', correlationId, detail: { householdNo, fiscalYear, cause } }, async ({ tx, subjects, detail }) => {
@@ -175,7 +179,13 @@ export class StoredAssessmentService {
         const before = cur ? { version: cur.version, total: cur.total, parts: cur.parts, reduction: cur.reduction } : null;
         const difference = after.total - (before?.total ?? 0);
         const unit = { fiscalYear, householdNo, addressExceptionAtenaNo: a.unit.addressExceptionAtenaNo };
-        if (before && PART_KEYS.every((k) => before.parts[k] === after.parts[k]) && before.reduction === after.reduction && before.total === after.total) {
+        // 期別 in force: those already due are kept, the rest re-split (installments-change.rules.ts).
+        const previousInstallments = installmentsOfVersions(fiscalYear, chains.get(key) ?? [], params).at(-1)?.installments ?? [];
+        // The tax unchanged, the 特別徴収 must still stop when the way of collecting changed (口座振替への変更申出)
+        // or the 納税義務者 did (the pension withheld was the former one's).
+        const stopSpecial =
+          (input.collectionChanged === true || (cur !== undefined && a.unit.taxpayer !== null && cur.taxpayerAtenaNo !== a.unit.taxpayer)) && specialCollectionToStop(fiscalYear, previousInstallments, today, params);
+        if (before && PART_KEYS.every((k) => before.parts[k] === after.parts[k]) && before.reduction === after.reduction && before.total === after.total && !stopSpecial) {
           outcomes.push({ ...unit, outcome: 'unchanged', before, after: { version: before.version, ...after }, difference: 0, message: '税額に変更はありません', notice: null });
           continue;
         }
@@ -195,9 +205,8 @@ export class StoredAssessmentService {
           continue;
         }
         const version = (cur?.version ?? 0) + 1;
-        // 期別: those already due kept, the rest re-split (installments-change.rules.ts).
-        const previousInstallments = installmentsOfVersions(fiscalYear, chains.get(key) ?? [], params).at(-1)?.installments ?? [];
-        const resplit = resplitInstallments({ fiscalYear, previous: previousInstallments, annualTax: after.total, decidedOn: today }, params);
+        const reason = input.noticeReason ?? cause; // what the resident reads (without record ids)
+        const resplit = resplitInstallments({ fiscalYear, previous: previousInstallments, annualTax: after.total, decidedOn: today, cause: reason }, params);
         const notice: ChangeNotice = {
           title: '国民健康保険税 変更決定通知書',
           fiscalYear,
@@ -205,16 +214,20 @@ export class StoredAssessmentService {
           householdNo,
           taxpayerAtenaNo: a.unit.taxpayer,
           decidedOn: today,
-          reason: cause,
+          reason,
           before: { total: before?.total ?? 0, parts: partsList(before?.parts ?? {}) },
           after: { total: after.total, parts: partsList(after.parts) },
           difference,
-          basis: `地方税法第703条の4、第17条の5(${direction === 'increase' ? '増額: 3年' : '減額: 5年'})`,
+          basis:
+            difference === 0 && stopSpecial
+              ? `特別徴収の中止: ${params.entry('city_tax.special_stop_lead_months', today).law}(税額は変わりません)`
+              : `地方税法第703条の4、第17条の5(${direction === 'increase' ? '増額: 3年' : '減額: 5年'})`,
           installments: { before: previousInstallments, after: resplit.installments, overpaid: resplit.overpaid },
         };
         if (cur) superseded.push(cur.assessmentId);
         rows.push({ assessed: a, version, reason: 'correction', runId: null, cause, paramsHash: rates.hash, lines: true, notice, installments: resplit.installments });
-        outcomes.push({ ...unit, outcome: before ? 'corrected' : 'first', before, after: { version, ...after }, difference, message: difference === 0 ? '区分の内訳が変わりました' : `${difference > 0 ? '増額' : '減額'} ${Math.abs(difference).toLocaleString('en-US')}円`, notice });
+        const message = difference !== 0 ? `${difference > 0 ? '増額' : '減額'} ${Math.abs(difference).toLocaleString('en-US')}円` : stopSpecial && before?.total === after.total ? '税額は変わらず、特別徴収を中止して普通徴収に切り替えます' : '区分の内訳が変わりました';
+        outcomes.push({ ...unit, outcome: before ? 'corrected' : 'first', before, after: { version, ...after }, difference, message, notice });
       }
       const at = new Date();
       await repo.supersede(superseded, at);
@@ -281,7 +294,8 @@ export class StoredAssessmentService {
         continue;
       }
       const cause = causeOf(rows);
-      outcomes.push(...(await this.reassess(actor, { householdNo, fiscalYear: fiscal_year, cause, requestIds: ids, ...(opts.today ? { today: opts.today } : {}) })));
+      const collectionChanged = rows.some((r) => r.reason === 'collection_changed');
+      outcomes.push(...(await this.reassess(actor, { householdNo, fiscalYear: fiscal_year, cause, noticeReason: causeOf(rows, false), requestIds: ids, collectionChanged, ...(opts.today ? { today: opts.today } : {}) })));
     }
     return { households: groups.size, outcomes };
   }
@@ -425,7 +439,8 @@ export class StoredAssessmentService {
         installments: folded.installments,
         overpaid: folded.overpaid,
         installmentLines: folded.lines,
-        ...(r.reason === 'correction' ? { previous: { total: previous?.total_yen ?? 0, installments: folded.previous ?? [], reason: r.cause ?? '更正' } } : {}),
+        // 「変更の理由」 as the change notice recorded it for the resident (no record ids), else the version's cause.
+        ...(r.reason === 'correction' ? { previous: { total: previous?.total_yen ?? 0, installments: folded.previous ?? [], reason: (asJson(r.notice) as { reason?: string } | null)?.reason ?? r.cause ?? '更正' } } : {}),
       });
       return { pdf, fileName: `notice-${r.fiscal_year}-${r.household_no}-${r.version}.pdf` };
     });
@@ -625,14 +640,18 @@ function zeroAssessed(cur: CurrentVersion, fiscalYear: number): Assessed {
   };
 }
 
-/** 「更正の理由」 of queued requests: each kind of change once, with the day it took effect and its records. */
-function causeOf(rows: readonly { reason: ReassessmentReason; source_ref: string; effective_on: string | null }[]): string {
+/**
+ * 「更正の理由」 of queued requests: each kind of change once, with the day it took effect and (for the
+ * version's record, not for the resident's notice) the records that made it.
+ */
+function causeOf(rows: readonly { reason: ReassessmentReason; source_ref: string; effective_on: string | null }[], withRecords = true): string {
   const byReason = new Map<ReassessmentReason, typeof rows>();
   for (const r of rows) byReason.set(r.reason, [...(byReason.get(r.reason) ?? []), r]);
   return [...byReason]
     .map(([reason, rs]) => {
       const days = [...new Set(rs.flatMap((r) => (r.effective_on ? [formatWareki(r.effective_on)] : [])))];
-      return `${REASSESSMENT_REASON_LABELS[reason]}(${[...days.map((d) => `${d}から`), ...rs.map((r) => r.source_ref)].join('、')})`;
+      const parts = [...days.map((d) => `${d}から`), ...(withRecords ? rs.map((r) => r.source_ref) : [])];
+      return parts.length > 0 ? `${REASSESSMENT_REASON_LABELS[reason]}(${parts.join('、')})` : REASSESSMENT_REASON_LABELS[reason];
     })
     .join('・');
 }

@@ -45,9 +45,9 @@ export interface ChainRow {
 
 /** The day a version was decided: its change notice's, else the day it was recorded (Japan time). */
 export function versionForInstallments(r: ChainRow): VersionForInstallments {
-  const notice = (typeof r.notice === 'string' ? JSON.parse(r.notice) : r.notice) as { decidedOn?: string } | null;
+  const notice = (typeof r.notice === 'string' ? JSON.parse(r.notice) : r.notice) as { decidedOn?: string; reason?: string } | null;
   const stored = (typeof r.installments === 'string' ? JSON.parse(r.installments) : r.installments) as Installment[] | null;
-  return { reason: r.reason, total: r.total_yen, decidedOn: notice?.decidedOn ?? todayInJapan(new Date(r.recorded_at)), stored };
+  return { reason: r.reason, total: r.total_yen, decidedOn: notice?.decidedOn ?? todayInJapan(new Date(r.recorded_at)), stored, ...(notice?.reason ? { cause: notice.reason } : {}) };
 }
 
 /** The current version of a unit. */
@@ -61,6 +61,8 @@ export interface CurrentVersion {
   parts: Record<string, number>;
   runId: string | null;
   recordedAt: Date;
+  /** 納税義務者 (世帯主 or 擬制世帯主) of the version. */
+  taxpayerAtenaNo: number | null;
 }
 
 /** `col = ANY($1::bigint[])`: one parameter for a whole chunk of numbers. */
@@ -226,7 +228,7 @@ export class AssessmentRepository {
     if (householdNos.length === 0) return out;
     let q = this.db
       .selectFrom('assessment')
-      .select(['assessment_id', 'household_no', 'address_exception_atena_no', 'version', 'total_yen', 'reduction', 'medical_yen', 'support_yen', 'care_yen', 'child_support_yen', 'run_id', 'recorded_at'])
+      .select(['assessment_id', 'household_no', 'address_exception_atena_no', 'version', 'total_yen', 'reduction', 'medical_yen', 'support_yen', 'care_yen', 'child_support_yen', 'run_id', 'recorded_at', 'taxpayer_atena_no'])
       .where('fiscal_year', '=', fiscalYear)
       .where(householdsIn('household_no', householdNos, range))
       .where('superseded_at', 'is', null);
@@ -242,6 +244,7 @@ export class AssessmentRepository {
         parts: { medical: r.medical_yen, support: r.support_yen, care: r.care_yen, childSupport: r.child_support_yen },
         runId: r.run_id,
         recordedAt: new Date(r.recorded_at as Date),
+        taxpayerAtenaNo: r.taxpayer_atena_no === null ? null : Number(r.taxpayer_atena_no),
       });
     }
     return out;

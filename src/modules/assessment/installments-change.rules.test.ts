@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { lawParams } from '../../platform/params/law-params.js';
 import { calculateInstallments, type Installment } from './installments.rules.js';
-import { installmentsOfVersions, resplitInstallments, type VersionForInstallments } from './installments-change.rules.js';
+import { installmentsOfVersions, resplitInstallments, specialCollectionToStop, type VersionForInstallments } from './installments-change.rules.js';
 
 const params = lawParams();
 const FY = 2025;
@@ -173,5 +173,38 @@ describe('properties', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('whether a change still stops 特別徴収 (specialCollectionToStop: 口座振替への変更申出, a new 納税義務者)', () => {
+  // 特別徴収 of FY2025 (年金支払日 the 15th of even months); the 中止 reaches the 年金支払月 from the first one
+  // city_tax.special_stop_lead_months (2) after the month of the decision.
+  const special: Installment[] = [
+    { label: '4月', kind: 'provisional', dueDate: '2025-04-15', amount: 12_300 },
+    { label: '6月', kind: 'provisional', dueDate: '2025-06-15', amount: 12_300 },
+    { label: '8月', kind: 'provisional', dueDate: '2025-08-15', amount: 12_300 },
+    { label: '10月', kind: 'final', dueDate: '2025-10-15', amount: 36_400 },
+    { label: '12月', kind: 'final', dueDate: '2025-12-15', amount: 36_200 },
+    { label: '2月', kind: 'final', dueDate: '2026-02-15', amount: 36_200 },
+  ];
+  it('decided 2025-11-10: February can still be stopped (from 2026-01-01)', () => {
+    expect(specialCollectionToStop(FY, special, '2025-11-10', params)).toBe(true);
+  });
+  it('decided 2025-12-10: the stop would start in February 2026 — still in time for the February payment', () => {
+    expect(specialCollectionToStop(FY, special, '2025-12-10', params)).toBe(true);
+  });
+  it('decided 2026-01-10: too late for February (the stop starts in March): nothing to stop, no 更正', () => {
+    expect(specialCollectionToStop(FY, special, '2026-01-10', params)).toBe(false);
+  });
+  it('already stopped, or no 特別徴収 at all (普通徴収): nothing to stop', () => {
+    const stopped = special.map((p) => (p.label === '2月' ? { ...p, amount: 0, stopped: true } : p));
+    expect(specialCollectionToStop(FY, stopped, '2025-11-10', params)).toBe(false);
+    expect(specialCollectionToStop(FY, annual, '2025-11-10', params)).toBe(false);
+  });
+  it('the stop line names the cause when given (the tax unchanged)', () => {
+    const r = resplitInstallments({ fiscalYear: FY, previous: special, annualTax: total(special), decidedOn: '2025-11-10', cause: '口座振替への変更の申出' });
+    expect(r.lines[0]!.formula).toMatch(/^口座振替への変更の申出\(令和7年11月10日決定\)により特別徴収を中止します/);
+    expect(total(r.installments)).toBe(total(special));
+    expect(r.installments.find((p) => p.label === '2月')).toMatchObject({ amount: 0, stopped: true });
   });
 });

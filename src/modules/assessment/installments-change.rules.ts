@@ -32,6 +32,8 @@ export interface ResplitInput {
   annualTax: number;
   /** The day of the decision (ISO): installments due before it are kept. */
   decidedOn: string;
+  /** Why (the 更正's cause, e.g. 口座振替への変更の申出), named where the 特別徴収 is stopped; default: 税額の変更. */
+  cause?: string;
 }
 
 export interface ResplitResult {
@@ -75,7 +77,7 @@ export function resplitInstallments(input: ResplitInput, params: LawParams = law
   const open = slots.filter((s) => s.it.dueDate! >= decidedOn);
   const lines: Line[] = [];
   const decided = formatWareki(decidedOn);
-  const special = stopSpecial(fy, specials, decidedOn, params);
+  const special = stopSpecial(fy, specials, decidedOn, params, input.cause);
   if (special.line) lines.push(special.line);
   const specialKept = sum(special.installments);
   const pastSum = sum(past.map((s) => s.it)) + specialKept;
@@ -149,7 +151,7 @@ function monthStartAfter(date: string, months: number): string {
  * city_tax.special_stop_lead_months after the decision's keep their amounts; the later ones (and those
  * stopped by an earlier 更正) are 0 and `stopped`.
  */
-function stopSpecial(fy: number, specials: readonly Installment[], decidedOn: string, params: LawParams): { installments: Installment[]; stopped: Installment[]; line: Line | null } {
+function stopSpecial(fy: number, specials: readonly Installment[], decidedOn: string, params: LawParams, cause = '税額の変更'): { installments: Installment[]; stopped: Installment[]; line: Line | null } {
   if (specials.length === 0) return { installments: [], stopped: [], line: null };
   const lead = params.integer('city_tax.special_stop_lead_months', decidedOn);
   const stopFrom = monthStartAfter(decidedOn, lead);
@@ -164,7 +166,7 @@ function stopSpecial(fy: number, specials: readonly Installment[], decidedOn: st
     label: '特別徴収の中止',
     formula:
       stopped.length > 0
-        ? `税額の変更(${formatWareki(decidedOn)}決定)により特別徴収を中止します。${formatWareki(stopFrom).replace(/1日$/, '')}以後の年金支払月(${stopped.map((x) => x.label).join('・')})は徴収せず、残りは普通徴収の納期限の来ていない期で納めます。それより前の特別徴収は変えません: ${list(kept) || '0'}`
+        ? `${cause}(${formatWareki(decidedOn)}決定)により特別徴収を中止します。${formatWareki(stopFrom).replace(/1日$/, '')}以後の年金支払月(${stopped.map((x) => x.label).join('・')})は徴収せず、残りは普通徴収の納期限の来ていない期で納めます。それより前の特別徴収は変えません: ${list(kept) || '0'}`
         : `特別徴収の年金支払月はすべて中止の間に合わない月です(変えません): ${list(kept)}`,
     amount: sum(kept),
     reference: `${params.entry('city_tax.special_stop_lead_months', decidedOn).law} [city_tax.special_stop_lead_months]`,
@@ -172,11 +174,23 @@ function stopSpecial(fy: number, specials: readonly Installment[], decidedOn: st
   return { installments: kept, stopped, line };
 }
 
+/**
+ * Would a change decided on `decidedOn` stop 特別徴収 still to be withheld (a 年金支払月 from the first one
+ * city_tax.special_stop_lead_months after the decision, not stopped yet)? A 更正 that leaves the tax as it
+ * is must then still be made (口座振替への変更申出, a new 納税義務者), else it changes nothing.
+ */
+export function specialCollectionToStop(fy: number, installments: readonly Installment[], decidedOn: string, params: LawParams = lawParams()): boolean {
+  const stopFrom = monthStartAfter(decidedOn, params.integer('city_tax.special_stop_lead_months', decidedOn));
+  return installments.some((p) => isSpecial(p) && !p.stopped && p.amount > 0 && (p.dueDate ?? pensionPaymentDate(fy, p.label)!) >= stopFrom);
+}
+
 /** One version of a unit's assessment, for its 期別: why it was made, its annual tax, the day of the decision. */
 export interface VersionForInstallments {
   reason: 'annual' | 'correction';
   total: number;
   decidedOn: string;
+  /** The 更正's cause (its notice's 更正の理由). */
+  cause?: string;
   /** The 期別 notified with a 更正 (stored on the version), used as they were notified; null: derived. */
   stored?: readonly Installment[] | null;
 }
@@ -210,7 +224,7 @@ export function installmentsOfVersions(fiscalYear: number, versions: readonly Ve
       current = r.installments;
       continue;
     }
-    const r = resplitInstallments({ fiscalYear, previous: current, annualTax: v.total, decidedOn: v.decidedOn }, params);
+    const r = resplitInstallments({ fiscalYear, previous: current, annualTax: v.total, decidedOn: v.decidedOn, ...(v.cause ? { cause: v.cause } : {}) }, params);
     let { installments, overpaid, lines } = r;
     if (v.stored && !sameInstallments(v.stored, r.installments)) {
       installments = v.stored.map((x) => ({ ...x }));

@@ -9,7 +9,7 @@ import { fiscalYearOf, SUPPORTED_FISCAL_YEARS } from '../../platform/params/law-
  * new (one row per household, 年度 and `sourceRef`).
  */
 
-export type ReassessmentReason = 'income_changed' | 'eligibility_changed' | 'household_changed' | 'status_changed' | 'reduction_changed';
+export type ReassessmentReason = 'income_changed' | 'eligibility_changed' | 'household_changed' | 'status_changed' | 'reduction_changed' | 'collection_changed';
 
 /** What a clerk reads as the cause of the 更正 (変更決定通知書 「更正の理由」). */
 export const REASSESSMENT_REASON_LABELS: Record<ReassessmentReason, string> = {
@@ -18,6 +18,7 @@ export const REASSESSMENT_REASON_LABELS: Record<ReassessmentReason, string> = {
   household_changed: '世帯の異動',
   status_changed: '国保世帯の変更',
   reduction_changed: '減額の届出',
+  collection_changed: '口座振替への変更の申出',
 };
 
 export interface ReassessmentCause {

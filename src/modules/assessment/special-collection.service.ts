@@ -1,3 +1,4 @@
+import { queueReassessment } from './reassessment-queue.js';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -115,7 +116,11 @@ export class SpecialCollectionService {
     });
   }
 
-  /** Record the head's 申出 (one standing per household): from the next 本算定 on, the household pays by 普通徴収. */
+  /**
+   * Record the head's 申出 (one standing per household): the 特別徴収 in force stops by a 更正 of the 年度 (queued:
+   * the tax unchanged, from the first 年金支払月 the 年金保険者 can still be told of), and from the next 本算定
+   * on the household pays by 普通徴収.
+   */
   async recordTransfer(actor: Actor, householdNo: number, input: { requestedOn: string }, correlationId: string | null) {
     const subjects: number[] = [];
     return runUseCase(this.db, this.audit, actor, { functionCode: 'assessment.run', action: 'special_collection.transfer_record', subjects, correlationId, detail: { householdNo, requestedOn: input.requestedOn }, refusal: refusal404 }, async ({ tx, scope }) => {
@@ -136,6 +141,8 @@ export class SpecialCollectionService {
       const open = await tx.selectFrom('account_transfer_request').select(['request_id', 'requested_on']).where('household_no', '=', householdNo).where('ended_at', 'is', null).executeTakeFirst();
       if (open) throw new AppError(409, 'already_recorded', `この世帯には申出日 ${open.requested_on} の申出(申出番号 ${open.request_id})があります`);
       const row = await tx.insertInto('account_transfer_request').values({ household_no: householdNo, atena_no: Number(head.atena_no), requested_on: input.requestedOn, recorded_by: actorLabel(actor) }).returningAll().executeTakeFirstOrThrow();
+      // The 特別徴収 in force stops (中止) by a 更正 of the 年度 (the tax unchanged): queued like every change.
+      await queueReassessment(tx, [{ reason: 'collection_changed', effectiveOn: input.requestedOn, householdNos: [householdNo], atenaNo: Number(head.atena_no), sourceRef: `account_transfer_request:${row.request_id}` }], actorLabel(actor), today);
       return view(row as unknown as Row);
     });
   }

@@ -24,6 +24,7 @@ const dir = mkdtempSync(path.join(tmpdir(), 'special-'));
 let eligible: { householdNo: number; atenaNos: number[] };
 let young: { householdNo: number; atenaNos: number[] };
 let transfer: { householdNo: number; atenaNos: number[] };
+let midyear: { householdNo: number; atenaNos: number[] };
 const HEADER = 'atena_no,fiscal_year,insurer_code,pension_kind,annual_amount,care_withheld,care_premium,notified_on';
 const total = (xs: readonly Installment[]) => xs.reduce((s, x) => s + x.amount, 0);
 const file = (name: string, lines: string[]) => {
@@ -44,6 +45,7 @@ beforeAll(async () => {
   eligible = await addHousehold(db(), couple, 2025);
   young = await addHousehold(db(), [...couple, { birthDate: '1985-01-01', insured: [{ from: '2010-04-01' }], salary: 2_000_000 }], 2025);
   transfer = await addHousehold(db(), couple, 2025);
+  midyear = await addHousehold(db(), couple, 2025);
 });
 afterAll(async () => f?.close());
 
@@ -67,10 +69,10 @@ describe('特別徴収 from the records', () => {
   });
 
   it('imports the 年金保険者 file (FY2024 and FY2025) and records a 口座振替への変更申出 over HTTP', async () => {
-    const lines = [eligible, young, transfer].flatMap((h) => [2024, 2025].map((fy) => `${h.atenaNos[0]},${fy},001,1130,2400000,1,80000,${fy}-05-31`));
+    const lines = [eligible, young, transfer, midyear].flatMap((h) => [2024, 2025].map((fy) => `${h.atenaNos[0]},${fy},001,1130,2400000,1,80000,${fy}-05-31`));
     const r = await f.deps.specialCollection.importFile(importer(), file('good.csv', lines));
-    expect(r).toMatchObject({ lines: 6, encoding: 'UTF-8' });
-    expect(await db().selectFrom('pension_withholding').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).toMatchObject({ n: 6 });
+    expect(r).toMatchObject({ lines: 8, encoding: 'UTF-8' });
+    expect(await db().selectFrom('pension_withholding').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).toMatchObject({ n: 8 });
     const rec = await clerk.request('POST', `/api/households/${transfer.householdNo}/account-transfer`, { requestedOn: '2024-03-01' });
     expect(rec.status, await rec.clone().text()).toBe(201);
     expect(await rec.json()).toMatchObject({ householdNo: transfer.householdNo, atenaNo: transfer.atenaNos[0], requestedOn: '2024-03-01' });
@@ -145,5 +147,35 @@ describe('特別徴収 from the records', () => {
     expect(text).toContain('中止');
     expect(text).toContain('普通徴収');
     writeFileSync(path.join(dir, 'notice.pdf'), pdf.pdf);
+  });
+
+  it('a 口座振替への変更申出 recorded during the 年度 stops 特別徴収 by a 更正 with the tax unchanged (from February, decided 2025-11-10); the notice says why; a second run changes nothing', async () => {
+    const before = await current(midyear.householdNo, 2025);
+    const beforeI = installmentsOf(before)!;
+    expect(beforeI.filter((x) => x.kind === 'final').length).toBe(3);
+    const rec = await clerk.request('POST', `/api/households/${midyear.householdNo}/account-transfer`, { requestedOn: '2025-11-10' });
+    expect(rec.status, await rec.clone().text()).toBe(201);
+    const queued = await db().selectFrom('reassessment_request').select(['fiscal_year', 'reason']).where('household_no', '=', midyear.householdNo).where('done_at', 'is', null).execute();
+    expect(queued).toContainEqual({ fiscal_year: 2025, reason: 'collection_changed' });
+    const out = await f.deps.assessments.reassessPending(runner(), { today: '2025-11-10' });
+    const o = out.outcomes.find((x) => x.householdNo === midyear.householdNo && x.fiscalYear === 2025);
+    expect(o).toMatchObject({ outcome: 'corrected', difference: 0, message: '税額は変わらず、特別徴収を中止して普通徴収に切り替えます' });
+    const after = await current(midyear.householdNo, 2025);
+    expect(after.total_yen).toBe(before.total_yen);
+    const i = installmentsOf(after)!;
+    for (const p of beforeI.filter((x) => x.dueDate! < '2026-01-01')) expect(i.find((x) => x.label === p.label)).toMatchObject({ amount: p.amount, kind: p.kind });
+    expect(i.find((x) => x.label === '2月')).toMatchObject({ amount: 0, stopped: true });
+    expect(i.filter((x) => x.kind === 'ordinary' && x.amount > 0).length).toBeGreaterThan(0);
+    expect(total(i)).toBe(after.total_yen);
+    // The household without 特別徴収 had the same kind of request (the 申出 of 2024): nothing to stop, no version.
+    expect(out.outcomes.filter((x) => x.householdNo === transfer.householdNo).every((x) => x.outcome === 'unchanged')).toBe(true);
+    const pdf = await f.deps.assessments.noticePdf(runner(), Number(after.assessment_id));
+    const text = (await pdfText(pdf.pdf)).join('\n').replace(/\s+/g, '');
+    expect(text).toContain('変更の理由:口座振替への変更の申出(令和7年11月10日から)');
+    expect(text).not.toContain('account_transfer_request');
+    expect(text).toContain('特別徴収を中止');
+    expect(text).toContain('税額は変わりません');
+    writeFileSync(path.join(dir, 'notice-transfer.pdf'), pdf.pdf);
+    expect((await f.deps.assessments.reassessPending(runner(), { today: '2025-11-10' })).households).toBe(0);
   });
 });

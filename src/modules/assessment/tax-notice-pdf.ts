@@ -107,7 +107,8 @@ export async function taxDocumentPdf(d: TaxDocument): Promise<Buffer> {
 
   if (d.previous) {
     const diff = d.tax.total - d.previous.total;
-    y = pdf.paragraph(`変更前の年税額 ${yen(d.previous.total)} → 変更後 ${yen(d.tax.total)}(${diff >= 0 ? '増額' : '減額'} ${yen(Math.abs(diff))})。変更の理由: ${d.previous.reason}`, left, y, width, { size: 10, bold: true }) + mm(2);
+    const change = diff === 0 ? '税額は変わりません' : `${diff > 0 ? '増額' : '減額'} ${yen(Math.abs(diff))}`;
+    y = pdf.paragraph(`変更前の年税額 ${yen(d.previous.total)} → 変更後 ${yen(d.tax.total)}(${change})。変更の理由: ${d.previous.reason}`, left, y, width, { size: 10, bold: true }) + mm(2);
   }
 
   const ensure = (need: number) => {
@@ -119,7 +120,9 @@ export async function taxDocumentPdf(d: TaxDocument): Promise<Buffer> {
 
   // 期別 and 納期限: a 変更決定通知書 shows each 期 before and after the change; the others a grid.
   if (d.previous && d.kind === 'change_notice') {
-    y = changedInstallmentsTable(pdf, d.previous.installments, d.installments, d.overpaid ?? 0, { left, width, ensure: (need) => (ensure(need), y) });
+    // What stops the 特別徴収: the change of the tax, or (the tax unchanged) the cause itself (口座振替への変更の申出 …).
+    const stopCause = d.tax.total === d.previous.total ? '税額は変わりませんが、変更の理由のとおり徴収の方法が変わるため' : '税額の変更により';
+    y = changedInstallmentsTable(pdf, d.previous.installments, d.installments, d.overpaid ?? 0, { left, width, ensure: (need) => (ensure(need), y) }, stopCause);
   } else if (d.installments.length > 0) {
     pdf.text(d.kind === 'explanation' ? '納め方(試算)' : '各期の税額と納期限', left, y, { size: 11, bold: true });
     y += mm(6.5);
@@ -179,6 +182,7 @@ function changedInstallmentsTable(
   after: readonly Installment[],
   overpaid: number,
   at: { left: number; width: number; ensure: (need: number) => number },
+  stopCause = '税額の変更により',
 ): number {
   const { left, width } = at;
   const labels = [...new Map([...before, ...after].sort((a, b) => (a.dueDate ?? '').localeCompare(b.dueDate ?? '')).map((x) => [x.label, x])).values()];
@@ -257,7 +261,7 @@ function changedInstallmentsTable(
     const firstOrdinary = after.find((a) => a.kind !== 'provisional' && a.kind !== 'final' && !before.some((b) => b.label === a.label && b.amount === a.amount) && a.amount > 0);
     y =
       pdf.paragraph(
-        `特別徴収の中止: 税額の変更により、${stopped.map((x) => x.label).join('・')}の年金からの天引き(特別徴収)を中止します。それより前の特別徴収の額は変わりません。残りの額は普通徴収として${firstOrdinary ? `${firstOrdinary.label}から` : ''}納付書または口座振替で納めてください(地方税法第706条第2項・第718条の6)。`,
+        `特別徴収の中止: ${stopCause}、${stopped.map((x) => x.label).join('・')}の年金からの天引き(特別徴収)を中止します。それより前の特別徴収の額は変わりません。残りの額は普通徴収として${firstOrdinary ? `${firstOrdinary.label}から` : ''}納付書または口座振替で納めてください(地方税法第706条第2項・第718条の6)。`,
         left,
         y,
         width,
