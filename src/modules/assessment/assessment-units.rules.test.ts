@@ -78,17 +78,24 @@ describe('members with no month charged in the 年度 (月割: a month counts wh
     eligibility,
     statuses: [],
   });
+  /** FY2026 units of the head (insured throughout, born 1970-06-01) and member 2 with the given 資格 period and birth date. */
+  const unitsWithSecond = (second: Pick<HouseholdFacts['eligibility'][number], 'acquiredOn' | 'lostOn' | 'lossReason'>, birthDate: string) =>
+    assessmentUnits(
+      9,
+      2026,
+      household([
+        { atenaNo: 1, householdNo: 9, acquiredOn: '2015-04-01', lostOn: null, lossReason: null },
+        { atenaNo: 2, householdNo: 9, ...second },
+      ]),
+      new Map([
+        [1, { birthDate: '1970-06-01' }],
+        [2, { birthDate }],
+      ]),
+      incomes as never,
+    );
 
   it('a member reaching 75 on 2026-04-10 (喪失日 = the birthday, 国保法 6条1号・高確法 50条) is charged no month of FY2026 but counts in the 4月1日 軽減 judgement; the unit is assessed, not refused', () => {
-    const facts = household([
-      { atenaNo: 1, householdNo: 9, acquiredOn: '2015-04-01', lostOn: null, lossReason: null },
-      { atenaNo: 2, householdNo: 9, acquiredOn: '2015-04-01', lostOn: '2026-04-10', lossReason: 'late_elderly' },
-    ]);
-    const persons = new Map([
-      [1, { birthDate: '1970-06-01' }],
-      [2, { birthDate: '1951-04-10' }],
-    ]);
-    const [unit] = assessmentUnits(9, 2026, facts, persons, incomes as never);
+    const [unit] = unitsWithSecond({ acquiredOn: '2015-04-01', lostOn: '2026-04-10', lossReason: 'late_elderly' }, '1951-04-10');
     const member2 = unit!.input!.members[1]!;
     expect(member2.insured).toBe(false);
     expect(member2.formerInsuredToLatterElderly).toBe(true);
@@ -98,15 +105,7 @@ describe('members with no month charged in the 年度 (月割: a month counts wh
   });
 
   it('a member insured from 2026-05-03 to 2026-05-20 only (no month end insured) is not charged and the unit keeps the head', () => {
-    const facts = household([
-      { atenaNo: 1, householdNo: 9, acquiredOn: '2015-04-01', lostOn: null, lossReason: null },
-      { atenaNo: 2, householdNo: 9, acquiredOn: '2026-05-03', lostOn: '2026-05-20', lossReason: 'joined_employee_insurance' },
-    ]);
-    const persons = new Map([
-      [1, { birthDate: '1970-06-01' }],
-      [2, { birthDate: '1972-06-01' }],
-    ]);
-    const [unit] = assessmentUnits(9, 2026, facts, persons, incomes as never);
+    const [unit] = unitsWithSecond({ acquiredOn: '2026-05-03', lostOn: '2026-05-20', lossReason: 'joined_employee_insurance' }, '1972-06-01');
     expect(unit!.input!.members.map((m) => m.insured)).toEqual([true, false]);
     expect(unit!.input!.members[1]!.formerInsuredToLatterElderly).toBeUndefined();
     expect(() => calculateTax({ ...unit!.input!, municipality } as never)).not.toThrow();
