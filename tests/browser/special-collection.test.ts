@@ -2,7 +2,8 @@
  * 特別徴収 on the household page: a demo household whose insured members are all 65–74 gets its 世帯主's
  * pension notified (the 年金保険者 file), the 本算定 for 令和8年度 makes it a first-year 特別徴収 (第1–3期
  * 普通徴収, 本徴収 from October), and a 更正 on 2026-11-10 stops it from February (特別徴収の中止). The page
- * names each installment's 徴収方法; the 変更決定通知書 prints the 中止. Set TAX_NOTICE_SCREENSHOTS=<dir> to
+ * names each installment's 徴収方法; the 変更決定通知書 prints the 中止. Then a 口座振替への変更申出 is
+ * recorded and withdrawn on the page's card. Set TAX_NOTICE_SCREENSHOTS=<dir> to
  * keep the screenshots and the PDF.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -88,5 +89,29 @@ describe('特別徴収 on the household page', () => {
     const pdf = (await pdfText(bytes)).join('').replace(/\s+/g, '');
     expect(pdf).toContain('特別徴収中止');
     expect(pdf).toContain('特別徴収の中止');
+  });
+
+  it('the 口座振替への変更申出 is recorded (a bad date refused, naming the field) and withdrawn on the household page; recording queues a 更正 of the 年度', async () => {
+    const { page } = clerk;
+    await page.goto(`${server.url}/households/${target.householdNo}`);
+    const card = page.getByTestId('account-transfer');
+    await card.getByText('申出はありません。').waitFor();
+    await card.getByLabel('申出日').fill('令和8年13月1日');
+    await card.getByRole('button', { name: '申出を記録する' }).click();
+    await card.getByText(/申出日: 日付を正しく入力してください/).first().waitFor();
+    await card.getByLabel('申出日').fill('令和8年11月20日');
+    await card.getByRole('button', { name: '申出を記録する' }).click();
+    await card.getByText(/申出を記録しました/).waitFor();
+    expect(await card.innerText()).toContain('申出中(普通徴収)');
+    expect(await card.getByTestId('account-transfer-form').count()).toBe(0); // one standing 申出 per household
+    const queued = await server.deps.database.db.selectFrom('reassessment_request').select(['fiscal_year', 'reason']).where('household_no', '=', target.householdNo).where('reason', '=', 'collection_changed').execute();
+    expect(queued).toContainEqual({ fiscal_year: 2026, reason: 'collection_changed' });
+    if (shots) await card.screenshot({ path: `${shots}/account-transfer.png` });
+    await card.getByRole('button', { name: '取下げ', exact: true }).click();
+    await card.getByLabel('取下げの理由').fill('年金からの天引きを続けたい');
+    await card.getByRole('button', { name: '取り下げる' }).click();
+    await card.getByText(/取り下げました/).waitFor();
+    expect(await card.innerText()).toContain('年金からの天引きを続けたい');
+    await card.getByTestId('account-transfer-form').waitFor(); // a new 申出 can be recorded again
   });
 });

@@ -44,7 +44,7 @@ const record = defineRoute({
   path: '/api/households/{householdNo}/account-transfer',
   access: 'assessment.run',
   tags: ['賦課'],
-  summary: '世帯主の口座振替への変更申出を記録する。次の本算定から、この世帯の国民健康保険税は特別徴収(年金からの天引き)でなく普通徴収(口座振替)になります',
+  summary: '世帯主の口座振替への変更申出を記録する。年度の途中の特別徴収は更正(税額は変わりません)で中止し、残りは普通徴収に。次の本算定からは普通徴収(口座振替)です',
   request: { params: z.object({ householdNo: atenaNoParam }), body: { required: true, content: { 'application/json': { schema: TransferBody } } } },
   responses: { 201: json(AccountTransfer, '記録した申出'), ...ErrorResponses, 409: err('この世帯には取り下げていない申出があります'), 422: err('規則に合いません(申出日に世帯主がいない、申出日が今日より後)') },
 });

@@ -2,6 +2,7 @@ import type { ReactNode } from 'react';
 import type { Household, HouseholdMember, Me, NhiHousehold } from '../api.js';
 import { NhiStatusForm } from './NhiStatusForm.js';
 import { AssessmentSection } from './AssessmentSection.js';
+import { AccountTransferCard } from './AccountTransferCard.js';
 import { DateText } from '../dates.js';
 import { PERMISSION, fieldLabel, sexLabel, tableLabel } from '../labels.js';
 import { Link } from '../router.js';
@@ -111,6 +112,7 @@ export function HouseholdPage({ householdNo, me }: { householdNo: string; me: Me
       <HouseholdTimeline h={h} statuses={nhi.state === 'ok' ? nhi.data.statuses : []} />
 
       {me.permissions.includes(PERMISSION.assessmentRead) ? <AssessmentSection householdNo={h.householdNo} /> : null}
+      {me.permissions.includes(PERMISSION.assessmentRead) ? <AccountTransferCard householdNo={h.householdNo} canRecord={me.permissions.includes(PERMISSION.assessmentRun)} /> : null}
 
       <section aria-labelledby="history-heading">
         <h2 id="history-heading">異動履歴</h2>
