@@ -179,13 +179,27 @@ export class StoredAssessmentService {
         const before = cur ? { version: cur.version, total: cur.total, parts: cur.parts, reduction: cur.reduction } : null;
         const difference = after.total - (before?.total ?? 0);
         const unit = { fiscalYear, householdNo, addressExceptionAtenaNo: a.unit.addressExceptionAtenaNo };
-        // 期別 in force: those already due are kept, the rest re-split (installments-change.rules.ts).
-        const previousInstallments = installmentsOfVersions(fiscalYear, chains.get(key) ?? [], params).at(-1)?.installments ?? [];
+        const unchanged = before !== null && PART_KEYS.every((k) => before.parts[k] === after.parts[k]) && before.reduction === after.reduction && before.total === after.total;
         // The tax unchanged, the 特別徴収 must still stop when the way of collecting changed (口座振替への変更申出)
         // or the 納税義務者 did (the pension withheld was the former one's).
-        const stopSpecial =
-          (input.collectionChanged === true || (cur !== undefined && a.unit.taxpayer !== null && cur.taxpayerAtenaNo !== a.unit.taxpayer)) && specialCollectionToStop(fiscalYear, previousInstallments, today, params);
-        if (before && PART_KEYS.every((k) => before.parts[k] === after.parts[k]) && before.reduction === after.reduction && before.total === after.total && !stopSpecial) {
+        const wantsStop = input.collectionChanged === true || (cur !== undefined && a.unit.taxpayer !== null && cur.taxpayerAtenaNo !== a.unit.taxpayer);
+        // 期別 in force (read only when needed: a 年度 whose 納期 the parameters lack cannot fold them):
+        // those already due are kept, the rest re-split (installments-change.rules.ts).
+        const inForce = () => installmentsOfVersions(fiscalYear, chains.get(key) ?? [], params).at(-1)?.installments ?? [];
+        let previousInstallments: Installment[] = [];
+        let stopSpecial = false;
+        if (unchanged && wantsStop) {
+          try {
+            previousInstallments = inForce();
+            stopSpecial = specialCollectionToStop(fiscalYear, previousInstallments, today, params);
+          } catch {
+            stopSpecial = false; // no 期別 to fold: nothing known to stop
+          }
+        } else if (!unchanged) {
+          previousInstallments = inForce();
+          stopSpecial = wantsStop && specialCollectionToStop(fiscalYear, previousInstallments, today, params);
+        }
+        if (unchanged && !stopSpecial) {
           outcomes.push({ ...unit, outcome: 'unchanged', before, after: { version: before.version, ...after }, difference: 0, message: '税額に変更はありません', notice: null });
           continue;
         }
