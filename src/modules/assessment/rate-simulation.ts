@@ -127,6 +127,7 @@ class SimulationPool {
   private readonly workers: Worker[];
   private readonly waiting = new Map<number, { resolve: (s: SimulationSums) => void; reject: (e: Error) => void }>();
   private next = 0;
+  private failed: Error | null = null;
 
   constructor(count: number, private readonly job: { nationalYear: number; proposal: Proposal }) {
     const url = siblingModule(import.meta.url, 'rate-simulation.worker');
@@ -139,12 +140,16 @@ class SimulationPool {
         else p?.resolve(m.sums!);
       });
       w.on('error', (e) => this.failAll(e));
+      w.on('exit', (code) => {
+        if (code !== 0) this.failAll(new Error(`試算のワーカーが終了しました(終了コード ${code})`));
+      });
       return w;
     });
   }
 
   run(rows: BaseRow[]): Promise<SimulationSums> {
     const id = this.next++;
+    if (this.failed) return Promise.reject(this.failed);
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
       this.workers[id % this.workers.length]!.postMessage({ id, rows, ...this.job });
@@ -152,6 +157,7 @@ class SimulationPool {
   }
 
   private failAll(e: Error): void {
+    this.failed ??= e;
     for (const p of this.waiting.values()) p.reject(e);
     this.waiting.clear();
   }
