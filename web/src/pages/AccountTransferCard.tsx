@@ -8,7 +8,8 @@
 import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { request, type ApiOk } from '../api.js';
 import { DateText } from '../dates.js';
-import { Badge, DoneNotice, ErrorMessage, Spinner, TextField, fieldErrorsOf, validationError } from '../components/ui.js';
+import { DoneNotice, ErrorMessage, Spinner, TextField, fieldErrorsOf, validationError } from '../components/ui.js';
+import { NotificationStateCells } from '../components/NotificationWithdraw.js';
 import { parseDateInput } from '../../../src/lib/wareki.js';
 
 type Requests = ApiOk<'/api/households/{householdNo}/account-transfer'>;
@@ -66,23 +67,6 @@ export function AccountTransferCard({ householdNo, canRecord }: { householdNo: n
 }
 
 function Row({ r, canRecord, onDone }: { r: Request; canRecord: boolean; onDone: (m: string) => Promise<void> }): ReactNode {
-  const [open, setOpen] = useState(false);
-  const [reason, setReason] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const withdraw = async (e: FormEvent) => {
-    e.preventDefault();
-    if (reason.trim() === '') {
-      setError(validationError({ reason: '取下げの理由: 入力してください' }));
-      return;
-    }
-    try {
-      await request(`/api/account-transfer/${r.requestId}/withdraw`, { method: 'POST', body: { reason: reason.trim() } });
-      setOpen(false);
-      await onDone(`申出番号 ${r.requestId} を取り下げました。次の本算定から特別徴収を改めて判定します`);
-    } catch (err) {
-      setError(err);
-    }
-  };
   return (
     <tr className={r.endedAt ? 'muted' : undefined} data-testid={`account-transfer-${r.requestId}`}>
       <td className="num">{r.requestId}</td>
@@ -93,35 +77,17 @@ function Row({ r, canRecord, onDone }: { r: Request; canRecord: boolean; onDone:
       <td>
         <DateText value={r.recordedAt.slice(0, 10)} />
       </td>
-      <td>
-        {r.endedAt ? (
-          <>
-            <Badge kind="muted">取下げ</Badge> <span className="muted">{r.endReason}</span>
-          </>
-        ) : (
-          <Badge kind="ok">申出中(普通徴収)</Badge>
-        )}
-      </td>
-      {canRecord ? (
-        <td>
-          {r.endedAt ? null : open ? (
-            <form onSubmit={withdraw} aria-label={`申出番号 ${r.requestId} の取下げ`}>
-              <TextField id={`account-transfer-reason-${r.requestId}`} label="取下げの理由" value={reason} onChange={setReason} error={fieldErrorsOf(error).reason} />
-              <ErrorMessage error={error} />
-              <button type="submit" className="button button--small">
-                取り下げる
-              </button>{' '}
-              <button type="button" className="button button--link button--small" onClick={() => setOpen(false)}>
-                やめる
-              </button>
-            </form>
-          ) : (
-            <button type="button" className="button button--small" onClick={() => setOpen(true)}>
-              取下げ
-            </button>
-          )}
-        </td>
-      ) : null}
+      <NotificationStateCells
+        notificationId={r.requestId}
+        endedAt={r.endedAt}
+        endReason={r.endReason}
+        withdrawPath={`/api/account-transfer/${r.requestId}/withdraw`}
+        canRecord={canRecord}
+        onDone={onDone}
+        noun="申出番号"
+        activeLabel="申出中(普通徴収)"
+        withdrawn="次の本算定から特別徴収を改めて判定します"
+      />
     </tr>
   );
 }
