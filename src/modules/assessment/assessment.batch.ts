@@ -160,8 +160,9 @@ export function annualJob(copyIn: CopyIn): BatchJob<AnnualParams, AnnualCursor, 
     prepare,
     async chunk(tx, ctx) {
       const fy = ctx.params.fiscalYear;
-      const work = ctx.prepared ?? (await prepare(tx, ctx))?.work;
-      if (!work) return null;
+      // The runner hands every chunk of a job with `prepare` what was prepared for it.
+      const work = ctx.prepared;
+      if (!work) throw new Error('本算定: このチャンクの先読みがありません');
       const { households, assessed, noTaxpayer, refused, special, rates } = work;
       const repo = new AssessmentRepository(tx);
       const w0 = performance.now();
