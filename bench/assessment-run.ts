@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   const database = await openDatabase({ databaseUrl: url, poolSize: 4 });
   try {
     const deps = compose({ config: { ...loadConfig({}), databaseUrl: url }, database, keyring: new Keyring(newKeyFile()), logger: pino({ level: 'warn' }) });
-    Object.assign(batchTimings, { read: 0, compute: 0, write: 0, copy: 0 });
+    Object.assign(batchTimings, { read: 0, compute: 0, encode: 0, write: 0, copy: 0 });
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
     let lastLog = 0;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { heapCapOf } from './main.js';
-import { annualHeapMiB } from '../modules/assessment/assessment.cli.js';
+import { annualHeapMiB } from '../modules/assessment/assessment.batch.js';
 
 describe('heap cap of a batch command (Command.heapMiB)', () => {
   it('the 本算定 runs under a cap that grows with its chunk; other commands and bad options get none', () => {

@@ -1,6 +1,5 @@
 import { Kysely, Migrator, PostgresDialect, sql, type DatabaseConnection, type Dialect, type Driver, type MigrationProvider, type Transaction, type TransactionSettings } from 'kysely';
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
-import { KyselyPGlite } from 'kysely-pglite';
 import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
@@ -8,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { DB } from './schema.js';
+import { DATE_OID, INT8_OID } from './pg-types.js';
 import { migrations } from './migrations/index.js';
 
 export type DatabaseKind = 'pglite' | 'postgresql';
@@ -24,6 +24,11 @@ export interface Database {
   /** Close the owner connection (the server does so once its start-up is done). */
   closeOwner(): Promise<void>;
   kind: DatabaseKind;
+  /**
+   * PostgreSQL: the application's login URL, for a worker thread's own connection (`openReader`); the
+   * embedded database lives in this thread only.
+   */
+  appUrl?: string;
   /** Latest applied migration name (the schema version). */
   schemaVersion(): Promise<string | null>;
   /**
@@ -42,12 +47,6 @@ export const APP_ROLE = 'nhi_app';
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
-// Dates as 'YYYY-MM-DD' strings (no time-zone drift), int8 as number (宛名番号 fit in 2^53).
-const DATE_OID = 1082;
-const INT8_OID = 20;
-pg.types.setTypeParser(DATE_OID, (v: string) => v);
-pg.types.setTypeParser(INT8_OID, (v: string) => Number(v));
-pg.types.setTypeParser(1016 as never, (v: string) => (v === '{}' ? [] : v.slice(1, -1).split(',').map(Number)));
 
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
   const migrator = new Migrator({ db, provider });
@@ -158,11 +157,14 @@ async function openPostgres(url: string, opts: OpenOptions): Promise<Database> {
     owner,
     closeOwner,
     kind: 'postgresql',
+    appUrl,
     schemaVersion: () => latestMigration(db),
     async copyIn(table, columns, tsv, tx) {
       const copy = async (client: pg.ClientBase) => {
         const stream = client.query(copyFrom(`COPY ${quoteIdent(table)} (${columns.map(quoteIdent).join(',')}) FROM STDIN`));
-        await pipeline(Readable.from([tsv]), stream);
+        // Bytes from a worker thread arrive as a plain Uint8Array: viewed as a Buffer (no copy).
+        const data = typeof tsv === 'string' || Buffer.isBuffer(tsv) ? tsv : Buffer.from(tsv.buffer, tsv.byteOffset, tsv.byteLength);
+        await pipeline(Readable.from([data]), stream);
       };
       if (tx) {
         const { rows } = await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(tx);
@@ -232,6 +234,8 @@ async function openPglite(opts: OpenOptions): Promise<Database> {
   });
   await client.waitReady;
   await client.exec(`SET TIME ZONE 'Asia/Tokyo'`);
+  // Loaded only here: the package brings a code generator a PostgreSQL deployment need not hold in memory.
+  const { KyselyPGlite } = await import('kysely-pglite');
   const db = new Kysely<DB>({ dialect: serialized(new KyselyPGlite(client).dialect) });
   if (opts.migrate !== false) await migrateToLatest(db as Kysely<any>);
   // PGlite has one user (a superuser): the application runs under SET ROLE, which RESET ROLE would undo
@@ -336,9 +340,3 @@ export function quoteIdent(name: string): string {
   return `"${name}"`;
 }
 
-/** Escape a value for COPY text format. null → \N. */
-export function copyValue(v: string | number | boolean | null | undefined): string {
-  if (v === null || v === undefined) return '\\N';
-  const s = String(v);
-  return /[\\\t\n\r]/.test(s) ? s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r') : s;
-}

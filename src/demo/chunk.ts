@@ -1,4 +1,4 @@
-import { copyValue } from '../db/database.js';
+import { copyValue } from '../db/copy-text.js';
 import { kanaSearchKey, kanjiSearchKey, toFullWidthKatakana, toHalfWidthKatakana } from '../lib/kana.js';
 import { fakeMyNumber } from '../lib/mynumber.js';
 import type { Keyring } from '../security/keyring.js';

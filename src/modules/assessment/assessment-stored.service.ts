@@ -11,9 +11,11 @@ import { actorLabel, type Actor } from '../../security/actor.js';
 import type { ApprovalService, ChangeKind } from '../approval/approval.service.js';
 import type { AuditRepository } from '../audit/audit.repository.js';
 import { addDays, todayInJapan } from '../eligibility/eligibility.rules.js';
-import { annualJob, ANNUAL_JOB, assessHouseholds, ratesOf } from './assessment.batch.js';
+import { annualHeapMiB, annualJob, ANNUAL_JOB, assessHouseholds, ratesOf, type AnnualChunkRequest, type AnnualWork } from './assessment.batch.js';
+import { siblingModule } from '../../platform/workers/start-worker.js';
+import { WorkerPool } from '../../platform/workers/worker-pool.js';
 import { AssessmentRepository, unitKey, versionForInstallments, type ChainRow, type CurrentVersion, type NewVersion } from './assessment.repository.js';
-import { ASSESSMENT_REASONS, REDUCTION_CODES, type Assessed, type ReductionCode } from './assessment.rules.js';
+import { ASSESSMENT_REASONS, canonicalJson, REDUCTION_CODES, type Assessed, type ReductionCode } from './assessment.rules.js';
 import { installmentsOfVersions, resplitInstallments, specialCollectionToStop } from './installments-change.rules.js';
 import { ordinaryReasonsOf } from './special-collection-source.js';
 import { ordinaryDueDates, type Installment } from './installments.rules.js';
@@ -132,7 +134,17 @@ export class StoredAssessmentService {
       if (e instanceof ParamError) throw new AppError(422, 'calculation_refused', e.message);
       throw e;
     }
-    return runBatch({ database: this.database, audit: this.audit }, annualJob((table, columns, tsv, tx) => this.database.copyIn(table, columns, tsv, tx)), { fiscalYear }, { actor, chunkSize: opts.chunkSize ?? 5000, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+    const chunkSize = opts.chunkSize ?? 5000;
+    // On PostgreSQL a worker thread reads, computes and encodes the next chunk on its own connection while
+    // this thread writes the current one (the embedded database lives in this thread only).
+    const appUrl = this.database.kind === 'postgresql' ? this.database.appUrl : undefined;
+    const pool = appUrl ? new WorkerPool<AnnualChunkRequest & { appUrl: string }, AnnualWork>(siblingModule(import.meta.url, 'annual-chunk.worker'), 1, '本算定のワーカー', { resourceLimits: { maxOldGenerationSizeMb: annualHeapMiB(chunkSize) } }) : null;
+    try {
+      const job = annualJob((table, columns, tsv, tx) => this.database.copyIn(table, columns, tsv, tx), pool && appUrl ? (req) => pool.run({ ...req, appUrl }) : undefined);
+      return await runBatch({ database: this.database, audit: this.audit }, job, { fiscalYear }, { actor, chunkSize, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+    } finally {
+      await pool?.close();
+    }
   }
 
   // ---- 更正 ----
@@ -651,6 +663,7 @@ function zeroAssessed(cur: CurrentVersion, fiscalYear: number): Assessed {
     result: { fiscalYear, municipality: '', reduction: 'なし', parts: {}, total: 0, members: [], lines: [{ label: '年税額', formula: 'この年度に国保の被保険者の月がありません', amount: 0, reference: '地方税法 第703条の4' }] },
     amounts: { reduction: 'none', total: 0, parts: { medical: 0, support: 0, care: 0, childSupport: 0 }, incomeLevy: 0, perCapita: 0, perHousehold: 0, reductions: { legal: 0, specificHousehold: 0, preschool: 0, minor: 0, perinatal: 0 }, capped: false, insuredCount: 0 },
     inputHash: '0'.repeat(64),
+    inputJson: canonicalJson(input),
   };
 }
 

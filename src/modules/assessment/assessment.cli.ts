@@ -9,6 +9,7 @@ import { calculateTax } from './tax.rules.js';
 import { parseTaxInput } from './tax.input.js';
 import { calculateInstallments, parseInstallmentsInput } from './installments.rules.js';
 import { pendingSummary } from './assessment-stored.service.js';
+import { annualHeapMiB } from './assessment.batch.js';
 
 /** Read a JSON file (`-`: standard input); null and a message when it cannot be read or parsed. */
 function readJson(file: string, what: string): { ok: true; data: unknown } | { ok: false; error: string } {
@@ -27,13 +28,6 @@ function readJson(file: string, what: string): { ok: true; data: unknown } | { o
 
 const RUN_OPTIONS = { year: intOption(2000, 2100), chunk: intOption(1, 100_000).default(5000) };
 
-/**
- * The heap the 本算定 runs in: its live data is one chunk being written and the next being prepared
- * (≈ 16 KB per household each, measured on the bench's city), beside ≈ 100 MiB of code and parameters.
- * Without a cap V8 let garbage grow the heap to ≈ 600 MiB (peak RSS 700+ MiB at 5,000 households per
- * chunk); capped, the same run peaks at ≈ 420 MiB RSS for a few percent more CPU spent collecting.
- */
-export const annualHeapMiB = (chunk: number) => Math.max(256, 160 + Math.ceil((chunk * 2 * 16) / 1024));
 
 /**
  * 賦課 calculators from the command line: one JSON document on stdout and nothing else; bad input exits

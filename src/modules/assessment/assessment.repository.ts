@@ -9,7 +9,8 @@ import type { VersionForInstallments } from './installments-change.rules.js';
 import type { Installment } from './installments.rules.js';
 import { loadIncomes } from './income-source.js';
 import type { PersonFacts, UnitIncome } from './assessment-units.rules.js';
-import { copyValue } from '../../db/database.js';
+import { copyValue } from '../../db/copy-text.js';
+import { anyBigint } from '../../db/any-of.js';
 
 type Q = Kysely<DB> | Transaction<DB>;
 
@@ -66,7 +67,7 @@ export interface CurrentVersion {
 }
 
 /** `col = ANY($1::bigint[])`: one parameter for a whole chunk of numbers. */
-const anyOf = (col: string, list: readonly number[]) => sql<boolean>`${sql.ref(col)} = ANY(${sql.val([...list])}::bigint[])`;
+const anyOf = anyBigint;
 
 /**
  * Every household from `from` to `to` (both included): the versions of a batch chunk are read by range
@@ -152,7 +153,11 @@ export class AssessmentRepository {
     const persons = [...new Set([...members.filter((m) => relevant.has(Number(m.household_no))).map((m) => Number(m.atena_no)), ...statuses.filter((st) => relevant.has(Number(st.household_no))).map((st) => Number(st.atena_no))])];
     if (persons.length === 0) return out;
     const people = await this.db.selectFrom('person').select(['atena_no', 'birth_date']).where(anyOf('atena_no', persons)).execute();
-    for (const p of people) out.persons.set(Number(p.atena_no), { birthDate: p.birth_date });
+    const births = new Map<number, string>();
+    for (const p of people) {
+      out.persons.set(Number(p.atena_no), { birthDate: p.birth_date });
+      births.set(Number(p.atena_no), p.birth_date);
+    }
     for (const [n, childbirth] of await childbirthOf(this.db, persons, fiscalYear)) {
       const p = out.persons.get(n);
       if (p) p.childbirth = childbirth;
@@ -161,7 +166,7 @@ export class AssessmentRepository {
       const p = out.persons.get(n);
       if (p) p.unemployment = unemployment;
     }
-    out.incomes = await loadIncomes(this.db, persons, fiscalYear);
+    out.incomes = await loadIncomes(this.db, persons, fiscalYear, births);
 
     // Distribute to households: each household sees its members' periods, and the periods of the persons it involves.
     const byPerson = new Map<number, InsuredPeriod[]>();
@@ -278,14 +283,9 @@ export class AssessmentRepository {
    * Insert versions with COPY (the 本算定's chunks: thousands of rows), through `copyIn` — the database's
    * COPY inside the caller's transaction, so the rows commit with the chunk's checkpoint.
    */
-  async copyVersions(rows: readonly NewVersion[], by: string, at: Date, copyIn: (table: string, columns: readonly string[], tsv: string) => Promise<void>): Promise<void> {
+  async copyVersions(rows: readonly NewVersion[], by: string, at: Date, copyIn: (table: string, columns: readonly string[], tsv: string | Uint8Array) => Promise<void>): Promise<void> {
     if (rows.length === 0) return;
-    const data = versionRows(rows, by);
-    const columns = [...Object.keys(data[0]!), 'recorded_at'] as (keyof (typeof data)[number] | 'recorded_at')[];
-    const recordedAt = at.toISOString();
-    const field = (v: unknown) => copyValue(v === null || v === undefined ? null : typeof v === 'object' ? JSON.stringify(v) : (v as string | number | boolean));
-    const lines = data.map((d) => columns.map((c) => (c === 'recorded_at' ? recordedAt : field(d[c]))).join('\t'));
-    await copyIn('assessment', columns, `${lines.join('\n')}\n`);
+    await copyIn('assessment', VERSION_COLUMNS, versionCopyText(rows, by, at));
   }
 
   /** Insert versions: one statement for the whole set (jsonb_to_recordset), so a chunk is one round trip. */
@@ -351,4 +351,37 @@ function versionRows(rows: readonly NewVersion[], by: string) {
       recorded_by: by,
     };
   });
+}
+
+/** The columns of a version as `versionCopyText` writes them (recorded_at last). */
+export const VERSION_COLUMNS = [
+  'fiscal_year', 'household_no', 'address_exception_atena_no', 'version', 'reason', 'run_id', 'cause', 'taxpayer_atena_no', 'pseudo_head', 'insured_count', 'reduction',
+  'total_yen', 'medical_yen', 'support_yen', 'care_yen', 'child_support_yen', 'income_levy_yen', 'per_capita_yen', 'per_household_yen', 'legal_reduction_yen',
+  'specific_household_reduction_yen', 'preschool_reduction_yen', 'minor_reduction_yen', 'capped', 'parts', 'members', 'input', 'input_hash', 'params_hash', 'lines',
+  'notice', 'installments', 'recorded_by', 'recorded_at',
+] as const;
+
+/**
+ * A field in COPY text format. JSON text holds no raw tab or line break (JSON escapes them), so only its
+ * backslashes are doubled; numbers need nothing; other text goes through `copyValue`.
+ */
+function copyField(v: unknown): string {
+  if (v === null || v === undefined) return '\\N';
+  if (typeof v === 'number') return String(v);
+  if (typeof v === 'object') return jsonField(JSON.stringify(v));
+  return copyValue(v as string | boolean);
+}
+
+const jsonField = (json: string) => (json.includes('\\') ? json.replaceAll('\\', '\\\\') : json);
+
+/** The COPY text (VERSION_COLUMNS) of versions recorded by `by` at `at`. */
+export function versionCopyText(rows: readonly NewVersion[], by: string, at: Date): string {
+  const recordedAt = at.toISOString();
+  const lines = versionRows(rows, by).map((row, i) => {
+    const d = row as Record<string, unknown>;
+    const fields: string[] = [];
+    for (const c of VERSION_COLUMNS) fields.push(c === 'recorded_at' ? recordedAt : c === 'input' ? jsonField(rows[i]!.assessed.inputJson) : copyField(d[c]));
+    return fields.join('\t');
+  });
+  return `${lines.join('\n')}\n`;
 }

@@ -21,17 +21,27 @@ export type AssessmentReason = keyof typeof ASSESSMENT_REASONS;
 /** The stored part columns. */
 export const PART_COLUMNS: Record<PartKey, 'medical_yen' | 'support_yen' | 'care_yen' | 'child_support_yen'> = { medical: 'medical_yen', support: 'support_yen', care: 'care_yen', childSupport: 'child_support_yen' };
 
-/** JSON with object keys sorted, for hashes. */
+/**
+ * JSON with object keys sorted (undefined members left out), for hashes — and, being JSON, the stored
+ * input's text. Built by appending: the 本算定 makes a million of these.
+ */
 export function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  if (v && typeof v === 'object') {
-    return `{${Object.keys(v)
-      .sort()
-      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
+  if (v === null || typeof v !== 'object') return JSON.stringify(v);
+  if (Array.isArray(v)) {
+    let s = '[';
+    for (let i = 0; i < v.length; i++) s += (i === 0 ? '' : ',') + (canonicalJson(v[i]) ?? '');
+    return `${s}]`;
   }
-  return JSON.stringify(v);
+  const o = v as Record<string, unknown>;
+  let s = '{';
+  let first = true;
+  for (const k of Object.keys(o).sort()) {
+    const x = o[k];
+    if (x === undefined) continue;
+    s += `${first ? '' : ','}${JSON.stringify(k)}:${canonicalJson(x)}`;
+    first = false;
+  }
+  return `${s}}`;
 }
 
 export const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -101,13 +111,16 @@ export interface Assessed {
   result: TaxResult;
   amounts: AssessedAmounts;
   inputHash: string;
+  /** The input as canonical JSON (what `inputHash` hashes; the stored input's text). */
+  inputJson: string;
 }
 
 /** The tax of one unit with the given rates: `calculateTax`, the calculator's own rule. */
 export function assessUnit(unit: AssessmentUnit, municipality: Municipality, params: LawParams, explain = false): Assessed {
   if (!unit.input) throw new Error('納税義務者が定まらない世帯は計算できません');
   const result = calculateTax(unit.input, params, municipality, { explain });
-  return { unit, result, amounts: amountsOf(result, unit), inputHash: sha256(canonicalJson(unit.input)) };
+  const inputJson = canonicalJson(unit.input);
+  return { unit, result, amounts: amountsOf(result, unit), inputHash: sha256(inputJson), inputJson };
 }
 
 /** The run's counts and sums (job_run.counts / totals) of the versions of one chunk. */

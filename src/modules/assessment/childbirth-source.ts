@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { anyBigint } from '../../db/any-of.js';
 import type { DB } from '../../db/schema.js';
 
 /**
@@ -13,7 +14,7 @@ export async function childbirthOf(db: Kysely<DB>, atenaNos: readonly number[], 
   const rows = await db
     .selectFrom('perinatal_notification')
     .select(['atena_no', 'birth_month', 'multiple'])
-    .where('atena_no', 'in', [...atenaNos])
+    .where(anyBigint('atena_no', atenaNos))
     .where('ended_at', 'is', null)
     .where('birth_month', '>=', `${fiscalYear}-02-01`)
     .where('birth_month', '<', `${fiscalYear + 1}-07-01`)

@@ -8,6 +8,7 @@ const assessed = (total: number, addressExceptionAtenaNo = 0): Assessed =>
     result: { fiscalYear: 2026, municipality: '川口市', reduction: 'なし', parts: {}, total, members: [], lines: [{ label: '年税額', formula: '', amount: total, reference: '' }] },
     amounts: { reduction: 'none', total, parts: { medical: total, support: 0, care: 0, childSupport: 0 }, incomeLevy: 0, perCapita: 0, perHousehold: 0, reductions: { legal: 0, specificHousehold: 0, preschool: 0, minor: 0, perinatal: 0 }, capped: false, insuredCount: 1 },
     inputHash: '0'.repeat(64),
+    inputJson: '{"fiscalYear":2026,"members":[]}',
   }) as Assessed;
 
 describe('a 更正 from the facts keeps the 減免 decided (withExemption)', () => {

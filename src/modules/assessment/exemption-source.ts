@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { anyBigint } from '../../db/any-of.js';
 import type { DB } from '../../db/schema.js';
 import { EXEMPTION_LAW, exemptionLine, type ExemptionReason } from '../reductions/exemption.rules.js';
 import type { Assessed } from './assessment.rules.js';
@@ -20,7 +21,7 @@ export async function exemptionsOf(db: Kysely<DB>, householdNos: readonly number
   const rows = await db
     .selectFrom('tax_exemption')
     .select(['household_no', 'reason_code', 'exemption_yen'])
-    .where('household_no', 'in', [...householdNos])
+    .where(anyBigint('household_no', householdNos))
     .where('fiscal_year', '=', fiscalYear)
     .where('ended_at', 'is', null)
     .orderBy('exemption_id')

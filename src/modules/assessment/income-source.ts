@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { DB } from '../../db/schema.js';
+import { anyBigint } from '../../db/any-of.js';
 import { AMOUNT_COLUMNS, columnsToFacts, otherIncomeOf, type FilingStatus, type IncomeSource, type ResidentTax } from '../income/income.rules.js';
 
 /**
@@ -46,53 +47,55 @@ const INCOME_AMOUNTS = Object.values(AMOUNT_COLUMNS).map((c) => `r.${c}` as cons
 
 /**
  * Each person's income for the 年度 `fiscalYear` (persons not found in `person` are left out). Call it
- * inside the assessment's transaction; it reads the current version only.
+ * inside the assessment's transaction; it reads the current version only. `birthDates` — the persons'
+ * birth dates when the caller has read them (the 本算定's chunk has): only then is `person` not read again.
  */
-export async function loadIncomes(tx: Kysely<DB> | Transaction<DB>, atenaNos: readonly number[], fiscalYear: number): Promise<Map<number, AssessmentIncome>> {
+export async function loadIncomes(tx: Kysely<DB> | Transaction<DB>, atenaNos: readonly number[], fiscalYear: number, birthDates?: ReadonlyMap<number, string>): Promise<Map<number, AssessmentIncome>> {
   const out = new Map<number, AssessmentIncome>();
   if (atenaNos.length === 0) return out;
   const ids = [...new Set(atenaNos)];
+  const births = birthDates ?? new Map((await tx.selectFrom('person').select(['atena_no', 'birth_date']).where(anyBigint('atena_no', ids)).execute()).map((p) => [Number(p.atena_no), p.birth_date]));
   const endOfIncomeYear = `${fiscalYear - 1}-12-31`;
-  for (let i = 0; i < ids.length; i += 10_000) {
-    const part = ids.slice(i, i + 10_000);
-    const rows = await tx
-      .selectFrom('person as p')
-      .leftJoin('income_return as r', (j) => j.onRef('r.atena_no', '=', 'p.atena_no').on('r.fiscal_year', '=', fiscalYear).on('r.superseded_at', 'is', null))
-      .select(['p.atena_no as person', 'p.birth_date', 'r.return_id', 'r.version', 'r.source', 'r.filing_status', 'r.resident_tax'])
-      .select(INCOME_AMOUNTS)
-      .where('p.atena_no', 'in', part)
-      .execute();
-    for (const r of rows) {
-      const atenaNo = Number(r.person);
-      if (r.return_id === null || r.return_id === undefined) {
-        const unborn = r.birth_date > endOfIncomeYear;
-        out.set(atenaNo, {
-          atenaNo, fiscalYear, filingStatus: 'none', reported: unborn, income: NONE, familyEmployeeSalary: 0, salaryIncome: 0, pensionIncome: 0,
-          otherIncomeNet: 0, separateCapitalGains: 0, totalIncome: 0, taxableStandard: 0, residentTax: null, source: null, returnId: null, version: null,
-        });
-        continue;
-      }
-      const f = columnsToFacts(r as Parameters<typeof columnsToFacts>[0]);
-      const net = otherIncomeOf(f);
-      out.set(atenaNo, {
-        atenaNo,
-        fiscalYear,
-        filingStatus: f.filingStatus,
-        reported: f.filingStatus !== 'unreported',
-        income: { salaryRevenue: f.salaryRevenue, pensionRevenue: f.pensionRevenue, otherIncome: Math.max(0, net) },
-        familyEmployeeSalary: f.familyEmployeeSalary,
-        salaryIncome: f.salaryIncome,
-        pensionIncome: f.pensionIncome,
-        otherIncomeNet: net,
-        separateCapitalGains: f.separateCapitalGains,
-        totalIncome: f.totalIncome,
-        taxableStandard: f.taxableStandard,
-        residentTax: f.residentTax,
-        source: r.source,
-        returnId: Number(r.return_id),
-        version: r.version,
-      });
-    }
+  const rows = await tx
+    .selectFrom('income_return as r')
+    .select(['r.atena_no as person', 'r.return_id', 'r.version', 'r.source', 'r.filing_status', 'r.resident_tax'])
+    .select(INCOME_AMOUNTS)
+    .where(anyBigint('r.atena_no', ids))
+    .where('r.fiscal_year', '=', fiscalYear)
+    .where('r.superseded_at', 'is', null)
+    .execute();
+  for (const r of rows) {
+    const atenaNo = Number(r.person);
+    if (!births.has(atenaNo)) continue;
+    const f = columnsToFacts(r as Parameters<typeof columnsToFacts>[0]);
+    const net = otherIncomeOf(f);
+    out.set(atenaNo, {
+      atenaNo,
+      fiscalYear,
+      filingStatus: f.filingStatus,
+      reported: f.filingStatus !== 'unreported',
+      income: { salaryRevenue: f.salaryRevenue, pensionRevenue: f.pensionRevenue, otherIncome: Math.max(0, net) },
+      familyEmployeeSalary: f.familyEmployeeSalary,
+      salaryIncome: f.salaryIncome,
+      pensionIncome: f.pensionIncome,
+      otherIncomeNet: net,
+      separateCapitalGains: f.separateCapitalGains,
+      totalIncome: f.totalIncome,
+      taxableStandard: f.taxableStandard,
+      residentTax: f.residentTax,
+      source: r.source,
+      returnId: Number(r.return_id),
+      version: r.version,
+    });
+  }
+  // No record: born after the income year (no income, reported), else 未申告.
+  for (const atenaNo of ids) {
+    const birth = births.get(atenaNo);
+    if (birth === undefined || out.has(atenaNo)) continue;
+    out.set(atenaNo, {
+      atenaNo, fiscalYear, filingStatus: 'none', reported: birth > endOfIncomeYear, income: NONE, familyEmployeeSalary: 0, salaryIncome: 0, pensionIncome: 0,
+      otherIncomeNet: 0, separateCapitalGains: 0, totalIncome: 0, taxableStandard: 0, residentTax: null, source: null, returnId: null, version: null,
+    });
   }
   return out;
 }

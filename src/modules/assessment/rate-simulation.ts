@@ -1,10 +1,10 @@
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
-import type { Worker } from 'node:worker_threads';
 import type { DB } from '../../db/schema.js';
 import { AppError } from '../../http/errors.js';
 import { lawParams, type LawParams } from '../../platform/params/law-params.js';
-import { siblingModule, startWorker } from '../../platform/workers/start-worker.js';
+import { siblingModule } from '../../platform/workers/start-worker.js';
+import { WorkerPool } from '../../platform/workers/worker-pool.js';
 import { birthdayAtAge } from '../eligibility/eligibility.rules.js';
 import { calculateTax, PART_KEYS, resolveMunicipality, type Municipality, type PartKey } from './tax.rules.js';
 import type { TaxInput } from './tax.input.js';
@@ -122,49 +122,11 @@ async function openCursor(tx: Kysely<DB>, baseYear: number): Promise<{ next: () 
   };
 }
 
-/** Worker threads computing pages (round robin); each answers its pages in order. */
-class SimulationPool {
-  private readonly workers: Worker[];
-  private readonly waiting = new Map<number, { resolve: (s: SimulationSums) => void; reject: (e: Error) => void }>();
-  private next = 0;
-  private failed: Error | null = null;
-
-  constructor(count: number, private readonly job: { nationalYear: number; proposal: Proposal }) {
-    const url = siblingModule(import.meta.url, 'rate-simulation.worker');
-    this.workers = Array.from({ length: count }, () => {
-      const w = startWorker(url);
-      w.on('message', (m: { id: number; sums?: SimulationSums; error?: string }) => {
-        const p = this.waiting.get(m.id);
-        this.waiting.delete(m.id);
-        if (m.error !== undefined) p?.reject(new Error(m.error));
-        else p?.resolve(m.sums!);
-      });
-      w.on('error', (e) => this.failAll(e));
-      w.on('exit', (code) => {
-        if (code !== 0) this.failAll(new Error(`試算のワーカーが終了しました(終了コード ${code})`));
-      });
-      return w;
-    });
-  }
-
-  run(rows: BaseRow[]): Promise<SimulationSums> {
-    const id = this.next++;
-    if (this.failed) return Promise.reject(this.failed);
-    return new Promise((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
-      this.workers[id % this.workers.length]!.postMessage({ id, rows, ...this.job });
-    });
-  }
-
-  private failAll(e: Error): void {
-    this.failed ??= e;
-    for (const p of this.waiting.values()) p.reject(e);
-    this.waiting.clear();
-  }
-
-  async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()));
-  }
+/** What a simulation worker (rate-simulation.worker.ts) is sent: a page and the proposal. */
+export interface SimulationRequest {
+  rows: BaseRow[];
+  nationalYear: number;
+  proposal: Proposal;
 }
 
 /**
@@ -175,7 +137,7 @@ export async function simulateOver(db: Kysely<DB>, baseYear: number, nationalYea
   if (!db.isTransaction) return db.transaction().execute((tx) => simulateOver(tx, baseYear, nationalYear, proposal, params, opts));
   const t0 = performance.now();
   const proposed = resolveMunicipality(proposal, params);
-  const pool = opts.workers ? new SimulationPool(opts.workers, { nationalYear, proposal }) : null;
+  const pool = opts.workers ? new WorkerPool<SimulationRequest, SimulationSums>(siblingModule(import.meta.url, 'rate-simulation.worker'), opts.workers, '試算のワーカー') : null;
   let sums = noSums();
   const inFlight: Promise<SimulationSums>[] = [];
   const cursor = await openCursor(db, baseYear);
@@ -190,7 +152,7 @@ export async function simulateOver(db: Kysely<DB>, baseYear: number, nationalYea
         sums = addSums(sums, simulateRows(rows, nationalYear, proposed, params));
         continue;
       }
-      inFlight.push(pool.run(rows));
+      inFlight.push(pool.run({ rows, nationalYear, proposal }));
       while (inFlight.length >= 2 * opts.workers!) sums = addSums(sums, await inFlight.shift()!);
     }
     for (const p of inFlight.splice(0)) sums = addSums(sums, await p);

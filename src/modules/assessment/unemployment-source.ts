@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { anyBigint } from '../../db/any-of.js';
 import type { DB } from '../../db/schema.js';
 import { addDays } from '../eligibility/eligibility.rules.js';
 
@@ -16,7 +17,7 @@ export async function unemploymentOf(db: Kysely<DB>, atenaNos: readonly number[]
   const rows = await db
     .selectFrom('unemployment_notification')
     .select(['atena_no', 'separated_on'])
-    .where('atena_no', 'in', [...atenaNos])
+    .where(anyBigint('atena_no', atenaNos))
     .where('ended_at', 'is', null)
     .where('separated_on', '>=', `${fiscalYear - 1}-03-31`)
     .where('separated_on', '<', `${fiscalYear + 1}-03-31`)

@@ -67,7 +67,7 @@ export interface BatchJob<P, C, W = undefined> {
    * computing; `chunk` receives the result as ctx.prepared. A prepared chunk whose predecessor fails is
    * dropped, and a resumed run prepares again from its checkpoint.
    */
-  prepare?(db: Kysely<DB>, ctx: Omit<ChunkContext<P, C>, 'prepared' | 'chunkNo' | 'actor'>): Promise<Prepared<C, W> | null>;
+  prepare?(db: Kysely<DB>, ctx: Omit<ChunkContext<P, C>, 'prepared' | 'chunkNo'>): Promise<Prepared<C, W> | null>;
   /** Do the chunk after ctx.cursor inside tx; null when nothing is left. Never commits by itself. */
   chunk(tx: Transaction<DB>, ctx: ChunkContext<P, C, W>): Promise<ChunkResult<C> | null>;
   /** After the last chunk: e.g. write the output file (its SHA-256 is recorded). */
@@ -228,7 +228,7 @@ export async function runBatch<P, C, W = undefined>(deps: Deps_, job: BatchJob<P
   try {
     const total = done + (await job.remaining(db, params));
     const prepare = job.prepare?.bind(job);
-    const prepareAfter = (c: C | null) => (prepare ? later(prepare(db, { params, cursor: c, chunkSize: opts.chunkSize, runId })) : null);
+    const prepareAfter = (c: C | null) => (prepare ? later(prepare(db, { params, cursor: c, chunkSize: opts.chunkSize, runId, actor: opts.actor })) : null);
     let ahead = prepareAfter(cursor);
     for (;;) {
       let prepared: Prepared<C, W> | null = null;
