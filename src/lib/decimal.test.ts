@@ -42,3 +42,67 @@ describe('Decimal (exact, no floats)', () => {
     expect(Decimal.parse('0.5').toPercent()).toBe('50%');
   });
 });
+
+/** The same arithmetic in bigint only (the representation before the safe-integer fast path). */
+const ref = {
+  parse: (t: string) => {
+    const neg = t.startsWith('-');
+    const [i, f = ''] = (neg ? t.slice(1) : t).split('.') as [string, string?];
+    return { u: (neg ? -1n : 1n) * BigInt(i + f), s: f.length };
+  },
+  at: (x: { u: bigint; s: number }, s: number) => x.u * 10n ** BigInt(s - x.s),
+  /** The shortest text: trailing zeros of the fraction dropped. */
+  text: (x: { u: bigint; s: number }) => {
+    let { u, s } = x;
+    while (s > 0 && u % 10n === 0n) [u, s] = [u / 10n, s - 1];
+    const neg = u < 0n;
+    const digits = (neg ? -u : u).toString().padStart(s + 1, '0');
+    return `${neg ? '-' : ''}${s === 0 ? digits : `${digits.slice(0, -s)}.${digits.slice(-s)}`}`;
+  },
+  floorTo: (x: { u: bigint; s: number }, unit: number) => {
+    const d = 10n ** BigInt(x.s) * BigInt(unit);
+    let q = x.u / d;
+    if (x.u < 0n && q * d !== x.u) q -= 1n;
+    return q * BigInt(unit);
+  },
+};
+
+describe('Decimal: safe integers and bigint give the same exact answers', () => {
+  const text = fc.tuple(fc.bigInt({ min: -(10n ** 22n), max: 10n ** 22n }), fc.integer({ min: 0, max: 12 })).map(([u, s]) => {
+    const neg = u < 0n;
+    const digits = (neg ? -u : u).toString().padStart(s + 1, '0');
+    return `${neg ? '-' : ''}${s === 0 ? digits : `${digits.slice(0, -s)}.${digits.slice(-s)}`}`;
+  });
+
+  it('property: plus, minus, times, compare and floorTo agree with bigint-only arithmetic, across the 2^53 boundary', () => {
+    fc.assert(
+      fc.property(text, text, fc.integer({ min: 1, max: 1000 }), (ta, tb, unit) => {
+        const a = Decimal.parse(ta);
+        const b = Decimal.parse(tb);
+        const ra = ref.parse(ta);
+        const rb = ref.parse(tb);
+        const s = Math.max(ra.s, rb.s);
+        const check = (d: Decimal, r: { u: bigint; s: number }) => {
+          expect(d.toString()).toBe(ref.text(r));
+          const f = ref.floorTo(r, unit);
+          if (f <= BigInt(Number.MAX_SAFE_INTEGER) && f >= BigInt(Number.MIN_SAFE_INTEGER)) expect(d.floorTo(unit)).toBe(Number(f));
+          else expect(() => d.floorTo(unit)).toThrow(/金額が大きすぎます/);
+        };
+        check(a.plus(b), { u: ref.at(ra, s) + ref.at(rb, s), s });
+        check(a.minus(b), { u: ref.at(ra, s) - ref.at(rb, s), s });
+        check(a.times(b), { u: ra.u * rb.u, s: ra.s + rb.s });
+        const ca = ref.at(ra, s);
+        const cb = ref.at(rb, s);
+        expect(a.compare(b)).toBe(ca < cb ? -1 : ca > cb ? 1 : 0);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('rate × yen near 2^53 falls back to bigint exactly', () => {
+    // 9,007,199,254,740,991 × 0.0745 = 671,036,344,478,203.8295 (beyond a safe product of units).
+    expect(Decimal.parse('0.0745').times(Number.MAX_SAFE_INTEGER).toString()).toBe('671036344478203.8295');
+    expect(Decimal.parse('0.0745').times(Number.MAX_SAFE_INTEGER).floorTo(1)).toBe(671_036_344_478_203);
+    expect(Decimal.ofInteger(Number.MAX_SAFE_INTEGER).plus(Decimal.ofInteger(1)).toString()).toBe('9007199254740992');
+  });
+});

@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
+import { anyBigint } from '../../db/any-of.js';
 import type { DB } from '../../db/schema.js';
 import type { LawParams } from '../../platform/params/law-params.js';
 import { todayInJapan } from '../eligibility/eligibility.rules.js';
@@ -25,7 +26,7 @@ export async function specialCollectionOf(tx: Q, assessed: readonly Assessed[], 
     .selectFrom('pension_withholding')
     .select(['atena_no', 'annual_amount_yen', 'care_withheld', 'care_premium_yen'])
     .where('fiscal_year', '=', fiscalYear)
-    .where(sql<boolean>`atena_no = ANY(${sql.val(heads)}::bigint[])`)
+    .where(anyBigint('atena_no', heads))
     .execute();
   if (pensions.length === 0) return out;
   const pensionOf = new Map<number, PensionRecord>(pensions.map((p) => [Number(p.atena_no), { annualAmount: Number(p.annual_amount_yen), careWithheld: p.care_withheld, carePremium: p.care_premium_yen === null ? null : Number(p.care_premium_yen) }]));
@@ -34,7 +35,7 @@ export async function specialCollectionOf(tx: Q, assessed: readonly Assessed[], 
   const transfers = await tx
     .selectFrom('account_transfer_request')
     .select(['household_no', 'requested_on'])
-    .where(sql<boolean>`household_no = ANY(${sql.val(households)}::bigint[])`)
+    .where(anyBigint('household_no', households))
     .where('ended_at', 'is', null)
     .where('requested_on', '<=', today)
     .execute();
@@ -62,7 +63,7 @@ async function previousFebruaries(tx: Q, households: readonly number[], fiscalYe
     .selectFrom('assessment')
     .select(['household_no', 'address_exception_atena_no', 'reason', 'total_yen', 'recorded_at', 'notice', 'installments'])
     .where('fiscal_year', '=', fiscalYear)
-    .where(sql<boolean>`household_no = ANY(${sql.val([...households])}::bigint[])`)
+    .where(anyBigint('household_no', [...households]))
     .orderBy('household_no')
     .orderBy('address_exception_atena_no')
     .orderBy('version')
@@ -130,13 +131,13 @@ export async function ordinaryReasonsOf(tx: Q, rows: readonly StoredVersion[], p
   const pensions = await tx
     .selectFrom('pension_withholding')
     .select(['atena_no', 'fiscal_year', 'annual_amount_yen', 'care_withheld', 'care_premium_yen'])
-    .where(sql<boolean>`atena_no = ANY(${sql.val([...new Set(candidates.map((r) => Number(r.taxpayer_atena_no)))])}::bigint[])`)
+    .where(anyBigint('atena_no', [...new Set(candidates.map((r) => Number(r.taxpayer_atena_no)))]))
     .execute();
   if (pensions.length === 0) return out;
   const transfers = await tx
     .selectFrom('account_transfer_request')
     .select(['household_no', 'requested_on', 'recorded_at', 'ended_at'])
-    .where(sql<boolean>`household_no = ANY(${sql.val([...new Set(candidates.map((r) => Number(r.household_no)))])}::bigint[])`)
+    .where(anyBigint('household_no', [...new Set(candidates.map((r) => Number(r.household_no)))]))
     .execute();
   for (const r of candidates) {
     const p = pensions.find((x) => Number(x.atena_no) === Number(r.taxpayer_atena_no) && x.fiscal_year === r.fiscal_year);
