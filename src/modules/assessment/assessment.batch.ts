@@ -63,9 +63,7 @@ export async function assessHouseholds(
   params: LawParams,
   explain = false,
 ): Promise<{ assessed: Assessed[]; noTaxpayer: { householdNo: number; addressExceptionAtenaNo: number }[]; refused: { householdNo: number; message: string }[] }> {
-  const cf = await new AssessmentRepository(tx).chunkFacts(householdNos, fiscalYear);
-  // 減免 decided for the 年度 (reductions area): kept by every recomputation of the unit.
-  const exemptions = await exemptionsOf(tx, householdNos, fiscalYear);
+  const { cf, exemptions } = await readChunk(tx, householdNos, fiscalYear);
   return assessFacts(householdNos, fiscalYear, cf, exemptions, municipality, params, explain);
 }
 
@@ -126,6 +124,10 @@ export interface AnnualChunkRequest {
   runId: string;
   /** The actor's label, recorded with each version. */
   by: string;
+  /** The households of the chunk after it, whose facts a worker reads while it computes this one. */
+  next?: number[];
+  /** When its versions are recorded (ISO; default: when encoded). */
+  at?: string;
 }
 
 /**
@@ -148,24 +150,35 @@ export interface AnnualWork {
   timings: { read: number; compute: number; encode: number };
 }
 
+/** The facts a chunk is assessed on: read ahead of it in a worker (annual-chunk.worker.ts). */
+export interface ChunkReads {
+  cf: ChunkFacts;
+  exemptions: Map<number, HouseholdExemption>;
+}
+
+export async function readChunk(db: Kysely<DB> | Transaction<DB>, households: readonly number[], fiscalYear: number): Promise<ChunkReads> {
+  const cf = await new AssessmentRepository(db).chunkFacts(households, fiscalYear);
+  // 減免 decided for the 年度 (reductions area): kept by every recomputation of the unit.
+  return { cf, exemptions: await exemptionsOf(db, households, fiscalYear) };
+}
+
 /**
- * Read the facts of a chunk's households, assess them and encode their versions: the same function in a
+ * Read the facts of a chunk's households (or take them read ahead), assess them and encode their versions: the same function in a
  * worker thread (annual-chunk.worker.ts, its own connection) and in this one (the embedded database).
  */
-export async function prepareAnnualChunk(db: Kysely<DB>, req: AnnualChunkRequest, params: LawParams = lawParams()): Promise<AnnualWork> {
+export async function prepareAnnualChunk(db: Kysely<DB>, req: AnnualChunkRequest, params: LawParams = lawParams(), reads?: Promise<ChunkReads>): Promise<AnnualWork> {
   const { fiscalYear: fy, households } = req;
   const rates = ratesOf(fy, params);
   const t0 = performance.now();
   const repo = new AssessmentRepository(db);
-  const cf = await repo.chunkFacts(households, fy);
-  const exemptions = await exemptionsOf(db, households, fy);
+  const { cf, exemptions } = await (reads ?? readChunk(db, households, fy));
   const t1 = performance.now();
   const { assessed, noTaxpayer, refused } = assessFacts(households, fy, cf, exemptions, rates.municipality, params, false);
   const t2 = performance.now();
   const special = await specialCollectionOf(db, assessed, fy, params, req.runDay); // 特別徴収 (special-collection-source.ts)
   const current = await repo.current(fy, households, false, { from: households[0]!, to: households.at(-1)! });
   const t3 = performance.now();
-  const at = new Date();
+  const at = req.at ? new Date(req.at) : new Date();
   const keys: string[] = [];
   const rows: NewVersion[] = assessed.map((a) => {
     const key = unitKey(a.unit.householdNo, a.unit.addressExceptionAtenaNo);
@@ -223,10 +236,11 @@ export function annualJob(copyIn: CopyIn, prepareElsewhere?: (req: AnnualChunkRe
   // while this one's versions are written.
   const prepare = async (db: Kysely<DB>, ctx: { params: AnnualParams; cursor: AnnualCursor | null; chunkSize: number; runId: string; actor: Actor }) => {
     const fy = ctx.params.fiscalYear;
-    const households = nextAfter(await toAssess(db, fy), ctx.cursor?.after ?? 0, ctx.chunkSize);
+    const list = await toAssess(db, fy);
+    const households = nextAfter(list, ctx.cursor?.after ?? 0, ctx.chunkSize);
     if (households.length === 0) return null;
     const req: AnnualChunkRequest = { fiscalYear: fy, households, runDay: await runDay(db, ctx.runId), runId: ctx.runId, by: actorLabel(ctx.actor) };
-    const work = count(prepareElsewhere ? await prepareElsewhere(req) : await prepareAnnualChunk(db, req));
+    const work = count(prepareElsewhere ? await prepareElsewhere({ ...req, next: nextAfter(list, households.at(-1)!, ctx.chunkSize) }) : await prepareAnnualChunk(db, req));
     return { work, cursor: { after: households.at(-1)! } };
   };
   return {

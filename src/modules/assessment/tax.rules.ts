@@ -263,6 +263,9 @@ interface Person {
 const special65Of = (aged65Pension: boolean, inc: PersonIncome, start: string, params: LawParams) =>
   aged65Pension ? Math.min(inc.pension.income, params.yen('tax.pension_deduction_65_for_reduction', start)) : 0;
 
+/** No month (a person without a 産前産後 or 非自発的失業 period): shared, never added to. */
+const NO_MONTHS: ReadonlySet<string> = new Set();
+
 function describePeople(input: TaxInput, params: LawParams): Person[] {
   const fy = input.fiscalYear;
   const start = `${fy}-04-01`;
@@ -293,11 +296,11 @@ function describePeople(input: TaxInput, params: LawParams): Person[] {
     if (m.insured && insuredMonths === 0) {
       throw new ParamError(`members[${index}]: ${lateElderly}歳以上(またはこの年度に国保の月がない人)は国保の被保険者として計算できません(insured を false にしてください)`);
     }
-    const perinatal = m.childbirth ? perinatalPeriod(m.childbirth, params) : new Set<string>();
+    const perinatal = m.childbirth ? perinatalPeriod(m.childbirth, params) : NO_MONTHS;
     // 非自発的失業: the whole 年度 (the boolean, or a period covering it) reduces the person's income
     // itself, as the calculator always did; a period starting during the 年度 keeps a second, reduced
     // income for its months.
-    const period = m.unemployment ? unemploymentPeriod(m.unemployment.from, fy, params) : new Set<string>();
+    const period = m.unemployment ? unemploymentPeriod(m.unemployment.from, fy, params) : NO_MONTHS;
     const yearList = yearMonths(fy).months;
     const whole = (m.involuntaryUnemployment ?? false) || (period.size > 0 && yearList.every((mo) => period.has(mo)));
     const income = personIncome(m.income ?? {}, incomeYear, aged65Pension, { involuntaryUnemployment: whole, fiscalDate: start }, params);
@@ -412,11 +415,14 @@ const monthsLabel = (ms: readonly string[]) => {
 
 function judgeMonths(people: Person[], fy: number, params: LawParams, explain: boolean): MonthJudgements {
   const groups = new Map<string, string[]>();
-  for (const mo of yearMonths(fy).months) {
-    const key = people.filter((p) => p.unemployed.has(mo)).map((p) => p.index).join(',');
-    const list = groups.get(key);
-    if (list) list.push(mo);
-    else groups.set(key, [mo]);
+  if (!people.some((p) => p.unemployed.size > 0)) groups.set('', [...yearMonths(fy).months]); // nobody's period: one judgement
+  else {
+    for (const mo of yearMonths(fy).months) {
+      const key = people.filter((p) => p.unemployed.has(mo)).map((p) => p.index).join(',');
+      const list = groups.get(key);
+      if (list) list.push(mo);
+      else groups.set(key, [mo]);
+    }
   }
   const many = groups.size > 1;
   const runs = [...groups.values()].map((months) => {
@@ -511,9 +517,12 @@ function calculatePart(key: PartKey, rates: PartRates, people: Person[], judgeme
     if (minor) minors++;
     const min = minor ? pre.times(ONE.minus(minorRatio)) : pre;
     // 産前産後: the same 均等割, after every reduction above, for the months outside the period only.
-    let rest = Decimal.ofInteger(rates.perCapita + adultAddOn).times(keepOver(judgements, listOf(key, p).filter((mo) => !p.perinatal.has(mo))));
-    if (preschool) rest = rest.times(ONE.minus(preschoolRatio));
-    if (minor) rest = rest.times(ONE.minus(minorRatio));
+    let rest = min;
+    if (p.perinatal.size > 0) {
+      rest = Decimal.ofInteger(rates.perCapita + adultAddOn).times(keepOver(judgements, listOf(key, p).filter((mo) => !p.perinatal.has(mo))));
+      if (preschool) rest = rest.times(ONE.minus(preschoolRatio));
+      if (minor) rest = rest.times(ONE.minus(minorRatio));
+    }
     afterPerinatal = afterPerinatal.plus(rest);
     gross = gross.plus(g);
     afterLegal = afterLegal.plus(legal);
