@@ -5,7 +5,7 @@ import type { Actor } from '../../security/actor.js';
 import { lawParams, type LawParams } from '../../platform/params/law-params.js';
 import { actorLabel } from '../../security/actor.js';
 import { assessmentUnits } from './assessment-units.rules.js';
-import { AssessmentRepository, unitKey, VERSION_COLUMNS, versionCopyText, type ChunkFacts, type NewVersion } from './assessment.repository.js';
+import { AssessmentRepository, unitKey, VERSION_COLUMNS, versionCopyBytes, type ChunkFacts, type NewVersion } from './assessment.repository.js';
 import { assessUnit, parameterSet, runFigures, type Assessed } from './assessment.rules.js';
 import { resolveMunicipality, type Municipality } from './tax.rules.js';
 import { exemptionsOf, withExemption, type HouseholdExemption } from './exemption-source.js';
@@ -185,7 +185,7 @@ export async function prepareAnnualChunk(db: Kysely<DB>, req: AnnualChunkRequest
     keys.push(key);
     return { assessed: a, version: (current.get(key)?.version ?? 0) + 1, reason: 'annual', runId: req.runId, cause: '本算定', paramsHash: rates.hash, lines: false, notice: null, installments: storedSpecial(special, key) };
   });
-  const copy = new TextEncoder().encode(versionCopyText(rows, req.by, at));
+  const copy = versionCopyBytes(rows, req.by, at);
   const t4 = performance.now();
   return {
     households,
