@@ -29,6 +29,7 @@ import * as m1202_1200 from './2026-12-02T1200_assessment_reference_checks.js';
 import * as m1202_1300 from './2026-12-02T1300_person_fillfactor.js';
 import * as m1203_0100 from './2026-12-03T0100_pension_withholding.js';
 import * as m1203_0200 from './2026-12-03T0200_collection_changed_reason.js';
+import * as m1203_0300 from './2026-12-03T0300_assessment_cheaper_writes.js';
 
 /** Every migration, in order. Forward-only: a migration, once landed, is never edited. */
 export const migrations: Record<string, Migration> = {
@@ -62,4 +63,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02T1300_person_fillfactor': m1202_1300,
   '2026-12-03T0100_pension_withholding': m1203_0100,
   '2026-12-03T0200_collection_changed_reason': m1203_0200,
+  '2026-12-03T0300_assessment_cheaper_writes': m1203_0300,
 };
