@@ -257,7 +257,7 @@ export class StoredAssessmentService {
       }
       const at = new Date();
       await repo.supersede(superseded, at);
-      await repo.insertVersions(rows, actorLabel(actor), at);
+      await repo.copyVersions(rows, actorLabel(actor), at, (table, columns, bytes) => this.database.copyIn(table, columns, bytes, tx));
       if (input.requestIds?.length) {
         await tx.updateTable('reassessment_request').set({ done_at: at, done_by: actorLabel(actor) }).where('request_id', 'in', [...input.requestIds]).where('done_at', 'is', null).execute();
       }

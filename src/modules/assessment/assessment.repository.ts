@@ -280,77 +280,31 @@ export class AssessmentRepository {
   }
 
   /**
-   * Insert versions with COPY (the 本算定's chunks: thousands of rows), through `copyIn` — the database's
-   * COPY inside the caller's transaction, so the rows commit with the chunk's checkpoint.
+   * Insert versions with COPY (a 更正's few or a 本算定 chunk's thousands), through `copyIn` — the database's
+   * COPY inside the caller's transaction, so the rows commit with it.
    */
   async copyVersions(rows: readonly NewVersion[], by: string, at: Date, copyIn: (table: string, columns: readonly string[], tsv: string | Uint8Array) => Promise<void>): Promise<void> {
     if (rows.length === 0) return;
     await copyIn('assessment', VERSION_COLUMNS, versionCopyBytes(rows, by, at));
   }
-
-  /** Insert versions: one statement for the whole set (jsonb_to_recordset), so a chunk is one round trip. */
-  async insertVersions(rows: readonly NewVersion[], by: string, at: Date): Promise<void> {
-    if (rows.length === 0) return;
-    const data = versionRows(rows, by);
-    await sql`
-      INSERT INTO assessment (fiscal_year, household_no, address_exception_atena_no, version, reason, run_id, cause, taxpayer_atena_no, pseudo_head,
-        insured_count, reduction, total_yen, medical_yen, support_yen, care_yen, child_support_yen, income_levy_yen, per_capita_yen, per_household_yen,
-        legal_reduction_yen, specific_household_reduction_yen, preschool_reduction_yen, minor_reduction_yen, capped, parts, members, input, input_hash,
-        params_hash, lines, notice, installments, recorded_by, recorded_at)
-      SELECT fiscal_year, household_no, address_exception_atena_no, version, reason, run_id, cause, taxpayer_atena_no, pseudo_head,
-        insured_count, reduction, total_yen, medical_yen, support_yen, care_yen, child_support_yen, income_levy_yen, per_capita_yen, per_household_yen,
-        legal_reduction_yen, specific_household_reduction_yen, preschool_reduction_yen, minor_reduction_yen, capped, parts, members, input, input_hash,
-        params_hash, lines, notice, installments, recorded_by, ${at}
-      FROM jsonb_to_recordset(${JSON.stringify(data)}::jsonb) AS r(fiscal_year integer, household_no bigint, address_exception_atena_no bigint, version integer,
-        reason text, run_id text, cause text, taxpayer_atena_no bigint, pseudo_head boolean, insured_count integer, reduction text, total_yen integer,
-        medical_yen integer, support_yen integer, care_yen integer, child_support_yen integer, income_levy_yen integer, per_capita_yen integer,
-        per_household_yen integer, legal_reduction_yen integer, specific_household_reduction_yen integer, preschool_reduction_yen integer,
-        minor_reduction_yen integer, capped boolean, parts jsonb, members jsonb, input jsonb, input_hash text, params_hash text, lines jsonb,
-        notice jsonb, installments jsonb, recorded_by text)`.execute(this.db);
-  }
 }
 
-/** A version's column values (jsonb columns as values; recorded_at added by the writer). */
-function versionRows(rows: readonly NewVersion[], by: string) {
-  return rows.map((r) => {
-    const a = r.assessed;
-    const m = a.amounts;
-    return {
-      fiscal_year: a.unit.fiscalYear,
-      household_no: a.unit.householdNo,
-      address_exception_atena_no: a.unit.addressExceptionAtenaNo,
-      version: r.version,
-      reason: r.reason,
-      run_id: r.runId,
-      cause: r.cause,
-      taxpayer_atena_no: a.unit.taxpayer,
-      pseudo_head: a.unit.pseudoHead,
-      insured_count: m.insuredCount,
-      reduction: m.reduction,
-      total_yen: m.total,
-      medical_yen: m.parts.medical,
-      support_yen: m.parts.support,
-      care_yen: m.parts.care,
-      child_support_yen: m.parts.childSupport,
-      income_levy_yen: m.incomeLevy,
-      per_capita_yen: m.perCapita,
-      per_household_yen: m.perHousehold,
-      legal_reduction_yen: m.reductions.legal,
-      specific_household_reduction_yen: m.reductions.specificHousehold,
-      preschool_reduction_yen: m.reductions.preschool,
-      minor_reduction_yen: m.reductions.minor,
-      capped: m.capped,
-      parts: a.result.parts,
-      members: a.unit.members,
-      input: a.unit.input,
-      input_hash: a.inputHash,
-      params_hash: r.paramsHash,
-      lines: r.lines ? a.result.lines : null,
-      notice: r.notice ?? null,
-      installments: r.installments,
-      recorded_by: by,
-    };
-  });
+/** JSON text already made (the canonical input), written as it is. */
+class JsonText {
+  constructor(readonly text: string) {}
+}
+
+/** A version's values in the order of VERSION_COLUMNS, recorded_at aside (jsonb columns as values). */
+function versionValues(r: NewVersion, by: string): unknown[] {
+  const a = r.assessed;
+  const m = a.amounts;
+  const u = a.unit;
+  return [
+    u.fiscalYear, u.householdNo, u.addressExceptionAtenaNo, r.version, r.reason, r.runId, r.cause, u.taxpayer, u.pseudoHead, m.insuredCount, m.reduction,
+    m.total, m.parts.medical, m.parts.support, m.parts.care, m.parts.childSupport, m.incomeLevy, m.perCapita, m.perHousehold, m.reductions.legal,
+    m.reductions.specificHousehold, m.reductions.preschool, m.reductions.minor, m.capped, a.result.parts, u.members, new JsonText(a.inputJson), a.inputHash, r.paramsHash, r.lines ? a.result.lines : null,
+    r.notice ?? null, r.installments, by,
+  ];
 }
 
 /** The columns of a version as `versionCopyBytes` writes them (recorded_at last). */
@@ -368,6 +322,7 @@ export const VERSION_COLUMNS = [
 function copyField(v: unknown): string {
   if (v === null || v === undefined) return '\\N';
   if (typeof v === 'number') return String(v);
+  if (v instanceof JsonText) return jsonField(v.text);
   if (typeof v === 'object') return jsonField(JSON.stringify(v));
   return copyValue(v as string | boolean);
 }
@@ -382,10 +337,9 @@ export function versionCopyBytes(rows: readonly NewVersion[], by: string, at: Da
   const recordedAt = at.toISOString();
   let buf = Buffer.allocUnsafeSlow(Math.max(4096, rows.length * 2048));
   let length = 0;
-  versionRows(rows, by).forEach((row, i) => {
-    const d = row as Record<string, unknown>;
-    const fields: string[] = [];
-    for (const c of VERSION_COLUMNS) fields.push(c === 'recorded_at' ? recordedAt : c === 'input' ? jsonField(rows[i]!.assessed.inputJson) : copyField(d[c]));
+  for (const r of rows) {
+    const fields = versionValues(r, by).map(copyField);
+    fields.push(recordedAt);
     const line = `${fields.join('\t')}\n`;
     if (length + line.length * 3 > buf.length) {
       const bigger = Buffer.allocUnsafeSlow(Math.max(buf.length * 2, length + line.length * 3));
@@ -393,6 +347,6 @@ export function versionCopyBytes(rows: readonly NewVersion[], by: string, at: Da
       buf = bigger;
     }
     length += buf.write(line, length);
-  });
+  }
   return buf.subarray(0, length);
 }

@@ -38,10 +38,21 @@ export function canonicalJson(v: unknown): string {
   for (const k of Object.keys(o).sort()) {
     const x = o[k];
     if (x === undefined) continue;
-    s += `${first ? '' : ','}${JSON.stringify(k)}:${canonicalJson(x)}`;
+    s += `${first ? '' : ','}${keyText(k)}${canonicalJson(x)}`;
     first = false;
   }
   return `${s}}`;
+}
+
+/** `"key":` of each key met (the inputs use a few dozen), made once. */
+const keyTexts = new Map<string, string>();
+function keyText(k: string): string {
+  let t = keyTexts.get(k);
+  if (t === undefined) {
+    t = `${JSON.stringify(k)}:`;
+    if (keyTexts.size < 10_000) keyTexts.set(k, t);
+  }
+  return t;
 }
 
 export const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
