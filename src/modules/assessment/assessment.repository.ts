@@ -7,7 +7,7 @@ import { childbirthOf } from './childbirth-source.js';
 import { unemploymentOf } from './unemployment-source.js';
 import type { VersionForInstallments } from './installments-change.rules.js';
 import type { Installment } from './installments.rules.js';
-import { loadIncomes } from './income-source.js';
+import { loadUnitIncomes } from './income-source.js';
 import type { PersonFacts, UnitIncome } from './assessment-units.rules.js';
 import { copyValue } from '../../db/copy-text.js';
 import { anyBigint } from '../../db/any-of.js';
@@ -166,7 +166,7 @@ export class AssessmentRepository {
       const p = out.persons.get(n);
       if (p) p.unemployment = unemployment;
     }
-    out.incomes = await loadIncomes(this.db, persons, fiscalYear, births);
+    out.incomes = await loadUnitIncomes(this.db, persons, fiscalYear, births);
 
     // Distribute to households: each household sees its members' periods, and the periods of the persons it involves.
     const byPerson = new Map<number, InsuredPeriod[]>();
@@ -189,7 +189,9 @@ export class AssessmentRepository {
       if (!relevant.has(h)) continue;
       (facts.get(h)!.members as RegistryMember[]).push({ atenaNo: n, householdNo: h, head: m.relationship === 'head', validFrom: m.valid_from, validTo: m.valid_to });
       involve(h, n);
-      memberOf.set(n, [...(memberOf.get(n) ?? []), h]);
+      const of = memberOf.get(n);
+      if (of) of.push(h);
+      else memberOf.set(n, [h]);
     }
     const statusRows: StatusPeriod[] = statuses.map((s) => ({
       statusId: Number(s.status_id),

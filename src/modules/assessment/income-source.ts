@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { anyBigint } from '../../db/any-of.js';
 import { AMOUNT_COLUMNS, columnsToFacts, otherIncomeOf, type FilingStatus, type IncomeSource, type ResidentTax } from '../income/income.rules.js';
@@ -99,3 +99,35 @@ export async function loadIncomes(tx: Kysely<DB> | Transaction<DB>, atenaNos: re
   }
   return out;
 }
+
+/**
+ * What the units of assessment take of each person's income (`UnitIncome`: 給与収入, 公的年金等収入, other
+ * 所得 net, 申告の有無) — the 本算定 reads it for a million persons, so only those columns, the other 所得
+ * summed by PostgreSQL (the sum `otherIncomeOf` makes). The same answer as `loadIncomes` for them (tested).
+ * `birthDates`: the persons read from `person` (the others are left out, as there).
+ */
+export async function loadUnitIncomes(tx: Kysely<DB> | Transaction<DB>, atenaNos: readonly number[], fiscalYear: number, birthDates: ReadonlyMap<number, string>): Promise<Map<number, Pick<AssessmentIncome, 'income' | 'reported'>>> {
+  const out = new Map<number, Pick<AssessmentIncome, 'income' | 'reported'>>();
+  if (atenaNos.length === 0) return out;
+  const ids = [...new Set(atenaNos)];
+  const rows = await tx
+    .selectFrom('income_return as r')
+    .select(['r.atena_no as person', 'r.filing_status', 'r.salary_revenue_yen as salary', 'r.pension_revenue_yen as pension'])
+    .select(sql<string>`r.business_income_yen + r.real_estate_income_yen + r.dividend_income_yen + r.misc_income_yen + r.separate_capital_gains_yen + r.other_income_yen`.as('other_net'))
+    .where(anyBigint('r.atena_no', ids))
+    .where('r.fiscal_year', '=', fiscalYear)
+    .where('r.superseded_at', 'is', null)
+    .execute();
+  for (const r of rows) {
+    const atenaNo = Number(r.person);
+    if (!birthDates.has(atenaNo)) continue;
+    out.set(atenaNo, { reported: r.filing_status !== 'unreported', income: { salaryRevenue: Number(r.salary), pensionRevenue: Number(r.pension), otherIncome: Math.max(0, Number(r.other_net)) } });
+  }
+  const endOfIncomeYear = `${fiscalYear - 1}-12-31`;
+  for (const atenaNo of ids) {
+    const birth = birthDates.get(atenaNo);
+    if (birth !== undefined && !out.has(atenaNo)) out.set(atenaNo, { reported: birth > endOfIncomeYear, income: NONE });
+  }
+  return out;
+}
+

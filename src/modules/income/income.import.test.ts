@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFixture, FIXTURE, type Fixture } from '../../testing/fixture.js';
 import { operatorActor } from '../../security/actor.js';
-import { loadIncomes } from '../assessment/income-source.js';
+import { loadIncomes, loadUnitIncomes } from '../assessment/income-source.js';
 import { INCOME_COLUMN_LABELS, INCOME_COLUMNS, type IncomeColumn } from './income-file.js';
 import { IncomeImportRejected } from './income.service.js';
 
@@ -151,6 +151,18 @@ describe('income-import', () => {
     // born after the income year: no income, not 未申告
     const child2019 = await loadIncomes(db(), [F.yamada.child], 2019);
     expect(child2019.get(F.yamada.child)).toMatchObject({ filingStatus: 'none', reported: true });
+  });
+
+  it('gives the 本算定 the same income and 申告 as loadIncomes, reading only what the units take (loadUnitIncomes)', async () => {
+    const persons = (await db().selectFrom('person').select(['atena_no', 'birth_date']).execute()).map((p) => [Number(p.atena_no), p.birth_date] as const);
+    expect(persons.length).toBeGreaterThan(5);
+    const births = new Map(persons);
+    for (const fy of [2019, 2025, 2026]) {
+      const full = await loadIncomes(db(), [...births.keys()], fy);
+      const slim = await loadUnitIncomes(db(), [...births.keys()], fy, births);
+      expect(slim.size).toBe(full.size);
+      for (const [n, f] of full) expect(slim.get(n), `${n} ${fy}`).toEqual({ income: f.income, reported: f.reported });
+    }
   });
 });
 
