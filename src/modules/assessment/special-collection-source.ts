@@ -1,4 +1,4 @@
-import { type Kysely, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { anyBigint } from '../../db/any-of.js';
 import type { DB } from '../../db/schema.js';
 import type { LawParams } from '../../platform/params/law-params.js';
