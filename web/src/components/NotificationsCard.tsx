@@ -38,8 +38,8 @@ export function NotificationsCard<N extends { notificationId: number }>({ kind, 
   if (loadError) return <section className="card" aria-labelledby={heading}><h2 id={heading}>{title}</h2><ErrorMessage error={loadError} /></section>;
   if (!data) return <Spinner />;
   const onDone = async (m: string) => {
-    setDone(m);
     await load();
+    setDone(m);
   };
   return (
     <section className={`card notifications ${kind}`} aria-labelledby={heading} data-testid={kind}>

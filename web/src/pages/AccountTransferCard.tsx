@@ -30,9 +30,10 @@ export function AccountTransferCard({ householdNo, canRecord }: { householdNo: n
   useEffect(() => {
     void load();
   }, [load]);
+  // The list first, then the confirmation: never 「記録しました」 beside the list as it was before.
   const onDone = async (m: string) => {
-    setDone(m);
     await load();
+    setDone(m);
   };
   const standing = data?.some((r) => r.endedAt === null) ?? false;
   return (

@@ -182,8 +182,8 @@ export function CertificatesSection({ atenaNo, canIssue }: { atenaNo: string; ca
           certificateId={recovering}
           onDone={async (m) => {
             setRecovering(null);
-            setDone(m);
             await load();
+            setDone(m);
           }}
           onCancel={() => setRecovering(null)}
         />
@@ -194,8 +194,8 @@ export function CertificatesSection({ atenaNo, canIssue }: { atenaNo: string; ca
           suggested={data.suggestedKind ?? 'qualification_certificate'}
           elderly={j.copay.elderly}
           onDone={async (m) => {
-            setDone(m);
             await load();
+            setDone(m);
           }}
         />
       ) : null}

@@ -120,8 +120,8 @@ export function IncomeSection({ atenaNo, canDeclare }: { atenaNo: string; canDec
         <DeclarationForm
           atenaNo={atenaNo}
           onDone={async (m) => {
-            setDone(m);
             await load();
+            setDone(m);
           }}
         />
       ) : null}
