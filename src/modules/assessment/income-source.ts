@@ -45,6 +45,10 @@ const NONE = { salaryRevenue: 0, pensionRevenue: 0, otherIncome: 0 };
 /** The amount columns only (a batch reads a million of these rows: no timestamps, notes or file references). */
 const INCOME_AMOUNTS = Object.values(AMOUNT_COLUMNS).map((c) => `r.${c}` as const);
 
+/** The current income_return versions of these persons for the 年度. */
+const currentReturns = (tx: Kysely<DB> | Transaction<DB>, ids: readonly number[], fiscalYear: number) =>
+  tx.selectFrom('income_return as r').where(anyBigint('r.atena_no', ids)).where('r.fiscal_year', '=', fiscalYear).where('r.superseded_at', 'is', null);
+
 /**
  * Each person's income for the 年度 `fiscalYear` (persons not found in `person` are left out). Call it
  * inside the assessment's transaction; it reads the current version only. `birthDates` — the persons'
@@ -56,13 +60,9 @@ export async function loadIncomes(tx: Kysely<DB> | Transaction<DB>, atenaNos: re
   const ids = [...new Set(atenaNos)];
   const births = birthDates ?? new Map((await tx.selectFrom('person').select(['atena_no', 'birth_date']).where(anyBigint('atena_no', ids)).execute()).map((p) => [Number(p.atena_no), p.birth_date]));
   const endOfIncomeYear = `${fiscalYear - 1}-12-31`;
-  const rows = await tx
-    .selectFrom('income_return as r')
+  const rows = await currentReturns(tx, ids, fiscalYear)
     .select(['r.atena_no as person', 'r.return_id', 'r.version', 'r.source', 'r.filing_status', 'r.resident_tax'])
     .select(INCOME_AMOUNTS)
-    .where(anyBigint('r.atena_no', ids))
-    .where('r.fiscal_year', '=', fiscalYear)
-    .where('r.superseded_at', 'is', null)
     .execute();
   for (const r of rows) {
     const atenaNo = Number(r.person);
@@ -110,13 +110,9 @@ export async function loadUnitIncomes(tx: Kysely<DB> | Transaction<DB>, atenaNos
   const out = new Map<number, Pick<AssessmentIncome, 'income' | 'reported'>>();
   if (atenaNos.length === 0) return out;
   const ids = [...new Set(atenaNos)];
-  const rows = await tx
-    .selectFrom('income_return as r')
+  const rows = await currentReturns(tx, ids, fiscalYear)
     .select(['r.atena_no as person', 'r.filing_status', 'r.salary_revenue_yen as salary', 'r.pension_revenue_yen as pension'])
     .select(sql<string>`r.business_income_yen + r.real_estate_income_yen + r.dividend_income_yen + r.misc_income_yen + r.separate_capital_gains_yen + r.other_income_yen`.as('other_net'))
-    .where(anyBigint('r.atena_no', ids))
-    .where('r.fiscal_year', '=', fiscalYear)
-    .where('r.superseded_at', 'is', null)
     .execute();
   for (const r of rows) {
     const atenaNo = Number(r.person);
