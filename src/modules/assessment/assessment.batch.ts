@@ -126,8 +126,6 @@ export interface AnnualChunkRequest {
   by: string;
   /** The households of the chunk after it, whose facts a worker reads while it computes this one. */
   next?: number[];
-  /** When its versions are recorded (ISO; default: when encoded). */
-  at?: string;
 }
 
 /**
@@ -178,7 +176,7 @@ export async function prepareAnnualChunk(db: Kysely<DB>, req: AnnualChunkRequest
   const special = await specialCollectionOf(db, assessed, fy, params, req.runDay); // 特別徴収 (special-collection-source.ts)
   const current = await repo.current(fy, households, false, { from: households[0]!, to: households.at(-1)! });
   const t3 = performance.now();
-  const at = req.at ? new Date(req.at) : new Date();
+  const at = new Date();
   const keys: string[] = [];
   const rows: NewVersion[] = assessed.map((a) => {
     const key = unitKey(a.unit.householdNo, a.unit.addressExceptionAtenaNo);

@@ -66,8 +66,6 @@ export interface CurrentVersion {
   taxpayerAtenaNo: number | null;
 }
 
-/** `col = ANY($1::bigint[])`: one parameter for a whole chunk of numbers. */
-const anyOf = anyBigint;
 
 /**
  * Every household from `from` to `to` (both included): the versions of a batch chunk are read by range
@@ -78,7 +76,7 @@ export interface HouseholdRange {
   to: number;
 }
 const householdsIn = (col: string, list: readonly number[], range: HouseholdRange | undefined) =>
-  range ? sql<boolean>`${sql.ref(col)} BETWEEN ${range.from} AND ${range.to}` : anyOf(col, list);
+  range ? sql<boolean>`${sql.ref(col)} BETWEEN ${range.from} AND ${range.to}` : anyBigint(col, list);
 
 const unitKey = (householdNo: number, addressExceptionAtenaNo: number) => `${householdNo}:${addressExceptionAtenaNo}`;
 export { unitKey };
@@ -123,14 +121,14 @@ export class AssessmentRepository {
     const members = await this.db
       .selectFrom('household_member')
       .select(['atena_no', 'household_no', 'relationship', 'valid_from', 'valid_to'])
-      .where(anyOf('household_no', householdNos))
+      .where(anyBigint('household_no', householdNos))
       .where('valid_from', '<', end)
       .where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>', start)]))
       .execute();
     const statuses = await this.db
       .selectFrom('nhi_household_status')
       .select(['status_id', 'atena_no', 'household_no', 'kind', 'valid_from', 'valid_to', 'facility_name', 'facility_kind', 'school_name'])
-      .where((eb) => eb.or([anyOf('household_no', householdNos), anyOf('atena_no', [...new Set(members.map((m) => Number(m.atena_no)))])]))
+      .where((eb) => eb.or([anyBigint('household_no', householdNos), anyBigint('atena_no', [...new Set(members.map((m) => Number(m.atena_no)))])]))
       .where('valid_from', '<', end)
       .execute();
     const everyone = [...new Set([...members.map((m) => Number(m.atena_no)), ...statuses.map((s) => Number(s.atena_no))])];
@@ -139,7 +137,7 @@ export class AssessmentRepository {
     const eligibility = await this.db
       .selectFrom('nhi_eligibility')
       .select(['atena_no', 'household_no', 'acquired_on', 'lost_on', 'loss_reason'])
-      .where(anyOf('atena_no', everyone))
+      .where(anyBigint('atena_no', everyone))
       .where('superseded_at', 'is', null)
       .where('acquired_on', '<', end)
       .execute();
@@ -152,7 +150,7 @@ export class AssessmentRepository {
     for (const st of statuses) if (insuredInYear.has(Number(st.atena_no)) && facts.has(Number(st.household_no))) relevant.add(Number(st.household_no));
     const persons = [...new Set([...members.filter((m) => relevant.has(Number(m.household_no))).map((m) => Number(m.atena_no)), ...statuses.filter((st) => relevant.has(Number(st.household_no))).map((st) => Number(st.atena_no))])];
     if (persons.length === 0) return out;
-    const people = await this.db.selectFrom('person').select(['atena_no', 'birth_date']).where(anyOf('atena_no', persons)).execute();
+    const people = await this.db.selectFrom('person').select(['atena_no', 'birth_date']).where(anyBigint('atena_no', persons)).execute();
     const births = new Map<number, string>();
     for (const p of people) {
       out.persons.set(Number(p.atena_no), { birthDate: p.birth_date });
@@ -278,7 +276,7 @@ export class AssessmentRepository {
   /** Stamp superseded_at on versions (the one update the table allows). */
   async supersede(ids: readonly number[], at: Date): Promise<void> {
     if (ids.length === 0) return;
-    await this.db.updateTable('assessment').set({ superseded_at: at }).where(anyOf('assessment_id', ids)).execute();
+    await this.db.updateTable('assessment').set({ superseded_at: at }).where(anyBigint('assessment_id', ids)).execute();
   }
 
   /**
