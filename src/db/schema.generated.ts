@@ -168,6 +168,13 @@ export interface CertificateHistoryTable {
   superseded_by: string;
 }
 
+export interface DvFlaggedAddressTable {
+  atena_no: number;
+  area_code: string | null;
+  banchi: string | null;
+  katagaki: string | null;
+}
+
 export interface ExportLineTable {
   run_id: string;
   seq: number;
@@ -654,6 +661,7 @@ export interface DB {
   branch_no_assignment: BranchNoAssignmentTable;
   certificate: CertificateTable;
   certificate_history: CertificateHistoryTable;
+  dv_flagged_address: DvFlaggedAddressTable;
   export_line: ExportLineTable;
   grant_log: GrantLogTable;
   household: HouseholdTable;

@@ -27,7 +27,6 @@ import { PERSON_SEARCH_INDEX_DDL } from './search-indexes.js';
 
 export const MIGRATION_0200 = '2026-11-25T0200_atena_household.ts';
 export const MIGRATION_0300 = '2026-11-25T0300_access_audit_mynumber.ts';
-export const MIGRATION_DV_ADDRESS = '2026-11-30T0400_dv_protected_address.ts';
 export const MIGRATION_STORED_CODES = '2026-12-01T0100_stored_codes.ts';
 export const MIGRATION_ELIGIBILITY_DATES = '2026-12-01T0600_eligibility_dates.ts';
 export const MIGRATION_INCOME_RETURNS = '2026-12-02T0300_income_returns.ts';
@@ -66,7 +65,6 @@ export const BULK_INDEXES: readonly BulkIndex[] = [
   { table: 'income_return', name: 'income_return_version', ddl: `CREATE UNIQUE INDEX income_return_version ON income_return (atena_no, fiscal_year, version)`, migration: MIGRATION_INCOME_RETURNS },
   { table: 'income_return', name: 'income_return_current', ddl: `CREATE UNIQUE INDEX income_return_current ON income_return (atena_no, fiscal_year) WHERE superseded_at IS NULL`, migration: MIGRATION_INCOME_RETURNS },
   { table: 'income_return', name: 'income_return_source_line', ddl: `CREATE UNIQUE INDEX income_return_source_line ON income_return (source_sha256, source_line) WHERE source_sha256 IS NOT NULL`, migration: MIGRATION_INCOME_RETURNS },
-  { table: 'person', name: 'person_dv_address', ddl: `CREATE INDEX person_dv_address ON person (area_code, banchi, katagaki) WHERE dv_support`, migration: MIGRATION_DV_ADDRESS },
 ];
 
 export interface BulkForeignKey {

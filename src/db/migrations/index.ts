@@ -30,6 +30,9 @@ import * as m1202_1300 from './2026-12-02T1300_person_fillfactor.js';
 import * as m1203_0100 from './2026-12-03T0100_pension_withholding.js';
 import * as m1203_0200 from './2026-12-03T0200_collection_changed_reason.js';
 import * as m1203_0300 from './2026-12-03T0300_assessment_cheaper_writes.js';
+import * as m1203_0400 from './2026-12-03T0400_dv_address_apart.js';
+import * as m1203_0500 from './2026-12-03T0500_app_wal_compression.js';
+import * as m1203_0600 from './2026-12-03T0600_registry_event_cheaper_checks.js';
 
 /** Every migration, in order. Forward-only: a migration, once landed, is never edited. */
 export const migrations: Record<string, Migration> = {
@@ -64,4 +67,7 @@ export const migrations: Record<string, Migration> = {
   '2026-12-03T0100_pension_withholding': m1203_0100,
   '2026-12-03T0200_collection_changed_reason': m1203_0200,
   '2026-12-03T0300_assessment_cheaper_writes': m1203_0300,
+  '2026-12-03T0400_dv_address_apart': m1203_0400,
+  '2026-12-03T0500_app_wal_compression': m1203_0500,
+  '2026-12-03T0600_registry_event_cheaper_checks': m1203_0600,
 };

@@ -43,8 +43,9 @@ export class PersonRepository {
   /**
    * The persons among these whose address DV等支援措置 protects (addressProtected): one query for them
    * and the candidate flagged persons — current members of their households (by household index), and
-   * the flagged on their 町字 and 番地 (a partial index holds only the flagged); the rule decides. At
-   * 1,000,000 persons (1,000 flagged) a page of 20 took 2–7 ms on PostgreSQL; scanning every flagged person instead took 83 ms.
+   * the flagged on their 町字 and 番地 (dv_flagged_address holds only the flagged, kept by triggers on
+   * person); the rule decides. At 1,000,000 persons (1,000 flagged) a page of 20 took 2–7 ms on
+   * PostgreSQL; scanning every flagged person instead took 83 ms.
    */
   async protectedAddressesAmong(atenaNos: readonly number[]): Promise<Set<number>> {
     if (atenaNos.length === 0) return new Set();
@@ -62,9 +63,9 @@ export class PersonRepository {
         JOIN household_member hm ON hm.household_no = th.household_no AND hm.valid_to IS NULL
         JOIN person d ON d.atena_no = hm.atena_no AND d.dv_support
       UNION ALL
-      SELECT false, d.atena_no, NULL, d.area_code, d.banchi, d.katagaki, d.dv_support
+      SELECT false, d.atena_no, NULL, d.area_code, d.banchi, d.katagaki, true
         FROM (SELECT DISTINCT area_code, coalesce(banchi, '') AS banchi FROM t WHERE area_code IS NOT NULL) ta
-        JOIN person d ON d.dv_support AND d.area_code = ta.area_code AND coalesce(d.banchi, '') = ta.banchi
+        JOIN dv_flagged_address d ON d.area_code = ta.area_code AND coalesce(d.banchi, '') = ta.banchi
     `.execute(this.db);
     const holder = (x: (typeof r.rows)[number]): AddressHolder => ({
       atenaNo: Number(x.atena_no),

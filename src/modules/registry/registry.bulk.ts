@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
+import { copyValue } from '../../db/copy-text.js';
 import { kanaSearchKey, kanjiSearchKey } from '../../lib/kana.js';
 import { formatDateForClerk as d } from '../../lib/wareki.js';
 import { addDays, automaticLoss, errorsMessage, todayInJapan, type AcquisitionReason, type LossReason, type MovedOutDestination } from '../eligibility/eligibility.rules.js';
@@ -93,7 +94,19 @@ const phase = (name: string, t0: number) => {
   return performance.now();
 };
 
-export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[], opts: { by: string; source: 'file' | 'api'; jobRunId: string | null; today?: string }): Promise<BulkResult> {
+/** The columns of registry_event the intake writes (received_at is the server's clock). */
+const EVENT_COLUMNS = ['event_id', 'event_code', 'occurred_on', 'reported_on', 'atena_no', 'content', 'content_sha256', 'source', 'job_run_id', 'received_by'] as const;
+
+export interface BatchOptions {
+  by: string;
+  source: 'file' | 'api';
+  jobRunId: string | null;
+  today?: string;
+  /** COPY into a table inside the batch's transaction (Database.copyIn bound to it). */
+  copyIn: (table: string, columns: readonly string[], tsv: string) => Promise<void>;
+}
+
+export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[], opts: BatchOptions): Promise<BulkResult> {
   const today = opts.today ?? todayInJapan();
   const by = opts.by;
   const errors: BulkResult['errors'] = [];
@@ -107,12 +120,14 @@ export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[
   await sql`SELECT pg_advisory_xact_lock(hashtext('registry.intake'))`.execute(tx);
   const ids = events.map((e) => e.eventId);
   const seen = new Map((await tx.selectFrom('registry_event').select(['event_id', 'content_sha256']).where(anyText('event_id', ids)).execute()).map((r) => [r.event_id, r.content_sha256]));
+  tP = phase('read: lock + seen events', tP);
   const atenas = [...new Set(events.map((e) => e.atenaNo))];
   const persons = new Map<number, PersonRow>();
   for (const r of await tx.selectFrom('person').select(['atena_no', ...(Object.keys(PERSON_COLS) as PersonCol[])]).where(anyBigint('atena_no', atenas)).forUpdate().execute()) {
     persons.set(Number(r.atena_no), { ...(r as unknown as PersonRow), atena_no: Number(r.atena_no) });
   }
   const existedBefore = new Set(persons.keys());
+  tP = phase('read: persons', tP);
   const minDay = events.reduce((m, e) => (e.occurredOn < m ? e.occurredOn : m), events[0]!.occurredOn);
   const householdsNamed = new Set<number>(events.flatMap((e) => (e.householdNo ? [e.householdNo] : [])));
   const ownMembers = await tx.selectFrom('household_member').select('household_no').where(anyBigint('atena_no', atenas)).where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>', minDay)])).execute();
@@ -123,6 +138,7 @@ export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[
         key: Number(m.member_id), household_no: Number(m.household_no), atena_no: Number(m.atena_no), relationship: m.relationship, member_order: m.member_order, valid_from: m.valid_from, valid_to: m.valid_to, change_reason: m.change_reason,
       }))
     : [];
+  tP = phase('read: members', tP);
   const households = new Map<number, { dissolved_on: string | null }>();
   if (hhList.length) for (const h of await tx.selectFrom('household').select(['household_no', 'dissolved_on']).where(anyBigint('household_no', hhList)).execute()) households.set(Number(h.household_no), { dissolved_on: h.dissolved_on });
   const areas = new Set<string>();
@@ -143,6 +159,7 @@ export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[
   for (const m of members) index(m);
   const ofAtena = (a: number) => byAtena.get(a) ?? [];
   const ofHousehold = (h: number) => byHousehold.get(h) ?? [];
+  tP = phase('read: households + areas', tP);
   const periodPersons = [...new Set([...atenas, ...members.map((m) => m.atena_no)])];
   const periods: Period[] = (
     await tx.selectFrom('nhi_eligibility').select(['eligibility_id', 'atena_no', 'household_no', 'insured_symbol', 'insured_number', 'branch_no', 'acquired_on', 'acquisition_reason', 'prefecture_acquired_on', 'lost_on', 'loss_reason', 'acquisition_reported_on', 'loss_reported_on', 'acquisition_retroactive', 'loss_retroactive']).where(anyBigint('atena_no', periodPersons)).where('superseded_at', 'is', null).execute()
@@ -152,7 +169,7 @@ export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[
   const periodsOf = (a: number) => periodsBy.get(a) ?? [];
   const insertedHere = new Set<number>();
 
-  tP = phase('read', tP);
+  tP = phase('read: periods', tP);
   // ---- pending writes ----
   let tempKey = -1;
   const personWrites: { row: PersonRow; insert: boolean }[] = [];
@@ -181,10 +198,12 @@ export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[
 
   // After a rejected event, later events of the same person are not tried (they would fail for its sake).
   const rejectedPersons = new Set<number>();
+  const shaOf = new Map<string, string>();
   for (let i = 0; i < events.length; i++) {
     const e = events[i]!;
     if (rejectedPersons.has(e.atenaNo)) continue;
     const sha = contentSha256(e);
+    shaOf.set(e.eventId, sha);
     const prior = seen.get(e.eventId);
     if (prior !== undefined) {
       if (prior === sha) skipped++;
@@ -402,13 +421,12 @@ export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[
 
   tP = phase('apply (in memory)', tP);
   // ---- write ----
-  const eventCols = { event_id: 'text', event_code: 'text', occurred_on: 'date', reported_on: 'date', atena_no: 'bigint', content: 'jsonb', content_sha256: 'text' };
-  for (let i = 0; i < newEvents.length; i += 5000) {
-    const part = newEvents.slice(i, i + 5000).map((e) => ({ event_id: e.eventId, event_code: e.eventCode, occurred_on: e.occurredOn, reported_on: e.reportedOn, atena_no: e.atenaNo, content: e, content_sha256: contentSha256(e) }));
-    await sql`INSERT INTO registry_event (event_id, event_code, occurred_on, reported_on, atena_no, content, content_sha256, source, job_run_id, received_by)
-              SELECT event_id, event_code, occurred_on, reported_on, atena_no, content, content_sha256, ${opts.source}, ${opts.jobRunId}, ${by}
-                FROM jsonb_to_recordset(${jsonb(part)}) AS v(${recordset(eventCols)})`.execute(tx);
+  // The events as received, by COPY (one stream, no statement to parse per row).
+  const eventRows: string[] = [];
+  for (const e of newEvents) {
+    eventRows.push([e.eventId, e.eventCode, e.occurredOn, e.reportedOn, e.atenaNo, JSON.stringify(e), shaOf.get(e.eventId)!, opts.source, opts.jobRunId, by].map(copyValue).join('\t'));
   }
+  if (eventRows.length) await opts.copyIn('registry_event', EVENT_COLUMNS, `${eventRows.join('\n')}\n`);
   tP = phase('write events', tP);
   await flushPersonsAndMembers();
   tP = phase('write persons+members (final flush)', tP);

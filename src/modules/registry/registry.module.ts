@@ -12,7 +12,7 @@ export const registryModule = defineModule({
   title: '住基連携',
   permissions: registryPermissions,
   services: (core, before) => ({
-    registry: new RegistryService(core.database.db, core.audit, before.eligibility as EligibilityService, { prefectureCode: core.config.prefectureCode }),
+    registry: new RegistryService(core.database, core.audit, before.eligibility as EligibilityService, { prefectureCode: core.config.prefectureCode }),
     workItems: new WorkItemService(core.database.db, core.audit),
   }),
   routes: registerRegistryRoutes,

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '../../db/database.js';
 import type { DB } from '../../db/schema.js';
 import { AppError, type FieldError } from '../../http/errors.js';
 import { runUseCase, type UseCaseContext } from '../../platform/use-case.js';
@@ -47,7 +48,7 @@ const SUBJECTS_PER_RECORD = 1000;
  */
 export class RegistryService {
   constructor(
-    private readonly db: Kysely<DB>,
+    private readonly database: Database,
     private readonly audit: AuditRepository,
     private readonly eligibility: AutomaticLossPort,
     private readonly opts: { prefectureCode: string; today?: () => string },
@@ -61,7 +62,7 @@ export class RegistryService {
   async importFile(actor: Actor, bytes: Uint8Array, meta: { fileName: string; correlationId?: string | null }): Promise<IntakeSummary> {
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     const spec = { functionCode: 'registry.intake', action: 'registry.import_file', correlationId: meta.correlationId ?? null, detail: { fileName: meta.fileName.slice(0, 200), sha256 }, refusal: intakeRefusal };
-    return runUseCase(this.db, this.audit, actor, spec, async (ctx) => {
+    return runUseCase(this.database.db, this.audit, actor, spec, async (ctx) => {
       const read = readIntakeFile(bytes, this.intakeOptions());
       if (read.errorCount > 0) throw new IntakeRejected(read.errors, read.errorCount);
       const summary = await this.applyAll(ctx, read.events, (i) => read.lines[i]!, 'file');
@@ -72,7 +73,7 @@ export class RegistryService {
   /** Events pushed over the API by the registry's system client (the same columns as the file, by name). */
   async pushEvents(actor: Actor, records: readonly Partial<Record<IntakeColumn, string | null>>[], correlationId?: string | null): Promise<IntakeSummary> {
     const spec = { functionCode: 'registry.intake', action: 'registry.push', correlationId: correlationId ?? null, detail: { events: records.length }, refusal: intakeRefusal };
-    return runUseCase(this.db, this.audit, actor, spec, async (ctx) => {
+    return runUseCase(this.database.db, this.audit, actor, spec, async (ctx) => {
       const opts = this.intakeOptions();
       const errors: IntakeError[] = [];
       const events: RegistryEvent[] = [];
@@ -93,14 +94,14 @@ export class RegistryService {
 
   /** 75歳到達: the daily job (see runLateElderlyJob). */
   lateElderly(actor: Actor, today: string): Promise<AgeJobSummary> {
-    return runLateElderlyJob(this.db, this.audit, this.eligibility, actor, today);
+    return runLateElderlyJob(this.database.db, this.audit, this.eligibility, actor, today);
   }
 
   /** Registers the registry's system client; the token is returned once (only its SHA-256 is kept). */
   async addClient(actor: Actor, clientId: string, name: string): Promise<string> {
     if (!/^[a-z][a-z0-9-]{1,39}$/.test(clientId)) throw new AppError(400, 'bad_option', 'クライアントIDは半角小文字で始まる小文字・数字・ハイフンの2〜40文字です(例: juki)');
     const token = randomBytes(32).toString('base64url');
-    await runUseCase(this.db, this.audit, actor, { functionCode: 'user.admin', action: 'system_client.add', detail: { clientId } }, async ({ tx }) => {
+    await runUseCase(this.database.db, this.audit, actor, { functionCode: 'user.admin', action: 'system_client.add', detail: { clientId } }, async ({ tx }) => {
       if (await tx.selectFrom('system_client').select('client_id').where('client_id', '=', clientId).executeTakeFirst()) throw new AppError(409, 'exists', `システム利用者 ${clientId} は既に登録されています`);
       await tx.insertInto('system_client').values({ client_id: clientId, name, purpose: 'registry', token_sha256: createHash('sha256').update(token).digest('hex'), created_by: actorLabel(actor) }).execute();
     });
@@ -110,13 +111,14 @@ export class RegistryService {
   /** The system actor of a bearer token (null: unknown or disabled client). */
   async systemActor(token: string, ip: string | null): Promise<(Actor & { kind: 'system' }) | null> {
     if (token.length < 20 || token.length > 128) return null;
-    const c = await this.db.selectFrom('system_client').select(['client_id', 'purpose']).where('token_sha256', '=', createHash('sha256').update(token).digest('hex')).where('disabled_at', 'is', null).executeTakeFirst();
+    const c = await this.database.db.selectFrom('system_client').select(['client_id', 'purpose']).where('token_sha256', '=', createHash('sha256').update(token).digest('hex')).where('disabled_at', 'is', null).executeTakeFirst();
     if (!c) return null;
     return { kind: 'system', id: `system:${c.client_id}`, clientId: c.client_id, permissions: new Set(['registry.intake']), ip, terminal: null };
   }
 
   private async applyAll(ctx: UseCaseContext, events: readonly RegistryEvent[], lineOf: (i: number) => number, source: 'file' | 'api'): Promise<IntakeSummary> {
-    const r = await applyBatch(ctx.tx, events, { by: actorLabel(ctx.actor), source, jobRunId: null, ...(this.opts.today ? { today: this.opts.today() } : {}) });
+    const copyIn = (table: string, columns: readonly string[], tsv: string) => this.database.copyIn(table, columns, tsv, ctx.tx as Transaction<DB>);
+    const r = await applyBatch(ctx.tx, events, { by: actorLabel(ctx.actor), source, jobRunId: null, copyIn, ...(this.opts.today ? { today: this.opts.today() } : {}) });
     if (r.errors.length > 0) throw new IntakeRejected(r.errors.map((e) => ({ line: lineOf(e.index), message: e.message })), r.errors.length);
     // One audit record per SUBJECTS_PER_RECORD persons (a year's file names ~800,000).
     for (let i = 0, part = 1; i < r.subjects.length; i += SUBJECTS_PER_RECORD, part++) {
