@@ -90,8 +90,6 @@ function foreignKey(table: SeedTable, columnDdl: string, migration: string): Bul
 
 export const BULK_FOREIGN_KEYS: readonly BulkForeignKey[] = [
   foreignKey('person', 'area_code text REFERENCES address_area(area_code)', MIGRATION_0200),
-  foreignKey('household_member', 'household_no bigint NOT NULL REFERENCES household(household_no)', MIGRATION_0200),
-  foreignKey('household_member', 'atena_no bigint NOT NULL REFERENCES person(atena_no)', MIGRATION_0200),
   foreignKey('income', 'atena_no bigint NOT NULL REFERENCES person(atena_no)', MIGRATION_0200),
   foreignKey('income_return', 'atena_no bigint NOT NULL REFERENCES person(atena_no)', MIGRATION_INCOME_RETURNS),
   foreignKey('nhi_eligibility', 'atena_no bigint NOT NULL REFERENCES person(atena_no)', MIGRATION_0200),
@@ -169,8 +167,6 @@ export async function ensureBulkSchema(db: Kysely<DB>, concurrency = 1): Promise
 
 /** Foreign keys whose column leads an index of the child table (see ensureBulkSchema). */
 const MERGE_CHECKED = new Set([
-  'household_member_household_no_fkey', // household_member_household
-  'household_member_atena_no_fkey', // household_member_person
   'income_atena_no_fkey', // primary key (atena_no, …)
   'income_return_atena_no_fkey', // income_return_version (atena_no, fiscal_year, version)
   'nhi_eligibility_atena_no_fkey', // nhi_eligibility_person
@@ -200,9 +196,7 @@ const BUILD_COST: Record<string, number> = {
   income_return_atena_no_fkey: 700,
   income_return_current: 400,
   income_return_version: 450,
-  household_member_household_no_fkey: 260,
   person_area_code_fkey: 200,
-  household_member_atena_no_fkey: 150,
   person_my_number_atena_no_fkey: 150,
   nhi_eligibility_atena_no_fkey: 70,
   nhi_eligibility_household_no_fkey: 50,
