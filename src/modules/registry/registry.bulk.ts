@@ -104,6 +104,8 @@ export interface BatchOptions {
   today?: string;
   /** COPY into a table inside the batch's transaction (Database.copyIn bound to it). */
   copyIn: (table: string, columns: readonly string[], tsv: string) => Promise<void>;
+  /** Whether the events' COPY may run while the batch is applied in memory (PostgreSQL; not PGlite). */
+  overlapCopy: boolean;
 }
 
 export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[], opts: BatchOptions): Promise<BulkResult> {
@@ -196,14 +198,26 @@ export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[
     phase('flush: members', t);
   };
 
+  // ---- the events as received ----
+  // Every event not taken before is stored now, by COPY: a rejected event rejects the whole batch, whose
+  // transaction then stores nothing. On PostgreSQL the server writes them while the loop below applies
+  // the events (it lets the connection send every 1,000 events); PGlite's COPY is awaited first.
+  const shaOf = new Map(events.map((e) => [e.eventId, contentSha256(e)]));
+  const eventRows: string[] = [];
+  for (const e of events) {
+    if (!seen.has(e.eventId)) eventRows.push([e.eventId, e.eventCode, e.occurredOn, e.reportedOn, e.atenaNo, JSON.stringify(e), shaOf.get(e.eventId)!, opts.source, opts.jobRunId, by].map(copyValue).join('\t'));
+  }
+  const stored = eventRows.length ? opts.copyIn('registry_event', EVENT_COLUMNS, `${eventRows.join('\n')}\n`) : Promise.resolve();
+  stored.catch(() => undefined); // awaited after the loop; meanwhile not an unhandled rejection
+  if (!opts.overlapCopy) await stored;
+
   // After a rejected event, later events of the same person are not tried (they would fail for its sake).
   const rejectedPersons = new Set<number>();
-  const shaOf = new Map<string, string>();
   for (let i = 0; i < events.length; i++) {
     const e = events[i]!;
+    if (opts.overlapCopy && i % 1000 === 999) await new Promise((resolve) => setImmediate(resolve));
     if (rejectedPersons.has(e.atenaNo)) continue;
-    const sha = contentSha256(e);
-    shaOf.set(e.eventId, sha);
+    const sha = shaOf.get(e.eventId)!;
     const prior = seen.get(e.eventId);
     if (prior !== undefined) {
       if (prior === sha) skipped++;
@@ -417,17 +431,12 @@ export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[
       if (errors.length >= 200) break;
     }
   }
+  tP = phase('apply (in memory)', tP);
+  await stored;
+  tP = phase('write events (the rest of the COPY)', tP);
   if (errors.length > 0) return { taken: 0, skipped, automatic: 0, workItems: 0, subjects: [], errors };
 
-  tP = phase('apply (in memory)', tP);
   // ---- write ----
-  // The events as received, by COPY (one stream, no statement to parse per row).
-  const eventRows: string[] = [];
-  for (const e of newEvents) {
-    eventRows.push([e.eventId, e.eventCode, e.occurredOn, e.reportedOn, e.atenaNo, JSON.stringify(e), shaOf.get(e.eventId)!, opts.source, opts.jobRunId, by].map(copyValue).join('\t'));
-  }
-  if (eventRows.length) await opts.copyIn('registry_event', EVENT_COLUMNS, `${eventRows.join('\n')}\n`);
-  tP = phase('write events', tP);
   await flushPersonsAndMembers();
   tP = phase('write persons+members (final flush)', tP);
   await writeHouseholds(tx, householdUpdates, by);

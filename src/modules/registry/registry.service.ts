@@ -118,7 +118,7 @@ export class RegistryService {
 
   private async applyAll(ctx: UseCaseContext, events: readonly RegistryEvent[], lineOf: (i: number) => number, source: 'file' | 'api'): Promise<IntakeSummary> {
     const copyIn = (table: string, columns: readonly string[], tsv: string) => this.database.copyIn(table, columns, tsv, ctx.tx as Transaction<DB>);
-    const r = await applyBatch(ctx.tx, events, { by: actorLabel(ctx.actor), source, jobRunId: null, copyIn, ...(this.opts.today ? { today: this.opts.today() } : {}) });
+    const r = await applyBatch(ctx.tx, events, { by: actorLabel(ctx.actor), source, jobRunId: null, copyIn, overlapCopy: this.database.kind === 'postgresql', ...(this.opts.today ? { today: this.opts.today() } : {}) });
     if (r.errors.length > 0) throw new IntakeRejected(r.errors.map((e) => ({ line: lineOf(e.index), message: e.message })), r.errors.length);
     // One audit record per SUBJECTS_PER_RECORD persons (a year's file names ~800,000).
     for (let i = 0, part = 1; i < r.subjects.length; i += SUBJECTS_PER_RECORD, part++) {
