@@ -68,3 +68,16 @@ describe('migration 2026-12-03T0700_intake_reference_checks', () => {
     }
   });
 });
+
+describe('migration 2026-12-03T0900_reference_checks_planned_each_time', () => {
+  it('every statement-level reference check plans its anti-joins per statement (EXECUTE), not with a cached plan', async () => {
+    const r = await sql<{ proname: string; prosrc: string }>`SELECT proname, prosrc FROM pg_proc WHERE proname IN ('assessment_references', 'household_member_references', 'work_item_references') ORDER BY 1`.execute(db());
+    expect(r.rows.map((x) => x.proname)).toEqual(['assessment_references', 'household_member_references', 'work_item_references']);
+    for (const f of r.rows) {
+      // Each check is an EXECUTE of a quoted query; no query of the body is planned once and kept.
+      const statements = f.prosrc.split(';').map((x) => x.trim()).filter((x) => /\bFROM new_rows\b/.test(x));
+      expect(statements.length, f.proname).toBeGreaterThan(1);
+      for (const s of statements) expect(s, f.proname).toMatch(/EXECUTE '/);
+    }
+  });
+});
