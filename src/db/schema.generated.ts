@@ -362,6 +362,7 @@ export interface NhiHouseholdStatusTable {
   reported_on: string | null;
   updated_at: Generated<Date>;
   updated_by: string;
+  own_household_no: number | null;
 }
 
 export interface NhiHouseholdStatusHistoryTable {

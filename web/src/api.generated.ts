@@ -8254,6 +8254,8 @@ export interface components {
             kind: "pseudo_head" | "head_by_application" | "specific_same_household" | "address_exception" | "student_exception";
             kindLabel: string;
             nameKanji: string;
+            /** @description 住所地特例: 本人一人の国保世帯の国保世帯番号(記録のとき採番) */
+            ownHouseholdNo: number | null;
             reportedOn: string | null;
             schoolName: string | null;
             statusId: number;

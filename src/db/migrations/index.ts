@@ -36,6 +36,7 @@ import * as m1203_0600 from './2026-12-03T0600_registry_event_cheaper_checks.js'
 import * as m1203_0700 from './2026-12-03T0700_intake_reference_checks.js';
 import * as m1203_0800 from './2026-12-03T0800_registry_event_unread_index.js';
 import * as m1203_0900 from './2026-12-03T0900_reference_checks_planned_each_time.js';
+import * as m1203_1000 from './2026-12-03T1000_address_exception_household_no.js';
 
 /** Every migration, in order. Forward-only: a migration, once landed, is never edited. */
 export const migrations: Record<string, Migration> = {
@@ -76,4 +77,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-03T0700_intake_reference_checks': m1203_0700,
   '2026-12-03T0800_registry_event_unread_index': m1203_0800,
   '2026-12-03T0900_reference_checks_planned_each_time': m1203_0900,
+  '2026-12-03T1000_address_exception_household_no': m1203_1000,
 };

@@ -27,7 +27,7 @@ describe('資格管理 outputs (registry feedback, 国保連合会 extract)', ()
     expect(header).toBe(HOUSEHOLDS_HEADER);
     // The Satos: the mother is insured, the head is not (擬制世帯主, head = 2, no 資格).
     const sato = rows.filter((l) => l.startsWith(`${F.sato.household},`));
-    expect(sato).toEqual([expect.stringMatching(new RegExp(`^${F.sato.household},${F.sato.mother},川1,.*,2010-04-01,,,0,1,$`)), expect.stringMatching(new RegExp(`^${F.sato.household},${F.sato.head},,,,サトウ　ケン,1980-11-20,1,,,,2,0,$`))]);
+    expect(sato).toEqual([expect.stringMatching(new RegExp(`^${F.sato.household},${F.sato.mother},川1,.*,2010-04-01,,,0,1,,0$`)), expect.stringMatching(new RegExp(`^${F.sato.household},${F.sato.head},,,,サトウ　ケン,1980-11-20,1,,,,2,0,,0$`))]);
     expect(rows.filter((l) => l.startsWith(`${F.yamada.household},`)).length).toBe(3);
     expect(r.counts).toMatchObject({ pseudo_heads: 1 });
     // No address leaves through the extract.
@@ -52,6 +52,29 @@ describe('資格管理 outputs (registry feedback, 国保連合会 extract)', ()
     const fb = path.join(dir, 'feedback.csv');
     await runOutput(f.deps, 'registry-feedback', { actor: actor('registry-feedback'), outputFile: fb, since: beforeImport });
     expect(lines(fb)).toEqual([FEEDBACK_HEADER, `${F.yamada.wife},0,2010-04-01,2026-11-21`]);
+  });
+
+  it('a 住所地特例 person is listed as the head of their own NHI household, under its 国保世帯番号, not in the household they left', async () => {
+    await f.deps.database.db.transaction().execute(async (tx) => {
+      await sql`SELECT set_config('nhi.actor', 'operator:test', true)`.execute(tx);
+      await tx
+        .insertInto('nhi_household_status')
+        .values({ atena_no: F.yamada.child, household_no: F.yamada.household, kind: 'address_exception', valid_from: '2026-04-01', facility_name: '架空の里(他市)', facility_kind: 'disability_support', updated_by: 'operator:test' })
+        .execute();
+    });
+    const own = Number((await f.deps.database.db.selectFrom('nhi_household_status').select('own_household_no').where('atena_no', '=', F.yamada.child).where('kind', '=', 'address_exception').executeTakeFirstOrThrow()).own_household_no);
+    expect(own).toBeGreaterThanOrEqual(9000000001);
+    expect(await f.deps.database.db.selectFrom('household').select('household_no').where('household_no', '=', own).execute()).toEqual([]);
+
+    const out = path.join(dir, 'households-exception.csv');
+    const r = await runOutput(f.deps, 'rengokai-households', { actor: actor('rengokai-households'), outputFile: out, since: '2000-01-01T00:00:00.000Z' });
+    const rows = lines(out).slice(1).map((l) => l.split(','));
+    const child = rows.filter((c) => c[1] === String(F.yamada.child));
+    expect(child).toHaveLength(1);
+    expect([child[0]![0], child[0]![11], child[0]![14]]).toEqual([String(own), '1', '1']);
+    // The household they left lists the others only, none of them flagged.
+    expect(rows.filter((c) => c[0] === String(F.yamada.household)).map((c) => [c[1], c[14]])).toEqual([[String(F.yamada.head), '0']].concat(rows.some((c) => c[1] === String(F.yamada.wife)) ? [[String(F.yamada.wife), '0']] : []));
+    expect(r.counts).toMatchObject({ address_exceptions: 1 });
   });
 
   it('the next run looks back before the previous one ended: a version committed late is not lost', async () => {

@@ -106,7 +106,7 @@ export function registryFeedbackJob(): BatchJob<OutputWindow, { atenaNo: number 
   };
 }
 
-export const HOUSEHOLDS_HEADER = 'household_no,atena_no,insured_symbol,insured_number,branch_no,name_kana,birth_date,sex,acquired_on,lost_on,loss_reason,head,changed,prefecture_acquired_on';
+export const HOUSEHOLDS_HEADER = 'household_no,atena_no,insured_symbol,insured_number,branch_no,name_kana,birth_date,sex,acquired_on,lost_on,loss_reason,head,changed,prefecture_acquired_on,address_exception';
 
 /** Households touched by the window's changes: the 資格's household and the person's registry household. */
 function changedHouseholds(q: Q, w: OutputWindow) {
@@ -152,9 +152,24 @@ export function rengokaiHouseholdsJob(): BatchJob<OutputWindow, { householdNo: n
         .where('m.relationship', '=', 'head')
         .where('m.valid_to', 'is', null)
         .execute();
+      // 住所地特例 on the day: the person is a one-person NHI household of their own (国保法 §116の2), listed
+      // under its 国保世帯番号 as its head, not in the household they came from.
+      const ownHousehold = new Map(
+        (
+          await tx
+            .selectFrom('nhi_household_status')
+            .select(['atena_no', 'own_household_no'])
+            .where('kind', '=', 'address_exception')
+            .where('household_no', 'in', households)
+            .where('valid_from', '<=', w.asOf)
+            .where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>', w.asOf)]))
+            .execute()
+        ).map((r) => [Number(r.atena_no), Number(r.own_household_no)]),
+      );
       const lines: string[] = [];
       const subjects = new Set<number>();
       let pseudoHeads = 0;
+      let addressExceptions = 0;
       for (const h of households) {
         const headRow = heads.find((x) => Number(x.household_no) === h);
         const headNo = headRow ? Number(headRow.atena_no) : null;
@@ -163,25 +178,30 @@ export function rengokaiHouseholdsJob(): BatchJob<OutputWindow, { householdNo: n
         const byPerson = new Map<number, (typeof rows)[number]>();
         for (const r of rows) byPerson.set(Number(r.atena_no), r);
         const insuredOn = (r: (typeof rows)[number]) => r.acquired_on <= w.asOf && (r.lost_on === null || r.lost_on > w.asOf);
-        const shown = [...byPerson.values()].filter((r) => insuredOn(r) || changed.has(Number(r.atena_no)));
-        if (shown.length === 0) continue;
-        for (const r of shown) {
+        const listed = [...byPerson.values()].filter((r) => insuredOn(r) || changed.has(Number(r.atena_no)));
+        const shown = listed.filter((r) => !ownHousehold.has(Number(r.atena_no)));
+        const line = (householdNo: number, r: (typeof rows)[number], head: number, exception: number) => {
           const a = Number(r.atena_no);
           subjects.add(a);
-          lines.push(csvLine([h, a, r.insured_symbol, r.insured_number, r.branch_no, r.name_kana, r.birth_date, r.sex === 'male' ? 1 : 2, r.acquired_on, r.lost_on, r.loss_reason, a === headNo ? 1 : 0, changed.has(a) ? 1 : 0, r.prefecture_acquired_on]));
-        }
+          lines.push(csvLine([householdNo, a, r.insured_symbol, r.insured_number, r.branch_no, r.name_kana, r.birth_date, r.sex === 'male' ? 1 : 2, r.acquired_on, r.lost_on, r.loss_reason, head, changed.has(a) ? 1 : 0, r.prefecture_acquired_on, exception]));
+        };
+        for (const r of shown) line(h, r, Number(r.atena_no) === headNo ? 1 : 0, 0);
         // 擬制世帯主: the head is the 納税義務者 even when not insured; listed with no 資格.
-        if (headRow && headNo !== null && !shown.some((r) => Number(r.atena_no) === headNo)) {
+        if (shown.length > 0 && headRow && headNo !== null && !shown.some((r) => Number(r.atena_no) === headNo) && !ownHousehold.has(headNo)) {
           pseudoHeads++;
           subjects.add(headNo);
-          lines.push(csvLine([h, headNo, null, null, null, headRow.name_kana, headRow.birth_date, headRow.sex === 'male' ? 1 : 2, null, null, null, 2, changed.has(headNo) ? 1 : 0, null]));
+          lines.push(csvLine([h, headNo, null, null, null, headRow.name_kana, headRow.birth_date, headRow.sex === 'male' ? 1 : 2, null, null, null, 2, changed.has(headNo) ? 1 : 0, null, 0]));
+        }
+        for (const r of listed.filter((x) => ownHousehold.has(Number(x.atena_no)))) {
+          addressExceptions++;
+          line(ownHousehold.get(Number(r.atena_no))!, r, 1, 1);
         }
       }
       await stage(tx, ctx.runId, ctx.chunkNo, lines);
       return {
         cursor: { householdNo: households[households.length - 1]! },
         processed: households.length,
-        counts: { households: households.length, lines: lines.length, pseudo_heads: pseudoHeads },
+        counts: { households: households.length, lines: lines.length, pseudo_heads: pseudoHeads, address_exceptions: addressExceptions },
         audit: { action: 'rengokai_households.write', subjects: [...subjects], detail: { lines: lines.length } },
       };
     },

@@ -106,9 +106,13 @@ describe('rule checks (422) before anything waits for approval', () => {
     await requestAndApprove(`/api/persons/${F.yamada.wife}/nhi-household-status`, {
       kind: 'address_exception', householdNo: F.yamada.household, validFrom: '2026-06-01', facilityName: '〇〇特別養護老人ホーム', facilityKind: 'elderly_home',
     });
-    const h = (await nhi(F.yamada.household, '2026-08-01')) as NhiHousehold & { addressException: { atenaNo: number }[] };
+    const h = (await nhi(F.yamada.household, '2026-08-01')) as NhiHousehold & { addressException: { atenaNo: number }[]; statuses: { atenaNo: number; kind: string; inForce: boolean; ownHouseholdNo: number | null }[] };
     expect(h.members.map((m) => m.atenaNo)).toEqual([F.yamada.head, F.yamada.child]);
     expect(h.addressException.map((m) => m.atenaNo)).toEqual([F.yamada.wife]);
+    // Her own one-person NHI household has a 国保世帯番号 of its own, drawn when the period was recorded.
+    const own = h.statuses.find((x) => x.atenaNo === F.yamada.wife && x.kind === 'address_exception' && x.inForce)!.ownHouseholdNo;
+    expect(own).toBeGreaterThanOrEqual(9000000001);
+    expect(h.statuses.filter((x) => x.kind !== 'address_exception').every((x) => x.ownHouseholdNo === null)).toBe(true);
   });
 });
 
@@ -123,5 +127,19 @@ describe('database', () => {
     await expect(
       asBatch((tx) => tx.insertInto('nhi_household_status').values({ ...row('2026-04-01', null), kind: 'address_exception', school_name: null }).execute()),
     ).rejects.toThrow(/check/);
+  });
+
+  it('draws each 住所地特例 its own 国保世帯番号, skipping a registry 世帯番号, never another kind, never changed', async () => {
+    const next = Number((await sql<{ n: string }>`SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END AS n FROM nhi_own_household_no`.execute(db())).rows[0]!.n);
+    // The registry happens to use the next number: it is skipped.
+    await asBatch((tx) => tx.insertInto('household').values({ household_no: next, formed_on: '2026-01-01', valid_from: '2026-01-01', change_reason: 'moved_in', updated_by: 'operator:test-batch' }).execute());
+    const exception = { atena_no: F.tanaka.person, household_no: F.tanaka.household, kind: 'address_exception' as const, facility_name: '架空の家(他市)', facility_kind: 'hospital' as const, updated_by: 'operator:test-batch' };
+    await asBatch((tx) => tx.insertInto('nhi_household_status').values([{ ...exception, valid_from: '2025-04-01', valid_to: '2025-10-01' }, { ...exception, valid_from: '2026-04-01', valid_to: null, own_household_no: 1 }]).execute());
+    const rows = await db().selectFrom('nhi_household_status').select(['status_id', 'own_household_no']).where('atena_no', '=', F.tanaka.person).orderBy('valid_from').execute();
+    const numbers = rows.map((r) => Number(r.own_household_no));
+    expect(numbers[0]).toBeGreaterThan(next); // not the registry's, and not the 1 a writer tried to choose
+    expect(numbers[1]).toBeGreaterThan(numbers[0]!);
+    await expect(asBatch((tx) => tx.updateTable('nhi_household_status').set({ own_household_no: next }).where('status_id', '=', rows[0]!.status_id).execute())).rejects.toThrow(/国保世帯番号/);
+    await expect(asBatch((tx) => tx.updateTable('nhi_household_status').set({ kind: 'pseudo_head', facility_name: null, facility_kind: null }).where('status_id', '=', rows[0]!.status_id).execute())).rejects.toThrow(/変更できません/);
   });
 });

@@ -6,13 +6,15 @@ type Q = Kysely<DB> | Transaction<DB>;
 
 /** A stored status period as read, with its notes. */
 export interface StatusRow extends StatusPeriod {
+  /** 住所地特例: the 国保世帯番号 of the person's own one-person NHI household (drawn when recorded). */
+  ownHouseholdNo: number | null;
   basis: string | null;
   reportedOn: string | null;
   updatedAt: Date;
   updatedBy: string;
 }
 
-const COLUMNS = ['status_id', 'atena_no', 'household_no', 'kind', 'valid_from', 'valid_to', 'facility_name', 'facility_kind', 'school_name', 'basis', 'reported_on', 'updated_at', 'updated_by'] as const;
+const COLUMNS = ['status_id', 'atena_no', 'household_no', 'kind', 'valid_from', 'valid_to', 'facility_name', 'facility_kind', 'school_name', 'own_household_no', 'basis', 'reported_on', 'updated_at', 'updated_by'] as const;
 const toRow = (r: Selectable<NhiHouseholdStatusTable>): StatusRow => ({
   statusId: Number(r.status_id),
   atenaNo: Number(r.atena_no),
@@ -23,6 +25,7 @@ const toRow = (r: Selectable<NhiHouseholdStatusTable>): StatusRow => ({
   facilityName: r.facility_name,
   facilityKind: r.facility_kind,
   schoolName: r.school_name,
+  ownHouseholdNo: r.own_household_no === null ? null : Number(r.own_household_no),
   basis: r.basis,
   reportedOn: r.reported_on,
   updatedAt: new Date(r.updated_at as Date),

@@ -43,6 +43,7 @@ const Status = z
     facilityKind: z.enum(FACILITY_KIND_CODES).nullable(),
     facilityKindLabel: z.string().nullable(),
     schoolName: z.string().nullable(),
+    ownHouseholdNo: z.number().nullable().openapi({ description: '住所地特例: 本人一人の国保世帯の国保世帯番号(記録のとき採番)' }),
     basis: z.string().nullable(),
     reportedOn: z.string().nullable(),
     inForce: z.boolean().openapi({ description: '照会した日に有効な期間' }),

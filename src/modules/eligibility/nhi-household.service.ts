@@ -170,6 +170,7 @@ export class NhiHouseholdService {
       facilityKind: s.facilityKind,
       facilityKindLabel: s.facilityKind ? FACILITY_KINDS[s.facilityKind] : null,
       schoolName: s.schoolName,
+      ownHouseholdNo: s.ownHouseholdNo,
       basis: s.basis,
       reportedOn: s.reportedOn,
     };

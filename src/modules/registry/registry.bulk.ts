@@ -135,6 +135,12 @@ export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[
   const ownMembers = await tx.selectFrom('household_member').select('household_no').where(anyBigint('atena_no', atenas)).where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>', minDay)])).execute();
   for (const m of ownMembers) householdsNamed.add(Number(m.household_no));
   const hhList = [...householdsNamed];
+  // 国保世帯番号 of 住所地特例 households are the NHI's own: the registry never names one as its 世帯番号.
+  const nhiOwnNumbers = new Set<number>();
+  const eventHouseholds = [...new Set(events.flatMap((e) => (e.householdNo ? [e.householdNo] : [])))];
+  if (eventHouseholds.length) {
+    for (const r of await tx.selectFrom('nhi_household_status').select('own_household_no').where(anyBigint('own_household_no', eventHouseholds)).execute()) nhiOwnNumbers.add(Number(r.own_household_no));
+  }
   const members: Member[] = hhList.length
     ? (await tx.selectFrom('household_member').selectAll().where(anyBigint('household_no', hhList)).where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>', minDay)])).execute()).map((m) => ({
         key: Number(m.member_id), household_no: Number(m.household_no), atena_no: Number(m.atena_no), relationship: m.relationship, member_order: m.member_order, valid_from: m.valid_from, valid_to: m.valid_to, change_reason: m.change_reason,
@@ -231,6 +237,7 @@ export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[
       const reject = (message: string): never => {
         throw new EventRejection(e.eventId, message);
       };
+      if (e.householdNo && nhiOwnNumbers.has(e.householdNo)) reject(`世帯番号 ${e.householdNo} は国保の住所地特例世帯の国保世帯番号です(住民記録の世帯番号と重なっています)`);
       const requireArea = () => {
         if (e.areaCode && !areas.has(e.areaCode)) reject(`町丁目コード ${e.areaCode} は住所コードの一覧にありません`);
       };

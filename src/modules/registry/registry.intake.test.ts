@@ -72,6 +72,18 @@ describe('a registry file', () => {
     expect(await counts()).toEqual(before);
   });
 
+  it('refuses an event naming, as its 世帯番号, the 国保世帯番号 of a 住所地特例 household', async () => {
+    await db().transaction().execute(async (tx) => {
+      await sql`SELECT set_config('nhi.actor', 'operator:test-batch', true)`.execute(tx);
+      await tx.insertInto('nhi_household_status').values({ atena_no: KAME, household_no: 500000051, kind: 'address_exception', valid_from: '2020-04-01', valid_to: '2021-04-01', facility_name: '架空の園(他市)', facility_kind: 'elderly_home', updated_by: 'operator:test-batch' }).execute();
+    });
+    const own = (await db().selectFrom('nhi_household_status').select('own_household_no').where('atena_no', '=', KAME).executeTakeFirstOrThrow()).own_household_no!;
+    const before = await counts();
+    const e = await f.deps.registry.importFile(op(), csv([{ ...movedIn, event_id: 'T-OWN-1', household_no: String(own) }]), { fileName: 'own.csv' }).catch((x: unknown) => x);
+    expect((e as IntakeRejected).errors).toEqual([{ line: 2, message: expect.stringContaining(`世帯番号 ${own} は国保の住所地特例世帯の国保世帯番号です`) }]);
+    expect(await counts()).toEqual(before);
+  });
+
   it('takes a day’s events: the registry data with history, automatic losses, work items for the rest', async () => {
     const before = await counts();
     const r = await f.deps.registry.importFile(op(), csv([birth, death, movedIn]), { fileName: 'juki-20261120.csv' });

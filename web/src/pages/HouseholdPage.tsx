@@ -322,7 +322,14 @@ function NhiHouseholdBody({ n }: { n: NhiHousehold }): ReactNode {
           {n.addressException.length > 0 ? (
             <div>
               <dt>住所地特例(別の国保世帯)</dt>
-              <dd>{n.addressException.map((p) => p.nameKanji).join('、')}</dd>
+              <dd>
+                {n.addressException
+                  .map((p) => {
+                    const own = n.statuses.find((x) => x.inForce && x.kind === 'address_exception' && x.atenaNo === p.atenaNo)?.ownHouseholdNo;
+                    return own ? `${p.nameKanji}(国保世帯番号 ${own})` : p.nameKanji;
+                  })
+                  .join('、')}
+              </dd>
             </div>
           ) : null}
         </dl>
@@ -360,7 +367,10 @@ function NhiHouseholdBody({ n }: { n: NhiHousehold }): ReactNode {
                   <td>
                     <DateText value={s.validFrom} /> 〜 {s.validTo ? <DateText value={s.validTo} /> : null}
                   </td>
-                  <td>{s.facilityName ? `${s.facilityName}(${s.facilityKindLabel ?? ''})` : (s.schoolName ?? <span className="muted">—</span>)}</td>
+                  <td>
+                    {s.facilityName ? `${s.facilityName}(${s.facilityKindLabel ?? ''})` : (s.schoolName ?? <span className="muted">—</span>)}
+                    {s.ownHouseholdNo ? `・国保世帯番号 ${s.ownHouseholdNo}` : null}
+                  </td>
                   <td>{s.inForce ? <Badge kind="ok">有効</Badge> : <Badge kind="muted">期間外</Badge>}</td>
                 </tr>
               ))}
