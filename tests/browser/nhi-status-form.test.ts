@@ -8,6 +8,7 @@ import type { Browser } from 'playwright-core';
 import type { RunningServer } from '../../src/server.js';
 import { loggedInPage, setUpServerAndBrowser, todayJst, type DemoLogin, type TestPage } from './support/real-server.js';
 import { formatWareki } from '../../src/lib/wareki.js';
+import { sql } from 'kysely';
 
 let server: RunningServer;
 let browser: Browser;
@@ -80,5 +81,40 @@ describe('国保世帯の変更届', () => {
     const row = clerk.page.getByTestId('nhi-statuses').getByRole('row').filter({ hasText: household.childName });
     await expect.poll(() => row.innerText()).toContain('修学中の特例');
     expect(await row.innerText()).toContain('東京テスト大学');
+  });
+
+  it('a 住所地特例 person in force today is shown with the own 国保世帯番号 of their one-person NHI household', async () => {
+    const db = server.deps.database.db;
+    const today = todayJst();
+    // An insured member of the household with no status yet, entered in a facility of another city today
+    // (the row the approval of a 住所地特例 request writes; the trigger draws the number).
+    const m = await db
+      .selectFrom('household_member as m')
+      .innerJoin('person as p', 'p.atena_no', 'm.atena_no')
+      .innerJoin('nhi_eligibility as n', (j) => j.onRef('n.atena_no', '=', 'm.atena_no').on('n.superseded_at', 'is', null).on('n.lost_on', 'is', null))
+      .select(['m.household_no', 'm.atena_no', 'p.name_kanji'])
+      .where('m.valid_to', 'is', null)
+      .where('m.household_no', '=', household.householdNo)
+      .where('m.atena_no', '<>', household.child)
+      .where('p.dv_support', '=', false)
+      .orderBy('m.atena_no')
+      .executeTakeFirstOrThrow();
+    await db.transaction().execute(async (tx) => {
+      await sql`SELECT set_config('nhi.actor', 'operator:browser-test', true)`.execute(tx);
+      await tx
+        .insertInto('nhi_household_status')
+        .values({ atena_no: m.atena_no, household_no: m.household_no, kind: 'address_exception', valid_from: today, facility_name: '架空の里(他市)', facility_kind: 'elderly_home', updated_by: 'operator:browser-test' })
+        .execute();
+    });
+    const own = (await db.selectFrom('nhi_household_status').select('own_household_no').where('atena_no', '=', m.atena_no).where('kind', '=', 'address_exception').executeTakeFirstOrThrow()).own_household_no;
+    const s = { household_no: m.household_no, own_household_no: own, name_kanji: m.name_kanji };
+    const { page } = clerk;
+    await page.goto(`${server.url}/households/${s!.household_no}`);
+    await expect.poll(() => page.getByText('住所地特例(別の国保世帯)').count()).toBe(1);
+    const shown = page.locator('dd').filter({ hasText: `${s!.name_kanji}(国保世帯番号 ${s!.own_household_no})` });
+    await expect.poll(() => shown.count()).toBe(1);
+    const row = page.getByTestId('nhi-statuses').getByRole('row').filter({ hasText: `国保世帯番号 ${s!.own_household_no}` });
+    expect(await row.count()).toBeGreaterThan(0);
+    if (shots) await page.screenshot({ path: `${shots}/address-exception.png`, fullPage: true });
   });
 });
