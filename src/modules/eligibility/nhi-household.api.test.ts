@@ -21,7 +21,8 @@ type NhiHousehold = {
   head: { atenaNo: number; insured: boolean; byApplication: boolean } | null;
   pseudoHead: boolean;
   members: { atenaNo: number; basis: string }[];
-  statuses: { statusId: number; kind: string; validFrom: string; validTo: string | null; inForce: boolean }[];
+  addressException: { atenaNo: number }[];
+  statuses: { statusId: number; atenaNo: number; kind: string; validFrom: string; validTo: string | null; inForce: boolean; ownHouseholdNo: number | null }[];
   notices: string[];
 };
 const nhi = async (householdNo: number, asOf?: string) => {
@@ -106,7 +107,7 @@ describe('rule checks (422) before anything waits for approval', () => {
     await requestAndApprove(`/api/persons/${F.yamada.wife}/nhi-household-status`, {
       kind: 'address_exception', householdNo: F.yamada.household, validFrom: '2026-06-01', facilityName: '〇〇特別養護老人ホーム', facilityKind: 'elderly_home',
     });
-    const h = (await nhi(F.yamada.household, '2026-08-01')) as NhiHousehold & { addressException: { atenaNo: number }[]; statuses: { atenaNo: number; kind: string; inForce: boolean; ownHouseholdNo: number | null }[] };
+    const h = await nhi(F.yamada.household, '2026-08-01');
     expect(h.members.map((m) => m.atenaNo)).toEqual([F.yamada.head, F.yamada.child]);
     expect(h.addressException.map((m) => m.atenaNo)).toEqual([F.yamada.wife]);
     // Her own one-person NHI household has a 国保世帯番号 of its own, drawn when the period was recorded.
