@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { DB } from '../db/schema.js';
+import { jsonRows } from '../db/json-rows.js';
 import { kanaSearchKey, kanjiSearchKey } from '../lib/kana.js';
 import { addDays, type MovedOutDestination } from '../modules/eligibility/eligibility.rules.js';
 import { contentSha256 } from '../modules/registry/registry.apply.js';
@@ -87,14 +88,12 @@ export async function pastCandidates(db: Kysely<DB>): Promise<PastHousehold[]> {
   return out;
 }
 
-const jsonb = (rows: unknown[]) => sql`${JSON.stringify(rows)}::jsonb`;
-const recordset = (cols: Record<string, string>) => sql.raw(Object.entries(cols).map(([c, t]) => `${c} ${t}`).join(', '));
 const CHUNK = 2_000;
 
 async function insertRows(tx: Kysely<DB>, table: string, cols: Record<string, string>, rows: Record<string, unknown>[]): Promise<void> {
   const names = sql.raw(Object.keys(cols).join(', '));
   for (let i = 0; i < rows.length; i += CHUNK) {
-    await sql`INSERT INTO ${sql.table(table)} (${names}) SELECT ${names} FROM jsonb_to_recordset(${jsonb(rows.slice(i, i + CHUNK))}) AS v(${recordset(cols)})`.execute(tx);
+    await sql`INSERT INTO ${sql.table(table)} (${names}) SELECT ${names} FROM ${jsonRows(rows.slice(i, i + CHUNK), cols)}`.execute(tx);
   }
 }
 
@@ -233,7 +232,7 @@ async function writeEligibility(tx: Kysely<DB>, plan: PastPlan, id: (idx: number
       SELECT n.eligibility_id::text, 'UPDATE', ARRAY['superseded_at'],
              to_jsonb(n) || jsonb_build_object('superseded_at', NULL, 'updated_at', n.recorded_at, 'updated_by', v.recorded_by),
              n.superseded_at, n.updated_by
-        FROM jsonb_to_recordset(${jsonb(superseded.slice(i, i + CHUNK))}) AS v(eligibility_id bigint, recorded_by text)
+        FROM ${jsonRows(superseded.slice(i, i + CHUNK), { eligibility_id: 'bigint', recorded_by: 'text' })}
         JOIN nhi_eligibility n ON n.eligibility_id = v.eligibility_id`.execute(tx);
   }
 }
@@ -257,7 +256,7 @@ async function writeStatuses(tx: Kysely<DB>, plan: PastPlan, id: (idx: number) =
     await sql`
       INSERT INTO nhi_household_status_history (row_key, op, changed_fields, row_data, superseded_at, superseded_by)
       SELECT s.status_id::text, 'UPDATE', ARRAY['valid_to'], to_jsonb(s) || jsonb_build_object('valid_to', NULL, 'updated_at', v.recorded_at), s.updated_at, s.updated_by
-        FROM jsonb_to_recordset(${jsonb(ended.slice(i, i + CHUNK))}) AS v(status_id bigint, recorded_at timestamptz)
+        FROM ${jsonRows(ended.slice(i, i + CHUNK), { status_id: 'bigint', recorded_at: 'timestamptz' })}
         JOIN nhi_household_status s ON s.status_id = v.status_id`.execute(tx);
   }
 }

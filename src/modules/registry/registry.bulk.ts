@@ -1,6 +1,8 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
+import { anyBigint, anyText } from '../../db/any-of.js';
 import { copyValue } from '../../db/copy-text.js';
+import { jsonRows } from '../../db/json-rows.js';
 import { kanaSearchKey, kanjiSearchKey } from '../../lib/kana.js';
 import { formatDateForClerk as d } from '../../lib/wareki.js';
 import { addDays, automaticLoss, errorsMessage, todayInJapan, type AcquisitionReason, type LossReason, type MovedOutDestination } from '../eligibility/eligibility.rules.js';
@@ -78,14 +80,6 @@ export interface BulkResult {
   errors: { index: number; message: string }[];
 }
 
-/**
- * `column = ANY($1)` with the whole list as one array parameter: a batch names tens of thousands of keys,
- * and an IN list of that many parameters costs more to send and plan than the query itself.
- */
-const anyBigint = (column: string, values: readonly number[]) => sql<boolean>`${sql.ref(column)} = ANY(${values}::bigint[])`;
-const anyText = (column: string, values: readonly string[]) => sql<boolean>`${sql.ref(column)} = ANY(${values}::text[])`;
-const jsonb = (rows: unknown[]) => sql`${JSON.stringify(rows)}::jsonb`;
-const recordset = (cols: Record<string, string>) => sql.raw(Object.entries(cols).map(([c, t]) => `${c} ${t}`).join(', '));
 
 /** Time spent per phase of applyBatch, summed over calls: recorded only when the registry bench turns it on. */
 export const BULK_PROFILE: { enabled: boolean; phases: Record<string, number> } = { enabled: false, phases: {} };
@@ -465,7 +459,7 @@ export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[
       for (let i = 0; i < newPeriods.length; i += 2000) {
         const part = newPeriods.slice(i, i + 2000).map((p) => ({ ...p, eligibility_id: periodIds.get(p.key)! }));
         await sql`INSERT INTO nhi_eligibility (${names}, recorded_at, updated_by)
-                  SELECT ${names}, ${at}, ${by} FROM jsonb_to_recordset(${jsonb(part)}) AS v(${recordset(cols)})`.execute(tx);
+                  SELECT ${names}, ${at}, ${by} FROM ${jsonRows(part, cols)}`.execute(tx);
       }
     }
   }
@@ -500,11 +494,11 @@ async function writePersons(tx: Kysely<DB>, writes: { row: PersonRow; insert: bo
     const inserts = wave.filter((w) => w.insert).map((w) => w.row);
     const updates = wave.filter((w) => !w.insert).map((w) => w.row);
     for (let i = 0; i < inserts.length; i += 2000) {
-      await sql`INSERT INTO person (${names}) SELECT ${names} FROM jsonb_to_recordset(${jsonb(inserts.slice(i, i + 2000))}) AS v(${recordset(cols)})`.execute(tx);
+      await sql`INSERT INTO person (${names}) SELECT ${names} FROM ${jsonRows(inserts.slice(i, i + 2000), cols)}`.execute(tx);
     }
     const set = sql.raw((Object.keys(PERSON_COLS) as PersonCol[]).map((c) => `${c} = v.${c}`).join(', '));
     for (let i = 0; i < updates.length; i += 2000) {
-      await sql`UPDATE person p SET ${set} FROM jsonb_to_recordset(${jsonb(updates.slice(i, i + 2000))}) AS v(${recordset(cols)}) WHERE p.atena_no = v.atena_no`.execute(tx);
+      await sql`UPDATE person p SET ${set} FROM ${jsonRows(updates.slice(i, i + 2000), cols)} WHERE p.atena_no = v.atena_no`.execute(tx);
     }
     writes = rest;
   }
@@ -532,14 +526,14 @@ async function writeMembers(tx: Kysely<DB>, ops: MemberOp[], realKeys: Map<numbe
     // Updates first: a membership ending makes room (one current membership per person, one head per household).
     for (let i = 0; i < updates.length; i += 2000) {
       await sql`UPDATE household_member hm SET household_no = v.household_no, relationship = v.relationship, valid_to = v.valid_to, change_reason = v.change_reason, updated_by = v.updated_by
-                 FROM jsonb_to_recordset(${jsonb(updates.slice(i, i + 2000))}) AS v(${recordset(cols)}) WHERE hm.member_id = v.member_id`.execute(tx);
+                 FROM ${jsonRows(updates.slice(i, i + 2000), cols)} WHERE hm.member_id = v.member_id`.execute(tx);
     }
     const inserts = wave.filter((o) => o.kind === 'insert').map((o) => ({ ...o.m, updated_by: by }));
     for (let i = 0; i < inserts.length; i += 2000) {
       const part = inserts.slice(i, i + 2000);
       const r = await sql<{ member_id: string; atena_no: string; valid_from: string }>`
         INSERT INTO household_member (household_no, atena_no, relationship, member_order, valid_from, valid_to, change_reason, updated_by)
-        SELECT household_no, atena_no, relationship, member_order, valid_from, valid_to, change_reason, updated_by FROM jsonb_to_recordset(${jsonb(part)}) AS v(${recordset(cols)})
+        SELECT household_no, atena_no, relationship, member_order, valid_from, valid_to, change_reason, updated_by FROM ${jsonRows(part, cols)}
         RETURNING member_id, atena_no, valid_from::text AS valid_from`.execute(tx);
       const byKey = new Map(r.rows.map((x) => [`${x.atena_no}:${x.valid_from}`, Number(x.member_id)]));
       for (const m of part) realKeys.set(m.key, byKey.get(`${m.atena_no}:${m.valid_from}`)!);
@@ -565,7 +559,7 @@ async function writeHouseholds(tx: Kysely<DB>, updates: { household_no: number; 
     for (let i = 0; i < wave.length; i += 2000) {
       const part = wave.slice(i, i + 2000).map((u) => ({ ...u, updated_by: by }));
       await sql`UPDATE household h SET dissolved_on = v.dissolved_on, valid_from = v.valid_from, change_reason = v.change_reason, updated_by = v.updated_by
-                 FROM jsonb_to_recordset(${jsonb(part)}) AS v(${recordset(cols)}) WHERE h.household_no = v.household_no`.execute(tx);
+                 FROM ${jsonRows(part, cols)} WHERE h.household_no = v.household_no`.execute(tx);
     }
     updates = rest;
   }
