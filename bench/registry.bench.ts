@@ -3,7 +3,7 @@ import pino from 'pino';
 import type { DB } from '../src/db/schema.js';
 import { compose } from '../src/composition.js';
 import { loadConfig } from '../src/config.js';
-import { BULK_PROFILE } from '../src/modules/registry/registry.bulk.js';
+import { BULK_PROFILE, phase } from '../src/modules/registry/registry.bulk.js';
 import { intakeCsv, registryEventMaker, type Line } from '../src/demo/registry-events.js';
 import { addDays, todayInJapan } from '../src/modules/eligibility/eligibility.rules.js';
 import { operatorActor } from '../src/security/actor.js';
@@ -79,7 +79,9 @@ export const registryBench: Bench = {
       for (let i = 0; i < n; i++) lines.push(maker.next());
       const file = intakeCsv(lines);
       making += performance.now() - g;
+      const s = performance.now();
       const r = await deps.registry.importFile(actor, file, { fileName: `bench-${files}.csv` });
+      phase('(whole files, for the rest: commit, use case)', s);
       if (r.taken !== n) throw new Error(`file ${files}: took ${r.taken} of ${n}`);
       done += n;
       files++;

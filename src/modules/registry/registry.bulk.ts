@@ -83,10 +83,12 @@ export interface BulkResult {
 
 /** Time spent per phase of applyBatch, summed over calls: recorded only when the registry bench turns it on. */
 export const BULK_PROFILE: { enabled: boolean; phases: Record<string, number> } = { enabled: false, phases: {} };
-const phase = (name: string, t0: number) => {
+export const phase = (name: string, t0: number) => {
   if (BULK_PROFILE.enabled) BULK_PROFILE.phases[name] = (BULK_PROFILE.phases[name] ?? 0) + (performance.now() - t0);
   return performance.now();
 };
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** The columns of registry_event the intake writes (received_at is the server's clock). */
 const EVENT_COLUMNS = ['event_id', 'event_code', 'occurred_on', 'reported_on', 'atena_no', 'content', 'content_sha256', 'source', 'job_run_id', 'received_by'] as const;
@@ -98,8 +100,13 @@ export interface BatchOptions {
   today?: string;
   /** COPY into a table inside the batch's transaction (Database.copyIn bound to it). */
   copyIn: (table: string, columns: readonly string[], tsv: string) => Promise<void>;
-  /** Whether the events' COPY may run while the batch is applied in memory (PostgreSQL; not PGlite). */
+  /** Whether the events' COPY runs while the batch is applied in memory (PostgreSQL; PGlite's COPY must run alone). */
   overlapCopy: boolean;
+  /**
+   * Send the person, household and membership writes every this many events while the loop goes on, so
+   * the server writes while Node applies the next events (PostgreSQL: 2,000); null: all at the end.
+   */
+  writeEvery: number | null;
 }
 
 export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[], opts: BatchOptions): Promise<BulkResult> {
@@ -188,20 +195,33 @@ export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[
   let automatic = 0;
   const realKeys = new Map<number, number>(); // temporary member key → member_id
 
-  const flushPersonsAndMembers = async () => {
-    let t = performance.now();
-    await writePersons(tx, personWrites.splice(0));
-    t = phase('flush: persons', t);
-    if (householdInserts.length) await tx.insertInto('household').values(householdInserts.splice(0)).execute();
-    t = phase('flush: households', t);
-    await writeMembers(tx, memberOps.splice(0), realKeys, by);
-    phase('flush: members', t);
+  // Person, household and membership writes go out in the order of the events, one batch after another:
+  // every opts.writeEvery events while the loop goes on (the server writes while Node applies the next
+  // events), and whenever a 世帯主 joins a household that has members (the one-head index must see an old
+  // head leave first). Each batch takes the writes pending when it is sent; a failed batch stops the chain,
+  // and its error comes out where the chain is awaited.
+  let writing: Promise<void> = Promise.resolve();
+  const flushPersonsAndMembers = (): Promise<void> => {
+    const persons = personWrites.splice(0);
+    const householdRows = householdInserts.splice(0);
+    const members = memberOps.splice(0);
+    writing = writing.then(async () => {
+      let t = performance.now();
+      await writePersons(tx, persons);
+      t = phase('flush: persons', t);
+      if (householdRows.length) await tx.insertInto('household').values(householdRows).execute();
+      t = phase('flush: households', t);
+      await writeMembers(tx, members, realKeys, by);
+      phase('flush: members', t);
+    });
+    writing.catch(() => undefined); // awaited later; meanwhile not an unhandled rejection
+    return writing;
   };
 
   // ---- the events as received ----
   // Every event not taken before is stored now, by COPY: a rejected event rejects the whole batch, whose
   // transaction then stores nothing. On PostgreSQL the server writes them while the loop below applies
-  // the events (it lets the connection send every 1,000 events); PGlite's COPY is awaited first.
+  // the events; PGlite's COPY is awaited first.
   const shaOf = new Map(events.map((e) => [e.eventId, contentSha256(e)]));
   const eventRows: string[] = [];
   for (const e of events) {
@@ -213,9 +233,13 @@ export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[
 
   // After a rejected event, later events of the same person are not tried (they would fail for its sake).
   const rejectedPersons = new Set<number>();
+  const overlapping = opts.overlapCopy || opts.writeEvery !== null;
   for (let i = 0; i < events.length; i++) {
     const e = events[i]!;
-    if (opts.overlapCopy && i % 1000 === 999) await new Promise((resolve) => setImmediate(resolve));
+    if (opts.writeEvery !== null && i % opts.writeEvery === opts.writeEvery - 1) void flushPersonsAndMembers();
+    // Every 100 events, let the connection send (the COPY, the next statement of the writes) and take the
+    // server's answers: each statement of a batch of writes goes out only when the previous one is answered.
+    if (overlapping && i % 100 === 99) await yieldToEventLoop();
     if (rejectedPersons.has(e.atenaNo)) continue;
     const sha = shaOf.get(e.eventId)!;
     const prior = seen.get(e.eventId);
@@ -432,14 +456,17 @@ export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[
       if (errors.length >= 200) break;
     }
   }
-  tP = phase('apply (in memory)', tP);
+  tP = phase('apply (in memory; the server writes beside it)', tP);
   await stored;
   tP = phase('write events (the rest of the COPY)', tP);
-  if (errors.length > 0) return { taken: 0, skipped, automatic: 0, workItems: 0, subjects: [], errors };
+  if (errors.length > 0) {
+    await writing; // a failed write is the error to report (the transaction is lost either way)
+    return { taken: 0, skipped, automatic: 0, workItems: 0, subjects: [], errors };
+  }
 
   // ---- write ----
   await flushPersonsAndMembers();
-  tP = phase('write persons+members (final flush)', tP);
+  tP = phase('write persons+members (the rest)', tP);
   await writeHouseholds(tx, householdUpdates, by);
   tP = phase('write households', tP);
   const periodIds = new Map<number, number>();
