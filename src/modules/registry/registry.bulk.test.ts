@@ -4,7 +4,7 @@ import type { Database } from '../../db/database.js';
 import type { DB } from '../../db/schema.js';
 import { openTestDatabase } from '../../db/test-database.js';
 import { seedDemoCity } from '../../demo/generator.js';
-import { registryEventMaker } from '../../demo/registry-events.js';
+import { registryEventMaker, type Line } from '../../demo/registry-events.js';
 import { Keyring, newKeyFile } from '../../security/keyring.js';
 import { validateEventRecord } from './intake-file.js';
 import { applyBatch, type BulkResult } from './registry.bulk.js';
@@ -25,12 +25,28 @@ beforeAll(async () => {
   ({ database, drop } = await openTestDatabase());
   await seedDemoCity(database, new Keyring(newKeyFile()), { residents: 400, seed: 11, actorLabel: 'operator:test/seed/1' });
   const maker = await registryEventMaker(database.db, DAY, 11);
-  events = [];
-  for (let i = 0; i < 600; i++) {
-    const v = validateEventRecord(maker.next(), { today: '2026-11-30', prefectureCode: '11' });
+  const lines: Line[] = [];
+  for (let i = 0; i < 600; i++) lines.push(maker.next());
+  // 世帯主変更 in households no other event touches, spread over the batch: the old head becomes a member,
+  // then a member becomes the head — which sends the writes so far before it (the one-head index).
+  const touched = new Set(lines.flatMap((l) => [Number(l.atena_no), Number(l.household_no ?? 0)]));
+  const pairs = await sql<{ household_no: string; head: string; member: string }>`
+    SELECT h.household_no, h.atena_no AS head, min(m.atena_no) AS member
+      FROM household_member h JOIN household_member m ON m.household_no = h.household_no AND m.valid_to IS NULL AND m.relationship <> 'head'
+     WHERE h.valid_to IS NULL AND h.relationship = 'head' AND h.valid_from < ${DAY}::date AND m.valid_from < ${DAY}::date
+     GROUP BY h.household_no, h.atena_no ORDER BY h.household_no`.execute(database.db);
+  const changes = pairs.rows.filter((r) => ![r.household_no, r.head, r.member].some((x) => touched.has(Number(x)))).slice(0, 8);
+  expect(changes.length).toBeGreaterThanOrEqual(6);
+  changes.forEach((c, k) => {
+    const at = 25 + k * 70;
+    const change = (suffix: string, atena: string, relationship: string): Line => ({ event_id: `HC${k}-${suffix}`, event_code: '34', occurred_on: DAY, reported_on: DAY, atena_no: atena, household_no: c.household_no, relationship });
+    lines.splice(at, 0, change('a', c.head, '世帯員'), change('b', c.member, '世帯主'));
+  });
+  events = lines.map((line) => {
+    const v = validateEventRecord(line, { today: '2026-11-30', prefectureCode: '11' });
     if ('errors' in v) throw new Error(JSON.stringify(v.errors));
-    events.push(v.event);
-  }
+    return v.event;
+  });
 });
 afterAll(async () => drop?.());
 
@@ -79,6 +95,9 @@ describe('the batch engine writing while it applies', () => {
     expect(new Set(events.map((e) => e.atenaNo)).size).toBeLessThan(events.length);
     expect(atEnd.tables.household_member_history!.length).toBeGreaterThan(0);
     expect(atEnd.tables.person_history!.length).toBeGreaterThan(events.length / 2);
+    // Every household of a 世帯主変更 has its new head and no other.
+    const heads = atEnd.tables.household_member!.map((r) => JSON.parse(r) as { household_no: number; atena_no: number; relationship: string; valid_to: string | null }).filter((m) => m.valid_to === null && m.relationship === 'head');
+    for (const e of events.filter((x) => x.eventCode === '34' && x.relationship === '世帯主')) expect(heads.filter((m) => m.household_no === e.householdNo).map((m) => m.atena_no)).toEqual([e.atenaNo]);
     for (const every of [1, 7, 64]) {
       const during = await applyAndLook(every);
       expect(during.result).toEqual(atEnd.result);
