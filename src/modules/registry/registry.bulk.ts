@@ -202,16 +202,16 @@ export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[
   // and its error comes out where the chain is awaited.
   let writing: Promise<void> = Promise.resolve();
   const flushPersonsAndMembers = (): Promise<void> => {
-    const persons = personWrites.splice(0);
+    const personRows = personWrites.splice(0);
     const householdRows = householdInserts.splice(0);
-    const members = memberOps.splice(0);
+    const memberRows = memberOps.splice(0);
     writing = writing.then(async () => {
       let t = performance.now();
-      await writePersons(tx, persons);
+      await writePersons(tx, personRows);
       t = phase('flush: persons', t);
       if (householdRows.length) await tx.insertInto('household').values(householdRows).execute();
       t = phase('flush: households', t);
-      await writeMembers(tx, members, realKeys, by);
+      await writeMembers(tx, memberRows, realKeys, by);
       phase('flush: members', t);
     });
     writing.catch(() => undefined); // awaited later; meanwhile not an unhandled rejection
