@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase } from '../test-database.js';
 
-/** The 本算定's cheaper guards: a BRIN index by run (the input-hash rule's property test: 2026-12-04T0100). */
+/** The 本算定's cheaper guards: a BRIN index by run (the input-hash rule's property test: 2026-12-03T0600_registry_event_cheaper_checks.test.ts). */
 
 let t: Awaited<ReturnType<typeof openTestDatabase>>;
 const db = () => t.database.db as unknown as Kysely<any>;

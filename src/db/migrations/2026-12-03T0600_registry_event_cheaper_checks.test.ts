@@ -27,7 +27,7 @@ const hexSamples = () => {
   return fc.oneof(fc.string({ unit: hex, minLength: 64, maxLength: 64 }), fc.string({ unit: near, minLength: 62, maxLength: 66 }), fc.string({ maxLength: 70 }));
 };
 
-describe('migration 2026-12-04T0100_character_checks_in_one_pass', () => {
+describe('one-pass character checks: registry_event (2026-12-03T0600) and assessment (2026-12-04T0100)', () => {
   it('property: 異動連番 is 1–40 characters of A–Z, a–z, 0–9, _ and -', async () => {
     const allowed = fc.constantFrom(...'ABCXYZabcxyz0189_-');
     const near = fc.constantFrom(...'Aa0_-.:/ 　Ａ\\%é\n[]^');
