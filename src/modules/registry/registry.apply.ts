@@ -94,6 +94,12 @@ export function relationshipOf(text: string): Relationship {
   return RELATIONSHIP_OF_TEXT[text.normalize('NFKC').replace(/\s/g, '').replace(/\(/g, '(').replace(/\)/g, ')')] ?? 'other';
 }
 
+/** An event's stored content (registry_event.content): its JSON text, which content_sha256 hashes. */
+export const contentText = (e: RegistryEvent): string => JSON.stringify(e);
+
+/** SHA-256 (hex) of an event's content text. */
+export const sha256OfContent = (text: string): string => createHash('sha256').update(text).digest('hex');
+
 export function contentSha256(e: RegistryEvent): string {
-  return createHash('sha256').update(JSON.stringify(e)).digest('hex');
+  return sha256OfContent(contentText(e));
 }

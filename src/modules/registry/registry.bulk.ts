@@ -8,7 +8,7 @@ import { formatDateForClerk as d } from '../../lib/wareki.js';
 import { addDays, automaticLoss, errorsMessage, todayInJapan, type AcquisitionReason, type LossReason, type MovedOutDestination } from '../eligibility/eligibility.rules.js';
 import type { ChangeReason, Relationship } from '../person/person.rules.js';
 import { effectsOf, type Effect, type EventFacts } from './intake-effects.rules.js';
-import { CHANGE_REASON_OF, contentSha256, EventRejection, lossReasonOf, relationshipOf } from './registry.apply.js';
+import { CHANGE_REASON_OF, contentText, EventRejection, lossReasonOf, relationshipOf, sha256OfContent } from './registry.apply.js';
 import { REGISTRY_EVENT_KINDS, type RegistryEvent, type RegistryEventCode } from './registry-events.js';
 import { queueReassessment, type ReassessmentCause } from '../assessment/reassessment-queue.js';
 
@@ -222,10 +222,14 @@ export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[
   // Every event not taken before is stored now, by COPY: a rejected event rejects the whole batch, whose
   // transaction then stores nothing. On PostgreSQL the server writes them while the loop below applies
   // the events; PGlite's COPY is awaited first.
-  const shaOf = new Map(events.map((e) => [e.eventId, contentSha256(e)]));
+  // Each event's JSON text once: stored as its content, and hashed (a replay is recognised by the hash).
+  const shaOf = new Map<string, string>();
   const eventRows: string[] = [];
   for (const e of events) {
-    if (!seen.has(e.eventId)) eventRows.push([e.eventId, e.eventCode, e.occurredOn, e.reportedOn, e.atenaNo, JSON.stringify(e), shaOf.get(e.eventId)!, opts.source, opts.jobRunId, by].map(copyValue).join('\t'));
+    const content = contentText(e);
+    const sha = sha256OfContent(content);
+    shaOf.set(e.eventId, sha);
+    if (!seen.has(e.eventId)) eventRows.push([e.eventId, e.eventCode, e.occurredOn, e.reportedOn, e.atenaNo, content, sha, opts.source, opts.jobRunId, by].map(copyValue).join('\t'));
   }
   const stored = eventRows.length ? opts.copyIn('registry_event', EVENT_COLUMNS, `${eventRows.join('\n')}\n`) : Promise.resolve();
   stored.catch(() => undefined); // awaited after the loop; meanwhile not an unhandled rejection
