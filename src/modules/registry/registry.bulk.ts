@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { anyBigint, anyText } from '../../db/any-of.js';
 import { copyValue } from '../../db/copy-text.js';
-import { jsonRows } from '../../db/json-rows.js';
+import { copiedInput, jsonInput, type RowsInput } from '../../db/rows-input.js';
 import { kanaSearchKey, kanjiSearchKey } from '../../lib/kana.js';
 import { formatDateForClerk as d } from '../../lib/wareki.js';
 import { addDays, automaticLoss, errorsMessage, todayInJapan, type AcquisitionReason, type LossReason, type MovedOutDestination } from '../eligibility/eligibility.rules.js';
@@ -107,6 +107,10 @@ export interface BatchOptions {
    * the server writes while Node applies the next events (PostgreSQL: 2,000); null: all at the end.
    */
   writeEvery: number | null;
+  /** Rows into the set-based writes by COPY into temporary tables (PostgreSQL), or as JSON (PGlite). */
+  copyRows: boolean;
+  /** With copyRows, the fewest rows that go by COPY (fewer go as JSON); default 100. */
+  copyRowsFrom?: number;
 }
 
 export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[], opts: BatchOptions): Promise<BulkResult> {
@@ -116,6 +120,7 @@ export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[
   if (events.length === 0) return { taken: 0, skipped: 0, automatic: 0, workItems: 0, subjects: [], errors };
 
   let tP = performance.now();
+  const rowsIn: RowsInput = opts.copyRows ? copiedInput(tx, opts.copyIn, opts.copyRowsFrom ?? 100) : jsonInput;
   // ---- read what the batch touches ----
   // Intakes run one at a time (a file and the API's pushes alike): the registry is the only writer of
   // households and memberships, so those are read without row locks. Persons stay locked: other areas
@@ -207,11 +212,11 @@ export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[
     const memberRows = memberOps.splice(0);
     writing = writing.then(async () => {
       let t = performance.now();
-      await writePersons(tx, personRows);
+      await writePersons(tx, personRows, rowsIn);
       t = phase('flush: persons', t);
       if (householdRows.length) await tx.insertInto('household').values(householdRows).execute();
       t = phase('flush: households', t);
-      await writeMembers(tx, memberRows, realKeys, by);
+      await writeMembers(tx, memberRows, realKeys, by, rowsIn);
       phase('flush: members', t);
     });
     writing.catch(() => undefined); // awaited later; meanwhile not an unhandled rejection
@@ -471,7 +476,7 @@ export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[
   // ---- write ----
   await flushPersonsAndMembers();
   tP = phase('write persons+members (the rest)', tP);
-  await writeHouseholds(tx, householdUpdates, by);
+  await writeHouseholds(tx, householdUpdates, by, rowsIn);
   tP = phase('write households', tP);
   const periodIds = new Map<number, number>();
   if (supersede.length || newPeriods.length) {
@@ -490,7 +495,7 @@ export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[
       for (let i = 0; i < newPeriods.length; i += 2000) {
         const part = newPeriods.slice(i, i + 2000).map((p) => ({ ...p, eligibility_id: periodIds.get(p.key)! }));
         await sql`INSERT INTO nhi_eligibility (${names}, recorded_at, updated_by)
-                  SELECT ${names}, ${at}, ${by} FROM ${jsonRows(part, cols)}`.execute(tx);
+                  SELECT ${names}, ${at}, ${by} FROM ${await rowsIn('period', part, cols)}`.execute(tx);
       }
     }
   }
@@ -508,7 +513,7 @@ export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[
 }
 
 /** Person versions in waves: the k-th version of each person in wave k (inserts for new persons). */
-async function writePersons(tx: Kysely<DB>, writes: { row: PersonRow; insert: boolean }[]) {
+async function writePersons(tx: Kysely<DB>, writes: { row: PersonRow; insert: boolean }[], rowsIn: RowsInput) {
   while (writes.length > 0) {
     const wave: typeof writes = [];
     const rest: typeof writes = [];
@@ -525,18 +530,18 @@ async function writePersons(tx: Kysely<DB>, writes: { row: PersonRow; insert: bo
     const inserts = wave.filter((w) => w.insert).map((w) => w.row);
     const updates = wave.filter((w) => !w.insert).map((w) => w.row);
     for (let i = 0; i < inserts.length; i += 2000) {
-      await sql`INSERT INTO person (${names}) SELECT ${names} FROM ${jsonRows(inserts.slice(i, i + 2000), cols)}`.execute(tx);
+      await sql`INSERT INTO person (${names}) SELECT ${names} FROM ${await rowsIn('person', inserts.slice(i, i + 2000), cols)}`.execute(tx);
     }
     const set = sql.raw((Object.keys(PERSON_COLS) as PersonCol[]).map((c) => `${c} = v.${c}`).join(', '));
     for (let i = 0; i < updates.length; i += 2000) {
-      await sql`UPDATE person p SET ${set} FROM ${jsonRows(updates.slice(i, i + 2000), cols)} WHERE p.atena_no = v.atena_no`.execute(tx);
+      await sql`UPDATE person p SET ${set} FROM ${await rowsIn('person', updates.slice(i, i + 2000), cols)} WHERE p.atena_no = v.atena_no`.execute(tx);
     }
     writes = rest;
   }
 }
 
 /** Membership changes in waves (each row at most once per wave); inserted rows get their member_id for later waves. */
-async function writeMembers(tx: Kysely<DB>, ops: MemberOp[], realKeys: Map<number, number>, by: string) {
+async function writeMembers(tx: Kysely<DB>, ops: MemberOp[], realKeys: Map<number, number>, by: string, rowsIn: RowsInput) {
   const cols = { member_id: 'bigint', household_no: 'bigint', atena_no: 'bigint', relationship: 'text', member_order: 'integer', valid_from: 'date', valid_to: 'date', change_reason: 'text', updated_by: 'text' };
   while (ops.length > 0) {
     const wave: MemberOp[] = [];
@@ -557,14 +562,14 @@ async function writeMembers(tx: Kysely<DB>, ops: MemberOp[], realKeys: Map<numbe
     // Updates first: a membership ending makes room (one current membership per person, one head per household).
     for (let i = 0; i < updates.length; i += 2000) {
       await sql`UPDATE household_member hm SET household_no = v.household_no, relationship = v.relationship, valid_to = v.valid_to, change_reason = v.change_reason, updated_by = v.updated_by
-                 FROM ${jsonRows(updates.slice(i, i + 2000), cols)} WHERE hm.member_id = v.member_id`.execute(tx);
+                 FROM ${await rowsIn('member', updates.slice(i, i + 2000), cols)} WHERE hm.member_id = v.member_id`.execute(tx);
     }
     const inserts = wave.filter((o) => o.kind === 'insert').map((o) => ({ ...o.m, updated_by: by }));
     for (let i = 0; i < inserts.length; i += 2000) {
       const part = inserts.slice(i, i + 2000);
       const r = await sql<{ member_id: string; atena_no: string; valid_from: string }>`
         INSERT INTO household_member (household_no, atena_no, relationship, member_order, valid_from, valid_to, change_reason, updated_by)
-        SELECT household_no, atena_no, relationship, member_order, valid_from, valid_to, change_reason, updated_by FROM ${jsonRows(part, cols)}
+        SELECT household_no, atena_no, relationship, member_order, valid_from, valid_to, change_reason, updated_by FROM ${await rowsIn('member', part, cols)}
         RETURNING member_id, atena_no, valid_from::text AS valid_from`.execute(tx);
       const byKey = new Map(r.rows.map((x) => [`${x.atena_no}:${x.valid_from}`, Number(x.member_id)]));
       for (const m of part) realKeys.set(m.key, byKey.get(`${m.atena_no}:${m.valid_from}`)!);
@@ -574,7 +579,7 @@ async function writeMembers(tx: Kysely<DB>, ops: MemberOp[], realKeys: Map<numbe
 }
 
 /** Household dissolutions and revivals in waves (each household at most once per wave, in order). */
-async function writeHouseholds(tx: Kysely<DB>, updates: { household_no: number; dissolved_on: string | null; valid_from: string; change_reason: ChangeReason }[], by: string) {
+async function writeHouseholds(tx: Kysely<DB>, updates: { household_no: number; dissolved_on: string | null; valid_from: string; change_reason: ChangeReason }[], by: string, rowsIn: RowsInput) {
   const cols = { household_no: 'bigint', dissolved_on: 'date', valid_from: 'date', change_reason: 'text', updated_by: 'text' };
   while (updates.length > 0) {
     const wave: typeof updates = [];
@@ -590,7 +595,7 @@ async function writeHouseholds(tx: Kysely<DB>, updates: { household_no: number; 
     for (let i = 0; i < wave.length; i += 2000) {
       const part = wave.slice(i, i + 2000).map((u) => ({ ...u, updated_by: by }));
       await sql`UPDATE household h SET dissolved_on = v.dissolved_on, valid_from = v.valid_from, change_reason = v.change_reason, updated_by = v.updated_by
-                 FROM ${jsonRows(part, cols)} WHERE h.household_no = v.household_no`.execute(tx);
+                 FROM ${await rowsIn('household', part, cols)} WHERE h.household_no = v.household_no`.execute(tx);
     }
     updates = rest;
   }

@@ -126,6 +126,17 @@ describe('a registry file', () => {
     expect(await counts()).toEqual(before);
   });
 
+  it('each stored event is its content as hashed: sha256(content) is content_sha256, checkable in SQL', async () => {
+    const rows = (await sql<{ event_id: string; ok: boolean; name: string | null }>`
+      SELECT event_id, encode(sha256(convert_to(content::text, 'UTF8')), 'hex') = content_sha256 AS ok, content->>'nameKanji' AS name
+        FROM registry_event WHERE event_id IN ('T-BIRTH-1', 'T-DEATH-1', 'T-IN-1') ORDER BY event_id`.execute(db())).rows;
+    expect(rows).toEqual([
+      { event_id: 'T-BIRTH-1', ok: true, name: '山田　花' },
+      { event_id: 'T-DEATH-1', ok: true, name: null },
+      { event_id: 'T-IN-1', ok: true, name: '転入　一郎' },
+    ]);
+  });
+
   it('the same 異動連番 with different content is refused', async () => {
     const e = await f.deps.registry.importFile(op(), csv([{ ...birth, name_kanji: '山田　華' }]), { fileName: 'changed.csv' }).catch((x: unknown) => x);
     expect((e as IntakeRejected).errors[0]!.message).toContain('内容が異なります');
