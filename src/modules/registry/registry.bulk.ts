@@ -500,11 +500,11 @@ export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[
     }
   }
   tP = phase('write periods', tP);
+  const workCols = { kind: 'text', atena_no: 'bigint', household_no: 'bigint', event_id: 'text', suggested_date: 'date', basis: 'text', eligibility_id: 'bigint', created_by: 'text' };
+  const workNames = sql.raw(Object.keys(workCols).join(', '));
   for (let i = 0; i < workItems.length; i += 2000) {
-    await tx
-      .insertInto('work_item')
-      .values(workItems.slice(i, i + 2000).map(({ eligibility_key, ...w }) => ({ ...w, kind: w.kind as never, eligibility_id: eligibility_key === null ? null : eligibility_key > 0 ? eligibility_key : (periodIds.get(eligibility_key) ?? null), created_by: by })))
-      .execute();
+    const part = workItems.slice(i, i + 2000).map(({ eligibility_key, ...w }) => ({ ...w, eligibility_id: eligibility_key === null ? null : eligibility_key > 0 ? eligibility_key : (periodIds.get(eligibility_key) ?? null), created_by: by }));
+    await sql`INSERT INTO work_item (${workNames}) SELECT ${workNames} FROM ${await rowsIn('work_item', part, workCols)}`.execute(tx);
   }
   tP = phase('write work items', tP);
   await queueReassessment(tx, reassessments, by, today);
