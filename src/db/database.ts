@@ -29,6 +29,13 @@ export interface Database {
    * embedded database lives in this thread only.
    */
   appUrl?: string;
+  /**
+   * PostgreSQL: one connection apart from the pool, for reads beside a transaction whose users a lock
+   * serializes (the registry intake reads households on it while its transaction locks persons). Taking
+   * it never waits for the pool, which may be full of transactions waiting for that same lock. PGlite:
+   * absent (one session).
+   */
+  sideReads?: Kysely<DB>;
   /** Latest applied migration name (the schema version). */
   schemaVersion(): Promise<string | null>;
   /**
@@ -143,6 +150,9 @@ async function openPostgres(url: string, opts: OpenOptions): Promise<Database> {
     if (e instanceof Error && /起動を中止/.test(e.message)) throw e;
     throw new Error(`アプリケーション用ユーザー ${login} でデータベースに接続できないため起動を中止しました: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
+  const sidePool = new pg.Pool({ connectionString: appUrl, max: 1, options: '-c TimeZone=Asia/Tokyo' });
+  sidePool.on('error', () => undefined); // as for the pool: an ended idle connection is dropped
+  const sideReads = new Kysely<DB>({ dialect: new PostgresDialect({ pool: sidePool }) });
   // pg.Pool connects on first use: no owner connection exists unless maintenance asks for one.
   const ownerPool = new pg.Pool({ connectionString: url, max: 2, options: '-c TimeZone=Asia/Tokyo' });
   ownerPool.on('error', () => undefined); // as for the application's pool: an ended idle connection is dropped
@@ -158,6 +168,7 @@ async function openPostgres(url: string, opts: OpenOptions): Promise<Database> {
     closeOwner,
     kind: 'postgresql',
     appUrl,
+    sideReads,
     schemaVersion: () => latestMigration(db),
     async copyIn(table, columns, tsv, tx) {
       const copy = async (client: pg.ClientBase) => {
@@ -182,6 +193,7 @@ async function openPostgres(url: string, opts: OpenOptions): Promise<Database> {
     },
     async close() {
       await closeOwner();
+      await sideReads.destroy();
       await db.destroy();
     },
   };

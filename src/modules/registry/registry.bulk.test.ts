@@ -76,7 +76,7 @@ async function applyAndLook(writeEvery: number | null, copyRows = false): Promis
     .execute(async (tx) => {
       await sql`SELECT set_config('nhi.actor', ${BY}, true)`.execute(tx);
       const copyIn = (table: string, columns: readonly string[], tsv: string) => database.copyIn(table, columns, tsv, tx as Transaction<DB>);
-      const result = await applyBatch(tx, events, { by: BY, source: 'file', jobRunId: null, today: '2026-11-30', copyIn, overlapCopy: false, writeEvery, copyRows, copyRowsFrom: 1 });
+      const result = await applyBatch(tx, events, { by: BY, source: 'file', jobRunId: null, today: '2026-11-30', copyIn, overlapCopy: false, writeEvery, copyRows, copyRowsFrom: 1, ...(copyRows ? { sideReads: database.sideReads } : {}) });
       out = { result, tables: await snapshot(tx) };
       throw new Rollback();
     })

@@ -111,6 +111,8 @@ export interface BatchOptions {
   copyRows: boolean;
   /** With copyRows, the fewest rows that go by COPY (fewer go as JSON); default 100. */
   copyRowsFrom?: number;
+  /** Where the rows that need no lock are read (PostgreSQL: Database.sideReads, a connection of its own); default: the transaction. */
+  sideReads?: Kysely<DB>;
 }
 
 export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[], opts: BatchOptions): Promise<BulkResult> {
@@ -125,39 +127,44 @@ export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[
   // Intakes run one at a time (a file and the API's pushes alike): the registry is the only writer of
   // households and memberships, so those are read without row locks. Persons stay locked: other areas
   // lock a person's row to decide on it (a 資格 approval against the death date, …) and wait for us.
+  // What needs no lock is read on opts.sideReads (PostgreSQL: a connection of its own) while
+  // this transaction locks the persons and stores the events: two server processes work at once. Before
+  // the batch writes, both connections see the same committed rows (READ COMMITTED either way).
   await sql`SELECT pg_advisory_xact_lock(hashtext('registry.intake'))`.execute(tx);
+  const side = opts.sideReads ?? tx;
   const ids = events.map((e) => e.eventId);
-  const seen = new Map((await tx.selectFrom('registry_event').select(['event_id', 'content_sha256']).where(anyText('event_id', ids)).execute()).map((r) => [r.event_id, r.content_sha256]));
-  tP = phase('read: lock + seen events', tP);
   const atenas = [...new Set(events.map((e) => e.atenaNo))];
-  const persons = new Map<number, PersonRow>();
-  for (const r of await tx.selectFrom('person').select(['atena_no', ...(Object.keys(PERSON_COLS) as PersonCol[])]).where(anyBigint('atena_no', atenas)).forUpdate().execute()) {
-    persons.set(Number(r.atena_no), { ...(r as unknown as PersonRow), atena_no: Number(r.atena_no) });
+  const seenRead = side.selectFrom('registry_event').select(['event_id', 'content_sha256']).where(anyText('event_id', ids)).execute();
+  const personsRead = tx.selectFrom('person').select(['atena_no', ...(Object.keys(PERSON_COLS) as PersonCol[])]).where(anyBigint('atena_no', atenas)).forUpdate().execute();
+  const minDay = events.reduce((m, e) => (e.occurredOn < m ? e.occurredOn : m), events[0]!.occurredOn);
+  const householdsRead = readHouseholds(side, events, atenas, minDay);
+  for (const p of [seenRead, personsRead, householdsRead]) p.catch(() => undefined); // each awaited below
+  const seen = new Map((await seenRead).map((r) => [r.event_id, r.content_sha256]));
+  tP = phase('read: lock + seen events', tP);
+
+  // ---- the events as received ----
+  // Every event not taken before is stored now, by COPY: a rejected event rejects the whole batch, whose
+  // transaction then stores nothing. On PostgreSQL the server writes them while the rest is read and
+  // while the loop below applies the events; PGlite's COPY is awaited first.
+  // Each event's JSON text once: stored as its content, and hashed (a replay is recognised by the hash).
+  const shaOf = new Map<string, string>();
+  const eventRows: string[] = [];
+  for (const e of events) {
+    const content = contentText(e);
+    const sha = sha256OfContent(content);
+    shaOf.set(e.eventId, sha);
+    if (!seen.has(e.eventId)) eventRows.push([e.eventId, e.eventCode, e.occurredOn, e.reportedOn, e.atenaNo, content, sha, opts.source, opts.jobRunId, by].map(copyValue).join('\t'));
   }
+  const persons = new Map<number, PersonRow>();
+  for (const r of await personsRead) persons.set(Number(r.atena_no), { ...(r as unknown as PersonRow), atena_no: Number(r.atena_no) });
   const existedBefore = new Set(persons.keys());
   tP = phase('read: persons', tP);
-  const minDay = events.reduce((m, e) => (e.occurredOn < m ? e.occurredOn : m), events[0]!.occurredOn);
-  const householdsNamed = new Set<number>(events.flatMap((e) => (e.householdNo ? [e.householdNo] : [])));
-  const ownMembers = await tx.selectFrom('household_member').select('household_no').where(anyBigint('atena_no', atenas)).where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>', minDay)])).execute();
-  for (const m of ownMembers) householdsNamed.add(Number(m.household_no));
-  const hhList = [...householdsNamed];
-  // 国保世帯番号 of 住所地特例 households are the NHI's own: the registry never names one as its 世帯番号.
-  const nhiOwnNumbers = new Set<number>();
-  const eventHouseholds = [...new Set(events.flatMap((e) => (e.householdNo ? [e.householdNo] : [])))];
-  if (eventHouseholds.length) {
-    for (const r of await tx.selectFrom('nhi_household_status').select('own_household_no').where(anyBigint('own_household_no', eventHouseholds)).execute()) nhiOwnNumbers.add(Number(r.own_household_no));
-  }
-  const members: Member[] = hhList.length
-    ? (await tx.selectFrom('household_member').selectAll().where(anyBigint('household_no', hhList)).where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>', minDay)])).execute()).map((m) => ({
-        key: Number(m.member_id), household_no: Number(m.household_no), atena_no: Number(m.atena_no), relationship: m.relationship, member_order: m.member_order, valid_from: m.valid_from, valid_to: m.valid_to, change_reason: m.change_reason,
-      }))
-    : [];
-  tP = phase('read: members', tP);
-  const households = new Map<number, { dissolved_on: string | null }>();
-  if (hhList.length) for (const h of await tx.selectFrom('household').select(['household_no', 'dissolved_on']).where(anyBigint('household_no', hhList)).execute()) households.set(Number(h.household_no), { dissolved_on: h.dissolved_on });
-  const areas = new Set<string>();
-  const areaCodes = [...new Set(events.flatMap((e) => (e.areaCode ? [e.areaCode] : [])))];
-  if (areaCodes.length) for (const a of await tx.selectFrom('address_area').select('area_code').where(anyText('area_code', areaCodes)).execute()) areas.add(a.area_code);
+  const storeEvents = () => (eventRows.length ? opts.copyIn('registry_event', EVENT_COLUMNS, `${eventRows.join('\n')}\n`) : Promise.resolve());
+  let stored = opts.overlapCopy ? storeEvents() : Promise.resolve();
+  stored.catch(() => undefined); // awaited after the loop; meanwhile not an unhandled rejection
+  const { members, nhiOwnNumbers, households, areas } = await householdsRead;
+  if (!opts.overlapCopy) await (stored = storeEvents()); // PGlite: the COPY runs alone, after the reads
+  tP = phase('read: members, households, areas', tP);
   // Indexes of the image (the batch may name tens of thousands of persons).
   const byAtena = new Map<number, Member[]>();
   const byHousehold = new Map<number, Member[]>();
@@ -173,10 +180,9 @@ export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[
   for (const m of members) index(m);
   const ofAtena = (a: number) => byAtena.get(a) ?? [];
   const ofHousehold = (h: number) => byHousehold.get(h) ?? [];
-  tP = phase('read: households + areas', tP);
   const periodPersons = [...new Set([...atenas, ...members.map((m) => m.atena_no)])];
   const periods: Period[] = (
-    await tx.selectFrom('nhi_eligibility').select(['eligibility_id', 'atena_no', 'household_no', 'insured_symbol', 'insured_number', 'branch_no', 'acquired_on', 'acquisition_reason', 'prefecture_acquired_on', 'lost_on', 'loss_reason', 'acquisition_reported_on', 'loss_reported_on', 'acquisition_retroactive', 'loss_retroactive']).where(anyBigint('atena_no', periodPersons)).where('superseded_at', 'is', null).execute()
+    await side.selectFrom('nhi_eligibility').select(['eligibility_id', 'atena_no', 'household_no', 'insured_symbol', 'insured_number', 'branch_no', 'acquired_on', 'acquisition_reason', 'prefecture_acquired_on', 'lost_on', 'loss_reason', 'acquisition_reported_on', 'loss_reported_on', 'acquisition_retroactive', 'loss_retroactive']).where(anyBigint('atena_no', periodPersons)).where('superseded_at', 'is', null).execute()
   ).map((p) => ({ ...p, key: Number(p.eligibility_id), atena_no: Number(p.atena_no), household_no: Number(p.household_no), superseded: false }));
   const periodsBy = new Map<number, Period[]>();
   for (const p of periods) push(periodsBy, p.atena_no, p);
@@ -223,22 +229,6 @@ export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[
     return writing;
   };
 
-  // ---- the events as received ----
-  // Every event not taken before is stored now, by COPY: a rejected event rejects the whole batch, whose
-  // transaction then stores nothing. On PostgreSQL the server writes them while the loop below applies
-  // the events; PGlite's COPY is awaited first.
-  // Each event's JSON text once: stored as its content, and hashed (a replay is recognised by the hash).
-  const shaOf = new Map<string, string>();
-  const eventRows: string[] = [];
-  for (const e of events) {
-    const content = contentText(e);
-    const sha = sha256OfContent(content);
-    shaOf.set(e.eventId, sha);
-    if (!seen.has(e.eventId)) eventRows.push([e.eventId, e.eventCode, e.occurredOn, e.reportedOn, e.atenaNo, content, sha, opts.source, opts.jobRunId, by].map(copyValue).join('\t'));
-  }
-  const stored = eventRows.length ? opts.copyIn('registry_event', EVENT_COLUMNS, `${eventRows.join('\n')}\n`) : Promise.resolve();
-  stored.catch(() => undefined); // awaited after the loop; meanwhile not an unhandled rejection
-  if (!opts.overlapCopy) await stored;
 
   // After a rejected event, later events of the same person are not tried (they would fail for its sake).
   const rejectedPersons = new Set<number>();
@@ -510,6 +500,35 @@ export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[
   await queueReassessment(tx, reassessments, by, today);
   phase('write reassessment requests', tP);
   return { taken: newEvents.length, skipped, automatic, workItems: workItems.length, subjects: [...subjects], errors };
+}
+
+/**
+ * The households the batch touches, read where no lock is needed: the current memberships of the
+ * batch's persons and of every household they or the events name, the households themselves, the NHI's
+ * own 世帯番号 among those the events name, and the 町丁目 codes the events use.
+ */
+async function readHouseholds(db: Kysely<DB>, events: readonly RegistryEvent[], atenas: number[], minDay: string) {
+  const householdsNamed = new Set<number>(events.flatMap((e) => (e.householdNo ? [e.householdNo] : [])));
+  const eventHouseholds = [...householdsNamed];
+  const ownMembers = await db.selectFrom('household_member').select('household_no').where(anyBigint('atena_no', atenas)).where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>', minDay)])).execute();
+  for (const m of ownMembers) householdsNamed.add(Number(m.household_no));
+  const hhList = [...householdsNamed];
+  // 国保世帯番号 of 住所地特例 households are the NHI's own: the registry never names one as its 世帯番号.
+  const nhiOwnNumbers = new Set<number>();
+  if (eventHouseholds.length) {
+    for (const r of await db.selectFrom('nhi_household_status').select('own_household_no').where(anyBigint('own_household_no', eventHouseholds)).execute()) nhiOwnNumbers.add(Number(r.own_household_no));
+  }
+  const members: Member[] = hhList.length
+    ? (await db.selectFrom('household_member').selectAll().where(anyBigint('household_no', hhList)).where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>', minDay)])).execute()).map((m) => ({
+        key: Number(m.member_id), household_no: Number(m.household_no), atena_no: Number(m.atena_no), relationship: m.relationship, member_order: m.member_order, valid_from: m.valid_from, valid_to: m.valid_to, change_reason: m.change_reason,
+      }))
+    : [];
+  const households = new Map<number, { dissolved_on: string | null }>();
+  if (hhList.length) for (const h of await db.selectFrom('household').select(['household_no', 'dissolved_on']).where(anyBigint('household_no', hhList)).execute()) households.set(Number(h.household_no), { dissolved_on: h.dissolved_on });
+  const areas = new Set<string>();
+  const areaCodes = [...new Set(events.flatMap((e) => (e.areaCode ? [e.areaCode] : [])))];
+  if (areaCodes.length) for (const a of await db.selectFrom('address_area').select('area_code').where(anyText('area_code', areaCodes)).execute()) areas.add(a.area_code);
+  return { members, nhiOwnNumbers, households, areas };
 }
 
 /** Person versions in waves: the k-th version of each person in wave k (inserts for new persons). */
