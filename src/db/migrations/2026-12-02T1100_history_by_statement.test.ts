@@ -63,7 +63,7 @@ describe('migration 2026-12-02T1100_history_by_statement', () => {
     await expect(asActor((tx) => sql`UPDATE person SET atena_no = 99 WHERE atena_no = 2`.execute(tx))).rejects.toThrow(/キー\(atena_no\)は変更できません/);
     await expect(db().transaction().execute((tx) => sql`UPDATE person SET banchi = 'x' WHERE atena_no = 2`.execute(tx))).rejects.toThrow(/nhi\.actor/);
     expect((await historyOf('person', '2')).length).toBe(1);
-    // A delete has no update stamp: the history trigger itself refuses it (the actor read once per statement, 2026-12-05T0200).
+    // A delete has no update stamp: the history trigger itself refuses it (nhi_actor()).
     await asActor(async (tx) => {
       await sql`INSERT INTO household (household_no, formed_on, valid_from, change_reason, updated_by) VALUES (2, '2020-01-01', '2020-01-01', 'moved_in', ${actor})`.execute(tx);
       await sql`INSERT INTO household_member (member_id, household_no, atena_no, relationship, member_order, valid_from, change_reason, updated_by) VALUES (78, 2, 2, 'head', 1, '2020-01-01', 'moved_in', ${actor})`.execute(tx);

@@ -39,7 +39,6 @@ import * as m1203_0900 from './2026-12-03T0900_reference_checks_planned_each_tim
 import * as m1203_1000 from './2026-12-03T1000_address_exception_household_no.js';
 import * as m1204_0100 from './2026-12-04T0100_character_checks_in_one_pass.js';
 import * as m1205_0100 from './2026-12-05T0100_registry_event_content_as_received.js';
-import * as m1205_0200 from './2026-12-05T0200_history_actor_once.js';
 
 /** Every migration, in order. Forward-only: a migration, once landed, is never edited. */
 export const migrations: Record<string, Migration> = {
@@ -83,5 +82,4 @@ export const migrations: Record<string, Migration> = {
   '2026-12-03T1000_address_exception_household_no': m1203_1000,
   '2026-12-04T0100_character_checks_in_one_pass': m1204_0100,
   '2026-12-05T0100_registry_event_content_as_received': m1205_0100,
-  '2026-12-05T0200_history_actor_once': m1205_0200,
 };
