@@ -28,6 +28,24 @@ import { calculateTax, PART_KEYS, PART_LABELS, resolveMunicipality } from './tax
 import type { TaxInput } from './tax.input.js';
 import { simulateOver, SIMULATION_WORKERS } from './rate-simulation.js';
 
+/**
+ * A 住所地特例 person's own 国保世帯番号 in `fiscalYear` (the status under the household they left that is in
+ * force during the 年度, the latest if several); null when none is recorded.
+ */
+async function ownHouseholdNoIn(tx: Kysely<DB>, atenaNo: number, leftHouseholdNo: number, fiscalYear: number): Promise<number | null> {
+  const r = await tx
+    .selectFrom('nhi_household_status')
+    .select('own_household_no')
+    .where('kind', '=', 'address_exception')
+    .where('atena_no', '=', atenaNo)
+    .where('household_no', '=', leftHouseholdNo)
+    .where('valid_from', '<=', `${fiscalYear + 1}-03-31`)
+    .where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>', `${fiscalYear}-04-01`)]))
+    .orderBy('valid_from', 'desc')
+    .executeTakeFirst();
+  return r?.own_household_no == null ? null : Number(r.own_household_no);
+}
+
 /** The four-eyes kind of the release of an annual run's notices (通知の発送を確定). */
 export const RELEASE_KIND = 'assessment.release';
 const ReleasePayload = z.object({ runId: z.string().min(1), fiscalYear: z.number().int() });
@@ -451,6 +469,9 @@ export class StoredAssessmentService {
         .where('p.atena_no', '=', taxpayerNo)
         .executeTakeFirstOrThrow();
       const dv = (await new PersonRepository(tx).protectedAddressesAmong([taxpayerNo])).has(taxpayerNo);
+      // The household the notice names: its registry 世帯番号, or for a 住所地特例 person the NHI's own
+      // 国保世帯番号 of the 年度 (never the number of the household they left, which is another family's).
+      const householdNo = r.address_exception_atena_no === 0 ? Number(r.household_no) : await ownHouseholdNoIn(tx, Number(r.address_exception_atena_no), Number(r.household_no), r.fiscal_year);
       const city = tax.municipality;
       const line = dv ? null : formatAddress(person);
       const address = line === null ? null : { postalCode: person.postal_code ?? '', text: `${city}${line}` };
@@ -459,7 +480,8 @@ export class StoredAssessmentService {
         kind: r.reason === 'correction' ? 'change_notice' : 'notice',
         issuedOn: todayInJapan(),
         cityName: city,
-        noticeNo: `${r.fiscal_year}-${r.household_no}-${r.version}`,
+        noticeNo: `${r.fiscal_year}-${householdNo ?? `A${r.assessment_id}`}-${r.version}`,
+        householdNo,
         taxpayer: { name: person.alias_kanji ?? person.name_kanji, address },
         tax,
         installments: folded.installments,
@@ -468,7 +490,7 @@ export class StoredAssessmentService {
         // 「変更の理由」 as the change notice recorded it for the resident (no record ids), else the version's cause.
         ...(r.reason === 'correction' ? { previous: { total: previous?.total_yen ?? 0, installments: folded.previous ?? [], reason: (asJson(r.notice) as { reason?: string } | null)?.reason ?? r.cause ?? '更正' } } : {}),
       });
-      return { pdf, fileName: `notice-${r.fiscal_year}-${r.household_no}-${r.version}.pdf` };
+      return { pdf, fileName: `notice-${r.fiscal_year}-${householdNo ?? `A${r.assessment_id}`}-${r.version}.pdf` };
     });
   }
 

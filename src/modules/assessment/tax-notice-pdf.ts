@@ -17,6 +17,8 @@ export interface TaxDocument {
   issuedOn: string;
   cityName: string;
   noticeNo: string | null;
+  /** The 世帯番号 the household is known by in 国保: the registry's, or a 住所地特例 household's own 国保世帯番号. */
+  householdNo?: number | null;
   taxpayer: { name: string; address: { postalCode: string; text: string } | null } | null;
   tax: TaxResult;
   installments: Installment[];
@@ -55,6 +57,7 @@ export async function taxDocumentPdf(d: TaxDocument): Promise<Buffer> {
   pdf.text(w(d.issuedOn), left, mm(16), { size: 10, align: 'right', width });
   pdf.text(`${d.cityName}長`, left, mm(22), { size: 10, align: 'right', width });
   if (d.noticeNo) pdf.text(`通知書番号 ${d.noticeNo}`, left, mm(28), { size: 9, align: 'right', width });
+  if (d.householdNo) pdf.text(`世帯番号 ${d.householdNo}`, left, mm(32), { size: 9, align: 'right', width });
 
   pdf.text(title, left, mm(48), { size: 16, bold: true, align: 'center', width });
   const intro =
