@@ -1,4 +1,5 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { DB } from './schema.js';
 import { copyValue } from './copy-text.js';
 import { jsonRows } from './json-rows.js';
 
@@ -22,7 +23,7 @@ type Cell = string | number | boolean | null | undefined;
  * COPY through `copyIn` (Database.copyIn bound to the transaction of `tx`), for `fewest` rows or more;
  * fewer go as JSON (a COPY costs four round trips: one event pushed over the API stays one statement).
  */
-export function copiedInput(tx: Kysely<any>, copyIn: (table: string, columns: readonly string[], tsv: string) => Promise<void>, fewest = 100): RowsInput {
+export function copiedInput(tx: Kysely<DB>, copyIn: (table: string, columns: readonly string[], tsv: string) => Promise<void>, fewest = 100): RowsInput {
   const made = new Set<string>();
   return async (name, rows, columns) => {
     if (rows.length < fewest) return jsonRows(rows, columns);
