@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { sql } from 'kysely';
 import { createFixture, FIXTURE, type Fixture } from '../testing/fixture.js';
 import { writeDemoCertificateFacts } from './certificate-facts.js';
 import { currentResidentTax, ZERO_AMOUNTS, type IncomeFacts } from '../modules/income/income.rules.js';
+import { asActor } from '../testing/as-actor.js';
 
 let f: Fixture;
 const facts: [number, IncomeFacts][] = [
@@ -13,8 +13,7 @@ const facts: [number, IncomeFacts][] = [
 ];
 beforeAll(async () => {
   f = await createFixture();
-  await f.deps.database.db.transaction().execute(async (tx) => {
-    await sql`SELECT set_config('nhi.actor', 'operator:test', true)`.execute(tx);
+  await asActor(f.deps.database.db, 'operator:test', async (tx) => {
     await tx
       .insertInto('income_return')
       .values(

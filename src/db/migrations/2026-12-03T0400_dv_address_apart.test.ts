@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DB } from '../schema.js';
 import { testTemplates } from '../../testing/templates.js';
 import { openTestDatabase } from '../test-database.js';
+import { asActor } from '../../testing/as-actor.js';
 
 /**
  * The DV等支援措置 persons' addresses in a table of their own, kept by triggers on person; no index of
@@ -23,8 +24,7 @@ const OTHER = 990002;
 
 /** A change to person as the registry would make it (the history triggers need an actor). */
 async function change(fn: (tx: Kysely<DB>) => Promise<unknown>) {
-  await db().transaction().execute(async (tx) => {
-    await sql`SELECT set_config('nhi.actor', 'operator:test', true)`.execute(tx);
+  await asActor(db(), 'operator:test', async (tx) => {
     await fn(tx);
   });
 }
@@ -62,8 +62,7 @@ describe('migration 2026-12-03T0400_dv_address_apart', () => {
 
   it('the application may read it but not write it', async () => {
     await expect(
-      db().transaction().execute(async (tx) => {
-        await sql`SELECT set_config('nhi.actor', 'operator:test', true)`.execute(tx);
+      asActor(db(), 'operator:test', async (tx) => {
         await tx.deleteFrom('dv_flagged_address').execute();
       }),
     ).rejects.toThrow(/permission denied/);

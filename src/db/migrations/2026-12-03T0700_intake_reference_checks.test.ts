@@ -4,6 +4,7 @@ import { FIXTURE as F } from '../../testing/fixture.js';
 import { testTemplates } from '../../testing/templates.js';
 import type { DB } from '../schema.js';
 import { openTestDatabase } from '../test-database.js';
+import { asActor } from '../../testing/as-actor.js';
 
 /** Memberships and work items refer to existing persons, households and events: checked per statement. */
 
@@ -21,8 +22,7 @@ const MISSING_HOUSEHOLD = 599999999;
 /** Runs as the registry would (the history triggers need an actor); the error, if any. */
 async function attempt(fn: (tx: Kysely<DB>) => Promise<unknown>): Promise<{ code?: string; message: string } | null> {
   try {
-    await db().transaction().execute(async (tx) => {
-      await sql`SELECT set_config('nhi.actor', 'operator:test', true)`.execute(tx);
+    await asActor(db(), 'operator:test', async (tx) => {
       await fn(tx);
     });
     return null;

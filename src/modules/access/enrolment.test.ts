@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authenticator } from 'otplib';
-import { sql } from 'kysely';
 import { createFixture, cookieOf, type Fixture } from '../../testing/fixture.js';
 import { activationCodeHash, newActivationCode } from './activation.rules.js';
 import { LOCKOUT_THRESHOLD } from './password.rules.js';
+import { asActor } from '../../testing/as-actor.js';
 
 /**
  * First login of a new account: activation code → own password → own TOTP secret → confirmation code.
@@ -43,8 +43,7 @@ function client(ip: string) {
 /** Puts a new account into enrolment state (password and TOTP not set, a code issued) and returns the code. */
 async function enrollingAccount(staffId: string, expiresInHours = 72): Promise<string> {
   const code = newActivationCode();
-  await f.deps.database.db.transaction().execute(async (tx) => {
-    await sql`SELECT set_config('nhi.actor', 'test:fixture', true)`.execute(tx);
+  await asActor(f.deps.database.db, 'test:fixture', async (tx) => {
     await tx
       .insertInto('staff')
       .values({ staff_id: staffId, display_name: '新人 五郎', office_code: 'kokuho', password_hash: null, totp_secret_enc: null, activation_code_hash: activationCodeHash(staffId, code), activation_expires_at: new Date(Date.now() + expiresInHours * 3_600_000), updated_by: 'test:fixture' })

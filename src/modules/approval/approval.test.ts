@@ -3,8 +3,8 @@ import { createFixture, FIXTURE, type Fixture, type Session } from '../../testin
 import { AppError } from '../../http/errors.js';
 import type { Actor } from '../../security/actor.js';
 import { z } from 'zod';
-import { sql } from 'kysely';
 import type { PendingChangeRow } from './approval.service.js';
+import { asActor } from '../../testing/as-actor.js';
 
 const anyPayload = z.record(z.string(), z.unknown());
 
@@ -178,8 +178,7 @@ describe('generic four-eyes workflow', () => {
     await expect(bad).rejects.toThrow(/形式に合いません/);
     const id = await submit('test.shaped', 'kokuho01');
     // Someone edits the stored payload behind the application's back: approving it must not apply it.
-    await f.deps.database.db.transaction().execute(async (tx) => {
-      await sql`SELECT set_config('nhi.actor', 'test:tamper', true)`.execute(tx);
+    await asActor(f.deps.database.db, 'test:tamper', async (tx) => {
       await tx.updateTable('pending_change').set({ payload: JSON.stringify({ value: 'tampered' }) }).where('change_id', '=', id).execute();
     });
     const r = await chief.request('POST', `/api/approvals/${id}/approve`, {});
@@ -247,8 +246,7 @@ describe('取下げ and 申請状況 (the requester follows their own changes)',
     expect(ev.subjects.map(Number)).toEqual([FIXTURE.sato.head]);
     // The table agrees: a withdrawal is the requester's own.
     await expect(
-      f.deps.database.db.transaction().execute(async (tx) => {
-        await sql`SELECT set_config('nhi.actor', 'test:tamper', true)`.execute(tx);
+      asActor(f.deps.database.db, 'test:tamper', async (tx) => {
         await tx.updateTable('pending_change').set({ status: 'withdrawn', decided_by: 'staff:kakari01' }).where('change_id', '=', id).execute();
       }),
     ).rejects.toThrow(/pending_change_four_eyes/);

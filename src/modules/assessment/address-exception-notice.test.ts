@@ -1,8 +1,8 @@
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFixture, type Fixture } from '../../testing/fixture.js';
 import { operatorActor } from '../../security/actor.js';
 import { pdfText } from '../../testing/pdf-text.js';
+import { asActor } from '../../testing/as-actor.js';
 import { addHousehold } from './assessment.test-support.js';
 
 /**
@@ -23,13 +23,12 @@ beforeAll(async () => {
     { birthDate: '1960-05-05', head: true, insured: [{ from: '2015-04-01' }], pension: 1_800_000 },
     { birthDate: '1988-02-02', insured: [{ from: '2015-04-01' }], pension: 900_000 },
   ], FY);
-  await db().transaction().execute(async (tx) => {
-    await sql`SELECT set_config('nhi.actor', 'operator:test/address-exception', true)`.execute(tx);
-    await tx
+  await asActor(db(), 'operator:test/address-exception', (tx) =>
+    tx
       .insertInto('nhi_household_status')
       .values({ atena_no: family.atenaNos[1]!, household_no: family.householdNo, kind: 'address_exception', valid_from: '2025-02-01', facility_name: '架空の里(他市)', facility_kind: 'disability_support', updated_by: 'operator:test/address-exception' })
-      .execute();
-  });
+      .execute(),
+  );
   ownNo = Number((await db().selectFrom('nhi_household_status').select('own_household_no').where('atena_no', '=', family.atenaNos[1]!).executeTakeFirstOrThrow()).own_household_no);
   await f.deps.assessments.runAnnual(runner(), FY, { chunkSize: 50 });
 });

@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import { simulateOver } from './rate-simulation.js';
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFixture, FIXTURE, type Fixture } from '../../testing/fixture.js';
 import { operatorActor } from '../../security/actor.js';
@@ -14,6 +13,7 @@ import { calculateInstallments, type Installment } from './installments.rules.js
 import { resplitInstallments } from './installments-change.rules.js';
 import { pdfText } from '../../testing/pdf-text.js';
 import { parseTaxInput, type TaxInput } from './tax.input.js';
+import { asActor } from '../../testing/as-actor.js';
 
 /**
  * Stored assessments (medium tests on the fixture's database): the annual batch (本算定) and its resume
@@ -180,8 +180,7 @@ describe('the batch and `tax calc` (property)', () => {
 describe('更正 (re-assessment)', () => {
   it('a loss of 資格 re-assesses the household: a new version with the notice and its lines, the old one kept and superseded', async () => {
     const before = await db().selectFrom('assessment').selectAll().where('household_no', '=', FIXTURE.yamada.household).where('fiscal_year', '=', FY).where('superseded_at', 'is', null).executeTakeFirstOrThrow();
-    await db().transaction().execute(async (tx) => {
-      await sql`SELECT set_config('nhi.actor', 'staff:kokuho01', true)`.execute(tx);
+    await asActor(db(), 'staff:kokuho01', async (tx) => {
       await tx.updateTable('nhi_eligibility').set({ lost_on: '2025-10-01', loss_reason: 'joined_employee_insurance' }).where('atena_no', '=', FIXTURE.yamada.wife).where('superseded_at', 'is', null).execute();
     });
     const out = await f.deps.assessments.reassess(runner(), { householdNo: FIXTURE.yamada.household, fiscalYear: FY, cause: '資格喪失(社保加入)', today: '2026-11-30' });
@@ -233,8 +232,7 @@ describe('更正 (re-assessment)', () => {
     expect(annual).toMatchObject({ reason: 'annual', installments: null });
     const before = calculateInstallments({ fiscalYear: FY, annualTax: annual.total_yen, ordinary: true }).installments;
     const setSalary = async (salary: number, version: number) =>
-      db().transaction().execute(async (tx) => {
-        await sql`SELECT set_config('nhi.actor', 'staff:kokuho01', true)`.execute(tx);
+      asActor(db(), 'staff:kokuho01', async (tx) => {
         await tx.updateTable('income_return').set({ superseded_at: new Date() }).where('atena_no', '=', h.atenaNos[0]!).where('fiscal_year', '=', FY).where('superseded_at', 'is', null).execute();
         await tx.insertInto('income_return').values({ atena_no: h.atenaNos[0]!, fiscal_year: FY, version, source: 'simple_declaration', declared_on: '2025-10-01', filing_status: salary > 0 ? 'declared' : 'no_income', salary_revenue_yen: salary, recorded_by: 'staff:kokuho01' }).execute();
       });
@@ -303,8 +301,7 @@ describe('更正 (re-assessment)', () => {
     expect(correctionDeadline(FY, 'increase')).toEqual({ dueDate: '2025-07-31', years: 3, lastDay: '2028-07-31' });
     expect(correctionDeadline(FY, 'decrease').lastDay).toBe('2030-07-31');
     // Increase: the wife insured again from 2025-12-01.
-    await db().transaction().execute(async (tx) => {
-      await sql`SELECT set_config('nhi.actor', 'staff:kokuho01', true)`.execute(tx);
+    await asActor(db(), 'staff:kokuho01', async (tx) => {
       await tx.updateTable('nhi_eligibility').set({ lost_on: '2025-12-01' }).where('atena_no', '=', FIXTURE.yamada.wife).where('superseded_at', 'is', null).execute();
     });
     const count = async () => (await db().selectFrom('assessment').select('assessment_id').where('household_no', '=', FIXTURE.yamada.household).execute()).length;
@@ -317,8 +314,7 @@ describe('更正 (re-assessment)', () => {
     expect(inTime[0]!.outcome).toBe('corrected');
     expect(inTime[0]!.difference).toBeGreaterThan(0);
     // Decrease after 3 years but within 5: made.
-    await db().transaction().execute(async (tx) => {
-      await sql`SELECT set_config('nhi.actor', 'staff:kokuho01', true)`.execute(tx);
+    await asActor(db(), 'staff:kokuho01', async (tx) => {
       await tx.updateTable('nhi_eligibility').set({ lost_on: '2025-06-01' }).where('atena_no', '=', FIXTURE.yamada.wife).where('superseded_at', 'is', null).execute();
     });
     const decrease = await f.deps.assessments.reassess(runner(), { householdNo: FIXTURE.yamada.household, fiscalYear: FY, cause: '遡及の届出', today: '2030-07-31' });
@@ -343,8 +339,7 @@ describe('the re-assessment queue (reassessment_request, written by the income a
   it('re-assesses each queued household and 年度 and marks its requests done in the same transaction', async () => {
     const h = await addHousehold(db(), [{ birthDate: '1979-04-04', head: true, insured: [{ from: '2015-04-01' }], salary: 3_000_000 }], FY);
     await f.deps.assessments.reassess(runner(), { householdNo: h.householdNo, fiscalYear: FY, cause: '試験', today: '2026-11-30' });
-    await db().transaction().execute(async (tx) => {
-      await sql`SELECT set_config('nhi.actor', 'staff:kokuho01', true)`.execute(tx);
+    await asActor(db(), 'staff:kokuho01', async (tx) => {
       await tx.updateTable('income_return').set({ superseded_at: new Date() }).where('atena_no', '=', h.atenaNos[0]!).where('fiscal_year', '=', FY).where('superseded_at', 'is', null).execute();
       const r = await tx
         .insertInto('income_return')

@@ -1,7 +1,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFixture, type Fixture, type Session } from '../../testing/fixture.js';
 import { operatorActor } from '../../security/actor.js';
@@ -9,6 +8,7 @@ import { pdfText } from '../../testing/pdf-text.js';
 import { addHousehold } from './assessment.test-support.js';
 import type { Installment } from './installments.rules.js';
 import { PensionImportRejected } from './special-collection.service.js';
+import { asActor } from '../../testing/as-actor.js';
 
 /**
  * 特別徴収 on the database (medium test on the fixture's): the 年金保険者's file imported whole or not at
@@ -128,8 +128,7 @@ describe('特別徴収 from the records', () => {
 
   it('a 更正 on 2025-11-10 stops 特別徴収 from February (中止): the months before keep their amounts, the rest is 普通徴収; the notice says so', async () => {
     const before = installmentsOf(await current(eligible.householdNo, 2025))!;
-    await db().transaction().execute(async (tx) => {
-      await sql`SELECT set_config('nhi.actor', 'staff:kokuho01', true)`.execute(tx);
+    await asActor(db(), 'staff:kokuho01', async (tx) => {
       await tx.updateTable('income_return').set({ superseded_at: new Date() }).where('atena_no', '=', eligible.atenaNos[1]!).where('fiscal_year', '=', 2025).where('superseded_at', 'is', null).execute();
       await tx.insertInto('income_return').values({ atena_no: eligible.atenaNos[1]!, fiscal_year: 2025, version: 2, source: 'simple_declaration', declared_on: '2025-10-01', filing_status: 'declared', salary_revenue_yen: 3_000_000, pension_revenue_yen: 900_000, recorded_by: 'staff:kokuho01' }).execute();
     });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from 'kysely';
 import { createFixture, FIXTURE, type Fixture } from '../../testing/fixture.js';
 import { operatorActor } from '../../security/actor.js';
+import { asActor } from '../../testing/as-actor.js';
 
 const F = FIXTURE;
 let f: Fixture;
@@ -11,8 +11,7 @@ const renewals = () => f.deps.database.db.selectFrom('certificate').select(['ate
 
 beforeAll(async () => {
   f = await createFixture();
-  await f.deps.database.db.transaction().execute(async (tx) => {
-    await sql`SELECT set_config('nhi.actor', 'operator:test', true)`.execute(tx);
+  await asActor(f.deps.database.db, 'operator:test', async (tx) => {
     // Yamada Taro (under 70) uses マイナ保険証: his お知らせ has no expiry, nothing to renew.
     await tx.insertInto('myna_insurance_use').values({ atena_no: F.yamada.head, registered_on: '2025-01-10', updated_by: 'operator:test' }).execute();
   });

@@ -5,8 +5,8 @@ import path from 'node:path';
 import { createFixture, FIXTURE, type Fixture } from '../../testing/fixture.js';
 import { operatorActor } from '../../security/actor.js';
 import { INTAKE_COLUMNS, type IntakeColumn } from '../registry/registry-events.js';
-import { sql } from 'kysely';
 import { FEEDBACK_HEADER, HOUSEHOLDS_HEADER, OUTPUT_OVERLAP_MS, runOutput } from './eligibility.outputs.js';
+import { asActor } from '../../testing/as-actor.js';
 
 const F = FIXTURE;
 let f: Fixture;
@@ -55,8 +55,7 @@ describe('資格管理 outputs (registry feedback, 国保連合会 extract)', ()
   });
 
   it('a 住所地特例 person is listed as the head of their own NHI household, under its 国保世帯番号, not in the household they left', async () => {
-    await f.deps.database.db.transaction().execute(async (tx) => {
-      await sql`SELECT set_config('nhi.actor', 'operator:test', true)`.execute(tx);
+    await asActor(f.deps.database.db, 'operator:test', async (tx) => {
       await tx
         .insertInto('nhi_household_status')
         .values({ atena_no: F.yamada.child, household_no: F.yamada.household, kind: 'address_exception', valid_from: '2026-04-01', facility_name: '架空の里(他市)', facility_kind: 'disability_support', updated_by: 'operator:test' })
@@ -81,8 +80,7 @@ describe('資格管理 outputs (registry feedback, 国保連合会 extract)', ()
     const first = await runOutput(f.deps, 'registry-feedback', { actor: actor('registry-feedback'), outputFile: path.join(dir, 'late-1.csv'), since: new Date().toISOString() });
     // A transaction that stamped its version a second before that run began, committing only after it.
     const stamped = new Date(Date.parse(first.window.until) - 1000);
-    await f.deps.database.db.transaction().execute(async (tx) => {
-      await sql`SELECT set_config('nhi.actor', 'operator:late-writer', true)`.execute(tx);
+    await asActor(f.deps.database.db, 'operator:late-writer', async (tx) => {
       await tx.updateTable('nhi_eligibility').set({ recorded_at: stamped }).where('atena_no', '=', F.yamada.child).where('superseded_at', 'is', null).execute();
     });
     const out = path.join(dir, 'late-2.csv');

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from 'kysely';
 import { createFixture, FIXTURE, type Fixture } from '../../testing/fixture.js';
 import { insuredOnSql } from './eligibility.repository.js';
+import { asActor } from '../../testing/as-actor.js';
 
 /**
  * "Insured" is always evaluated as of a date on the current versions: a superseded version that was
@@ -13,8 +13,7 @@ const db = () => f.deps.database.db;
 
 beforeAll(async () => {
   f = await createFixture();
-  await db().transaction().execute(async (tx) => {
-    await sql`SELECT set_config('nhi.actor', 'operator:test-batch', true)`.execute(tx);
+  await asActor(db(), 'operator:test-batch', async (tx) => {
     const row = { atena_no: F.nguyen.person, household_no: F.nguyen.household, insured_symbol: '川1', insured_number: '09990001', branch_no: '01', acquisition_reason: 'moved_in' as const, updated_by: 'operator:test-batch' };
     // An open period recorded, then superseded by a version that ended it in 2025 (a correction).
     await tx.insertInto('nhi_eligibility').values({ ...row, acquired_on: '2024-04-01', superseded_at: new Date('2025-05-01T00:00:00Z') }).execute();

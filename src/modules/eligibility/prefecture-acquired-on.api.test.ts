@@ -1,7 +1,7 @@
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFixture, type Fixture, type Session } from '../../testing/fixture.js';
 import { kanaSearchKey, kanjiSearchKey } from '../../lib/kana.js';
+import { asActor } from '../../testing/as-actor.js';
 
 /**
  * 県内転入 (国保法 §5, §7: the prefecture is the insurer since 2018): the clerk records this city's 適用開始日
@@ -20,8 +20,7 @@ beforeAll(async () => {
   f = await createFixture();
   clerk = await f.login('kokuho01');
   chief = await f.login('kakari01');
-  await db().transaction().execute(async (tx) => {
-    await sql`SELECT set_config('nhi.actor', 'operator:test-batch', true)`.execute(tx);
+  await asActor(db(), 'operator:test-batch', async (tx) => {
     await tx.insertInto('household').values({ household_no: HOUSEHOLD, formed_on: '2026-10-01', valid_from: '2026-10-01', change_reason: 'moved_in', updated_by: 'operator:test-batch' }).execute();
     await tx
       .insertInto('person')
@@ -65,8 +64,7 @@ describe('県の資格取得日 beside the city’s 適用開始日', () => {
 
     // The database holds the rule too.
     await expect(
-      db().transaction().execute(async (tx) => {
-        await sql`SELECT set_config('nhi.actor', 'operator:test-batch', true)`.execute(tx);
+      asActor(db(), 'operator:test-batch', async (tx) => {
         await tx.insertInto('nhi_eligibility').values({ atena_no: MOVER, household_no: HOUSEHOLD, insured_symbol: '川1', insured_number: '00500091', branch_no: '02', acquired_on: '2026-12-01', acquisition_reason: 'moved_in', prefecture_acquired_on: '2019-06-01', updated_by: 'operator:test-batch' }).execute();
       }),
     ).rejects.toThrow(/nhi_eligibility_prefecture_acquired_on/);

@@ -1,8 +1,8 @@
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFixture, FIXTURE, type Fixture, type Session } from '../../testing/fixture.js';
 import { salaryIncome } from '../assessment/income.rules.js';
 import type { ApiOk } from '../../../web/src/api.js';
+import { asActor } from '../../testing/as-actor.js';
 
 const F = FIXTURE;
 let f: Fixture;
@@ -64,8 +64,7 @@ describe('簡易申告 (POST /api/persons/{atenaNo}/income-returns)', () => {
   });
 
   it('refuses a 年度 the 個人住民税 system holds a 申告 for (409)', async () => {
-    await db().transaction().execute(async (tx) => {
-      await sql`SELECT set_config('nhi.actor', 'operator:test', true)`.execute(tx);
+    await asActor(db(), 'operator:test', async (tx) => {
       await tx.insertInto('income_return').values({ atena_no: F.yamada.head, fiscal_year: 2025, version: 1, source: 'tax_system', filing_status: 'declared', resident_tax: 'taxable', salary_revenue_yen: 4_000_000, salary_income_yen: 2_760_000, total_income_yen: 2_760_000, source_sha256: 'a'.repeat(64), source_line: 2, recorded_by: 'operator:test' }).execute();
     });
     const r = await clerk.request('POST', `/api/persons/${F.yamada.head}/income-returns`, { fiscalYear: 2025, declaredOn: '2025-06-15', salaryRevenue: 0, ...none });

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from 'kysely';
 import { createFixture, FIXTURE, type Fixture, type Session } from '../../testing/fixture.js';
 import { fakeMyNumber, myNumberCheckDigit } from '../../lib/mynumber.js';
 import { myNumberAad } from './mynumber.rules.js';
 import { sha256 } from '../access/auth.service.js';
 import { applyOrganization, type Organization } from '../access/organization.js';
 import { operatorActor } from '../../security/actor.js';
+import { asActor } from '../../testing/as-actor.js';
 
 let f: Fixture;
 beforeAll(async () => {
@@ -301,8 +301,7 @@ describe('reveal (番号表示)', () => {
 
   it('deceased persons get the same protection', async () => {
     await registerAndApprove(F.suzuki.person, N4);
-    await db().transaction().execute(async (tx) => {
-      await sql`SELECT set_config('nhi.actor', 'test:fixture', true)`.execute(tx);
+    await asActor(db(), 'test:fixture', async (tx) => {
       await tx.updateTable('person').set({ resident_status: 'deceased', death_date: '2026-10-01', valid_from: '2026-10-01', change_reason: 'death' }).where('atena_no', '=', F.suzuki.person).execute();
     });
     expect((await clerk.request('POST', `/api/persons/${F.suzuki.person}/my-number/reveal`, { purpose: '葬祭費の支給', jimu: 'nhi.benefit' })).status).toBe(403);

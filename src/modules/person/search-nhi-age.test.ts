@@ -4,6 +4,7 @@ import { createFixture, FIXTURE, type Fixture, type Session } from '../../testin
 import { ageOn, todayInJapan } from '../eligibility/eligibility.rules.js';
 import { kanaSearchKey } from '../../lib/kana.js';
 import { searchQueries } from './person.search.js';
+import { asActor } from '../../testing/as-actor.js';
 
 /**
  * The search rows carry 国保 today (加入中 / 喪失 / —, from the current versions in force today) and the
@@ -25,8 +26,7 @@ const row = (items: Row[], atenaNo: number) => items.find((i) => i.atenaNo === a
 beforeAll(async () => {
   f = await createFixture();
   clerk = await f.login('kokuho01');
-  await db().transaction().execute(async (tx) => {
-    await sql`SELECT set_config('nhi.actor', 'operator:test-batch', true)`.execute(tx);
+  await asActor(db(), 'operator:test-batch', async (tx) => {
     const base = { insured_symbol: '川1', branch_no: '01', acquisition_reason: 'moved_in' as const, updated_by: 'operator:test-batch' };
     // 田中: insured 2015–2020, lost (社保加入).
     await tx.insertInto('nhi_eligibility').values({ ...base, atena_no: F.tanaka.person, household_no: F.tanaka.household, insured_number: '09990005', acquired_on: '2015-04-01', lost_on: '2020-04-01', loss_reason: 'joined_employee_insurance' }).execute();

@@ -9,6 +9,7 @@ import { Keyring, newKeyFile } from '../../security/keyring.js';
 import { validateEventRecord } from './intake-file.js';
 import { applyBatch, type BulkResult } from './registry.bulk.js';
 import type { RegistryEvent } from './registry-events.js';
+import { asActor } from '../../testing/as-actor.js';
 
 /**
  * The batch engine sends the person, household and membership writes while it applies the next events
@@ -71,18 +72,14 @@ class Rollback extends Error {}
 /** Applies the events in a transaction that is then rolled back; returns the result and the tables as they were. */
 async function applyAndLook(writeEvery: number | null, copyRows = false): Promise<{ result: BulkResult; tables: Record<string, string[]> }> {
   let out: { result: BulkResult; tables: Record<string, string[]> } | undefined;
-  await database.db
-    .transaction()
-    .execute(async (tx) => {
-      await sql`SELECT set_config('nhi.actor', ${BY}, true)`.execute(tx);
-      const copyIn = (table: string, columns: readonly string[], tsv: string) => database.copyIn(table, columns, tsv, tx as Transaction<DB>);
-      const result = await applyBatch(tx, events, { by: BY, source: 'file', jobRunId: null, today: '2026-11-30', copyIn, overlapCopy: false, writeEvery, copyRows, copyRowsFrom: 1, ...(copyRows ? { sideReads: database.sideReads } : {}) });
-      out = { result, tables: await snapshot(tx) };
-      throw new Rollback();
-    })
-    .catch((e: unknown) => {
-      if (!(e instanceof Rollback)) throw e;
-    });
+  await asActor(database.db, BY, async (tx) => {
+    const copyIn = (table: string, columns: readonly string[], tsv: string) => database.copyIn(table, columns, tsv, tx as Transaction<DB>);
+    const result = await applyBatch(tx, events, { by: BY, source: 'file', jobRunId: null, today: '2026-11-30', copyIn, overlapCopy: false, writeEvery, copyRows, copyRowsFrom: 1, ...(copyRows ? { sideReads: database.sideReads } : {}) });
+    out = { result, tables: await snapshot(tx) };
+    throw new Rollback();
+  }).catch((e: unknown) => {
+    if (!(e instanceof Rollback)) throw e;
+  });
   return out!;
 }
 

@@ -6,6 +6,7 @@ import { operatorActor } from '../../security/actor.js';
 import { todayInJapan } from '../eligibility/eligibility.rules.js';
 import { INTAKE_COLUMNS, type IntakeColumn } from './registry-events.js';
 import { IntakeRejected } from './registry.service.js';
+import { asActor } from '../../testing/as-actor.js';
 
 const F = FIXTURE;
 /** Insured since 2010, 75 on 2026-11-20: the 75歳到達 job applies the loss on that birthday. */
@@ -40,8 +41,7 @@ const movedIn = {
 beforeAll(async () => {
   f = await createFixture();
   clerk = await f.login('kokuho01');
-  await db().transaction().execute(async (tx) => {
-    await sql`SELECT set_config('nhi.actor', 'operator:test-batch', true)`.execute(tx);
+  await asActor(db(), 'operator:test-batch', async (tx) => {
     await tx.insertInto('household').values({ household_no: 500000051, formed_on: '2000-01-01', valid_from: '2000-01-01', change_reason: 'moved_in', updated_by: 'operator:test-batch' }).execute();
     await tx
       .insertInto('person')
@@ -73,8 +73,7 @@ describe('a registry file', () => {
   });
 
   it('refuses an event naming, as its 世帯番号, the 国保世帯番号 of a 住所地特例 household', async () => {
-    await db().transaction().execute(async (tx) => {
-      await sql`SELECT set_config('nhi.actor', 'operator:test-batch', true)`.execute(tx);
+    await asActor(db(), 'operator:test-batch', async (tx) => {
       await tx.insertInto('nhi_household_status').values({ atena_no: KAME, household_no: 500000051, kind: 'address_exception', valid_from: '2020-04-01', valid_to: '2021-04-01', facility_name: '架空の園(他市)', facility_kind: 'elderly_home', updated_by: 'operator:test-batch' }).execute();
     });
     const own = (await db().selectFrom('nhi_household_status').select('own_household_no').where('atena_no', '=', KAME).executeTakeFirstOrThrow()).own_household_no!;

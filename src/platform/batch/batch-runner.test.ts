@@ -13,6 +13,7 @@ import { operatorActor } from '../../security/actor.js';
 import { abandonRun, BatchRefusal, runBatch } from './batch-runner.js';
 import { listRuns, runsText } from './batch-runs.js';
 import { INCOME_IMPORT_LINES, incomeImportJob, testPersons } from './income-import.test-support.js';
+import { asActor } from '../../testing/as-actor.js';
 
 let database: Database;
 let drop: () => Promise<void>;
@@ -25,8 +26,7 @@ beforeAll(async () => {
   ({ database, drop } = await openTestDatabase());
   audit = new AuditRepository(new Keyring(newKeyFile()));
   dir = mkdtempSync(path.join(tmpdir(), 'batch-'));
-  await database.db.transaction().execute(async (tx) => {
-    await sql`SELECT set_config('nhi.actor', 'test:seed', true)`.execute(tx);
+  await asActor(database.db, 'test:seed', async (tx) => {
     await tx
       .insertInto('person')
       .values(
@@ -65,8 +65,7 @@ const expectedTotals = (file: string) => {
 };
 
 async function clear() {
-  await database.db.transaction().execute(async (tx) => {
-    await sql`SELECT set_config('nhi.actor', 'test:seed', true)`.execute(tx);
+  await asActor(database.db, 'test:seed', async (tx) => {
     await tx.deleteFrom('income').execute();
     await tx.updateTable('job_run').set({ status: 'abandoned' }).where('status', 'in', ['running', 'failed']).execute();
   });
