@@ -120,7 +120,7 @@ export class RegistryService {
 
   private async applyAll(ctx: UseCaseContext, events: readonly RegistryEvent[], lineOf: (i: number) => number, source: 'file' | 'api'): Promise<IntakeSummary> {
     const copyIn = (table: string, columns: readonly string[], tsv: string) => this.database.copyIn(table, columns, tsv, ctx.tx as Transaction<DB>);
-    const r = await applyBatch(ctx.tx, events, { by: actorLabel(ctx.actor), source, jobRunId: null, copyIn, ...(this.database.kind === 'postgresql' ? { overlapCopy: true, writeEvery: 2000, copyRows: true, sideReads: this.database.sideReads } : { overlapCopy: false, writeEvery: null, copyRows: false }), ...(this.opts.today ? { today: this.opts.today() } : {}) });
+    const r = await applyBatch(ctx.tx, events, { by: actorLabel(ctx.actor), source, jobRunId: null, copyIn, ...(this.database.kind === 'postgresql' ? { overlapCopy: true, writeEvery: 5000, copyRows: true, sideReads: this.database.sideReads } : { overlapCopy: false, writeEvery: null, copyRows: false }), ...(this.opts.today ? { today: this.opts.today() } : {}) });
     if (r.errors.length > 0) throw new IntakeRejected(r.errors.map((e) => ({ line: lineOf(e.index), message: e.message })), r.errors.length);
     // One audit record per SUBJECTS_PER_RECORD persons (a year's file names ~800,000).
     const t = performance.now();
