@@ -472,6 +472,7 @@ export class StoredAssessmentService {
       // The household the notice names: its registry 世帯番号, or for a 住所地特例 person the NHI's own
       // 国保世帯番号 of the 年度 (never the number of the household they left, which is another family's).
       const householdNo = r.address_exception_atena_no === 0 ? Number(r.household_no) : await ownHouseholdNoIn(tx, Number(r.address_exception_atena_no), Number(r.household_no), r.fiscal_year);
+      const noticeNo = `${r.fiscal_year}-${householdNo ?? `A${r.assessment_id}`}-${r.version}`;
       const city = tax.municipality;
       const line = dv ? null : formatAddress(person);
       const address = line === null ? null : { postalCode: person.postal_code ?? '', text: `${city}${line}` };
@@ -480,7 +481,7 @@ export class StoredAssessmentService {
         kind: r.reason === 'correction' ? 'change_notice' : 'notice',
         issuedOn: todayInJapan(),
         cityName: city,
-        noticeNo: `${r.fiscal_year}-${householdNo ?? `A${r.assessment_id}`}-${r.version}`,
+        noticeNo,
         householdNo,
         taxpayer: { name: person.alias_kanji ?? person.name_kanji, address },
         tax,
@@ -490,7 +491,7 @@ export class StoredAssessmentService {
         // 「変更の理由」 as the change notice recorded it for the resident (no record ids), else the version's cause.
         ...(r.reason === 'correction' ? { previous: { total: previous?.total_yen ?? 0, installments: folded.previous ?? [], reason: (asJson(r.notice) as { reason?: string } | null)?.reason ?? r.cause ?? '更正' } } : {}),
       });
-      return { pdf, fileName: `notice-${r.fiscal_year}-${householdNo ?? `A${r.assessment_id}`}-${r.version}.pdf` };
+      return { pdf, fileName: `notice-${noticeNo}.pdf` };
     });
   }
 
