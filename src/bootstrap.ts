@@ -117,7 +117,7 @@ async function demoRegistryDay(deps: Deps, seed: number): Promise<void> {
   const day = addDays(todayInJapan(), -1);
   // Taken already (a start interrupted after it): not again.
   if (await deps.database.db.selectFrom('registry_event').select('event_id').where('event_id', 'like', `B${day.replace(/-/g, '')}-%`).executeTakeFirst()) return;
-  const maker = await registryEventMaker(deps.database.db, day, seed);
+  const maker = await registryEventMaker(deps.database.db, day, seed, { onePerPerson: true });
   const lines = Array.from({ length: DEMO_REGISTRY_EVENTS }, () => maker.next());
   try {
     await deps.registry.importFile(operatorActor('demo-registry', new Set(['registry.intake'])), intakeCsv(lines), { fileName: `demo-juki-${day}.csv` });

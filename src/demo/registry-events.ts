@@ -10,6 +10,8 @@ import { GIVEN_NAMES, SURNAMES, generationOf } from './names.js';
  * then stands: 転居 30%, 転入 20% (県外/県内/国外, each a new household), 転出 10% (県外/県内/国外),
  * 出生 6%, 死亡 6%, 世帯分離 10%, 氏名変更 18%. Used by the demo city (a day's file at first start) and
  * by the registry benchmark. Persons recorded or moved by an event are not removed again the same day.
+ * With `onePerPerson` (the demo city's day), no person is named by two events of the day: a clerk
+ * looking at the day's work items would take two 氏名変更 of one person on one day for a fault.
  */
 
 export type Line = Partial<Record<IntakeColumn, string>>;
@@ -27,6 +29,8 @@ export class RegistryEventMaker {
   private nextAtena: number;
   private nextHousehold: number;
   private seq = 0;
+  /** Persons named by an event of the day (kept only with onePerPerson). */
+  private readonly named = new Set<number>();
   constructor(
     private readonly pool: Candidate[],
     private readonly areas: string[],
@@ -34,6 +38,7 @@ export class RegistryEventMaker {
     seed: number,
     private readonly day: string,
     firstSeq = 0,
+    private readonly onePerPerson = false,
   ) {
     this.seq = firstSeq;
     this.rng = new Rng(seed);
@@ -42,12 +47,15 @@ export class RegistryEventMaker {
   }
 
   /** A person still resident (removed from the pool when they leave). */
-  private take(remove: boolean, nonHead = false): Candidate {
-    for (;;) {
+  private take(remove: boolean, nonHead = false, named = true): Candidate {
+    for (let tries = 0; ; tries++) {
       const i = this.rng.int(0, this.pool.length - 1);
       const c = this.pool[i]!;
       if (nonHead && c.head) continue;
       if ((remove || nonHead) && c.fresh) continue;
+      // A small pool may run out of persons not yet named: then a second event of a person is allowed.
+      if (this.onePerPerson && this.named.has(c.atenaNo) && tries < 10 * this.pool.length) continue;
+      if (this.onePerPerson && named) this.named.add(c.atenaNo);
       if (remove) {
         this.pool[i] = this.pool[this.pool.length - 1]!;
         this.pool.pop();
@@ -87,6 +95,7 @@ export class RegistryEventMaker {
       const code = kind < 5 ? '11' : kind < 9 ? '12' : '13';
       const pref = code === '11' ? '13' : code === '12' ? '11' : '';
       this.pool.push({ atenaNo: a, householdNo: h, head: true, fresh: true });
+      if (this.onePerPerson) this.named.add(a);
       return { ...base, ...person(a, h, '世帯主', '1990-04-01'), event_code: code, other_address: '前住所', other_prefecture_code: pref };
     }
     if (r < 60) {
@@ -96,9 +105,10 @@ export class RegistryEventMaker {
       return { ...base, event_code: code, atena_no: String(c.atenaNo), other_address: '転出先', other_prefecture_code: code === '21' ? '13' : code === '22' ? '11' : '' };
     }
     if (r < 66) {
-      const parent = this.take(false);
+      const parent = this.take(false, false, false); // the event names the child, not the parent
       const a = this.nextAtena++;
       this.pool.push({ atenaNo: a, householdNo: parent.householdNo, head: false, fresh: true });
+      if (this.onePerPerson) this.named.add(a);
       return { ...base, ...person(a, parent.householdNo, '子', this.day), event_code: '14' };
     }
     if (r < 72) {
@@ -122,7 +132,7 @@ export const intakeCsv = (lines: Line[]) => new TextEncoder().encode([INTAKE_COL
 
 
 /** A maker for events of `day` over the residents of the database (their membership begun before it). */
-export async function registryEventMaker(db: Kysely<DB>, day: string, seed: number): Promise<RegistryEventMaker> {
+export async function registryEventMaker(db: Kysely<DB>, day: string, seed: number, opts: { onePerPerson?: boolean } = {}): Promise<RegistryEventMaker> {
   const rows = await sql<{ atena_no: string; household_no: string; relationship: string }>`
     SELECT m.atena_no, m.household_no, m.relationship FROM household_member m JOIN person p ON p.atena_no = m.atena_no
      WHERE m.valid_to IS NULL AND m.valid_from < ${addDays(day, -1)} AND p.resident_status = 'resident' AND p.dv_support = false`.execute(db);
@@ -131,5 +141,5 @@ export async function registryEventMaker(db: Kysely<DB>, day: string, seed: numb
   const max = await sql<{ a: string; h: string }>`SELECT (SELECT max(atena_no) FROM person) AS a, (SELECT max(household_no) FROM household) AS h`.execute(db);
   // A second run on the same day (a reused bench database) continues the day's numbering.
   const taken = await sql<{ n: string }>`SELECT count(*) AS n FROM registry_event WHERE event_id LIKE ${`B${day.replace(/-/g, '')}-%`}`.execute(db);
-  return new RegistryEventMaker(pool, areas, { atena: Number(max.rows[0]!.a) + 1, household: Number(max.rows[0]!.h) + 1 }, seed, day, Number(taken.rows[0]!.n));
+  return new RegistryEventMaker(pool, areas, { atena: Number(max.rows[0]!.a) + 1, household: Number(max.rows[0]!.h) + 1 }, seed, day, Number(taken.rows[0]!.n), opts.onePerPerson ?? false);
 }

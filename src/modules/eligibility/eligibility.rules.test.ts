@@ -357,7 +357,7 @@ describe('one rule per reason, with its article (worked dates)', () => {
   it('社保加入 (国保法 §8第1項; the municipal parameter): the employee insurance 資格取得日 + the offset (1: the day after)', () => {
     const offset = lawParams().integer('eligibility.employee_insurance_loss_offset_days', '2026-04-01');
     expect(lose('joined_employee_insurance', addDays('2026-04-01', offset), '2026-04-01').errors).toEqual([]);
-    expect(errorsOf(lose('joined_employee_insurance', addDays('2026-04-01', offset + 1), '2026-04-01'))[0]).toMatch(/被用者保険の資格取得日\(令和8年4月1日\(2026-04-01\)\).*国保法 §8第1項; 法令パラメータ eligibility.employee_insurance_loss_offset_days/);
+    expect(errorsOf(lose('joined_employee_insurance', addDays('2026-04-01', offset + 1), '2026-04-01'))[0]).toMatch(/被用者保険の資格取得日\(令和8年4月1日\(2026-04-01\)\).*国保法 §8第1項; 市の設定「被用者保険に加入したときの国保の資格喪失日」/);
   });
 
   it('国保組合加入 (国保法 §6第10号, §8第2項) and 生保開始 (§6第9号, §8第2項): that day', () => {

@@ -48,7 +48,7 @@ export const LOSS_REASONS = {
   moved_out: { label: '転出', basis: '国保法 §8: 住所を有しなくなった日の翌日(同日に他の都道府県に住所を有するに至ったときはその日: ただし書)' },
   moved_out_within_prefecture: { label: '県内転出', basis: '国保法 §5(平成30年4月から都道府県が保険者): 県内の市町村間の異動は資格喪失ではなく、転出日に本市の適用終了(県の資格は継続)' },
   death: { label: '死亡', basis: '国保法 §8: 死亡日の翌日' },
-  joined_employee_insurance: { label: '社保加入', basis: '国保法 §6第1〜7号, §8第1項: 該当するに至った日の翌日(市の取扱い: 法令パラメータ eligibility.employee_insurance_loss_offset_days)' },
+  joined_employee_insurance: { label: '社保加入', basis: '国保法 §6第1〜7号, §8第1項: 被用者保険の資格取得日の翌日(日数は市の設定「被用者保険に加入したときの国保の資格喪失日」)' },
   joined_national_health_union: { label: '国保組合加入', basis: '国保法 §6第10号, §8第2項: 国保組合の被保険者となった日' },
   late_elderly: { label: '後期高齢者医療', basis: '国保法 §6第8号; 高齢者医療確保法 §50第1号, §52: 75歳の誕生日(川口市: 保険証の有効期限は75歳の誕生日の前日まで)' },
   late_elderly_disability: { label: '後期(障害認定)', basis: '国保法 §6第8号; 高齢者医療確保法 §50第2号, §52: 65〜74歳で障害認定を受け後期高齢者医療の被保険者となった日' },
@@ -404,7 +404,7 @@ export const LOSS_RULES: Record<LossReason, ReasonRule> = {
   // 国保法 §6第1〜7号, §8第1項: the day after the employee insurance's 資格取得日 (the city's parameter).
   joined_employee_insurance: (c) => {
     if (c.p.lostOn === null || c.occurredOn === null) return ok();
-    return fromEvent('lostOn', c.p.lostOn, c, employeeInsuranceLossOffset(c.occurredOn), '被用者保険の資格取得日', '国保法 §8第1項; 法令パラメータ eligibility.employee_insurance_loss_offset_days');
+    return fromEvent('lostOn', c.p.lostOn, c, employeeInsuranceLossOffset(c.occurredOn), '被用者保険の資格取得日', '国保法 §8第1項; 市の設定「被用者保険に加入したときの国保の資格喪失日」');
   },
   // 国保法 §6第10号, §8第2項: the day the person joined the 国保組合.
   joined_national_health_union: (c) => fromEvent('lostOn', c.p.lostOn, c, 0, '国保組合の資格取得日', '国保法 §6第10号, §8第2項'),
