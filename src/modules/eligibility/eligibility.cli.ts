@@ -11,6 +11,17 @@ const since = z
   .refine((s) => !Number.isNaN(Date.parse(s)) && /^\d{4}-\d{2}-\d{2}/.test(s), '--since は日時(例: 2026-11-01T00:00:00+09:00)で指定してください')
   .optional();
 
+/** The outputs' counts as a clerk reads them. */
+const COUNT_LABELS: Record<string, string> = {
+  persons: '対象者',
+  insured: 'うち被保険者',
+  households: '世帯',
+  lines: '行',
+  pseudo_heads: '擬制世帯主',
+  address_exceptions: '住所地特例',
+  without_head: '世帯主のない世帯',
+};
+
 function output(which: 'registry-feedback' | 'rengokai-households', what: string): Command {
   return {
     summary: `${what}を出力する(前回の出力以降に記録された資格の変更が対象。中断しても再実行で続きから)`,
@@ -25,7 +36,8 @@ function output(which: 'registry-feedback' | 'rengokai-households', what: string
         onProgress: progress.onProgress,
       });
       progress.stop();
-      console.log(`${what}を ${o.out} に出力しました${r.resumed ? '(中断した実行を再開)' : ''}: ${Object.entries(r.counts).map(([k, v]) => `${k} ${v}`).join(', ') || '変更なし'}(${formatDateForClerk(r.window.asOf)}時点、実行ID ${r.runId})`);
+      console.log(`${what}を ${o.out} に出力しました${r.resumed ? '(中断した実行を再開)' : ''}: ${Object.entries(r.counts).map(([k, v]) => `${COUNT_LABELS[k] ?? k} ${v}`).join('、') || '変更なし'}(${formatDateForClerk(r.window.asOf)}時点、実行ID ${r.runId})`);
+      if ((r.counts.without_head ?? 0) > 0) console.log(`世帯主のない世帯が ${r.counts.without_head} 件あります(住基に世帯主がいないか、世帯主が住所地特例で別の国保世帯)。世帯主の行なしで出力しました。住基の世帯主変更を確認してください`);
       console.log(`SHA-256: ${r.outputSha256}`);
       return 0;
     },

@@ -76,6 +76,23 @@ describe('資格管理 outputs (registry feedback, 国保連合会 extract)', ()
     expect(r.counts).toMatchObject({ address_exceptions: 1 });
   });
 
+  it('a household whose registry head is away under 住所地特例 is listed without a head line, and counted', async () => {
+    // The Yamadas' head, insured, goes into a facility elsewhere under 住所地特例 too (the child already has).
+    await asActor(f.deps.database.db, 'operator:test', async (tx) => {
+      await tx
+        .insertInto('nhi_household_status')
+        .values({ atena_no: F.yamada.head, household_no: F.yamada.household, kind: 'address_exception', valid_from: '2026-04-01', facility_name: '架空の苑(他市)', facility_kind: 'disability_support', updated_by: 'operator:test' })
+        .execute();
+    });
+    const out = path.join(dir, 'households-head-away.csv');
+    const r = await runOutput(f.deps, 'rengokai-households', { actor: actor('rengokai-households'), outputFile: out, since: '2000-01-01T00:00:00.000Z' });
+    const rows = lines(out).slice(1).map((l) => l.split(','));
+    // The wife (her death is a change of the window) only: no head line for a head in an NHI household of their own.
+    expect(rows.filter((c) => c[0] === String(F.yamada.household)).map((c) => [c[1], c[11]])).toEqual([[String(F.yamada.wife), '0']]);
+    expect(rows.filter((c) => c[1] === String(F.yamada.head)).map((c) => [c[11], c[14]])).toEqual([['1', '1']]);
+    expect(r.counts).toMatchObject({ without_head: 1 });
+  });
+
   it('the next run looks back before the previous one ended: a version committed late is not lost', async () => {
     const first = await runOutput(f.deps, 'registry-feedback', { actor: actor('registry-feedback'), outputFile: path.join(dir, 'late-1.csv'), since: new Date().toISOString() });
     // A transaction that stamped its version a second before that run began, committing only after it.

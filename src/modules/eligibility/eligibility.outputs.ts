@@ -170,6 +170,7 @@ export function rengokaiHouseholdsJob(): BatchJob<OutputWindow, { householdNo: n
       const subjects = new Set<number>();
       let pseudoHeads = 0;
       let addressExceptions = 0;
+      let withoutHead = 0;
       for (const h of households) {
         const headRow = heads.find((x) => Number(x.household_no) === h);
         const headNo = headRow ? Number(headRow.atena_no) : null;
@@ -187,6 +188,10 @@ export function rengokaiHouseholdsJob(): BatchJob<OutputWindow, { householdNo: n
         };
         for (const r of shown) line(h, r, Number(r.atena_no) === headNo ? 1 : 0, 0);
         // 擬制世帯主: the head is the 納税義務者 even when not insured; listed with no 資格.
+        // No taxpayer to name: the registry has no head for the household on the day, or its head is away
+        // under 住所地特例 (their own NHI household). Listed without a head line and counted, so that the
+        // registry's 世帯主変更 is checked before the file goes to the 国保連合会.
+        if (shown.length > 0 && !shown.some((r) => Number(r.atena_no) === headNo) && (headNo === null || ownHousehold.has(headNo))) withoutHead++;
         if (shown.length > 0 && headRow && headNo !== null && !shown.some((r) => Number(r.atena_no) === headNo) && !ownHousehold.has(headNo)) {
           pseudoHeads++;
           subjects.add(headNo);
@@ -201,7 +206,7 @@ export function rengokaiHouseholdsJob(): BatchJob<OutputWindow, { householdNo: n
       return {
         cursor: { householdNo: households[households.length - 1]! },
         processed: households.length,
-        counts: { households: households.length, lines: lines.length, pseudo_heads: pseudoHeads, address_exceptions: addressExceptions },
+        counts: { households: households.length, lines: lines.length, pseudo_heads: pseudoHeads, address_exceptions: addressExceptions, without_head: withoutHead },
         audit: { action: 'rengokai_households.write', subjects: [...subjects], detail: { lines: lines.length } },
       };
     },
