@@ -121,7 +121,7 @@ export function renderSchema(columns: readonly CatalogColumn[], checks: readonly
 export async function readCatalog(db: Kysely<unknown>): Promise<{ columns: CatalogColumn[]; checks: CatalogCheck[] }> {
   const columns = await sql<CatalogColumn>`
     SELECT c.relname AS "table", a.attname AS "column", t.typname AS udt, a.attnotnull AS "notNull",
-           (a.atthasdef OR a.attidentity <> '') AS "hasDefault"
+           (a.atthasdef OR a.attidentity <> '') AS "hasDefault", c.relkind = 'v' AS "isView"
       FROM pg_attribute a
       JOIN pg_class c ON c.oid = a.attrelid
       JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -137,7 +137,22 @@ export async function readCatalog(db: Kysely<unknown>): Promise<{ columns: Catal
       JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1]
      WHERE n.nspname = 'public' AND k.contype = 'c' AND array_length(k.conkey, 1) = 1
      ORDER BY c.relname, a.attname, k.conname`.execute(db);
-  return { columns: columns.rows, checks: checks.rows };
+  return typedHistoryViews(columns.rows as (CatalogColumn & { isView: boolean })[], checks.rows);
+}
+
+/**
+ * A `<table>_history` view over the typed `<table>_version` (migration 2026-12-06T0100) has the shape of
+ * every history table; PostgreSQL does not know a view column's nullability, so it is taken from the
+ * version table's column of the same name (row_data, the version as jsonb, is never null), with its checks.
+ */
+function typedHistoryViews(rows: (CatalogColumn & { isView: boolean })[], checks: CatalogCheck[]): { columns: CatalogColumn[]; checks: CatalogCheck[] } {
+  const key = (table: string, column: string) => `${table}.${column}`;
+  const notNull = new Map(rows.map((c) => [key(c.table, c.column), c.notNull]));
+  const versionOf = (c: { table: string }) => c.table.replace(/_history$/, '_version');
+  const isHistoryView = (c: { table: string; isView: boolean }) => c.isView && c.table.endsWith('_history') && rows.some((r) => r.table === versionOf(c));
+  const columns = rows.map(({ isView, ...c }) => (isHistoryView({ ...c, isView }) ? { ...c, notNull: notNull.get(key(versionOf(c), c.column)) ?? c.column === 'row_data' } : c));
+  const viewChecks = rows.filter(isHistoryView).flatMap((c) => checks.filter((k) => k.table === versionOf(c) && k.column === c.column).map((k) => ({ ...k, table: c.table })));
+  return { columns, checks: [...checks, ...viewChecks] };
 }
 
 /** Renders the catalogue of a migrated database: by default, every migration applied to an in-memory PGlite. */

@@ -225,13 +225,32 @@ export interface HouseholdMemberTable {
 }
 
 export interface HouseholdMemberHistoryTable {
-  history_id: Generated<number>;
+  history_id: number;
   row_key: string;
   op: 'UPDATE' | 'DELETE';
   changed_fields: string[];
   row_data: unknown;
   superseded_at: Date;
   superseded_by: string;
+}
+
+export interface HouseholdMemberVersionTable {
+  history_id: Generated<number>;
+  row_key: string;
+  op: 'UPDATE' | 'DELETE';
+  changed_fields: string[];
+  superseded_at: Date;
+  superseded_by: string;
+  member_id: number | null;
+  household_no: number | null;
+  atena_no: number | null;
+  relationship: string | null;
+  member_order: number | null;
+  valid_from: string | null;
+  valid_to: string | null;
+  change_reason: string | null;
+  updated_at: Date | null;
+  updated_by: string | null;
 }
 
 export interface IncomeTable {
@@ -465,7 +484,7 @@ export interface PersonTable {
 }
 
 export interface PersonHistoryTable {
-  history_id: Generated<number>;
+  history_id: number;
   row_key: string;
   op: 'UPDATE' | 'DELETE';
   changed_fields: string[];
@@ -481,6 +500,50 @@ export interface PersonMyNumberTable {
   blind_index: string;
   updated_at: Generated<Date>;
   updated_by: string;
+}
+
+export interface PersonVersionTable {
+  history_id: Generated<number>;
+  row_key: string;
+  op: 'UPDATE' | 'DELETE';
+  changed_fields: string[];
+  superseded_at: Date;
+  superseded_by: string;
+  atena_no: number | null;
+  name_kanji: string | null;
+  name_kana: string | null;
+  name_kana_key: string | null;
+  name_kanji_key: string | null;
+  alias_kanji: string | null;
+  alias_kana: string | null;
+  alias_kana_key: string | null;
+  alias_kanji_key: string | null;
+  real_name: string | null;
+  real_name_kana: string | null;
+  birth_date: string | null;
+  sex: string | null;
+  resident_kind: string | null;
+  resident_status: string | null;
+  nationality_code: string | null;
+  became_resident_on: string | null;
+  area_code: string | null;
+  banchi: string | null;
+  katagaki: string | null;
+  address_set_on: string | null;
+  previous_address: string | null;
+  moved_out_to: string | null;
+  moved_out_on: string | null;
+  death_date: string | null;
+  phone: string | null;
+  dv_support: boolean | null;
+  valid_from: string | null;
+  change_reason: string | null;
+  reported_on: string | null;
+  updated_at: Date | null;
+  updated_by: string | null;
+  residence_status: string | null;
+  residence_expires_on: string | null;
+  moved_out_destination: string | null;
 }
 
 export interface ReassessmentRequestTable {
@@ -669,6 +732,7 @@ export interface DB {
   household_history: HouseholdHistoryTable;
   household_member: HouseholdMemberTable;
   household_member_history: HouseholdMemberHistoryTable;
+  household_member_version: HouseholdMemberVersionTable;
   income: IncomeTable;
   income_history: IncomeHistoryTable;
   income_return: IncomeReturnTable;
@@ -685,6 +749,7 @@ export interface DB {
   person: PersonTable;
   person_history: PersonHistoryTable;
   person_my_number: PersonMyNumberTable;
+  person_version: PersonVersionTable;
   reassessment_request: ReassessmentRequestTable;
   registry_event: RegistryEventTable;
   resident_tax_status: ResidentTaxStatusTable;

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { insertHistoryRows } from '../db/history-versions.js';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { DB } from '../db/schema.js';
@@ -290,16 +291,19 @@ async function writeFormerMembers(tx: Kysely<DB>, plan: PastPlan, seedActor: str
   );
   const atenas = plan.formerMembers.map((f) => f.atenaNo);
   // The resident version the registry's event superseded (as the history trigger wrote it then).
-  await sql`
-    INSERT INTO person_history (row_key, op, changed_fields, row_data, superseded_at, superseded_by)
-    SELECT p.atena_no::text, 'UPDATE',
-           CASE WHEN p.death_date IS NULL THEN ARRAY['change_reason', 'moved_out_destination', 'moved_out_on', 'moved_out_to', 'reported_on', 'resident_status', 'valid_from']
-                ELSE ARRAY['change_reason', 'death_date', 'reported_on', 'resident_status', 'valid_from'] END,
-           to_jsonb(p) || jsonb_build_object('resident_status', 'resident', 'death_date', NULL, 'moved_out_on', NULL, 'moved_out_to', NULL, 'moved_out_destination', NULL,
-             'valid_from', p.became_resident_on, 'change_reason', 'moved_in', 'reported_on', p.became_resident_on,
-             'updated_at', (p.became_resident_on::timestamp + interval '10 hours') AT TIME ZONE 'Asia/Tokyo', 'updated_by', ${seedActor}::text),
-           p.updated_at, p.updated_by
-      FROM person p WHERE p.atena_no = ANY(${atenas}::bigint[])`.execute(tx);
+  await insertHistoryRows(
+    tx,
+    'person',
+    sql`
+      SELECT p.atena_no::text AS row_key, 'UPDATE' AS op,
+             CASE WHEN p.death_date IS NULL THEN ARRAY['change_reason', 'moved_out_destination', 'moved_out_on', 'moved_out_to', 'reported_on', 'resident_status', 'valid_from']
+                  ELSE ARRAY['change_reason', 'death_date', 'reported_on', 'resident_status', 'valid_from'] END AS changed_fields,
+             to_jsonb(p) || jsonb_build_object('resident_status', 'resident', 'death_date', NULL, 'moved_out_on', NULL, 'moved_out_to', NULL, 'moved_out_destination', NULL,
+               'valid_from', p.became_resident_on, 'change_reason', 'moved_in', 'reported_on', p.became_resident_on,
+               'updated_at', (p.became_resident_on::timestamp + interval '10 hours') AT TIME ZONE 'Asia/Tokyo', 'updated_by', ${seedActor}::text) AS row_data,
+             p.updated_at AS superseded_at, p.updated_by AS superseded_by
+        FROM person p WHERE p.atena_no = ANY(${atenas}::bigint[])`,
+  );
   const memberIds = await nextIds(tx, 'household_member', 'member_id', plan.formerMembers.length);
   await insertRows(
     tx,
@@ -311,13 +315,16 @@ async function writeFormerMembers(tx: Kysely<DB>, plan: PastPlan, seedActor: str
       valid_to: f.removal.code === '25' ? addDays(f.removal.on, 1) : f.removal.on, change_reason: reasons[f.removal.code], updated_at: f.removal.receivedAt.toISOString(), updated_by: PAST_ACTORS.registry,
     })),
   );
-  await sql`
-    INSERT INTO household_member_history (row_key, op, changed_fields, row_data, superseded_at, superseded_by)
-    SELECT m.member_id::text, 'UPDATE', ARRAY['change_reason', 'valid_to'],
-           to_jsonb(m) || jsonb_build_object('valid_to', NULL, 'change_reason', 'moved_in',
-             'updated_at', (m.valid_from::timestamp + interval '10 hours') AT TIME ZONE 'Asia/Tokyo', 'updated_by', ${seedActor}::text),
-           m.updated_at, m.updated_by
-      FROM household_member m WHERE m.member_id = ANY(${memberIds}::bigint[])`.execute(tx);
+  await insertHistoryRows(
+    tx,
+    'household_member',
+    sql`
+      SELECT m.member_id::text AS row_key, 'UPDATE' AS op, ARRAY['change_reason', 'valid_to'] AS changed_fields,
+             to_jsonb(m) || jsonb_build_object('valid_to', NULL, 'change_reason', 'moved_in',
+               'updated_at', (m.valid_from::timestamp + interval '10 hours') AT TIME ZONE 'Asia/Tokyo', 'updated_by', ${seedActor}::text) AS row_data,
+             m.updated_at AS superseded_at, m.updated_by AS superseded_by
+        FROM household_member m WHERE m.member_id = ANY(${memberIds}::bigint[])`,
+  );
 }
 
 /** The cases and a household to open for each (printed at first start, kept in the run's result). */

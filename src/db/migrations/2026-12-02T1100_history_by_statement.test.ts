@@ -76,12 +76,17 @@ describe('migration 2026-12-02T1100_history_by_statement', () => {
   it('leaves no row trigger of the old kind: every history table has its statement triggers', async () => {
     const old = await sql<{ n: string }>`SELECT count(*) AS n FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid WHERE p.proname = 'keep_history'`.execute(db());
     expect(Number(old.rows[0]!.n)).toBe(0);
-    const tables = await sql<{ base: string }>`SELECT left(relname, -length('_history')) AS base FROM pg_class WHERE relkind = 'r' AND relname LIKE '%\\_history' AND relnamespace = 'public'::regnamespace ORDER BY 1`.execute(db());
-    const triggers = await sql<{ tbl: string; n: string }>`
-      SELECT t.tgrelid::regclass::text AS tbl, count(*) AS n FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid
-       WHERE p.proname = 'keep_history_of_statement' GROUP BY 1`.execute(db());
-    const byTable = new Map(triggers.rows.map((r) => [r.tbl, Number(r.n)]));
+    // A history as jsonb (<table>_history) or, since 2026-12-06T0100, as typed rows (<table>_version).
+    const tables = await sql<{ base: string; fn: string }>`
+      SELECT regexp_replace(relname, '_(history|version)$', '') AS base,
+             CASE WHEN relname LIKE '%\\_version' THEN 'keep_typed_history_of_statement' ELSE 'keep_history_of_statement' END AS fn
+        FROM pg_class WHERE relkind = 'r' AND (relname LIKE '%\\_history' OR relname LIKE '%\\_version') AND relnamespace = 'public'::regnamespace ORDER BY 1`.execute(db());
+    const triggers = await sql<{ tbl: string; fn: string; n: string }>`
+      SELECT t.tgrelid::regclass::text AS tbl, p.proname AS fn, count(*) AS n FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid
+       WHERE p.proname IN ('keep_history_of_statement', 'keep_typed_history_of_statement') GROUP BY 1, 2`.execute(db());
+    const byTable = new Map(triggers.rows.map((r) => [`${r.tbl}:${r.fn}`, Number(r.n)]));
     expect(tables.rows.length).toBeGreaterThanOrEqual(7);
-    for (const { base } of tables.rows) expect([base, byTable.get(base)]).toEqual([base, 2]);
+    expect(tables.rows.filter((t) => t.fn === 'keep_typed_history_of_statement').map((t) => t.base)).toEqual(['household_member', 'person']);
+    for (const { base, fn } of tables.rows) expect([base, byTable.get(`${base}:${fn}`)]).toEqual([base, 2]);
   });
 });

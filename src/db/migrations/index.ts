@@ -39,6 +39,7 @@ import * as m1203_0900 from './2026-12-03T0900_reference_checks_planned_each_tim
 import * as m1203_1000 from './2026-12-03T1000_address_exception_household_no.js';
 import * as m1204_0100 from './2026-12-04T0100_character_checks_in_one_pass.js';
 import * as m1205_0100 from './2026-12-05T0100_registry_event_content_as_received.js';
+import * as m1206_0100 from './2026-12-06T0100_typed_history.js';
 
 /** Every migration, in order. Forward-only: a migration, once landed, is never edited. */
 export const migrations: Record<string, Migration> = {
@@ -82,4 +83,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-03T1000_address_exception_household_no': m1203_1000,
   '2026-12-04T0100_character_checks_in_one_pass': m1204_0100,
   '2026-12-05T0100_registry_event_content_as_received': m1205_0100,
+  '2026-12-06T0100_typed_history': m1206_0100,
 };
