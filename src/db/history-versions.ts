@@ -1,4 +1,5 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { DB } from './schema.js';
 
 /** The tables whose history is kept as typed rows in `<table>_version` (migration 2026-12-06T0100). */
 export type TypedHistoryTable = 'person' | 'household_member';
@@ -9,7 +10,7 @@ export type TypedHistoryTable = 'person' | 'household_member';
  * columns, as the history trigger itself writes them. For the demo city's made-up past; the
  * application's own writes go through the trigger.
  */
-export async function insertHistoryRows(db: Kysely<any>, table: TypedHistoryTable, rows: RawBuilder<unknown>): Promise<number> {
+export async function insertHistoryRows(db: Kysely<DB>, table: TypedHistoryTable, rows: RawBuilder<unknown>): Promise<number> {
   const columns = (await sql<{ name: string }>`SELECT attname AS name FROM pg_attribute WHERE attrelid = ${table}::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum`.execute(db)).rows.map((c) => c.name);
   const r = await sql<{ n: number }>`
     WITH written AS (

@@ -45,7 +45,7 @@ beforeAll(async () => {
   await asActor((tx) => sql`DELETE FROM household_member WHERE member_id = 8`.execute(tx));
   before = { person: await historyOf('person'), household_member: await historyOf('household_member') };
   expect(before.person).toHaveLength(3);
-  expect(before.household_member.map((h) => h.op)).toEqual(['UPDATE', 'DELETE']);
+  expect(before.household_member!.map((h) => h.op)).toEqual(['UPDATE', 'DELETE']);
   expect(await migrateToLatest(db)).toContain('2026-12-06T0100_typed_history');
 });
 afterAll(async () => drop?.());
