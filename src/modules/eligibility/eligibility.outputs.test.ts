@@ -13,6 +13,11 @@ let f: Fixture;
 const dir = mkdtempSync(path.join(tmpdir(), 'kokuho-outputs-'));
 const actor = (job: string) => operatorActor(job, new Set(['eligibility.update']));
 const lines = (file: string) => readFileSync(file, 'utf8').trimEnd().split('\r\n');
+/** 住所地特例 from 2026-04-01 for a member of the household, in a facility of another city. */
+const addressException = (atenaNo: number, householdNo: number, facilityName: string) =>
+  asActor(f.deps.database.db, 'operator:test', (tx) =>
+    tx.insertInto('nhi_household_status').values({ atena_no: atenaNo, household_no: householdNo, kind: 'address_exception', valid_from: '2026-04-01', facility_name: facilityName, facility_kind: 'disability_support', updated_by: 'operator:test' }).execute(),
+  );
 
 beforeAll(async () => {
   f = await createFixture();
@@ -55,12 +60,7 @@ describe('資格管理 outputs (registry feedback, 国保連合会 extract)', ()
   });
 
   it('a 住所地特例 person is listed as the head of their own NHI household, under its 国保世帯番号, not in the household they left', async () => {
-    await asActor(f.deps.database.db, 'operator:test', async (tx) => {
-      await tx
-        .insertInto('nhi_household_status')
-        .values({ atena_no: F.yamada.child, household_no: F.yamada.household, kind: 'address_exception', valid_from: '2026-04-01', facility_name: '架空の里(他市)', facility_kind: 'disability_support', updated_by: 'operator:test' })
-        .execute();
-    });
+    await addressException(F.yamada.child, F.yamada.household, '架空の里(他市)');
     const own = Number((await f.deps.database.db.selectFrom('nhi_household_status').select('own_household_no').where('atena_no', '=', F.yamada.child).where('kind', '=', 'address_exception').executeTakeFirstOrThrow()).own_household_no);
     expect(own).toBeGreaterThanOrEqual(9000000001);
     expect(await f.deps.database.db.selectFrom('household').select('household_no').where('household_no', '=', own).execute()).toEqual([]);
@@ -78,12 +78,7 @@ describe('資格管理 outputs (registry feedback, 国保連合会 extract)', ()
 
   it('a household whose registry head is away under 住所地特例 is listed without a head line, and counted', async () => {
     // The Yamadas' head, insured, goes into a facility elsewhere under 住所地特例 too (the child already has).
-    await asActor(f.deps.database.db, 'operator:test', async (tx) => {
-      await tx
-        .insertInto('nhi_household_status')
-        .values({ atena_no: F.yamada.head, household_no: F.yamada.household, kind: 'address_exception', valid_from: '2026-04-01', facility_name: '架空の苑(他市)', facility_kind: 'disability_support', updated_by: 'operator:test' })
-        .execute();
-    });
+    await addressException(F.yamada.head, F.yamada.household, '架空の苑(他市)');
     const out = path.join(dir, 'households-head-away.csv');
     const r = await runOutput(f.deps, 'rengokai-households', { actor: actor('rengokai-households'), outputFile: out, since: '2000-01-01T00:00:00.000Z' });
     const rows = lines(out).slice(1).map((l) => l.split(','));
