@@ -519,7 +519,7 @@ async function readHouseholds(db: Kysely<DB>, events: readonly RegistryEvent[], 
     for (const r of await db.selectFrom('nhi_household_status').select('own_household_no').where(anyBigint('own_household_no', eventHouseholds)).execute()) nhiOwnNumbers.add(Number(r.own_household_no));
   }
   const members: Member[] = hhList.length
-    ? (await db.selectFrom('household_member').selectAll().where(anyBigint('household_no', hhList)).where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>', minDay)])).execute()).map((m) => ({
+    ? (await db.selectFrom('household_member').select(['member_id', 'household_no', 'atena_no', 'relationship', 'member_order', 'valid_from', 'valid_to', 'change_reason']).where(anyBigint('household_no', hhList)).where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>', minDay)])).execute()).map((m) => ({
         key: Number(m.member_id), household_no: Number(m.household_no), atena_no: Number(m.atena_no), relationship: m.relationship, member_order: m.member_order, valid_from: m.valid_from, valid_to: m.valid_to, change_reason: m.change_reason,
       }))
     : [];
