@@ -187,15 +187,18 @@ export function rengokaiHouseholdsJob(): BatchJob<OutputWindow, { householdNo: n
           lines.push(csvLine([householdNo, a, r.insured_symbol, r.insured_number, r.branch_no, r.name_kana, r.birth_date, r.sex === 'male' ? 1 : 2, r.acquired_on, r.lost_on, r.loss_reason, head, changed.has(a) ? 1 : 0, r.prefecture_acquired_on, exception]));
         };
         for (const r of shown) line(h, r, Number(r.atena_no) === headNo ? 1 : 0, 0);
-        // 擬制世帯主: the head is the 納税義務者 even when not insured; listed with no 資格.
-        // No taxpayer to name: the registry has no head for the household on the day, or its head is away
-        // under 住所地特例 (their own NHI household). Listed without a head line and counted, so that the
-        // registry's 世帯主変更 is checked before the file goes to the 国保連合会.
-        if (shown.length > 0 && !shown.some((r) => Number(r.atena_no) === headNo) && (headNo === null || ownHousehold.has(headNo))) withoutHead++;
-        if (shown.length > 0 && headRow && headNo !== null && !shown.some((r) => Number(r.atena_no) === headNo) && !ownHousehold.has(headNo)) {
-          pseudoHeads++;
-          subjects.add(headNo);
-          lines.push(csvLine([h, headNo, null, null, null, headRow.name_kana, headRow.birth_date, headRow.sex === 'male' ? 1 : 2, null, null, null, 2, changed.has(headNo) ? 1 : 0, null, 0]));
+        if (shown.length > 0 && !shown.some((r) => Number(r.atena_no) === headNo)) {
+          if (headRow && headNo !== null && !ownHousehold.has(headNo)) {
+            // 擬制世帯主: the head is the 納税義務者 even when not insured; listed with no 資格.
+            pseudoHeads++;
+            subjects.add(headNo);
+            lines.push(csvLine([h, headNo, null, null, null, headRow.name_kana, headRow.birth_date, headRow.sex === 'male' ? 1 : 2, null, null, null, 2, changed.has(headNo) ? 1 : 0, null, 0]));
+          } else {
+            // No taxpayer to name: the registry has no head for the household on the day, or its head is
+            // away under 住所地特例 (their own NHI household). Listed without a head line and counted, so
+            // that the registry's 世帯主変更 is checked before the file goes to the 国保連合会.
+            withoutHead++;
+          }
         }
         for (const r of listed.filter((x) => ownHousehold.has(Number(x.atena_no)))) {
           addressExceptions++;
