@@ -148,8 +148,9 @@ export async function readCatalog(db: Kysely<unknown>): Promise<{ columns: Catal
 function typedHistoryViews(rows: (CatalogColumn & { isView: boolean })[], checks: CatalogCheck[]): { columns: CatalogColumn[]; checks: CatalogCheck[] } {
   const key = (table: string, column: string) => `${table}.${column}`;
   const notNull = new Map(rows.map((c) => [key(c.table, c.column), c.notNull]));
+  const tables = new Set(rows.map((c) => c.table));
   const versionOf = (c: { table: string }) => c.table.replace(/_history$/, '_version');
-  const isHistoryView = (c: { table: string; isView: boolean }) => c.isView && c.table.endsWith('_history') && rows.some((r) => r.table === versionOf(c));
+  const isHistoryView = (c: { table: string; isView: boolean }) => c.isView && c.table.endsWith('_history') && tables.has(versionOf(c));
   const columns = rows.map(({ isView, ...c }) => (isHistoryView({ ...c, isView }) ? { ...c, notNull: notNull.get(key(versionOf(c), c.column)) ?? c.column === 'row_data' } : c));
   const viewChecks = rows.filter(isHistoryView).flatMap((c) => checks.filter((k) => k.table === versionOf(c) && k.column === c.column).map((k) => ({ ...k, table: c.table })));
   return { columns, checks: [...checks, ...viewChecks] };
