@@ -8,6 +8,7 @@ import { intakeCsv, registryEventMaker, type Line } from '../src/demo/registry-e
 import { addDays, todayInJapan } from '../src/modules/eligibility/eligibility.rules.js';
 import { operatorActor } from '../src/security/actor.js';
 import type { Bench, BenchMetric } from './run.js';
+import { countRows, measureFloor } from './registry-floor.js';
 
 /**
  * 住基 intake at the seeded size (default 1,000,000 residents): one day of the registry's changes
@@ -65,6 +66,7 @@ export const registryBench: Bench = {
 
     // The year: files of perFile lines, each all-or-nothing.
     ctx.log(`registry: a year of ${yearEvents} events in files of ${perFile}`);
+    const rowsBefore = await countRows(db);
     BULK_PROFILE.enabled = true;
     const walBefore = await walPosition(db);
     const t1 = performance.now();
@@ -93,6 +95,10 @@ export const registryBench: Bench = {
     const walAfter = await walPosition(db);
     const walBytes = Number((await sql<{ n: string }>`SELECT pg_wal_lsn_diff(${walAfter.lsn}::pg_lsn, ${walBefore.lsn}::pg_lsn)::bigint AS n`.execute(db)).rows[0]!.n);
     BULK_PROFILE.enabled = false;
+    ctx.log('registry: the floor (the year\'s rows by bare statements, rolled back)');
+    const floor = yearEvents > 0 ? await measureFloor(ctx.database.owner, rowsBefore, await countRows(db), Math.min(perFile, 20_000)) : null;
+    if (floor) ctx.log(`registry: floor: rows written ${JSON.stringify(floor.written)}, µs per row ${JSON.stringify(Object.fromEntries(Object.entries(floor.perRowMicros).map(([k, v]) => [k, Math.round(v * 10) / 10])))}`);
+    else if (yearEvents > 0) ctx.log('registry: floor not measured (the owner is not a superuser)');
     ctx.log(`registry: phases (ms) ${JSON.stringify(Object.fromEntries(Object.entries(BULK_PROFILE.phases).map(([k, v]) => [k, Math.round(v)])))}`);
     const metrics: BenchMetric[] = [
       { metric: `day: ${dayEvents} events one at a time`, value: Math.round(daySeconds * 10) / 10, unit: 's' },
@@ -101,10 +107,18 @@ export const registryBench: Bench = {
       { metric: 'day: p95 per event', value: Math.round(percentile(latencies, 0.95) * 100) / 100, unit: 'ms' },
       { metric: `year: ${yearEvents.toLocaleString('en-US')} events in ${files} files`, value: Math.round(yearSeconds * 10) / 10, unit: 's', ...(yearEvents >= 800_000 ? { target: { op: '<=' as const, value: 60 } } : {}) },
       { metric: 'year: events/s', value: Math.round(yearEvents / yearSeconds), unit: '/s', target: { op: '>=', value: Math.round(800_000 / 60) } },
+      ...(floor
+        ? [
+            { metric: "floor: the year's rows by bare statements", value: Math.round(floor.seconds * 10) / 10, unit: 's' },
+            { metric: 'floor: bare person update per row', value: Math.round(floor.perRowMicros.personUpdates * 10) / 10, unit: 'µs' },
+            { metric: 'floor: bare membership end per row', value: Math.round(floor.perRowMicros.memberUpdates * 10) / 10, unit: 'µs' },
+            { metric: 'year ÷ floor', value: Math.round((yearSeconds / floor.seconds) * 100) / 100, unit: '×' },
+          ]
+        : []),
       { metric: 'year: WAL written per event', value: Math.round(walBytes / yearEvents), unit: 'B' },
       { metric: 'year: checkpoints during the year', value: walAfter.checkpoints - walBefore.checkpoints, unit: '' },
       { metric: 'peak RSS', value: Math.round(peakRss / 2 ** 20), unit: 'MiB' },
     ];
-    return { metrics, details: { day, dayEvents, yearEvents, perFile } };
+    return { metrics, details: { day, dayEvents, yearEvents, perFile, ...(floor ? { floor } : {}) } };
   },
 };

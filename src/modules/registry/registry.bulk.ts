@@ -30,7 +30,7 @@ const MOVED_OUT_DESTINATION_OF: Partial<Record<RegistryEventCode, MovedOutDestin
  */
 
 /** The person columns the registry writes. */
-const PERSON_COLS = {
+export const PERSON_COLS = {
   name_kanji: 'text', name_kana: 'text', name_kanji_key: 'text', name_kana_key: 'text', alias_kanji: 'text', alias_kana: 'text', alias_kanji_key: 'text', alias_kana_key: 'text',
   birth_date: 'date', sex: 'text', resident_kind: 'text', resident_status: 'text', became_resident_on: 'date', area_code: 'text', banchi: 'text', katagaki: 'text', address_set_on: 'date',
   previous_address: 'text', moved_out_to: 'text', moved_out_on: 'date', moved_out_destination: 'text', death_date: 'date', residence_status: 'text', residence_expires_on: 'date', dv_support: 'boolean',
