@@ -104,7 +104,7 @@ export interface BatchOptions {
   overlapCopy: boolean;
   /**
    * Send the person, household and membership writes every this many events while the loop goes on, so
-   * the server writes while Node applies the next events (PostgreSQL: 5,000; README, registry bench); null: all at the end.
+   * the server writes while Node applies the next events (PostgreSQL: 5,000; docs/benchmarks.md, registry); null: all at the end.
    */
   writeEvery: number | null;
   /** Rows into the set-based writes by COPY into temporary tables (PostgreSQL), or as JSON (PGlite). */
