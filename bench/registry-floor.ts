@@ -39,7 +39,8 @@ async function timed(tx: Transaction<DB>, statement: ReturnType<typeof sql>): Pr
   const t = performance.now();
   const r = await statement.execute(tx);
   const rows = Number(r.numAffectedRows ?? 0);
-  return { rows, micros: ((performance.now() - t) * 1000) / Math.max(1, rows) };
+  // No row in the sample (an empty table): no cost per row to report (the year wrote none either).
+  return { rows, micros: rows === 0 ? 0 : ((performance.now() - t) * 1000) / rows };
 }
 
 /** Null when the owner is not a superuser (session_replication_role needs one). */
