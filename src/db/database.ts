@@ -150,7 +150,8 @@ async function openPostgres(url: string, opts: OpenOptions): Promise<Database> {
     if (e instanceof Error && /起動を中止/.test(e.message)) throw e;
     throw new Error(`アプリケーション用ユーザー ${login} でデータベースに接続できないため起動を中止しました: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
-  const sidePool = new pg.Pool({ connectionString: appUrl, max: 1, options: '-c TimeZone=Asia/Tokyo' });
+  // The registry intake's reads: no parallel workers, as in its transaction (registry.bulk.ts).
+  const sidePool = new pg.Pool({ connectionString: appUrl, max: 1, options: '-c TimeZone=Asia/Tokyo -c max_parallel_workers_per_gather=0' });
   sidePool.on('error', () => undefined); // as for the pool: an ended idle connection is dropped
   const sideReads = new Kysely<DB>({ dialect: new PostgresDialect({ pool: sidePool }) });
   // pg.Pool connects on first use: no owner connection exists unless maintenance asks for one.
