@@ -132,7 +132,7 @@ export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[
   // the batch writes, both connections see the same committed rows (READ COMMITTED either way).
   await sql`SELECT pg_advisory_xact_lock(hashtext('registry.intake'))`.execute(tx);
   // No parallel workers for the batch's statements: on a small server they take the cores Node and the
-  // side connection need, for lookups an index does alone (PostgreSQL CPU −15% for the same events,
+  // side connection need, for lookups an index does alone (PostgreSQL CPU −5 to −15% for the same events,
   // docs/benchmarks.md). The side connection is opened with the same setting (database.ts).
   await sql`SET LOCAL max_parallel_workers_per_gather = 0`.execute(tx);
   const side = opts.sideReads ?? tx;
