@@ -218,6 +218,13 @@ describe('the demo city', () => {
     for (const r of roles) expect(r[0]!.r).toBe('nhi_app');
   });
 
+  it("leaves the owner's connections in their login role (PostgreSQL; on PGlite the owner is the application's connection)", async () => {
+    const owner = a.database.owner;
+    const expected = a.database.kind === 'postgresql';
+    const roles = await Promise.all(Array.from({ length: 2 }, () => sql<{ same: boolean }>`SELECT current_user = session_user AS same`.execute(owner)));
+    for (const r of roles) expect(r.rows[0]!.same).toBe(expected);
+  });
+
   it('records the run in job_run', async () => {
     const run = await a.database.db.selectFrom('job_run').selectAll().where('run_id', '=', clean.runId).executeTakeFirstOrThrow();
     expect(run.job).toBe(SEED_JOB);

@@ -19,18 +19,20 @@ export async function withOwnerRole<T>(db: Kysely<DB>, fn: (tx: Kysely<DB>) => P
 /**
  * VACUUM (ANALYZE) after a bulk load: statistics for the planner, the visibility map for index-only
  * scans, and hint bits set once instead of by the first readers. VACUUM cannot run in a transaction, so
- * this reserves a connection, leaves the application role for the duration and always restores it.
+ * this reserves a connection, runs as its login (session) role for the duration and always restores the
+ * role it had: the application role on PGlite's one connection, none on PostgreSQL's owner connection.
  * With `concurrency` > 1 (PostgreSQL) the tables are shared among that many connections.
  */
 export async function vacuumAnalyze(db: Kysely<DB>, tables: readonly string[], concurrency = 1): Promise<void> {
   let next = 0;
   const lane = () =>
     db.connection().execute(async (conn) => {
+      const { rows } = await sql<{ app: boolean }>`SELECT current_user = ${APP_ROLE} AND session_user <> ${APP_ROLE} AS app`.execute(conn);
       await sql`RESET ROLE`.execute(conn);
       try {
         while (next < tables.length) await sql`VACUUM (ANALYZE) ${sql.table(tables[next++]!)}`.execute(conn);
       } finally {
-        await sql.raw(`SET ROLE ${APP_ROLE}`).execute(conn);
+        if (rows[0]!.app) await sql.raw(`SET ROLE ${APP_ROLE}`).execute(conn);
       }
     });
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, tables.length)) }, lane));
