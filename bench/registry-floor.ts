@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { DB } from '../src/db/schema.js';
 import { PERSON_COLS } from '../src/modules/registry/registry.bulk.js';
 
@@ -25,29 +25,32 @@ export async function countRows(db: Kysely<DB>): Promise<RowCounts> {
   return counts;
 }
 
+/** A figure for each kind of row the year writes. */
+type ByKind = Record<'events' | 'personInserts' | 'personUpdates' | 'memberInserts' | 'memberUpdates', number>;
+
 export interface Floor {
   /** Rows the year wrote, by kind. */
-  written: { events: number; personInserts: number; personUpdates: number; memberInserts: number; memberUpdates: number };
+  written: ByKind;
   /** Microseconds per row of each bare statement. */
-  perRowMicros: { events: number; personInserts: number; personUpdates: number; memberInserts: number; memberUpdates: number };
+  perRowMicros: ByKind;
   /** The year's rows at those costs. */
   seconds: number;
   sample: number;
 }
 
-async function timed(tx: Transaction<DB>, statement: ReturnType<typeof sql>): Promise<{ rows: number; micros: number }> {
+/** Microseconds per row of one statement. */
+async function timed(db: Kysely<DB>, statement: ReturnType<typeof sql>): Promise<number> {
   const t = performance.now();
-  const r = await statement.execute(tx);
-  const rows = Number(r.numAffectedRows ?? 0);
+  const rows = Number((await statement.execute(db)).numAffectedRows ?? 0);
   // No row in the sample (an empty table): no cost per row to report (the year wrote none either).
-  return { rows, micros: rows === 0 ? 0 : ((performance.now() - t) * 1000) / rows };
+  return rows === 0 ? 0 : ((performance.now() - t) * 1000) / rows;
 }
 
 /** Null when the owner is not a superuser (session_replication_role needs one). */
 export async function measureFloor(owner: Kysely<DB>, before: RowCounts, after: RowCounts, sample: number): Promise<Floor | null> {
   const su = await sql<{ s: boolean }>`SELECT rolsuper AS s FROM pg_roles WHERE rolname = current_user`.execute(owner);
   if (!su.rows[0]?.s) return null;
-  const written = {
+  const written: ByKind = {
     events: after.registry_event - before.registry_event,
     personInserts: after.person - before.person,
     personUpdates: after.person_version - before.person_version,
@@ -57,9 +60,10 @@ export async function measureFloor(owner: Kysely<DB>, before: RowCounts, after: 
   const cols = Object.keys(PERSON_COLS);
   const names = sql.raw(cols.join(', '));
   const set = sql.raw(cols.map((c) => `${c} = v.${c}`).join(', '));
-  const perRowMicros = await owner
-    .transaction()
-    .execute(async (tx) => {
+  // One connection, one transaction, rolled back at the end: nothing the floor writes stays.
+  const perRowMicros = await owner.connection().execute(async (tx) => {
+    await sql`BEGIN`.execute(tx);
+    try {
       await sql`SET LOCAL session_replication_role = replica`.execute(tx);
       await sql`SET LOCAL jit = off`.execute(tx);
       // The samples: random persons (a 転居 each), new persons, current memberships ended and begun again, events.
@@ -75,32 +79,25 @@ export async function measureFloor(owner: Kysely<DB>, before: RowCounts, after: 
                 SELECT 'F' || substr(md5(event_id), 1, 24) AS event_id, event_code, occurred_on, reported_on, atena_no, content, content_sha256, source, job_run_id, received_by
                 FROM registry_event ORDER BY random() LIMIT ${sample}`.execute(tx);
       for (const t of ['floor_person', 'floor_new_person', 'floor_member', 'floor_event']) await sql`ANALYZE ${sql.table(t)}`.execute(tx);
-      const personUpdates = await timed(tx, sql`UPDATE person p SET ${set} FROM floor_person v WHERE p.atena_no = v.atena_no`);
-      const personInserts = await timed(tx, sql`INSERT INTO person (atena_no, ${names}) SELECT atena_no, ${names} FROM floor_new_person`);
-      const memberUpdates = await timed(tx, sql`UPDATE household_member hm SET valid_to = current_date, change_reason = 'moved_out', updated_by = 'bench-floor' FROM floor_member v WHERE hm.member_id = v.member_id`);
-      const memberInserts = await timed(
-        tx,
-        sql`INSERT INTO household_member (household_no, atena_no, relationship, member_order, valid_from, valid_to, change_reason, updated_by)
-            SELECT household_no, atena_no, relationship, member_order, current_date, NULL, 'moved_in', 'bench-floor' FROM floor_member`,
-      );
-      const events = await timed(
-        tx,
-        sql`INSERT INTO registry_event (event_id, event_code, occurred_on, reported_on, atena_no, content, content_sha256, source, job_run_id, received_by)
-            SELECT event_id, event_code, occurred_on, reported_on, atena_no, content, content_sha256, source, job_run_id, received_by FROM floor_event`,
-      );
-      const micros = { events: events.micros, personInserts: personInserts.micros, personUpdates: personUpdates.micros, memberInserts: memberInserts.micros, memberUpdates: memberUpdates.micros };
-      throw new RolledBack(micros); // nothing the floor wrote stays
-    })
-    .catch((e: unknown) => {
-      if (e instanceof RolledBack) return e.micros;
-      throw e;
-    });
-  const seconds = (Object.keys(written) as (keyof typeof written)[]).reduce((s, k) => s + (written[k] * perRowMicros[k]) / 1e6, 0);
+      return {
+        personUpdates: await timed(tx, sql`UPDATE person p SET ${set} FROM floor_person v WHERE p.atena_no = v.atena_no`),
+        personInserts: await timed(tx, sql`INSERT INTO person (atena_no, ${names}) SELECT atena_no, ${names} FROM floor_new_person`),
+        memberUpdates: await timed(tx, sql`UPDATE household_member hm SET valid_to = current_date, change_reason = 'moved_out', updated_by = 'bench-floor' FROM floor_member v WHERE hm.member_id = v.member_id`),
+        memberInserts: await timed(
+          tx,
+          sql`INSERT INTO household_member (household_no, atena_no, relationship, member_order, valid_from, valid_to, change_reason, updated_by)
+              SELECT household_no, atena_no, relationship, member_order, current_date, NULL, 'moved_in', 'bench-floor' FROM floor_member`,
+        ),
+        events: await timed(
+          tx,
+          sql`INSERT INTO registry_event (event_id, event_code, occurred_on, reported_on, atena_no, content, content_sha256, source, job_run_id, received_by)
+              SELECT event_id, event_code, occurred_on, reported_on, atena_no, content, content_sha256, source, job_run_id, received_by FROM floor_event`,
+        ),
+      };
+    } finally {
+      await sql`ROLLBACK`.execute(tx);
+    }
+  });
+  const seconds = (Object.keys(written) as (keyof ByKind)[]).reduce((s, k) => s + (written[k] * perRowMicros[k]) / 1e6, 0);
   return { written, perRowMicros, seconds, sample };
-}
-
-class RolledBack extends Error {
-  constructor(readonly micros: Floor['perRowMicros']) {
-    super('rolled back');
-  }
 }
