@@ -130,11 +130,11 @@ export async function applyBatch(tx: Kysely<DB>, events: readonly RegistryEvent[
   // What needs no lock is read on opts.sideReads (PostgreSQL: a connection of its own) while
   // this transaction locks the persons and stores the events: two server processes work at once. Before
   // the batch writes, both connections see the same committed rows (READ COMMITTED either way).
-  await sql`SELECT pg_advisory_xact_lock(hashtext('registry.intake'))`.execute(tx);
-  // No parallel workers for the batch's statements: on a small server they take the cores Node and the
-  // side connection need, for lookups an index does alone (PostgreSQL CPU −5 to −15% for the same events,
-  // docs/benchmarks.md). The side connection is opened with the same setting (database.ts).
-  await sql`SET LOCAL max_parallel_workers_per_gather = 0`.execute(tx);
+  // With the lock, in the same round trip: no parallel workers for the batch's statements. On a small
+  // server they take the cores Node and the side connection need, for lookups an index does alone
+  // (PostgreSQL CPU −5 to −15% for the same events, docs/benchmarks.md). The side connection is opened
+  // with the same setting (database.ts).
+  await sql`SELECT pg_advisory_xact_lock(hashtext('registry.intake')), set_config('max_parallel_workers_per_gather', '0', true)`.execute(tx);
   const side = opts.sideReads ?? tx;
   const ids = events.map((e) => e.eventId);
   const atenas = [...new Set(events.map((e) => e.atenaNo))];
